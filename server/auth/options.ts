@@ -1,0 +1,72 @@
+/**
+ * next-auth configuration. Production sign-in is OpenID Connect against the company's IdP (OIDC_* env);
+ * the signed-in person is matched to an active human Identity by email. The demo sign-in (pick a demo
+ * account) exists only for the embedded demo or when DEMO_LOGIN=true.
+ */
+import type { NextAuthOptions } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import { db } from "../db";
+import { env } from "../env";
+import { authSecret } from "./secret";
+import { identityForSignIn } from "../domain/identities/sign-in";
+
+export function authOptions(): NextAuthOptions {
+  const e = env();
+  const providers: NextAuthOptions["providers"] = [];
+  if (e.oidcEnabled) {
+    const issuer = e.OIDC_ISSUER!.replace(/\/$/, "");
+    providers.push({
+      id: "oidc",
+      name: e.OIDC_NAME,
+      type: "oauth",
+      wellKnown: `${issuer}/.well-known/openid-configuration`,
+      clientId: e.OIDC_CLIENT_ID,
+      clientSecret: e.OIDC_CLIENT_SECRET,
+      authorization: { params: { scope: "openid email profile" } },
+      idToken: true,
+      checks: ["pkce", "state"],
+      profile(p: { sub: string; email?: string; name?: string }) {
+        return { id: p.sub, email: p.email ?? null, name: p.name ?? p.email ?? p.sub };
+      },
+    });
+  }
+  if (e.demoLogin) {
+    providers.push(
+      CredentialsProvider({
+        id: "demo",
+        name: "Demo account",
+        credentials: { email: { label: "Email", type: "email" } },
+        async authorize(credentials) {
+          const email = credentials?.email;
+          if (!email) return null;
+          const identity = await identityForSignIn(db(), email);
+          return identity ? { id: identity.id, email: identity.email, name: identity.displayName } : null;
+        },
+      }),
+    );
+  }
+  return {
+    secret: authSecret(),
+    session: { strategy: "jwt", maxAge: 8 * 60 * 60 },
+    providers,
+    pages: { signIn: "/signin", error: "/signin" },
+    callbacks: {
+      async signIn({ user }) {
+        // Only people Warrant knows, and who are active, get in; the reason is shown on the sign-in page.
+        if (!user.email) return "/signin?error=NoEmail";
+        const identity = await identityForSignIn(db(), user.email);
+        return identity ? true : "/signin?error=UnknownPerson";
+      },
+      async jwt({ token, user }) {
+        if (user?.email) {
+          const identity = await identityForSignIn(db(), user.email);
+          token.identityId = identity?.id ?? null;
+        }
+        return token;
+      },
+      async session({ session, token }) {
+        return { ...session, identityId: (token.identityId as string | null | undefined) ?? null };
+      },
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * The one place that opens the database: PGlite (embedded, data in PGLITE_DIR) when DATABASE_URL is unset,
+ * PostgreSQL through the pg driver adapter otherwise. One PrismaClient per process, kept on globalThis so
+ * Next's module reloading does not open a second PGlite on the same folder.
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaPg } from "@prisma/adapter-pg";
+import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { PrismaClient } from "./db/generated/client";
+import { env } from "./env";
+
+export { PrismaClient };
+export type Db = PrismaClient;
+/** A client or an interactive transaction: what services and the ledger write through. */
+export type Tx = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
+
+export type DbHandle = {
+  prisma: PrismaClient;
+  adapter: SqlMigrationAwareDriverAdapterFactory;
+  kind: "pglite" | "postgres";
+  close(): Promise<void>;
+};
+
+/** Opens a database handle. Tests and scripts use this directly; the app uses `db()`. */
+export function openDb(opts: { url?: string; pgliteDir?: string; pglite?: PGlite } = {}): DbHandle {
+  if (opts.url) {
+    const adapter = new PrismaPg({ connectionString: opts.url, max: 10 });
+    const prisma = new PrismaClient({ adapter });
+    return { prisma, adapter, kind: "postgres", close: () => prisma.$disconnect() };
+  }
+  let pg = opts.pglite;
+  if (!pg) {
+    const dir = path.resolve(opts.pgliteDir ?? ".data/pglite");
+    mkdirSync(dir, { recursive: true });
+    pg = new PGlite(dir);
+  }
+  const client = pg;
+  const adapter = new PrismaPGlite(client);
+  const prisma = new PrismaClient({ adapter });
+  return {
+    prisma,
+    adapter,
+    kind: "pglite",
+    close: async () => {
+      await prisma.$disconnect();
+      if (!client.closed) await client.close();
+    },
+  };
+}
+
+const g = globalThis as unknown as { __warrantDb?: DbHandle };
+
+/** The process-wide database handle chosen from the environment. */
+export function dbHandle(): DbHandle {
+  if (!g.__warrantDb) {
+    const e = env();
+    g.__warrantDb = openDb(e.DATABASE_URL ? { url: e.DATABASE_URL } : { pgliteDir: e.PGLITE_DIR });
+  }
+  return g.__warrantDb;
+}
+
+export function db(): PrismaClient {
+  return dbHandle().prisma;
+}

@@ -1,0 +1,41 @@
+/**
+ * Who is acting. Loaded fresh from the database on every call, so a demotion or a deprovisioning takes
+ * effect at once. Global roles (ADMIN, SECURITY, AUDITOR) come from RoleAssignment; relationship powers
+ * (manager of, owner of) are checked by each service against the data it touches.
+ */
+import type { Tx } from "../db";
+import type { IdentityKind, Role } from "../db/generated/client";
+
+export type Actor = {
+  id: string;
+  kind: IdentityKind;
+  displayName: string;
+  email: string | null;
+  roles: Role[];
+};
+
+export type ServiceCtx = {
+  db: import("../db").PrismaClient;
+  actor: Actor;
+  /** The clock. Tests and the demo can control it; services never call `new Date()` for business time. */
+  now: () => Date;
+};
+
+/** The active identity behind a session, with its roles, or null (unknown, suspended or deprovisioned). */
+export async function loadActor(db: Tx, identityId: string): Promise<Actor | null> {
+  const row = await db.identity.findUnique({
+    where: { id: identityId },
+    select: { id: true, kind: true, displayName: true, email: true, status: true, roles: { select: { role: true } } },
+  });
+  if (!row || row.status !== "ACTIVE") return null;
+  return { id: row.id, kind: row.kind, displayName: row.displayName, email: row.email, roles: row.roles.map((r) => r.role) };
+}
+
+export function hasRole(actor: Actor, ...roles: Role[]): boolean {
+  return actor.roles.some((r) => roles.includes(r));
+}
+
+/** The ledger's view of an actor: the identity, and for a non-human actor the human accountable for it. */
+export function ledgerActor(actor: Actor): { actorId: string; onBehalfOfId: string | null } {
+  return { actorId: actor.id, onBehalfOfId: null };
+}

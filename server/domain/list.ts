@@ -1,0 +1,28 @@
+/**
+ * Shared shape of every server-side paged list (tables): search, filters, sort, page. The URL carries the
+ * same names (q, page, size, sort, dir, plus one key per filter) so a view can be shared as a link.
+ */
+import { z } from "zod";
+
+export const ZListBase = z.object({
+  q: z.string().trim().max(200).optional(),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  size: z.coerce.number().int().min(5).max(200).default(25),
+  dir: z.enum(["asc", "desc"]).default("asc"),
+});
+
+export type Page<T> = { rows: T[]; total: number; page: number; size: number };
+
+/** Reads Next's searchParams into a plain object (first value of each key). */
+export function firstValues(sp: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(sp)) {
+    const val = Array.isArray(v) ? v[0] : v;
+    if (val !== undefined && val !== "") out[k] = val;
+  }
+  return out;
+}
+
+export function skipTake(input: { page: number; size: number }) {
+  return { skip: (input.page - 1) * input.size, take: input.size };
+}

@@ -1,0 +1,66 @@
+/**
+ * Validated configuration. Every variable the server reads is declared here; a wrong value stops the
+ * process at start with a message that names the variable and says what is expected.
+ */
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const ZEnv = z
+  .object({
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { message: "must be a postgresql:// connection string (leave it unset for the embedded database)" })
+      .optional(),
+    PGLITE_DIR: z.string().min(1).default(".data/pglite"),
+    PORT: z.coerce.number({ message: "must be a port number" }).int().min(1).max(65535).default(3000),
+    NEXTAUTH_URL: z.url({ message: "must be the portal's public URL, e.g. https://warrant.example.com" }).optional(),
+    NEXTAUTH_SECRET: z.string().min(32, { message: "must be at least 32 characters (e.g. `openssl rand -base64 32`)" }).optional(),
+    OIDC_ISSUER: z.url({ message: "must be the issuer URL of your identity provider" }).optional(),
+    OIDC_CLIENT_ID: z.string().min(1).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    OIDC_NAME: z.string().min(1).default("your company account"),
+    DEMO_LOGIN: bool.optional(),
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  })
+  .superRefine((env, ctx) => {
+    const oidc = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET];
+    if (oidc.some(Boolean) && !oidc.every(Boolean)) {
+      ctx.addIssue({ code: "custom", path: ["OIDC_ISSUER"], message: "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together" });
+    }
+  });
+
+export type Env = z.infer<typeof ZEnv> & {
+  /** Demo sign-in (pick a demo account) is on for the embedded demo, or when DEMO_LOGIN=true. */
+  demoLogin: boolean;
+  embedded: boolean;
+  oidcEnabled: boolean;
+};
+
+export class EnvError extends Error {}
+
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const res = ZEnv.safeParse(cleaned);
+  if (!res.success) {
+    const lines = res.error.issues.map((i) => `  - ${i.path.join(".") || "environment"}: ${i.message}`);
+    throw new EnvError(`Warrant cannot start: the configuration is invalid.\n${lines.join("\n")}\nSee docs/configuration.md.`);
+  }
+  const e = res.data;
+  const embedded = !e.DATABASE_URL;
+  return {
+    ...e,
+    embedded,
+    demoLogin: e.DEMO_LOGIN ?? embedded,
+    oidcEnabled: Boolean(e.OIDC_ISSUER && e.OIDC_CLIENT_ID && e.OIDC_CLIENT_SECRET),
+  };
+}
+
+let cached: Env | undefined;
+/** The validated environment of this process (parsed once). */
+export function env(): Env {
+  cached ??= parseEnv();
+  return cached;
+}

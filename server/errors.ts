@@ -1,0 +1,17 @@
+/** Errors the domain raises. Only server/trpc maps them to transport codes. */
+export type DomainErrorCode = "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "BAD_INPUT" | "UNAUTHENTICATED";
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "DomainError";
+  }
+}
+
+export const notFound = (what: string) => new DomainError("NOT_FOUND", `${what} was not found.`);
+export const forbidden = (why: string) => new DomainError("FORBIDDEN", why);
+export const conflict = (why: string) => new DomainError("CONFLICT", why);
+export const badInput = (why: string) => new DomainError("BAD_INPUT", why);

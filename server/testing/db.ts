@@ -1,0 +1,60 @@
+/**
+ * A real, migrated, empty database for one test file: PGlite from the template dump by default, or a fresh
+ * PostgreSQL database when the run was started by scripts/with-postgres.sh (TEST_PG_ADMIN_URL).
+ */
+import { readFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { openDb, type DbHandle } from "../db";
+import { PG_TEMPLATE_DB, TEMPLATE_DUMP } from "./global-setup";
+
+export type TestDb = DbHandle & {
+  /** Runs SQL as the database superuser, outside Prisma (e.g. to bypass the ledger triggers on purpose). */
+  rawSql(sql: string): Promise<void>;
+};
+
+export async function createTestDb(): Promise<TestDb> {
+  const adminUrl = process.env.TEST_PG_ADMIN_URL;
+  if (adminUrl) {
+    const name = `warrant_t_${randomUUID().replace(/-/g, "").slice(0, 16)}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${PG_TEMPLATE_DB}`);
+    await admin.end();
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    const handle = openDb({ url: url.toString() });
+    return {
+      ...handle,
+      async rawSql(sql) {
+        const c = new pg.Client({ connectionString: url.toString() });
+        await c.connect();
+        try {
+          await c.query(sql);
+        } finally {
+          await c.end();
+        }
+      },
+      async close() {
+        await handle.close();
+        const a = new pg.Client({ connectionString: adminUrl });
+        await a.connect();
+        await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await a.end();
+      },
+    };
+  }
+  const dump = readFileSync(TEMPLATE_DUMP);
+  const pglite = new PGlite({ loadDataDir: new Blob([dump]) });
+  const handle = openDb({ pglite });
+  return {
+    ...handle,
+    async rawSql(sql) {
+      await pglite.exec(sql);
+    },
+  };
+}
+
+/** Which engine this test run is on, for test names and skips. */
+export const TEST_ENGINE = process.env.TEST_PG_ADMIN_URL ? "postgres" : "pglite";
