@@ -26,3 +26,18 @@ export function firstValues(sp: Record<string, string | string[] | undefined>): 
 export function skipTake(input: { page: number; size: number }) {
   return { skip: (input.page - 1) * input.size, take: input.size };
 }
+
+/**
+ * Parses a page's URL search params with a list schema, forgivingly: unknown keys are ignored and a bad
+ * value (e.g. ?page=abc) falls back to its default instead of breaking the page. (API inputs stay strict.)
+ */
+export function parseListParams<S extends z.ZodObject>(schema: S, sp: Record<string, string | string[] | undefined>): z.infer<S> {
+  const known = Object.keys(schema.shape);
+  const values = Object.fromEntries(Object.entries(firstValues(sp)).filter(([k]) => known.includes(k)));
+  for (let attempt = 0; attempt < known.length + 1; attempt++) {
+    const res = schema.safeParse(values);
+    if (res.success) return res.data;
+    for (const issue of res.error.issues) delete values[String(issue.path[0])];
+  }
+  return schema.parse({});
+}

@@ -34,9 +34,9 @@ export class LedgerOutsideTransactionError extends Error {
 
 /** Appends one event to the chain. Must run inside `prisma.$transaction(async (tx) => ...)`. */
 export async function recordEvent(tx: Tx, input: LedgerEventInput): Promise<RecordedEvent> {
-  // The root client has $transaction; a transaction client does not. Without a transaction the head
-  // lock would be released at once and concurrent writers could fork the chain.
-  if (typeof (tx as { $transaction?: unknown }).$transaction === "function") throw new LedgerOutsideTransactionError();
+  // The root client has $connect; an interactive-transaction client does not. Without a transaction the
+  // head lock would be released at once and concurrent writers could fork the chain.
+  if (typeof (tx as { $connect?: unknown }).$connect === "function") throw new LedgerOutsideTransactionError();
 
   const rows = await tx.$queryRaw<{ seq: bigint; hash: string }[]>`SELECT "seq", "hash" FROM "LedgerHead" WHERE "id" = 1 FOR UPDATE`;
   const head = rows[0];

@@ -10,11 +10,13 @@ import { openDb, type DbHandle } from "../db";
 import { PG_TEMPLATE_DB, TEMPLATE_DUMP } from "./global-setup";
 
 export type TestDb = DbHandle & {
+  /** PostgreSQL runs only: the connection string of this test's database (for subprocess tests). */
+  url?: string;
   /** Runs SQL as the database superuser, outside Prisma (e.g. to bypass the ledger triggers on purpose). */
   rawSql(sql: string): Promise<void>;
 };
 
-export async function createTestDb(): Promise<TestDb> {
+export async function createTestDb(opts: { pgliteDir?: string } = {}): Promise<TestDb> {
   const adminUrl = process.env.TEST_PG_ADMIN_URL;
   if (adminUrl) {
     const name = `warrant_t_${randomUUID().replace(/-/g, "").slice(0, 16)}`;
@@ -27,6 +29,7 @@ export async function createTestDb(): Promise<TestDb> {
     const handle = openDb({ url: url.toString() });
     return {
       ...handle,
+      url: url.toString(),
       async rawSql(sql) {
         const c = new pg.Client({ connectionString: url.toString() });
         await c.connect();
@@ -46,7 +49,8 @@ export async function createTestDb(): Promise<TestDb> {
     };
   }
   const dump = readFileSync(TEMPLATE_DUMP);
-  const pglite = new PGlite({ loadDataDir: new Blob([dump]) });
+  // With a folder, the database lives on disk so a subprocess (a CLI under test) can open it after close().
+  const pglite = opts.pgliteDir ? new PGlite(opts.pgliteDir, { loadDataDir: new Blob([dump]) }) : new PGlite({ loadDataDir: new Blob([dump]) });
   const handle = openDb({ pglite });
   return {
     ...handle,

@@ -1,7 +1,11 @@
 import { router, roleProcedure } from "../init";
-import { ledgerStatus } from "../../ledger/queries";
+import { ledgerFacets, ledgerStatus, listLedgerEvents, ZListLedgerEvents } from "../../ledger/queries";
+
+/** The evidence ledger is readable by admins, security and auditors. */
+const evidenceReader = roleProcedure("ADMIN", "SECURITY", "AUDITOR");
 
 export const ledgerRouter = router({
-  /** Chain head and a full verification, for admins, security and auditors. */
-  status: roleProcedure("ADMIN", "SECURITY", "AUDITOR").query(({ ctx }) => ledgerStatus(ctx.db)),
+  status: evidenceReader.query(({ ctx }) => ledgerStatus(ctx.db)),
+  list: evidenceReader.input(ZListLedgerEvents).query(({ ctx, input }) => listLedgerEvents(ctx.db, input)),
+  facets: evidenceReader.query(({ ctx }) => ledgerFacets(ctx.db)),
 });

@@ -1,0 +1,19 @@
+import type { ReactNode } from "react";
+import { redirect } from "next/navigation";
+import { serverCaller } from "@/server/trpc/context";
+import { env } from "@/server/env";
+import { AppShell } from "@/components/shell/app-shell";
+
+export const dynamic = "force-dynamic";
+
+/** Every portal page: signed-in only (signed-out people see only sign-in), with navigation by role. */
+export default async function PortalLayout({ children }: { children: ReactNode }) {
+  const api = await serverCaller();
+  const me = await api.me.current();
+  if (!me) redirect("/signin");
+  return (
+    <AppShell me={me} demo={env().demoLogin}>
+      {children}
+    </AppShell>
+  );
+}

@@ -1,0 +1,57 @@
+"use client";
+import { createColumnHelper } from "@tanstack/react-table";
+import { DataTable } from "@/components/data-table/data-table";
+import { formatDateTime } from "@/components/ui/format";
+import type { LedgerRow } from "@/server/ledger/queries";
+import type { Page } from "@/server/domain/list";
+
+const col = createColumnHelper<LedgerRow>();
+
+const columns = [
+  col.accessor("seq", { id: "seq", header: "Seq", cell: (c) => <span className="font-mono tabular-nums">{c.getValue()}</span> }),
+  col.accessor("occurredAt", { header: "Time (UTC)", enableSorting: false, cell: (c) => formatDateTime(c.getValue()) }),
+  col.accessor("action", { header: "Action", enableSorting: false, cell: (c) => <span className="font-mono text-xs">{c.getValue()}</span> }),
+  col.display({
+    id: "subject",
+    header: "Subject",
+    cell: (c) => (
+      <span className="text-xs">
+        {c.row.original.subjectType} <span className="font-mono text-slate-500">{c.row.original.subjectId.slice(0, 8)}</span>
+      </span>
+    ),
+  }),
+  col.accessor("actorName", { header: "Actor", enableSorting: false, cell: (c) => c.getValue() ?? <span className="text-slate-500">Warrant (system)</span> }),
+  col.display({
+    id: "details",
+    header: "Details",
+    cell: (c) => (
+      <details className="max-w-md">
+        <summary className="cursor-pointer text-xs text-brand-700">payload & hashes</summary>
+        <pre className="mt-1 max-h-48 overflow-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 text-[11px]">{JSON.stringify(c.row.original.payload, null, 2)}</pre>
+        <p className="mt-1 break-all font-mono text-[11px] text-slate-500">hash {c.row.original.hash}</p>
+        <p className="break-all font-mono text-[11px] text-slate-500">prev {c.row.original.prevHash}</p>
+      </details>
+    ),
+  }),
+];
+
+export function LedgerTable({ page, dir, actions, subjectTypes }: { page: Page<LedgerRow>; dir: "asc" | "desc"; actions: string[]; subjectTypes: string[] }) {
+  return (
+    <DataTable
+      label="Ledger events"
+      columns={columns}
+      rows={page.rows}
+      total={page.total}
+      page={page.page}
+      size={page.size}
+      sort="seq"
+      dir={dir}
+      searchPlaceholder="Search by action or subject id…"
+      filters={[
+        { key: "action", label: "Action", options: actions.map((a) => ({ value: a, label: a })) },
+        { key: "subjectType", label: "Subject", options: subjectTypes.map((s) => ({ value: s, label: s })) },
+      ]}
+      emptyMessage="No ledger events match these filters."
+    />
+  );
+}

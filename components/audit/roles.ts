@@ -1,0 +1,3 @@
+export function hasRoleIn(roles: string[], allowed: string[]) {
+  return roles.some((r) => allowed.includes(r));
+}

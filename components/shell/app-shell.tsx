@@ -1,0 +1,65 @@
+"use client";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { signOut } from "next-auth/react";
+import type { ReactNode } from "react";
+import type { Me } from "@/server/domain/identities/me";
+
+type NavItem = { href: string; label: string; show: (me: Me) => boolean; match?: (path: string) => boolean };
+
+const ROLE_LABEL: Record<string, string> = { ADMIN: "Admin", SECURITY: "Security", AUDITOR: "Auditor" };
+
+/** Navigation by role and relationship. The server checks every power again; this only hides what is useless. */
+const NAV: NavItem[] = [
+  { href: "/", label: "Home", show: () => true, match: (p) => p === "/" },
+  { href: "/identities", label: "Directory", show: () => true },
+  { href: "/catalog", label: "Catalog", show: () => true, match: (p) => p === "/catalog" || p.startsWith("/catalog/systems") },
+  { href: "/catalog/entitlements", label: "Entitlements", show: () => true },
+  { href: "/audit/ledger", label: "Evidence ledger", show: (me) => me.roles.some((r) => r === "ADMIN" || r === "SECURITY" || r === "AUDITOR") },
+];
+
+export function AppShell({ me, demo, children }: { me: Me; demo: boolean; children: ReactNode }) {
+  const path = usePathname();
+  return (
+    <div className="flex min-h-screen flex-col">
+      {demo && (
+        <div className="bg-amber-100 px-4 py-1.5 text-center text-xs font-medium text-amber-900">
+          Demo portal: demo data and password-less demo sign-in are on. Do not use for real access decisions.
+        </div>
+      )}
+      <header className="border-b border-slate-200 bg-white">
+        <div className="mx-auto flex max-w-7xl items-center gap-6 px-4 py-3 sm:px-6">
+          <Link href="/" className="flex items-center gap-2 text-lg font-semibold tracking-tight text-slate-900">
+            <span aria-hidden className="grid h-7 w-7 place-items-center rounded-md bg-brand-600 text-sm font-bold text-white">W</span>
+            Warrant
+          </Link>
+          <nav aria-label="Main" className="flex flex-1 flex-wrap items-center gap-1">
+            {NAV.filter((n) => n.show(me)).map((n) => {
+              const active = n.match ? n.match(path) : path === n.href || path.startsWith(n.href + "/");
+              return (
+                <Link key={n.href} href={n.href} aria-current={active ? "page" : undefined} className={`rounded-md px-3 py-1.5 text-sm font-medium ${active ? "bg-brand-50 text-brand-700" : "text-slate-600 hover:bg-slate-100 hover:text-slate-900"}`}>
+                  {n.label}
+                </Link>
+              );
+            })}
+          </nav>
+          <div className="flex items-center gap-3">
+            <div className="text-right">
+              <Link href={`/identities/${me.id}`} className="block text-sm font-medium text-slate-900 hover:underline" data-testid="signed-in-as">
+                {me.displayName}
+              </Link>
+              <span className="block text-xs text-slate-500">{me.roles.length ? me.roles.map((r) => ROLE_LABEL[r] ?? r).join(" · ") : "Employee"}</span>
+            </div>
+            <button type="button" onClick={() => signOut({ callbackUrl: "/signin" })} className="rounded-md border border-slate-300 px-2.5 py-1.5 text-sm text-slate-700 hover:bg-slate-50">
+              Sign out
+            </button>
+          </div>
+        </div>
+      </header>
+      <main className="mx-auto w-full max-w-7xl flex-1 px-4 py-8 sm:px-6">{children}</main>
+      <footer className="border-t border-slate-200 bg-white px-4 py-3 text-center text-xs text-slate-500">
+        Warrant — every entitlement with its evidence. Times are shown in UTC.
+      </footer>
+    </div>
+  );
+}

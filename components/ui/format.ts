@@ -1,0 +1,26 @@
+/** Small display helpers shared by pages (no server code). */
+const dateFmt = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+const dateTimeFmt = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: "UTC", timeZoneName: "short" });
+
+export function formatDate(d: Date | string | null | undefined): string {
+  if (!d) return "—";
+  return dateFmt.format(new Date(d));
+}
+
+export function formatDateTime(d: Date | string | null | undefined): string {
+  if (!d) return "—";
+  return dateTimeFmt.format(new Date(d));
+}
+
+/** "in 3 days", "2 days ago", "today" relative to now. */
+export function relativeDays(d: Date | string | null | undefined, now: Date = new Date()): string {
+  if (!d) return "";
+  const days = Math.round((new Date(d).getTime() - now.getTime()) / 86_400_000);
+  if (days === 0) return "today";
+  if (days > 0) return days === 1 ? "in 1 day" : `in ${days} days`;
+  return days === -1 ? "1 day ago" : `${-days} days ago`;
+}
+
+export function daysUntil(d: Date | string, now: Date = new Date()): number {
+  return Math.ceil((new Date(d).getTime() - now.getTime()) / 86_400_000);
+}

@@ -1,0 +1,46 @@
+// Lint: TypeScript recommended rules plus the layering rules of STYLE.md, so a misplaced import fails `npm test`.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+const prismaImports = {
+  group: ["**/db/generated/**", "@prisma/*", "**/server/db", "@/server/db", "../db", "../../db"],
+  message: "Only domain services, the ledger and server/db.ts touch Prisma. Call a domain service instead.",
+  allowTypeImports: true,
+};
+
+export default tseslint.config(
+  { ignores: ["node_modules/**", ".next/**", ".data/**", "server/db/generated/**", "test-results/**", "playwright-report/**", "next-env.d.ts"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      // TypeScript checks names; the core rule knows no Node or browser globals in .mjs files.
+      "no-undef": "off",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/consistent-type-imports": ["error", { prefer: "type-imports", fixStyle: "inline-type-imports", disallowTypeAnnotations: false }],
+    },
+  },
+  {
+    // Routers are thin: validate, authorize, call a service. No Prisma.
+    files: ["server/trpc/routers/**/*.ts"],
+    rules: { "@typescript-eslint/no-restricted-imports": ["error", { patterns: [prismaImports] }] },
+  },
+  {
+    // Components run in the browser: no server code, except types and the zod schemas shared with the client.
+    files: ["components/**/*.{ts,tsx}"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@/server/*", "@/server/**", "!@/server/domain/*/schema", "!@/server/domain/list"],
+              message: "Components never import server code (types and server/domain/*/schema.ts excepted).",
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

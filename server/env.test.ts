@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { EnvError, parseEnv } from "./env";
+
+describe("configuration", () => {
+  it("defaults to the embedded database with demo sign-in on", () => {
+    const e = parseEnv({});
+    expect(e).toMatchObject({ embedded: true, demoLogin: true, oidcEnabled: false, PGLITE_DIR: ".data/pglite", PORT: 3000 });
+  });
+
+  it("turns demo sign-in off on PostgreSQL unless DEMO_LOGIN=true", () => {
+    expect(parseEnv({ DATABASE_URL: "postgresql://u@h/db" }).demoLogin).toBe(false);
+    expect(parseEnv({ DATABASE_URL: "postgresql://u@h/db", DEMO_LOGIN: "true" }).demoLogin).toBe(true);
+    expect(parseEnv({ DEMO_LOGIN: "false" }).demoLogin).toBe(false);
+  });
+
+  it.each([
+    [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL: must be a postgresql:\/\/ connection string/],
+    [{ PORT: "eighty" }, /PORT: must be a port number/],
+    [{ PORT: "70000" }, /PORT:/],
+    [{ NEXTAUTH_SECRET: "short" }, /NEXTAUTH_SECRET: must be at least 32 characters/],
+    [{ OIDC_ISSUER: "https://idp.example" }, /OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together/],
+    [{ DEMO_LOGIN: "maybe" }, /DEMO_LOGIN: must be true or false/],
+  ])("refuses %o with a message naming the variable", (source, message) => {
+    expect(() => parseEnv(source)).toThrow(EnvError);
+    expect(() => parseEnv(source)).toThrow(message);
+  });
+
+  it("enables OIDC when all three settings are present", () => {
+    expect(parseEnv({ OIDC_ISSUER: "https://idp.example", OIDC_CLIENT_ID: "warrant", OIDC_CLIENT_SECRET: "s3cret" }).oidcEnabled).toBe(true);
+  });
+});
