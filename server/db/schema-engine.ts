@@ -44,12 +44,41 @@ async function loadGlue(): Promise<Glue> {
   return glue;
 }
 
+/**
+ * @prisma/adapter-pg runs a migration script by splitting it on ";", which breaks the hand-written
+ * PL/pgSQL trigger functions in our migrations. Send the script whole instead (the simple query protocol
+ * runs several statements in one call), keeping the adapter's error mapping.
+ */
+function wholeScripts(factory: SqlMigrationAwareDriverAdapterFactory): SqlMigrationAwareDriverAdapterFactory {
+  if (!factory.adapterName.includes("adapter-pg")) return factory;
+  type PgAdapter = Awaited<ReturnType<SqlMigrationAwareDriverAdapterFactory["connect"]>> & {
+    underlyingDriver(): { query(sql: string): Promise<unknown> };
+    onError(e: unknown): never;
+  };
+  const patch = (adapter: PgAdapter) => {
+    adapter.executeScript = async (script: string) => {
+      try {
+        await adapter.underlyingDriver().query(script);
+      } catch (e) {
+        adapter.onError(e);
+      }
+    };
+    return adapter;
+  };
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => patch((await factory.connect()) as PgAdapter),
+    connectToShadowDb: async () => patch((await factory.connectToShadowDb()) as PgAdapter),
+  };
+}
+
 export async function openSchemaEngine(adapterFactory: SqlMigrationAwareDriverAdapterFactory, schemaText?: string): Promise<SchemaEngine> {
   gluePromise ??= loadGlue();
   const glue = await gluePromise;
   const text = schemaText ?? (await readFile(SCHEMA_PATH, "utf8"));
   const log = () => {};
-  return glue.SchemaEngine.new({ datamodels: [[SCHEMA_PATH, text]] }, log, bindMigrationAwareSqlAdapterFactory(adapterFactory));
+  return glue.SchemaEngine.new({ datamodels: [[SCHEMA_PATH, text]] }, log, bindMigrationAwareSqlAdapterFactory(wholeScripts(adapterFactory)));
 }
 
 export async function readMigrationList(dir = MIGRATIONS_DIR): Promise<MigrationList> {

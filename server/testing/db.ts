@@ -22,8 +22,16 @@ export async function createTestDb(opts: { pgliteDir?: string } = {}): Promise<T
     const name = `warrant_t_${randomUUID().replace(/-/g, "").slice(0, 16)}`;
     const admin = new pg.Client({ connectionString: adminUrl });
     await admin.connect();
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${PG_TEMPLATE_DB}`);
-    await admin.end();
+    // Copying a template needs it unused: test files in parallel workers take turns (advisory lock).
+    await admin.query("SELECT pg_advisory_lock(4242)");
+    try {
+      // The schema engine's own pool may still hold a connection to the template after migrating.
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${PG_TEMPLATE_DB}' AND pid <> pg_backend_pid()`);
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${PG_TEMPLATE_DB}`);
+    } finally {
+      await admin.query("SELECT pg_advisory_unlock(4242)");
+      await admin.end();
+    }
     const url = new URL(adminUrl);
     url.pathname = `/${name}`;
     const handle = openDb({ url: url.toString() });
