@@ -23,6 +23,8 @@ const ZEnv = z
     OIDC_CLIENT_SECRET: z.string().min(1).optional(),
     OIDC_NAME: z.string().min(1).default("your company account"),
     DEMO_LOGIN: bool.optional(),
+    /** Seed the demo organisation into an empty PostgreSQL at start (the embedded database always is). */
+    SEED_DEMO: bool.optional(),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   })
   .superRefine((env, ctx) => {
