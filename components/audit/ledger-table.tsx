@@ -1,4 +1,5 @@
 "use client";
+import Link from "next/link";
 import { createColumnHelper } from "@tanstack/react-table";
 import { DataTable } from "@/components/data-table/data-table";
 import { formatDateTime } from "@/components/ui/format";
@@ -7,6 +8,12 @@ import type { Page } from "@/server/domain/list";
 
 const col = createColumnHelper<LedgerRow>();
 
+const SUBJECT_PAGE: Record<string, (id: string) => string> = {
+  Identity: (id) => `/identities/${id}`,
+  System: (id) => `/catalog/systems/${id}`,
+  Entitlement: (id) => `/catalog/entitlements/${id}`,
+};
+
 const columns = [
   col.accessor("seq", { id: "seq", header: "Seq", cell: (c) => <span className="font-mono tabular-nums">{c.getValue()}</span> }),
   col.accessor("occurredAt", { header: "Time (UTC)", enableSorting: false, cell: (c) => formatDateTime(c.getValue()) }),
@@ -14,11 +21,24 @@ const columns = [
   col.display({
     id: "subject",
     header: "Subject",
-    cell: (c) => (
-      <span className="text-xs">
-        {c.row.original.subjectType} <span className="font-mono text-slate-500">{c.row.original.subjectId.slice(0, 8)}</span>
-      </span>
-    ),
+    cell: (c) => {
+      const { subjectType, subjectId } = c.row.original;
+      const href = SUBJECT_PAGE[subjectType]?.(subjectId);
+      const label = (
+        <>
+          {subjectType} <span className="font-mono">{subjectId.slice(0, 8)}</span>
+        </>
+      );
+      return href ? (
+        <Link href={href} className="text-xs text-brand-700 hover:underline" title={subjectId}>
+          {label}
+        </Link>
+      ) : (
+        <span className="text-xs text-slate-600" title={subjectId}>
+          {label}
+        </span>
+      );
+    },
   }),
   col.accessor("actorName", { header: "Actor", enableSorting: false, cell: (c) => c.getValue() ?? <span className="text-slate-500">Warrant (system)</span> }),
   col.display({
