@@ -34,7 +34,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ["@/server/*", "@/server/**", "!@/server/domain/*/schema", "!@/server/domain/list"],
+              // A regex, not a gitignore-style group: a group cannot re-include a file under an excluded folder.
+              regex: "^@/server/(?!domain/[^/]+/schema$|domain/list$)",
               message: "Components never import server code (types and server/domain/*/schema.ts excepted).",
               allowTypeImports: true,
             },

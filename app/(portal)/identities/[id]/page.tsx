@@ -1,0 +1,231 @@
+import { cache, type ReactNode } from "react";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { TRPCError } from "@trpc/server";
+import { serverCaller } from "@/server/trpc/context";
+import { ZIdentityId } from "@/server/domain/identities/schema";
+import type { IdentityDetail } from "@/server/domain/identities/queries";
+import { Card, DetailList, EmptyState, NoticeBanner, PageHeader } from "@/components/ui/card";
+import { KindBadge, StatusBadge } from "@/components/ui/badge";
+import { daysUntil, formatDate } from "@/components/ui/format";
+import { CurrentGrantsTable, ExpiryNote, GrantHistoryTable } from "@/components/identities/grant-tables";
+import { NhiEditPanel } from "@/components/identities/nhi-edit-panel";
+
+/** One identity, loaded once per request (metadata and page share it); null when there is no such identity. */
+const loadIdentity = cache(async (id: string): Promise<IdentityDetail | null> => {
+  if (!ZIdentityId.safeParse({ id }).success) return null;
+  const api = await serverCaller();
+  try {
+    return await api.identities.byId({ id });
+  } catch (e) {
+    if (e instanceof TRPCError && (e.code === "NOT_FOUND" || e.code === "BAD_REQUEST")) return null;
+    throw e;
+  }
+});
+
+type Params = { params: Promise<{ id: string }> };
+
+export async function generateMetadata({ params }: Params) {
+  const identity = await loadIdentity((await params).id);
+  return { title: identity?.displayName ?? "Identity not found" };
+}
+
+function PersonLink({ who }: { who: { id: string; displayName: string; status?: string } | null }) {
+  if (!who) return null;
+  return (
+    <span className="inline-flex items-center gap-2">
+      <Link href={`/identities/${who.id}`} className="font-medium text-brand-700 hover:underline">
+        {who.displayName}
+      </Link>
+      {who.status && who.status !== "ACTIVE" && <StatusBadge status={who.status} />}
+    </span>
+  );
+}
+
+export default async function IdentityPage({ params }: Params) {
+  const identity = await loadIdentity((await params).id);
+  if (!identity) notFound();
+  const api = await serverCaller();
+  const systems = identity.canEdit ? await api.identities.systemOptions() : [];
+  const now = new Date();
+  const human = identity.kind === "HUMAN";
+  const cred = identity.credential;
+  const { current, history, historyCount } = identity.grants;
+
+  const details = human
+    ? [
+        { label: "Email", value: identity.email },
+        { label: "Department", value: identity.department },
+        { label: "Title", value: identity.title },
+        { label: "Manager", value: <PersonLink who={identity.manager} /> },
+      ]
+    : [
+        { label: "Accountable owner", value: <PersonLink who={identity.owner} /> },
+        {
+          label: "System it runs in",
+          value: identity.system && (
+            <Link href={`/catalog/systems/${identity.system.id}`} className="font-medium text-brand-700 hover:underline">
+              {identity.system.name}
+            </Link>
+          ),
+        },
+        { label: "Purpose", value: identity.purpose },
+        { label: "In Warrant since", value: formatDate(identity.createdAt) },
+      ];
+
+  return (
+    <div className="space-y-6">
+      <PageHeader
+        eyebrow={
+          <Link href={human ? "/identities?kind=HUMAN" : "/identities?kind=NON_HUMAN"} className="hover:underline">
+            ← Directory
+          </Link>
+        }
+        title={
+          <span className="flex flex-wrap items-center gap-3">
+            {identity.displayName}
+            <KindBadge kind={identity.kind} />
+            <StatusBadge status={identity.status} />
+          </span>
+        }
+        description={human ? [identity.title, identity.department].filter(Boolean).join(" · ") || undefined : undefined}
+      />
+
+      {!human && identity.owner && identity.owner.status !== "ACTIVE" && (
+        <NoticeBanner>
+          The accountable owner, {identity.owner.displayName}, is {identity.owner.status.toLowerCase()}. Every non-human identity needs an active owner: an admin should hand it to someone else.
+        </NoticeBanner>
+      )}
+
+      <div className="grid items-start gap-6 lg:grid-cols-3">
+        <Card title="Details" className="lg:col-span-2">
+          <DetailList items={details} />
+        </Card>
+
+        {human ? (
+          <div className="space-y-6">
+            <RelatedCard
+              title="Direct reports"
+              count={identity.reports.count}
+              empty="No direct reports."
+              seeAll={`/identities?manager=${identity.id}`}
+              items={identity.reports.items.map((r) => ({ id: r.id, name: r.displayName, sub: r.title, status: r.status }))}
+            />
+            <RelatedCard
+              title="Non-human identities owned"
+              count={identity.ownedNhis.count}
+              empty="Owns no non-human identities."
+              seeAll={`/identities?owner=${identity.id}`}
+              items={identity.ownedNhis.items.map((n) => ({ id: n.id, name: n.displayName, kind: n.kind, status: n.status }))}
+            />
+          </div>
+        ) : (
+          <Card title="Credential">
+            {cred && cred.visible ? (
+              <div className="space-y-3">
+                {cred.expiresAt && daysUntil(cred.expiresAt, now) <= 0 && (
+                  <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm font-medium text-red-800">
+                    This credential has expired: rotate it and record the new key.
+                  </p>
+                )}
+                {cred.expiresAt && daysUntil(cred.expiresAt, now) > 0 && daysUntil(cred.expiresAt, now) <= 30 && (
+                  <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">This credential expires in {daysUntil(cred.expiresAt, now)} days: plan its rotation.</p>
+                )}
+                <dl className="space-y-2 text-sm">
+                  <CredRow label="Key id" value={cred.keyId ? <code className="rounded bg-slate-100 px-1.5 py-0.5 text-xs">{cred.keyId}</code> : null} />
+                  <CredRow label="Issued" value={cred.createdAt && formatDate(cred.createdAt)} />
+                  <CredRow label="Last rotated" value={cred.rotatedAt ? formatDate(cred.rotatedAt) : "Never"} />
+                  <CredRow label="Expires" value={<ExpiryNote expiresAt={cred.expiresAt} now={now} noEnd="No expiry recorded" />} />
+                </dl>
+              </div>
+            ) : (
+              <p className="text-sm text-slate-600">Credential details are shown to the owner, admins, security officers and auditors.</p>
+            )}
+          </Card>
+        )}
+      </div>
+
+      <Card title={`Access held (${current.length})`}>
+        {current.length === 0 ? <EmptyState title="No access held." /> : <CurrentGrantsTable grants={current} now={now} />}
+      </Card>
+
+      <Card title={`Access history (${historyCount} revoked)`}>
+        {historyCount === 0 ? (
+          <EmptyState title="No revoked access on record." />
+        ) : (
+          <>
+            <GrantHistoryTable grants={history} />
+            {historyCount > history.length && <p className="mt-3 text-xs text-slate-500">Showing the {history.length} most recent of {historyCount}.</p>}
+          </>
+        )}
+      </Card>
+
+      {identity.canEdit && (
+        <NhiEditPanel
+          id={identity.id}
+          updatedAt={identity.updatedAt}
+          systems={systems}
+          initial={{
+            kind: identity.kind as Exclude<typeof identity.kind, "HUMAN">,
+            displayName: identity.displayName,
+            owner: identity.owner && { id: identity.owner.id, displayName: identity.owner.displayName },
+            purpose: identity.purpose ?? "",
+            systemId: identity.system?.id ?? null,
+            credentialKeyId: cred?.visible ? cred.keyId : null,
+            credentialRotatedAt: cred?.visible ? cred.rotatedAt : null,
+            credentialExpiresAt: cred?.visible ? cred.expiresAt : null,
+            status: identity.status,
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+function CredRow({ label, value }: { label: string; value: ReactNode }) {
+  return (
+    <div className="flex items-baseline justify-between gap-3">
+      <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
+      <dd className="text-right text-slate-900">{value ?? <span className="text-slate-400">—</span>}</dd>
+    </div>
+  );
+}
+
+function RelatedCard({
+  title,
+  count,
+  empty,
+  seeAll,
+  items,
+}: {
+  title: string;
+  count: number;
+  empty: string;
+  seeAll: string;
+  items: { id: string; name: string; sub?: string | null; kind?: string; status: string }[];
+}) {
+  return (
+    <Card title={`${title} (${count})`} actions={count > items.length ? <Link href={seeAll} className="text-sm text-brand-700 hover:underline">See all</Link> : undefined}>
+      {items.length === 0 ? (
+        <p className="text-sm text-slate-500">{empty}</p>
+      ) : (
+        <ul className="divide-y divide-slate-100">
+          {items.map((it) => (
+            <li key={it.id} className="flex items-center justify-between gap-3 py-2">
+              <div className="min-w-0">
+                <Link href={`/identities/${it.id}`} className="text-sm font-medium text-brand-700 hover:underline">
+                  {it.name}
+                </Link>
+                {it.sub && <p className="truncate text-xs text-slate-500">{it.sub}</p>}
+              </div>
+              <span className="flex shrink-0 gap-1.5">
+                {it.kind && <KindBadge kind={it.kind} />}
+                {it.status !== "ACTIVE" && <StatusBadge status={it.status} />}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,273 @@
+/**
+ * Reads of the identities area: the directory (people and non-human identities), its filter options, and
+ * one identity's page. The directory is open to every signed-in employee; credential metadata of a
+ * non-human identity is not (see policy.ts).
+ */
+import { Prisma, type GrantStatus } from "../../db/generated/client";
+import { notFound } from "../../errors";
+import type { ServiceCtx } from "../actor";
+import { skipTake, type Page } from "../list";
+import { canManageNhis, canSeeCredentials } from "./policy";
+import type { IdentityKindName, IdentityStatusName, TIdentityId, TListIdentities } from "./schema";
+
+/**
+ * Grants whose access is in effect: active, or being revoked but not yet confirmed gone. This is what the
+ * directory counts as an identity's "active grants".
+ */
+export const GRANT_IN_EFFECT: GrantStatus[] = ["ACTIVE", "PENDING_REVOKE", "REVOKE_FAILED"];
+
+export type IdentityRow = {
+  id: string;
+  kind: IdentityKindName;
+  displayName: string;
+  email: string | null;
+  department: string | null;
+  title: string | null;
+  status: IdentityStatusName;
+  /** Non-human identities: what it is for, and the system it runs in. */
+  purpose: string | null;
+  systemName: string | null;
+  /** Humans: their manager. */
+  managerId: string | null;
+  managerName: string | null;
+  /** Non-human identities: their accountable owner. */
+  ownerId: string | null;
+  ownerName: string | null;
+  activeGrantCount: number;
+};
+
+/** Escapes LIKE wildcards so a search for "50%" or "svc_" means those characters literally. */
+function likePattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** The directory filter as SQL over `"Identity" i`: one definition, used for the count and the page. */
+function filterSql(input: TListIdentities): Prisma.Sql {
+  const conds: Prisma.Sql[] = [];
+  if (input.kind === "NON_HUMAN") conds.push(Prisma.sql`i."kind" <> 'HUMAN'`);
+  else if (input.kind) conds.push(Prisma.sql`i."kind" = ${input.kind}::"IdentityKind"`);
+  if (input.department) conds.push(Prisma.sql`i."department" = ${input.department}`);
+  if (input.status) conds.push(Prisma.sql`i."status" = ${input.status}::"IdentityStatus"`);
+  if (input.manager) conds.push(Prisma.sql`i."managerId" = ${input.manager}::uuid`);
+  if (input.owner) conds.push(Prisma.sql`i."ownerId" = ${input.owner}::uuid`);
+  if (input.q) {
+    const p = likePattern(input.q);
+    conds.push(Prisma.sql`(i."displayName" ILIKE ${p} OR i."email" ILIKE ${p} OR i."department" ILIKE ${p} OR i."purpose" ILIKE ${p})`);
+  }
+  return conds.length ? Prisma.sql`WHERE ${Prisma.join(conds, " AND ")}` : Prisma.empty;
+}
+
+function orderSql(input: { sort?: string; dir: "asc" | "desc" }): Prisma.Sql {
+  const dir = Prisma.raw(input.dir === "desc" ? "DESC" : "ASC");
+  // Names sort case-insensitively (in the database's collation); ties break on name then id so paging is stable.
+  const tail = Prisma.sql`lower(i."displayName") ASC, i."displayName" ASC, i."id" ASC`;
+  switch (input.sort) {
+    case "department":
+      return Prisma.sql`ORDER BY lower(i."department") ${dir} NULLS LAST, ${tail}`;
+    case "kind":
+      return Prisma.sql`ORDER BY i."kind" ${dir}, ${tail}`;
+    case "status":
+      return Prisma.sql`ORDER BY i."status" ${dir}, ${tail}`;
+    case "grants":
+      return Prisma.sql`ORDER BY COALESCE(g."n", 0) ${dir}, ${tail}`;
+    default:
+      return Prisma.sql`ORDER BY lower(i."displayName") ${dir}, i."displayName" ${dir}, i."id" ${dir}`;
+  }
+}
+
+/**
+ * The directory: one page of people and non-human identities, filtered (kind, department, status, manager,
+ * owner), searched (name, email, department, purpose; case-insensitive) and sorted on the server. Open to every signed-in employee.
+ *
+ * The page of ids is chosen in SQL because sorting by the number of grants in effect is an ordering Prisma
+ * cannot express (its relation-count orderBy takes no filter); the rows are then loaded with Prisma and a
+ * filtered `_count`. Three queries per page whatever its size: count, ids, rows.
+ */
+export async function listIdentities(ctx: ServiceCtx, input: TListIdentities): Promise<Page<IdentityRow>> {
+  const where = filterSql(input);
+  const { skip, take } = skipTake(input);
+  const grantJoin =
+    input.sort === "grants"
+      ? Prisma.sql`LEFT JOIN (SELECT "identityId", count(*)::int AS "n" FROM "Grant" WHERE "status"::text IN (${Prisma.join(GRANT_IN_EFFECT)}) GROUP BY "identityId") g ON g."identityId" = i."id"`
+      : Prisma.empty;
+
+  const [countRows, idRows] = await Promise.all([
+    ctx.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS "n" FROM "Identity" i ${where}`,
+    ctx.db.$queryRaw<{ id: string }[]>`SELECT i."id" FROM "Identity" i ${grantJoin} ${where} ${orderSql(input)} LIMIT ${take} OFFSET ${skip}`,
+  ]);
+  const ids = idRows.map((r) => r.id);
+  const found = ids.length
+    ? await ctx.db.identity.findMany({
+        where: { id: { in: ids } },
+        select: {
+          id: true,
+          kind: true,
+          displayName: true,
+          email: true,
+          department: true,
+          title: true,
+          status: true,
+          purpose: true,
+          system: { select: { name: true } },
+          manager: { select: { id: true, displayName: true } },
+          owner: { select: { id: true, displayName: true } },
+          _count: { select: { grants: { where: { status: { in: GRANT_IN_EFFECT } } } } },
+        },
+      })
+    : [];
+  const byId = new Map(found.map((r) => [r.id, r]));
+  const rows: IdentityRow[] = ids.flatMap((id) => {
+    const r = byId.get(id);
+    if (!r) return [];
+    return [
+      {
+        id: r.id,
+        kind: r.kind,
+        displayName: r.displayName,
+        email: r.email,
+        department: r.department,
+        title: r.title,
+        status: r.status,
+        purpose: r.purpose,
+        systemName: r.system?.name ?? null,
+        managerId: r.manager?.id ?? null,
+        managerName: r.manager?.displayName ?? null,
+        ownerId: r.owner?.id ?? null,
+        ownerName: r.owner?.displayName ?? null,
+        activeGrantCount: r._count.grants,
+      },
+    ];
+  });
+  return { rows, total: countRows[0]?.n ?? 0, page: input.page, size: input.size };
+}
+
+export type IdentityFacets = {
+  departments: { value: string; count: number }[];
+  kinds: { value: IdentityKindName; count: number }[];
+  statuses: { value: IdentityStatusName; count: number }[];
+};
+
+/** Filter options for the directory: the departments in use, and how many identities of each kind and status. */
+export async function identityFacets(ctx: ServiceCtx): Promise<IdentityFacets> {
+  const [departments, kinds, statuses] = await Promise.all([
+    ctx.db.identity.groupBy({ by: ["department"], where: { department: { not: null } }, _count: { _all: true } }),
+    ctx.db.identity.groupBy({ by: ["kind"], _count: { _all: true }, orderBy: { kind: "asc" } }),
+    ctx.db.identity.groupBy({ by: ["status"], _count: { _all: true }, orderBy: { status: "asc" } }),
+  ]);
+  return {
+    departments: departments
+      .flatMap((d) => (d.department ? [{ value: d.department, count: d._count._all }] : []))
+      .sort((a, b) => a.value.localeCompare(b.value, "en", { sensitivity: "base" }) || (a.value < b.value ? -1 : 1)),
+    kinds: kinds.map((k) => ({ value: k.kind, count: k._count._all })),
+    statuses: statuses.map((s) => ({ value: s.status, count: s._count._all })),
+  };
+}
+
+/** How many revoked grants the identity page lists (most recent first); the total is returned too. */
+export const GRANT_HISTORY_LIMIT = 50;
+/** How many direct reports / owned non-human identities the identity page lists; the total is returned too. */
+export const RELATED_LIMIT = 10;
+
+const GRANT_SELECT = {
+  id: true,
+  status: true,
+  origin: true,
+  startsAt: true,
+  expiresAt: true,
+  revokedAt: true,
+  revocationCause: true,
+  entitlement: { select: { id: true, name: true, risk: true, privileged: true, system: { select: { id: true, name: true } } } },
+} satisfies Prisma.GrantSelect;
+
+export type IdentityGrant = Prisma.GrantGetPayload<{ select: typeof GRANT_SELECT }>;
+
+export type CredentialInfo =
+  /** Shown to admins, security, auditors and the owner. */
+  | { visible: true; keyId: string | null; createdAt: Date | null; rotatedAt: Date | null; expiresAt: Date | null }
+  | { visible: false };
+
+/**
+ * One identity's page: who they are, who is accountable for them, what they hold and what they held.
+ * Open to every signed-in employee; `credential` is null for people and `{ visible: false }` for a
+ * non-human identity the actor may not inspect (see canSeeCredentials).
+ */
+export async function identityById(ctx: ServiceCtx, { id }: TIdentityId) {
+  const identity = await ctx.db.identity.findUnique({
+    where: { id },
+    select: {
+      id: true,
+      kind: true,
+      status: true,
+      displayName: true,
+      email: true,
+      department: true,
+      title: true,
+      purpose: true,
+      ownerId: true,
+      manager: { select: { id: true, displayName: true, status: true } },
+      owner: { select: { id: true, displayName: true, status: true } },
+      system: { select: { id: true, name: true } },
+      credentialKeyId: true,
+      credentialCreatedAt: true,
+      credentialRotatedAt: true,
+      credentialExpiresAt: true,
+      createdAt: true,
+      updatedAt: true,
+    },
+  });
+  if (!identity) throw notFound(`Identity ${id}`);
+
+  const isHuman = identity.kind === "HUMAN";
+  const [reportCount, reports, ownedNhiCount, ownedNhis, current, historyCount, history] = await Promise.all([
+    ctx.db.identity.count({ where: { managerId: id, status: { not: "DEPROVISIONED" } } }),
+    ctx.db.identity.findMany({
+      where: { managerId: id, status: { not: "DEPROVISIONED" } },
+      select: { id: true, displayName: true, title: true, status: true },
+      orderBy: [{ displayName: "asc" }, { id: "asc" }],
+      take: RELATED_LIMIT,
+    }),
+    ctx.db.identity.count({ where: { ownerId: id } }),
+    ctx.db.identity.findMany({
+      where: { ownerId: id },
+      select: { id: true, displayName: true, kind: true, status: true },
+      orderBy: [{ displayName: "asc" }, { id: "asc" }],
+      take: RELATED_LIMIT,
+    }),
+    ctx.db.grant.findMany({
+      where: { identityId: id, status: { not: "REVOKED" } },
+      select: GRANT_SELECT,
+      orderBy: [{ expiresAt: { sort: "asc", nulls: "last" } }, { startsAt: "desc" }, { id: "asc" }],
+    }),
+    ctx.db.grant.count({ where: { identityId: id, status: "REVOKED" } }),
+    ctx.db.grant.findMany({
+      where: { identityId: id, status: "REVOKED" },
+      select: GRANT_SELECT,
+      orderBy: [{ revokedAt: { sort: "desc", nulls: "last" } }, { id: "asc" }],
+      take: GRANT_HISTORY_LIMIT,
+    }),
+  ]);
+
+  const { credentialKeyId, credentialCreatedAt, credentialRotatedAt, credentialExpiresAt, ownerId, ...rest } = identity;
+  const credential: CredentialInfo | null = isHuman
+    ? null
+    : canSeeCredentials(ctx.actor, { ownerId })
+      ? { visible: true, keyId: credentialKeyId, createdAt: credentialCreatedAt, rotatedAt: credentialRotatedAt, expiresAt: credentialExpiresAt }
+      : { visible: false };
+
+  return {
+    ...rest,
+    credential,
+    reports: { count: reportCount, items: reports },
+    ownedNhis: { count: ownedNhiCount, items: ownedNhis },
+    grants: { current, history, historyCount },
+    /** For the page's edit form; the service checks again on submit. */
+    canEdit: !isHuman && canManageNhis(ctx.actor),
+  };
+}
+
+export type IdentityDetail = Awaited<ReturnType<typeof identityById>>;
+
+/** Systems a non-human identity can run in, for the create/edit form (names only). */
+export async function nhiSystemOptions(ctx: ServiceCtx): Promise<{ id: string; name: string }[]> {
+  return ctx.db.system.findMany({ select: { id: true, name: true }, orderBy: { name: "asc" } });
+}
