@@ -63,6 +63,14 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
 let cached: Env | undefined;
 /** The validated environment of this process (parsed once). */
 export function env(): Env {
-  cached ??= parseEnv();
+  if (!cached) {
+    cached = parseEnv();
+    // next-auth reads its URL from process.env. Without NEXTAUTH_URL it would assume port 3000; derive it
+    // from PORT, and let the demo follow whatever host the browser used (localhost or 127.0.0.1).
+    if (!cached.NEXTAUTH_URL) {
+      process.env.NEXTAUTH_URL = `http://localhost:${cached.PORT}`;
+      if (cached.embedded) process.env.AUTH_TRUST_HOST ??= "true";
+    }
+  }
   return cached;
 }
