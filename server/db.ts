@@ -24,22 +24,28 @@ export type DbHandle = {
   close(): Promise<void>;
 };
 
+/**
+ * Writers queue on the ledger head row (and PGlite runs one transaction at a time), so under load a
+ * transaction may wait longer for its turn than Prisma's 2 s default before it is refused.
+ */
+const TX_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
+
 /** Opens a database handle. Tests and scripts use this directly; the app uses `db()`. */
 export function openDb(opts: { url?: string; pgliteDir?: string; pglite?: PGlite } = {}): DbHandle {
   if (opts.url) {
     const adapter = new PrismaPg({ connectionString: opts.url, max: 10 });
-    const prisma = new PrismaClient({ adapter });
+    const prisma = new PrismaClient({ adapter, transactionOptions: TX_OPTIONS });
     return { prisma, adapter, kind: "postgres", close: () => prisma.$disconnect() };
   }
   let pg = opts.pglite;
   if (!pg) {
-    const dir = path.resolve(opts.pgliteDir ?? ".data/pglite");
+    const dir = path.resolve(/* turbopackIgnore: true */ opts.pgliteDir ?? ".data/pglite");
     mkdirSync(dir, { recursive: true });
     pg = new PGlite(dir);
   }
   const client = pg;
   const adapter = new PrismaPGlite(client);
-  const prisma = new PrismaClient({ adapter });
+  const prisma = new PrismaClient({ adapter, transactionOptions: TX_OPTIONS });
   return {
     prisma,
     adapter,

@@ -10,6 +10,12 @@ import { env } from "../env";
 import { authSecret } from "./secret";
 import { identityForSignIn } from "../domain/identities/sign-in";
 
+/** The claims of an ID token that openid-client has already validated (signature, issuer, audience, expiry). */
+function idTokenClaims(idToken: string | undefined): Record<string, unknown> & { sub: string } {
+  if (!idToken) throw new Error("The identity provider returned no ID token");
+  return JSON.parse(Buffer.from(idToken.split(".")[1] ?? "", "base64url").toString("utf8"));
+}
+
 export function authOptions(): NextAuthOptions {
   const e = env();
   const providers: NextAuthOptions["providers"] = [];
@@ -25,8 +31,23 @@ export function authOptions(): NextAuthOptions {
       authorization: { params: { scope: "openid email profile" } },
       idToken: true,
       checks: ["pkce", "state"],
-      profile(p: { sub: string; email?: string; name?: string }) {
-        return { id: p.sub, email: p.email ?? null, name: p.name ?? p.email ?? p.sub };
+      // A conforming IdP may put only `sub` in the ID token of the code flow and the email/profile claims in
+      // userinfo (oidc-provider does so by default; Okta does when it also returns an access token). The ID
+      // token is still validated by openid-client; userinfo is read only when the email is missing, and must
+      // be about the same `sub`.
+      userinfo: {
+        async request({ tokens, client }) {
+          const claims = idTokenClaims(tokens.id_token);
+          if (claims.email || !tokens.access_token) return claims;
+          const info = await client.userinfo(tokens.access_token);
+          if (info.sub !== claims.sub) throw new Error("OIDC userinfo is about another subject than the ID token");
+          return { ...claims, ...info };
+        },
+      },
+      profile(p: { sub: string; email?: string; email_verified?: boolean; name?: string }) {
+        // People are matched by email, so an address the IdP itself marks unverified is not trusted.
+        const email = p.email && p.email_verified !== false ? p.email : null;
+        return { id: p.sub, email, name: p.name ?? p.email ?? p.sub };
       },
     });
   }

@@ -1,0 +1,32 @@
+import type { Tx } from "../../db";
+
+/**
+ * The demo organisation's six sign-in accounts, one per kind of user, in the order the sign-in page lists
+ * them. Only shown (and only usable) when demo sign-in is on.
+ */
+export const DEMO_ACCOUNTS = [
+  { email: "priya.nair@halcyon.example", role: "Employee", hint: "Requests access for herself" },
+  { email: "marcus.chen@halcyon.example", role: "Manager", hint: "Approves his team's requests" },
+  { email: "sofia.alvarez@halcyon.example", role: "System owner", hint: "Owns Production Database and Data Warehouse" },
+  { email: "omar.haddad@halcyon.example", role: "Security officer", hint: "Security approvals and break-glass follow-up" },
+  { email: "grace.kim@halcyon.example", role: "Admin", hint: "Catalog, policies, campaigns" },
+  { email: "ruth.okafor@halcyon.example", role: "Auditor", hint: "Reads everything, exports evidence" },
+] as const;
+
+export type DemoAccount = { email: string; name: string; role: string; hint: string; title: string | null };
+
+/**
+ * The demo accounts that exist in this database and can sign in (active humans), for the sign-in page.
+ * Public data by design: it is only called when demo sign-in is on.
+ */
+export async function listDemoAccounts(db: Tx): Promise<DemoAccount[]> {
+  const rows = await db.identity.findMany({
+    where: { email: { in: DEMO_ACCOUNTS.map((a) => a.email) }, kind: "HUMAN", status: "ACTIVE" },
+    select: { email: true, displayName: true, title: true },
+  });
+  const byEmail = new Map(rows.map((r) => [r.email?.toLowerCase(), r]));
+  return DEMO_ACCOUNTS.flatMap((a) => {
+    const row = byEmail.get(a.email);
+    return row ? [{ email: a.email, name: row.displayName, role: a.role, hint: a.hint, title: row.title }] : [];
+  });
+}
