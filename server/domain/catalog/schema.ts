@@ -1,0 +1,265 @@
+/**
+ * Inputs of the catalog (systems and entitlements), shared by the router and the browser forms. Pure: no
+ * server imports except types, so client components may import this file.
+ */
+import { z } from "zod";
+import type { ConnectorKind, RiskLevel } from "../../db/generated/enums";
+import { ZListBase } from "../list";
+
+export const RISK_LEVELS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const satisfies readonly RiskLevel[];
+export const CONNECTOR_KINDS = ["MANUAL", "WEBHOOK", "POSTGRES"] as const satisfies readonly ConnectorKind[];
+
+export const RISK_LABEL: Record<RiskLevel, string> = { LOW: "Low", MEDIUM: "Medium", HIGH: "High", CRITICAL: "Critical" };
+export const CONNECTOR_LABEL: Record<ConnectorKind, string> = { MANUAL: "Manual", WEBHOOK: "Webhook", POSTGRES: "PostgreSQL" };
+export const CONNECTOR_HINT: Record<ConnectorKind, string> = {
+  MANUAL: "The owner grants and removes access by hand; Warrant tracks the task and the confirmation.",
+  WEBHOOK: "Warrant calls your endpoint, signed with a shared secret, to grant and remove access.",
+  POSTGRES: "Warrant grants and revokes PostgreSQL roles in the database.",
+};
+
+/** Longest grant any entitlement may allow, and the cap for privileged or critical-risk ones. */
+export const MAX_DURATION_DAYS = 365;
+export const PRIVILEGED_MAX_DURATION_DAYS = 90;
+
+const ZRisk = z.enum(RISK_LEVELS, { message: `must be one of ${RISK_LEVELS.join(", ")}` });
+const ZConnector = z.enum(CONNECTOR_KINDS, { message: `must be one of ${CONNECTOR_KINDS.join(", ")}` });
+const ZId = z.uuid({ message: "must be an id (UUID)" });
+const ZBool = z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean());
+
+const ZSystemName = z.string().trim().min(2, { message: "must be at least 2 characters" }).max(100, { message: "must be at most 100 characters" });
+const ZEntitlementName = z.string().trim().min(1, { message: "is required" }).max(120, { message: "must be at most 120 characters" });
+const ZDescription = z.string().trim().max(2000, { message: "must be at most 2000 characters" });
+const ZMaxDuration = z
+  .number({ message: "must be a whole number of days" })
+  .int({ message: "must be a whole number of days" })
+  .min(1, { message: `must be between 1 and ${MAX_DURATION_DAYS} days` })
+  .max(MAX_DURATION_DAYS, { message: `must be between 1 and ${MAX_DURATION_DAYS} days` });
+const ZExternalRef = z.string().trim().max(200, { message: "must be at most 200 characters" });
+/** The updatedAt the editor saw; a write against a newer row is refused (optimistic concurrency). */
+const ZExpectedUpdatedAt = z.coerce.date({ message: "must be the updatedAt timestamp you loaded" });
+
+// ---------------------------------------------------------------------------------------------------
+// Reads
+
+export const SYSTEM_SORTS = ["name", "owner", "criticality", "connector", "entitlements", "activeGrants"] as const;
+export const ZListSystemsInput = ZListBase.extend({
+  sort: z.enum(SYSTEM_SORTS).optional(),
+  criticality: ZRisk.optional(),
+  connector: ZConnector.optional(),
+}).strict();
+export type TListSystemsInput = z.input<typeof ZListSystemsInput>;
+
+export const ENTITLEMENT_SORTS = ["name", "system", "risk", "maxDurationDays", "holders"] as const;
+export const ZListEntitlementsInput = ZListBase.extend({
+  systemId: ZId.optional(),
+  risk: ZRisk.optional(),
+  privileged: ZBool.optional(),
+  requestable: ZBool.optional(),
+  sort: z.enum(ENTITLEMENT_SORTS).optional(),
+}).strict();
+export type TListEntitlementsInput = z.input<typeof ZListEntitlementsInput>;
+
+export const ZById = z.object({ id: ZId }).strict();
+
+export const ZEntitlementByIdInput = z
+  .object({
+    id: ZId,
+    /** Page through the holders (active grants), newest first. */
+    holdersPage: z.coerce.number().int().min(1).max(100_000).default(1),
+    holdersSize: z.coerce.number().int().min(5).max(200).default(50),
+  })
+  .strict();
+
+export const ZOwnerOptionsInput = z
+  .object({
+    q: z.string().trim().max(200).optional(),
+    /** Always include this person (the current owner) even if the search does not match. */
+    includeId: ZId.optional(),
+  })
+  .strict();
+
+// ---------------------------------------------------------------------------------------------------
+// Connector settings. Secrets never live in the catalog: a setting refers to one (secretRef) instead.
+
+/** Keys that would hold a secret: refused anywhere in the settings, whatever the connector. */
+const SECRET_KEY = /pass(word|wd|phrase)?$|^pwd$|secret$|token|api[-_]?key|private[-_]?key|credential|^auth(orization)?$/i;
+
+export const ZManualConfig = z
+  .object({ instructions: z.string().trim().max(2000, { message: "must be at most 2000 characters" }).optional() })
+  .strict();
+
+const SECRET_REF_REQUIRED = "is required: the name of the secret that signs webhook calls (e.g. env:WEBHOOK_SECRET)";
+
+export const ZWebhookConfig = z
+  .object({
+    url: z
+      .url({ message: "is required: an https:// URL" })
+      .max(500)
+      .refine(
+        (u) => {
+          try {
+            const p = new URL(u);
+            if (p.username || p.password) return false;
+            if (p.protocol === "https:") return true;
+            return p.protocol === "http:" && (p.hostname === "127.0.0.1" || p.hostname === "localhost");
+          } catch {
+            return false;
+          }
+        },
+        { message: "must be an https:// URL without credentials (plain http:// is allowed only for 127.0.0.1 or localhost)" },
+      ),
+    secretRef: z
+      .string({ message: SECRET_REF_REQUIRED })
+      .trim()
+      .min(1, { message: SECRET_REF_REQUIRED })
+      .max(200)
+      .regex(/^[A-Za-z0-9_.:/-]+$/, { message: "must be a reference such as env:WEBHOOK_SECRET, not the secret itself" }),
+  })
+  .strict();
+
+export const ZPostgresConfig = z
+  .object({
+    database: z
+      .string({ message: "is required (the database the connector manages roles in)" })
+      .trim()
+      .min(1, { message: "is required" })
+      .max(63)
+      .regex(/^[A-Za-z_][A-Za-z0-9_$-]*$/, { message: "must be a database name" }),
+    host: z
+      .string()
+      .trim()
+      .max(253)
+      .regex(/^[A-Za-z0-9.-]+$/, { message: "must be a host name or IP address" })
+      .optional(),
+    port: z.number({ message: "must be a port number" }).int().min(1).max(65535, { message: "must be a port number" }).optional(),
+  })
+  .strict();
+
+const CONFIG_SCHEMA = { MANUAL: ZManualConfig, WEBHOOK: ZWebhookConfig, POSTGRES: ZPostgresConfig } as const;
+
+export type ConnectorConfig = Record<string, unknown>;
+
+function findSecretKey(value: unknown, path: string[] = []): string | null {
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) {
+      const hit = findSecretKey(v, [...path, String(i)]);
+      if (hit) return hit;
+    }
+  } else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      if (SECRET_KEY.test(k) && k !== "secretRef") return [...path, k].join(".");
+      const hit = findSecretKey(v, [...path, k]);
+      if (hit) return hit;
+    }
+  }
+  return null;
+}
+
+/**
+ * Checks connector settings for a connector kind. Returns the normalised settings or a message naming
+ * the problem. A key that would hold a secret ("password", "token", ...) is refused with its own message.
+ */
+export function checkConnectorConfig(kind: ConnectorKind, config: unknown): { ok: true; config: ConnectorConfig } | { ok: false; message: string } {
+  if (!config || typeof config !== "object" || Array.isArray(config)) return { ok: false, message: "Connector settings must be an object." };
+  const secretKey = findSecretKey(config);
+  if (secretKey) {
+    return {
+      ok: false,
+      message: `Connector settings must not contain secrets ("${secretKey}"): keep the secret in your secret store and refer to it (e.g. secretRef for a webhook).`,
+    };
+  }
+  const res = CONFIG_SCHEMA[kind].safeParse(config);
+  if (!res.success) {
+    const issues = res.error.issues.map((i) => {
+      if (i.code === "unrecognized_keys") return `unknown setting ${i.keys.map((k) => `"${k}"`).join(", ")}`;
+      return i.path.length ? `${i.path.join(".")} ${i.message}` : i.message;
+    });
+    return { ok: false, message: `Connector settings for ${kind}: ${issues.join("; ")}.` };
+  }
+  return { ok: true, config: res.data as ConnectorConfig };
+}
+
+/** Per-setting problems, for forms (setting name → message); empty when the settings are valid. */
+export function connectorConfigIssues(kind: ConnectorKind, config: Record<string, unknown>): Record<string, string> {
+  const res = CONFIG_SCHEMA[kind].safeParse(config);
+  if (res.success) return {};
+  const out: Record<string, string> = {};
+  for (const i of res.error.issues) {
+    const key = i.path.length ? String(i.path[0]) : "_";
+    const msg = i.code === "unrecognized_keys" ? `unknown setting ${i.keys.join(", ")}` : i.message.replace(/^is required/, "required");
+    out[key] ??= msg.charAt(0).toUpperCase() + msg.slice(1);
+  }
+  return out;
+}
+
+/** The 90-day rule for privileged or critical-risk entitlements; null when the duration is allowed. */
+export function durationProblem(e: { privileged: boolean; risk: RiskLevel; maxDurationDays: number }): string | null {
+  if ((e.privileged || e.risk === "CRITICAL") && e.maxDurationDays > PRIVILEGED_MAX_DURATION_DAYS) {
+    return `Privileged and critical-risk entitlements can be granted for at most ${PRIVILEGED_MAX_DURATION_DAYS} days (maximum duration was ${e.maxDurationDays} days).`;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Writes (ADMIN)
+
+const ZConnectorConfigInput = z.record(z.string(), z.unknown(), { message: "must be an object" });
+
+export const ZCreateSystemInput = z
+  .object({
+    name: ZSystemName,
+    description: ZDescription.default(""),
+    ownerId: ZId,
+    criticality: ZRisk,
+    connector: ZConnector,
+    connectorConfig: ZConnectorConfigInput.default({}),
+  })
+  .strict();
+export type TCreateSystemInput = z.input<typeof ZCreateSystemInput>;
+
+export const ZUpdateSystemInput = z
+  .object({
+    id: ZId,
+    expectedUpdatedAt: ZExpectedUpdatedAt,
+    name: ZSystemName.optional(),
+    description: ZDescription.optional(),
+    ownerId: ZId.optional(),
+    criticality: ZRisk.optional(),
+    connector: ZConnector.optional(),
+    connectorConfig: ZConnectorConfigInput.optional(),
+  })
+  .strict();
+export type TUpdateSystemInput = z.input<typeof ZUpdateSystemInput>;
+
+export const ZCreateEntitlementInput = z
+  .object({
+    systemId: ZId,
+    name: ZEntitlementName,
+    description: ZDescription.default(""),
+    risk: ZRisk,
+    privileged: z.boolean().default(false),
+    /** Null or absent: the system owner owns it. */
+    ownerId: ZId.nullish(),
+    requestable: z.boolean().default(true),
+    maxDurationDays: ZMaxDuration,
+    externalRef: ZExternalRef.nullish(),
+  })
+  .strict();
+export type TCreateEntitlementInput = z.input<typeof ZCreateEntitlementInput>;
+
+export const ZUpdateEntitlementInput = z
+  .object({
+    id: ZId,
+    expectedUpdatedAt: ZExpectedUpdatedAt,
+    name: ZEntitlementName.optional(),
+    description: ZDescription.optional(),
+    risk: ZRisk.optional(),
+    privileged: z.boolean().optional(),
+    /** Null: back to the system owner. Absent: unchanged. */
+    ownerId: ZId.nullable().optional(),
+    requestable: z.boolean().optional(),
+    maxDurationDays: ZMaxDuration.optional(),
+    externalRef: ZExternalRef.nullable().optional(),
+  })
+  .strict();
+export type TUpdateEntitlementInput = z.input<typeof ZUpdateEntitlementInput>;
