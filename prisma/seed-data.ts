@@ -255,7 +255,7 @@ export const SYSTEMS: Record<string, SystemSpec> = {
     owner: "sofia.alvarez",
     criticality: "CRITICAL",
     connector: "POSTGRES",
-    connectorConfig: { database: "halcyon_prod", note: "demo target" },
+    connectorConfig: { database: "halcyon_prod" },
     description: "Primary PostgreSQL cluster behind payments-core: merchants, payment intents, refunds and payouts. Holds cardholder-adjacent personal data.",
   },
   salesforce: {

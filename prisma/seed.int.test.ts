@@ -83,7 +83,7 @@ describe("demo organisation seed", () => {
     for (const a of [priya, marcus, sofia]) expect(a.roles).toEqual([]);
 
     const prodDb = await p.system.findUniqueOrThrow({ where: { name: "Production Database" } });
-    expect(prodDb).toMatchObject({ connector: "POSTGRES", connectorConfig: { database: "halcyon_prod", note: "demo target" }, criticality: "CRITICAL" });
+    expect(prodDb).toMatchObject({ connector: "POSTGRES", connectorConfig: { database: "halcyon_prod" }, criticality: "CRITICAL" });
   });
 
   it("gives everyone but the CEO a manager", async () => {
