@@ -58,3 +58,11 @@ test("demo sign-in as the auditor shows Ruth Okafor", async ({ page, signInAs })
   const session = await page.request.get("/api/auth/session");
   expect((await session.json()).user?.email).toBe(DEMO.auditor.email);
 });
+
+test("a signed-out deep link comes back to its page after sign-in", async ({ page, signInPage }) => {
+  await page.goto("/catalog/entitlements?risk=CRITICAL");
+  await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Fcatalog%2Fentitlements%3Frisk%3DCRITICAL/);
+  await signInPage.signInAsDemo(DEMO.manager.name);
+  await page.waitForURL((url) => url.pathname === "/catalog/entitlements" && url.searchParams.get("risk") === "CRITICAL");
+  await expect(signedInAs(page)).toHaveText(DEMO.manager.name);
+});

@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { redirect } from "next/navigation";
+import { headers } from "next/headers";
 import { serverCaller } from "@/server/trpc/context";
 import { env } from "@/server/env";
 import { AppShell } from "@/components/shell/app-shell";
@@ -10,7 +11,10 @@ export const dynamic = "force-dynamic";
 export default async function PortalLayout({ children }: { children: ReactNode }) {
   const api = await serverCaller();
   const me = await api.me.current();
-  if (!me) redirect("/signin");
+  if (!me) {
+    const path = (await headers()).get("x-warrant-path");
+    redirect(path && path !== "/" && path.startsWith("/") ? `/signin?callbackUrl=${encodeURIComponent(path)}` : "/signin");
+  }
   return (
     <AppShell me={me} demo={env().demoLogin}>
       {children}
