@@ -15,13 +15,13 @@ import { hasRole, type Actor, type ServiceCtx } from "../actor";
 import { skipTake, type Page } from "../list";
 import type { z } from "zod";
 import type { ConnectorConfig, ZEntitlementByIdInput, ZListEntitlementsInput, ZListSystemsInput, ZOwnerOptionsInput } from "./schema";
+import { GRANT_IN_EFFECT } from "../grants/status";
 
 /**
  * Grant statuses that mean the identity has (or may still have) the access in the target system: active,
  * and revocations not yet confirmed. These are what "holders" and "active grants" count.
  */
-export const HOLDING_STATUSES: GrantStatus[] = ["ACTIVE", "PENDING_REVOKE", "REVOKE_FAILED"];
-const HOLDING_SQL = Prisma.raw(HOLDING_STATUSES.map((s) => `'${s}'`).join(", "));
+const HOLDING_SQL = Prisma.raw(GRANT_IN_EFFECT.map((s) => `'${s}'`).join(", "));
 
 /** `%term%` for ILIKE, with the user's own %, _ and \ taken literally. */
 function likePattern(q: string): string {
@@ -125,7 +125,7 @@ export async function systemById(ctx: ServiceCtx, id: string) {
   const [counts, activeGrantCount] = await Promise.all([
     holderCounts(ctx.db, s.entitlements.map((e) => e.id)),
     // Same definition as listSystems: grants in effect (an identity holding twice counts twice).
-    ctx.db.grant.count({ where: { entitlement: { systemId: s.id }, status: { in: HOLDING_STATUSES } } }),
+    ctx.db.grant.count({ where: { entitlement: { systemId: s.id }, status: { in: GRANT_IN_EFFECT } } }),
   ]);
   const showConfig = canSeeConnectorConfig(ctx.actor, s.ownerId);
   return {
@@ -250,7 +250,7 @@ export async function entitlementById(ctx: ServiceCtx, input: z.output<typeof ZE
   });
   if (!e) throw notFound("Entitlement");
   const effectiveOwner = e.owner ?? e.system.owner;
-  const holding = { entitlementId: e.id, status: { in: HOLDING_STATUSES } };
+  const holding = { entitlementId: e.id, status: { in: GRANT_IN_EFFECT } };
   const [holderCount, grantCount] = await Promise.all([
     holderCounts(ctx.db, [e.id]).then((m) => m.get(e.id) ?? 0),
     ctx.db.grant.count({ where: holding }),

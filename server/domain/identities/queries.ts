@@ -3,18 +3,18 @@
  * one identity's page. The directory is open to every signed-in employee; credential metadata of a
  * non-human identity is not (see policy.ts).
  */
-import { Prisma, type GrantStatus } from "../../db/generated/client";
+import { Prisma } from "../../db/generated/client";
 import { notFound } from "../../errors";
 import type { ServiceCtx } from "../actor";
 import { skipTake, type Page } from "../list";
 import { canManageNhis, canSeeCredentials } from "./policy";
 import type { IdentityKindName, IdentityStatusName, TIdentityId, TListIdentities } from "./schema";
+import { GRANT_IN_EFFECT } from "../grants/status";
 
 /**
  * Grants whose access is in effect: active, or being revoked but not yet confirmed gone. This is what the
  * directory counts as an identity's "active grants".
  */
-export const GRANT_IN_EFFECT: GrantStatus[] = ["ACTIVE", "PENDING_REVOKE", "REVOKE_FAILED"];
 
 export type IdentityRow = {
   id: string;

@@ -8,7 +8,7 @@ import type { Prisma } from "../../db/generated/client";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { recordEvent } from "../../ledger/ledger";
 import { ledgerActor, type ServiceCtx } from "../actor";
-import { GRANT_IN_EFFECT } from "./queries";
+import { GRANT_IN_EFFECT } from "../grants/status";
 import { canManageNhis } from "./policy";
 import { KIND_LABELS, NHI_EDITABLE_FIELDS, type TCreateNhi, type TUpdateNhi } from "./schema";
 
