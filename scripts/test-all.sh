@@ -19,6 +19,19 @@ STAGES=(
 
 declare -a SUMMARY=()
 FAILED=""
+PASSED_TESTS=0
+FAILED_TESTS=0
+LOG="$(mktemp)"
+
+# Adds the test counts a stage printed (Vitest: "Tests  154 passed (154)", Playwright: "7 passed (36s)").
+count_tests() {
+  local clean p f
+  clean="$(sed -E 's/\x1b\[[0-9;]*m//g' "$LOG")"
+  p="$( (grep -E '^ *(Tests +)?[0-9]+ passed' <<<"$clean" || true) | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}' || true)"
+  f="$( (grep -E '^ *(Tests +)?([0-9]+ passed.*)?[0-9]+ failed' <<<"$clean" || true) | grep -oE '[0-9]+ failed' | awk '{s+=$1} END {print s+0}' || true)"
+  PASSED_TESTS=$((PASSED_TESTS + p))
+  FAILED_TESTS=$((FAILED_TESTS + f))
+}
 START_ALL=$SECONDS
 
 print_summary() {
@@ -42,6 +55,9 @@ print_summary() {
   else
     echo "Interrupted ($((SECONDS - START_ALL)) s in all)."
   fi
+  rm -f "$LOG"
+  echo
+  echo "${PASSED_TESTS} passed, ${FAILED_TESTS} failed"
 }
 trap print_summary EXIT
 
@@ -51,10 +67,12 @@ for entry in "${STAGES[@]}"; do
   echo
   echo "════════ $name: $cmd"
   t0=$SECONDS
-  if bash -c "$cmd"; then
+  if bash -c "set -o pipefail; $cmd 2>&1 | tee '$LOG'"; then
+    count_tests
     SUMMARY+=("$(printf '  %-20s ok      %4d s' "$name" $((SECONDS - t0)))")
   else
     code=$?
+    count_tests
     SUMMARY+=("$(printf '  %-20s FAILED  %4d s  (exit %d)' "$name" $((SECONDS - t0)) "$code")")
     FAILED="$name"
     exit "$code"
