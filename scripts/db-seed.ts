@@ -1,7 +1,7 @@
 // npm run db:seed: applies pending migrations, then seeds the demo organisation "Halcyon Pay" if the
 // database has no identities. Safe to run again: over existing data it says so and changes nothing.
 import { performance } from "node:perf_hooks";
-import { dbHandle } from "../server/db";
+import { dbHandle, DatabaseInUseError } from "../server/db";
 import { env, EnvError } from "../server/env";
 import { applyMigrations } from "../server/db/schema-engine";
 import { describeCounts, isEmpty, seedDemo, SeedRefusedError, SEED_REFUSED_MESSAGE } from "../prisma/seed";
@@ -23,7 +23,7 @@ async function main(): Promise<number> {
     console.log(`Seeded the demo organisation "Halcyon Pay" into the ${where} in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${describeCounts(counts)}.`);
     return 0;
   } catch (err) {
-    if (err instanceof EnvError) {
+    if (err instanceof EnvError || err instanceof DatabaseInUseError) {
       console.error(err.message);
       return 2;
     }

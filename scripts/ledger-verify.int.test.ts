@@ -61,3 +61,29 @@ describe(`npm run ledger:verify (${TEST_ENGINE})`, () => {
     }
   });
 });
+
+describe.skipIf(TEST_ENGINE !== "pglite")("the embedded database is opened by one process at a time", () => {
+  it("refuses a second process with a message saying what to do, and lets it in once the first has closed", async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), "warrant-lock-"));
+    const { openDb } = await import("../server/db");
+    const { applyMigrations } = await import("../server/db/schema-engine");
+    const holder = openDb({ pgliteDir: folder });
+    try {
+      await applyMigrations(holder.adapter);
+      const env = { ...process.env, PGLITE_DIR: folder, DATABASE_URL: "" };
+      const refused = await run(process.execPath, [path.resolve("node_modules/tsx/dist/cli.mjs"), "scripts/ledger-verify.ts"], { env }).then(
+        () => ({ code: 0, stderr: "" }),
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/is in use by another process \(pid \d+, probably the running portal\)/);
+      await holder.close();
+      const { stdout } = await run(process.execPath, [path.resolve("node_modules/tsx/dist/cli.mjs"), "scripts/ledger-verify.ts"], { env });
+      expect(stdout).toMatch(/Ledger intact: 0 event\(s\) checked/);
+    } finally {
+      await holder.close().catch(() => {});
+      rmSync(folder, { recursive: true, force: true });
+      rmSync(`${folder}.lock`, { force: true });
+    }
+  });
+});

@@ -2,7 +2,7 @@
 // into an empty database when that is clearly wanted: the embedded database (DATABASE_URL unset), or
 // SEED_DEMO=true. A real PostgreSQL is never filled with demo people unless asked.
 import { performance } from "node:perf_hooks";
-import { dbHandle } from "../server/db";
+import { dbHandle, DatabaseInUseError } from "../server/db";
 import { env, EnvError } from "../server/env";
 import { applyMigrations } from "../server/db/schema-engine";
 import { describeCounts, isEmpty, seedDemo, SeedRefusedError } from "../prisma/seed";
@@ -40,7 +40,7 @@ async function main(): Promise<number> {
     console.log(`Demo data: seeded "Halcyon Pay" in ${((performance.now() - t0) / 1000).toFixed(1)} s (${describeCounts(counts)}).`);
     return 0;
   } catch (err) {
-    if (err instanceof EnvError) {
+    if (err instanceof EnvError || err instanceof DatabaseInUseError) {
       console.error(err.message);
       return 2;
     }

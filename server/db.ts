@@ -3,7 +3,7 @@
  * PostgreSQL through the pg driver adapter otherwise. One PrismaClient per process, kept on globalThis so
  * Next's module reloading does not open a second PGlite on the same folder.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
@@ -30,6 +30,46 @@ export type DbHandle = {
  */
 const TX_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
 
+export class DatabaseInUseError extends Error {}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * PGlite has no lock between processes, and two processes on one data folder corrupt it. Each opener
+ * records its pid in `<dir>.lock`; a second live process is refused with a message saying what to do.
+ */
+function lockDataDir(dir: string): () => void {
+  const lock = `${dir}.lock`;
+  try {
+    writeFileSync(lock, String(process.pid), { flag: "wx" });
+  } catch {
+    const holder = Number(readFileSync(lock, "utf8").trim());
+    if (holder && holder !== process.pid && isAlive(holder)) {
+      throw new DatabaseInUseError(
+        `The embedded database at ${dir} is in use by another process (pid ${holder}, probably the running portal). ` +
+          "Stop it first, or run Warrant on PostgreSQL (DATABASE_URL) to use the database from several processes.",
+      );
+    }
+    writeFileSync(lock, String(process.pid)); // a stale lock from a process that is gone
+  }
+  const release = () => {
+    try {
+      if (readFileSync(lock, "utf8").trim() === String(process.pid)) rmSync(lock, { force: true });
+    } catch {
+      /* already gone */
+    }
+  };
+  process.once("exit", release);
+  return release;
+}
+
 /** Opens a database handle. Tests and scripts use this directly; the app uses `db()`. */
 export function openDb(opts: { url?: string; pgliteDir?: string; pglite?: PGlite } = {}): DbHandle {
   if (opts.url) {
@@ -38,9 +78,11 @@ export function openDb(opts: { url?: string; pgliteDir?: string; pglite?: PGlite
     return { prisma, adapter, kind: "postgres", close: () => prisma.$disconnect() };
   }
   let pg = opts.pglite;
+  let unlock = () => {};
   if (!pg) {
     const dir = path.resolve(/* turbopackIgnore: true */ opts.pgliteDir ?? ".data/pglite");
     mkdirSync(dir, { recursive: true });
+    unlock = lockDataDir(dir);
     pg = new PGlite(dir);
   }
   const client = pg;
@@ -53,6 +95,7 @@ export function openDb(opts: { url?: string; pgliteDir?: string; pglite?: PGlite
     close: async () => {
       await prisma.$disconnect();
       if (!client.closed) await client.close();
+      unlock();
     },
   };
 }
