@@ -25,6 +25,13 @@ const ZEnv = z
     DEMO_LOGIN: bool.optional(),
     /** Seed the demo organisation into an empty PostgreSQL at start (the embedded database always is). */
     SEED_DEMO: bool.optional(),
+    /** Tests and demos only: let the business clock be moved (shared through the database). */
+    CLOCK_CONTROL: bool.optional(),
+    /** SMTP for email notifications, e.g. smtp://user:pass@mail.example:587. Unset = in-app notifications only. */
+    SMTP_URL: z.string().regex(/^smtps?:\/\//, { message: "must be an smtp:// or smtps:// URL" }).optional(),
+    MAIL_FROM: z.string().min(3).default("Warrant <warrant@localhost>"),
+    /** Run background jobs inside the portal process (default on); `npm run worker` runs them separately. */
+    IN_PROCESS_WORKER: bool.optional(),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   })
   .superRefine((env, ctx) => {

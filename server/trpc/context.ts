@@ -1,12 +1,14 @@
 import { db } from "../db";
 import { getSessionIdentityId } from "../auth/session";
-import { systemClock } from "../clock";
+import { loadClock } from "../clock";
 import type { TrpcContext } from "./init";
 import { createCallerFactory } from "./init";
 import { appRouter } from "./root";
 
 export async function createRequestContext(): Promise<TrpcContext> {
-  return { db: db(), identityId: await getSessionIdentityId(), now: systemClock };
+  const prisma = db();
+  const [identityId, now] = await Promise.all([getSessionIdentityId(), loadClock(prisma)]);
+  return { db: prisma, identityId, now };
 }
 
 /** A server-side caller for React Server Components, acting as the signed-in person. */

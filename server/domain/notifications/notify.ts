@@ -1,0 +1,35 @@
+/**
+ * Notifications: written in the same transaction as the change they announce (so a rolled-back change
+ * notifies nobody); email, when SMTP is configured, is sent after commit by the worker
+ * (`deliverPendingEmails`), never inside the transaction.
+ */
+import type { Tx } from "../../db";
+import { env } from "../../env";
+
+export type NotifyInput = {
+  recipientIds: string[];
+  kind: string;
+  title: string;
+  body: string;
+  link?: string;
+  /** Same key (per recipient) = the same notification: jobs that run twice do not notify twice. */
+  dedupeKey?: string;
+};
+
+export async function notify(tx: Tx, n: NotifyInput): Promise<number> {
+  const recipients = [...new Set(n.recipientIds)];
+  if (recipients.length === 0) return 0;
+  const res = await tx.notification.createMany({
+    data: recipients.map((recipientId) => ({
+      recipientId,
+      kind: n.kind,
+      title: n.title,
+      body: n.body,
+      link: n.link ?? null,
+      dedupeKey: n.dedupeKey ? `${n.dedupeKey}:${recipientId}` : null,
+      emailStatus: env().SMTP_URL ? ("PENDING" as const) : ("NONE" as const),
+    })),
+    skipDuplicates: true,
+  });
+  return res.count;
+}

@@ -1,0 +1,86 @@
+/**
+ * The grant half of the lifecycle, called inside the transaction of the decision that causes it:
+ * a final approval creates a PENDING_PROVISION grant and its outbox task; a revocation moves a grant to
+ * PENDING_REVOKE with a REVOKE task. A grant becomes ACTIVE / REVOKED only when the connector confirms
+ * (server/jobs/provisioning.ts).
+ */
+import type { Tx } from "../../db";
+import { conflict, notFound } from "../../errors";
+import { recordEvent } from "../../ledger/ledger";
+
+export type GrantForRequest = {
+  request: { id: string; beneficiaryId: string; entitlementId: string; durationHours: number; emergency: boolean };
+  actorId: string | null;
+  now: Date;
+};
+
+/** Creates the grant of a finally approved request and queues its provisioning. At most one per request (unique). */
+export async function createGrantForRequest(tx: Tx, g: GrantForRequest): Promise<{ grantId: string; taskId: string }> {
+  const ent = await tx.entitlement.findUnique({ where: { id: g.request.entitlementId }, select: { id: true, name: true, system: { select: { id: true, connector: true } } } });
+  if (!ent) throw notFound("The entitlement");
+  const expiresAt = new Date(g.now.getTime() + g.request.durationHours * 3_600_000);
+  const grant = await tx.grant.create({
+    data: {
+      identityId: g.request.beneficiaryId,
+      entitlementId: ent.id,
+      status: "PENDING_PROVISION",
+      origin: g.request.emergency ? "BREAK_GLASS" : "REQUEST",
+      requestId: g.request.id,
+      startsAt: g.now,
+      expiresAt,
+    },
+  });
+  const task = await tx.provisioningTask.create({
+    data: { grantId: grant.id, action: "GRANT", connector: ent.system.connector, nextAttemptAt: g.now },
+  });
+  await recordEvent(tx, {
+    actorId: g.actorId,
+    action: "grant.provisioning_requested",
+    subjectType: "Grant",
+    subjectId: grant.id,
+    occurredAt: g.now,
+    payload: { requestId: g.request.id, identityId: grant.identityId, entitlementId: ent.id, entitlement: ent.name, startsAt: g.now, expiresAt, connector: ent.system.connector, taskId: task.id, origin: grant.origin },
+  });
+  return { grantId: grant.id, taskId: task.id };
+}
+
+export type RevocationInput = {
+  grantId: string;
+  cause: "EXPIRY" | "REVIEW" | "LEAVER" | "MANUAL";
+  actorId: string | null;
+  note: string;
+  now: Date;
+};
+
+/**
+ * Starts revoking an ACTIVE (or failed-to-revoke) grant: conditional move to PENDING_REVOKE and a REVOKE
+ * task. Returns null when the grant was not in a revocable state (someone else got there first).
+ */
+export async function startRevocation(tx: Tx, r: RevocationInput): Promise<{ taskId: string } | null> {
+  const grant = await tx.grant.findUnique({ where: { id: r.grantId }, select: { id: true, status: true, entitlement: { select: { name: true, system: { select: { connector: true } } } } } });
+  if (!grant) throw notFound("The grant");
+  const moved = await tx.grant.updateMany({
+    where: { id: r.grantId, status: { in: ["ACTIVE", "REVOKE_FAILED", "PROVISION_FAILED"] } },
+    data: { status: "PENDING_REVOKE", revocationCause: r.cause, revokedById: r.actorId, revocationNote: r.note },
+  });
+  if (moved.count === 0) return null;
+  const task = await tx.provisioningTask.create({
+    data: { grantId: r.grantId, action: "REVOKE", connector: grant.entitlement.system.connector, nextAttemptAt: r.now },
+  });
+  await recordEvent(tx, {
+    actorId: r.actorId,
+    action: "grant.revocation_requested",
+    subjectType: "Grant",
+    subjectId: r.grantId,
+    occurredAt: r.now,
+    payload: { cause: r.cause, note: r.note, previousStatus: grant.status, entitlement: grant.entitlement.name, taskId: task.id },
+  });
+  return { taskId: task.id };
+}
+
+/** Like startRevocation, but a lost race is a CONFLICT for a person who asked for it. */
+export async function startRevocationOrConflict(tx: Tx, r: RevocationInput) {
+  const res = await startRevocation(tx, r);
+  if (!res) throw conflict("This access is not active any more (it may already be being revoked).");
+  return res;
+}
