@@ -16,7 +16,7 @@ export default async function PortalLayout({ children }: { children: ReactNode }
     redirect(path && path !== "/" && path.startsWith("/") ? `/signin?callbackUrl=${encodeURIComponent(path)}` : "/signin");
   }
   return (
-    <AppShell me={me} demo={env().demoLogin}>
+    <AppShell me={me} demo={env().demoLogin} unread={me.unreadNotifications}>
       {children}
     </AppShell>
   );

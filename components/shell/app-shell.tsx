@@ -15,10 +15,15 @@ const NAV: NavItem[] = [
   { href: "/identities", label: "Directory", show: () => true },
   { href: "/catalog", label: "Catalog", show: () => true, match: (p) => p === "/catalog" || p.startsWith("/catalog/systems") },
   { href: "/catalog/entitlements", label: "Entitlements", show: () => true },
+  { href: "/requests/new", label: "Request access", show: (me) => !me.roles.includes("AUDITOR"), match: (p) => p === "/requests/new" },
+  { href: "/requests", label: "My requests", show: (me) => !me.roles.includes("AUDITOR"), match: (p) => p === "/requests" || (p.startsWith("/requests/") && p !== "/requests/new") },
+  { href: "/approvals", label: "Approvals", show: (me) => !me.roles.includes("AUDITOR") },
+  { href: "/tasks", label: "Tasks", show: (me) => me.ownsSystems || me.roles.includes("ADMIN") },
   { href: "/audit/ledger", label: "Evidence ledger", show: (me) => me.roles.some((r) => r === "ADMIN" || r === "SECURITY" || r === "AUDITOR") },
+  { href: "/admin/policy", label: "Policy", show: (me) => me.roles.some((r) => r === "ADMIN" || r === "SECURITY" || r === "AUDITOR") },
 ];
 
-export function AppShell({ me, demo, children }: { me: Me; demo: boolean; children: ReactNode }) {
+export function AppShell({ me, demo, unread = 0, children }: { me: Me; demo: boolean; unread?: number; children: ReactNode }) {
   const path = usePathname();
   return (
     <div className="flex min-h-screen flex-col">
@@ -28,7 +33,7 @@ export function AppShell({ me, demo, children }: { me: Me; demo: boolean; childr
         </div>
       )}
       <header className="border-b border-slate-200 bg-white">
-        <div className="mx-auto flex max-w-7xl items-center gap-6 px-4 py-3 sm:px-6">
+        <div className="mx-auto flex max-w-7xl items-center gap-4 px-4 py-3 sm:px-6">
           <Link href="/" className="flex items-center gap-2 text-lg font-semibold tracking-tight text-slate-900">
             <span aria-hidden className="grid h-7 w-7 place-items-center rounded-md bg-brand-600 text-sm font-bold text-white">W</span>
             Warrant
@@ -37,13 +42,17 @@ export function AppShell({ me, demo, children }: { me: Me; demo: boolean; childr
             {NAV.filter((n) => n.show(me)).map((n) => {
               const active = n.match ? n.match(path) : path === n.href || path.startsWith(n.href + "/");
               return (
-                <Link key={n.href} href={n.href} aria-current={active ? "page" : undefined} className={`rounded-md px-3 py-1.5 text-sm font-medium ${active ? "bg-brand-50 text-brand-700" : "text-slate-600 hover:bg-slate-100 hover:text-slate-900"}`}>
+                <Link key={n.href} href={n.href} aria-current={active ? "page" : undefined} className={`rounded-md px-2.5 py-1.5 text-sm font-medium ${active ? "bg-brand-50 text-brand-700" : "text-slate-600 hover:bg-slate-100 hover:text-slate-900"}`}>
                   {n.label}
                 </Link>
               );
             })}
           </nav>
           <div className="flex items-center gap-3">
+            <Link href="/notifications" className="relative rounded-md px-2 py-1.5 text-sm text-slate-600 hover:bg-slate-100" aria-label={unread ? `Notifications, ${unread} unread` : "Notifications"}>
+              <span aria-hidden>🔔</span>
+              {unread > 0 && <span className="absolute -right-1 -top-1 rounded-full bg-red-600 px-1.5 text-[10px] font-semibold text-white">{unread > 99 ? "99+" : unread}</span>}
+            </Link>
             <div className="text-right">
               <Link href={`/identities/${me.id}`} className="block text-sm font-medium text-slate-900 hover:underline" data-testid="signed-in-as">
                 {me.displayName}

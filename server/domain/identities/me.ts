@@ -10,17 +10,19 @@ export type Me = {
   isManager: boolean;
   ownsSystems: boolean;
   ownsNhis: boolean;
+  unreadNotifications: number;
 };
 
 /** The signed-in person's profile and powers, read fresh; null if the identity is not active. */
 export async function whoAmI(db: Tx, identityId: string): Promise<Me | null> {
   const actor = await loadActor(db, identityId);
   if (!actor) return null;
-  const [reports, systems, entitlements, nhis] = await Promise.all([
+  const [reports, systems, entitlements, nhis, unread] = await Promise.all([
     db.identity.count({ where: { managerId: actor.id, status: { not: "DEPROVISIONED" } } }),
     db.system.count({ where: { ownerId: actor.id } }),
     db.entitlement.count({ where: { ownerId: actor.id } }),
     db.identity.count({ where: { ownerId: actor.id } }),
+    db.notification.count({ where: { recipientId: actor.id, readAt: null } }),
   ]);
   return {
     id: actor.id,
@@ -30,5 +32,6 @@ export async function whoAmI(db: Tx, identityId: string): Promise<Me | null> {
     isManager: reports > 0,
     ownsSystems: systems + entitlements > 0,
     ownsNhis: nhis > 0,
+    unreadNotifications: unread,
   };
 }

@@ -1,0 +1,52 @@
+/**
+ * The contract between the policy engine and the rest of the lifecycle. The engine (Cedar) answers, for one
+ * request: may it be requested at all; is it auto-approved; which approval stages it needs, in order; and
+ * the longest duration the policy allows. Every answer records the exact policy version and its hash, the
+ * determining policy ids and a hash of the input, so it can be replayed.
+ */
+import type { ApprovalKind, IdentityKind, RiskLevel } from "../../db/generated/client";
+
+export type PolicyInput = {
+  requester: { id: string; department: string | null };
+  beneficiary: { id: string; kind: IdentityKind; ownerId: string | null; managerId: string | null };
+  entitlement: {
+    id: string;
+    name: string;
+    systemId: string;
+    systemName: string;
+    risk: RiskLevel;
+    privileged: boolean;
+    requestable: boolean;
+    maxDurationDays: number;
+  };
+  durationHours: number;
+  emergency: boolean;
+  facts: {
+    requesterIsBeneficiary: boolean;
+    requesterOwnsBeneficiary: boolean;
+    requesterIsManagerOfBeneficiary: boolean;
+    /** Names of entitlements the beneficiary already holds (or has pending) that conflict with this one (SoD). */
+    conflictingHeld: string[];
+  };
+};
+
+export type PolicyDecision = {
+  allowed: boolean;
+  /** Human-readable reasons (for a denial: why; otherwise what applied). */
+  reasons: string[];
+  autoApproved: boolean;
+  /** Approval stages in the order they must be decided. Empty when auto-approved or denied. */
+  stages: ApprovalKind[];
+  /** The longest duration (hours) the policy would allow for this request. */
+  maxDurationHours: number;
+  /** Ids (`@id("...")`) of the policies that determined the answers. */
+  determining: string[];
+  /** SHA-256 (hex) of the canonical (RFC 8785) PolicyInput. */
+  inputHash: string;
+  policyVersionId: string;
+  policyVersion: number;
+  /** SHA-256 (hex) of the policy text evaluated. */
+  policyHash: string;
+  /** Set when evaluation failed; then allowed is false ("any evaluation error means deny"). */
+  error?: string;
+};
