@@ -118,6 +118,8 @@ async function start() {
   const results = await Promise.allSettled([prepare, build]);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) throw failed.reason;
+  // The postgres connector's target: a database in this run's throwaway cluster (scripts/e2e.sh starts it).
+  await run("configure-target", [TSX, path.join(ROOT, "e2e/configure-target.ts")], childEnv({ PGLITE_DIR, TEST_PG_ADMIN_URL: process.env.TEST_PG_ADMIN_URL ?? "" }));
 
   // 3: the identity provider.
   const clientSecret = randomBytes(24).toString("base64url");
@@ -144,6 +146,8 @@ async function start() {
       OIDC_CLIENT_SECRET: clientSecret,
       OIDC_NAME: "Halcyon SSO",
       DEMO_LOGIN: "true",
+      // Tests move the business clock (expiry, escalation) through /api/dev/clock and run jobs on demand.
+      CLOCK_CONTROL: "true",
     }),
   );
   state.servers.push({ label: "next-start", pid: app.child.pid! });

@@ -365,6 +365,7 @@ export const ENTITLEMENTS: EntitlementSpec[] = [
 
   // Production Database
   { system: "prod-db", name: "prod-db:read-replica-select", risk: "MEDIUM", externalRef: "replica_reader", description: "SELECT on the read replica, for debugging and ad-hoc analysis. No PII columns." },
+  { system: "prod-db", name: "prod-db:reporting-views-select", risk: "MEDIUM", externalRef: "reporting_reader", description: "SELECT on the finance reporting views (aggregates only, no PII). For month-end close and dashboards." },
   { system: "prod-db", name: "prod-db:primary-select", risk: "HIGH", privileged: true, externalRef: "primary_reader", description: "SELECT on the primary. For incidents where the replica lag matters." },
   { system: "prod-db", name: "prod-db:pii-columns-select", risk: "HIGH", privileged: true, owner: "amara.nwosu", externalRef: "pii_reader", description: "SELECT on the columns holding cardholder names, addresses and bank details." },
   { system: "prod-db", name: "prod-db:app-readwrite", risk: "HIGH", privileged: true, requestable: false, externalRef: "app_rw", description: "The application's read-write role. For payments-core workloads only." },

@@ -3,6 +3,8 @@ import { createTestDb, type TestDb } from "../server/testing/db";
 import { verifyChain } from "../server/ledger/ledger";
 import type { PrismaClient } from "../server/db";
 import { isEmpty, seedDemo, SeedRefusedError, type SeedCounts } from "./seed";
+import { DEFAULT_POLICY_TEXT } from "../server/domain/policy/default-policy";
+import { sha256Hex } from "../server/domain/policy/evaluate";
 
 const NOW = new Date("2026-03-02T09:00:00.000Z");
 const DAY = 86_400_000;
@@ -12,12 +14,14 @@ const EXPECTED: SeedCounts = {
   people: 149,
   nonHumanIdentities: 41,
   systems: 14,
-  entitlements: 79,
+  entitlements: 80,
   grants: 870,
   activeGrants: 859,
   revokedGrants: 11,
   roleAssignments: 5,
-  ledgerEvents: 1159,
+  policyVersions: 1,
+  conflictRules: 1,
+  ledgerEvents: 1162,
 };
 
 async function snapshot(db: PrismaClient) {
@@ -28,6 +32,8 @@ async function snapshot(db: PrismaClient) {
     entitlements: await db.entitlement.count(),
     grants: await db.grant.count(),
     roles: await db.roleAssignment.count(),
+    policyVersions: await db.policyVersion.count(),
+    conflictRules: await db.conflictRule.count(),
     events: await db.ledgerEvent.count(),
     head: { seq: head.seq, hash: head.hash },
   };
@@ -57,6 +63,8 @@ describe("demo organisation seed", () => {
     expect(await p.grant.count({ where: { status: "ACTIVE" } })).toBe(EXPECTED.activeGrants);
     expect(await p.grant.count({ where: { status: "REVOKED" } })).toBe(EXPECTED.revokedGrants);
     expect(await p.roleAssignment.count()).toBe(EXPECTED.roleAssignments);
+    expect(await p.policyVersion.count()).toBe(EXPECTED.policyVersions);
+    expect(await p.conflictRule.count()).toBe(EXPECTED.conflictRules);
     expect(await p.ledgerEvent.count()).toBe(EXPECTED.ledgerEvents);
     // Every kind of non-human identity is represented; a couple of people are suspended and one has left.
     const kinds = await p.identity.groupBy({ by: ["kind"], _count: true, where: { kind: { not: "HUMAN" } } });
@@ -84,6 +92,16 @@ describe("demo organisation seed", () => {
 
     const prodDb = await p.system.findUniqueOrThrow({ where: { name: "Production Database" } });
     expect(prodDb).toMatchObject({ connector: "POSTGRES", connectorConfig: { database: "halcyon_prod" }, criticality: "CRITICAL" });
+  });
+
+  it("installs the default approval policy as version 1 and the refund separation-of-duties pair", async () => {
+    const p = db.prisma;
+    const v1 = await p.policyVersion.findUniqueOrThrow({ where: { version: 1 } });
+    expect(v1).toMatchObject({ text: DEFAULT_POLICY_TEXT, sha256: sha256Hex(DEFAULT_POLICY_TEXT), createdById: null });
+    const rule = await p.conflictRule.findFirstOrThrow();
+    const [a, b] = await Promise.all([rule.entitlementAId, rule.entitlementBId].map((id) => p.entitlement.findUniqueOrThrow({ where: { id } })));
+    expect([a.name, b.name]).toEqual(["payments:refund-initiate", "payments:refund-approve"]);
+    expect(rule.reason).toBe("Separation of duties: the person who initiates a refund must not approve it");
   });
 
   it("gives everyone but the CEO a manager", async () => {
@@ -137,6 +155,8 @@ describe("demo organisation seed", () => {
       "entitlement.created": EXPECTED.entitlements,
       "grant.imported": EXPECTED.grants,
       "role.assigned": EXPECTED.roleAssignments,
+      "policy.version.saved": EXPECTED.policyVersions,
+      "conflictRule.created": EXPECTED.conflictRules,
       "seed.completed": 1,
     });
     expect(await p.ledgerEvent.count({ where: { actorId: { not: null } } })).toBe(0);

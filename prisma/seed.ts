@@ -6,8 +6,9 @@
  *
  * What it creates (prisma/seed.int.test.ts holds these numbers):
  *   149 people (146 active, 2 suspended, 1 leaver) in 11 departments, 41 non-human identities, 14 systems,
- *   79 entitlements, 870 grants (859 active, 11 revoked: the leaver's and 3 historical), 5 role
- *   assignments, and 1159 ledger events: one per record plus a final "seed.completed".
+ *   80 entitlements, 870 grants (859 active, 11 revoked: the leaver's and 3 historical), 5 role
+ *   assignments, the default approval policy (version 1), 1 separation-of-duties conflict rule, and
+ *   1162 ledger events: one per record plus a final "seed.completed".
  *   Every grant is imported access (origin IMPORTED, no request): most standing, some expiring within days.
  *
  * Everything, rows and evidence, is written in one transaction: a failure leaves the database empty, and
@@ -18,6 +19,7 @@ import { createHash } from "node:crypto";
 import type { PrismaClient, Tx } from "../server/db";
 import type { GrantStatus, Prisma, RevocationCause, RiskLevel } from "../server/db/generated/client";
 import { recordEvent } from "../server/ledger/ledger";
+import { ensureDefaultPolicy } from "../server/domain/policy/service";
 import {
   BIRTHRIGHT,
   COMPANY,
@@ -49,6 +51,8 @@ export type SeedCounts = {
   activeGrants: number;
   revokedGrants: number;
   roleAssignments: number;
+  policyVersions: number;
+  conflictRules: number;
   /** Ledger events this seed appended (one per record above, plus "seed.completed"). */
   ledgerEvents: number;
 };
@@ -154,6 +158,15 @@ export async function seedDemo(db: PrismaClient, opts: { now?: Date } = {}): Pro
         await record("role.assigned", "Identity", r.identityId, { role: r.role });
       }
 
+      // The default approval policy (version 1; it records its own "policy.version.saved") and the
+      // separation-of-duties pairs it enforces.
+      await ensureDefaultPolicy(tx, null, now, { id: stableId("policy-version", "1") });
+      events++;
+      for (const c of org.conflictRules) {
+        await tx.conflictRule.create({ data: c });
+        await record("conflictRule.created", "ConflictRule", c.id, { entitlementAId: c.entitlementAId, entitlementBId: c.entitlementBId, reason: c.reason });
+      }
+
       const counts: SeedCounts = {
         people: org.people.length,
         nonHumanIdentities: org.nhis.length,
@@ -163,6 +176,8 @@ export async function seedDemo(db: PrismaClient, opts: { now?: Date } = {}): Pro
         activeGrants: org.grants.filter((g) => g.status === "ACTIVE").length,
         revokedGrants: org.grants.filter((g) => g.status === "REVOKED").length,
         roleAssignments: org.roles.length,
+        policyVersions: 1,
+        conflictRules: org.conflictRules.length,
         ledgerEvents: events + 1,
       };
       await record("seed.completed", "Seed", "demo-organisation", { organisation: COMPANY.name, counts });
@@ -177,6 +192,11 @@ export async function seedDemo(db: PrismaClient, opts: { now?: Date } = {}): Pro
 
 const DAY = 86_400_000;
 const SEED = 0x4a1c_70e5;
+
+/** Separation-of-duties pairs: nobody may hold both (the default policy's "separation-of-duties"). */
+const CONFLICT_PAIRS: [string, string, string][] = [
+  ["payments:refund-initiate", "payments:refund-approve", "Separation of duties: the person who initiates a refund must not approve it"],
+];
 
 /** mulberry32: small, fast, good enough for demo data, and the same on every platform. */
 function prng(seed: number) {
@@ -469,5 +489,7 @@ export function buildDemoOrg(now: Date) {
 
   const roles: Prisma.RoleAssignmentCreateManyInput[] = ROLE_ASSIGNMENTS.map((r) => ({ identityId: personId(r.person), role: r.role }));
 
-  return { people, systems, nhis, entitlements, grants: grantRows, roles };
+  const conflictRules = CONFLICT_PAIRS.map(([a, b, reason]) => ({ id: stableId("conflict-rule", `${a}|${b}`), entitlementAId: entId(a), entitlementBId: entId(b), reason, createdAt: now }));
+
+  return { people, systems, nhis, entitlements, grants: grantRows, roles, conflictRules };
 }

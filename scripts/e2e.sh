@@ -16,5 +16,6 @@ fi
 
 export NEXT_TELEMETRY_DISABLED=1
 status=0
-npx playwright test "$@" || status=$?
+# A throwaway PostgreSQL cluster is the target system of the postgres connector (e2e/configure-target.ts).
+bash scripts/with-postgres.sh npx playwright test "$@" || status=$?
 exit "$status"

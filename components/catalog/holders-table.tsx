@@ -5,6 +5,7 @@ import { Badge, KindBadge, StatusBadge } from "@/components/ui/badge";
 import { formatDate, relativeDays } from "@/components/ui/format";
 import type { Page } from "@/server/domain/list";
 import type { HolderRow } from "@/server/domain/catalog/queries";
+import { RevokeGrantButton } from "@/components/grants/revoke-grant-button";
 
 const col = createColumnHelper<HolderRow>();
 
@@ -48,11 +49,27 @@ const columns = [
 ];
 
 /** Who holds an entitlement: grants whose access is in effect, newest first, paged via ?page and ?size. */
-export function HoldersTable({ holders }: { holders: Page<HolderRow> }) {
+export function HoldersTable({ holders, revocableIds }: { holders: Page<HolderRow>; revocableIds?: string[] }) {
+  // A Revoke column for owners, admins and security (the ids they may revoke); the row's link is not followed from it.
+  const withActions = revocableIds?.length
+    ? [
+        ...columns,
+        col.display({
+          id: "actions",
+          header: "Action",
+          cell: (c) =>
+            revocableIds.includes(c.row.original.grantId) ? (
+              <div onClick={(e) => e.stopPropagation()}>
+                <RevokeGrantButton grantId={c.row.original.grantId} what={`${c.row.original.identity.name}'s access`} />
+              </div>
+            ) : null,
+        }),
+      ]
+    : columns;
   return (
     <DataTable
       label="Holders"
-      columns={columns}
+      columns={withActions}
       rows={holders.rows}
       total={holders.total}
       page={holders.page}

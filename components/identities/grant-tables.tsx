@@ -70,9 +70,10 @@ function OriginBadge({ origin }: { origin: IdentityGrant["origin"] }) {
   );
 }
 
-export function CurrentGrantsTable({ grants, now }: { grants: IdentityGrant[]; now: Date }) {
+/** `actions`, when given, adds a last column (e.g. the Revoke button for those allowed). */
+export function CurrentGrantsTable({ grants, now, actions }: { grants: IdentityGrant[]; now: Date; actions?: (g: IdentityGrant) => ReactNode }) {
   return (
-    <Table label="Access held" head={["Entitlement", "Risk", "Status", "Origin", "Since", "Expires"]}>
+    <Table label="Access held" head={["Entitlement", "Risk", "Status", "Origin", "Since", "Expires", ...(actions ? ["Action"] : [])]}>
       {grants.map((g) => (
         <tr key={g.id}>
           <EntitlementCell g={g} />
@@ -92,6 +93,7 @@ export function CurrentGrantsTable({ grants, now }: { grants: IdentityGrant[]; n
           <td className="whitespace-nowrap px-3 py-2">
             <ExpiryNote expiresAt={g.expiresAt} now={now} />
           </td>
+          {actions && <td className="px-3 py-2">{actions(g)}</td>}
         </tr>
       ))}
     </Table>

@@ -4,6 +4,13 @@ import { identitiesRouter } from "./routers/identities";
 import { catalogRouter } from "./routers/catalog";
 import { ledgerRouter } from "./routers/ledger";
 import { homeRouter } from "./routers/home";
+import { policyRouter } from "./routers/policy";
+import { requestsRouter } from "./routers/requests";
+import { approvalsRouter } from "./routers/approvals";
+import { delegationsRouter } from "./routers/delegations";
+import { grantsRouter } from "./routers/grants";
+import { tasksRouter } from "./routers/tasks";
+import { notificationsRouter } from "./routers/notifications";
 
 export const appRouter = router({
   me: meRouter,
@@ -11,6 +18,13 @@ export const appRouter = router({
   catalog: catalogRouter,
   ledger: ledgerRouter,
   home: homeRouter,
+  policy: policyRouter,
+  requests: requestsRouter,
+  approvals: approvalsRouter,
+  delegations: delegationsRouter,
+  grants: grantsRouter,
+  tasks: tasksRouter,
+  notifications: notificationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

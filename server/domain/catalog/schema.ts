@@ -132,6 +132,21 @@ export const ZPostgresConfig = z
       .regex(/^[A-Za-z0-9.-]+$/, { message: "must be a host name or IP address" })
       .optional(),
     port: z.number({ message: "must be a port number" }).int().min(1).max(65535, { message: "must be a port number" }).optional(),
+    /** The role the connector logs in as (needs CREATEROLE); the password comes from secretRef. */
+    user: z
+      .string()
+      .trim()
+      .min(1)
+      .max(63)
+      .regex(/^[A-Za-z_][A-Za-z0-9_$-]*$/, { message: "must be a PostgreSQL role name" })
+      .optional(),
+    secretRef: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .regex(/^[A-Za-z0-9_.:/-]+$/, { message: "must be a reference such as env:WARRANT_PG_PASSWORD, not the password itself" })
+      .optional(),
   })
   .strict();
 

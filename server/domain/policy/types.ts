@@ -50,3 +50,9 @@ export type PolicyDecision = {
   /** Set when evaluation failed; then allowed is false ("any evaluation error means deny"). */
   error?: string;
 };
+
+/**
+ * What a request stores as its `policyDecision`: the decision plus the exact input it was computed from,
+ * so it can be replayed against the recorded policy version (see replayDecision in evaluate.ts).
+ */
+export type StoredPolicyDecision = PolicyDecision & { input: PolicyInput };

@@ -10,6 +10,8 @@ import { KindBadge, StatusBadge } from "@/components/ui/badge";
 import { daysUntil, formatDate } from "@/components/ui/format";
 import { CurrentGrantsTable, ExpiryNote, GrantHistoryTable } from "@/components/identities/grant-tables";
 import { NhiEditPanel } from "@/components/identities/nhi-edit-panel";
+import { RevokeGrantButton } from "@/components/grants/revoke-grant-button";
+import { DeprovisionPanel } from "@/components/grants/deprovision-panel";
 
 /** One identity, loaded once per request (metadata and page share it); null when there is no such identity. */
 const loadIdentity = cache(async (id: string): Promise<IdentityDetail | null> => {
@@ -46,7 +48,12 @@ export default async function IdentityPage({ params }: Params) {
   const identity = await loadIdentity((await params).id);
   if (!identity) notFound();
   const api = await serverCaller();
-  const systems = identity.canEdit ? await api.identities.systemOptions() : [];
+  const [systems, revocableIds, me] = await Promise.all([
+    identity.canEdit ? api.identities.systemOptions() : Promise.resolve([]),
+    api.grants.revocable({ identityId: identity.id }),
+    api.me.profile(),
+  ]);
+  const revocable = new Set(revocableIds);
   const now = new Date();
   const human = identity.kind === "HUMAN";
   const cred = identity.credential;
@@ -146,7 +153,7 @@ export default async function IdentityPage({ params }: Params) {
       </div>
 
       <Card title={`Access held (${current.length})`}>
-        {current.length === 0 ? <EmptyState title="No access held." /> : <CurrentGrantsTable grants={current} now={now} />}
+        {current.length === 0 ? <EmptyState title="No access held." /> : <CurrentGrantsTable grants={current} now={now} actions={revocable.size ? (g) => (revocable.has(g.id) ? <RevokeGrantButton grantId={g.id} what={g.entitlement.name} /> : null) : undefined} />}
       </Card>
 
       <Card title={`Access history (${historyCount} revoked)`}>
@@ -159,6 +166,10 @@ export default async function IdentityPage({ params }: Params) {
           </>
         )}
       </Card>
+
+      {human && identity.status !== "DEPROVISIONED" && me?.roles.includes("ADMIN") && me.id !== identity.id && (
+        <DeprovisionPanel identityId={identity.id} name={identity.displayName} grantsInEffect={current.length} nhisOwned={identity.ownedNhis.count} />
+      )}
 
       {identity.canEdit && (
         <NhiEditPanel

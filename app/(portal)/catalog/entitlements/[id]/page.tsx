@@ -97,7 +97,7 @@ export default async function EntitlementPage({ params, searchParams }: { params
           Who holds it
         </h2>
         {e.holders ? (
-          <HoldersTable holders={e.holders} />
+          <HoldersTable holders={e.holders} revocableIds={await api.grants.revocable({ entitlementId: e.id })} />
         ) : (
           <p className="rounded-lg border border-slate-200 bg-white px-4 py-3 text-sm text-slate-600">
             {e.holderCount === 1 ? "1 identity holds" : `${e.holderCount} identities hold`} this entitlement. Names are visible to its owners, admins, security and

@@ -1,0 +1,185 @@
+"use client";
+import { useEffect, useState, type FormEvent } from "react";
+import { useRouter } from "next/navigation";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useTRPC } from "@/components/trpc/client";
+import { Button } from "@/components/ui/button";
+import { ErrorBanner } from "@/components/ui/card";
+import { Checkbox, Field, Input, Select, Textarea } from "@/components/ui/form";
+import { readFormError, type FormError } from "@/components/catalog/form-errors";
+import { DURATION_MAX_HOURS, JUSTIFICATION_MAX, JUSTIFICATION_MIN, justificationProblem } from "@/server/domain/requests/schema";
+import type { RequestOutcome } from "@/server/domain/requests/service";
+import { formatHours, kindLabel } from "./badges";
+import { OutcomePanel } from "./outcome";
+
+type Beneficiary = { id: string; name: string; kind: string };
+
+const ROUTE: [RegExp, string][] = [
+  [/longest duration|hours/i, "durationHours"],
+  [/yourself or for a non-human/, "beneficiaryId"],
+];
+
+/** The request form for one entitlement: for me or an NHI I own, why, how long, ticket, emergency. */
+export function RequestForm({ entitlement, beneficiaries }: { entitlement: { id: string; name: string; maxDurationDays: number }; beneficiaries: Beneficiary[] }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [beneficiaryId, setBeneficiaryId] = useState(beneficiaries[0]?.id ?? "");
+  const [justification, setJustification] = useState("");
+  const [amount, setAmount] = useState("3");
+  const [unit, setUnit] = useState<"days" | "hours">("days");
+  const [ticketUrl, setTicketUrl] = useState("");
+  const [emergency, setEmergency] = useState(false);
+  const [incidentRef, setIncidentRef] = useState("");
+  const [error, setError] = useState<FormError | null>(null);
+  const [outcome, setOutcome] = useState<RequestOutcome | null>(null);
+
+  const n = Number(amount);
+  const durationHours = Number.isFinite(n) && n > 0 ? Math.round(unit === "days" ? n * 24 : n) : NaN;
+  const durationOk = Number.isInteger(durationHours) && durationHours >= 1 && durationHours <= DURATION_MAX_HOURS;
+
+  // Ask the policy as the form changes (debounced): the maximum duration, the stages, who would decide.
+  const [previewArgs, setPreviewArgs] = useState<{ durationHours: number; emergency: boolean; beneficiaryId: string } | null>(null);
+  useEffect(() => {
+    if (!durationOk) return;
+    const t = setTimeout(() => setPreviewArgs({ durationHours, emergency, beneficiaryId }), 300);
+    return () => clearTimeout(t);
+  }, [durationHours, durationOk, emergency, beneficiaryId]);
+  const preview = useQuery({
+    ...trpc.requests.preview.queryOptions({ entitlementId: entitlement.id, beneficiaryId: previewArgs?.beneficiaryId, durationHours: previewArgs?.durationHours ?? 1, emergency: previewArgs?.emergency ?? false }),
+    enabled: previewArgs !== null,
+  });
+
+  const submit = useMutation(
+    trpc.requests.submit.mutationOptions({
+      onSuccess: (o) => {
+        setOutcome(o);
+        router.refresh();
+      },
+      onError: (e) => setError(readFormError(e, ROUTE)),
+    }),
+  );
+
+  function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    submit.mutate({
+      entitlementId: entitlement.id,
+      beneficiaryId,
+      justification,
+      durationHours: durationOk ? durationHours : Number.NaN,
+      ticketUrl: ticketUrl.trim() || undefined,
+      emergency,
+      incidentRef: emergency ? incidentRef : undefined,
+    });
+  }
+
+  if (outcome) return <OutcomePanel outcome={outcome} />;
+
+  const fe = error?.fields ?? {};
+  const jProblem = justification.trim().length >= JUSTIFICATION_MIN ? justificationProblem(justification) : null;
+  const p = preview.data;
+
+  return (
+    <form onSubmit={onSubmit} className="grid gap-6 lg:grid-cols-[1fr_20rem]" aria-label="Request access" noValidate>
+      <div className="space-y-5">
+        {error && <ErrorBanner title="The request was not submitted">{error.message}</ErrorBanner>}
+        <Field label="For" error={fe.beneficiaryId} hint="Yourself, or a non-human identity you own.">
+          {(a) => (
+            <Select {...a} value={beneficiaryId} onChange={(e) => setBeneficiaryId(e.target.value)}>
+              {beneficiaries.map((b) => (
+                <option key={b.id} value={b.id}>
+                  {b.name}
+                </option>
+              ))}
+            </Select>
+          )}
+        </Field>
+        <Field
+          label="Justification"
+          error={fe.justification ?? (jProblem ? `Justification ${jProblem}.` : null)}
+          hint={`What you will do with this access and why (${JUSTIFICATION_MIN}–${JUSTIFICATION_MAX} characters; ${justification.trim().length} so far).`}
+        >
+          {(a) => <Textarea {...a} rows={4} value={justification} onChange={(e) => setJustification(e.target.value)} maxLength={JUSTIFICATION_MAX} required />}
+        </Field>
+        <div className="grid gap-4 sm:grid-cols-[8rem_8rem_1fr] sm:items-start">
+          <Field label="Duration" error={fe.durationHours}>
+            {(a) => <Input {...a} type="number" inputMode="numeric" min={1} step={1} value={amount} onChange={(e) => setAmount(e.target.value)} required />}
+          </Field>
+          <Field label="Unit">
+            {(a) => (
+              <Select {...a} value={unit} onChange={(e) => setUnit(e.target.value as "days" | "hours")}>
+                <option value="days">days</option>
+                <option value="hours">hours</option>
+              </Select>
+            )}
+          </Field>
+          <p className="pt-7 text-xs text-slate-600" data-testid="duration-limit">
+            Catalog maximum: {entitlement.maxDurationDays} days.{" "}
+            {p && p.decision.maxDurationHours > 0 && (
+              <>
+                Policy maximum for this request: <span className="font-medium text-slate-900">{formatHours(p.decision.maxDurationHours)}</span>.
+              </>
+            )}
+          </p>
+        </div>
+        <Field label="Ticket link (optional)" error={fe.ticketUrl} hint="Kept for traceability; the approval is the authority, not the ticket.">
+          {(a) => <Input {...a} type="url" value={ticketUrl} onChange={(e) => setTicketUrl(e.target.value)} placeholder="https://jira.example.com/browse/OPS-123" maxLength={500} />}
+        </Field>
+        <div className="space-y-3 rounded-md border border-amber-200 bg-amber-50/50 p-3">
+          <Checkbox
+            label="Emergency (break-glass)"
+            hint="Granted at once for at most 4 hours; security is notified and reviews it within 24 hours."
+            checked={emergency}
+            onChange={(e) => {
+              setEmergency(e.target.checked);
+              if (e.target.checked) {
+                setUnit("hours");
+                setAmount("4");
+              }
+            }}
+          />
+          {emergency && (
+            <Field label="Incident reference" error={fe.incidentRef} hint="The incident this is for, e.g. INC-2041.">
+              {(a) => <Input {...a} value={incidentRef} onChange={(e) => setIncidentRef(e.target.value)} maxLength={100} required />}
+            </Field>
+          )}
+        </div>
+        <Button type="submit" disabled={submit.isPending}>
+          {submit.isPending ? "Submitting…" : emergency ? "Request emergency access" : "Submit request"}
+        </Button>
+      </div>
+
+      <aside className="space-y-2 rounded-lg border border-slate-200 bg-white p-4 text-sm" aria-label="What the policy says" data-testid="policy-preview">
+        <h2 className="font-semibold text-slate-900">What the policy says</h2>
+        {!durationOk && <p className="text-slate-500">Enter a duration to see what happens.</p>}
+        {durationOk && preview.isPending && <p className="text-slate-500">Asking the policy…</p>}
+        {preview.error && <p className="text-red-700">{preview.error.message}</p>}
+        {p && !p.decision.allowed && (
+          <>
+            <p className="font-medium text-red-700">This request would be denied:</p>
+            <ul className="list-disc pl-5 text-red-800">
+              {p.decision.reasons.map((r) => (
+                <li key={r}>{r}</li>
+              ))}
+            </ul>
+          </>
+        )}
+        {p && p.decision.allowed && p.decision.autoApproved && <p className="text-emerald-800">Granted at once. {p.decision.reasons.join(" ")}</p>}
+        {p && p.decision.allowed && !p.decision.autoApproved && (
+          <>
+            <p className="text-slate-700">Needs {p.stages.length === 1 ? "one approval" : `${p.stages.length} approvals, in order`}:</p>
+            <ol className="list-decimal space-y-1 pl-5">
+              {p.stages.map((s) => (
+                <li key={s.id}>
+                  <span className="font-medium">{kindLabel(s.kind)}</span>: {s.eligible.map((x) => x.name).join(", ") || "nobody eligible"}
+                  {s.fallback && <span className="text-amber-700"> (fallback)</span>}
+                </li>
+              ))}
+            </ol>
+          </>
+        )}
+        {p && <p className="pt-1 text-xs text-slate-500">Policy version {p.decision.policyVersion}</p>}
+      </aside>
+    </form>
+  );
+}

@@ -1,0 +1,18 @@
+/** The connector for each connector kind of a system. */
+import type { ConnectorKind } from "../db/generated/enums";
+import { manualConnector } from "./manual";
+import { postgresConnector } from "./postgres";
+import type { Connector } from "./types";
+import { webhookConnector } from "./webhook";
+
+export const CONNECTORS: Record<ConnectorKind, Connector> = {
+  MANUAL: manualConnector,
+  WEBHOOK: webhookConnector,
+  POSTGRES: postgresConnector,
+};
+
+export function connectorFor(kind: ConnectorKind): Connector {
+  return CONNECTORS[kind];
+}
+
+export type { Connector, ConnectorCtx, ConnectorResult, Receipt } from "./types";

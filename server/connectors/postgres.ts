@@ -1,0 +1,157 @@
+/**
+ * The PostgreSQL connector: grants and revokes membership of a role (the entitlement's `externalRef`) for a
+ * role that stands for the identity (`w_<first 8 hex of its id>`, created NOLOGIN when missing), then
+ * reads the catalog (pg_auth_members / pg_roles) back. It is confirmed only when the read-back agrees.
+ *
+ * Settings (System.connectorConfig): { database, host? (default 127.0.0.1), port? (default 5432), user?,
+ * secretRef? (the environment variable holding the password: passwords are never stored in settings) }.
+ * Identifiers are always quoted with the driver's escapeIdentifier; values are always bound parameters.
+ */
+import pg from "pg";
+import { resolveSecretRef } from "./secrets";
+import { ConnectorError, type Connector, type ConnectorCtx, type Receipt } from "./types";
+
+type PgConfig = { database: string; host: string; port: number; user?: string; secretRef?: string };
+
+export function postgresConfig(raw: unknown): PgConfig {
+  const c = (raw ?? {}) as Partial<PgConfig>;
+  if (typeof c.database !== "string" || !c.database) throw new ConnectorError("The PostgreSQL connector has no database configured.");
+  return { database: c.database, host: c.host || "127.0.0.1", port: c.port || 5432, user: c.user || undefined, secretRef: c.secretRef || undefined };
+}
+
+/** The role that stands for an identity in target databases: stable, short, and safe as an identifier. */
+export function memberRoleName(identityId: string): string {
+  const hex = identityId.replace(/-/g, "").toLowerCase().slice(0, 8);
+  if (!/^[0-9a-f]{8}$/.test(hex)) throw new ConnectorError("The identity id is not a UUID.");
+  return `w_${hex}`;
+}
+
+function targetRole(ctx: ConnectorCtx): string {
+  const ref = ctx.entitlement.externalRef?.trim();
+  if (!ref) throw new ConnectorError(`The entitlement "${ctx.entitlement.name}" has no externalRef: set it to the PostgreSQL role to grant.`);
+  return ref;
+}
+
+async function connect(cfg: PgConfig): Promise<pg.Client> {
+  const client = new pg.Client({
+    host: cfg.host,
+    port: cfg.port,
+    database: cfg.database,
+    user: cfg.user,
+    password: cfg.secretRef ? resolveSecretRef(cfg.secretRef, "PostgreSQL connector") : undefined,
+    connectionTimeoutMillis: 10_000,
+    statement_timeout: 15_000,
+    application_name: "warrant-connector",
+  });
+  try {
+    await client.connect();
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw new ConnectorError(`Could not connect to PostgreSQL at ${cfg.host}:${cfg.port}/${cfg.database}: ${(e as Error).message}`);
+  }
+  return client;
+}
+
+async function withClient<T>(cfg: PgConfig, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = await connect(cfg);
+  try {
+    return await fn(client);
+  } catch (e) {
+    if (e instanceof ConnectorError) throw e;
+    throw new ConnectorError(`PostgreSQL ${cfg.host}:${cfg.port}/${cfg.database}: ${(e as Error).message}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+type ReadBack = { role: string; member: string; roleExists: boolean; memberRoleExists: boolean; isMember: boolean; database: string; checkedAt: string; source: string };
+
+async function readBack(c: pg.Client, cfg: PgConfig, role: string, member: string): Promise<ReadBack> {
+  const res = await c.query<{ role_exists: boolean; member_exists: boolean; is_member: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS role_exists,
+            EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $2) AS member_exists,
+            EXISTS (SELECT 1 FROM pg_auth_members m
+                      JOIN pg_roles r ON r.oid = m.roleid
+                      JOIN pg_roles u ON u.oid = m.member
+                     WHERE r.rolname = $1 AND u.rolname = $2) AS is_member`,
+    [role, member],
+  );
+  const row = res.rows[0]!;
+  return {
+    role,
+    member,
+    roleExists: row.role_exists,
+    memberRoleExists: row.member_exists,
+    isMember: row.is_member,
+    database: cfg.database,
+    checkedAt: new Date().toISOString(),
+    source: "pg_auth_members",
+  };
+}
+
+const DUPLICATE = new Set(["42710", "23505"]); // duplicate_object; unique_violation (two creators at once)
+
+async function ensureMemberRole(c: pg.Client, member: string, ctx: ConnectorCtx) {
+  const exists = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [member]);
+  if (exists.rowCount) return;
+  try {
+    await c.query(`CREATE ROLE ${c.escapeIdentifier(member)} NOLOGIN`);
+  } catch (e) {
+    if (!DUPLICATE.has((e as { code?: string }).code ?? "")) throw e;
+    return;
+  }
+  const comment = `Warrant identity ${ctx.identity.id} (${ctx.identity.displayName})`;
+  await c.query(`COMMENT ON ROLE ${c.escapeIdentifier(member)} IS ${c.escapeLiteral(comment)}`);
+}
+
+async function assertGrantableRole(c: pg.Client, role: string) {
+  const res = await c.query<{ rolsuper: boolean }>("SELECT rolsuper FROM pg_roles WHERE rolname = $1", [role]);
+  if (!res.rowCount) throw new ConnectorError(`The role "${role}" does not exist in the target database: create it there, or fix the entitlement's externalRef.`);
+  if (res.rows[0]!.rolsuper) throw new ConnectorError(`The role "${role}" is a superuser role: Warrant refuses to grant it.`);
+}
+
+function receipt(cfg: PgConfig, action: "GRANT" | "REVOKE", rb: ReadBack): Receipt {
+  return {
+    connector: "POSTGRES",
+    action,
+    target: `postgresql://${cfg.host}:${cfg.port}/${cfg.database} role ${rb.role} ${action === "GRANT" ? "→" : "✕"} ${rb.member}`,
+    performedAt: new Date().toISOString(),
+    readBack: rb,
+    confirmed: action === "GRANT" ? rb.isMember : !rb.isMember,
+  };
+}
+
+export const postgresConnector: Connector = {
+  async grant(ctx) {
+    const cfg = postgresConfig(ctx.system.connectorConfig);
+    const role = targetRole(ctx);
+    const member = memberRoleName(ctx.identity.id);
+    return withClient(cfg, async (c) => {
+      await assertGrantableRole(c, role);
+      await ensureMemberRole(c, member, ctx);
+      // Granting a membership that exists is a notice, not an error: the action is idempotent.
+      await c.query(`GRANT ${c.escapeIdentifier(role)} TO ${c.escapeIdentifier(member)}`);
+      return receipt(cfg, "GRANT", await readBack(c, cfg, role, member));
+    });
+  },
+  async revoke(ctx) {
+    const cfg = postgresConfig(ctx.system.connectorConfig);
+    const role = targetRole(ctx);
+    const member = memberRoleName(ctx.identity.id);
+    return withClient(cfg, async (c) => {
+      const before = await readBack(c, cfg, role, member);
+      // Nothing to remove when either role is gone or the membership is not there: already revoked.
+      if (before.isMember) await c.query(`REVOKE ${c.escapeIdentifier(role)} FROM ${c.escapeIdentifier(member)}`);
+      return receipt(cfg, "REVOKE", await readBack(c, cfg, role, member));
+    });
+  },
+  async readAccess(ctx) {
+    const cfg = postgresConfig(ctx.system.connectorConfig);
+    const role = targetRole(ctx);
+    const member = memberRoleName(ctx.identity.id);
+    return withClient(cfg, async (c) => {
+      const rb = await readBack(c, cfg, role, member);
+      return { hasAccess: rb.isMember, readBack: rb };
+    });
+  },
+};

@@ -1,0 +1,49 @@
+/**
+ * The one interface every connector implements. A connector performs an action in a target system and
+ * reads the result back; the worker marks a task done only when `confirmed` is true, i.e. the read-back
+ * of the target agrees with the action. Connectors never touch Warrant's database.
+ */
+import type { ConnectorKind, IdentityKind, TaskAction } from "../db/generated/enums";
+
+export type ConnectorCtx = {
+  system: { id: string; name: string; connectorConfig: unknown };
+  entitlement: { name: string; externalRef: string | null };
+  identity: { id: string; displayName: string; email: string | null; kind: IdentityKind };
+  taskId: string;
+};
+
+/** What the connector did and what the target system showed afterwards (kept on the task and in the ledger). */
+export type Receipt = {
+  connector: ConnectorKind;
+  action: TaskAction;
+  /** Where the change was made, e.g. "postgres://127.0.0.1:5432/halcyon_prod role app_read → w_1a2b3c4d". */
+  target: string;
+  performedAt: string;
+  readBack: Record<string, unknown>;
+  /** True only when the read-back shows the intended state. */
+  confirmed: boolean;
+};
+
+/** A manual task, or a webhook that accepted the work and will call back: wait for the confirmation. */
+export type AwaitingConfirmation = { awaitingConfirmation: true; detail?: Record<string, unknown> };
+
+export type ConnectorResult = Receipt | AwaitingConfirmation;
+
+export interface Connector {
+  grant(ctx: ConnectorCtx): Promise<ConnectorResult>;
+  revoke(ctx: ConnectorCtx): Promise<ConnectorResult>;
+  /** What the target system currently shows for this identity and entitlement. */
+  readAccess(ctx: ConnectorCtx): Promise<{ hasAccess: boolean | null; readBack: Record<string, unknown> }>;
+}
+
+export function isAwaiting(r: ConnectorResult): r is AwaitingConfirmation {
+  return (r as AwaitingConfirmation).awaitingConfirmation === true;
+}
+
+/** An error a connector raises with a message fit for the task's lastError (no secrets in it). */
+export class ConnectorError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConnectorError";
+  }
+}

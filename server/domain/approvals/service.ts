@@ -1,0 +1,134 @@
+/**
+ * Deciding an approval stage. One transaction: load the request fresh → the actor must not be a party
+ * (requester, beneficiary, beneficiary's owner) → must not have approved another stage (distinct approvers)
+ * → must be eligible now, directly (listed for the stage and still holding the relationship, or the
+ * fallback role on an escalated stage) or as an active delegate of someone who is → conditional writes on
+ * the request (PENDING, at the revision the approver saw) and the step (OPEN) → ledger → notifications.
+ * The database refuses a self-decision and a second approval by the same person on its own too.
+ */
+import type { z } from "zod";
+import { Prisma } from "../../db/generated/client";
+import { conflict, forbidden, notFound } from "../../errors";
+import { recordEvent } from "../../ledger/ledger";
+import { ledgerActor, type ServiceCtx } from "../actor";
+import { notify } from "../notifications/notify";
+import { conflictReason, priorApproverIds, requestPartiesSelect, resolveAuthority, toParties } from "./eligibility";
+import { completeApproval, KIND_LABEL, openStage, requestTitle, STALE_REQUEST, voidOpenSteps } from "./stages";
+import type { ZDecideStepInput } from "./schema";
+import { canSeeRequest } from "../requests/queries";
+
+/** Maps a database refusal (CHECK or the distinct-approvers index) to what the approver is told. */
+function databaseRefusal(e: unknown): Error | null {
+  if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002") {
+    return forbidden("You already approved another stage of this request: a different person must approve this one.");
+  }
+  const msg = e instanceof Error ? e.message : "";
+  if (/ApprovalStep_no_self_decision/.test(msg)) return forbidden("You cannot decide a request in which you are the requester, the beneficiary or the beneficiary's owner.");
+  if (/ApprovalStep_distinct_approvers/.test(msg)) return forbidden("You already approved another stage of this request: a different person must approve this one.");
+  return null;
+}
+
+/**
+ * Approves or denies the open stage of a pending request. Who may call: an eligible approver of that stage
+ * right now, or their active delegate. Approving the last stage approves the request and creates the grant
+ * (and its provisioning task) in the same transaction; denying denies the request and voids the rest.
+ */
+export async function decideStep(ctx: ServiceCtx, input: z.output<typeof ZDecideStepInput>) {
+  const now = ctx.now();
+  const actor = ledgerActor(ctx.actor);
+  try {
+    return await ctx.db.$transaction(async (tx) => {
+      const r = await tx.accessRequest.findUnique({
+        where: { id: input.requestId },
+        select: {
+          ...requestPartiesSelect,
+          entitlementId: true,
+          status: true,
+          revision: true,
+          contentHash: true,
+          durationHours: true,
+          emergency: true,
+          beneficiary: { select: { ...requestPartiesSelect.beneficiary.select } },
+          entitlement: { select: { ...requestPartiesSelect.entitlement.select } },
+          steps: { orderBy: { stageOrder: "asc" } },
+        },
+      });
+      if (!r) throw notFound("The request");
+      const parties = toParties(r);
+      if (!(await canSeeRequest(tx, parties, ctx.actor, now))) throw notFound("The request");
+      const step = r.steps.find((s) => s.id === input.stepId);
+      if (!step) throw notFound("The approval stage");
+
+      const conflictMsg = conflictReason(parties, ctx.actor.id);
+      if (conflictMsg) throw forbidden(conflictMsg);
+      if (r.status !== "PENDING" || step.status !== "OPEN" || r.revision !== input.expectedRevision) throw conflict(STALE_REQUEST);
+
+      const prior = priorApproverIds(r.steps);
+      const res = await resolveAuthority(tx, ctx.actor.id, step, parties, prior, now);
+      if (!res.authority) {
+        throw forbidden(
+          res.reason === "ALREADY_APPROVED"
+            ? "You already approved another stage of this request: a different person must approve this one."
+            : `You are not an approver of this stage (${KIND_LABEL[step.kind].toLowerCase()}), nor an active delegate of one.`,
+        );
+      }
+      const authority = res.authority;
+      const approve = input.decision === "APPROVE";
+      const reason = input.reason?.length ? input.reason : null;
+
+      // Conditional writes: the request still pending at the revision the approver saw, the step still open.
+      const reqGuard = await tx.accessRequest.updateMany({
+        where: { id: r.id, status: "PENDING", revision: input.expectedRevision },
+        data: approve ? { updatedAt: now } : { status: "DENIED", decidedAt: now },
+      });
+      if (reqGuard.count === 0) throw conflict(STALE_REQUEST);
+      const stepGuard = await tx.approvalStep.updateMany({
+        where: { id: step.id, status: "OPEN" },
+        data: {
+          status: approve ? "APPROVED" : "DENIED",
+          decidedById: ctx.actor.id,
+          decidedAt: now,
+          reason,
+          authority: authority as unknown as Prisma.InputJsonValue,
+          boundRevision: r.revision,
+          boundContentHash: r.contentHash,
+        },
+      });
+      if (stepGuard.count === 0) throw conflict(STALE_REQUEST);
+
+      const title = requestTitle(r);
+      await recordEvent(tx, {
+        ...actor,
+        action: approve ? "approval.approved" : "approval.denied",
+        subjectType: "AccessRequest",
+        subjectId: r.id,
+        occurredAt: now,
+        payload: { stepId: step.id, stageOrder: step.stageOrder, kind: step.kind, reason, authority, boundRevision: r.revision, boundContentHash: r.contentHash },
+      });
+
+      if (!approve) {
+        await voidOpenSteps(tx, r.id);
+        await recordEvent(tx, { ...actor, action: "request.denied", subjectType: "AccessRequest", subjectId: r.id, occurredAt: now, payload: { stepId: step.id, kind: step.kind, reason, revision: r.revision } });
+        await notify(tx, { recipientIds: [r.requesterId], kind: "request.denied", title: `Denied: ${title}`, body: `${ctx.actor.displayName} denied your request: ${reason}`, link: `/requests/${r.id}` });
+        return { requestId: r.id, status: "DENIED" as const, nextStage: null, grantId: null };
+      }
+
+      const next = r.steps.find((s) => s.status === "WAITING" && s.stageOrder > step.stageOrder);
+      if (next) {
+        prior.add(ctx.actor.id);
+        if (authority.via) prior.add(authority.via.delegatedBy.id);
+        const opened = await openStage(tx, { step: next, parties, prior, actorId: ctx.actor.id, now, title });
+        return { requestId: r.id, status: "PENDING" as const, nextStage: { stepId: next.id, kind: next.kind, eligible: opened.eligible, fallback: opened.fallback }, grantId: null };
+      }
+      const { grantId } = await completeApproval(tx, {
+        request: { id: r.id, requesterId: r.requesterId, beneficiaryId: r.beneficiaryId, entitlementId: r.entitlementId, durationHours: r.durationHours, emergency: r.emergency, revision: r.revision },
+        actorId: actor.actorId,
+        now,
+        title,
+      });
+      return { requestId: r.id, status: "APPROVED" as const, nextStage: null, grantId };
+    });
+  } catch (e) {
+    throw databaseRefusal(e) ?? e;
+  }
+}

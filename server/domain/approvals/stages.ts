@@ -1,0 +1,110 @@
+/**
+ * Moving a request through its approval stages, inside the caller's transaction: open a stage (resolve and
+ * record who may decide it, notify them and their delegates), finish a request as approved (grant + outbox
+ * task in the same transaction), void what is left. Used by submitting, editing and deciding.
+ */
+import type { Tx } from "../../db";
+import type { ApprovalKind } from "../../db/generated/client";
+import { conflict } from "../../errors";
+import { recordEvent } from "../../ledger/ledger";
+import { notify } from "../notifications/notify";
+import { createGrantForRequest } from "../provisioning/grant-lifecycle";
+import { ESCALATE_AFTER_HOURS } from "../requests/schema";
+import { activeDelegatesOf, conflictedIds, directApprovers, fallbackApprovers, type PersonRef, type RequestParties } from "./eligibility";
+
+export const STALE_REQUEST = "This request was already decided, changed or cancelled; reload to see where it stands.";
+
+export const KIND_LABEL: Record<ApprovalKind, string> = { MANAGER: "Manager", OWNER: "Entitlement owner", SECURITY: "Security", NHI_OWNER: "Identity owner" };
+
+export type OpenedStage = { stepId: string; eligible: PersonRef[]; fallback: boolean; delegates: PersonRef[] };
+
+/**
+ * Opens a WAITING stage: records who may decide it (direct approvers, or the fallback approvers when nobody
+ * is eligible, which counts as escalated at once), its escalation time, a ledger event and notifications.
+ */
+export async function openStage(
+  tx: Tx,
+  o: { step: { id: string; stageOrder: number; kind: ApprovalKind }; parties: RequestParties; prior: Set<string>; actorId: string | null; now: Date; title: string },
+): Promise<OpenedStage> {
+  const exclude = [...o.prior];
+  let eligible = await directApprovers(tx, o.step.kind, o.parties, exclude);
+  let fallback = false;
+  if (eligible.length === 0) {
+    eligible = await fallbackApprovers(tx, o.step.kind, o.parties, exclude);
+    fallback = true;
+  }
+  const escalateAt = new Date(o.now.getTime() + ESCALATE_AFTER_HOURS * 3_600_000);
+  const moved = await tx.approvalStep.updateMany({
+    where: { id: o.step.id, status: "WAITING" },
+    data: { status: "OPEN", eligibleIds: eligible.map((p) => p.id), openedAt: o.now, escalateAt, escalatedAt: fallback ? o.now : null },
+  });
+  if (moved.count === 0) throw conflict(STALE_REQUEST);
+  const delegatesMap = await activeDelegatesOf(tx, eligible.map((p) => p.id), o.now, [...conflictedIds(o.parties), ...exclude]);
+  const delegates = [...new Map([...delegatesMap.values()].flat().map((d) => [d.id, { id: d.id, name: d.name }])).values()];
+  await recordEvent(tx, {
+    actorId: o.actorId,
+    action: "approval.stage_opened",
+    subjectType: "AccessRequest",
+    subjectId: o.parties.id,
+    occurredAt: o.now,
+    payload: {
+      stepId: o.step.id,
+      stageOrder: o.step.stageOrder,
+      kind: o.step.kind,
+      eligible,
+      delegates,
+      escalateAt,
+      ...(fallback ? { fallback: true, fallbackReason: eligible.length ? "Nobody held the stage's relationship without a conflict: it went to the fallback approvers." : "Nobody is eligible, not even a fallback approver." } : {}),
+    },
+  });
+  await notify(tx, {
+    recipientIds: [...eligible.map((p) => p.id), ...delegates.map((p) => p.id)],
+    kind: "approval.requested",
+    title: `Approval needed: ${o.title}`,
+    body: `You can decide the ${KIND_LABEL[o.step.kind].toLowerCase()} stage of this request${fallback ? " (as a fallback approver)" : ""}.`,
+    link: `/requests/${o.parties.id}`,
+    dedupeKey: `stage-opened:${o.step.id}`,
+  });
+  return { stepId: o.step.id, eligible, fallback, delegates };
+}
+
+/** The final approval: request → APPROVED (conditional) and the grant with its provisioning task. */
+export async function completeApproval(
+  tx: Tx,
+  a: {
+    request: { id: string; requesterId: string; beneficiaryId: string; entitlementId: string; durationHours: number; emergency: boolean; revision: number };
+    actorId: string | null;
+    now: Date;
+    title: string;
+  },
+): Promise<{ grantId: string }> {
+  const moved = await tx.accessRequest.updateMany({ where: { id: a.request.id, status: "PENDING", revision: a.request.revision }, data: { status: "APPROVED", decidedAt: a.now } });
+  if (moved.count === 0) throw conflict(STALE_REQUEST);
+  const { grantId } = await createGrantForRequest(tx, { request: a.request, actorId: a.actorId, now: a.now });
+  await recordEvent(tx, {
+    actorId: a.actorId,
+    action: "request.approved",
+    subjectType: "AccessRequest",
+    subjectId: a.request.id,
+    occurredAt: a.now,
+    payload: { grantId, revision: a.request.revision },
+  });
+  await notify(tx, {
+    recipientIds: [a.request.requesterId],
+    kind: "request.approved",
+    title: `Approved: ${a.title}`,
+    body: "Every approval stage approved your request. The access is being provisioned.",
+    link: `/requests/${a.request.id}`,
+  });
+  return { grantId };
+}
+
+/** Voids every WAITING or OPEN step of a request (on deny, cancel, expiry). Returns how many. */
+export async function voidOpenSteps(tx: Tx, requestId: string): Promise<number> {
+  const res = await tx.approvalStep.updateMany({ where: { requestId, status: { in: ["WAITING", "OPEN"] } }, data: { status: "VOID" } });
+  return res.count;
+}
+
+export function requestTitle(r: { entitlement: { name: string; system: { name: string } }; beneficiary: { displayName: string } }): string {
+  return `${r.entitlement.name} (${r.entitlement.system.name}) for ${r.beneficiary.displayName}`;
+}

@@ -1,0 +1,127 @@
+/**
+ * The approval policy a fresh Warrant starts with (version 1): a reasonable baseline for a company, to be
+ * edited in Admin → Policy. Kept as Cedar text so what is saved, hashed and shown is exactly this.
+ */
+export const DEFAULT_POLICY_TEXT = `// Warrant approval policy (Cedar).
+//
+// For every access request Warrant asks five questions, each a Cedar action about the same request:
+//   request          may it be requested at all?  (allowed when a permit applies and no forbid does)
+//   autoApprove      is it granted at once, without an approver?
+//   requireManager   does the beneficiary's manager approve it?
+//   requireOwner     does the entitlement's owner approve it?
+//   requireSecurity  does the security team approve it?
+// The stages run in that order: manager, then owner, then security.
+//
+// principal = the requester (a Warrant::Person)
+// resource  = the entitlement (name, system, risk "LOW".."CRITICAL", riskLevel 1..4, privileged,
+//             requestable, maxDurationHours)
+// context   = the beneficiary (kind, human or not), the duration in hours, the emergency flag and facts:
+//             requesterIsBeneficiary, requesterOwnsBeneficiary, requesterIsManagerOfBeneficiary,
+//             conflictsWithHeld, conflictingHeld (names of conflicting entitlements held or pending).
+//
+// Every policy needs a unique @id. A forbid's @reason is what the requester is told when it applies;
+// {conflictingHeld}, {durationHours}, {maxDurationHours}, {entitlement} and {system} are filled in.
+//
+// The approvers of one request are always distinct people, and none of them may be the requester, the
+// beneficiary or the owner of a non-human beneficiary: the approval services and the database enforce
+// that for every request, whatever this policy says.
+
+// ---------------------------------------------------------------------------------------------------
+// May it be requested?
+
+// Anyone may ask for anything; the forbids below say what is refused, and why.
+@id("anyone-may-ask")
+@reason("A request may be made for any entitlement not excluded below")
+permit (principal, action == Warrant::Action::"request", resource);
+
+// Some catalog entries are granted only by other processes (e.g. birthright access).
+@id("requestable-only")
+@reason("{entitlement} cannot be requested: it is not marked requestable in the catalog")
+forbid (principal, action == Warrant::Action::"request", resource)
+unless { resource.requestable };
+
+// The catalog sets a maximum duration per entitlement; nobody may ask for longer.
+@id("within-entitlement-maximum")
+@reason("{durationHours} hours is longer than the maximum for {entitlement} ({maxDurationHours} hours)")
+forbid (principal, action == Warrant::Action::"request", resource)
+when { context.durationHours > resource.maxDurationHours };
+
+// Privileged access is never standing access: at most 30 days (720 hours) at a time.
+@id("privileged-max-30-days")
+@reason("Privileged access is granted for at most 30 days (720 hours) at a time")
+forbid (principal, action == Warrant::Action::"request", resource)
+when { resource.privileged && context.durationHours > 720 };
+
+// Critical-risk access: at most 7 days (168 hours) at a time.
+@id("critical-max-7-days")
+@reason("Critical-risk access is granted for at most 7 days (168 hours) at a time")
+forbid (principal, action == Warrant::Action::"request", resource)
+when { resource.riskLevel >= 4 && context.durationHours > 168 };
+
+// Separation of duties: nobody may hold (or be asking for) both sides of a conflicting pair,
+// e.g. initiating and approving refunds. The pairs are kept in the catalog's conflict rules.
+@id("separation-of-duties")
+@reason("Separation of duties: {entitlement} conflicts with {conflictingHeld}, which the beneficiary already holds or has requested")
+forbid (principal, action == Warrant::Action::"request", resource)
+when { context.conflictsWithHeld };
+
+// People request access for themselves; nobody asks on another person's behalf.
+@id("people-request-for-themselves")
+@reason("People request access for themselves: ask the person to make the request")
+forbid (principal, action == Warrant::Action::"request", resource)
+when { context.beneficiaryIsHuman && !context.requesterIsBeneficiary };
+
+// A non-human identity (service account, API key, agent, ...) gets access only through a request by its
+// accountable owner, so the owner is always involved.
+@id("nhi-only-by-its-owner")
+@reason("Only the accountable owner of a non-human identity may request access for it")
+forbid (principal, action == Warrant::Action::"request", resource)
+when { !context.beneficiaryIsHuman && !context.requesterOwnsBeneficiary };
+
+// Emergency (break-glass) access is short by design: at most 4 hours.
+@id("emergency-max-4-hours")
+@reason("Emergency access is granted for at most 4 hours; request normal access for longer")
+forbid (principal, action == Warrant::Action::"request", resource)
+when { context.emergency && context.durationHours > 4 };
+
+// ---------------------------------------------------------------------------------------------------
+// Is it granted at once?
+
+// Break-glass: emergency access is granted immediately for up to 4 hours. Security is notified and
+// reviews every emergency grant within 24 hours.
+@id("emergency-break-glass")
+@reason("Emergency access: granted at once for at most 4 hours, reviewed by security afterwards")
+permit (principal, action == Warrant::Action::"autoApprove", resource)
+when { context.emergency && context.durationHours <= 4 };
+
+// ---------------------------------------------------------------------------------------------------
+// Which approval stages?
+
+// Low risk: the beneficiary's manager decides.
+@id("low-risk-manager")
+@reason("Low risk: approved by the manager")
+permit (principal, action == Warrant::Action::"requireManager", resource)
+when { resource.riskLevel == 1 && !resource.privileged };
+
+// Medium risk: the manager, then the entitlement's owner.
+@id("medium-risk-manager")
+@reason("Medium risk: approved by the manager, then the entitlement owner")
+permit (principal, action == Warrant::Action::"requireManager", resource)
+when { resource.riskLevel == 2 && !resource.privileged };
+
+@id("medium-risk-owner")
+@reason("Medium risk: approved by the manager, then the entitlement owner")
+permit (principal, action == Warrant::Action::"requireOwner", resource)
+when { resource.riskLevel == 2 && !resource.privileged };
+
+// High or critical risk, or privileged: the entitlement's owner, then security (distinct people).
+@id("high-risk-owner")
+@reason("High risk or privileged: approved by the entitlement owner, then security")
+permit (principal, action == Warrant::Action::"requireOwner", resource)
+when { resource.riskLevel >= 3 || resource.privileged };
+
+@id("high-risk-security")
+@reason("High risk or privileged: approved by the entitlement owner, then security")
+permit (principal, action == Warrant::Action::"requireSecurity", resource)
+when { resource.riskLevel >= 3 || resource.privileged };
+`;

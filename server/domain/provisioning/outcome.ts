@@ -1,0 +1,223 @@
+/**
+ * Applying what a connector reported to a provisioning task and its grant. Called by the worker (after
+ * the connector ran, outside any transaction), by the webhook callback, and by an owner confirming a
+ * manual task. Every function here runs inside the caller's transaction and guards each move with a
+ * conditional write on the state it expects: a task another worker (or person) already moved is left
+ * alone and the function returns false.
+ */
+import type { Tx } from "../../db";
+import type { TaskAction, TaskStatus } from "../../db/generated/client";
+import { recordEvent } from "../../ledger/ledger";
+import type { Receipt } from "../../connectors/types";
+import { raiseFinding } from "../findings/service";
+import { notify } from "../notifications/notify";
+import { startRevocation } from "./grant-lifecycle";
+import { activeWithRole, holderRecipients, ownerIds } from "./people";
+
+/** After this many failed attempts a task stops retrying and is shown as FAILED to owners and admins. */
+export const MAX_ATTEMPTS = 6;
+/** How long a webhook that answered 202 has to call back before the call is sent again. */
+export const CALLBACK_WAIT_MS = 60 * 60_000;
+const BASE_BACKOFF_MS = 30_000;
+const MAX_BACKOFF_MS = 60 * 60_000;
+
+/** 30 s, 1 min, 2 min, ... after the 1st, 2nd, 3rd failure; at most an hour. */
+export function backoffMs(attempts: number): number {
+  return Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.max(0, attempts - 1));
+}
+
+/** The task with everything a connector and the outcome need. */
+export async function loadTaskContext(tx: Tx, taskId: string) {
+  return tx.provisioningTask.findUnique({
+    where: { id: taskId },
+    include: {
+      grant: {
+        include: {
+          identity: { select: { id: true, displayName: true, email: true, kind: true, status: true, ownerId: true } },
+          entitlement: { select: { id: true, name: true, externalRef: true, ownerId: true, system: { select: { id: true, name: true, ownerId: true, connector: true, connectorConfig: true } } } },
+        },
+      },
+    },
+  });
+}
+export type TaskContext = NonNullable<Awaited<ReturnType<typeof loadTaskContext>>>;
+
+/** Which state and claim the task must still be in for this outcome to apply. */
+export type TaskGuard = { status: TaskStatus; claimedBy?: string | null };
+
+const owners = (t: TaskContext) => ({ systemOwnerId: t.grant.entitlement.system.ownerId, entitlementOwnerId: t.grant.entitlement.ownerId });
+const describe = (t: TaskContext) => `${t.grant.entitlement.name} (${t.grant.entitlement.system.name}) for ${t.grant.identity.displayName}`;
+
+function guardWhere(t: TaskContext, g: TaskGuard) {
+  return { id: t.id, status: g.status, ...(g.claimedBy !== undefined ? { claimedBy: g.claimedBy } : {}) };
+}
+
+/**
+ * A confirmed action: the task is DONE with its receipt, the grant ACTIVE (GRANT) or REVOKED (REVOKE), and
+ * the ledger has "grant.provisioned" / "grant.revoked" with the receipt. A grant confirmed for a holder who
+ * left meanwhile is sent straight to revocation.
+ */
+export async function completeTask(
+  tx: Tx,
+  t: TaskContext,
+  guard: TaskGuard,
+  o: { receipt: Receipt | Record<string, unknown>; now: Date; actorId: string | null; confirmedById?: string; confirmNote?: string },
+): Promise<boolean> {
+  const moved = await tx.provisioningTask.updateMany({
+    where: guardWhere(t, guard),
+    data: {
+      status: "DONE",
+      receipt: o.receipt as object,
+      doneAt: o.now,
+      claimedBy: null,
+      claimedUntil: null,
+      confirmedById: o.confirmedById ?? null,
+      confirmNote: o.confirmNote ?? null,
+      attempts: { increment: guard.status === "PENDING" ? 1 : 0 },
+    },
+  });
+  if (moved.count === 0) return false;
+  const g = t.grant;
+  if (t.action === "GRANT") {
+    const activated = await tx.grant.updateMany({ where: { id: g.id, status: "PENDING_PROVISION" }, data: { status: "ACTIVE" } });
+    await recordEvent(tx, {
+      actorId: o.actorId,
+      action: "grant.provisioned",
+      subjectType: "Grant",
+      subjectId: g.id,
+      occurredAt: o.now,
+      payload: { taskId: t.id, connector: t.connector, identityId: g.identityId, entitlementId: g.entitlementId, entitlement: g.entitlement.name, system: g.entitlement.system.name, expiresAt: g.expiresAt, receipt: o.receipt, grantActivated: activated.count === 1 },
+    });
+    if (activated.count === 1) {
+      await notify(tx, {
+        recipientIds: holderRecipients(g.identity),
+        kind: "grant.active",
+        title: `Access granted: ${g.entitlement.name}`,
+        body: `${g.identity.displayName} now has ${g.entitlement.name} in ${g.entitlement.system.name}${g.expiresAt ? ` until ${g.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC` : ""}.`,
+        link: `/identities/${g.identityId}`,
+        dedupeKey: `grant-active:${g.id}`,
+      });
+      if (g.identity.status !== "ACTIVE") {
+        await startRevocation(tx, { grantId: g.id, cause: "LEAVER", actorId: null, note: `The holder is ${g.identity.status.toLowerCase()}: access confirmed after they left is removed at once.`, now: o.now });
+      }
+    }
+  } else {
+    const revoked = await tx.grant.updateMany({ where: { id: g.id, status: "PENDING_REVOKE" }, data: { status: "REVOKED", revokedAt: o.now } });
+    await recordEvent(tx, {
+      actorId: o.actorId,
+      action: "grant.revoked",
+      subjectType: "Grant",
+      subjectId: g.id,
+      occurredAt: o.now,
+      payload: { taskId: t.id, connector: t.connector, identityId: g.identityId, entitlementId: g.entitlementId, entitlement: g.entitlement.name, system: g.entitlement.system.name, cause: g.revocationCause, note: g.revocationNote, receipt: o.receipt, grantRevoked: revoked.count === 1 },
+    });
+    if (revoked.count === 1) {
+      await notify(tx, {
+        recipientIds: holderRecipients(g.identity),
+        kind: "grant.revoked",
+        title: `Access removed: ${g.entitlement.name}`,
+        body: `${g.entitlement.name} in ${g.entitlement.system.name} was removed from ${g.identity.displayName}${g.revocationCause ? ` (${g.revocationCause.toLowerCase()})` : ""}.`,
+        link: `/identities/${g.identityId}`,
+        dedupeKey: `grant-revoked:${g.id}`,
+      });
+    }
+  }
+  return true;
+}
+
+/**
+ * A failed attempt (error, unconfirmed read-back, a webhook's "failed" callback): retried with backoff, or,
+ * after MAX_ATTEMPTS (or `final`), the task is FAILED, the grant PROVISION_FAILED / REVOKE_FAILED, a finding is
+ * opened and the owners and admins are told, with a "grant.provision_failed" / "grant.revoke_failed" event.
+ */
+export async function failAttempt(
+  tx: Tx,
+  t: TaskContext,
+  guard: TaskGuard,
+  o: { error: string; now: Date; actorId: string | null; final?: boolean; countAttempt?: boolean; receipt?: Receipt | Record<string, unknown> | null },
+): Promise<"retry" | "failed" | "lost"> {
+  const attempts = t.attempts + (o.countAttempt === false ? 0 : 1);
+  const error = o.error.slice(0, 2000);
+  if (!o.final && attempts < MAX_ATTEMPTS) {
+    const moved = await tx.provisioningTask.updateMany({
+      where: guardWhere(t, guard),
+      data: { status: "PENDING", attempts, lastError: error, nextAttemptAt: new Date(o.now.getTime() + backoffMs(attempts)), claimedBy: null, claimedUntil: null, ...(o.receipt ? { receipt: o.receipt as object } : {}) },
+    });
+    return moved.count === 0 ? "lost" : "retry";
+  }
+  const moved = await tx.provisioningTask.updateMany({
+    where: guardWhere(t, guard),
+    data: { status: "FAILED", attempts, lastError: error, claimedBy: null, claimedUntil: null, ...(o.receipt ? { receipt: o.receipt as object } : {}) },
+  });
+  if (moved.count === 0) return "lost";
+  const g = t.grant;
+  const grantAction = t.action satisfies TaskAction;
+  await tx.grant.updateMany({
+    where: { id: g.id, status: grantAction === "GRANT" ? "PENDING_PROVISION" : "PENDING_REVOKE" },
+    data: { status: grantAction === "GRANT" ? "PROVISION_FAILED" : "REVOKE_FAILED" },
+  });
+  const what = grantAction === "GRANT" ? "Granting" : "Removing";
+  await raiseFinding(tx, {
+    kind: "PROVISIONING_FAILED",
+    subjectType: "Grant",
+    subjectId: g.id,
+    assigneeId: g.entitlement.system.ownerId,
+    details: { taskId: t.id, action: t.action, connector: t.connector, attempts, error, entitlement: g.entitlement.name, system: g.entitlement.system.name, identityId: g.identityId },
+  });
+  const admins = await activeWithRole(tx, "ADMIN");
+  await notify(tx, {
+    recipientIds: [...ownerIds(owners(t)), ...admins],
+    kind: grantAction === "GRANT" ? "task.provision_failed" : "task.revoke_failed",
+    title: `${what} access failed: ${g.entitlement.name}`,
+    body: `${what} ${describe(t)} failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${error.slice(0, 300)}. Fix the cause, then retry it from Tasks.`,
+    link: "/tasks",
+    dedupeKey: `task-failed:${t.id}:${attempts}`,
+  });
+  await recordEvent(tx, {
+    actorId: o.actorId,
+    action: grantAction === "GRANT" ? "grant.provision_failed" : "grant.revoke_failed",
+    subjectType: "Grant",
+    subjectId: g.id,
+    occurredAt: o.now,
+    payload: { taskId: t.id, connector: t.connector, attempts, error, entitlement: g.entitlement.name, system: g.entitlement.system.name, receipt: o.receipt ?? null },
+  });
+  return "failed";
+}
+
+/**
+ * The connector asked to wait: a manual task goes to the owners' /tasks; a webhook that answered 202 waits
+ * for its callback (and is sent again after CALLBACK_WAIT_MS if none came).
+ */
+export async function awaitConfirmation(tx: Tx, t: TaskContext, guard: TaskGuard, o: { now: Date; detail?: Record<string, unknown> }): Promise<boolean> {
+  const webhook = t.connector === "WEBHOOK";
+  const moved = await tx.provisioningTask.updateMany({
+    where: guardWhere(t, guard),
+    data: {
+      status: "AWAITING_CONFIRMATION",
+      claimedBy: null,
+      claimedUntil: null,
+      ...(webhook ? { attempts: t.attempts + 1, nextAttemptAt: new Date(o.now.getTime() + CALLBACK_WAIT_MS) } : {}),
+    },
+  });
+  if (moved.count === 0) return false;
+  const g = t.grant;
+  await recordEvent(tx, {
+    actorId: null,
+    action: "provisioning.awaiting_confirmation",
+    subjectType: "Grant",
+    subjectId: g.id,
+    occurredAt: o.now,
+    payload: { taskId: t.id, action: t.action, connector: t.connector, entitlement: g.entitlement.name, system: g.entitlement.system.name, ...(o.detail ? { detail: o.detail } : {}) },
+  });
+  if (!webhook) {
+    await notify(tx, {
+      recipientIds: ownerIds(owners(t)),
+      kind: "task.assigned",
+      title: `${t.action === "GRANT" ? "Grant" : "Remove"} access by hand: ${g.entitlement.name}`,
+      body: `${t.action === "GRANT" ? "Grant" : "Remove"} ${describe(t)}, then confirm it in Tasks with a note of what you did.`,
+      link: "/tasks",
+      dedupeKey: `task-assigned:${t.id}`,
+    });
+  }
+  return true;
+}

@@ -1,0 +1,376 @@
+/**
+ * Request reads: my requests, one request's detail (decision, stages with deciders and authority, the whole
+ * timeline from the ledger, the beneficiary's current access), and the form's helpers.
+ *
+ * Who may see a request: the requester, the beneficiary, the beneficiary's owner, the people eligible for
+ * any of its stages (and the active delegates of those of its open stage), whoever decided a stage, the
+ * entitlement's owner, and ADMIN / SECURITY / AUDITOR. Anyone else gets NOT_FOUND (no existence leak).
+ */
+import type { z } from "zod";
+import type { Tx } from "../../db";
+import type { ApprovalKind, Prisma, StepStatus } from "../../db/generated/client";
+import { notFound } from "../../errors";
+import { hasRole, type Actor, type ServiceCtx } from "../actor";
+import { GRANT_IN_EFFECT } from "../grants/status";
+import { skipTake, type Page } from "../list";
+import type { PolicyDecision, PolicyInput } from "../policy/types";
+import {
+  activeDelegatesOf,
+  conflictReason,
+  conflictedIds,
+  directApprovers,
+  fallbackApprovers,
+  priorApproverIds,
+  requestPartiesSelect,
+  resolveAuthority,
+  toParties,
+  type Authority,
+  type PersonRef,
+  type RequestParties,
+} from "../approvals/eligibility";
+import type { ZListMyRequestsInput } from "./schema";
+
+type StepLike = {
+  id: string;
+  stageOrder: number;
+  kind: ApprovalKind;
+  status: StepStatus;
+  eligibleIds: string[];
+  escalatedAt: Date | null;
+  decidedById: string | null;
+  authority: unknown;
+  decidedAt?: Date | null;
+  reason?: string | null;
+  openedAt?: Date | null;
+  escalateAt?: Date | null;
+  boundRevision?: number | null;
+};
+
+export type StageView = {
+  id: string;
+  stageOrder: number;
+  /** 1-based position among the stages shown (stage numbers continue after an edit's voided stages). */
+  position: number;
+  kind: ApprovalKind;
+  status: StepStatus;
+  /** Who can decide it (OPEN: recorded when it opened; WAITING: who would be asked if it opened now). */
+  eligible: PersonRef[];
+  /** Their active delegates, who may decide in their name. */
+  delegates: (PersonRef & { forId: string })[];
+  /** The stage went to the fallback approvers (nobody eligible, or escalated). */
+  fallback: boolean;
+  decidedBy: PersonRef | null;
+  decidedAt: Date | null;
+  reason: string | null;
+  authority: Authority | null;
+  openedAt: Date | null;
+  escalateAt: Date | null;
+  escalatedAt: Date | null;
+  boundRevision: number | null;
+};
+
+/** The stages with who can decide each (and who did, with what authority). */
+export async function stageViews(tx: Tx, parties: RequestParties, steps: StepLike[], now: Date): Promise<StageView[]> {
+  const prior = priorApproverIds(steps);
+  const ids = new Set<string>();
+  for (const s of steps) {
+    s.eligibleIds.forEach((id) => ids.add(id));
+    if (s.decidedById) ids.add(s.decidedById);
+  }
+  const people = ids.size ? await tx.identity.findMany({ where: { id: { in: [...ids] } }, select: { id: true, displayName: true } }) : [];
+  const name = new Map(people.map((p) => [p.id, p.displayName]));
+  const out: StageView[] = [];
+  for (const [i, s] of steps.entries()) {
+    let eligible: PersonRef[] = s.eligibleIds.map((id) => ({ id, name: name.get(id) ?? "(unknown)" }));
+    let fallback = Boolean(s.escalatedAt);
+    if (s.status === "WAITING") {
+      eligible = await directApprovers(tx, s.kind, parties, [...prior]);
+      if (!eligible.length) {
+        eligible = await fallbackApprovers(tx, s.kind, parties, [...prior]);
+        fallback = true;
+      }
+    }
+    const delegatesMap = s.status === "OPEN" || s.status === "WAITING" ? await activeDelegatesOf(tx, eligible.map((p) => p.id), now, [...conflictedIds(parties), ...prior]) : new Map();
+    const delegates = [...delegatesMap.entries()].flatMap(([forId, list]) => list.map((d: PersonRef) => ({ id: d.id, name: d.name, forId })));
+    out.push({
+      id: s.id,
+      stageOrder: s.stageOrder,
+      position: i + 1,
+      kind: s.kind,
+      status: s.status,
+      eligible,
+      delegates,
+      fallback,
+      decidedBy: s.decidedById ? { id: s.decidedById, name: name.get(s.decidedById) ?? "(unknown)" } : null,
+      decidedAt: s.decidedAt ?? null,
+      reason: s.reason ?? null,
+      authority: (s.authority as Authority | null) ?? null,
+      openedAt: s.openedAt ?? null,
+      escalateAt: s.escalateAt ?? null,
+      escalatedAt: s.escalatedAt,
+      boundRevision: s.boundRevision ?? null,
+    });
+  }
+  return out;
+}
+
+/** May this person see the request? (Roles come from the actor, loaded fresh for this call.) */
+export async function canSeeRequest(tx: Tx, r: RequestParties, actor: Actor, now: Date): Promise<boolean> {
+  if (hasRole(actor, "ADMIN", "SECURITY", "AUDITOR")) return true;
+  if ([r.requesterId, r.beneficiaryId, r.beneficiaryOwnerId].includes(actor.id)) return true;
+  if ((r.entitlement.ownerId ?? r.entitlement.system.ownerId) === actor.id) return true;
+  const steps = await tx.approvalStep.findMany({ where: { requestId: r.id }, select: { status: true, eligibleIds: true, decidedById: true } });
+  if (steps.some((s) => s.decidedById === actor.id || s.eligibleIds.includes(actor.id))) return true;
+  const openEligible = steps.filter((s) => s.status === "OPEN").flatMap((s) => s.eligibleIds);
+  if (openEligible.length) {
+    const d = await tx.delegation.count({ where: { toId: actor.id, fromId: { in: openEligible }, revokedAt: null, startsAt: { lte: now }, endsAt: { gt: now } } });
+    if (d > 0) return true;
+  }
+  return false;
+}
+
+export type StoredDecisionView = PolicyDecision & { input?: PolicyInput };
+
+export type MyRequestRow = {
+  id: string;
+  entitlement: { id: string; name: string; risk: string; privileged: boolean };
+  system: { id: string; name: string };
+  beneficiary: { id: string; name: string; kind: string };
+  requester: { id: string; name: string };
+  status: string;
+  emergency: boolean;
+  durationHours: number;
+  createdAt: Date;
+  deadlineAt: Date;
+  decidedAt: Date | null;
+  /** The open stage, if pending. */
+  openStage: { kind: ApprovalKind; position: number; of: number } | null;
+};
+
+const MY_ORDER = (dir: "asc" | "desc"): Record<string, Prisma.AccessRequestOrderByWithRelationInput[]> => ({
+  createdAt: [{ createdAt: dir }],
+  entitlement: [{ entitlement: { name: dir } }, { createdAt: "desc" }],
+  system: [{ entitlement: { system: { name: dir } } }, { createdAt: "desc" }],
+  status: [{ status: dir }, { createdAt: "desc" }],
+  deadlineAt: [{ deadlineAt: dir }, { createdAt: "desc" }],
+});
+
+/**
+ * The actor's requests: made by them, for them, or for a non-human identity they own. Filter by status,
+ * search by entitlement, system, beneficiary or justification; newest first by default.
+ */
+export async function listMyRequests(ctx: ServiceCtx, input: z.output<typeof ZListMyRequestsInput>): Promise<Page<MyRequestRow>> {
+  const me = ctx.actor.id;
+  const where: Prisma.AccessRequestWhereInput = {
+    AND: [
+      { OR: [{ requesterId: me }, { beneficiaryId: me }, { beneficiary: { ownerId: me } }] },
+      ...(input.status ? [{ status: input.status }] : []),
+      ...(input.q
+        ? [
+            {
+              OR: [
+                { entitlement: { name: { contains: input.q, mode: "insensitive" as const } } },
+                { entitlement: { system: { name: { contains: input.q, mode: "insensitive" as const } } } },
+                { beneficiary: { displayName: { contains: input.q, mode: "insensitive" as const } } },
+                { justification: { contains: input.q, mode: "insensitive" as const } },
+              ],
+            },
+          ]
+        : []),
+    ],
+  };
+  const [total, rows] = await Promise.all([
+    ctx.db.accessRequest.count({ where }),
+    ctx.db.accessRequest.findMany({
+      where,
+      orderBy: [...MY_ORDER(input.dir)[input.sort ?? "createdAt"]!, { id: "asc" }],
+      ...skipTake(input),
+      select: {
+        id: true,
+        status: true,
+        emergency: true,
+        durationHours: true,
+        createdAt: true,
+        deadlineAt: true,
+        decidedAt: true,
+        entitlement: { select: { id: true, name: true, risk: true, privileged: true, system: { select: { id: true, name: true } } } },
+        beneficiary: { select: { id: true, displayName: true, kind: true } },
+        requester: { select: { id: true, displayName: true } },
+        steps: { where: { status: { not: "VOID" } }, orderBy: { stageOrder: "asc" }, select: { kind: true, status: true } },
+      },
+    }),
+  ]);
+  return {
+    total,
+    page: input.page,
+    size: input.size,
+    rows: rows.map((r) => {
+      const openIdx = r.steps.findIndex((s) => s.status === "OPEN");
+      return {
+        id: r.id,
+        entitlement: { id: r.entitlement.id, name: r.entitlement.name, risk: r.entitlement.risk, privileged: r.entitlement.privileged },
+        system: r.entitlement.system,
+        beneficiary: { id: r.beneficiary.id, name: r.beneficiary.displayName, kind: r.beneficiary.kind },
+        requester: { id: r.requester.id, name: r.requester.displayName },
+        status: r.status,
+        emergency: r.emergency,
+        durationHours: r.durationHours,
+        createdAt: r.createdAt,
+        deadlineAt: r.deadlineAt,
+        decidedAt: r.decidedAt,
+        openStage: openIdx >= 0 ? { kind: r.steps[openIdx]!.kind, position: openIdx + 1, of: r.steps.length } : null,
+      };
+    }),
+  };
+}
+
+export type TimelineEntry = { seq: string; occurredAt: Date; action: string; actor: PersonRef | null; subjectType: string; payload: unknown; hash: string };
+
+/**
+ * One request with everything about it. NOT_FOUND for someone who may not see it. `viewer` says what the
+ * actor may do now (a hint for the page; every write checks again).
+ */
+export async function requestById(ctx: ServiceCtx, id: string) {
+  const now = ctx.now();
+  const r = await ctx.db.accessRequest.findUnique({
+    where: { id },
+    include: {
+      requester: { select: { id: true, displayName: true, email: true } },
+      beneficiary: { select: { ...requestPartiesSelect.beneficiary.select, email: true, ownerId: true } },
+      entitlement: { select: { ...requestPartiesSelect.entitlement.select, risk: true, privileged: true, maxDurationDays: true, description: true, owner: { select: { id: true, displayName: true } }, system: { select: { id: true, name: true, ownerId: true, owner: { select: { id: true, displayName: true } } } } } },
+      policyVersion: { select: { id: true, version: true, sha256: true, createdAt: true } },
+      grant: { select: { id: true, status: true, startsAt: true, expiresAt: true, revokedAt: true, revocationCause: true } },
+      steps: { orderBy: { stageOrder: "asc" } },
+    },
+  });
+  if (!r) throw notFound("The request");
+  const parties = toParties(r);
+  if (!(await canSeeRequest(ctx.db, parties, ctx.actor, now))) throw notFound("The request");
+
+  const stages = await stageViews(ctx.db, parties, r.steps, now);
+
+  // The timeline: every ledger event about the request, and about the grant it produced.
+  const subjects: Prisma.LedgerEventWhereInput[] = [{ subjectType: "AccessRequest", subjectId: r.id }];
+  if (r.grant) subjects.push({ subjectType: "Grant", subjectId: r.grant.id });
+  const events = await ctx.db.ledgerEvent.findMany({ where: { OR: subjects }, orderBy: { seq: "asc" }, take: 500 });
+  const actorIds = [...new Set(events.map((e) => e.actorId).filter((x): x is string => Boolean(x)))];
+  const actors = actorIds.length ? await ctx.db.identity.findMany({ where: { id: { in: actorIds } }, select: { id: true, displayName: true } }) : [];
+  const names = new Map(actors.map((a) => [a.id, a.displayName]));
+  const timeline: TimelineEntry[] = events.map((e) => ({
+    seq: e.seq.toString(),
+    occurredAt: e.occurredAt,
+    action: e.action,
+    actor: e.actorId ? { id: e.actorId, name: names.get(e.actorId) ?? "(unknown)" } : null,
+    subjectType: e.subjectType,
+    payload: e.payload,
+    hash: e.hash,
+  }));
+
+  // The beneficiary's current access (grants in effect or being provisioned).
+  const access = await ctx.db.grant.findMany({
+    where: { identityId: r.beneficiaryId, status: { in: [...GRANT_IN_EFFECT, "PENDING_PROVISION", "PROVISION_FAILED"] } },
+    orderBy: [{ entitlement: { system: { name: "asc" } } }, { entitlement: { name: "asc" } }],
+    take: 200,
+    select: { id: true, status: true, origin: true, startsAt: true, expiresAt: true, requestId: true, entitlement: { select: { id: true, name: true, risk: true, privileged: true, system: { select: { id: true, name: true } } } } },
+  });
+
+  // What the viewer may do now.
+  const open = r.steps.find((s) => s.status === "OPEN") ?? null;
+  let canDecide: { stepId: string; authority: Authority } | null = null;
+  let decideBlocked: string | null = null;
+  if (open && r.status === "PENDING") {
+    const conflictMsg = conflictReason(parties, ctx.actor.id);
+    if (conflictMsg) decideBlocked = conflictMsg;
+    else {
+      const res = await resolveAuthority(ctx.db, ctx.actor.id, open, parties, priorApproverIds(r.steps), now);
+      if (res.authority) canDecide = { stepId: open.id, authority: res.authority };
+      else if (res.reason === "ALREADY_APPROVED") decideBlocked = "You approved an earlier stage: another person must decide this one.";
+    }
+  }
+  const isRequester = r.requesterId === ctx.actor.id;
+  const decision = r.policyDecision as unknown as StoredDecisionView;
+
+  return {
+    id: r.id,
+    status: r.status,
+    revision: r.revision,
+    contentHash: r.contentHash,
+    justification: r.justification,
+    durationHours: r.durationHours,
+    ticketUrl: r.ticketUrl,
+    emergency: r.emergency,
+    incidentRef: r.incidentRef,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    deadlineAt: r.deadlineAt,
+    decidedAt: r.decidedAt,
+    reviewDueAt: r.reviewDueAt,
+    reviewedAt: r.reviewedAt,
+    requester: { id: r.requester.id, name: r.requester.displayName, email: r.requester.email },
+    beneficiary: { id: r.beneficiary.id, name: r.beneficiary.displayName, kind: r.beneficiary.kind, owner: r.beneficiary.owner ? { id: r.beneficiary.owner.id, name: r.beneficiary.owner.displayName } : null },
+    entitlement: {
+      id: r.entitlement.id,
+      name: r.entitlement.name,
+      description: r.entitlement.description,
+      risk: r.entitlement.risk,
+      privileged: r.entitlement.privileged,
+      maxDurationDays: r.entitlement.maxDurationDays,
+      owner: r.entitlement.owner ? { id: r.entitlement.owner.id, name: r.entitlement.owner.displayName } : { id: r.entitlement.system.owner.id, name: r.entitlement.system.owner.displayName },
+    },
+    system: { id: r.entitlement.system.id, name: r.entitlement.system.name },
+    policy: {
+      versionId: r.policyVersion.id,
+      version: r.policyVersion.version,
+      hash: r.policyHash,
+      inputHash: r.inputHash,
+      allowed: decision.allowed,
+      autoApproved: decision.autoApproved,
+      reasons: decision.reasons ?? [],
+      stages: decision.stages ?? [],
+      maxDurationHours: decision.maxDurationHours,
+      determining: decision.determining ?? [],
+      error: decision.error ?? null,
+    },
+    grant: r.grant,
+    stages,
+    timeline,
+    beneficiaryAccess: access.map((g) => ({
+      id: g.id,
+      status: g.status,
+      origin: g.origin,
+      startsAt: g.startsAt,
+      expiresAt: g.expiresAt,
+      requestId: g.requestId,
+      entitlement: { id: g.entitlement.id, name: g.entitlement.name, risk: g.entitlement.risk, privileged: g.entitlement.privileged },
+      system: g.entitlement.system,
+    })),
+    viewer: {
+      isRequester,
+      canCancel: isRequester && r.status === "PENDING",
+      canEdit: isRequester && r.status === "PENDING",
+      canDecide,
+      decideBlocked,
+    },
+  };
+}
+export type RequestDetail = Awaited<ReturnType<typeof requestById>>;
+
+/** Who the actor may request for: themselves and the active non-human identities they own. */
+export async function beneficiaryOptions(ctx: ServiceCtx) {
+  const nhis = await ctx.db.identity.findMany({
+    where: { ownerId: ctx.actor.id, status: "ACTIVE", kind: { not: "HUMAN" } },
+    orderBy: { displayName: "asc" },
+    select: { id: true, displayName: true, kind: true },
+  });
+  return [{ id: ctx.actor.id, name: `Me (${ctx.actor.displayName})`, kind: "HUMAN" as const }, ...nhis.map((n) => ({ id: n.id, name: n.displayName, kind: n.kind }))];
+}
+
+/** The entitlement a request form is for (requestable or not: the policy says what happens). */
+export async function requestableEntitlement(ctx: ServiceCtx, id: string) {
+  const e = await ctx.db.entitlement.findUnique({
+    where: { id },
+    select: { id: true, name: true, description: true, risk: true, privileged: true, requestable: true, maxDurationDays: true, system: { select: { id: true, name: true } }, owner: { select: { id: true, displayName: true } } },
+  });
+  if (!e) throw notFound("The entitlement");
+  return e;
+}

@@ -1,0 +1,420 @@
+/**
+ * Access requests: submit, cancel, edit. Each use case is one transaction: load → check authority → policy →
+ * conditional write → ledger events in the same transaction → notifications (rows in the same transaction).
+ *
+ * Submitting evaluates the approval policy at once and stores the decision with the request (policy version
+ * and hash, determining policy ids, the input and its hash), so the requester sees immediately whether it is
+ * denied (with reasons), granted at once (break-glass) or which stages it needs and who can decide each.
+ * Approvals are bound to the request content (revision + content hash): editing voids them and the stages
+ * start again from the first.
+ */
+import { createHash } from "node:crypto";
+import type { z } from "zod";
+import type { Tx } from "../../db";
+import type { ApprovalKind, Prisma } from "../../db/generated/client";
+import { badInput, conflict, forbidden, notFound } from "../../errors";
+import { canonicalJson } from "../../ledger/hash";
+import { recordEvent } from "../../ledger/ledger";
+import { ledgerActor, type Actor, type ServiceCtx } from "../actor";
+import { notify } from "../notifications/notify";
+import { evaluatePolicy } from "../policy/evaluate";
+import { buildPolicyInput } from "../policy/facts";
+import { currentPolicyVersion } from "../policy/queries";
+import type { PolicyDecision, PolicyInput } from "../policy/types";
+import { createGrantForRequest } from "../provisioning/grant-lifecycle";
+import { requestPartiesSelect, toParties, type RequestParties } from "../approvals/eligibility";
+import { completeApproval, openStage, requestTitle, STALE_REQUEST, voidOpenSteps, type OpenedStage } from "../approvals/stages";
+import { BREAK_GLASS_REVIEW_HOURS, DEADLINE_DAYS, type ZCancelRequestInput, type ZEditRequestInput, type ZPreviewRequestInput, type ZSubmitRequestInput } from "./schema";
+import { canSeeRequest, stageViews } from "./queries";
+
+const HOUR = 3_600_000;
+
+/** The content an approval is bound to. Any change gives a new hash and voids earlier approvals. */
+export type BoundContent = {
+  beneficiaryId: string;
+  entitlementId: string;
+  durationHours: number;
+  justification: string;
+  emergency: boolean;
+  incidentRef: string | null;
+  ticketUrl: string | null;
+};
+
+export function contentHash(c: BoundContent): string {
+  const canonical = canonicalJson({
+    beneficiaryId: c.beneficiaryId,
+    entitlementId: c.entitlementId,
+    durationHours: c.durationHours,
+    justification: c.justification,
+    emergency: c.emergency,
+    incidentRef: c.incidentRef,
+    ticketUrl: c.ticketUrl,
+  });
+  return createHash("sha256").update(canonical, "utf8").digest("hex");
+}
+
+/** What is stored in AccessRequest.policyDecision: the decision and the full input, so it can be replayed. */
+export type StoredDecision = PolicyDecision & { input: PolicyInput };
+
+export function decisionSummary(d: PolicyDecision) {
+  return {
+    allowed: d.allowed,
+    autoApproved: d.autoApproved,
+    stages: d.stages,
+    reasons: d.reasons,
+    maxDurationHours: d.maxDurationHours,
+    policyVersionId: d.policyVersionId,
+    policyVersion: d.policyVersion,
+    policyHash: d.policyHash,
+    determining: d.determining,
+    inputHash: d.inputHash,
+    ...(d.error ? { error: d.error } : {}),
+  };
+}
+
+function hoursText(h: number): string {
+  if (h % 24 === 0 && h >= 24) return `${h / 24} day${h === 24 ? "" : "s"} (${h} hours)`;
+  return `${h} hour${h === 1 ? "" : "s"}`;
+}
+
+/** The beneficiary must be the requester or an active non-human identity the requester owns. */
+async function loadBeneficiary(tx: Tx, actorId: string, beneficiaryId: string) {
+  const b = await tx.identity.findUnique({ where: { id: beneficiaryId }, select: { id: true, kind: true, status: true, ownerId: true, displayName: true } });
+  if (!b) throw notFound("The identity you are requesting for");
+  if (b.id !== actorId && (b.kind === "HUMAN" || b.ownerId !== actorId)) {
+    throw forbidden("You can request access only for yourself or for a non-human identity you own.");
+  }
+  if (b.status !== "ACTIVE") throw badInput(`${b.displayName} is not active (${b.status.toLowerCase()}): access cannot be requested for it.`);
+  return b;
+}
+
+async function evaluate(tx: Tx, args: { requesterId: string; beneficiaryId: string; entitlementId: string; durationHours: number; emergency: boolean }) {
+  const version = await currentPolicyVersion(tx);
+  const input = await buildPolicyInput(tx, args);
+  const decision = evaluatePolicy(version, input);
+  return { version, input, decision };
+}
+
+/** An allowed decision still refuses a duration longer than the policy's maximum (nothing is written). */
+function checkDuration(decision: PolicyDecision, durationHours: number) {
+  if (decision.allowed && durationHours > decision.maxDurationHours) {
+    throw badInput(`The longest duration the policy allows for this request is ${hoursText(decision.maxDurationHours)}; you asked for ${hoursText(durationHours)}.`);
+  }
+}
+
+/**
+ * Asks the policy what would happen to a request, without writing anything: for the request form (the
+ * maximum duration, the stages and who would decide them). Same checks on the beneficiary as submitting.
+ */
+export async function previewRequest(ctx: ServiceCtx, input: z.output<typeof ZPreviewRequestInput>) {
+  const now = ctx.now();
+  return ctx.db.$transaction(async (tx) => {
+    const beneficiaryId = input.beneficiaryId ?? ctx.actor.id;
+    await loadBeneficiary(tx, ctx.actor.id, beneficiaryId);
+    const ent = await tx.entitlement.findUnique({ where: { id: input.entitlementId }, select: { id: true } });
+    if (!ent) throw notFound("The entitlement");
+    const { decision } = await evaluate(tx, { requesterId: ctx.actor.id, beneficiaryId, entitlementId: input.entitlementId, durationHours: input.durationHours, emergency: input.emergency });
+    const r = await tx.identity.findUniqueOrThrow({ where: { id: beneficiaryId }, select: requestPartiesSelect.beneficiary.select });
+    const e = await tx.entitlement.findUniqueOrThrow({ where: { id: input.entitlementId }, select: requestPartiesSelect.entitlement.select });
+    const parties = toParties({ id: "preview", requesterId: ctx.actor.id, beneficiaryId, beneficiary: r, entitlement: e });
+    const stages = await stageViews(tx, parties, decision.stages.map((kind, i) => ({ id: `preview-${i}`, stageOrder: i + 1, kind, status: "WAITING" as const, eligibleIds: [], escalatedAt: null, decidedById: null, authority: null })), now);
+    return { decision: decisionSummary(decision), stages };
+  });
+}
+
+type CreatedSteps = { opened: OpenedStage | null };
+
+/** Creates the stages of the current revision (WAITING) after any earlier ones, and opens the first. */
+async function createAndOpenStages(tx: Tx, o: { parties: RequestParties; stages: ApprovalKind[]; actorId: string; now: Date; title: string }): Promise<CreatedSteps> {
+  // Stage numbers continue after the voided stages of earlier revisions (stageOrder is unique per request).
+  const last = await tx.approvalStep.aggregate({ where: { requestId: o.parties.id }, _max: { stageOrder: true } });
+  const base = last._max.stageOrder ?? 0;
+  const created = [];
+  for (const [i, kind] of o.stages.entries()) {
+    created.push(
+      await tx.approvalStep.create({
+        data: {
+          requestId: o.parties.id,
+          stageOrder: base + i + 1,
+          kind,
+          status: "WAITING",
+          requesterId: o.parties.requesterId,
+          beneficiaryId: o.parties.beneficiaryId,
+          beneficiaryOwnerId: o.parties.beneficiaryOwnerId,
+        },
+      }),
+    );
+  }
+  const first = created[0];
+  if (!first) return { opened: null };
+  const opened = await openStage(tx, { step: first, parties: o.parties, prior: new Set(), actorId: o.actorId, now: o.now, title: o.title });
+  return { opened };
+}
+
+async function loadParties(tx: Tx, id: string) {
+  const r = await tx.accessRequest.findUnique({
+    where: { id },
+    select: {
+      ...requestPartiesSelect,
+      status: true,
+      revision: true,
+      justification: true,
+      durationHours: true,
+      ticketUrl: true,
+      emergency: true,
+      incidentRef: true,
+      entitlementId: true,
+      contentHash: true,
+      policyHash: true,
+      policyVersionId: true,
+      steps: { orderBy: { stageOrder: "asc" } },
+    },
+  });
+  return r;
+}
+
+async function notifySecurityOfBreakGlass(tx: Tx, requestId: string, title: string, incidentRef: string | null, reviewDueAt: Date) {
+  const security = await tx.roleAssignment.findMany({ where: { role: "SECURITY", identity: { status: "ACTIVE" } }, select: { identityId: true } });
+  await notify(tx, {
+    recipientIds: security.map((s) => s.identityId),
+    kind: "break-glass.granted",
+    title: "Break-glass access granted",
+    body: `Emergency access was granted at once: ${title}, incident ${incidentRef ?? "(none)"}. A post-incident review is due by ${reviewDueAt.toISOString()}.`,
+    link: `/requests/${requestId}`,
+    dedupeKey: `break-glass:${requestId}`,
+  });
+}
+
+/**
+ * Submits a request for the actor or a non-human identity they own. Evaluates the policy against the
+ * version in force and stores the decision. Denied → DENIED at once (reasons kept); auto-approved →
+ * APPROVED with the grant created in the same transaction (break-glass: security notified, a review due in
+ * 24 hours); otherwise the stages are created and the first opened. Any signed-in person (not an auditor).
+ */
+export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSubmitRequestInput>) {
+  const now = ctx.now();
+  const actor = ledgerActor(ctx.actor);
+  const id = await ctx.db.$transaction(async (tx) => {
+    const beneficiaryId = input.beneficiaryId ?? ctx.actor.id;
+    await loadBeneficiary(tx, ctx.actor.id, beneficiaryId);
+    const ent = await tx.entitlement.findUnique({ where: { id: input.entitlementId }, select: { id: true, name: true } });
+    if (!ent) throw notFound("The entitlement");
+    const pending = await tx.accessRequest.findFirst({ where: { beneficiaryId, entitlementId: ent.id, status: "PENDING" }, select: { id: true } });
+    if (pending) throw conflict(`There is already a pending request for ${ent.name} for this identity: follow or edit that one.`);
+
+    const content: BoundContent = {
+      beneficiaryId,
+      entitlementId: ent.id,
+      durationHours: input.durationHours,
+      justification: input.justification,
+      emergency: input.emergency,
+      incidentRef: input.incidentRef ?? null,
+      ticketUrl: input.ticketUrl ?? null,
+    };
+    const { version, input: policyInput, decision } = await evaluate(tx, { requesterId: ctx.actor.id, beneficiaryId, entitlementId: ent.id, durationHours: input.durationHours, emergency: input.emergency });
+    checkDuration(decision, input.durationHours);
+    const outcome = !decision.allowed ? "DENIED" : decision.autoApproved ? "APPROVED" : "PENDING";
+    const stored: StoredDecision = { ...decision, input: policyInput };
+    const reviewDueAt = outcome === "APPROVED" && input.emergency ? new Date(now.getTime() + BREAK_GLASS_REVIEW_HOURS * HOUR) : null;
+    const req = await tx.accessRequest.create({
+      data: {
+        requesterId: ctx.actor.id,
+        beneficiaryId,
+        entitlementId: ent.id,
+        justification: content.justification,
+        durationHours: content.durationHours,
+        ticketUrl: content.ticketUrl,
+        emergency: content.emergency,
+        incidentRef: content.incidentRef,
+        status: outcome,
+        revision: 1,
+        contentHash: contentHash(content),
+        policyVersionId: version.id,
+        policyHash: decision.policyHash,
+        policyDecision: stored as unknown as Prisma.InputJsonValue,
+        inputHash: decision.inputHash,
+        deadlineAt: outcome === "PENDING" ? new Date(now.getTime() + DEADLINE_DAYS * 24 * HOUR) : now,
+        decidedAt: outcome === "PENDING" ? null : now,
+        reviewDueAt,
+      },
+      select: { id: true, contentHash: true },
+    });
+    const loaded = (await loadParties(tx, req.id))!;
+    const parties = toParties(loaded);
+    const title = requestTitle(loaded);
+
+    await recordEvent(tx, {
+      ...actor,
+      action: "request.submitted",
+      subjectType: "AccessRequest",
+      subjectId: req.id,
+      occurredAt: now,
+      payload: { ...content, revision: 1, contentHash: req.contentHash, requesterId: ctx.actor.id, beneficiaryOwnerId: parties.beneficiaryOwnerId },
+    });
+    await recordEvent(tx, { ...actor, action: "request.policy_decided", subjectType: "AccessRequest", subjectId: req.id, occurredAt: now, payload: { revision: 1, ...decisionSummary(decision) } });
+
+    if (outcome === "DENIED") {
+      await recordEvent(tx, { ...actor, action: "request.denied_by_policy", subjectType: "AccessRequest", subjectId: req.id, occurredAt: now, payload: { reasons: decision.reasons, determining: decision.determining, policyHash: decision.policyHash } });
+    } else if (outcome === "APPROVED") {
+      const { grantId } = await createGrantForRequest(tx, { request: { id: req.id, beneficiaryId, entitlementId: ent.id, durationHours: content.durationHours, emergency: content.emergency }, actorId: actor.actorId, now });
+      await recordEvent(tx, {
+        ...actor,
+        action: "request.auto_approved",
+        subjectType: "AccessRequest",
+        subjectId: req.id,
+        occurredAt: now,
+        payload: { grantId, emergency: content.emergency, incidentRef: content.incidentRef, reviewDueAt, determining: decision.determining, policyHash: decision.policyHash },
+      });
+      if (reviewDueAt) await notifySecurityOfBreakGlass(tx, req.id, title, content.incidentRef, reviewDueAt);
+    } else {
+      await createAndOpenStages(tx, { parties, stages: decision.stages, actorId: ctx.actor.id, now, title });
+    }
+    return req.id;
+  });
+  return requestOutcome(ctx, id);
+}
+
+/** What the requester sees right after a submit or edit: status, decision, and the stages with their deciders. */
+async function requestOutcome(ctx: ServiceCtx, id: string) {
+  const now = ctx.now();
+  const r = await ctx.db.accessRequest.findUniqueOrThrow({
+    where: { id },
+    select: { ...requestPartiesSelect, status: true, revision: true, contentHash: true, policyDecision: true, grant: { select: { id: true, status: true, expiresAt: true } }, reviewDueAt: true, steps: { orderBy: { stageOrder: "asc" } } },
+  });
+  const decision = r.policyDecision as unknown as StoredDecision;
+  const current = r.steps.filter((s) => s.status !== "VOID");
+  return {
+    id: r.id,
+    status: r.status,
+    revision: r.revision,
+    contentHash: r.contentHash,
+    decision: decisionSummary(decision),
+    grant: r.grant,
+    reviewDueAt: r.reviewDueAt,
+    stages: await stageViews(ctx.db, toParties(r), current, now),
+  };
+}
+export type RequestOutcome = Awaited<ReturnType<typeof requestOutcome>>;
+
+function requireRequester(r: { requesterId: string } | null, actorId: string, what: string): asserts r is NonNullable<typeof r> {
+  if (!r) throw notFound("The request");
+  if (r.requesterId !== actorId) throw forbidden(`Only the person who made the request can ${what} it.`);
+}
+
+/** Cancels a pending request. The requester only; a conditional write against the revision they saw. */
+export async function cancelRequest(ctx: ServiceCtx, input: z.output<typeof ZCancelRequestInput>) {
+  const now = ctx.now();
+  const actor = ledgerActor(ctx.actor);
+  await ctx.db.$transaction(async (tx) => {
+    const r = await loadParties(tx, input.id);
+    if (r && r.requesterId !== ctx.actor.id) await assertCanSee(tx, toParties(r), ctx.actor, now);
+    requireRequester(r, ctx.actor.id, "cancel");
+    const moved = await tx.accessRequest.updateMany({ where: { id: r.id, status: "PENDING", revision: input.expectedRevision }, data: { status: "CANCELLED", decidedAt: now } });
+    if (moved.count === 0) throw conflict(STALE_REQUEST);
+    const voided = await voidOpenSteps(tx, r.id);
+    await recordEvent(tx, { ...actor, action: "request.cancelled", subjectType: "AccessRequest", subjectId: r.id, occurredAt: now, payload: { revision: r.revision, voidedSteps: voided } });
+  });
+  return requestOutcome(ctx, input.id);
+}
+
+/** People who are not the requester get NOT_FOUND for a request they may not see (no existence leak). */
+async function assertCanSee(tx: Tx, r: RequestParties, actor: Actor, now: Date) {
+  if (!(await canSeeRequest(tx, r, actor, now))) throw notFound("The request");
+}
+
+/**
+ * Edits a pending request (justification, duration, ticket link). The requester only, against the revision
+ * they saw. The policy is evaluated again; every approval given so far and the open stage are voided
+ * (approvals are bound to the content) and the stages start again from the first under the new decision.
+ * A change the policy would deny, or a duration past its maximum, is refused and nothing changes.
+ */
+export async function editRequest(ctx: ServiceCtx, input: z.output<typeof ZEditRequestInput>) {
+  const now = ctx.now();
+  const actor = ledgerActor(ctx.actor);
+  await ctx.db.$transaction(async (tx) => {
+    const r = await loadParties(tx, input.id);
+    if (r && r.requesterId !== ctx.actor.id) await assertCanSee(tx, toParties(r), ctx.actor, now);
+    requireRequester(r, ctx.actor.id, "edit");
+    if (r.status !== "PENDING" || r.revision !== input.expectedRevision) throw conflict(STALE_REQUEST);
+
+    const before = { justification: r.justification, durationHours: r.durationHours, ticketUrl: r.ticketUrl };
+    const after = {
+      justification: input.justification ?? r.justification,
+      durationHours: input.durationHours ?? r.durationHours,
+      ticketUrl: input.ticketUrl === undefined ? r.ticketUrl : input.ticketUrl,
+    };
+    const changes = Object.fromEntries(
+      (Object.keys(before) as (keyof typeof before)[]).filter((k) => before[k] !== after[k]).map((k) => [k, { before: before[k], after: after[k] }]),
+    );
+    if (Object.keys(changes).length === 0) throw badInput("Nothing changed: the request already says this.");
+
+    const content: BoundContent = { beneficiaryId: r.beneficiaryId, entitlementId: r.entitlementId, emergency: r.emergency, incidentRef: r.incidentRef, ...after };
+    const { version, input: policyInput, decision } = await evaluate(tx, { requesterId: r.requesterId, beneficiaryId: r.beneficiaryId, entitlementId: r.entitlementId, durationHours: after.durationHours, emergency: r.emergency });
+    if (!decision.allowed) throw badInput(`The policy would deny the changed request: ${decision.reasons.join("; ") || "no reason given"}. Nothing was changed.`);
+    checkDuration(decision, after.durationHours);
+    if (!decision.autoApproved && decision.stages.length === 0) throw badInput("The policy names no approval stage for the changed request; nothing was changed.");
+
+    const revision = r.revision + 1;
+    const hash = contentHash(content);
+    const stored: StoredDecision = { ...decision, input: policyInput };
+    const moved = await tx.accessRequest.updateMany({
+      where: { id: r.id, status: "PENDING", revision: input.expectedRevision },
+      data: {
+        ...after,
+        revision,
+        contentHash: hash,
+        policyVersionId: version.id,
+        policyHash: decision.policyHash,
+        policyDecision: stored as unknown as Prisma.InputJsonValue,
+        inputHash: decision.inputHash,
+        deadlineAt: new Date(now.getTime() + DEADLINE_DAYS * 24 * HOUR),
+      },
+    });
+    if (moved.count === 0) throw conflict(STALE_REQUEST);
+
+    // Approvals are bound to the content: every approval and the open stage of the old revision go void.
+    const toVoid = r.steps.filter((s) => s.status === "APPROVED" || s.status === "OPEN" || s.status === "WAITING");
+    const voided = await tx.approvalStep.updateMany({ where: { id: { in: toVoid.map((s) => s.id) }, status: { in: ["APPROVED", "OPEN", "WAITING"] } }, data: { status: "VOID" } });
+    if (voided.count !== toVoid.length) throw conflict(STALE_REQUEST);
+
+    await recordEvent(tx, {
+      ...actor,
+      action: "request.edited",
+      subjectType: "AccessRequest",
+      subjectId: r.id,
+      occurredAt: now,
+      payload: { revision, previousRevision: r.revision, contentHash: hash, previousContentHash: r.contentHash, changes },
+    });
+    await recordEvent(tx, {
+      ...actor,
+      action: "approval.voided",
+      subjectType: "AccessRequest",
+      subjectId: r.id,
+      occurredAt: now,
+      payload: {
+        reason: "The request was edited: approvals are bound to the exact content.",
+        revision: r.revision,
+        steps: toVoid.map((s) => ({ stepId: s.id, stageOrder: s.stageOrder, kind: s.kind, status: s.status, decidedById: s.decidedById, boundRevision: s.boundRevision })),
+      },
+    });
+    await recordEvent(tx, { ...actor, action: "request.policy_decided", subjectType: "AccessRequest", subjectId: r.id, occurredAt: now, payload: { revision, ...decisionSummary(decision) } });
+
+    const parties = toParties(r);
+    const title = requestTitle(r);
+    if (decision.autoApproved) {
+      await completeApproval(tx, { request: { id: r.id, requesterId: r.requesterId, beneficiaryId: r.beneficiaryId, entitlementId: r.entitlementId, durationHours: after.durationHours, emergency: r.emergency, revision }, actorId: actor.actorId, now, title });
+      await recordEvent(tx, { ...actor, action: "request.auto_approved", subjectType: "AccessRequest", subjectId: r.id, occurredAt: now, payload: { revision, determining: decision.determining, policyHash: decision.policyHash } });
+    } else {
+      await createAndOpenStages(tx, { parties, stages: decision.stages, actorId: ctx.actor.id, now, title });
+    }
+    const approvers = toVoid.filter((s) => s.status === "APPROVED" && s.decidedById).map((s) => s.decidedById!);
+    await notify(tx, {
+      recipientIds: approvers,
+      kind: "approval.voided",
+      title: `Your approval was voided: ${title}`,
+      body: "The requester changed the request after you approved it, so your approval no longer applies.",
+      link: `/requests/${r.id}`,
+    });
+  });
+  return requestOutcome(ctx, input.id);
+}

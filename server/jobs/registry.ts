@@ -1,0 +1,24 @@
+/**
+ * The periodic jobs, in the order a worker tick runs them (server/jobs/worker.ts). Each job claims its own
+ * work with `FOR UPDATE SKIP LOCKED`, so any number of workers (in the portal process and `npm run worker`)
+ * can run the list at once without doing a piece of work twice.
+ */
+import type { PrismaClient } from "../db";
+import { deliverPendingEmails } from "./email";
+import { escalateLateBreakGlassReviews } from "./break-glass";
+import { revokeExpiredGrants, warnExpiringGrants } from "./expiry";
+import { processProvisioningTasks } from "./provisioning";
+import { escalateOverdueStages, expireOverdueRequests } from "../domain/requests/jobs";
+
+/** `workerId` names the claiming worker (jobs that lease work record it); jobs may ignore it. */
+export type Job = { name: string; run(db: PrismaClient, now: Date, workerId?: string): Promise<{ processed: number }> };
+
+export const JOBS: Job[] = [
+  { name: "revoke-expired-grants", run: (db, now) => revokeExpiredGrants(db, now) },
+  { name: "warn-expiring-grants", run: (db, now) => warnExpiringGrants(db, now) },
+  { name: "escalate-late-break-glass-reviews", run: (db, now) => escalateLateBreakGlassReviews(db, now) },
+  { name: "escalate-overdue-approval-stages", run: (db, now) => escalateOverdueStages(db, now) },
+  { name: "expire-overdue-requests", run: (db, now) => expireOverdueRequests(db, now) },
+  { name: "process-provisioning-tasks", run: (db, now, workerId) => processProvisioningTasks(db, now, workerId ?? `worker-${process.pid}`, 20) },
+  { name: "deliver-pending-emails", run: (db, now) => deliverPendingEmails(db, now) },
+];
