@@ -33,7 +33,7 @@ export function DeprovisionPanel({ identityId, name, grantsInEffect, nhisOwned }
                 variant: "danger",
                 run: async (reason) => {
                   const res = await deprovision.mutateAsync({ identityId, reason });
-                  setDone(`${name} is deprovisioned: ${res.revokingGrants} access grant${res.revokingGrants === 1 ? " is" : "s are"} being revoked, ${res.nhisFlagged} non-human identit${res.nhisFlagged === 1 ? "y" : "ies"} flagged.`);
+                  setDone(`${name} is deprovisioned: ${res.revokingGrants} access grant${res.revokingGrants === 1 ? " is" : "s are"} being revoked, ${res.nhisFlagged} non-human identit${res.nhisFlagged === 1 ? "y" : "ies"} flagged, ${res.cancelledRequests} pending request${res.cancelledRequests === 1 ? "" : "s"} cancelled, ${res.escalatedStages} approval stage${res.escalatedStages === 1 ? "" : "s"} sent to fallback approvers.`);
                 },
               },
             ]}

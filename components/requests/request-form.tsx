@@ -19,8 +19,19 @@ const ROUTE: [RegExp, string][] = [
   [/yourself or for a non-human/, "beneficiaryId"],
 ];
 
-/** The request form for one entitlement: for me or an NHI I own, why, how long, ticket, emergency. */
-export function RequestForm({ entitlement, beneficiaries }: { entitlement: { id: string; name: string; maxDurationDays: number }; beneficiaries: Beneficiary[] }) {
+/**
+ * The request form for one entitlement: for me or an NHI I own, why, how long, ticket, emergency. With
+ * `extendsGrantId` it asks to extend that grant (the beneficiary is fixed; the justification is asked again).
+ */
+export function RequestForm({
+  entitlement,
+  beneficiaries,
+  extendsGrantId,
+}: {
+  entitlement: { id: string; name: string; maxDurationDays: number };
+  beneficiaries: Beneficiary[];
+  extendsGrantId?: string;
+}) {
   const trpc = useTRPC();
   const router = useRouter();
   const [beneficiaryId, setBeneficiaryId] = useState(beneficiaries[0]?.id ?? "");
@@ -70,6 +81,7 @@ export function RequestForm({ entitlement, beneficiaries }: { entitlement: { id:
       ticketUrl: ticketUrl.trim() || undefined,
       emergency,
       incidentRef: emergency ? incidentRef : undefined,
+      ...(extendsGrantId ? { extendsGrantId } : {}),
     });
   }
 
@@ -80,12 +92,12 @@ export function RequestForm({ entitlement, beneficiaries }: { entitlement: { id:
   const p = preview.data;
 
   return (
-    <form onSubmit={onSubmit} className="grid gap-6 lg:grid-cols-[1fr_20rem]" aria-label="Request access" noValidate>
+    <form onSubmit={onSubmit} className="grid gap-6 lg:grid-cols-[1fr_20rem]" aria-label={extendsGrantId ? "Request an extension" : "Request access"} noValidate>
       <div className="space-y-5">
         {error && <ErrorBanner title="The request was not submitted">{error.message}</ErrorBanner>}
-        <Field label="For" error={fe.beneficiaryId} hint="Yourself, or a non-human identity you own.">
+        <Field label="For" error={fe.beneficiaryId} hint={extendsGrantId ? "The holder of the access being extended." : "Yourself, or a non-human identity you own."}>
           {(a) => (
-            <Select {...a} value={beneficiaryId} onChange={(e) => setBeneficiaryId(e.target.value)}>
+            <Select {...a} value={beneficiaryId} disabled={Boolean(extendsGrantId)} onChange={(e) => setBeneficiaryId(e.target.value)}>
               {beneficiaries.map((b) => (
                 <option key={b.id} value={b.id}>
                   {b.name}
@@ -102,7 +114,7 @@ export function RequestForm({ entitlement, beneficiaries }: { entitlement: { id:
           {(a) => <Textarea {...a} rows={4} value={justification} onChange={(e) => setJustification(e.target.value)} maxLength={JUSTIFICATION_MAX} required />}
         </Field>
         <div className="grid gap-4 sm:grid-cols-[8rem_8rem_1fr] sm:items-start">
-          <Field label="Duration" error={fe.durationHours}>
+          <Field label={extendsGrantId ? "Extend by" : "Duration"} error={fe.durationHours}>
             {(a) => <Input {...a} type="number" inputMode="numeric" min={1} step={1} value={amount} onChange={(e) => setAmount(e.target.value)} required />}
           </Field>
           <Field label="Unit">
@@ -145,7 +157,7 @@ export function RequestForm({ entitlement, beneficiaries }: { entitlement: { id:
           )}
         </div>
         <Button type="submit" disabled={submit.isPending}>
-          {submit.isPending ? "Submitting…" : emergency ? "Request emergency access" : "Submit request"}
+          {submit.isPending ? "Submitting…" : emergency ? "Request emergency access" : extendsGrantId ? "Request extension" : "Submit request"}
         </Button>
       </div>
 

@@ -10,18 +10,48 @@ type NavItem = { href: string; label: string; show: (me: Me) => boolean; match?:
 const ROLE_LABEL: Record<string, string> = { ADMIN: "Admin", SECURITY: "Security", AUDITOR: "Auditor" };
 
 /** Navigation by role and relationship. The server checks every power again; this only hides what is useless. */
-const NAV: NavItem[] = [
-  { href: "/", label: "Home", show: () => true, match: (p) => p === "/" },
-  { href: "/identities", label: "Directory", show: () => true },
-  { href: "/catalog", label: "Catalog", show: () => true, match: (p) => p === "/catalog" || p.startsWith("/catalog/systems") },
-  { href: "/catalog/entitlements", label: "Entitlements", show: () => true },
-  { href: "/requests/new", label: "Request access", show: (me) => !me.roles.includes("AUDITOR"), match: (p) => p === "/requests/new" },
-  { href: "/requests", label: "My requests", show: (me) => !me.roles.includes("AUDITOR"), match: (p) => p === "/requests" || (p.startsWith("/requests/") && p !== "/requests/new") },
-  { href: "/approvals", label: "Approvals", show: (me) => !me.roles.includes("AUDITOR") },
-  { href: "/tasks", label: "Tasks", show: (me) => me.ownsSystems || me.roles.includes("ADMIN") },
-  { href: "/audit/ledger", label: "Evidence ledger", show: (me) => me.roles.some((r) => r === "ADMIN" || r === "SECURITY" || r === "AUDITOR") },
-  { href: "/admin/policy", label: "Policy", show: (me) => me.roles.some((r) => r === "ADMIN" || r === "SECURITY" || r === "AUDITOR") },
+const isGovernance = (me: Me) => me.roles.some((r) => r === "ADMIN" || r === "SECURITY" || r === "AUDITOR");
+const actsOnAccess = (me: Me) => !me.roles.includes("AUDITOR");
+
+const NAV: { group: string; items: NavItem[] }[] = [
+  {
+    group: "Access",
+    items: [
+      { href: "/", label: "Home", show: () => true, match: (p) => p === "/" },
+      { href: "/requests/new", label: "Request access", show: actsOnAccess, match: (p) => p === "/requests/new" },
+      // A request's page (/requests/<id>) is reached from My requests and from Approvals alike: neither is
+      // highlighted there rather than guessing which one the person came from.
+      { href: "/requests", label: "My requests", show: actsOnAccess, match: (p) => p === "/requests" },
+      { href: "/approvals", label: "Approvals", show: actsOnAccess, match: (p) => p === "/approvals" },
+      { href: "/delegations", label: "Delegation", show: actsOnAccess },
+      { href: "/tasks", label: "Tasks", show: (me) => me.ownsSystems || me.roles.some((r) => r === "ADMIN" || r === "SECURITY") },
+    ],
+  },
+  {
+    group: "Organisation",
+    items: [
+      { href: "/identities", label: "Directory", show: () => true },
+      { href: "/catalog", label: "Systems", show: () => true, match: (p) => p === "/catalog" || p.startsWith("/catalog/systems") },
+      { href: "/catalog/entitlements", label: "Entitlements", show: () => true },
+    ],
+  },
+  {
+    group: "Governance",
+    items: [
+      { href: "/audit/ledger", label: "Evidence ledger", show: isGovernance },
+      { href: "/findings", label: "Findings", show: isGovernance },
+      { href: "/admin/policy", label: "Policy", show: isGovernance },
+    ],
+  },
 ];
+
+function BellIcon() {
+  return (
+    <svg aria-hidden viewBox="0 0 20 20" fill="currentColor" className="h-5 w-5">
+      <path d="M10 2a6 6 0 0 0-6 6v2.6l-1.3 2.6A1 1 0 0 0 3.6 15h12.8a1 1 0 0 0 .9-1.4L16 10.6V8a6 6 0 0 0-6-6Zm0 16a2.5 2.5 0 0 1-2.4-2h4.8A2.5 2.5 0 0 1 10 18Z" />
+    </svg>
+  );
+}
 
 export function AppShell({ me, demo, unread = 0, children }: { me: Me; demo: boolean; unread?: number; children: ReactNode }) {
   const path = usePathname();
@@ -33,24 +63,15 @@ export function AppShell({ me, demo, unread = 0, children }: { me: Me; demo: boo
         </div>
       )}
       <header className="border-b border-slate-200 bg-white">
-        <div className="mx-auto flex max-w-7xl items-center gap-4 px-4 py-3 sm:px-6">
+        <div className="mx-auto flex max-w-7xl items-center gap-4 px-4 pb-1 pt-3 sm:px-6">
           <Link href="/" className="flex items-center gap-2 text-lg font-semibold tracking-tight text-slate-900">
             <span aria-hidden className="grid h-7 w-7 place-items-center rounded-md bg-brand-600 text-sm font-bold text-white">W</span>
             Warrant
           </Link>
-          <nav aria-label="Main" className="flex flex-1 flex-wrap items-center gap-1">
-            {NAV.filter((n) => n.show(me)).map((n) => {
-              const active = n.match ? n.match(path) : path === n.href || path.startsWith(n.href + "/");
-              return (
-                <Link key={n.href} href={n.href} aria-current={active ? "page" : undefined} className={`rounded-md px-2.5 py-1.5 text-sm font-medium ${active ? "bg-brand-50 text-brand-700" : "text-slate-600 hover:bg-slate-100 hover:text-slate-900"}`}>
-                  {n.label}
-                </Link>
-              );
-            })}
-          </nav>
+          <div className="flex-1" />
           <div className="flex items-center gap-3">
             <Link href="/notifications" className="relative rounded-md px-2 py-1.5 text-sm text-slate-600 hover:bg-slate-100" aria-label={unread ? `Notifications, ${unread} unread` : "Notifications"}>
-              <span aria-hidden>🔔</span>
+              <BellIcon />
               {unread > 0 && <span className="absolute -right-1 -top-1 rounded-full bg-red-600 px-1.5 text-[10px] font-semibold text-white">{unread > 99 ? "99+" : unread}</span>}
             </Link>
             <div className="text-right">
@@ -64,6 +85,27 @@ export function AppShell({ me, demo, unread = 0, children }: { me: Me; demo: boo
             </button>
           </div>
         </div>
+        <nav aria-label="Main" className="mx-auto flex max-w-7xl items-center gap-1 overflow-x-auto px-4 pb-2 sm:px-6">
+          {NAV.map((g) => ({ ...g, items: g.items.filter((n) => n.show(me)) }))
+            .filter((g) => g.items.length > 0)
+            .map((g, gi) => (
+              <div key={g.group} role="group" aria-label={g.group} className={`flex shrink-0 items-center gap-1 ${gi > 0 ? "ml-2 border-l border-slate-200 pl-3" : ""}`}>
+                {g.items.map((n) => {
+                  const active = n.match ? n.match(path) : path === n.href || path.startsWith(n.href + "/");
+                  return (
+                    <Link
+                      key={n.href}
+                      href={n.href}
+                      aria-current={active ? "page" : undefined}
+                      className={`whitespace-nowrap rounded-md px-2.5 py-1.5 text-sm font-medium ${active ? "bg-brand-50 text-brand-700" : "text-slate-600 hover:bg-slate-100 hover:text-slate-900"}`}
+                    >
+                      {n.label}
+                    </Link>
+                  );
+                })}
+              </div>
+            ))}
+        </nav>
       </header>
       <main className="mx-auto w-full max-w-7xl flex-1 px-4 py-8 sm:px-6">{children}</main>
       <footer className="border-t border-slate-200 bg-white px-4 py-3 text-center text-xs text-slate-500">

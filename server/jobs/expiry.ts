@@ -2,6 +2,11 @@
  * Expiry: grants past their end date are revoked (cause EXPIRY) by the background job, and holders are told
  * three days before, with a link to a one-click extension request. Each grant is claimed with
  * `FOR UPDATE SKIP LOCKED` in its own transaction, so two workers never expire the same grant twice.
+ *
+ * Extensions: an approved extension is a second grant for the same access, starting where this one ends.
+ * While that grant is still being provisioned, this one is not expired (the approved access must not be
+ * removed in the target system under it); once it is ACTIVE, this one is retired at its end date with no
+ * REVOKE task, because the access continues under the extension.
  */
 import type { PrismaClient } from "../db";
 import { recordEvent } from "../ledger/ledger";
@@ -15,7 +20,12 @@ const BATCH = 200;
 
 const fmt = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 
-/** Revokes every ACTIVE grant whose expiresAt <= now: PENDING_REVOKE with a REVOKE task, "grant.expired", holder told. */
+/**
+ * Revokes every ACTIVE grant whose expiresAt <= now: PENDING_REVOKE with a REVOKE task, "grant.expired",
+ * holder told. A grant continued by an ACTIVE extension grant goes straight to REVOKED instead, nothing
+ * removed in the target ("grant.expired" with continuedByGrantId); one whose extension is still being
+ * provisioned waits.
+ */
 export async function revokeExpiredGrants(db: PrismaClient, now: Date, limit = BATCH): Promise<{ processed: number }> {
   let processed = 0;
   while (processed < limit) {
@@ -23,6 +33,9 @@ export async function revokeExpiredGrants(db: PrismaClient, now: Date, limit = B
       const rows = await tx.$queryRaw<{ id: string }[]>`
         SELECT "id" FROM "Grant"
          WHERE "status" = 'ACTIVE' AND "expiresAt" IS NOT NULL AND "expiresAt" <= ${now.toISOString()}::timestamp
+           AND NOT EXISTS (
+             SELECT 1 FROM "Grant" s JOIN "AccessRequest" r ON r."id" = s."requestId"
+              WHERE r."extendsGrantId" = "Grant"."id" AND s."status" = 'PENDING_PROVISION')
          ORDER BY "expiresAt", "id"
          LIMIT 1
          FOR UPDATE SKIP LOCKED`;
@@ -32,6 +45,21 @@ export async function revokeExpiredGrants(db: PrismaClient, now: Date, limit = B
         where: { id },
         select: { id: true, expiresAt: true, identity: { select: { id: true, kind: true, ownerId: true, displayName: true } }, entitlement: { select: { name: true, system: { select: { name: true } } } } },
       });
+      const successor = await tx.grant.findFirst({ where: { status: "ACTIVE", request: { extendsGrantId: id } }, select: { id: true, requestId: true, expiresAt: true } });
+      if (successor) {
+        const note = `Reached its end date (${fmt(g.expiresAt!)}); the access continues under the extension grant ${successor.id}, so nothing was removed in the target system.`;
+        const retired = await tx.grant.updateMany({ where: { id, status: "ACTIVE" }, data: { status: "REVOKED", revokedAt: now, revocationCause: "EXPIRY", revocationNote: note } });
+        if (retired.count === 0) return true;
+        await recordEvent(tx, {
+          actorId: null,
+          action: "grant.expired",
+          subjectType: "Grant",
+          subjectId: id,
+          occurredAt: now,
+          payload: { expiresAt: g.expiresAt, identityId: g.identity.id, entitlement: g.entitlement.name, system: g.entitlement.system.name, continuedByGrantId: successor.id, extensionRequestId: successor.requestId, continuedUntil: successor.expiresAt },
+        });
+        return true;
+      }
       const res = await startRevocation(tx, { grantId: id, cause: "EXPIRY", actorId: null, note: `Reached its end date (${fmt(g.expiresAt!)}).`, now });
       if (!res) return true;
       await recordEvent(tx, {
@@ -69,6 +97,9 @@ export async function warnExpiringGrants(db: PrismaClient, now: Date, limit = 50
     SELECT g."id" FROM "Grant" g
      WHERE g."status" = 'ACTIVE' AND g."expiresAt" > ${now.toISOString()}::timestamp AND g."expiresAt" <= ${horizon.toISOString()}::timestamp
        AND NOT EXISTS (SELECT 1 FROM "Notification" n WHERE n."dedupeKey" LIKE 'grant-expiring:' || g."id"::text || ':%')
+       AND NOT EXISTS (
+         SELECT 1 FROM "Grant" s JOIN "AccessRequest" r ON r."id" = s."requestId"
+          WHERE r."extendsGrantId" = g."id" AND s."status" IN ('PENDING_PROVISION', 'ACTIVE'))
      ORDER BY g."expiresAt", g."id"
      LIMIT ${limit}`;
   let processed = 0;

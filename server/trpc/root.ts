@@ -11,6 +11,7 @@ import { delegationsRouter } from "./routers/delegations";
 import { grantsRouter } from "./routers/grants";
 import { tasksRouter } from "./routers/tasks";
 import { notificationsRouter } from "./routers/notifications";
+import { findingsRouter } from "./routers/findings";
 
 export const appRouter = router({
   me: meRouter,
@@ -25,6 +26,7 @@ export const appRouter = router({
   grants: grantsRouter,
   tasks: tasksRouter,
   notifications: notificationsRouter,
+  findings: findingsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -80,14 +80,14 @@ export async function completeApproval(
 ): Promise<{ grantId: string }> {
   const moved = await tx.accessRequest.updateMany({ where: { id: a.request.id, status: "PENDING", revision: a.request.revision }, data: { status: "APPROVED", decidedAt: a.now } });
   if (moved.count === 0) throw conflict(STALE_REQUEST);
-  const { grantId } = await createGrantForRequest(tx, { request: a.request, actorId: a.actorId, now: a.now });
+  const { grantId, extendsGrantId } = await createGrantForRequest(tx, { request: a.request, actorId: a.actorId, now: a.now });
   await recordEvent(tx, {
     actorId: a.actorId,
     action: "request.approved",
     subjectType: "AccessRequest",
     subjectId: a.request.id,
     occurredAt: a.now,
-    payload: { grantId, revision: a.request.revision },
+    payload: { grantId, revision: a.request.revision, ...(extendsGrantId ? { extendsGrantId } : {}) },
   });
   await notify(tx, {
     recipientIds: [a.request.requesterId],

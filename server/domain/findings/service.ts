@@ -2,7 +2,13 @@
  * Findings: exceptions that need a person (an NHI whose owner left, a late break-glass review, a
  * provisioning action that kept failing). Written inside the transaction of the change that raised them.
  */
+import type { z } from "zod";
 import type { Tx } from "../../db";
+import type { Prisma } from "../../db/generated/client";
+import { conflict, forbidden, notFound } from "../../errors";
+import { recordEvent } from "../../ledger/ledger";
+import { hasRole, type ServiceCtx } from "../actor";
+import type { ZResolveFindingInput } from "./schema";
 
 export type FindingInput = {
   kind: "NHI_OWNER_LEFT" | "BREAK_GLASS_REVIEW_LATE" | "PROVISIONING_FAILED";
@@ -25,4 +31,34 @@ export async function raiseFinding(tx: Tx, f: FindingInput): Promise<string | nu
     select: { id: true },
   });
   return row.id;
+}
+
+/**
+ * Resolves an open finding with a note of what was done: ADMIN or SECURITY. Conditional write OPEN → RESOLVED
+ * (CONFLICT when someone resolved it first); the note is kept in the finding's details and in the
+ * "finding.resolved" ledger event written in the same transaction.
+ */
+export async function resolveFinding(ctx: ServiceCtx, input: z.output<typeof ZResolveFindingInput>) {
+  if (!hasRole(ctx.actor, "ADMIN", "SECURITY")) throw forbidden("Only an admin or a security officer can resolve a finding.");
+  const now = ctx.now();
+  return ctx.db.$transaction(async (tx) => {
+    const f = await tx.finding.findUnique({ where: { id: input.id } });
+    if (!f) throw notFound("The finding");
+    if (f.status !== "OPEN") throw conflict("This finding is already resolved; reload to see who resolved it.");
+    const details = { ...((f.details ?? {}) as Record<string, unknown>), resolutionNote: input.note };
+    const moved = await tx.finding.updateMany({
+      where: { id: f.id, status: "OPEN" },
+      data: { status: "RESOLVED", resolvedAt: now, resolvedById: ctx.actor.id, details: details as Prisma.InputJsonValue },
+    });
+    if (moved.count === 0) throw conflict("This finding is already resolved; reload to see who resolved it.");
+    await recordEvent(tx, {
+      actorId: ctx.actor.id,
+      action: "finding.resolved",
+      subjectType: "Finding",
+      subjectId: f.id,
+      occurredAt: now,
+      payload: { kind: f.kind, subjectType: f.subjectType, subjectId: f.subjectId, note: input.note, openedAt: f.createdAt },
+    });
+    return { id: f.id, status: "RESOLVED" as const, resolvedAt: now };
+  });
 }

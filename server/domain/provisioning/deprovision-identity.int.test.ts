@@ -33,7 +33,7 @@ describe("grants.deprovisionIdentity (leaver)", () => {
     const s = await leaverScene();
     const before = await provisioningSnapshot(db.prisma);
     const res = await cast.as(cast.admin.id).grants.deprovisionIdentity({ identityId: s.leaver.id, reason: REASON });
-    expect(res).toEqual({ identityId: s.leaver.id, revokingGrants: 3, nhisFlagged: 2 });
+    expect(res).toEqual({ identityId: s.leaver.id, revokingGrants: 3, nhisFlagged: 2, cancelledRequests: 0, escalatedStages: 0 });
     expect((await db.prisma.identity.findUniqueOrThrow({ where: { id: s.leaver.id } })).status).toBe("DEPROVISIONED");
     const grants = await db.prisma.grant.findMany({ where: { identityId: s.leaver.id } });
     expect(grants.map((g) => [g.status, g.revocationCause])).toEqual(grants.map(() => ["PENDING_REVOKE", "LEAVER"]));

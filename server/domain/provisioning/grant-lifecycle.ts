@@ -14,11 +14,32 @@ export type GrantForRequest = {
   now: Date;
 };
 
-/** Creates the grant of a finally approved request and queues its provisioning. At most one per request (unique). */
-export async function createGrantForRequest(tx: Tx, g: GrantForRequest): Promise<{ grantId: string; taskId: string }> {
+/**
+ * When an extension's new grant starts. Choice: a new grant as for any request (Grant.requestId is unique per
+ * request), starting where the extended grant ends when that grant is still ACTIVE with a future end date,
+ * so the access is continuous and each grant spans exactly the duration that was approved for it; otherwise
+ * (already past its end, or being revoked) it starts now. Provisioning is not delayed: the GRANT task runs
+ * at once (granting access the holder already has is idempotent and its read-back is the receipt). The old
+ * grant is retired at its end date without removing anything in the target system, because the access
+ * continues under the new one (see revokeExpiredGrants in server/jobs/expiry.ts).
+ */
+async function extensionStart(tx: Tx, requestId: string, now: Date): Promise<{ startsAt: Date; extendsGrantId: string | null }> {
+  const r = await tx.accessRequest.findUnique({ where: { id: requestId }, select: { extendsGrantId: true } });
+  if (!r?.extendsGrantId) return { startsAt: now, extendsGrantId: null };
+  const old = await tx.grant.findUnique({ where: { id: r.extendsGrantId }, select: { status: true, expiresAt: true } });
+  const continuous = old?.status === "ACTIVE" && old.expiresAt !== null && old.expiresAt > now;
+  return { startsAt: continuous ? old.expiresAt! : now, extendsGrantId: r.extendsGrantId };
+}
+
+/**
+ * Creates the grant of a finally approved request and queues its provisioning. At most one per request
+ * (unique). An extension's grant starts where the extended grant ends (see extensionStart).
+ */
+export async function createGrantForRequest(tx: Tx, g: GrantForRequest): Promise<{ grantId: string; taskId: string; extendsGrantId: string | null }> {
   const ent = await tx.entitlement.findUnique({ where: { id: g.request.entitlementId }, select: { id: true, name: true, system: { select: { id: true, connector: true } } } });
   if (!ent) throw notFound("The entitlement");
-  const expiresAt = new Date(g.now.getTime() + g.request.durationHours * 3_600_000);
+  const { startsAt, extendsGrantId } = await extensionStart(tx, g.request.id, g.now);
+  const expiresAt = new Date(startsAt.getTime() + g.request.durationHours * 3_600_000);
   const grant = await tx.grant.create({
     data: {
       identityId: g.request.beneficiaryId,
@@ -26,7 +47,7 @@ export async function createGrantForRequest(tx: Tx, g: GrantForRequest): Promise
       status: "PENDING_PROVISION",
       origin: g.request.emergency ? "BREAK_GLASS" : "REQUEST",
       requestId: g.request.id,
-      startsAt: g.now,
+      startsAt,
       expiresAt,
     },
   });
@@ -39,9 +60,9 @@ export async function createGrantForRequest(tx: Tx, g: GrantForRequest): Promise
     subjectType: "Grant",
     subjectId: grant.id,
     occurredAt: g.now,
-    payload: { requestId: g.request.id, identityId: grant.identityId, entitlementId: ent.id, entitlement: ent.name, startsAt: g.now, expiresAt, connector: ent.system.connector, taskId: task.id, origin: grant.origin },
+    payload: { requestId: g.request.id, identityId: grant.identityId, entitlementId: ent.id, entitlement: ent.name, startsAt, expiresAt, connector: ent.system.connector, taskId: task.id, origin: grant.origin, ...(extendsGrantId ? { extendsGrantId } : {}) },
   });
-  return { grantId: grant.id, taskId: task.id };
+  return { grantId: grant.id, taskId: task.id, extendsGrantId };
 }
 
 export type RevocationInput = {

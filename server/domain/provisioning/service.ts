@@ -7,7 +7,9 @@ import type { z } from "zod";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { recordEvent } from "../../ledger/ledger";
 import { hasRole, type ServiceCtx } from "../actor";
+import { escalateStagesOfLeaver } from "../approvals/leaver";
 import { raiseFinding } from "../findings/service";
+import { cancelPendingRequestsOfLeaver } from "../requests/leaver";
 import { notify } from "../notifications/notify";
 import { startRevocation, startRevocationOrConflict } from "./grant-lifecycle";
 import { completeTask, failAttempt, loadTaskContext } from "./outcome";
@@ -134,7 +136,9 @@ export async function revokeGrant(ctx: ServiceCtx, input: z.output<typeof ZRevok
  * A leaver: ADMIN only, for a person (non-human identities are retired from their own page). The person is
  * DEPROVISIONED (conditional: CONFLICT if already), every grant still in effect goes to revocation (cause
  * LEAVER), and each non-human identity they own gets an NHI_OWNER_LEFT finding assigned to their manager
- * (admins when they have none), who is notified. Records "identity.deprovisioned".
+ * (admins when they have none), who is notified. Their pending requests (as requester or beneficiary) are
+ * cancelled (cause LEAVER), and open approval stages nobody but them could decide go to the fallback
+ * approvers. All in one transaction; records "identity.deprovisioned" last.
  */
 export async function deprovisionIdentity(ctx: ServiceCtx, input: z.output<typeof ZDeprovisionIdentityInput>) {
   if (!hasRole(ctx.actor, "ADMIN")) throw forbidden("Only an admin can deprovision a person.");
@@ -153,6 +157,10 @@ export async function deprovisionIdentity(ctx: ServiceCtx, input: z.output<typeo
       const res = await startRevocation(tx, { grantId: g.id, cause: "LEAVER", actorId: ctx.actor.id, note: input.reason, now });
       if (res) revoking.push(g.id);
     }
+
+    const leaver = { leaverId: person.id, actorId: ctx.actor.id, now, reason: input.reason };
+    const cancelledRequestIds = await cancelPendingRequestsOfLeaver(tx, leaver);
+    const escalatedStepIds = await escalateStagesOfLeaver(tx, leaver);
 
     const nhis = await tx.identity.findMany({ where: { ownerId: person.id, status: { not: "DEPROVISIONED" } }, select: { id: true, displayName: true, kind: true }, orderBy: { displayName: "asc" } });
     const assigneeId = person.managerId;
@@ -186,9 +194,9 @@ export async function deprovisionIdentity(ctx: ServiceCtx, input: z.output<typeo
       subjectType: "Identity",
       subjectId: person.id,
       occurredAt: now,
-      payload: { reason: input.reason, previousStatus: person.status, revokingGrantIds: revoking, ownedNhiIds: nhis.map((n) => n.id), findingIds, assigneeId },
+      payload: { reason: input.reason, previousStatus: person.status, revokingGrantIds: revoking, ownedNhiIds: nhis.map((n) => n.id), findingIds, assigneeId, cancelledRequestIds, escalatedStepIds },
     });
-    return { identityId: person.id, revokingGrants: revoking.length, nhisFlagged: nhis.length };
+    return { identityId: person.id, revokingGrants: revoking.length, nhisFlagged: nhis.length, cancelledRequests: cancelledRequestIds.length, escalatedStages: escalatedStepIds.length };
   });
 }
 

@@ -306,6 +306,8 @@ export async function requestById(ctx: ServiceCtx, id: string) {
     decidedAt: r.decidedAt,
     reviewDueAt: r.reviewDueAt,
     reviewedAt: r.reviewedAt,
+    /** Set when this request extends a grant the beneficiary holds. */
+    extendsGrantId: r.extendsGrantId,
     requester: { id: r.requester.id, name: r.requester.displayName, email: r.requester.email },
     beneficiary: { id: r.beneficiary.id, name: r.beneficiary.displayName, kind: r.beneficiary.kind, owner: r.beneficiary.owner ? { id: r.beneficiary.owner.id, name: r.beneficiary.owner.displayName } : null },
     entitlement: {
@@ -374,3 +376,50 @@ export async function requestableEntitlement(ctx: ServiceCtx, id: string) {
   if (!e) throw notFound("The entitlement");
   return e;
 }
+
+const DAY_MS = 24 * 3_600_000;
+
+/**
+ * The request form opened from an expiry warning (`/requests/new?extend=<grantId>`): the grant's entitlement
+ * and beneficiary, when it ends, and whether it can still be extended. Only the holder (or the owner of the
+ * non-human identity holding it) may open it; anyone else gets NOT_FOUND (no existence leak).
+ */
+export async function extensionPrefill(ctx: ServiceCtx, grantId: string) {
+  const g = await ctx.db.grant.findUnique({
+    where: { id: grantId },
+    select: {
+      id: true,
+      status: true,
+      expiresAt: true,
+      identity: { select: { id: true, displayName: true, kind: true, ownerId: true, status: true } },
+      entitlement: { select: { id: true, name: true, description: true, risk: true, privileged: true, requestable: true, maxDurationDays: true, system: { select: { id: true, name: true } }, owner: { select: { id: true, displayName: true } } } },
+    },
+  });
+  const me = ctx.actor.id;
+  if (!g || !(g.identity.id === me || (g.identity.kind !== "HUMAN" && g.identity.ownerId === me))) throw notFound("The access to extend");
+  const now = ctx.now();
+  const inEffect = GRANT_IN_EFFECT.includes(g.status);
+  const msLeft = g.expiresAt ? g.expiresAt.getTime() - now.getTime() : null;
+  const pending = await ctx.db.accessRequest.findFirst({ where: { beneficiaryId: g.identity.id, entitlementId: g.entitlement.id, status: "PENDING" }, select: { id: true } });
+  return {
+    grantId: g.id,
+    status: g.status,
+    expiresAt: g.expiresAt,
+    inEffect,
+    /** Whole days left (0: less than a day); null without an end date. */
+    daysLeft: msLeft === null ? null : Math.max(0, Math.floor(msLeft / DAY_MS)),
+    expired: msLeft !== null && msLeft <= 0,
+    /** Why it cannot be extended, or null. */
+    blocked: !inEffect
+      ? "This access is no longer in effect: request it again as a new request."
+      : g.expiresAt === null
+        ? "This access has no end date: there is nothing to extend."
+        : g.identity.status !== "ACTIVE"
+          ? `${g.identity.displayName} is not active: access cannot be requested for it.`
+          : null,
+    pendingRequestId: pending?.id ?? null,
+    beneficiary: { id: g.identity.id, name: g.identity.id === me ? `Me (${g.identity.displayName})` : g.identity.displayName, displayName: g.identity.displayName, kind: g.identity.kind, isMe: g.identity.id === me },
+    entitlement: g.entitlement,
+  };
+}
+export type ExtensionPrefill = Awaited<ReturnType<typeof extensionPrefill>>;

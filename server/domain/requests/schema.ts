@@ -97,6 +97,11 @@ export const ZSubmitRequestInput = z
     ticketUrl: z.preprocess(emptyToUndefined, ZTicketUrl.optional()),
     emergency: z.boolean({ message: "must be true or false" }).default(false),
     incidentRef: z.preprocess(emptyToUndefined, ZIncidentRef.optional()),
+    /**
+     * Set for an extension (one click from the expiry warning): the grant being extended. It must be in
+     * effect, held by the beneficiary and for the same entitlement; the request is otherwise a new request.
+     */
+    extendsGrantId: ZId.optional(),
   })
   .strict()
   .superRefine((v, ctx) => {
@@ -139,6 +144,9 @@ export const ZEditRequestInput = z
 export type TEditRequestInput = z.input<typeof ZEditRequestInput>;
 
 export const ZRequestById = z.object({ id: ZId }).strict();
+
+/** The request form opened from an expiry warning: `/requests/new?extend=<grantId>`. */
+export const ZExtensionPrefillInput = z.object({ grantId: ZId }).strict();
 
 export const MY_REQUEST_SORTS = ["createdAt", "entitlement", "system", "status", "deadlineAt"] as const;
 export const ZListMyRequestsInput = ZListBase.extend({

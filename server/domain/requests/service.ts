@@ -17,6 +17,7 @@ import { canonicalJson } from "../../ledger/hash";
 import { recordEvent } from "../../ledger/ledger";
 import { ledgerActor, type Actor, type ServiceCtx } from "../actor";
 import { notify } from "../notifications/notify";
+import { GRANT_IN_EFFECT } from "../grants/status";
 import { evaluatePolicy } from "../policy/evaluate";
 import { buildPolicyInput } from "../policy/facts";
 import { currentPolicyVersion } from "../policy/queries";
@@ -86,6 +87,20 @@ async function loadBeneficiary(tx: Tx, actorId: string, beneficiaryId: string) {
   }
   if (b.status !== "ACTIVE") throw badInput(`${b.displayName} is not active (${b.status.toLowerCase()}): access cannot be requested for it.`);
   return b;
+}
+
+/**
+ * An extension must name a grant still in effect (GRANT_IN_EFFECT), held by the beneficiary, for the same
+ * entitlement and with an end date; otherwise BAD_REQUEST (nothing is written).
+ */
+async function checkExtendable(tx: Tx, grantId: string, beneficiaryId: string, entitlementId: string) {
+  const g = await tx.grant.findUnique({ where: { id: grantId }, select: { identityId: true, entitlementId: true, status: true, expiresAt: true } });
+  if (!g || g.identityId !== beneficiaryId) throw badInput("The access to extend must be a grant held by the identity you are requesting for.");
+  if (g.entitlementId !== entitlementId) throw badInput("An extension must be for the same entitlement as the access it extends.");
+  if (!GRANT_IN_EFFECT.includes(g.status)) {
+    throw badInput(`This access is no longer in effect (${g.status.toLowerCase().replace(/_/g, " ")}): request it again as a new request instead of an extension.`);
+  }
+  if (!g.expiresAt) throw badInput("This access has no end date: there is nothing to extend.");
 }
 
 async function evaluate(tx: Tx, args: { requesterId: string; beneficiaryId: string; entitlementId: string; durationHours: number; emergency: boolean }) {
@@ -199,6 +214,10 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
     await loadBeneficiary(tx, ctx.actor.id, beneficiaryId);
     const ent = await tx.entitlement.findUnique({ where: { id: input.entitlementId }, select: { id: true, name: true } });
     if (!ent) throw notFound("The entitlement");
+    const extendsGrantId = input.extendsGrantId ?? null;
+    if (extendsGrantId) await checkExtendable(tx, extendsGrantId, beneficiaryId, ent.id);
+    // One pending request per identity and entitlement. Holding the access already does not count: an
+    // extension is a new request made while the grant is still held.
     const pending = await tx.accessRequest.findFirst({ where: { beneficiaryId, entitlementId: ent.id, status: "PENDING" }, select: { id: true } });
     if (pending) throw conflict(`There is already a pending request for ${ent.name} for this identity: follow or edit that one.`);
 
@@ -236,6 +255,7 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
         deadlineAt: outcome === "PENDING" ? new Date(now.getTime() + DEADLINE_DAYS * 24 * HOUR) : now,
         decidedAt: outcome === "PENDING" ? null : now,
         reviewDueAt,
+        extendsGrantId,
       },
       select: { id: true, contentHash: true },
     });
@@ -249,7 +269,7 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
       subjectType: "AccessRequest",
       subjectId: req.id,
       occurredAt: now,
-      payload: { ...content, revision: 1, contentHash: req.contentHash, requesterId: ctx.actor.id, beneficiaryOwnerId: parties.beneficiaryOwnerId },
+      payload: { ...content, revision: 1, contentHash: req.contentHash, requesterId: ctx.actor.id, beneficiaryOwnerId: parties.beneficiaryOwnerId, ...(extendsGrantId ? { extendsGrantId } : {}) },
     });
     await recordEvent(tx, { ...actor, action: "request.policy_decided", subjectType: "AccessRequest", subjectId: req.id, occurredAt: now, payload: { revision: 1, ...decisionSummary(decision) } });
 
@@ -263,7 +283,7 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
         subjectType: "AccessRequest",
         subjectId: req.id,
         occurredAt: now,
-        payload: { grantId, emergency: content.emergency, incidentRef: content.incidentRef, reviewDueAt, determining: decision.determining, policyHash: decision.policyHash },
+        payload: { grantId, emergency: content.emergency, incidentRef: content.incidentRef, reviewDueAt, determining: decision.determining, policyHash: decision.policyHash, ...(extendsGrantId ? { extendsGrantId } : {}) },
       });
       if (reviewDueAt) await notifySecurityOfBreakGlass(tx, req.id, title, content.incidentRef, reviewDueAt);
     } else {

@@ -1,7 +1,7 @@
 import { router, signedInProcedure } from "../init";
-import { beneficiaryOptions, listMyRequests, requestById, requestableEntitlement } from "../../domain/requests/queries";
+import { beneficiaryOptions, extensionPrefill, listMyRequests, requestById, requestableEntitlement } from "../../domain/requests/queries";
 import { cancelRequest, editRequest, previewRequest, submitRequest } from "../../domain/requests/service";
-import { ZCancelRequestInput, ZEditRequestInput, ZListMyRequestsInput, ZPreviewRequestInput, ZRequestById, ZSubmitRequestInput } from "../../domain/requests/schema";
+import { ZCancelRequestInput, ZEditRequestInput, ZExtensionPrefillInput, ZListMyRequestsInput, ZPreviewRequestInput, ZRequestById, ZSubmitRequestInput } from "../../domain/requests/schema";
 
 /** Access requests: submit (policy evaluated at once), follow, cancel and edit while pending. */
 export const requestsRouter = router({
@@ -9,6 +9,8 @@ export const requestsRouter = router({
   byId: signedInProcedure.input(ZRequestById).query(({ ctx, input }) => requestById(ctx.svc, input.id)),
   beneficiaryOptions: signedInProcedure.query(({ ctx }) => beneficiaryOptions(ctx.svc)),
   entitlement: signedInProcedure.input(ZRequestById).query(({ ctx, input }) => requestableEntitlement(ctx.svc, input.id)),
+  /** The form opened from an expiry warning: the grant to extend, its entitlement and beneficiary. */
+  extension: signedInProcedure.input(ZExtensionPrefillInput).query(({ ctx, input }) => extensionPrefill(ctx.svc, input.grantId)),
   /** What the policy would say (nothing is written): maximum duration, stages and who would decide them. */
   preview: signedInProcedure.input(ZPreviewRequestInput).query(({ ctx, input }) => previewRequest(ctx.svc, input)),
 

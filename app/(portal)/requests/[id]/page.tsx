@@ -70,6 +70,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                   </span>
                 ) },
               { label: "Duration", value: formatHours(r.durationHours) },
+              ...(r.extendsGrantId ? [{ label: "Extends", value: extendsText(r) }] : []),
               { label: "Entitlement owner", value: r.entitlement.owner.name },
               { label: "Submitted", value: formatDateTime(r.createdAt) },
               { label: r.status === "PENDING" ? "Expires if undecided" : "Decided", value: formatDateTime(r.status === "PENDING" ? r.deadlineAt : r.decidedAt) },
@@ -147,4 +148,10 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
       </div>
     </div>
   );
+}
+
+/** An extension request: which access it continues (the grant, while it is still in effect). */
+function extendsText(r: { extendsGrantId: string | null; beneficiaryAccess: { id: string; expiresAt: Date | null }[] }) {
+  const g = r.beneficiaryAccess.find((x) => x.id === r.extendsGrantId);
+  return g ? `The access held now${g.expiresAt ? `, which ends ${formatDateTime(g.expiresAt)}` : ""}` : "An earlier grant of this access (no longer in effect)";
 }

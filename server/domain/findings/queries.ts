@@ -1,0 +1,124 @@
+/**
+ * Reading findings: ADMIN, SECURITY and AUDITOR see every finding, open and resolved, with a link to its
+ * subject (the non-human identity whose owner left, the grant whose provisioning failed, the break-glass
+ * request whose review is late). Anyone else: FORBIDDEN.
+ */
+import type { z } from "zod";
+import type { Prisma } from "../../db/generated/client";
+import { forbidden } from "../../errors";
+import { hasRole, type Actor, type ServiceCtx } from "../actor";
+import { skipTake, type Page } from "../list";
+import type { ZListFindingsInput } from "./schema";
+
+export function maySeeFindings(actor: Actor): boolean {
+  return hasRole(actor, "ADMIN", "SECURITY", "AUDITOR");
+}
+
+export type FindingRow = {
+  id: string;
+  kind: string;
+  status: "OPEN" | "RESOLVED";
+  subject: { type: string; id: string; label: string; href: string | null };
+  details: Record<string, unknown>;
+  assignee: { id: string; name: string } | null;
+  createdAt: Date;
+  resolvedAt: Date | null;
+  resolvedBy: { id: string; name: string } | null;
+  resolutionNote: string | null;
+  /** The viewer may resolve it (ADMIN or SECURITY, and it is open): a hint, the service checks again. */
+  canResolve: boolean;
+};
+
+const ORDER = (dir: "asc" | "desc"): Record<string, Prisma.FindingOrderByWithRelationInput[]> => ({
+  createdAt: [{ createdAt: dir }],
+  kind: [{ kind: dir }, { createdAt: "desc" }],
+  status: [{ status: dir }, { createdAt: "desc" }],
+  resolvedAt: [{ resolvedAt: { sort: dir, nulls: "last" } }, { createdAt: "desc" }],
+});
+
+const str = (v: unknown) => (typeof v === "string" ? v : null);
+
+/** Findings, newest first by default; filter by kind and status; search by kind, subject or details. */
+export async function listFindings(ctx: ServiceCtx, input: z.output<typeof ZListFindingsInput>): Promise<Page<FindingRow>> {
+  if (!maySeeFindings(ctx.actor)) throw forbidden("Only admins, security officers and auditors can see findings.");
+  const where: Prisma.FindingWhereInput = {
+    ...(input.kind ? { kind: input.kind } : {}),
+    ...(input.status ? { status: input.status } : {}),
+  };
+  if (input.q) {
+    // Findings keep their subject as (type, id): search names through the subjects they point at.
+    const q = { contains: input.q, mode: "insensitive" as const };
+    const [identities, grants, requests] = await Promise.all([
+      ctx.db.identity.findMany({ where: { displayName: q }, select: { id: true }, take: 500 }),
+      ctx.db.grant.findMany({ where: { OR: [{ identity: { displayName: q } }, { entitlement: { name: q } }, { entitlement: { system: { name: q } } }] }, select: { id: true }, take: 500 }),
+      ctx.db.accessRequest.findMany({ where: { OR: [{ beneficiary: { displayName: q } }, { entitlement: { name: q } }, { incidentRef: q }] }, select: { id: true }, take: 500 }),
+    ]);
+    where.OR = [
+      { kind: q },
+      { subjectType: "Identity", subjectId: { in: identities.map((x) => x.id) } },
+      { subjectType: "Grant", subjectId: { in: grants.map((x) => x.id) } },
+      { subjectType: "AccessRequest", subjectId: { in: requests.map((x) => x.id) } },
+    ];
+  }
+  const [total, rows] = await Promise.all([
+    ctx.db.finding.count({ where }),
+    ctx.db.finding.findMany({ where, orderBy: [...ORDER(input.dir)[input.sort ?? "createdAt"]!, { id: "asc" }], ...skipTake(input) }),
+  ]);
+
+  const idsOf = (type: string) => rows.filter((r) => r.subjectType === type).map((r) => r.subjectId);
+  const people = [...new Set(rows.flatMap((r) => [r.assigneeId, r.resolvedById]).filter((x): x is string => Boolean(x)))];
+  const [identities, grants, requests, persons] = await Promise.all([
+    ctx.db.identity.findMany({ where: { id: { in: idsOf("Identity") } }, select: { id: true, displayName: true } }),
+    ctx.db.grant.findMany({ where: { id: { in: idsOf("Grant") } }, select: { id: true, identityId: true, identity: { select: { displayName: true } }, entitlement: { select: { name: true, system: { select: { name: true } } } } } }),
+    ctx.db.accessRequest.findMany({ where: { id: { in: idsOf("AccessRequest") } }, select: { id: true, incidentRef: true, beneficiary: { select: { displayName: true } }, entitlement: { select: { name: true, system: { select: { name: true } } } } } }),
+    ctx.db.identity.findMany({ where: { id: { in: people } }, select: { id: true, displayName: true } }),
+  ]);
+  const identity = new Map(identities.map((x) => [x.id, x]));
+  const grant = new Map(grants.map((x) => [x.id, x]));
+  const request = new Map(requests.map((x) => [x.id, x]));
+  const person = new Map(persons.map((x) => [x.id, x.displayName]));
+  const ref = (id: string | null) => (id ? { id, name: person.get(id) ?? "(unknown)" } : null);
+  const canResolve = hasRole(ctx.actor, "ADMIN", "SECURITY");
+
+  function subject(type: string, id: string): FindingRow["subject"] {
+    if (type === "Identity") {
+      const i = identity.get(id);
+      return { type, id, label: i?.displayName ?? "(removed identity)", href: i ? `/identities/${id}` : null };
+    }
+    if (type === "Grant") {
+      const g = grant.get(id);
+      return g
+        ? { type, id, label: `${g.entitlement.name} (${g.entitlement.system.name}) for ${g.identity.displayName}`, href: `/identities/${g.identityId}` }
+        : { type, id, label: "(removed grant)", href: null };
+    }
+    if (type === "AccessRequest") {
+      const r = request.get(id);
+      return r
+        ? { type, id, label: `${r.entitlement.name} (${r.entitlement.system.name}) for ${r.beneficiary.displayName}${r.incidentRef ? `, incident ${r.incidentRef}` : ""}`, href: `/requests/${id}` }
+        : { type, id, label: "(removed request)", href: null };
+    }
+    return { type, id, label: `${type} ${id}`, href: null };
+  }
+
+  return {
+    total,
+    page: input.page,
+    size: input.size,
+    rows: rows.map((f) => {
+      const details = (f.details ?? {}) as Record<string, unknown>;
+      return {
+        id: f.id,
+        kind: f.kind,
+        status: f.status,
+        subject: subject(f.subjectType, f.subjectId),
+        details,
+        assignee: ref(f.assigneeId),
+        createdAt: f.createdAt,
+        resolvedAt: f.resolvedAt,
+        resolvedBy: ref(f.resolvedById),
+        resolutionNote: str(details.resolutionNote),
+        canResolve: canResolve && f.status === "OPEN",
+      };
+    }),
+  };
+}
