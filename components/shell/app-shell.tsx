@@ -5,13 +5,14 @@ import { signOut } from "next-auth/react";
 import type { ReactNode } from "react";
 import type { Me } from "@/server/domain/identities/me";
 
-type NavItem = { href: string; label: string; show: (me: Me) => boolean; match?: (path: string) => boolean };
+type NavItem = { href: string; label: string; show: (me: Me) => boolean; match?: (path: string, me: Me) => boolean };
 
 const ROLE_LABEL: Record<string, string> = { ADMIN: "Admin", SECURITY: "Security", AUDITOR: "Auditor" };
 
 /** Navigation by role and relationship. The server checks every power again; this only hides what is useless. */
 const isGovernance = (me: Me) => me.roles.some((r) => r === "ADMIN" || r === "SECURITY" || r === "AUDITOR");
 const actsOnAccess = (me: Me) => !me.roles.includes("AUDITOR");
+const isReviewPath = (p: string) => /^\/campaigns\/[^/]+\/review$/.test(p);
 
 const NAV: { group: string; items: NavItem[] }[] = [
   {
@@ -24,6 +25,8 @@ const NAV: { group: string; items: NavItem[] }[] = [
       { href: "/requests", label: "My requests", show: actsOnAccess, match: (p) => p === "/requests" },
       { href: "/approvals", label: "Approvals", show: actsOnAccess, match: (p) => p === "/approvals" },
       { href: "/delegations", label: "Delegation", show: actsOnAccess },
+      // Access reviews: a reviewer's items; the campaign pages themselves are under Governance for those who oversee them.
+      { href: "/campaigns", label: "Reviews", show: actsOnAccess, match: (p, me) => p === "/campaigns" || isReviewPath(p) || (p.startsWith("/campaigns/") && !isGovernance(me)) },
       { href: "/tasks", label: "Tasks", show: (me) => me.ownsSystems || me.roles.some((r) => r === "ADMIN" || r === "SECURITY") },
     ],
   },
@@ -40,6 +43,7 @@ const NAV: { group: string; items: NavItem[] }[] = [
     items: [
       { href: "/audit/ledger", label: "Evidence ledger", show: isGovernance },
       { href: "/findings", label: "Findings", show: isGovernance },
+      { href: "/campaigns", label: "Campaigns", show: isGovernance, match: (p, me) => (p.startsWith("/campaigns/") && !isReviewPath(p)) || (p === "/campaigns" && !actsOnAccess(me)) },
       { href: "/admin/policy", label: "Policy", show: isGovernance },
     ],
   },
@@ -58,11 +62,11 @@ export function AppShell({ me, demo, unread = 0, children }: { me: Me; demo: boo
   return (
     <div className="flex min-h-screen flex-col">
       {demo && (
-        <div className="bg-amber-100 px-4 py-1.5 text-center text-xs font-medium text-amber-900">
+        <div className="bg-amber-100 px-4 py-1.5 print:hidden text-center text-xs font-medium text-amber-900">
           Demo portal: demo data and password-less demo sign-in are on. Do not use for real access decisions.
         </div>
       )}
-      <header className="border-b border-slate-200 bg-white">
+      <header className="border-b border-slate-200 bg-white print:hidden">
         <div className="mx-auto flex max-w-7xl items-center gap-4 px-4 pb-1 pt-3 sm:px-6">
           <Link href="/" className="flex items-center gap-2 text-lg font-semibold tracking-tight text-slate-900">
             <span aria-hidden className="grid h-7 w-7 place-items-center rounded-md bg-brand-600 text-sm font-bold text-white">W</span>
@@ -91,7 +95,7 @@ export function AppShell({ me, demo, unread = 0, children }: { me: Me; demo: boo
             .map((g, gi) => (
               <div key={g.group} role="group" aria-label={g.group} className={`flex shrink-0 items-center gap-1 ${gi > 0 ? "ml-2 border-l border-slate-200 pl-3" : ""}`}>
                 {g.items.map((n) => {
-                  const active = n.match ? n.match(path) : path === n.href || path.startsWith(n.href + "/");
+                  const active = n.match ? n.match(path, me) : path === n.href || path.startsWith(n.href + "/");
                   return (
                     <Link
                       key={n.href}
@@ -107,8 +111,8 @@ export function AppShell({ me, demo, unread = 0, children }: { me: Me; demo: boo
             ))}
         </nav>
       </header>
-      <main className="mx-auto w-full max-w-7xl flex-1 px-4 py-8 sm:px-6">{children}</main>
-      <footer className="border-t border-slate-200 bg-white px-4 py-3 text-center text-xs text-slate-500">
+      <main className="mx-auto w-full max-w-7xl flex-1 px-4 py-8 sm:px-6 print:max-w-none print:p-0">{children}</main>
+      <footer className="print:hidden border-t border-slate-200 bg-white px-4 py-3 text-center text-xs text-slate-500">
         Warrant — every entitlement with its evidence. Times are shown in UTC.
       </footer>
     </div>

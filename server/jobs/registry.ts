@@ -9,6 +9,7 @@ import { escalateLateBreakGlassReviews } from "./break-glass";
 import { revokeExpiredGrants, warnExpiringGrants } from "./expiry";
 import { processProvisioningTasks } from "./provisioning";
 import { escalateOverdueStages, expireOverdueRequests } from "../domain/requests/jobs";
+import { completeRemediatingCampaigns, notifyOverdueCampaigns, sendScheduledReminders, settleRemediations, startDeferredRevocations } from "./campaigns";
 
 /** `workerId` names the claiming worker (jobs that lease work record it); jobs may ignore it. */
 export type Job = { name: string; run(db: PrismaClient, now: Date, workerId?: string): Promise<{ processed: number }> };
@@ -19,6 +20,12 @@ export const JOBS: Job[] = [
   { name: "escalate-late-break-glass-reviews", run: (db, now) => escalateLateBreakGlassReviews(db, now) },
   { name: "escalate-overdue-approval-stages", run: (db, now) => escalateOverdueStages(db, now) },
   { name: "expire-overdue-requests", run: (db, now) => expireOverdueRequests(db, now) },
+  { name: "start-deferred-campaign-revocations", run: (db, now) => startDeferredRevocations(db, now) },
   { name: "process-provisioning-tasks", run: (db, now, workerId) => processProvisioningTasks(db, now, workerId ?? `worker-${process.pid}`, 20) },
+  // After provisioning, so a revocation confirmed in this tick settles its review item (and campaign) at once.
+  { name: "settle-campaign-remediations", run: (db, now) => settleRemediations(db, now) },
+  { name: "complete-remediating-campaigns", run: (db, now) => completeRemediatingCampaigns(db, now) },
+  { name: "send-campaign-reminders", run: (db, now) => sendScheduledReminders(db, now) },
+  { name: "notify-overdue-campaigns", run: (db, now) => notifyOverdueCampaigns(db, now) },
   { name: "deliver-pending-emails", run: (db, now) => deliverPendingEmails(db, now) },
 ];

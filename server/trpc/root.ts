@@ -12,6 +12,8 @@ import { grantsRouter } from "./routers/grants";
 import { tasksRouter } from "./routers/tasks";
 import { notificationsRouter } from "./routers/notifications";
 import { findingsRouter } from "./routers/findings";
+import { campaignOpsRouter } from "./routers/campaign-ops";
+import { campaignsRouter } from "./routers/campaigns";
 
 export const appRouter = router({
   me: meRouter,
@@ -27,6 +29,8 @@ export const appRouter = router({
   tasks: tasksRouter,
   notifications: notificationsRouter,
   findings: findingsRouter,
+  campaignOps: campaignOpsRouter,
+  campaigns: campaignsRouter,
 });
 
 export type AppRouter = typeof appRouter;

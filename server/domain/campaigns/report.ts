@@ -1,0 +1,349 @@
+/**
+ * The completion report of a campaign (printable page through `campaignOps.report`, and the CSV download
+ * GET /api/campaigns/<id>/report.csv): who reviewed what and when, decisions, comments, defaulted and overdue
+ * items, revocations and their confirmation (the REVOKE task and its read-back), and the totals.
+ *
+ * Readers: the campaign's manager (owner or admin), SECURITY and AUDITOR. Everyone else is refused.
+ *
+ * "Overdue" for an item: decided after the campaign's (current) due date, or still undecided past it.
+ * The CSV is streamed in keyset-paged batches, so a million-item campaign is never held in memory.
+ */
+import type { z } from "zod";
+import type { PrismaClient, Tx } from "../../db";
+import type { Campaign, Prisma } from "../../db/generated/client";
+import { forbidden, notFound } from "../../errors";
+import { loadActor, type Actor, type ServiceCtx } from "../actor";
+import { canSeeWholeCampaign } from "./policy";
+import { REPORT_ROW_LIMIT, type ZCampaignRef } from "./ops-schema";
+import { readBackOf } from "./remediation";
+
+/** The campaign's owner, ADMIN, SECURITY, AUDITOR (the campaigns policy's "see the whole campaign"). */
+export const canReadReport = canSeeWholeCampaign;
+
+async function loadReadableCampaign(db: Tx, actor: Actor, campaignId: string): Promise<Campaign> {
+  const c = await db.campaign.findUnique({ where: { id: campaignId } });
+  if (!c) throw notFound("The campaign");
+  if (!canReadReport(actor, c)) throw forbidden("Only the campaign's owner, admins, security and auditors can read its report.");
+  return c;
+}
+
+export type ReportReceipt = { taskId: string; connector: string; status: string; summary: string };
+
+export type ReportRow = {
+  itemId: string;
+  reviewerId: string;
+  reviewer: string;
+  identityId: string;
+  identity: string;
+  identityKind: string;
+  entitlement: string;
+  system: string;
+  risk: string;
+  privileged: boolean;
+  decision: "KEEP" | "REVOKE" | null;
+  comment: string | null;
+  decidedAt: Date | null;
+  decidedBy: string | null;
+  defaulted: boolean;
+  escalated: boolean;
+  routedFrom: string | null;
+  routingReason: string | null;
+  overdue: boolean;
+  remediation: "NONE" | "PENDING" | "CONFIRMED" | "FAILED";
+  revocationConfirmedAt: Date | null;
+  receipt: ReportReceipt | null;
+};
+
+export type ReportTotals = {
+  population: number;
+  items: number;
+  decided: number;
+  kept: number;
+  revoked: number;
+  defaulted: number;
+  undecided: number;
+  overdue: number;
+  escalated: number;
+  revocationsRequested: number;
+  revocationsConfirmed: number;
+  revocationsFailed: number;
+  revocationsPending: number;
+};
+
+const ITEM_SELECT = {
+  id: true,
+  reviewerId: true,
+  identityId: true,
+  identityName: true,
+  identityKind: true,
+  entitlementName: true,
+  systemName: true,
+  risk: true,
+  privileged: true,
+  decision: true,
+  comment: true,
+  decidedAt: true,
+  decidedById: true,
+  defaulted: true,
+  escalatedAt: true,
+  routedFromId: true,
+  routingReason: true,
+  remediation: true,
+  remediatedAt: true,
+  grantId: true,
+} satisfies Prisma.ReviewItemSelect;
+
+const ORDER: Prisma.ReviewItemOrderByWithRelationInput[] = [{ systemName: "asc" }, { entitlementName: "asc" }, { identityName: "asc" }, { id: "asc" }];
+
+function summarizeReceipt(t: { status: string; connector: string; receipt: unknown; lastError: string | null; confirmNote: string | null }): string {
+  if (t.status === "FAILED") return `Failed: ${t.lastError ?? "no error recorded"}`;
+  if (t.status !== "DONE") return `Not confirmed yet (${t.status.toLowerCase().replace(/_/g, " ")})`;
+  const rb = readBackOf(t.receipt);
+  if (t.connector === "MANUAL" && rb && typeof rb === "object") {
+    const m = rb as { confirmedByName?: string; note?: string };
+    return `Confirmed by ${m.confirmedByName ?? "an owner"}${m.note ? `: ${m.note}` : ""}`;
+  }
+  const text = rb === null || rb === undefined ? "confirmed" : typeof rb === "string" ? rb : JSON.stringify(rb);
+  return `Read-back: ${text}`.slice(0, 500);
+}
+
+/** One page of report rows after `cursor` (an item id), in report order. */
+export async function reportRowsPage(db: Tx, c: Campaign, now: Date, opts: { cursor?: string; take: number }): Promise<ReportRow[]> {
+  const items = await db.reviewItem.findMany({
+    where: { campaignId: c.id },
+    select: ITEM_SELECT,
+    orderBy: ORDER,
+    take: opts.take,
+    ...(opts.cursor ? { cursor: { id: opts.cursor }, skip: 1 } : {}),
+  });
+  if (items.length === 0) return [];
+  const personIds = new Set<string>();
+  for (const i of items) {
+    personIds.add(i.reviewerId);
+    if (i.decidedById) personIds.add(i.decidedById);
+    if (i.routedFromId) personIds.add(i.routedFromId);
+  }
+  const people = await db.identity.findMany({ where: { id: { in: [...personIds] } }, select: { id: true, displayName: true } });
+  const name = new Map(people.map((p) => [p.id, p.displayName]));
+  const remediated = items.filter((i) => i.remediation !== "NONE").map((i) => i.grantId);
+  const tasks = remediated.length
+    ? await db.provisioningTask.findMany({
+        where: { grantId: { in: remediated }, action: "REVOKE" },
+        select: { id: true, grantId: true, status: true, connector: true, receipt: true, lastError: true, confirmNote: true, createdAt: true },
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      })
+    : [];
+  const taskOf = new Map<string, (typeof tasks)[number]>();
+  for (const t of tasks) taskOf.set(t.grantId, t);
+  const due = c.dueAt.getTime();
+  return items.map((i) => {
+    const t = i.remediation !== "NONE" ? taskOf.get(i.grantId) : undefined;
+    return {
+      itemId: i.id,
+      reviewerId: i.reviewerId,
+      reviewer: name.get(i.reviewerId) ?? i.reviewerId,
+      identityId: i.identityId,
+      identity: i.identityName,
+      identityKind: i.identityKind,
+      entitlement: i.entitlementName,
+      system: i.systemName,
+      risk: i.risk,
+      privileged: i.privileged,
+      decision: i.decision,
+      comment: i.comment,
+      decidedAt: i.decidedAt,
+      decidedBy: i.decidedById ? (name.get(i.decidedById) ?? i.decidedById) : i.defaulted ? "(default action)" : null,
+      defaulted: i.defaulted,
+      escalated: i.escalatedAt !== null,
+      routedFrom: i.routedFromId ? (name.get(i.routedFromId) ?? i.routedFromId) : null,
+      routingReason: i.routingReason,
+      overdue: i.decidedAt ? i.decidedAt.getTime() > due : now.getTime() > due,
+      remediation: i.remediation,
+      revocationConfirmedAt: i.remediation === "CONFIRMED" ? i.remediatedAt : null,
+      receipt: t ? { taskId: t.id, connector: t.connector, status: t.status, summary: summarizeReceipt(t) } : null,
+    };
+  });
+}
+
+export async function reportTotals(db: Tx, c: Campaign, now: Date): Promise<ReportTotals> {
+  const nowIso = now.toISOString();
+  const [r] = await db.$queryRaw<Record<string, bigint>[]>`
+    SELECT count(*) AS "items",
+           count("decision") AS "decided",
+           count(*) FILTER (WHERE "decision" = 'KEEP') AS "kept",
+           count(*) FILTER (WHERE "decision" = 'REVOKE') AS "revoked",
+           count(*) FILTER (WHERE "defaulted") AS "defaulted",
+           count(*) FILTER (WHERE "decision" IS NULL) AS "undecided",
+           count(*) FILTER (WHERE "decidedAt" > ${c.dueAt.toISOString()}::timestamp
+                               OR ("decision" IS NULL AND ${nowIso}::timestamp > ${c.dueAt.toISOString()}::timestamp)) AS "overdue",
+           count(*) FILTER (WHERE "escalatedAt" IS NOT NULL) AS "escalated",
+           count(*) FILTER (WHERE "remediation" <> 'NONE') AS "requested",
+           count(*) FILTER (WHERE "remediation" = 'CONFIRMED') AS "confirmed",
+           count(*) FILTER (WHERE "remediation" = 'FAILED') AS "failed",
+           count(*) FILTER (WHERE "remediation" = 'PENDING') AS "pending"
+      FROM "ReviewItem" WHERE "campaignId" = ${c.id}::uuid`;
+  const n = (k: string) => Number(r?.[k] ?? 0);
+  return {
+    population: c.populationCount ?? n("items"),
+    items: n("items"),
+    decided: n("decided"),
+    kept: n("kept"),
+    revoked: n("revoked"),
+    defaulted: n("defaulted"),
+    undecided: n("undecided"),
+    overdue: n("overdue"),
+    escalated: n("escalated"),
+    revocationsRequested: n("requested"),
+    revocationsConfirmed: n("confirmed"),
+    revocationsFailed: n("failed"),
+    revocationsPending: n("pending"),
+  };
+}
+
+async function campaignHeader(db: Tx, c: Campaign) {
+  const ids = [c.ownerId, c.fallbackReviewerId, ...(c.closedById ? [c.closedById] : [])];
+  const people = await db.identity.findMany({ where: { id: { in: ids } }, select: { id: true, displayName: true } });
+  const person = (id: string | null) => (id ? { id, name: people.find((p) => p.id === id)?.displayName ?? id } : null);
+  return {
+    id: c.id,
+    name: c.name,
+    description: c.description,
+    status: c.status,
+    owner: person(c.ownerId)!,
+    fallbackReviewer: person(c.fallbackReviewerId)!,
+    reviewerStrategy: c.reviewerStrategy,
+    defaultAction: c.defaultAction,
+    recurrence: c.recurrence,
+    previousId: c.previousId,
+    scope: c.scope,
+    startsAt: c.startsAt,
+    dueAt: c.dueAt,
+    launchedAt: c.launchedAt,
+    populationCount: c.populationCount,
+    scopeHash: c.scopeHash,
+    scopeQuery: c.scopeQuery,
+    closedAt: c.closedAt,
+    closedBy: person(c.closedById),
+  };
+}
+
+/** The report for the printable page: at most REPORT_ROW_LIMIT rows (the CSV has all of them). */
+export async function campaignReport(ctx: ServiceCtx, input: z.output<typeof ZCampaignRef>) {
+  const c = await loadReadableCampaign(ctx.db, ctx.actor, input.campaignId);
+  const now = ctx.now();
+  const [campaign, totals, rows] = await Promise.all([campaignHeader(ctx.db, c), reportTotals(ctx.db, c, now), reportRowsPage(ctx.db, c, now, { take: REPORT_ROW_LIMIT })]);
+  return { campaign, rows, totals, rowLimit: REPORT_ROW_LIMIT, rowsTruncated: totals.items > rows.length, generatedAt: now };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// CSV
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * One CSV cell (RFC 4180): quoted when it holds a quote, comma, CR or LF (quotes doubled). Text a
+ * spreadsheet would run as a formula (starting with = + - @, tab or CR) is prefixed with a single quote
+ * first (CSV/formula injection).
+ */
+export function csvCell(v: string | number | boolean | Date | null | undefined): string {
+  if (v === null || v === undefined) return "";
+  let s = v instanceof Date ? v.toISOString() : typeof v === "boolean" ? (v ? "yes" : "no") : String(v);
+  if (typeof v === "string" && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export const csvLine = (cells: Parameters<typeof csvCell>[0][]) => `${cells.map(csvCell).join(",")}\r\n`;
+
+export const REPORT_CSV_HEADER = [
+  "Item",
+  "Reviewer",
+  "Holder",
+  "Holder kind",
+  "Entitlement",
+  "System",
+  "Risk",
+  "Privileged",
+  "Decision",
+  "Comment",
+  "Decided at",
+  "Decided by",
+  "Defaulted",
+  "Escalated",
+  "Routed from",
+  "Overdue",
+  "Remediation",
+  "Revocation confirmed at",
+  "Revocation task",
+  "Receipt",
+];
+
+export function reportCsvRow(r: ReportRow): string {
+  return csvLine([
+    r.itemId,
+    r.reviewer,
+    r.identity,
+    r.identityKind,
+    r.entitlement,
+    r.system,
+    r.risk,
+    r.privileged,
+    r.decision ?? "UNDECIDED",
+    r.comment,
+    r.decidedAt,
+    r.decidedBy,
+    r.defaulted,
+    r.escalated,
+    r.routedFrom,
+    r.overdue,
+    r.remediation,
+    r.revocationConfirmedAt,
+    r.receipt?.taskId,
+    r.receipt?.summary,
+  ]);
+}
+
+/** The CSV as a byte stream: a BOM (so spreadsheets read UTF-8), the header, then rows `batch` at a time. */
+export function reportCsvStream(db: PrismaClient, c: Campaign, now: Date, batch = 1000): ReadableStream<Uint8Array> {
+  const enc = new TextEncoder();
+  let cursor: string | undefined;
+  let started = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        if (!started) {
+          started = true;
+          controller.enqueue(enc.encode(`\uFEFF${csvLine(REPORT_CSV_HEADER)}`));
+          return;
+        }
+        const rows = await reportRowsPage(db, c, now, { cursor, take: batch });
+        if (rows.length === 0) {
+          controller.close();
+          return;
+        }
+        cursor = rows[rows.length - 1]!.itemId;
+        controller.enqueue(enc.encode(rows.map(reportCsvRow).join("")));
+        if (rows.length < batch) controller.close();
+      } catch (e) {
+        controller.error(e);
+      }
+    },
+  });
+}
+
+export function reportFilename(c: Pick<Campaign, "name">, now: Date): string {
+  const slug = c.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60) || "campaign";
+  return `access-review-${slug}-${now.toISOString().slice(0, 10)}.csv`;
+}
+
+export type CsvOutcome = { ok: true; filename: string; body: ReadableStream<Uint8Array> } | { ok: false; status: 401 | 403 | 404; message: string };
+
+/** What GET /api/campaigns/<id>/report.csv answers for this session (identity) — the route is a thin wrapper. */
+export async function openReportCsv(db: PrismaClient, identityId: string | null, campaignId: string, now: Date): Promise<CsvOutcome> {
+  if (!identityId) return { ok: false, status: 401, message: "Please sign in." };
+  const actor = await loadActor(db, identityId);
+  if (!actor) return { ok: false, status: 401, message: "Your account is not active in Warrant." };
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(campaignId)) return { ok: false, status: 404, message: "The campaign was not found." };
+  const c = await db.campaign.findUnique({ where: { id: campaignId } });
+  if (!c) return { ok: false, status: 404, message: "The campaign was not found." };
+  if (!canReadReport(actor, c)) return { ok: false, status: 403, message: "Only the campaign's owner, admins, security and auditors can download its report." };
+  return { ok: true, filename: reportFilename(c, now), body: reportCsvStream(db, c, now) };
+}

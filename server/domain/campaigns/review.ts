@@ -1,0 +1,203 @@
+/**
+ * Reviewing: decide an item (KEEP / REVOKE), decide many at once, reassign an item. Each call is one
+ * transaction that holds the campaign row FOR SHARE (so closing the campaign waits for it, and a decision
+ * never lands after the close), writes each item conditionally on the version the reviewer loaded
+ * (CONFLICT for the loser of a race) and records one ledger event per item.
+ *
+ * Rules:
+ * - Only the item's current reviewer decides it (after a reassignment, the previous reviewer cannot).
+ * - The campaign must be ACTIVE ("The campaign is closed" otherwise) and the item undecided.
+ * - KEEP of privileged access, or of access with unverified origin (imported, or no approved request behind
+ *   it), needs a comment of 5..2000 characters; a REVOKE comment is optional.
+ * - Reassign: the current reviewer, the campaign's owner or an ADMIN; to an active person who is not the
+ *   holder (nobody reviews their own access) and not already the reviewer; a reason is required.
+ * Revocations are not started here: closing the campaign applies the decisions (close.ts).
+ */
+import type { z } from "zod";
+import type { Tx } from "../../db";
+import type { ReviewDecision, ReviewItem } from "../../db/generated/client";
+import { DomainError, badInput, conflict, forbidden, notFound } from "../../errors";
+import { recordEvent } from "../../ledger/ledger";
+import { notify } from "../notifications/notify";
+import { ledgerActor, type Actor, type ServiceCtx } from "../actor";
+import { canManageCampaign, canSeeWholeCampaign } from "./policy";
+import { COMMENT_MIN, commentRequired, type ZBulkDecideInput, type ZDecideInput, type ZReassignInput } from "./schema";
+
+export const CAMPAIGN_CLOSED = "The campaign is closed: decisions and reassignments are no longer accepted.";
+
+/** Locks the campaign row FOR SHARE for the rest of the transaction and returns it. */
+async function lockCampaign(tx: Tx, id: string) {
+  const rows = await tx.$queryRaw<{ id: string; name: string; status: string; ownerId: string }[]>`
+    SELECT "id", "name", "status"::text AS "status", "ownerId" FROM "Campaign" WHERE "id" = ${id}::uuid FOR SHARE`;
+  return rows[0] ?? null;
+}
+
+/** The item's reviewer, its previous reviewer, or someone who sees the whole campaign; others get NOT_FOUND. */
+function mayLookAt(actor: Actor, item: { reviewerId: string; routedFromId: string | null }, campaign: { ownerId: string }): boolean {
+  return item.reviewerId === actor.id || item.routedFromId === actor.id || canSeeWholeCampaign(actor, campaign);
+}
+
+type LoadedItem = ReviewItem & { grant: { requestId: string | null } };
+
+const loadItem = (tx: Tx, id: string) => tx.reviewItem.findUnique({ where: { id }, include: { grant: { select: { requestId: true } } } });
+
+export function originUnverified(item: { origin: string; grant: { requestId: string | null } }): boolean {
+  return item.origin === "IMPORTED" || item.grant.requestId === null;
+}
+
+/** The rule checks of one decision by the actor; throws the DomainError that refuses it. */
+function checkDecision(actorId: string, item: LoadedItem, expectedVersion: number, decision: ReviewDecision, comment: string | undefined) {
+  // Staleness first: a previous reviewer deciding from an old page learns the item moved on (CONFLICT).
+  if (item.decision) throw conflict(`This item was already decided (${item.decision}).`);
+  if (item.version !== expectedVersion) throw conflict("This item changed after you loaded it (decided or reassigned). Reload to see its current state.");
+  if (item.reviewerId !== actorId) throw forbidden("Only the item's current reviewer can decide it.");
+  const privileged = item.privileged;
+  const unverified = originUnverified(item);
+  if (commentRequired(decision, { privileged, originUnverified: unverified }) && (!comment || comment.length < COMMENT_MIN)) {
+    const why = privileged && unverified ? "privileged access of unverified origin" : privileged ? "privileged access" : "access of unverified origin (imported, no approved request)";
+    throw badInput(`comment: a comment of at least ${COMMENT_MIN} characters is required to keep ${why}.`);
+  }
+}
+
+/** The conditional write of one decision; false when the item changed in between. */
+async function writeDecision(tx: Tx, ctx: ServiceCtx, item: LoadedItem, expectedVersion: number, decision: ReviewDecision, comment: string | undefined, now: Date) {
+  const res = await tx.reviewItem.updateMany({
+    where: { id: item.id, version: expectedVersion, decision: null, reviewerId: ctx.actor.id },
+    data: { decision, comment: comment ?? null, decidedAt: now, decidedById: ctx.actor.id, version: { increment: 1 } },
+  });
+  if (res.count !== 1) return false;
+  await recordEvent(tx, {
+    ...ledgerActor(ctx.actor),
+    action: "review.decided",
+    subjectType: "ReviewItem",
+    subjectId: item.id,
+    occurredAt: now,
+    payload: {
+      campaignId: item.campaignId,
+      grantId: item.grantId,
+      identityId: item.identityId,
+      identity: item.identityName,
+      entitlementId: item.entitlementId,
+      entitlement: `${item.entitlementName} (${item.systemName})`,
+      decision,
+      comment: comment ?? null,
+      version: expectedVersion + 1,
+    },
+  });
+  return true;
+}
+
+/** Decides one item. Returns the item as stored. */
+export async function decideItem(ctx: ServiceCtx, input: z.output<typeof ZDecideInput>): Promise<ReviewItem> {
+  const now = ctx.now();
+  return ctx.db.$transaction(async (tx) => {
+    const item = await loadItem(tx, input.itemId);
+    if (!item) throw notFound("The review item");
+    const campaign = await lockCampaign(tx, item.campaignId);
+    if (!campaign) throw notFound("The campaign");
+    if (!mayLookAt(ctx.actor, item, campaign)) throw notFound("The review item");
+    if (campaign.status !== "ACTIVE") throw conflict(CAMPAIGN_CLOSED);
+    checkDecision(ctx.actor.id, item, input.expectedVersion, input.decision, input.comment);
+    if (!(await writeDecision(tx, ctx, item, input.expectedVersion, input.decision, input.comment, now))) {
+      throw conflict("This item changed after you loaded it (decided or reassigned). Reload to see its current state.");
+    }
+    return tx.reviewItem.findUniqueOrThrow({ where: { id: item.id } });
+  });
+}
+
+export type BulkResult = { decided: number; conflicts: { itemId: string; reason: string }[] };
+
+/**
+ * Decides many items of one campaign with one decision (and comment), each under the same rules as a
+ * single decision, in one transaction. Items that cannot be decided (someone else's, already decided,
+ * changed since loaded, a comment required) are returned as conflicts with the reason; the others are
+ * decided. Refused as a whole when the campaign is closed or none of the items is the caller's.
+ */
+export async function bulkDecide(ctx: ServiceCtx, input: z.output<typeof ZBulkDecideInput>): Promise<BulkResult> {
+  const now = ctx.now();
+  return ctx.db.$transaction(
+    async (tx) => {
+      const campaign = await lockCampaign(tx, input.campaignId);
+      if (!campaign) throw notFound("The campaign");
+      const items = await tx.reviewItem.findMany({
+        where: { id: { in: input.items.map((i) => i.itemId) }, campaignId: campaign.id },
+        include: { grant: { select: { requestId: true } } },
+      });
+      const mine = items.filter((i) => i.reviewerId === ctx.actor.id);
+      if (mine.length === 0) {
+        if (!canSeeWholeCampaign(ctx.actor, campaign) && !(await tx.reviewItem.findFirst({ where: { campaignId: campaign.id, reviewerId: ctx.actor.id }, select: { id: true } }))) {
+          throw notFound("The campaign");
+        }
+        throw forbidden("None of these items are assigned to you: only an item's current reviewer can decide it.");
+      }
+      if (campaign.status !== "ACTIVE") throw conflict(CAMPAIGN_CLOSED);
+      const byId = new Map(items.map((i) => [i.id, i]));
+      const result: BulkResult = { decided: 0, conflicts: [] };
+      for (const { itemId, expectedVersion } of input.items) {
+        const item = byId.get(itemId);
+        if (!item) {
+          result.conflicts.push({ itemId, reason: "This item is not part of this campaign." });
+          continue;
+        }
+        try {
+          checkDecision(ctx.actor.id, item, expectedVersion, input.decision, input.comment);
+        } catch (e) {
+          if (e instanceof DomainError) {
+            result.conflicts.push({ itemId, reason: e.message });
+            continue;
+          }
+          throw e;
+        }
+        if (await writeDecision(tx, ctx, item, expectedVersion, input.decision, input.comment, now)) result.decided++;
+        else result.conflicts.push({ itemId, reason: "This item changed after you loaded it (decided or reassigned). Reload to see its current state." });
+      }
+      return result;
+    },
+    { timeout: 120_000, maxWait: 10_000 },
+  );
+}
+
+/** Moves an undecided item to another reviewer. Records "review.reassigned" and notifies the new reviewer. */
+export async function reassignItem(ctx: ServiceCtx, input: z.output<typeof ZReassignInput>): Promise<ReviewItem> {
+  const now = ctx.now();
+  return ctx.db.$transaction(async (tx) => {
+    const item = await loadItem(tx, input.itemId);
+    if (!item) throw notFound("The review item");
+    const campaign = await lockCampaign(tx, item.campaignId);
+    if (!campaign) throw notFound("The campaign");
+    const isReviewer = item.reviewerId === ctx.actor.id;
+    if (!mayLookAt(ctx.actor, item, campaign)) throw notFound("The review item");
+    if (!isReviewer && !canManageCampaign(ctx.actor, campaign)) throw forbidden("Only the item's reviewer, the campaign's owner or an admin can reassign it.");
+    if (campaign.status !== "ACTIVE") throw conflict(CAMPAIGN_CLOSED);
+    if (item.decision) throw conflict(`This item was already decided (${item.decision}): it can no longer be reassigned.`);
+    if (item.version !== input.expectedVersion) throw conflict("This item changed after you loaded it (decided or reassigned). Reload to see its current state.");
+    const to = await tx.identity.findUnique({ where: { id: input.toId }, select: { id: true, displayName: true, kind: true, status: true } });
+    if (!to) throw badInput(`toId: the new reviewer must be an active person: no identity with id ${input.toId} exists.`);
+    if (to.kind !== "HUMAN" || to.status !== "ACTIVE") throw badInput(`toId: the new reviewer must be an active person: "${to.displayName}" is not.`);
+    if (to.id === item.identityId) throw badInput(`toId: ${to.displayName} holds this access and cannot review it (no self-review).`);
+    if (to.id === item.reviewerId) throw badInput(`toId: ${to.displayName} is already the reviewer of this item.`);
+
+    const res = await tx.reviewItem.updateMany({
+      where: { id: item.id, version: input.expectedVersion, decision: null },
+      data: { reviewerId: to.id, routedFromId: item.reviewerId, routingReason: `reassigned: ${input.reason}`, lastRemindedAt: null, version: { increment: 1 } },
+    });
+    if (res.count !== 1) throw conflict("This item changed after you loaded it (decided or reassigned). Reload to see its current state.");
+    await recordEvent(tx, {
+      ...ledgerActor(ctx.actor),
+      action: "review.reassigned",
+      subjectType: "ReviewItem",
+      subjectId: item.id,
+      occurredAt: now,
+      payload: { campaignId: item.campaignId, grantId: item.grantId, fromId: item.reviewerId, toId: to.id, reason: input.reason, version: input.expectedVersion + 1 },
+    });
+    await notify(tx, {
+      recipientIds: [to.id],
+      kind: "review.reassigned",
+      title: `Access review reassigned to you: ${campaign.name}`,
+      body: `${ctx.actor.displayName} asked you to review ${item.identityName}'s access to ${item.entitlementName} (${item.systemName}): ${input.reason}`,
+      link: `/campaigns/${campaign.id}`,
+      dedupeKey: `review.reassigned:${item.id}:v${input.expectedVersion + 1}`,
+    });
+    return tx.reviewItem.findUniqueOrThrow({ where: { id: item.id } });
+  });
+}

@@ -1,0 +1,37 @@
+import { router, signedInProcedure } from "../init";
+import { createCampaign, previewScope, updateCampaign } from "../../domain/campaigns/define";
+import { launchCampaign } from "../../domain/campaigns/launch";
+import { campaignById, listCampaigns, myItems, myProgress } from "../../domain/campaigns/queries";
+import { bulkDecide, decideItem, reassignItem } from "../../domain/campaigns/review";
+import {
+  ZBulkDecideInput,
+  ZCampaignById,
+  ZCreateCampaignInput,
+  ZDecideInput,
+  ZLaunchCampaignInput,
+  ZListCampaignsInput,
+  ZMyItemsInput,
+  ZMyProgressInput,
+  ZPreviewScopeInput,
+  ZReassignInput,
+  ZUpdateCampaignInput,
+} from "../../domain/campaigns/schema";
+
+/**
+ * Access review campaigns: definition and launch (ADMIN, or system owners for their own systems), the
+ * reviewer workspace and decisions. Who may do what is decided in server/domain/campaigns/policy.ts.
+ */
+export const campaignsRouter = router({
+  list: signedInProcedure.input(ZListCampaignsInput).query(({ ctx, input }) => listCampaigns(ctx.svc, input)),
+  byId: signedInProcedure.input(ZCampaignById).query(({ ctx, input }) => campaignById(ctx.svc, input)),
+  previewScope: signedInProcedure.input(ZPreviewScopeInput).query(({ ctx, input }) => previewScope(ctx.svc, input)),
+  myItems: signedInProcedure.input(ZMyItemsInput).query(({ ctx, input }) => myItems(ctx.svc, input)),
+  myProgress: signedInProcedure.input(ZMyProgressInput).query(({ ctx, input }) => myProgress(ctx.svc, input)),
+
+  create: signedInProcedure.input(ZCreateCampaignInput).mutation(({ ctx, input }) => createCampaign(ctx.svc, input)),
+  update: signedInProcedure.input(ZUpdateCampaignInput).mutation(({ ctx, input }) => updateCampaign(ctx.svc, input)),
+  launch: signedInProcedure.input(ZLaunchCampaignInput).mutation(({ ctx, input }) => launchCampaign(ctx.svc, input)),
+  decide: signedInProcedure.input(ZDecideInput).mutation(({ ctx, input }) => decideItem(ctx.svc, input)),
+  bulkDecide: signedInProcedure.input(ZBulkDecideInput).mutation(({ ctx, input }) => bulkDecide(ctx.svc, input)),
+  reassign: signedInProcedure.input(ZReassignInput).mutation(({ ctx, input }) => reassignItem(ctx.svc, input)),
+});
