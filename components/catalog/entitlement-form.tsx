@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useMutation } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/client";
 import { Button, buttonClass } from "@/components/ui/button";
-import { ErrorBanner } from "@/components/ui/card";
+import { ErrorBanner, ReloadLink } from "@/components/ui/card";
 import { Checkbox, Field, Input, Select, Textarea } from "@/components/ui/form";
 import { durationProblem, MAX_DURATION_DAYS, PRIVILEGED_MAX_DURATION_DAYS, RISK_LABEL, RISK_LEVELS } from "@/server/domain/catalog/schema";
 import { OwnerPicker } from "./owner-picker";
@@ -122,14 +122,7 @@ export function EntitlementForm({
       {error && (
         <ErrorBanner title={mode === "create" ? "The entitlement was not created" : "Your changes were not saved"}>
           {error.message}
-          {stale && (
-            <>
-              {" "}
-              <button type="button" className="font-medium underline" onClick={() => window.location.reload()}>
-                Reload
-              </button>
-            </>
-          )}
+          {stale && <ReloadLink />}
         </ErrorBanner>
       )}
       {mode === "create" && systems && (

@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useMutation } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/client";
 import { Button, buttonClass } from "@/components/ui/button";
-import { ErrorBanner } from "@/components/ui/card";
+import { ErrorBanner, ReloadLink } from "@/components/ui/card";
 import { Field, Input, Select, Textarea } from "@/components/ui/form";
 import { CONNECTOR_HINT, CONNECTOR_KINDS, CONNECTOR_LABEL, connectorConfigIssues, RISK_LABEL, RISK_LEVELS } from "@/server/domain/catalog/schema";
 import { OwnerPicker } from "./owner-picker";
@@ -120,14 +120,7 @@ export function SystemForm({ initial, mode }: { initial?: SystemFormValues; mode
       {error && (
         <ErrorBanner title={mode === "create" ? "The system was not created" : "Your changes were not saved"}>
           {error.message}
-          {stale && (
-            <>
-              {" "}
-              <button type="button" className="font-medium underline" onClick={() => window.location.reload()}>
-                Reload
-              </button>
-            </>
-          )}
+          {stale && <ReloadLink />}
         </ErrorBanner>
       )}
       <Field label="Name" error={fe.name}>

@@ -44,7 +44,7 @@ const columns = [
     cell: (c) => {
       const r = c.row.original;
       return (
-        <div className="max-w-2xl">
+        <div className="max-w-2xl whitespace-normal">
           <p className={`${r.readAt ? "text-slate-700" : "font-semibold text-slate-900"}`}>
             {!r.readAt && <span className="sr-only">Unread: </span>}
             {r.title} {!r.readAt && <Badge tone="blue">New</Badge>}

@@ -5,7 +5,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/client";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { Card, ErrorBanner, NoticeBanner } from "@/components/ui/card";
+import { Card, ErrorBanner, ReloadLink, NoticeBanner } from "@/components/ui/card";
 import { Checkbox, Field, Input } from "@/components/ui/form";
 import { readFormError, type FormError } from "@/components/catalog/form-errors";
 import type { PolicyProblem } from "@/server/domain/policy/cedar";
@@ -194,14 +194,7 @@ export function PolicyWorkbench({
               {saveError && (
                 <ErrorBanner title="The policy was not saved">
                   {saveError.message}
-                  {saveError.code === "CONFLICT" && (
-                    <>
-                      {" "}
-                      <button type="button" className="font-medium underline" onClick={() => window.location.reload()}>
-                        Reload
-                      </button>
-                    </>
-                  )}
+                  {saveError.code === "CONFLICT" && <ReloadLink />}
                 </ErrorBanner>
               )}
               {saved !== null && <NoticeBanner>Saved as version {saved}. It is in force for new requests from now on.</NoticeBanner>}

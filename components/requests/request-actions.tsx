@@ -4,21 +4,14 @@ import { useRouter } from "next/navigation";
 import { useMutation } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/client";
 import { Button } from "@/components/ui/button";
-import { ErrorBanner } from "@/components/ui/card";
+import { ErrorBanner, ReloadLink } from "@/components/ui/card";
 import { Field, Input, Textarea } from "@/components/ui/form";
 import { readFormError, type FormError } from "@/components/catalog/form-errors";
 import { JUSTIFICATION_MAX } from "@/server/domain/requests/schema";
 
 function StaleHint({ error }: { error: FormError }) {
   if (error.code !== "CONFLICT") return null;
-  return (
-    <>
-      {" "}
-      <button type="button" className="font-medium underline" onClick={() => window.location.reload()}>
-        Reload
-      </button>
-    </>
-  );
+  return <ReloadLink />;
 }
 
 /** Cancel or edit a pending request (the requester). Editing voids the approvals given so far. */

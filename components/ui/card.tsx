@@ -46,6 +46,18 @@ export function ErrorBanner({ title = "Something went wrong", children }: { titl
   );
 }
 
+/** Inside an error banner after a lost race (CONFLICT): reload the page to see the current state. */
+export function ReloadLink() {
+  return (
+    <>
+      {" "}
+      <button type="button" className="font-medium underline" onClick={() => window.location.reload()}>
+        Reload
+      </button>
+    </>
+  );
+}
+
 export function NoticeBanner({ children }: { children: ReactNode }) {
   return <div className="rounded-md border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900">{children}</div>;
 }
