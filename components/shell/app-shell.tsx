@@ -12,7 +12,6 @@ const ROLE_LABEL: Record<string, string> = { ADMIN: "Admin", SECURITY: "Security
 /** Navigation by role and relationship. The server checks every power again; this only hides what is useless. */
 const isGovernance = (me: Me) => me.roles.some((r) => r === "ADMIN" || r === "SECURITY" || r === "AUDITOR");
 const actsOnAccess = (me: Me) => !me.roles.includes("AUDITOR");
-const isReviewPath = (p: string) => /^\/campaigns\/[^/]+\/review$/.test(p);
 
 const NAV: { group: string; items: NavItem[] }[] = [
   {
@@ -24,9 +23,9 @@ const NAV: { group: string; items: NavItem[] }[] = [
       // highlighted there rather than guessing which one the person came from.
       { href: "/requests", label: "My requests", show: actsOnAccess, match: (p) => p === "/requests" },
       { href: "/approvals", label: "Approvals", show: actsOnAccess, match: (p) => p === "/approvals" },
-      { href: "/delegations", label: "Delegation", show: actsOnAccess },
+      // Delegation is reached from the Approvals page (it is about one's approvals).
       // Access reviews: a reviewer's items; the campaign pages themselves are under Governance for those who oversee them.
-      { href: "/campaigns", label: "Reviews", show: actsOnAccess, match: (p, me) => p === "/campaigns" || isReviewPath(p) || (p.startsWith("/campaigns/") && !isGovernance(me)) },
+      { href: "/campaigns", label: "Reviews", show: actsOnAccess, match: (p) => p === "/campaigns" || p.startsWith("/campaigns/") },
       { href: "/tasks", label: "Tasks", show: (me) => me.ownsSystems || me.roles.some((r) => r === "ADMIN" || r === "SECURITY") },
     ],
   },
@@ -43,7 +42,8 @@ const NAV: { group: string; items: NavItem[] }[] = [
     items: [
       { href: "/audit/ledger", label: "Evidence ledger", show: isGovernance },
       { href: "/findings", label: "Findings", show: isGovernance },
-      { href: "/campaigns", label: "Campaigns", show: isGovernance, match: (p, me) => (p.startsWith("/campaigns/") && !isReviewPath(p)) || (p === "/campaigns" && !actsOnAccess(me)) },
+      // Auditors do not review access; they oversee the campaigns here (everyone else has "Reviews").
+      { href: "/campaigns", label: "Campaigns", show: (me) => !actsOnAccess(me), match: (p) => p === "/campaigns" || p.startsWith("/campaigns/") },
       { href: "/admin/policy", label: "Policy", show: isGovernance },
     ],
   },
