@@ -72,4 +72,15 @@ test("admin launches a campaign; the owner keeps in bulk and revokes one; closin
   await expect(revoked).toContainText("Removed (confirmed)");
   await expect(adminPage.getByRole("link", { name: "Download CSV" })).toHaveAttribute("href", new RegExp(`${campaignPath.split("/").pop()}/report.csv$`));
   await adminPage.screenshot({ path: test.info().outputPath("campaign-report.png"), fullPage: true });
+
+  // The CSV download over HTTP: the admin gets every item; a reviewer who does not manage the campaign does not.
+  const csvPath = `${campaignPath}/report.csv`.replace("/campaigns/", "/api/campaigns/");
+  const csv = await adminPage.request.get(csvPath);
+  expect(csv.status()).toBe(200);
+  expect(csv.headers()["content-type"]).toMatch(/text\/csv/);
+  const lines = (await csv.text()).replace(/^\uFEFF/, "").trim().split(/\r?\n/);
+  expect(lines[0]).toMatch(/^"?Item"?,"?Reviewer"?,"?Holder"?/);
+  expect(lines).toHaveLength(population + 1);
+  expect(lines.find((l) => l.includes(DEMO.employee.name) && l.includes("prod-db:reporting-views-select"))).toMatch(/revoke/i);
+  expect((await ownerPage.request.get(csvPath)).status()).toBe(403);
 });
