@@ -33,6 +33,10 @@ const ZEnv = z
     /** Run background jobs inside the portal process (default on); `npm run worker` runs them separately. */
     IN_PROCESS_WORKER: bool.optional(),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    /** Ed25519 signing key for checkpoints and evidence packs (PEM, PKCS#8). Unset = generated on first use into .data/keys/. */
+    EVIDENCE_KEY_FILE: z.string().min(1).optional(),
+    /** Where evidence packs exported from the portal are written. */
+    EVIDENCE_DIR: z.string().min(1).default(".data/evidence"),
   })
   .superRefine((env, ctx) => {
     const oidc = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET];

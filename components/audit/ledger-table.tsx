@@ -10,12 +10,30 @@ const col = createColumnHelper<LedgerRow>();
 
 const SUBJECT_PAGE: Record<string, (id: string) => string> = {
   Identity: (id) => `/identities/${id}`,
+  Grant: (id) => `/audit/grants/${id}`,
+  AccessRequest: (id) => `/requests/${id}`,
+  Campaign: (id) => `/campaigns/${id}`,
   System: (id) => `/catalog/systems/${id}`,
   Entitlement: (id) => `/catalog/entitlements/${id}`,
 };
 
 const columns = [
   col.accessor("seq", { id: "seq", header: "Seq", cell: (c) => <span className="font-mono tabular-nums">{c.getValue()}</span> }),
+  col.display({
+    id: "link",
+    header: "Link",
+    cell: (c) =>
+      c.row.original.link.ok ? (
+        <span title="Its hash recomputes and links to the event before it" className="inline-flex items-center gap-1 text-xs font-medium text-emerald-700">
+          <span aria-hidden>✓</span> verified
+        </span>
+      ) : (
+        <span title={c.row.original.link.reason ?? "broken"} className="inline-flex items-center gap-1 text-xs font-medium text-red-700">
+          <span aria-hidden>✗</span> broken
+          <span className="sr-only">: {c.row.original.link.reason}</span>
+        </span>
+      ),
+  }),
   col.accessor("occurredAt", { header: "Time (UTC)", enableSorting: false, cell: (c) => formatDateTime(c.getValue()) }),
   col.accessor("action", { header: "Action", enableSorting: false, cell: (c) => <span className="font-mono text-xs">{c.getValue()}</span> }),
   col.display({
@@ -40,7 +58,18 @@ const columns = [
       );
     },
   }),
-  col.accessor("actorName", { header: "Actor", enableSorting: false, cell: (c) => c.getValue() ?? <span className="text-slate-500">Warrant (system)</span> }),
+  col.accessor("actorName", {
+    header: "Actor",
+    enableSorting: false,
+    cell: (c) =>
+      c.row.original.actorId ? (
+        <Link href={`?actorId=${c.row.original.actorId}`} className="hover:underline" title="Show only this actor's events">
+          {c.getValue() ?? c.row.original.actorId.slice(0, 8)}
+        </Link>
+      ) : (
+        <span className="text-slate-500">Warrant (system)</span>
+      ),
+  }),
   col.display({
     id: "details",
     header: "Details",
@@ -50,6 +79,7 @@ const columns = [
         <pre className="mt-1 max-h-48 overflow-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 text-[11px]">{JSON.stringify(c.row.original.payload, null, 2)}</pre>
         <p className="mt-1 break-all font-mono text-[11px] text-slate-500">hash {c.row.original.hash}</p>
         <p className="break-all font-mono text-[11px] text-slate-500">prev {c.row.original.prevHash}</p>
+        {!c.row.original.link.ok && <p className="mt-1 text-[11px] font-medium text-red-700">{c.row.original.link.reason}</p>}
       </details>
     ),
   }),

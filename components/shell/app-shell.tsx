@@ -40,7 +40,8 @@ const NAV: { group: string; items: NavItem[] }[] = [
   {
     group: "Governance",
     items: [
-      { href: "/audit/ledger", label: "Evidence ledger", show: isGovernance },
+      // The audit hub: evidence ledger, grant lineage, access as of a date, control checks, evidence packs.
+      { href: "/audit", label: "Audit", show: isGovernance, match: (p) => p === "/audit" || p.startsWith("/audit/") },
       { href: "/findings", label: "Findings", show: isGovernance },
       // Auditors do not review access; they oversee the campaigns here (everyone else has "Reviews").
       { href: "/campaigns", label: "Campaigns", show: (me) => !actsOnAccess(me), match: (p) => p === "/campaigns" || p.startsWith("/campaigns/") },

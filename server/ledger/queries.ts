@@ -1,11 +1,24 @@
 import { z } from "zod";
 import type { Tx } from "../db";
 import { ZListBase, skipTake, type Page } from "../domain/list";
-import { verifyChain } from "./ledger";
+import { GENESIS_HASH } from "./hash";
+import { checkLink, verifyChain, type StoredEvent } from "./ledger";
+
+const ZDayOrInstant = z
+  .string()
+  .trim()
+  .regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z)?$/, { message: "must be a date (YYYY-MM-DD) or an ISO instant in UTC" })
+  .refine((s) => !Number.isNaN(Date.parse(s.length === 10 ? `${s}T00:00:00.000Z` : s)), { message: "is not a real date" });
 
 export const ZListLedgerEvents = ZListBase.extend({
   action: z.string().trim().max(100).optional(),
   subjectType: z.string().trim().max(100).optional(),
+  subjectId: z.string().trim().max(100).optional(),
+  actorId: z.uuid({ message: "must be an identity id (UUID)" }).optional(),
+  /** Inclusive; a bare date means the start of that UTC day. */
+  from: ZDayOrInstant.optional(),
+  /** Inclusive; a bare date means the end of that UTC day. */
+  to: ZDayOrInstant.optional(),
   sort: z.literal("seq").optional(),
   dir: z.enum(["asc", "desc"]).default("desc"),
 }).strict();
@@ -32,13 +45,47 @@ export type LedgerRow = {
   payload: unknown;
   hash: string;
   prevHash: string;
+  /** Whether this event's hash recomputes and its prevHash is the hash of the event before it in the chain. */
+  link: { ok: boolean; reason: string | null };
 };
 
-/** Ledger events, newest first by default, filtered by action / subject type / free text (subject id). */
+const dayStart = (s: string) => new Date(s.length === 10 ? `${s}T00:00:00.000Z` : s);
+const dayEnd = (s: string) => (s.length === 10 ? new Date(`${s}T23:59:59.999Z`) : new Date(s));
+
+/**
+ * Checks the chain link of each given event: its stored hash recomputes from its body and prevHash, and
+ * prevHash equals the hash of the event with seq − 1 (fetched here; seq 1 links to the genesis hash).
+ * Works for any subset of events (a filtered page), not only consecutive ones.
+ */
+export async function checkEventLinks(db: Tx, events: StoredEvent[]): Promise<Map<string, { ok: boolean; reason: string | null }>> {
+  const prevSeqs = [...new Set(events.map((e) => e.seq - 1n).filter((s) => s > 0n))];
+  const prev = prevSeqs.length ? await db.ledgerEvent.findMany({ where: { seq: { in: prevSeqs } }, select: { seq: true, hash: true } }) : [];
+  const prevHash = new Map(prev.map((p) => [p.seq.toString(), p.hash]));
+  const out = new Map<string, { ok: boolean; reason: string | null }>();
+  for (const e of events) {
+    const expected = e.seq === 1n ? GENESIS_HASH : prevHash.get((e.seq - 1n).toString());
+    if (expected === undefined) {
+      out.set(e.seq.toString(), { ok: false, reason: `the event before it (seq ${e.seq - 1n}) is missing` });
+      continue;
+    }
+    const res = checkLink(e, expected, e.seq);
+    out.set(e.seq.toString(), res.ok ? { ok: true, reason: null } : { ok: false, reason: res.reason });
+  }
+  return out;
+}
+
+/**
+ * Ledger events, newest first by default, filtered by time range, actor, action, subject (type and id) and
+ * free text (subject id or action). Each row carries the result of its own chain-link check.
+ */
 export async function listLedgerEvents(db: Tx, input: TListLedgerEvents): Promise<Page<LedgerRow>> {
+  const occurredAt = input.from || input.to ? { ...(input.from ? { gte: dayStart(input.from) } : {}), ...(input.to ? { lte: dayEnd(input.to) } : {}) } : undefined;
   const where = {
     ...(input.action ? { action: input.action } : {}),
     ...(input.subjectType ? { subjectType: input.subjectType } : {}),
+    ...(input.subjectId ? { subjectId: input.subjectId } : {}),
+    ...(input.actorId ? { actorId: input.actorId } : {}),
+    ...(occurredAt ? { occurredAt } : {}),
     ...(input.q ? { OR: [{ subjectId: { contains: input.q } }, { action: { contains: input.q } }] } : {}),
   };
   const [total, rows] = await Promise.all([
@@ -48,6 +95,7 @@ export async function listLedgerEvents(db: Tx, input: TListLedgerEvents): Promis
   const actorIds = [...new Set(rows.map((r) => r.actorId).filter((x): x is string => Boolean(x)))];
   const actors = actorIds.length ? await db.identity.findMany({ where: { id: { in: actorIds } }, select: { id: true, displayName: true } }) : [];
   const names = new Map(actors.map((a) => [a.id, a.displayName]));
+  const links = await checkEventLinks(db, rows as StoredEvent[]);
   return {
     total,
     page: input.page,
@@ -63,6 +111,7 @@ export async function listLedgerEvents(db: Tx, input: TListLedgerEvents): Promis
       payload: r.payload,
       hash: r.hash,
       prevHash: r.prevHash,
+      link: links.get(r.seq.toString()) ?? { ok: false, reason: "not checked" },
     })),
   };
 }

@@ -14,6 +14,8 @@ import { notificationsRouter } from "./routers/notifications";
 import { findingsRouter } from "./routers/findings";
 import { campaignOpsRouter } from "./routers/campaign-ops";
 import { campaignsRouter } from "./routers/campaigns";
+import { auditRouter } from "./routers/audit";
+import { evidenceRouter } from "./routers/evidence";
 
 export const appRouter = router({
   me: meRouter,
@@ -31,6 +33,8 @@ export const appRouter = router({
   findings: findingsRouter,
   campaignOps: campaignOpsRouter,
   campaigns: campaignsRouter,
+  audit: auditRouter,
+  evidence: evidenceRouter,
 });
 
 export type AppRouter = typeof appRouter;

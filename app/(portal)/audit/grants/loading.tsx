@@ -1,0 +1,5 @@
+import { TableSkeleton } from "@/components/shell/skeletons";
+
+export default function Loading() {
+  return <TableSkeleton label="Loading grants" filters={2} />;
+}

@@ -1,0 +1,55 @@
+// npm run evidence:verify -- <pack.zip> [--public-key <file.pem>]
+// Checks an evidence pack offline: no database, no portal. Prints each check with its counts and every
+// failure. Exit 0 valid, 1 invalid, 2 bad arguments.
+import { readFileSync, existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { formatReport, verifyPack } from "../server/evidence/verify";
+
+const USAGE = "usage: npm run evidence:verify -- <pack.zip> [--public-key <public-key.pem>]";
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: process.argv.slice(2), options: { "public-key": { type: "string" }, help: { type: "boolean" } }, allowPositionals: true, strict: true });
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (parsed.positionals.length !== 1) {
+    console.error(`Give exactly one pack to verify.\n${USAGE}`);
+    return 2;
+  }
+  const zip = parsed.positionals[0]!;
+  if (!existsSync(zip)) {
+    console.error(`${zip}: no such file.`);
+    return 2;
+  }
+  let publicKeyPem: string | undefined;
+  const keyFile = parsed.values["public-key"];
+  if (keyFile !== undefined) {
+    try {
+      publicKeyPem = readFileSync(keyFile, "utf8");
+    } catch (e) {
+      console.error(`Cannot read the public key ${keyFile}: ${(e as Error).message}`);
+      return 2;
+    }
+  }
+  const started = Date.now();
+  const res = await verifyPack(zip, { publicKeyPem });
+  console.log(formatReport(res));
+  if (!publicKeyPem) console.log("Note: no --public-key given: the signature was checked against the key inside the pack only. Give the organisation's published key to know who signed it.");
+  console.log(`(${((Date.now() - started) / 1000).toFixed(2)} s)`);
+  return res.ok ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,134 @@
+/**
+ * Reading evidence exports: the list on /audit/evidence, one export's progress, the form's choices, the
+ * download authorization (GET /api/evidence/<id>/download) and the public key (GET /api/evidence/public-key).
+ *
+ * Who sees an export: the person who requested it, and every ADMIN and AUDITOR. A security officer sees their own.
+ */
+import { existsSync } from "node:fs";
+import type { PrismaClient, Tx } from "../../db";
+import type { EvidenceExport } from "../../db/generated/client";
+import { forbidden, notFound } from "../../errors";
+import { loadSigningKey } from "../../evidence/keys";
+import { hasRole, loadActor, type Actor, type ServiceCtx } from "../actor";
+import { EXPORT_ROLES } from "./service";
+import { exportFilename, type ExportParams, type ExportRow, type ExportStatusName, type TExportRef } from "./schema";
+
+/** The requester, ADMIN or AUDITOR. */
+export function canSeeExport(actor: Actor, exp: { requestedById: string }): boolean {
+  return exp.requestedById === actor.id || hasRole(actor, "ADMIN", "AUDITOR");
+}
+
+function paramsOf(row: EvidenceExport): ExportParams {
+  const p = (row.params ?? {}) as Partial<ExportParams>;
+  return { from: p.from ?? "", to: p.to ?? "", systems: p.systems ?? [], systemNames: p.systemNames ?? [], campaignId: p.campaignId ?? null };
+}
+
+async function toRows(db: Tx, rows: EvidenceExport[]): Promise<ExportRow[]> {
+  const personIds = [...new Set(rows.map((r) => r.requestedById))];
+  const campaignIds = [...new Set(rows.map((r) => paramsOf(r).campaignId).filter((c): c is string => Boolean(c)))];
+  const [people, campaigns] = await Promise.all([
+    personIds.length ? db.identity.findMany({ where: { id: { in: personIds } }, select: { id: true, displayName: true } }) : [],
+    campaignIds.length ? db.campaign.findMany({ where: { id: { in: campaignIds } }, select: { id: true, name: true } }) : [],
+  ]);
+  const name = new Map(people.map((p) => [p.id, p.displayName]));
+  const cname = new Map(campaigns.map((c) => [c.id, c.name]));
+  return rows.map((r) => {
+    const p = paramsOf(r);
+    return {
+      id: r.id,
+      status: r.status as ExportStatusName,
+      from: p.from,
+      to: p.to,
+      systemNames: p.systemNames,
+      campaignId: p.campaignId,
+      campaignName: p.campaignId ? (cname.get(p.campaignId) ?? null) : null,
+      progress: r.progress,
+      total: r.total,
+      byteSize: r.byteSize === null ? null : Number(r.byteSize),
+      fileSha256: r.fileSha256,
+      error: r.error,
+      requestedById: r.requestedById,
+      requestedBy: name.get(r.requestedById) ?? "Unknown",
+      createdAt: r.createdAt,
+      startedAt: r.startedAt,
+      completedAt: r.completedAt,
+    };
+  });
+}
+
+export const MY_EXPORTS_LIMIT = 50;
+
+/** The latest exports the actor may see (their own; all of them for ADMIN and AUDITOR), newest first. */
+export async function myExports(svc: ServiceCtx): Promise<ExportRow[]> {
+  const all = hasRole(svc.actor, "ADMIN", "AUDITOR");
+  const rows = await svc.db.evidenceExport.findMany({
+    where: all ? {} : { requestedById: svc.actor.id },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: MY_EXPORTS_LIMIT,
+  });
+  return toRows(svc.db, rows);
+}
+
+/** One export (its progress while it runs). */
+export async function exportById(svc: ServiceCtx, input: TExportRef): Promise<ExportRow> {
+  const row = await svc.db.evidenceExport.findUnique({ where: { id: input.id } });
+  if (!row) throw notFound("The export");
+  if (!canSeeExport(svc.actor, row)) throw forbidden("Only the person who requested this export, admins and auditors can see it.");
+  return (await toRows(svc.db, [row]))[0];
+}
+
+export type ExportFormOptions = {
+  systems: { id: string; name: string }[];
+  campaigns: { id: string; name: string; status: string; startsAt: Date; dueAt: Date }[];
+};
+
+/** The systems and (launched) campaigns a pack can be scoped to. */
+export async function exportFormOptions(svc: ServiceCtx): Promise<ExportFormOptions> {
+  if (!hasRole(svc.actor, ...EXPORT_ROLES)) throw forbidden("Only auditors, admins and security officers can export evidence packs.");
+  const [systems, campaigns] = await Promise.all([
+    svc.db.system.findMany({ select: { id: true, name: true }, orderBy: { name: "asc" } }),
+    svc.db.campaign.findMany({
+      where: { status: { not: "DRAFT" } },
+      select: { id: true, name: true, status: true, startsAt: true, dueAt: true },
+      orderBy: [{ startsAt: "desc" }, { id: "asc" }],
+      take: 200,
+    }),
+  ]);
+  return { systems, campaigns };
+}
+
+/** The evidence signing key's public half: public by design, any signed-in person may read it. */
+export async function evidencePublicKey(): Promise<{ keyId: string; publicKeyPem: string }> {
+  const k = await loadSigningKey();
+  return { keyId: k.keyId, publicKeyPem: k.publicKeyPem };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export type DownloadOutcome =
+  | { ok: true; filePath: string; filename: string; byteSize: number; sha256: string | null }
+  | { ok: false; status: 401 | 403 | 404; message: string };
+
+/**
+ * Who may download an export's zip: the requester, ADMIN or AUDITOR (signed in and active). 404 when there is
+ * no such export, it is not DONE yet, or its file is gone.
+ */
+export async function openExportDownload(db: PrismaClient, identityId: string | null, exportId: string): Promise<DownloadOutcome> {
+  if (!identityId) return { ok: false, status: 401, message: "Please sign in." };
+  const actor = await loadActor(db, identityId);
+  if (!actor) return { ok: false, status: 401, message: "Your account is not active in Warrant." };
+  if (!UUID.test(exportId)) return { ok: false, status: 404, message: "The export was not found." };
+  const row = await db.evidenceExport.findUnique({ where: { id: exportId } });
+  if (!row) return { ok: false, status: 404, message: "The export was not found." };
+  if (!canSeeExport(actor, row)) return { ok: false, status: 403, message: "Only the person who requested this export, admins and auditors can download it." };
+  if (row.status !== "DONE" || !row.filePath) return { ok: false, status: 404, message: "The export is not ready (it is still running, or it failed)." };
+  if (!existsSync(row.filePath)) return { ok: false, status: 404, message: "The export's file is no longer on the server: start the export again." };
+  return { ok: true, filePath: row.filePath, filename: exportFilename(paramsOf(row)), byteSize: Number(row.byteSize ?? 0), sha256: row.fileSha256 };
+}
+
+/** The public key for GET /api/evidence/public-key: any signed-in, active person. */
+export async function publicKeyForRoute(db: PrismaClient, identityId: string | null): Promise<{ ok: true; keyId: string; publicKeyPem: string } | { ok: false; status: 401; message: string }> {
+  if (!identityId) return { ok: false, status: 401, message: "Please sign in." };
+  if (!(await loadActor(db, identityId))) return { ok: false, status: 401, message: "Your account is not active in Warrant." };
+  return { ok: true, ...(await evidencePublicKey()) };
+}

@@ -1,0 +1,114 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDb, TEST_ENGINE } from "../testing/db";
+import { seedDemo } from "../../prisma/seed";
+import { loadKeyFile, EvidenceKeyError } from "./keys";
+import { packDir, useTempKey } from "./pack-kit";
+
+const run = promisify(execFile);
+const TSX = path.resolve("node_modules/tsx/dist/cli.mjs");
+const dir = packDir();
+const pglite = mkdtempSync(path.join(tmpdir(), "warrant-evidence-db-"));
+const key = useTempKey(dir);
+let url: string | undefined;
+let close: (() => Promise<void>) | undefined;
+
+async function cli(script: string, args: string[]) {
+  const env = { ...process.env, PGLITE_DIR: pglite, DATABASE_URL: url ?? "", EVIDENCE_KEY_FILE: key.file };
+  try {
+    const { stdout, stderr } = await run(process.execPath, [TSX, script, ...args], { env });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+beforeAll(async () => {
+  const db = await createTestDb({ pgliteDir: pglite });
+  await seedDemo(db.prisma);
+  url = db.url;
+  // PGlite: one process per data folder, so release it for the CLI. PostgreSQL: keep it until the end.
+  if (!url) await db.close();
+  else close = () => db.close();
+});
+afterAll(async () => {
+  await close?.();
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(pglite, { recursive: true, force: true });
+  rmSync(`${pglite}.lock`, { force: true });
+});
+
+describe(`npm run evidence:export / evidence:verify (${TEST_ENGINE})`, () => {
+  it("exports a pack from the database, prints a summary, and the verifier (no database) passes it with the public key", async () => {
+    const out = path.join(dir, "cli.zip");
+    const res = await cli("scripts/evidence-export.ts", ["--from", "2000-01-01", "--to", "2099-12-31", "--system", "Okta", "--system", "Production Database", "--out", out]);
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^Evidence pack written: /m);
+    expect(res.stdout).toMatch(/^ {2}grants\.jsonl +\d+ rows/m);
+    expect(res.stdout).toMatch(/^manifest sha256: [0-9a-f]{64}$/m);
+    expect(res.stdout).toMatch(/^signing key id: {2}[0-9a-f]{16}$/m);
+    expect(statSync(out).size).toBeGreaterThan(1000);
+
+    const pub = path.join(dir, "public.pem");
+    writeFileSync(pub, key.publicKeyPem);
+    const v = await run(process.execPath, [TSX, "scripts/evidence-verify.ts", out, "--public-key", pub], { env: { ...process.env, DATABASE_URL: "postgresql://nobody@127.0.0.1:1/none", PGLITE_DIR: "/nonexistent" } });
+    expect(v.stdout).toMatch(/^signature: 2\/2 valid$/m);
+    expect(v.stdout).toMatch(/^files: 12\/12 valid$/m);
+    expect(v.stdout).toMatch(/^ledger chain: (\d+)\/\1 valid$/m);
+    expect(v.stdout).toMatch(/^Evidence pack VALID\.$/m);
+  });
+
+  it("exits 1 with the failures when the pack is not valid, and 2 on bad arguments", async () => {
+    const other = path.join(dir, "other.pem");
+    const { generateKeyPairSync } = await import("node:crypto");
+    writeFileSync(other, generateKeyPairSync("ed25519").publicKey.export({ type: "spki", format: "pem" }));
+    const bad = await cli("scripts/evidence-verify.ts", [path.join(dir, "cli.zip"), "--public-key", other]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/^signature: 1\/2 valid \(2 failures\)$/m);
+    expect(bad.stdout).toMatch(/FAIL the pack was signed with key [0-9a-f]{16}, not the expected key/);
+    expect(bad.stdout).toMatch(/^Evidence pack INVALID\.$/m);
+
+    const cases: [string, string[], RegExp][] = [
+      ["scripts/evidence-export.ts", ["--to", "2026-01-01", "--out", "x.zip"], /--from is required/],
+      ["scripts/evidence-export.ts", ["--from", "yesterday", "--to", "2026-01-01", "--out", "x.zip"], /--from "yesterday" is not a date/],
+      ["scripts/evidence-export.ts", ["--from", "2026-02-01", "--to", "2026-01-01", "--out", "x.zip"], /must be before --to/],
+      ["scripts/evidence-export.ts", ["--from", "2026-01-01", "--to", "2026-02-01"], /--out <file.zip> is required/],
+      ["scripts/evidence-export.ts", ["--from", "2026-01-01", "--to", "2026-02-01", "--out", "x.zip", "--bogus"], /Unknown option '--bogus'/],
+      ["scripts/evidence-export.ts", ["--from", "2026-01-01", "--to", "2026-02-01", "--system", "Nope", "--out", path.join(dir, "n.zip")], /Unknown system: "Nope"/],
+      ["scripts/evidence-verify.ts", [], /Give exactly one pack to verify/],
+      ["scripts/evidence-verify.ts", [path.join(dir, "missing.zip")], /no such file/],
+    ];
+    for (const [script, args, message] of cases) {
+      const r = await cli(script, args);
+      expect(r.code, `${script} ${args.join(" ")}`).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+});
+
+describe("the signing key", () => {
+  it("is generated on first use with mode 0600 and reused; a configured file that is missing or not Ed25519 is refused", async () => {
+    const keys = mkdtempSync(path.join(tmpdir(), "warrant-keys-"));
+    try {
+      const file = path.join(keys, "sub", "evidence-ed25519.pem");
+      const a = loadKeyFile(file, { generate: true });
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const b = loadKeyFile(file, { generate: true });
+      expect(b.keyId).toBe(a.keyId);
+      expect(a.keyId).toMatch(/^[0-9a-f]{16}$/);
+      expect(() => loadKeyFile(path.join(keys, "nope.pem"), { generate: false })).toThrow(EvidenceKeyError);
+      const { generateKeyPairSync } = await import("node:crypto");
+      const rsa = path.join(keys, "rsa.pem");
+      writeFileSync(rsa, generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }));
+      expect(() => loadKeyFile(rsa, { generate: false })).toThrow(/is a rsa key; an Ed25519 key is required/);
+    } finally {
+      rmSync(keys, { recursive: true, force: true });
+    }
+  });
+});

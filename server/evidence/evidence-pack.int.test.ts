@@ -1,0 +1,261 @@
+import path from "node:path";
+import { rmSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDb, TEST_ENGINE, type TestDb } from "../testing/db";
+import { seedDemo } from "../../prisma/seed";
+import { processProvisioningTasks } from "../jobs/provisioning";
+import { followCampaignRemediation } from "../jobs/campaigns";
+import { verifyChain } from "../ledger/ledger";
+import { eventHash } from "../ledger/hash";
+import { HOUR, DAY, requestCast, submitInput, type RequestCast } from "../domain/requests/request-test-kit";
+import { entry, exportTo, packDir, resign, tamper, useTempKey } from "./pack-kit";
+import { formatReport, verifyPack, type VerifyResult } from "./verify";
+import { checkpointMessage, verifyEd25519, type Manifest } from "./format";
+
+// The signing key must be configured before anything reads the environment.
+const dir = packDir();
+const key = useTempKey(dir);
+
+let db: TestDb;
+/** A second database for the lifecycle (the request cast's names would clash with the seeded organisation). */
+let db2: TestDb;
+let c: RequestCast;
+const ALL = { from: new Date("2000-01-01T00:00:00Z"), to: new Date("2100-01-01T00:00:00Z") };
+/** The lifecycle below runs on the test clock (from 2026-03-02 09:01), after a first export. */
+const MARCH = { from: new Date("2026-03-02T09:00:30Z"), to: new Date("2026-03-10T00:00:00Z") };
+let seededPack: string;
+let seedEvents: number;
+let lifecyclePack: string;
+let campaignId: string;
+
+const check = (r: VerifyResult, name: string) => r.checks.find((x) => x.name === name)!;
+const failuresOf = (r: VerifyResult) => r.checks.flatMap((x) => x.failures.map((f) => `${x.name}: ${f}`));
+
+async function expectValid(file: string) {
+  const r = await verifyPack(file, { publicKeyPem: key.publicKeyPem });
+  if (!r.ok) throw new Error(`pack invalid:\n${formatReport(r)}`);
+  for (const x of r.checks) expect(x.passed).toBe(x.total);
+  return r;
+}
+
+beforeAll(async () => {
+  db = await createTestDb();
+  seedEvents = (await seedDemo(db.prisma)).ledgerEvents;
+  seededPack = path.join(dir, "seeded.zip");
+  await exportTo(db.prisma, seededPack, ALL, { batchSize: 250 });
+});
+afterAll(async () => {
+  await db.close();
+  await db2?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe(`evidence pack round trip (${TEST_ENGINE})`, () => {
+  it("a pack of the seeded organisation verifies: signature, every file, the whole chain from genesis to the export checkpoint", async () => {
+    const r = await expectValid(seededPack);
+    expect(check(r, "signature")).toMatchObject({ passed: 2, total: 2 });
+    expect(check(r, "files")).toMatchObject({ passed: 12, total: 12 });
+    expect(check(r, "ledger chain")).toMatchObject({ passed: seedEvents, total: seedEvents });
+    expect(check(r, "checkpoints").failures).toEqual([]);
+    expect(check(r, "cross-references").total).toBeGreaterThan(870);
+    expect(formatReport(r)).toMatch(new RegExp(`^ledger chain: ${seedEvents}/${seedEvents} valid$`, "m"));
+
+    // The export signed a checkpoint of the head it exported to, and recorded it after that head.
+    const cp = await db.prisma.checkpoint.findFirstOrThrow({ where: { reason: "export" }, orderBy: { seq: "asc" } });
+    expect(cp.seq).toBe(BigInt(seedEvents));
+    expect(cp.keyId).toMatch(/^[0-9a-f]{16}$/);
+    expect(verifyEd25519(checkpointMessage({ seq: cp.seq.toString(), headHash: cp.headHash, signedAt: cp.signedAt.toISOString(), keyId: cp.keyId }), cp.signature, key.publicKeyPem)).toBe(true);
+    const ev = await db.prisma.ledgerEvent.findUniqueOrThrow({ where: { seq: cp.seq + 1n } });
+    expect(ev).toMatchObject({ action: "checkpoint.signed", subjectType: "Checkpoint", subjectId: cp.id, prevHash: cp.headHash });
+    expect((await verifyChain(db.prisma)).firstBroken).toBeNull();
+  });
+
+  it("after a full lifecycle (request, two approvals, manual provisioning) and a campaign (revoke, close, confirmed revocation), packs verify for the period, the campaign and a system", async () => {
+    db2 = await createTestDb();
+    c = await requestCast(db2.prisma);
+    // A first export signs a checkpoint before the period: the period's pack is anchored on it.
+    const first = await exportTo(db2.prisma, path.join(dir, "before.zip"), ALL);
+    c.clock.advance(60_000);
+    const r = await c.as.employee.requests.submit(submitInput(c.medium.id));
+    const steps = () => db2.prisma.approvalStep.findMany({ where: { requestId: r.id }, orderBy: { stageOrder: "asc" } });
+    await c.as.manager.approvals.decide({ requestId: r.id, stepId: (await steps())[0]!.id, decision: "APPROVE", expectedRevision: 1 });
+    await c.as.owner.approvals.decide({ requestId: r.id, stepId: (await steps())[1]!.id, decision: "APPROVE", reason: "Fine for the batch fix", expectedRevision: 1 });
+    const grant = await db2.prisma.grant.findUniqueOrThrow({ where: { requestId: r.id } });
+    await processProvisioningTasks(db2.prisma, c.clock.now(), "w-evidence", 50);
+    const task = await db2.prisma.provisioningTask.findFirstOrThrow({ where: { grantId: grant.id, action: "GRANT" } });
+    await c.as.owner.tasks.confirm({ taskId: task.id, note: "Added Priya to write-batches in the console", outcome: "DONE" });
+    expect((await db2.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).status).toBe("ACTIVE");
+
+    // A campaign over the system: the owner decides REVOKE, the admin closes, the revocation is confirmed.
+    const created = await c.as.admin.campaigns.create({
+      name: "March payments review",
+      scope: { systemIds: [c.system.id], entitlementIds: [], privilegedOnly: false, identityKinds: [] },
+      reviewerStrategy: "ENTITLEMENT_OWNER",
+      fallbackReviewerId: c.security.id,
+      startsAt: c.clock.now(),
+      dueAt: new Date(c.clock.now().getTime() + 7 * DAY),
+      reminderDays: [1],
+      defaultAction: "KEEP",
+    });
+    campaignId = created.id;
+    const draft = await db2.prisma.campaign.findUniqueOrThrow({ where: { id: campaignId } });
+    await c.as.admin.campaigns.launch({ id: campaignId, expectedUpdatedAt: draft.updatedAt });
+    const item = await db2.prisma.reviewItem.findFirstOrThrow({ where: { campaignId, grantId: grant.id } });
+    c.clock.advance(HOUR);
+    await c.as.owner.campaigns.decide({ itemId: item.id, expectedVersion: item.version, decision: "REVOKE", comment: "Not needed after the batch fix" });
+    c.clock.advance(HOUR);
+    await c.as.admin.campaignOps.close({ campaignId });
+    await processProvisioningTasks(db2.prisma, c.clock.now(), "w-evidence", 50);
+    const revoke = await db2.prisma.provisioningTask.findFirstOrThrow({ where: { grantId: grant.id, action: "REVOKE" } });
+    await c.as.owner.tasks.confirm({ taskId: revoke.id, note: "Removed Priya from write-batches", outcome: "DONE" });
+    await followCampaignRemediation(db2.prisma, c.clock.advance(HOUR));
+    expect(await db2.prisma.reviewItem.findUniqueOrThrow({ where: { id: item.id } })).toMatchObject({ remediation: "CONFIRMED" });
+    expect((await db2.prisma.campaign.findUniqueOrThrow({ where: { id: campaignId } })).status).toBe("CLOSED");
+
+    // The period of the lifecycle: anchored on the checkpoint signed by the first export (before the period).
+    lifecyclePack = path.join(dir, "march.zip");
+    const res = await exportTo(db2.prisma, lifecyclePack, MARCH, { batchSize: 100 });
+    const v = await expectValid(lifecyclePack);
+    const manifest = JSON.parse((await import("./pack-kit").then((k) => k.readZip(lifecyclePack))).find((e) => e.name === "manifest.json")!.data.toString("utf8")) as Manifest;
+    expect(manifest.ledger.anchor).toMatchObject({ seq: first.checkpointSeq, reason: "export" });
+    expect(manifest.ledger.firstSeq).toBe(String(BigInt(first.checkpointSeq) + 1n));
+    expect(manifest.ledger.lastSeq).toBe(res.checkpointSeq);
+    expect(check(v, "ledger chain").total).toBe(res.ledgerEvents);
+    expect(check(v, "invariants").total).toBeGreaterThanOrEqual(4); // two approvals, one review decision + its window
+    const files = Object.fromEntries(manifest.files.map((f) => [f.path, f.rows]));
+    expect(files["requests.jsonl"]).toBe(1);
+    expect(files["approvals.jsonl"]).toBe(2);
+    expect(files["provisioning-receipts.jsonl"]).toBe(2);
+    expect(files["review-items.jsonl"]).toBe(1);
+    expect(files["revocations.jsonl"]).toBeGreaterThanOrEqual(1);
+
+    const campaignPack = path.join(dir, "campaign.zip");
+    await exportTo(db2.prisma, campaignPack, { ...ALL, campaignId }, { generator: "test" });
+    await expectValid(campaignPack);
+    const systemPack = path.join(dir, "system.zip");
+    const sys = await exportTo(db2.prisma, systemPack, { ...ALL, systems: [c.system.name] });
+    await expectValid(systemPack);
+    expect(sys.fileStats.find((f) => f.path === "grants.jsonl")!.rows).toBe(1);
+  });
+
+  it("refuses unknown systems, an unknown campaign and an empty period, naming what is wrong", async () => {
+    const out = path.join(dir, "refused.zip");
+    const before = await db.prisma.checkpoint.count();
+    await expect(exportTo(db.prisma, out, { ...ALL, systems: ["No Such System"] })).rejects.toThrow(/Unknown system: "No Such System"/);
+    await expect(exportTo(db.prisma, out, { ...ALL, campaignId: "00000000-0000-4000-8000-000000000000" })).rejects.toThrow(/No campaign with id/);
+    await expect(exportTo(db.prisma, out, { from: ALL.to, to: ALL.from })).rejects.toThrow(/The period is empty/);
+    expect(await db.prisma.checkpoint.count()).toBe(before);
+  });
+});
+
+describe("tampering is caught, naming what failed", () => {
+  const t = (name: string) => path.join(dir, `tampered-${name}.zip`);
+  const flipByte = (data: Buffer, at = Math.floor(data.length / 2)) => {
+    const b = Buffer.from(data);
+    // a digit stays a digit and a letter a letter, so JSON and CSV stay well-formed
+    b[at] = b[at]! >= 0x30 && b[at]! <= 0x39 ? 0x30 + ((b[at]! - 0x30 + 1) % 10) : b[at] === 0x61 ? 0x62 : 0x61;
+    return b;
+  };
+
+  it.each(["grants.csv", "grants.jsonl", "approvals.jsonl", "ledger-events.jsonl", "checkpoint.json", "README.txt", "controls.jsonl"])("one changed byte in %s", async (name) => {
+    const pack = name === "approvals.jsonl" ? lifecyclePack : seededPack;
+    await tamper(pack, t(name), (es) => void (entry(es, name).data = flipByte(entry(es, name).data)));
+    const r = await verifyPack(t(name), { publicKeyPem: key.publicKeyPem });
+    expect(r.ok).toBe(false);
+    expect(check(r, "files").failures.join("\n")).toMatch(new RegExp(`^${name.replace(".", "\\.")}: sha256 .* does not match the manifest`, "m"));
+    expect(check(r, "signature").failures).toEqual([]);
+  });
+
+  it("a deleted ledger event: the file hash and the chain (a sequence gap at that seq) both fail", async () => {
+    await tamper(seededPack, t("deleted"), (es) => {
+      const e = entry(es, "ledger-events.jsonl");
+      const lines = e.data.toString("utf8").split("\n");
+      lines.splice(99, 1); // seq 100
+      e.data = Buffer.from(lines.join("\n"));
+    });
+    const r = await verifyPack(t("deleted"));
+    expect(r.ok).toBe(false);
+    expect(check(r, "files").failures.join("\n")).toMatch(/^ledger-events\.jsonl: sha256 .* does not match/m);
+    expect(check(r, "ledger chain").failures).toEqual([expect.stringMatching(/line 100 \(seq 101\): sequence gap: expected seq 100, found 101; prevHash does not match/)]);
+    expect(check(r, "ledger chain").passed).toBe(seedEvents - 2);
+  });
+
+  it("reordered ledger events break the chain at each moved event", async () => {
+    await tamper(seededPack, t("reordered"), (es) => {
+      const e = entry(es, "ledger-events.jsonl");
+      const lines = e.data.toString("utf8").split("\n");
+      [lines[10], lines[11]] = [lines[11]!, lines[10]!];
+      e.data = Buffer.from(lines.join("\n"));
+    });
+    const r = await verifyPack(t("reordered"));
+    expect(r.ok).toBe(false);
+    const chain = check(r, "ledger chain").failures.join("\n");
+    expect(chain).toMatch(/line 11 \(seq 12\): sequence gap: expected seq 11, found 12/);
+    expect(chain).toMatch(/line 12 \(seq 11\): sequence gap: expected seq 13, found 11/);
+  });
+
+  it("a rewritten event with its own hash recomputed still breaks the link to the next event and to the signed checkpoint", async () => {
+    await tamper(seededPack, t("rehashed"), (es) => {
+      const e = entry(es, "ledger-events.jsonl");
+      const lines = e.data.toString("utf8").split("\n");
+      const ev = JSON.parse(lines[49]!);
+      ev.payload = { ...ev.payload, displayName: "Someone Else" };
+      const { prevHash, hash: _h, ...body } = ev;
+      ev.hash = eventHash(prevHash, body);
+      lines[49] = JSON.stringify(ev);
+      e.data = Buffer.from(lines.join("\n"));
+    });
+    const r = await verifyPack(t("rehashed"));
+    expect(check(r, "ledger chain").failures).toEqual([expect.stringMatching(/line 51 \(seq 51\): prevHash does not match the hash of the event before it/)]);
+  });
+
+  it("an edited CSV row with its manifest hash, size and rows recomputed: the signature fails", async () => {
+    const { createHash } = await import("node:crypto");
+    await tamper(seededPack, t("csv-rehashed"), (es) => {
+      const csv = entry(es, "grants.csv");
+      const text = csv.data.toString("utf8").split("\n");
+      text[5] = text[5]!.replace(",ACTIVE,", ",REVOKED,");
+      csv.data = Buffer.from(text.join("\n"));
+      const m = entry(es, "manifest.json");
+      const manifest = JSON.parse(m.data.toString("utf8")) as Manifest;
+      const f = manifest.files.find((x) => x.path === "grants.csv")!;
+      f.sha256 = createHash("sha256").update(csv.data).digest("hex");
+      f.bytes = csv.data.length;
+      m.data = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+    });
+    const r = await verifyPack(t("csv-rehashed"));
+    expect(r.ok).toBe(false);
+    expect(check(r, "signature").failures).toEqual([expect.stringMatching(/manifest\.sig is not a valid signature of manifest\.json by the key in the manifest/)]);
+    expect(check(r, "files").failures).toEqual([]);
+    expect(check(r, "cross-references").failures.join("\n")).toMatch(/grants\.csv and grants\.jsonl differ in 1 row/);
+  });
+
+  it("a manifest re-signed with another key fails against the expected public key (and its checkpoints no longer verify)", async () => {
+    await tamper(seededPack, t("resigned"), (es) => resign(es, true));
+    const without = await verifyPack(t("resigned"));
+    expect(without.ok).toBe(false);
+    expect(check(without, "checkpoints").failures.join("\n")).toMatch(/export checkpoint \(seq \d+\) is signed with key [0-9a-f]{16}, not the pack's key/);
+    const r = await verifyPack(t("resigned"), { publicKeyPem: key.publicKeyPem });
+    expect(r.ok).toBe(false);
+    const sig = check(r, "signature").failures.join("\n");
+    expect(sig).toMatch(/the pack was signed with key [0-9a-f]{16}, not the expected key [0-9a-f]{16}/);
+    expect(sig).toMatch(/not a valid signature of manifest\.json by the expected public key/);
+
+    // Re-signed without swapping the key in the manifest: fails even without --public-key.
+    await tamper(seededPack, t("resigned-2"), (es) => resign(es, false));
+    expect(check(await verifyPack(t("resigned-2")), "signature").failures).toEqual([expect.stringMatching(/not a valid signature of manifest\.json by the key in the manifest/)]);
+  });
+
+  it("an extra file, a missing file and a file that is not a zip are reported", async () => {
+    await tamper(seededPack, t("files"), (es) => [...es.filter((e) => e.name !== "approvals.jsonl"), { name: "extra.txt", data: Buffer.from("hello") }]);
+    const r = await verifyPack(t("files"));
+    expect(check(r, "files").failures).toEqual(
+      expect.arrayContaining(["approvals.jsonl: listed in the manifest but missing from the pack", "extra.txt: in the pack but not listed in the manifest"]),
+    );
+    const notZip = path.join(dir, "not-a-zip.zip");
+    (await import("node:fs")).writeFileSync(notZip, "this is not a zip");
+    const bad = await verifyPack(notZip);
+    expect(bad.ok).toBe(false);
+    expect(failuresOf(bad)[0]).toMatch(/is not a readable zip file/);
+  });
+});

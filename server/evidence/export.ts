@@ -1,0 +1,611 @@
+/**
+ * Exports an evidence pack: a zip of CSV / JSON Lines files, the ledger events with their link to a signed
+ * checkpoint, a manifest (per file: SHA-256, bytes, rows, the query and its parameters) and an Ed25519
+ * signature over the manifest. Format: docs/evidence-pack.md.
+ *
+ * Memory stays flat: every file is produced by paging through the database (keyset pagination, `BATCH`
+ * rows per query), streamed through a Transform that hashes, measures and counts it on the way into the
+ * zip (yazl), one entry after the other. The manifest is written last, once every file is measured.
+ */
+import { createHash, sign } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { PassThrough, Readable, Transform, type TransformCallback } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { ZipFile } from "yazl";
+import type { PrismaClient } from "../db";
+import { Prisma } from "../db/generated/client";
+import { signCheckpoint, packCheckpoint } from "./checkpoints";
+import {
+  CONTROL_IDS,
+  FILES,
+  FORMAT_VERSION,
+  GENESIS_ANCHOR,
+  GRANT_COLUMNS,
+  RowCounter,
+  csvLine,
+  kindOf,
+  toJsonText,
+  type Anchor,
+  type ControlLine,
+  type LedgerLine,
+  type Manifest,
+  type ManifestFile,
+} from "./format";
+import { loadSigningKey } from "./keys";
+import { runControlChecks, type ControlCheckResult } from "../domain/audit/controls";
+
+export type ExportParams = { from: Date; to: Date; systems?: string[]; campaignId?: string };
+export type ExportOptions = {
+  onProgress?: (done: number, total: number) => void;
+  now?: Date;
+  /** Who produced the pack, e.g. "cli" or "portal" (recorded in the manifest's generator). */
+  generator?: string;
+  /** Rows per database query (tests use a small one to exercise paging). */
+  batchSize?: number;
+};
+export type ExportResult = {
+  files: number;
+  /** Size of the zip written. */
+  bytes: number;
+  manifestSha256: string;
+  ledgerEvents: number;
+  checkpointSeq: string;
+  keyId: string;
+  rows: number;
+  fileStats: ManifestFile[];
+};
+
+/** Bad parameters (unknown system or campaign, empty period): the caller's mistake, nothing was written. */
+export class EvidenceParamsError extends Error {}
+
+const BATCH = 1000;
+
+type Row = Record<string, unknown>;
+
+/** One file of the pack: how to count it up front (for progress) and how to stream it. */
+type FileSpec = {
+  path: string;
+  description: string;
+  query: string | null;
+  parameters: unknown[];
+  count: () => Promise<number>;
+  chunks: (progress: (n: number) => void, addTotal: (n: number) => void) => AsyncIterable<string>;
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// SQL helpers
+
+const ts = (d: Date) => Prisma.sql`${d.toISOString()}::timestamp(3)`;
+const uuidArray = (ids: string[]) => Prisma.sql`${`{${ids.join(",")}}`}::uuid[]`;
+const textArray = (ids: string[]) => Prisma.sql`${`{${ids.join(",")}}`}::text[]`;
+
+function plain(v: unknown): unknown {
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === "bigint") return v.toString();
+  return v;
+}
+function normalise(row: Row): Row {
+  const out: Row = {};
+  for (const [k, v] of Object.entries(row)) out[k] = plain(v);
+  return out;
+}
+
+function queryText(sql: Prisma.Sql): { query: string; parameters: unknown[] } {
+  return { query: sql.text.replace(/\s+/g, " ").trim(), parameters: sql.values.map(plain) };
+}
+
+async function countOf(db: PrismaClient, base: Prisma.Sql): Promise<number> {
+  const rows = await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM (${base}) q`;
+  return rows[0]?.n ?? 0;
+}
+
+/** Keyset pagination over `base` by a uuid column: one query per batch, never the whole table. */
+async function* paged(db: PrismaClient, base: Prisma.Sql, key: string, batch: number): AsyncGenerator<Row[]> {
+  const k = Prisma.raw(`q."${key}"`);
+  let cursor: string | null = null;
+  for (;;) {
+    const sql: Prisma.Sql =
+      cursor === null
+        ? Prisma.sql`SELECT * FROM (${base}) q ORDER BY ${k} LIMIT ${Prisma.raw(String(batch))}`
+        : Prisma.sql`SELECT * FROM (${base}) q WHERE ${k} > ${cursor}::uuid ORDER BY ${k} LIMIT ${Prisma.raw(String(batch))}`;
+    const rows = await db.$queryRaw<Row[]>(sql);
+    if (rows.length) yield rows;
+    if (rows.length < batch) return;
+    cursor = String(rows[rows.length - 1]![key]);
+  }
+}
+
+function jsonlFile(db: PrismaClient, o: { path: string; description: string; base: Prisma.Sql; key?: string; batch: number; note?: string; map?: (rows: Row[]) => Promise<Row[]> | Row[] }): FileSpec {
+  const q = queryText(o.base);
+  return {
+    path: o.path,
+    description: o.description,
+    query: `${q.query}${o.note ? ` -- ${o.note}` : ""}`,
+    parameters: q.parameters,
+    count: () => countOf(db, o.base),
+    async *chunks(progress) {
+      for await (const page of paged(db, o.base, o.key ?? "id", o.batch)) {
+        const rows = o.map ? await o.map(page) : page;
+        progress(rows.length);
+        yield rows.map((r) => `${toJsonText(normalise(r))}\n`).join("");
+      }
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Scope
+
+type Scope = {
+  from: Date;
+  to: Date;
+  systems: { id: string; name: string }[];
+  campaign: { id: string; name: string; startsAt: Date; dueAt: Date; launchedAt: Date | null; closedAt: Date | null } | null;
+};
+
+async function resolveScope(db: PrismaClient, p: ExportParams): Promise<Scope> {
+  if (!(p.from instanceof Date) || Number.isNaN(p.from.getTime())) throw new EvidenceParamsError("The start of the period (from) is not a valid date.");
+  if (!(p.to instanceof Date) || Number.isNaN(p.to.getTime())) throw new EvidenceParamsError("The end of the period (to) is not a valid date.");
+  if (p.from.getTime() >= p.to.getTime()) throw new EvidenceParamsError(`The period is empty: from (${p.from.toISOString()}) must be before to (${p.to.toISOString()}).`);
+  const names = [...new Set((p.systems ?? []).map((s) => s.trim()).filter(Boolean))];
+  let systems: { id: string; name: string }[] = [];
+  if (names.length) {
+    systems = await db.system.findMany({ where: { name: { in: names } }, select: { id: true, name: true }, orderBy: { name: "asc" } });
+    const missing = names.filter((n) => !systems.some((s) => s.name === n));
+    if (missing.length) {
+      const known = await db.system.findMany({ select: { name: true }, orderBy: { name: "asc" }, take: 50 });
+      throw new EvidenceParamsError(`Unknown system${missing.length > 1 ? "s" : ""}: ${missing.map((m) => `"${m}"`).join(", ")}. Systems: ${known.map((k) => k.name).join(", ") || "(none)"}.`);
+    }
+  }
+  let campaign: Scope["campaign"] = null;
+  if (p.campaignId) {
+    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(p.campaignId);
+    const c = isUuid
+      ? await db.campaign.findUnique({ where: { id: p.campaignId }, select: { id: true, name: true, startsAt: true, dueAt: true, launchedAt: true, closedAt: true } })
+      : null;
+    if (!c) throw new EvidenceParamsError(`No campaign with id "${p.campaignId}".`);
+    campaign = c;
+  }
+  return { from: p.from, to: p.to, systems, campaign };
+}
+
+const GRANT_FROM = Prisma.sql`"Grant" g
+  JOIN "Identity" i ON i."id" = g."identityId"
+  JOIN "Entitlement" e ON e."id" = g."entitlementId"
+  JOIN "System" s ON s."id" = e."systemId"`;
+
+/** The grant population: in the systems (if given) and, for a campaign, its review items' grants; otherwise held during the period. */
+function grantWhere(sc: Scope): Prisma.Sql {
+  const conds: Prisma.Sql[] = [];
+  if (sc.systems.length) conds.push(Prisma.sql`e."systemId" = ANY(${uuidArray(sc.systems.map((s) => s.id))})`);
+  if (sc.campaign) conds.push(Prisma.sql`g."id" IN (SELECT ri."grantId" FROM "ReviewItem" ri WHERE ri."campaignId" = ${sc.campaign.id}::uuid)`);
+  else conds.push(Prisma.sql`g."startsAt" < ${ts(sc.to)} AND (g."revokedAt" IS NULL OR g."revokedAt" >= ${ts(sc.from)})`);
+  return Prisma.join(conds, " AND ");
+}
+const grantIds = (sc: Scope) => Prisma.sql`SELECT g."id" FROM ${GRANT_FROM} WHERE ${grantWhere(sc)}`;
+
+const REQUEST_FROM = Prisma.sql`"AccessRequest" r
+  JOIN "Entitlement" e ON e."id" = r."entitlementId"
+  JOIN "System" s ON s."id" = e."systemId"
+  JOIN "PolicyVersion" pv ON pv."id" = r."policyVersionId"`;
+
+/** Requests: of the population's grants, plus (without a campaign) those created or decided in the period. */
+function requestWhere(sc: Scope): Prisma.Sql {
+  const ofGrants = Prisma.sql`r."id" IN (SELECT g."requestId" FROM ${GRANT_FROM} WHERE ${grantWhere(sc)} AND g."requestId" IS NOT NULL)`;
+  const conds: Prisma.Sql[] = [];
+  if (sc.systems.length) conds.push(Prisma.sql`e."systemId" = ANY(${uuidArray(sc.systems.map((s) => s.id))})`);
+  if (sc.campaign) conds.push(ofGrants);
+  else
+    conds.push(
+      Prisma.sql`((r."createdAt" >= ${ts(sc.from)} AND r."createdAt" < ${ts(sc.to)}) OR (r."decidedAt" >= ${ts(sc.from)} AND r."decidedAt" < ${ts(sc.to)}) OR ${ofGrants})`,
+    );
+  return Prisma.join(conds, " AND ");
+}
+const requestIds = (sc: Scope) => Prisma.sql`SELECT r."id" FROM ${REQUEST_FROM} WHERE ${requestWhere(sc)}`;
+
+function reviewItemWhere(sc: Scope): Prisma.Sql {
+  const conds: Prisma.Sql[] = [Prisma.sql`ri."grantId" IN (${grantIds(sc)})`];
+  if (sc.campaign) conds.push(Prisma.sql`ri."campaignId" = ${sc.campaign.id}::uuid`);
+  else conds.push(Prisma.sql`ri."createdAt" < ${ts(sc.to)} AND (ri."decidedAt" IS NULL OR ri."decidedAt" >= ${ts(sc.from)})`);
+  return Prisma.join(conds, " AND ");
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Files
+
+/** For each row, the first ledger event about it (any seq) and how many it has up to the checkpoint. */
+async function withLedgerRefs(db: PrismaClient, rows: Row[], subjectType: string, endSeq: bigint): Promise<Row[]> {
+  if (!rows.length) return rows;
+  const ids = rows.map((r) => String(r.id));
+  const refs = await db.$queryRaw<{ subjectId: string; first: bigint; n: number }[]>`
+    SELECT "subjectId", min("seq") AS first, (count(*) FILTER (WHERE "seq" <= ${endSeq.toString()}::bigint))::int AS n
+      FROM "LedgerEvent" WHERE "subjectType" = ${subjectType} AND "subjectId" = ANY(${textArray(ids)}) GROUP BY "subjectId"`;
+  const by = new Map(refs.map((r) => [r.subjectId, r]));
+  return rows.map((r) => {
+    const ref = by.get(String(r.id));
+    return { ...r, firstEventSeq: ref ? ref.first.toString() : null, ledgerEvents: ref?.n ?? 0 };
+  });
+}
+
+function grantFiles(db: PrismaClient, sc: Scope, endSeq: bigint, batch: number): FileSpec[] {
+  const base = Prisma.sql`SELECT g."id", g."identityId", i."displayName" AS "identityName", i."kind"::text AS "identityKind", i."email" AS "identityEmail",
+    g."entitlementId", e."name" AS "entitlementName", s."id" AS "systemId", s."name" AS "systemName", e."risk"::text AS "risk", e."privileged",
+    g."status"::text AS "status", g."origin"::text AS "origin", g."requestId", g."startsAt", g."expiresAt", g."revokedAt",
+    g."revocationCause"::text AS "revocationCause", g."revokedById", g."revocationNote", g."createdAt"
+    FROM ${GRANT_FROM} WHERE ${grantWhere(sc)}`;
+  const q = queryText(base);
+  const note = `paged by id; firstEventSeq = min(seq) of LedgerEvent with subjectType 'Grant' and subjectId = id; ledgerEvents = their count with seq <= ${endSeq}`;
+  const rowsOf = async function* (progress: (n: number) => void) {
+    for await (const page of paged(db, base, "id", batch)) {
+      const rows = (await withLedgerRefs(db, page, "Grant", endSeq)).map(normalise);
+      progress(rows.length);
+      yield rows;
+    }
+  };
+  return [
+    {
+      path: FILES.grantsCsv,
+      description: "The grant population (same rows as grants.jsonl), one CSV record per grant, header first.",
+      query: `${q.query} -- ${note}`,
+      parameters: q.parameters,
+      count: () => countOf(db, base),
+      async *chunks(progress) {
+        yield csvLine([...GRANT_COLUMNS]);
+        for await (const rows of rowsOf(progress)) yield rows.map((r) => csvLine(GRANT_COLUMNS.map((c) => r[c]))).join("");
+      },
+    },
+    {
+      path: FILES.grants,
+      description: "The grant population: every grant in scope held at some time in the period (or in the campaign).",
+      query: `${q.query} -- ${note}`,
+      parameters: q.parameters,
+      count: () => countOf(db, base),
+      async *chunks(progress) {
+        for await (const rows of rowsOf(progress)) yield rows.map((r) => `${toJsonText(Object.fromEntries(GRANT_COLUMNS.map((c) => [c, r[c] ?? null])))}\n`).join("");
+      },
+    },
+  ];
+}
+
+function dataFiles(db: PrismaClient, sc: Scope, endSeq: bigint, batch: number): FileSpec[] {
+  const requests = Prisma.sql`SELECT r."id", r."requesterId", r."beneficiaryId", r."entitlementId", e."name" AS "entitlementName", s."id" AS "systemId", s."name" AS "systemName",
+    r."justification", r."durationHours", r."ticketUrl", r."emergency", r."incidentRef", r."status"::text AS "status", r."revision", r."contentHash",
+    r."policyVersionId", pv."version" AS "policyVersion", r."policyHash", r."inputHash", r."policyDecision"->'determining' AS "determining", r."policyDecision",
+    r."createdAt", r."decidedAt", r."deadlineAt", r."extendsGrantId", r."reviewDueAt", r."reviewedAt", r."reviewedById", r."reviewNote"
+    FROM ${REQUEST_FROM} WHERE ${requestWhere(sc)}`;
+  const approvals = Prisma.sql`SELECT st."id", st."requestId", st."stageOrder", st."kind"::text AS "kind", st."status"::text AS "status", st."eligibleIds"::text[] AS "eligibleIds",
+    st."openedAt", st."escalateAt", st."escalatedAt", st."requesterId", st."beneficiaryId", st."beneficiaryOwnerId",
+    st."decidedById", d."displayName" AS "decidedByName", st."decidedAt", st."reason", st."authority", st."boundRevision", st."boundContentHash"
+    FROM "ApprovalStep" st LEFT JOIN "Identity" d ON d."id" = st."decidedById"
+    WHERE st."requestId" IN (${requestIds(sc)})`;
+  const tasks = Prisma.sql`SELECT t."id", t."grantId", t."action"::text AS "action", t."connector"::text AS "connector", t."status"::text AS "status", t."attempts",
+    t."lastError", t."receipt", t."confirmedById", t."confirmNote", t."doneAt", t."createdAt", t."updatedAt"
+    FROM "ProvisioningTask" t WHERE t."grantId" IN (${grantIds(sc)})`;
+  const items = Prisma.sql`SELECT ri."id", ri."campaignId", c."name" AS "campaignName", c."status"::text AS "campaignStatus", c."startsAt" AS "campaignStartsAt",
+    c."launchedAt" AS "campaignLaunchedAt", c."dueAt" AS "campaignDueAt", c."closedAt" AS "campaignClosedAt",
+    ri."grantId", ri."identityId", ri."identityName", ri."identityKind"::text AS "identityKind", ri."entitlementId", ri."entitlementName", ri."systemId", ri."systemName",
+    ri."risk"::text AS "risk", ri."privileged", ri."origin"::text AS "origin", ri."reviewerId", ri."routedFromId", ri."routingReason",
+    ri."decision"::text AS "decision", ri."comment", ri."decidedAt", ri."decidedById", ri."defaulted", ri."remediation"::text AS "remediation",
+    ri."remediatedAt", ri."escalatedAt", ri."createdAt"
+    FROM "ReviewItem" ri JOIN "Campaign" c ON c."id" = ri."campaignId" WHERE ${reviewItemWhere(sc)}`;
+  const revocations = Prisma.sql`SELECT g."id" AS "grantId", g."identityId", g."entitlementId", g."status"::text AS "grantStatus", g."revocationCause"::text AS "cause",
+    g."revokedAt", g."revokedById", g."revocationNote", (g."status" = 'REVOKED' AND g."revokedAt" IS NOT NULL) AS "confirmed",
+    t."id" AS "taskId", t."status"::text AS "taskStatus", t."connector"::text AS "connector", t."receipt", t."doneAt", t."confirmedById"
+    FROM "Grant" g
+    LEFT JOIN LATERAL (SELECT pt.* FROM "ProvisioningTask" pt WHERE pt."grantId" = g."id" AND pt."action" = 'REVOKE' ORDER BY pt."createdAt" DESC, pt."id" DESC LIMIT 1) t ON true
+    WHERE g."id" IN (${grantIds(sc)}) AND (g."revokedAt" IS NOT NULL OR g."status" IN ('PENDING_REVOKE', 'REVOKE_FAILED', 'REVOKED') OR t."id" IS NOT NULL)`;
+  const policies = Prisma.sql`SELECT pv."id", pv."version", pv."sha256", pv."note", pv."createdById", pv."createdAt", pv."text" FROM "PolicyVersion" pv`;
+  return [
+    jsonlFile(db, {
+      path: FILES.requests,
+      description: "Access requests: of the population's grants, and (without a campaign) created or decided in the period; with justification, ticket, the policy version, policy hash, input hash and determining policies.",
+      base: requests,
+      batch,
+      note: `paged by id; firstEventSeq / ledgerEvents as for grants, subjectType 'AccessRequest'`,
+      map: async (rows) => (await withLedgerRefs(db, rows, "AccessRequest", endSeq)).map(normalise),
+    }),
+    jsonlFile(db, { path: FILES.approvals, description: "Every approval stage of those requests, with the decider and their authority (JSON).", base: approvals, batch, note: "paged by id" }),
+    jsonlFile(db, { path: FILES.provisioning, description: "Provisioning tasks (grant and revoke) of the population's grants, with the connector's receipt.", base: tasks, batch, note: "paged by id" }),
+    jsonlFile(db, { path: FILES.reviewItems, description: "Access-review items of the population's grants (the campaign's items for a campaign scope), with the campaign window.", base: items, batch, note: "paged by id" }),
+    jsonlFile(db, { path: FILES.revocations, description: "Revocations of the population's grants: cause, who, when, confirmed (grant REVOKED), and the latest revoke task with its receipt.", base: revocations, key: "grantId", batch, note: "paged by grantId" }),
+    jsonlFile(db, { path: FILES.policyVersions, description: "Every approval-policy version: Cedar text and its SHA-256 (hex of UTF-8 text).", base: policies, batch, note: "paged by id" }),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Control checks: the same checks the auditor workspace runs (server/domain/audit/controls.ts)
+
+/** What each check's population rows are. */
+const CONTROL_SUBJECT: Record<string, string> = {
+  [CONTROL_IDS.grantHasApproval]: "Grant",
+  [CONTROL_IDS.revokeConfirmed]: "ReviewItem",
+  [CONTROL_IDS.noSelfApproval]: "ApprovalStep",
+  [CONTROL_IDS.nhiHasOwner]: "Identity",
+  [CONTROL_IDS.noExpiredActive]: "Grant",
+};
+
+function controlsFile(db: PrismaClient, sc: Scope, now: Date): FileSpec {
+  // runControlChecks takes an inclusive end: the pack's period ends just before `to`.
+  const opts = { from: sc.from, to: new Date(sc.to.getTime() - 1), systemNames: sc.systems.map((s) => s.name), now };
+  return {
+    path: FILES.controls,
+    description:
+      'Control-check results (the auditor workspace\'s checks over the period and systems): per check a "check" line, then one "exception" line per exception and one "flagged" line per flagged member.',
+    query: "runControlChecks(db, parameters[0]) from server/domain/audit/controls.ts; each check line states how its population was defined",
+    parameters: [{ from: opts.from.toISOString(), to: opts.to.toISOString(), systemNames: opts.systemNames, now: now.toISOString() }],
+    // Not counted up front: the checks run once, when this file is written (their results are held in
+    // memory only meanwhile), and add their lines to the progress total then.
+    count: async () => 0,
+    async *chunks(progress, addTotal) {
+      const results: ControlCheckResult[] = await runControlChecks(db, opts);
+      addTotal(results.reduce((n, c) => n + 1 + c.exceptions.length + c.flagged.length, 0));
+      for (const c of results) {
+        const subjectType = CONTROL_SUBJECT[c.id] ?? "unknown";
+        const head: ControlLine = {
+          type: "check",
+          id: c.id,
+          title: c.title,
+          description: c.description,
+          population: c.population.count,
+          definition: c.population.definition,
+          exceptions: c.exceptions.length,
+          flagged: c.flagged.length,
+          passed: c.passed,
+        };
+        const out = [head, ...c.exceptions.map((r) => ({ type: "exception" as const, r })), ...c.flagged.map((r) => ({ type: "flagged" as const, r }))].map((x) =>
+          "r" in x ? { type: x.type, check: c.id, subjectType, subjectId: x.r.id, subject: x.r.subject, detail: x.r.detail, reason: x.r.reason } : x,
+        );
+        for (let i = 0; i < out.length; i += 1000) {
+          const slice = out.slice(i, i + 1000);
+          progress(slice.length);
+          yield slice.map((l) => `${toJsonText(l)}\n`).join("");
+        }
+      }
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Ledger
+
+function ledgerFile(db: PrismaClient, fromSeq: bigint, toSeq: bigint, batch: number): FileSpec {
+  return {
+    path: FILES.ledger,
+    description: `Every ledger event from seq ${fromSeq} to ${toSeq} (the anchor checkpoint + 1 to the export checkpoint), in seq order, with every field needed to recompute its hash.`,
+    query: `SELECT "seq", "occurredAt", "actorId", "onBehalfOfId", "action", "subjectType", "subjectId", "payload", "prevHash", "hash" FROM "LedgerEvent" WHERE "seq" BETWEEN $1 AND $2 ORDER BY "seq"`,
+    parameters: [fromSeq.toString(), toSeq.toString()],
+    count: async () => (toSeq >= fromSeq ? Number(toSeq - fromSeq + 1n) : 0),
+    async *chunks(progress) {
+      let next = fromSeq;
+      while (next <= toSeq) {
+        const events = await db.ledgerEvent.findMany({ where: { seq: { gte: next, lte: toSeq } }, orderBy: { seq: "asc" }, take: batch });
+        if (!events.length) return;
+        progress(events.length);
+        yield events
+          .map((e) => {
+            const line: LedgerLine = {
+              seq: e.seq.toString(),
+              occurredAt: e.occurredAt.toISOString(),
+              actorId: e.actorId,
+              onBehalfOfId: e.onBehalfOfId,
+              action: e.action,
+              subjectType: e.subjectType,
+              subjectId: e.subjectId,
+              payload: e.payload,
+              prevHash: e.prevHash,
+              hash: e.hash,
+            };
+            return `${toJsonText(line)}\n`;
+          })
+          .join("");
+        next = events[events.length - 1]!.seq + 1n;
+      }
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+function generatorInfo(via: string | undefined): Manifest["generator"] {
+  let name = "warrant";
+  let version = "unknown";
+  try {
+    const pkg = JSON.parse(readFileSync(path.resolve(/* turbopackIgnore: true */ process.cwd(), "package.json"), "utf8")) as { name?: string; version?: string };
+    name = pkg.name ?? name;
+    version = pkg.version ?? version;
+  } catch {
+    /* not run from the repository: keep the defaults */
+  }
+  return via ? { name: `${name} (${via})`, version } : { name, version };
+}
+
+function readme(m: Pick<Manifest, "period" | "scope" | "keyId" | "generatedAt">, checkpointSeq: string, anchor: Anchor): string {
+  const scope = [m.scope.systems.length ? `systems: ${m.scope.systems.map((s) => s.name).join(", ")}` : "all systems", m.scope.campaign ? `campaign: ${m.scope.campaign.name} (${m.scope.campaign.id})` : null]
+    .filter(Boolean)
+    .join("; ");
+  return `Warrant evidence pack
+=====================
+
+Period: ${m.period.from} to ${m.period.to} (start inclusive, end exclusive)
+Scope:  ${scope}
+Generated: ${m.generatedAt}
+Signing key id: ${m.keyId} (Ed25519; the public key is in manifest.json)
+
+How to verify
+-------------
+1. Get the organisation's public key from a source you trust (the portal's Evidence packs page or the
+   key file your administrator gave you), then run, from a Warrant checkout (no database needed):
+     npm run evidence:verify -- <this-pack.zip> --public-key <public-key.pem>
+   Every check prints "name: passed/total valid" and each failure; the exit code is non-zero on any failure.
+2. Or verify by hand (docs/evidence-pack.md has the exact rules):
+   - manifest.sig is the base64 Ed25519 signature of the exact bytes of manifest.json;
+   - every file listed in manifest.json has the SHA-256, byte size and row count given there;
+   - ledger-events.jsonl is a hash chain: hash = SHA-256(prevHash || JCS(body)) for every event; its first
+     event follows the anchor (seq ${anchor.seq}, ${anchor.reason === "genesis" ? "the genesis of the chain" : "a checkpoint signed before the period"}) and its last event is
+     the checkpoint signed at export (seq ${checkpointSeq}), whose signature is in checkpoint.json.
+
+Files
+-----
+manifest.json                 format version, scope, period, generator, ledger range, checkpoints, public key,
+                              and for every file: SHA-256, bytes, rows, the query and its parameters
+manifest.sig                  Ed25519 signature (base64) over manifest.json
+grants.csv / grants.jsonl     the grant population (same rows, CSV for spreadsheets)
+requests.jsonl                access requests with justification, ticket, policy version and hashes
+approvals.jsonl               approval stages with the approver and their authority
+provisioning-receipts.jsonl   provisioning tasks and the connectors' receipts
+review-items.jsonl            access-review decisions with the campaign window
+revocations.jsonl             revocations: cause, who, when, confirmation and receipt
+policy-versions.jsonl         every approval-policy version (Cedar text + SHA-256)
+controls.jsonl                control checks: population, exceptions (one line each)
+checkpoint.json               the anchor checkpoint and the checkpoint signed at export
+ledger-events.jsonl           the ledger events from the anchor to the export checkpoint
+`;
+}
+
+/** Measures what passes: SHA-256, bytes and rows. */
+class Measure extends Transform {
+  readonly hash = createHash("sha256");
+  bytes = 0;
+  readonly rows: RowCounter;
+  constructor(p: string) {
+    super();
+    this.rows = new RowCounter(kindOf(p));
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    this.rows.push(chunk);
+    cb(null, chunk);
+  }
+}
+
+export async function exportEvidencePack(db: PrismaClient, params: ExportParams, out: NodeJS.WritableStream, opts: ExportOptions = {}): Promise<ExportResult> {
+  const now = new Date(Math.floor((opts.now ?? new Date()).getTime()));
+  const batch = opts.batchSize ?? BATCH;
+  const sc = await resolveScope(db, params);
+  const key = await loadSigningKey();
+
+  // The checkpoint signed now ends the pack's ledger file; its own "checkpoint.signed" event comes after it.
+  const cp = await signCheckpoint(db, "export", now);
+  const end = packCheckpoint(cp);
+  const endSeq = cp.seq;
+  const period = await db.ledgerEvent.aggregate({ _min: { seq: true }, _max: { seq: true }, where: { occurredAt: { gte: sc.from, lt: sc.to }, seq: { lte: endSeq } } });
+  const periodFirst = period._min.seq;
+  const bound = periodFirst ?? endSeq + 1n;
+  const anchorRow = await db.checkpoint.findFirst({ where: { seq: { lt: bound, lte: endSeq }, keyId: key.keyId }, orderBy: [{ seq: "desc" }, { signedAt: "desc" }] });
+  const anchor: Anchor = anchorRow ? packCheckpoint(anchorRow) : GENESIS_ANCHOR;
+  const firstSeq = BigInt(anchor.seq) + 1n;
+
+  const generatedAt = now.toISOString();
+  const scope: Manifest["scope"] = {
+    systems: sc.systems,
+    campaign: sc.campaign
+      ? {
+          id: sc.campaign.id,
+          name: sc.campaign.name,
+          startsAt: sc.campaign.startsAt.toISOString(),
+          dueAt: sc.campaign.dueAt.toISOString(),
+          launchedAt: sc.campaign.launchedAt?.toISOString() ?? null,
+          closedAt: sc.campaign.closedAt?.toISOString() ?? null,
+        }
+      : null,
+  };
+  const periodOut = { from: sc.from.toISOString(), to: sc.to.toISOString() };
+  const checkpointJson = `${JSON.stringify({ anchor, checkpoint: end }, null, 2)}\n`;
+
+  const specs: FileSpec[] = [
+    {
+      path: FILES.readme,
+      description: "How to verify this pack and what each file holds.",
+      query: null,
+      parameters: [],
+      count: async () => 0,
+      async *chunks() {
+        yield readme({ period: periodOut, scope, keyId: key.keyId, generatedAt }, end.seq, anchor);
+      },
+    },
+    ...grantFiles(db, sc, endSeq, batch),
+    ...dataFiles(db, sc, endSeq, batch),
+    controlsFile(db, sc, now),
+    {
+      path: FILES.checkpoint,
+      description: "The anchor (latest checkpoint signed with this key before the period's first event, or the genesis of the chain) and the checkpoint signed at export.",
+      query: `SELECT * FROM "Checkpoint" WHERE "keyId" = $1 AND "seq" < $2 ORDER BY "seq" DESC LIMIT 1 -- anchor; the export checkpoint is the one signed by this export`,
+      parameters: [key.keyId, bound.toString()],
+      count: async () => 0,
+      async *chunks() {
+        yield checkpointJson;
+      },
+    },
+    ledgerFile(db, firstSeq, endSeq, batch),
+  ];
+
+  let total = 0;
+  for (const s of specs) total += await s.count();
+  let done = 0;
+  const progress = (n: number) => {
+    done += n;
+    opts.onProgress?.(Math.min(done, total), total);
+  };
+  opts.onProgress?.(0, total);
+
+  const zip = new ZipFile();
+  let zipBytes = 0;
+  const counter = new PassThrough();
+  counter.on("data", (c: Buffer) => (zipBytes += c.length));
+  const written = pipeline(zip.outputStream, counter, out as NodeJS.WritableStream);
+  const mtime = now;
+  const stats: ManifestFile[] = [];
+  try {
+    for (const s of specs) {
+      const m = new Measure(s.path);
+      zip.addReadStream(m, s.path, { mtime, compress: true });
+      await pipeline(Readable.from(s.chunks(progress, (n) => (total += n)), { objectMode: false }), m);
+      stats.push({ path: s.path, sha256: m.hash.digest("hex"), bytes: m.bytes, rows: m.rows.result(), description: s.description, query: s.query, parameters: s.parameters });
+    }
+    const ledgerStat = stats.find((f) => f.path === FILES.ledger)!;
+    const events = ledgerStat.rows ?? 0;
+    const manifest: Manifest = {
+      formatVersion: FORMAT_VERSION,
+      generator: generatorInfo(opts.generator),
+      generatedAt,
+      period: periodOut,
+      scope,
+      ledger: {
+        firstSeq: events ? firstSeq.toString() : null,
+        lastSeq: events ? endSeq.toString() : null,
+        events,
+        periodFirstSeq: periodFirst?.toString() ?? null,
+        periodLastSeq: period._max.seq?.toString() ?? null,
+        anchor,
+        checkpoint: end,
+      },
+      keyId: key.keyId,
+      publicKey: key.publicKeyPem,
+      algorithm: "Ed25519",
+      files: stats,
+    };
+    const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, "utf8");
+    const signature = sign(null, manifestBytes, key.privateKey).toString("base64");
+    zip.addBuffer(manifestBytes, FILES.manifest, { mtime, compress: true });
+    zip.addBuffer(Buffer.from(`${signature}\n`, "utf8"), FILES.signature, { mtime, compress: false });
+    zip.end();
+    await written;
+    opts.onProgress?.(total, total);
+    return {
+      files: stats.length + 2,
+      bytes: zipBytes,
+      manifestSha256: createHash("sha256").update(manifestBytes).digest("hex"),
+      ledgerEvents: events,
+      checkpointSeq: end.seq,
+      keyId: key.keyId,
+      rows: stats.reduce((n, f) => n + (f.rows ?? 0), 0),
+      fileStats: stats,
+    };
+  } catch (err) {
+    (zip.outputStream as Readable).destroy(err as Error);
+    await written.catch(() => {});
+    throw err;
+  }
+}
