@@ -1,19 +1,5 @@
-import { Skeleton } from "@/components/ui/card";
+import { DetailSkeleton } from "@/components/shell/skeletons";
 
 export default function Loading() {
-  return (
-    <div className="space-y-6" aria-busy="true" aria-label="Loading the identity">
-      <div className="space-y-2">
-        <Skeleton className="h-4 w-24" />
-        <Skeleton className="h-8 w-80" />
-        <Skeleton className="h-4 w-96 max-w-full" />
-      </div>
-      <div className="grid gap-6 lg:grid-cols-3">
-        <Skeleton className="h-40 lg:col-span-2" />
-        <Skeleton className="h-40" />
-      </div>
-      <Skeleton className="h-56 w-full" />
-      <Skeleton className="h-32 w-full" />
-    </div>
-  );
+  return <DetailSkeleton label="Loading the identity" />;
 }

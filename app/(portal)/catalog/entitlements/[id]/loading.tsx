@@ -1,1 +1,5 @@
-export { default } from "../../systems/[id]/loading";
+import { DetailSkeleton } from "@/components/shell/skeletons";
+
+export default function Loading() {
+  return <DetailSkeleton label="Loading the entitlement" />;
+}
