@@ -1,16 +1,20 @@
-// npm run evidence:verify -- <pack.zip> [--public-key <file.pem>]
+// npm run evidence:verify -- <pack.zip> [--public-key <file.pem>]...
 // Checks an evidence pack offline: no database, no portal. Prints each check with its counts and every
 // failure. Exit 0 valid, 1 invalid, 2 bad arguments.
+// --public-key may be repeated, and a file may hold several PEM public keys (the portal's key history at
+// /api/evidence/public-key?all=1): after a key rotation, a pack's anchor checkpoint may be signed by an earlier key.
 import { readFileSync, existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { formatReport, verifyPack } from "../server/evidence/verify";
 
-const USAGE = "usage: npm run evidence:verify -- <pack.zip> [--public-key <public-key.pem>]";
+const USAGE = "usage: npm run evidence:verify -- <pack.zip> [--public-key <public-key.pem>]...";
+
+const PEM_BLOCK = /-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g;
 
 async function main(): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: process.argv.slice(2), options: { "public-key": { type: "string" }, help: { type: "boolean" } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: process.argv.slice(2), options: { "public-key": { type: "string", multiple: true }, help: { type: "boolean" } }, allowPositionals: true, strict: true });
   } catch (e) {
     console.error(`${(e as Error).message}\n${USAGE}`);
     return 2;
@@ -28,20 +32,26 @@ async function main(): Promise<number> {
     console.error(`${zip}: no such file.`);
     return 2;
   }
-  let publicKeyPem: string | undefined;
-  const keyFile = parsed.values["public-key"];
-  if (keyFile !== undefined) {
+  const publicKeyPems: string[] = [];
+  for (const keyFile of parsed.values["public-key"] ?? []) {
+    let text: string;
     try {
-      publicKeyPem = readFileSync(keyFile, "utf8");
+      text = readFileSync(keyFile, "utf8");
     } catch (e) {
       console.error(`Cannot read the public key ${keyFile}: ${(e as Error).message}`);
       return 2;
     }
+    const blocks = text.match(PEM_BLOCK);
+    if (!blocks) {
+      console.error(`${keyFile} holds no PEM public key ("-----BEGIN PUBLIC KEY-----").`);
+      return 2;
+    }
+    publicKeyPems.push(...blocks.map((b) => `${b}\n`));
   }
   const started = Date.now();
-  const res = await verifyPack(zip, { publicKeyPem });
+  const res = await verifyPack(zip, { publicKeyPems: publicKeyPems.length ? publicKeyPems : undefined });
   console.log(formatReport(res));
-  if (!publicKeyPem) console.log("Note: no --public-key given: the signature was checked against the key inside the pack only. Give the organisation's published key to know who signed it.");
+  if (!publicKeyPems.length) console.log("Note: no --public-key given: the signature was checked against the key inside the pack only. Give the organisation's published key to know who signed it.");
   console.log(`(${((Date.now() - started) / 1000).toFixed(2)} s)`);
   return res.ok ? 0 : 1;
 }

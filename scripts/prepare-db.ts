@@ -1,11 +1,43 @@
 // Runs before `npm start` and `npm run dev`: applies pending migrations, then loads the demo organisation
 // into an empty database when that is clearly wanted: the embedded database (DATABASE_URL unset), or
-// SEED_DEMO=true. A real PostgreSQL is never filled with demo people unless asked.
+// SEED_DEMO=true. A real PostgreSQL is never filled with demo people unless asked. Last, it makes sure the
+// evidence signing key exists (generated now on the first start when none is configured) and is registered.
 import { performance } from "node:perf_hooks";
 import { dbHandle, DatabaseInUseError } from "../server/db";
 import { env, EnvError } from "../server/env";
 import { applyMigrations } from "../server/db/schema-engine";
 import { describeCounts, isEmpty, seedDemo, SeedRefusedError } from "../prisma/seed";
+import { ensureSigningKey, EvidenceKeyError } from "../server/evidence/keys";
+import type { PrismaClient } from "../server/db";
+
+/** After the seed (an empty database is what the seed looks for): the key registration is a ledger event. */
+async function prepareSigningKey(prisma: PrismaClient): Promise<void> {
+  const key = await ensureSigningKey(prisma);
+  console.log(`Evidence signing key: ${key.keyId} (Ed25519, ${key.file})${key.registeredNow ? ", registered now" : ""}.`);
+}
+
+async function seedIfWanted(prisma: PrismaClient, seedFlag: boolean | undefined, embedded: boolean): Promise<void> {
+  if (!(await isEmpty(prisma))) {
+    console.log("Demo data: the database already has data; the demo organisation was not seeded.");
+    return;
+  }
+  if (!(seedFlag ?? embedded)) {
+    console.log(
+      seedFlag === false
+        ? "Demo data: not loaded (SEED_DEMO=false); the database is empty."
+        : "Demo data: not loaded into PostgreSQL; the database is empty. Set SEED_DEMO=true to load the demo organisation.",
+    );
+    return;
+  }
+  const t0 = performance.now();
+  try {
+    const counts = await seedDemo(prisma);
+    console.log(`Demo data: seeded "Halcyon Pay" in ${((performance.now() - t0) / 1000).toFixed(1)} s (${describeCounts(counts)}).`);
+  } catch (err) {
+    if (!(err instanceof SeedRefusedError)) throw err;
+    console.log("Demo data: the database already has data; the demo organisation was not seeded.");
+  }
+}
 
 async function main(): Promise<number> {
   let handle;
@@ -22,31 +54,13 @@ async function main(): Promise<number> {
         : `Database: the ${where} is up to date.`,
     );
 
-    if (!(await isEmpty(handle.prisma))) {
-      console.log("Demo data: the database already has data; the demo organisation was not seeded.");
-      return 0;
-    }
-    const wanted = seedFlag ?? e.embedded;
-    if (!wanted) {
-      console.log(
-        seedFlag === false
-          ? "Demo data: not loaded (SEED_DEMO=false); the database is empty."
-          : "Demo data: not loaded into PostgreSQL; the database is empty. Set SEED_DEMO=true to load the demo organisation.",
-      );
-      return 0;
-    }
-    const t0 = performance.now();
-    const counts = await seedDemo(handle.prisma);
-    console.log(`Demo data: seeded "Halcyon Pay" in ${((performance.now() - t0) / 1000).toFixed(1)} s (${describeCounts(counts)}).`);
+    await seedIfWanted(handle.prisma, seedFlag, e.embedded);
+    await prepareSigningKey(handle.prisma);
     return 0;
   } catch (err) {
-    if (err instanceof EnvError || err instanceof DatabaseInUseError) {
+    if (err instanceof EnvError || err instanceof DatabaseInUseError || err instanceof EvidenceKeyError) {
       console.error(err.message);
       return 2;
-    }
-    if (err instanceof SeedRefusedError) {
-      console.log("Demo data: the database already has data; the demo organisation was not seeded.");
-      return 0;
     }
     throw err;
   } finally {

@@ -4,6 +4,7 @@
 import { dbHandle, DatabaseInUseError } from "../server/db";
 import { env, EnvError } from "../server/env";
 import { startWorker } from "../server/jobs/worker";
+import { ensureSigningKey, EvidenceKeyError } from "../server/evidence/keys";
 
 const INTERVAL_MS = Number(process.env.WORKER_INTERVAL_MS ?? 15_000);
 
@@ -13,8 +14,11 @@ async function main() {
     env();
     handle = dbHandle();
     await handle.prisma.$queryRaw`SELECT 1`;
+    // The worker signs checkpoints and builds packs: its key must exist (generated on first start) and be registered.
+    const key = await ensureSigningKey(handle.prisma);
+    console.log(`Evidence signing key: ${key.keyId} (${key.file}).`);
   } catch (e) {
-    if (e instanceof EnvError || e instanceof DatabaseInUseError) {
+    if (e instanceof EnvError || e instanceof DatabaseInUseError || e instanceof EvidenceKeyError) {
       console.error(e.message);
       process.exit(1);
     }

@@ -1,16 +1,26 @@
 /**
- * One control check's result: pass / exceptions, the population it ran over, its exceptions (and flagged
- * members), and a sampling export (a plain GET form to the CSV route: no script needed).
+ * One control check's result: pass / exceptions, the population it ran over, its first exceptions (and
+ * flagged members) with a link to the CSV of all of them, and a sampling export (a plain GET form to the CSV
+ * route: no script needed).
  */
 import Link from "next/link";
-import type { ControlCheckResult, ControlRow } from "@/server/domain/audit/controls";
+import type { ControlCheckOverview, ControlRow } from "@/server/domain/audit/controls";
 import { Badge } from "@/components/ui/badge";
 import { buttonClass } from "@/components/ui/button";
-import { SAMPLE_MAX } from "@/server/domain/audit/schema";
+import { SAMPLE_MAX, type ControlMemberList } from "@/server/domain/audit/schema";
 
-const SHOWN = 50;
+type Scope = { from: string | null; to: string | null; system: string | null };
 
-function Rows({ rows, caption }: { rows: ControlRow[]; caption: string }) {
+/** The CSV of every member of one list of a check, over the page's scope. */
+function csvHref(check: string, list: ControlMemberList, scope: Scope): string {
+  const q = new URLSearchParams({ list });
+  if (scope.from) q.set("from", scope.from);
+  if (scope.to) q.set("to", scope.to);
+  if (scope.system) q.set("system", scope.system);
+  return `/api/audit/controls/${check}?${q.toString()}`;
+}
+
+function Rows({ rows, total, caption, csv, what }: { rows: ControlRow[]; total: number; caption: string; csv: string; what: string }) {
   return (
     <div className="overflow-x-auto">
       <table className="min-w-full text-left text-sm">
@@ -23,7 +33,7 @@ function Rows({ rows, caption }: { rows: ControlRow[]; caption: string }) {
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
-          {rows.slice(0, SHOWN).map((r) => (
+          {rows.map((r) => (
             <tr key={r.id}>
               <td className="py-1.5 pr-4">{r.href ? <Link href={r.href} className="text-brand-700 hover:underline">{r.subject}</Link> : r.subject}</td>
               <td className="py-1.5 pr-4">{r.reason}</td>
@@ -32,12 +42,21 @@ function Rows({ rows, caption }: { rows: ControlRow[]; caption: string }) {
           ))}
         </tbody>
       </table>
-      {rows.length > SHOWN && <p className="mt-2 text-xs text-slate-500">Showing {SHOWN} of {rows.length.toLocaleString("en-GB")}. Evidence packs list all of them.</p>}
+      <p className="mt-2 text-xs text-slate-500">
+        {total > rows.length && (
+          <>
+            Showing the first {rows.length.toLocaleString("en-GB")} of {total.toLocaleString("en-GB")}.{" "}
+          </>
+        )}
+        <a href={csv} className="text-brand-700 hover:underline" download>
+          {total > rows.length ? `Download all ${total.toLocaleString("en-GB")} ${what} (CSV)` : `Download ${what} (CSV)`}
+        </a>
+      </p>
     </div>
   );
 }
 
-export function ControlCard({ result: r, scope }: { result: ControlCheckResult; scope: { from: string | null; to: string | null; system: string | null } }) {
+export function ControlCard({ result: r, scope }: { result: ControlCheckOverview; scope: Scope }) {
   const headingId = `control-${r.id}`;
   return (
     <section aria-labelledby={headingId} className="rounded-lg border border-slate-200 bg-white shadow-sm">
@@ -48,20 +67,20 @@ export function ControlCard({ result: r, scope }: { result: ControlCheckResult; 
           </h2>
           <p className="mt-0.5 max-w-3xl text-xs text-slate-600">{r.description}</p>
         </div>
-        {r.passed ? <Badge tone="green">✓ Passed</Badge> : <Badge tone="red">✗ {r.exceptions.length.toLocaleString("en-GB")} exception{r.exceptions.length === 1 ? "" : "s"}</Badge>}
+        {r.passed ? <Badge tone="green">✓ Passed</Badge> : <Badge tone="red">✗ {r.exceptionCount.toLocaleString("en-GB")} exception{r.exceptionCount === 1 ? "" : "s"}</Badge>}
       </header>
       <div className="space-y-3 p-4 text-sm">
         <p>
           <span className="font-medium">Population: {r.population.count.toLocaleString("en-GB")}</span> <span className="text-slate-600">— {r.population.definition}</span>
         </p>
-        {r.exceptions.length > 0 && <Rows rows={r.exceptions} caption={`Exceptions of ${r.title}`} />}
-        {r.flagged.length > 0 && (
+        {r.exceptionCount > 0 && <Rows rows={r.exceptions} total={r.exceptionCount} caption={`Exceptions of ${r.title}`} csv={csvHref(r.id, "exceptions", scope)} what="exceptions" />}
+        {r.flaggedCount > 0 && (
           <details>
             <summary className="cursor-pointer text-sm font-medium text-amber-800">
-              {r.flagged.length.toLocaleString("en-GB")} flagged (not exceptions)
+              {r.flaggedCount.toLocaleString("en-GB")} flagged (not exceptions)
             </summary>
             <div className="mt-2">
-              <Rows rows={r.flagged} caption={`Flagged members of ${r.title}`} />
+              <Rows rows={r.flagged} total={r.flaggedCount} caption={`Flagged members of ${r.title}`} csv={csvHref(r.id, "flagged", scope)} what="flagged" />
             </div>
           </details>
         )}

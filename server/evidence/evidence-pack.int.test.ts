@@ -40,7 +40,8 @@ async function expectValid(file: string) {
 
 beforeAll(async () => {
   db = await createTestDb();
-  seedEvents = (await seedDemo(db.prisma)).ledgerEvents;
+  // The first export registers the signing key (one ledger event) before it takes its snapshot.
+  seedEvents = (await seedDemo(db.prisma)).ledgerEvents + 1;
   seededPack = path.join(dir, "seeded.zip");
   await exportTo(db.prisma, seededPack, ALL, { batchSize: 250 });
 });
@@ -56,6 +57,7 @@ describe(`evidence pack round trip (${TEST_ENGINE})`, () => {
     expect(check(r, "signature")).toMatchObject({ passed: 2, total: 2 });
     expect(check(r, "files")).toMatchObject({ passed: 12, total: 12 });
     expect(check(r, "ledger chain")).toMatchObject({ passed: seedEvents, total: seedEvents });
+    expect(await db.prisma.ledgerEvent.findUniqueOrThrow({ where: { seq: BigInt(seedEvents) } })).toMatchObject({ action: "evidence.key_registered" });
     expect(check(r, "checkpoints").failures).toEqual([]);
     expect(check(r, "cross-references").total).toBeGreaterThan(870);
     expect(formatReport(r)).toMatch(new RegExp(`^ledger chain: ${seedEvents}/${seedEvents} valid$`, "m"));

@@ -3,8 +3,10 @@
  * checkpoint, a manifest (per file: SHA-256, bytes, rows, the query and its parameters) and an Ed25519
  * signature over the manifest. Format: docs/evidence-pack.md.
  *
+ * Consistent: every file is read from one read-only REPEATABLE READ snapshot (see exportEvidencePack).
+ *
  * Memory stays flat: every file is produced by paging through the database (keyset pagination, `BATCH`
- * rows per query), streamed through a Transform that hashes, measures and counts it on the way into the
+ * rows per query; the control checks too), streamed through a Transform that hashes, measures and counts it on the way into the
  * zip (yazl), one entry after the other. The manifest is written last, once every file is measured.
  */
 import { createHash, sign } from "node:crypto";
@@ -13,9 +15,9 @@ import path from "node:path";
 import { PassThrough, Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ZipFile } from "yazl";
-import type { PrismaClient } from "../db";
+import type { PrismaClient, Tx } from "../db";
 import { Prisma } from "../db/generated/client";
-import { signCheckpoint, packCheckpoint } from "./checkpoints";
+import { packCheckpoint, signHead, storeCheckpoint } from "./checkpoints";
 import {
   CONTROL_IDS,
   FILES,
@@ -31,9 +33,10 @@ import {
   type LedgerLine,
   type Manifest,
   type ManifestFile,
+  type PackCheckpoint,
 } from "./format";
-import { loadSigningKey } from "./keys";
-import { runControlChecks, type ControlCheckResult } from "../domain/audit/controls";
+import { ensureSigningKey, registeredKeys, type SigningKey } from "./keys";
+import { CONTROL_IDS_IN_ORDER, controlMembers, summarizeControlCheck } from "../domain/audit/controls";
 
 export type ExportParams = { from: Date; to: Date; systems?: string[]; campaignId?: string };
 export type ExportOptions = {
@@ -43,6 +46,10 @@ export type ExportOptions = {
   generator?: string;
   /** Rows per database query (tests use a small one to exercise paging). */
   batchSize?: number;
+  /** Sign with this key instead of the configured one (tests of key rotation). */
+  key?: SigningKey;
+  /** Called inside the snapshot once the ledger head is read (tests write concurrently from here). */
+  onSnapshot?: (head: { seq: bigint; hash: string }) => void;
 };
 export type ExportResult = {
   files: number;
@@ -95,13 +102,13 @@ function queryText(sql: Prisma.Sql): { query: string; parameters: unknown[] } {
   return { query: sql.text.replace(/\s+/g, " ").trim(), parameters: sql.values.map(plain) };
 }
 
-async function countOf(db: PrismaClient, base: Prisma.Sql): Promise<number> {
+async function countOf(db: Tx, base: Prisma.Sql): Promise<number> {
   const rows = await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM (${base}) q`;
   return rows[0]?.n ?? 0;
 }
 
 /** Keyset pagination over `base` by a uuid column: one query per batch, never the whole table. */
-async function* paged(db: PrismaClient, base: Prisma.Sql, key: string, batch: number): AsyncGenerator<Row[]> {
+async function* paged(db: Tx, base: Prisma.Sql, key: string, batch: number): AsyncGenerator<Row[]> {
   const k = Prisma.raw(`q."${key}"`);
   let cursor: string | null = null;
   for (;;) {
@@ -116,7 +123,7 @@ async function* paged(db: PrismaClient, base: Prisma.Sql, key: string, batch: nu
   }
 }
 
-function jsonlFile(db: PrismaClient, o: { path: string; description: string; base: Prisma.Sql; key?: string; batch: number; note?: string; map?: (rows: Row[]) => Promise<Row[]> | Row[] }): FileSpec {
+function jsonlFile(db: Tx, o: { path: string; description: string; base: Prisma.Sql; key?: string; batch: number; note?: string; map?: (rows: Row[]) => Promise<Row[]> | Row[] }): FileSpec {
   const q = queryText(o.base);
   return {
     path: o.path,
@@ -144,7 +151,7 @@ type Scope = {
   campaign: { id: string; name: string; startsAt: Date; dueAt: Date; launchedAt: Date | null; closedAt: Date | null } | null;
 };
 
-async function resolveScope(db: PrismaClient, p: ExportParams): Promise<Scope> {
+async function resolveScope(db: Tx, p: ExportParams): Promise<Scope> {
   if (!(p.from instanceof Date) || Number.isNaN(p.from.getTime())) throw new EvidenceParamsError("The start of the period (from) is not a valid date.");
   if (!(p.to instanceof Date) || Number.isNaN(p.to.getTime())) throw new EvidenceParamsError("The end of the period (to) is not a valid date.");
   if (p.from.getTime() >= p.to.getTime()) throw new EvidenceParamsError(`The period is empty: from (${p.from.toISOString()}) must be before to (${p.to.toISOString()}).`);
@@ -215,7 +222,7 @@ function reviewItemWhere(sc: Scope): Prisma.Sql {
 // Files
 
 /** For each row, the first ledger event about it (any seq) and how many it has up to the checkpoint. */
-async function withLedgerRefs(db: PrismaClient, rows: Row[], subjectType: string, endSeq: bigint): Promise<Row[]> {
+async function withLedgerRefs(db: Tx, rows: Row[], subjectType: string, endSeq: bigint): Promise<Row[]> {
   if (!rows.length) return rows;
   const ids = rows.map((r) => String(r.id));
   const refs = await db.$queryRaw<{ subjectId: string; first: bigint; n: number }[]>`
@@ -228,7 +235,7 @@ async function withLedgerRefs(db: PrismaClient, rows: Row[], subjectType: string
   });
 }
 
-function grantFiles(db: PrismaClient, sc: Scope, endSeq: bigint, batch: number): FileSpec[] {
+function grantFiles(db: Tx, sc: Scope, endSeq: bigint, batch: number): FileSpec[] {
   const base = Prisma.sql`SELECT g."id", g."identityId", i."displayName" AS "identityName", i."kind"::text AS "identityKind", i."email" AS "identityEmail",
     g."entitlementId", e."name" AS "entitlementName", s."id" AS "systemId", s."name" AS "systemName", e."risk"::text AS "risk", e."privileged",
     g."status"::text AS "status", g."origin"::text AS "origin", g."requestId", g."startsAt", g."expiresAt", g."revokedAt",
@@ -268,7 +275,7 @@ function grantFiles(db: PrismaClient, sc: Scope, endSeq: bigint, batch: number):
   ];
 }
 
-function dataFiles(db: PrismaClient, sc: Scope, endSeq: bigint, batch: number): FileSpec[] {
+function dataFiles(db: Tx, sc: Scope, endSeq: bigint, batch: number): FileSpec[] {
   const requests = Prisma.sql`SELECT r."id", r."requesterId", r."beneficiaryId", r."entitlementId", e."name" AS "entitlementName", s."id" AS "systemId", s."name" AS "systemName",
     r."justification", r."durationHours", r."ticketUrl", r."emergency", r."incidentRef", r."status"::text AS "status", r."revision", r."contentHash",
     r."policyVersionId", pv."version" AS "policyVersion", r."policyHash", r."inputHash", r."policyDecision"->'determining' AS "determining", r."policyDecision",
@@ -325,23 +332,27 @@ const CONTROL_SUBJECT: Record<string, string> = {
   [CONTROL_IDS.noExpiredActive]: "Grant",
 };
 
-function controlsFile(db: PrismaClient, sc: Scope, now: Date): FileSpec {
-  // runControlChecks takes an inclusive end: the pack's period ends just before `to`.
+function controlsFile(db: Tx, sc: Scope, now: Date, batch: number): FileSpec {
+  // The checks take an inclusive end: the pack's period ends just before `to`.
   const opts = { from: sc.from, to: new Date(sc.to.getTime() - 1), systemNames: sc.systems.map((s) => s.name), now };
+  const paging = { ...opts, batchSize: batch };
+  const toLine = (check: string, type: "exception" | "flagged", r: { id: string; subject: string; detail: string; reason: string | null }) =>
+    `${toJsonText({ type, check, subjectType: CONTROL_SUBJECT[check] ?? "unknown", subjectId: r.id, subject: r.subject, detail: r.detail, reason: r.reason })}\n`;
   return {
     path: FILES.controls,
     description:
       'Control-check results (the auditor workspace\'s checks over the period and systems): per check a "check" line, then one "exception" line per exception and one "flagged" line per flagged member.',
-    query: "runControlChecks(db, parameters[0]) from server/domain/audit/controls.ts; each check line states how its population was defined",
+    query:
+      "summarizeControlCheck / controlMembers(db, check, parameters[0]) from server/domain/audit/controls.ts, for each check in order; each check line states how its population was defined",
     parameters: [{ from: opts.from.toISOString(), to: opts.to.toISOString(), systemNames: opts.systemNames, now: now.toISOString() }],
-    // Not counted up front: the checks run once, when this file is written (their results are held in
-    // memory only meanwhile), and add their lines to the progress total then.
+    // Not counted up front: each check adds its lines to the progress total when it has been counted.
     count: async () => 0,
     async *chunks(progress, addTotal) {
-      const results: ControlCheckResult[] = await runControlChecks(db, opts);
-      addTotal(results.reduce((n, c) => n + 1 + c.exceptions.length + c.flagged.length, 0));
-      for (const c of results) {
-        const subjectType = CONTROL_SUBJECT[c.id] ?? "unknown";
+      // One pass to count, then one per kind of member listed: never more than a page of rows in memory.
+      // The passes agree because the whole export reads one snapshot.
+      for (const id of CONTROL_IDS_IN_ORDER) {
+        const c = await summarizeControlCheck(db, id, paging);
+        addTotal(1 + c.exceptionCount + c.flaggedCount);
         const head: ControlLine = {
           type: "check",
           id: c.id,
@@ -349,17 +360,18 @@ function controlsFile(db: PrismaClient, sc: Scope, now: Date): FileSpec {
           description: c.description,
           population: c.population.count,
           definition: c.population.definition,
-          exceptions: c.exceptions.length,
-          flagged: c.flagged.length,
+          exceptions: c.exceptionCount,
+          flagged: c.flaggedCount,
           passed: c.passed,
         };
-        const out = [head, ...c.exceptions.map((r) => ({ type: "exception" as const, r })), ...c.flagged.map((r) => ({ type: "flagged" as const, r }))].map((x) =>
-          "r" in x ? { type: x.type, check: c.id, subjectType, subjectId: x.r.id, subject: x.r.subject, detail: x.r.detail, reason: x.r.reason } : x,
-        );
-        for (let i = 0; i < out.length; i += 1000) {
-          const slice = out.slice(i, i + 1000);
-          progress(slice.length);
-          yield slice.map((l) => `${toJsonText(l)}\n`).join("");
+        progress(1);
+        yield `${toJsonText(head)}\n`;
+        for (const which of ["exception", "flagged"] as const) {
+          if ((which === "exception" ? c.exceptionCount : c.flaggedCount) === 0) continue;
+          for await (const page of controlMembers(db, id, which, paging)) {
+            progress(page.length);
+            yield page.map((r) => toLine(id, which, r)).join("");
+          }
         }
       }
     },
@@ -369,7 +381,7 @@ function controlsFile(db: PrismaClient, sc: Scope, now: Date): FileSpec {
 // ---------------------------------------------------------------------------------------------------------
 // Ledger
 
-function ledgerFile(db: PrismaClient, fromSeq: bigint, toSeq: bigint, batch: number): FileSpec {
+function ledgerFile(db: Tx, fromSeq: bigint, toSeq: bigint, batch: number): FileSpec {
   return {
     path: FILES.ledger,
     description: `Every ledger event from seq ${fromSeq} to ${toSeq} (the anchor checkpoint + 1 to the export checkpoint), in seq order, with every field needed to recompute its hash.`,
@@ -480,21 +492,55 @@ class Measure extends Transform {
   }
 }
 
+/** How long an export's snapshot transaction may stay open. */
+export const EXPORT_TX_TIMEOUT_MS = 6 * 60 * 60_000;
+
+/**
+ * Writes the pack to `out`. Everything is read in ONE read-only REPEATABLE READ transaction, so every file,
+ * the control checks and the ledger describe the same instant even while the portal keeps writing (on
+ * PostgreSQL other writers are not held up; on the embedded database, which has a single connection, other
+ * queries wait until the export is done). The checkpoint signed for the pack is the head of that snapshot;
+ * it is stored (with its "checkpoint.signed" event) once the snapshot is closed.
+ */
 export async function exportEvidencePack(db: PrismaClient, params: ExportParams, out: NodeJS.WritableStream, opts: ExportOptions = {}): Promise<ExportResult> {
   const now = new Date(Math.floor((opts.now ?? new Date()).getTime()));
+  const key = await ensureSigningKey(db, now, opts.key);
+  const { result, checkpoint } = await db.$transaction(
+    async (tx) => {
+      await tx.$executeRawUnsafe("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+      return writePack(tx, key, params, out, opts, now);
+    },
+    { maxWait: 10_000, timeout: EXPORT_TX_TIMEOUT_MS },
+  );
+  await storeCheckpoint(db, checkpoint);
+  return result;
+}
+
+async function writePack(
+  db: Tx,
+  key: SigningKey,
+  params: ExportParams,
+  out: NodeJS.WritableStream,
+  opts: ExportOptions,
+  now: Date,
+): Promise<{ result: ExportResult; checkpoint: PackCheckpoint }> {
   const batch = opts.batchSize ?? BATCH;
   const sc = await resolveScope(db, params);
-  const key = await loadSigningKey();
 
-  // The checkpoint signed now ends the pack's ledger file; its own "checkpoint.signed" event comes after it.
-  const cp = await signCheckpoint(db, "export", now);
-  const end = packCheckpoint(cp);
-  const endSeq = cp.seq;
+  // The head of the snapshot ends the pack's ledger file; it is signed here and stored after the snapshot.
+  const headRow = (await db.$queryRaw<{ seq: bigint; hash: string }[]>`SELECT "seq", "hash" FROM "LedgerHead" WHERE "id" = 1`)[0];
+  if (!headRow) throw new Error("ledger head row is missing: were the migrations applied?");
+  const endSeq = BigInt(headRow.seq);
+  opts.onSnapshot?.({ seq: endSeq, hash: headRow.hash });
+  const end = signHead(key, { seq: endSeq, hash: headRow.hash }, now, "export");
   const period = await db.ledgerEvent.aggregate({ _min: { seq: true }, _max: { seq: true }, where: { occurredAt: { gte: sc.from, lt: sc.to }, seq: { lte: endSeq } } });
   const periodFirst = period._min.seq;
   const bound = periodFirst ?? endSeq + 1n;
-  const anchorRow = await db.checkpoint.findFirst({ where: { seq: { lt: bound, lte: endSeq }, keyId: key.keyId }, orderBy: [{ seq: "desc" }, { signedAt: "desc" }] });
+  // The anchor may be signed by an earlier key (before a rotation): the pack then carries that key's public half.
+  const keys = new Map((await registeredKeys(db)).map((k) => [k.keyId, k.publicKeyPem]));
+  const anchorRow = await db.checkpoint.findFirst({ where: { seq: { lt: bound, lte: endSeq }, keyId: { in: [...keys.keys()] } }, orderBy: [{ seq: "desc" }, { signedAt: "desc" }] });
   const anchor: Anchor = anchorRow ? packCheckpoint(anchorRow) : GENESIS_ANCHOR;
+  const checkpointKeys = anchorRow && anchorRow.keyId !== key.keyId ? [{ keyId: anchorRow.keyId, publicKey: keys.get(anchorRow.keyId)! }] : [];
   const firstSeq = BigInt(anchor.seq) + 1n;
 
   const generatedAt = now.toISOString();
@@ -527,12 +573,13 @@ export async function exportEvidencePack(db: PrismaClient, params: ExportParams,
     },
     ...grantFiles(db, sc, endSeq, batch),
     ...dataFiles(db, sc, endSeq, batch),
-    controlsFile(db, sc, now),
+    controlsFile(db, sc, now, batch),
     {
       path: FILES.checkpoint,
-      description: "The anchor (latest checkpoint signed with this key before the period's first event, or the genesis of the chain) and the checkpoint signed at export.",
-      query: `SELECT * FROM "Checkpoint" WHERE "keyId" = $1 AND "seq" < $2 ORDER BY "seq" DESC LIMIT 1 -- anchor; the export checkpoint is the one signed by this export`,
-      parameters: [key.keyId, bound.toString()],
+      description:
+        "The anchor (latest checkpoint signed with a registered key before the period's first event, or the genesis of the chain) and the checkpoint of the export's snapshot head.",
+      query: `SELECT * FROM "Checkpoint" WHERE "keyId" IN (SELECT "keyId" FROM "SigningKey") AND "seq" < $1 ORDER BY "seq" DESC, "signedAt" DESC LIMIT 1 -- anchor; the export checkpoint signs the head of the export's snapshot`,
+      parameters: [bound.toString()],
       count: async () => 0,
       async *chunks() {
         yield checkpointJson;
@@ -584,6 +631,7 @@ export async function exportEvidencePack(db: PrismaClient, params: ExportParams,
       keyId: key.keyId,
       publicKey: key.publicKeyPem,
       algorithm: "Ed25519",
+      checkpointKeys,
       files: stats,
     };
     const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, "utf8");
@@ -593,7 +641,7 @@ export async function exportEvidencePack(db: PrismaClient, params: ExportParams,
     zip.end();
     await written;
     opts.onProgress?.(total, total);
-    return {
+    const result: ExportResult = {
       files: stats.length + 2,
       bytes: zipBytes,
       manifestSha256: createHash("sha256").update(manifestBytes).digest("hex"),
@@ -603,6 +651,7 @@ export async function exportEvidencePack(db: PrismaClient, params: ExportParams,
       rows: stats.reduce((n, f) => n + (f.rows ?? 0), 0),
       fileStats: stats,
     };
+    return { result, checkpoint: end };
   } catch (err) {
     (zip.outputStream as Readable).destroy(err as Error);
     await written.catch(() => {});

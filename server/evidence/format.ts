@@ -110,6 +110,11 @@ export type Manifest = {
   keyId: string;
   publicKey: string;
   algorithm: "Ed25519";
+  /**
+   * Public keys of checkpoints in the pack signed by a key other than `keyId` (an anchor signed before a key
+   * rotation). Empty when every checkpoint is signed with the manifest's key. Absent in packs made before it existed.
+   */
+  checkpointKeys?: { keyId: string; publicKey: string }[];
   files: ManifestFile[];
 };
 

@@ -4,14 +4,21 @@
  *
  *  - EVIDENCE_KEY_FILE set: that file (PEM, PKCS#8, Ed25519) is used; a missing or wrong file is an error
  *    (a typo in the path must not silently start a new key).
- *  - unset: `.data/keys/evidence-ed25519.pem`, generated on first use (mode 0600) and reused afterwards.
+ *  - unset: `.data/keys/evidence-ed25519.pem`, generated at the first start (`npm start` / `npm run worker`
+ *    call ensureSigningKey; mode 0600) and reused afterwards.
  *
  * keyId = the first 16 hex characters of SHA-256 over the public key's SPKI DER encoding.
+ *
+ * Every key used is registered (public half only) in the SigningKey table, with the ledger event
+ * "evidence.key_registered", so that after a rotation a pack can still carry the public key of an older
+ * checkpoint it is anchored to. The registry is immutable (a trigger refuses UPDATE and DELETE).
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import type { Tx, PrismaClient } from "../db";
 import { env } from "../env";
+import { recordEvent } from "../ledger/ledger";
 import { keyIdOf } from "./format";
 
 export { keyIdOf };
@@ -70,4 +77,52 @@ export async function loadSigningKey(): Promise<SigningKey> {
   const key = loadKeyFile(file, { generate: !configured });
   cache.set(file, key);
   return key;
+}
+
+export const KEY_REGISTERED = "evidence.key_registered";
+
+/**
+ * Records the key's public half in the registry (once: ON CONFLICT DO NOTHING, so two processes starting at
+ * once register it once) with its ledger event. Returns whether this call registered it.
+ */
+export async function registerSigningKey(db: PrismaClient, key: Pick<SigningKey, "keyId" | "publicKeyPem">, now: Date): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<{ keyId: string }[]>`
+      INSERT INTO "SigningKey" ("keyId", "algorithm", "publicKey", "registeredAt")
+      VALUES (${key.keyId}, 'Ed25519', ${key.publicKeyPem}, ${now.toISOString()}::timestamptz)
+      ON CONFLICT ("keyId") DO NOTHING RETURNING "keyId"`;
+    if (!rows.length) return false;
+    await recordEvent(tx, {
+      actorId: null,
+      action: KEY_REGISTERED,
+      subjectType: "SigningKey",
+      subjectId: key.keyId,
+      occurredAt: now,
+      payload: { keyId: key.keyId, algorithm: "Ed25519", publicKey: key.publicKeyPem },
+    });
+    return true;
+  });
+}
+
+/** Keys known to be registered, per database client (tests open several databases in one process). */
+const registered = new WeakMap<object, Set<string>>();
+
+/**
+ * The signing key, generated if needed and registered in the database. Called at start (prepare-db, the
+ * worker) and before anything is signed; cheap after the first call in a process.
+ */
+export async function ensureSigningKey(db: PrismaClient, now: Date = new Date(), key?: SigningKey): Promise<SigningKey & { registeredNow: boolean }> {
+  const k = key ?? (await loadSigningKey());
+  const known = registered.get(db) ?? new Set<string>();
+  registered.set(db, known);
+  if (known.has(k.keyId)) return { ...k, registeredNow: false };
+  const registeredNow = await registerSigningKey(db, k, now);
+  known.add(k.keyId);
+  return { ...k, registeredNow };
+}
+
+/** Every registered key, oldest first: the current one and any used before a rotation. */
+export async function registeredKeys(db: Tx): Promise<{ keyId: string; algorithm: string; publicKeyPem: string; registeredAt: Date }[]> {
+  const rows = await db.signingKey.findMany({ orderBy: [{ registeredAt: "asc" }, { keyId: "asc" }] });
+  return rows.map((r) => ({ keyId: r.keyId, algorithm: r.algorithm, publicKeyPem: r.publicKey, registeredAt: r.registeredAt }));
 }

@@ -123,7 +123,26 @@ const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 // ---------------------------------------------------------------------------------------------------------
 
-function checkSignature(manifestBytes: Buffer | null, sig: string | null, manifest: Manifest | null, expectedPem: string | undefined): Check {
+/** The keys the verifier was told to trust (--public-key), by key id; null when none was given. */
+type Trusted = { keys: Map<string, string>; unreadable: string[] } | null;
+
+function trustedKeys(pems: string[] | undefined): Trusted {
+  if (!pems) return null;
+  const keys = new Map<string, string>();
+  const unreadable: string[] = [];
+  for (const pem of pems) {
+    try {
+      keys.set(keyIdOf(createPublicKey(pem)), pem);
+    } catch (e) {
+      unreadable.push(errText(e));
+    }
+  }
+  return { keys, unreadable };
+}
+
+const idList = (t: NonNullable<Trusted>) => [...t.keys.keys()].join(" or ") || "(none readable)";
+
+function checkSignature(manifestBytes: Buffer | null, sig: string | null, manifest: Manifest | null, trusted: Trusted): Check {
   const c = new Check("signature");
   if (!manifestBytes || !manifest) {
     c.fail(`${FILES.manifest} is missing or is not valid JSON`);
@@ -144,17 +163,12 @@ function checkSignature(manifestBytes: Buffer | null, sig: string | null, manife
     else if (verifyEd25519(manifestBytes, sig, manifest.publicKey)) c.pass();
     else c.fail(`${FILES.signature} is not a valid signature of ${FILES.manifest} by the key in the manifest (${manifest.keyId})`);
   }
-  if (expectedPem !== undefined) {
-    let expectedId: string;
-    try {
-      expectedId = keyIdOf(createPublicKey(expectedPem));
-    } catch (e) {
-      c.fail(`the public key given with --public-key is not readable: ${errText(e)}`);
-      return c;
-    }
-    if (packKeyId && expectedId !== packKeyId) c.note(`the pack was signed with key ${packKeyId}, not the expected key ${expectedId}`);
-    if (verifyEd25519(manifestBytes, sig, expectedPem)) c.pass();
-    else c.fail(`${FILES.signature} is not a valid signature of ${FILES.manifest} by the expected public key (${expectedId})`);
+  if (trusted) {
+    for (const u of trusted.unreadable) c.fail(`a public key given with --public-key is not readable: ${u}`);
+    if (!trusted.keys.size) return c;
+    if (packKeyId && !trusted.keys.has(packKeyId)) c.note(`the pack was signed with key ${packKeyId}, not the expected key ${idList(trusted)}`);
+    if ([...trusted.keys.values()].some((pem) => verifyEd25519(manifestBytes, sig, pem))) c.pass();
+    else c.fail(`${FILES.signature} is not a valid signature of ${FILES.manifest} by the expected public key (${idList(trusted)})`);
   }
   return c;
 }
@@ -216,7 +230,7 @@ type LedgerIndex = {
   checkpoint: PackCheckpoint | null;
 };
 
-async function checkLedger(pack: Pack, manifest: Manifest | null): Promise<{ chain: Check; links: Check; index: LedgerIndex }> {
+async function checkLedger(pack: Pack, manifest: Manifest | null, trusted: Trusted): Promise<{ chain: Check; links: Check; index: LedgerIndex }> {
   const chain = new Check("ledger chain");
   const links = new Check("checkpoints");
   const index: LedgerIndex = { subjects: new Map(), first: null, last: null, count: 0, anchor: null, checkpoint: null };
@@ -237,11 +251,33 @@ async function checkLedger(pack: Pack, manifest: Manifest | null): Promise<{ cha
     if (same) links.pass();
     else links.fail(`${FILES.checkpoint} does not match the checkpoints named in ${FILES.manifest}`);
   }
-  const pem = manifest?.publicKey;
+  // The keys the pack carries: its own, and those of older checkpoints (after a key rotation), each checked
+  // against its id. With --public-key, only the keys given there are trusted.
   const keyId = manifest?.keyId;
+  const packKeys = new Map<string, string>();
+  if (manifest?.publicKey && keyId) packKeys.set(keyId, manifest.publicKey);
+  for (const k of manifest?.checkpointKeys ?? []) {
+    let id: string | null = null;
+    try {
+      id = keyIdOf(createPublicKey(k.publicKey));
+    } catch (e) {
+      links.fail(`${FILES.manifest}: the checkpoint key ${k.keyId} is not a readable public key (${errText(e)})`);
+      continue;
+    }
+    if (id !== k.keyId) links.fail(`${FILES.manifest}: the checkpoint key listed as ${k.keyId} is really ${id}`);
+    else packKeys.set(id, k.publicKey);
+  }
   const checkSigned = (label: string, cp: PackCheckpoint) => {
-    if (!pem || cp.keyId !== keyId) links.fail(`${label} checkpoint (seq ${cp.seq}) is signed with key ${cp.keyId}, not the pack's key ${keyId ?? "(unknown)"}`);
-    else if (verifyEd25519(checkpointMessage(cp), cp.signature, pem)) links.pass();
+    if (label === "export" && cp.keyId !== keyId) return links.fail(`${label} checkpoint (seq ${cp.seq}) is signed with key ${cp.keyId}, not the pack's key ${keyId ?? "(unknown)"}`);
+    const pem = trusted ? trusted.keys.get(cp.keyId) : packKeys.get(cp.keyId);
+    if (!pem) {
+      if (trusted)
+        return links.fail(
+          `${label} checkpoint (seq ${cp.seq}) is signed with key ${cp.keyId}, which is not one of the keys given with --public-key (${idList(trusted)})${packKeys.has(cp.keyId) ? "; the pack carries that key's public half: give it too if you trust it (an earlier key of the organisation)" : ""}`,
+        );
+      return links.fail(`${label} checkpoint (seq ${cp.seq}) is signed with key ${cp.keyId}, whose public key is not in the pack`);
+    }
+    if (verifyEd25519(checkpointMessage(cp), cp.signature, pem)) links.pass();
     else links.fail(`${label} checkpoint (seq ${cp.seq}): the signature is not valid`);
   };
   if (!checkpoint) links.fail("no export checkpoint in the pack");
@@ -337,7 +373,8 @@ async function checkReferences(pack: Pack, manifest: Manifest | null, idx: Ledge
     if (first === null || first === undefined) return refs.fail(`${file}: ${what} ${String(r.id)} has no ledger event at all`);
     const seq = BigInt(String(first));
     if (seq <= anchorSeq) return refs.pass(); // predates the anchor checkpoint, which covers it
-    if (endSeq !== null && seq > endSeq) return refs.pass(); // recorded after the export checkpoint (a live database)
+    // The pack is one snapshot: whatever it lists was recorded at or before its checkpoint.
+    if (endSeq !== null && seq > endSeq) return refs.fail(`${file}: ${what} ${String(r.id)}: its first ledger event (seq ${seq}) is after the export checkpoint (seq ${endSeq})`);
     if (idx.subjects.get(seq.toString()) === `${subjectType}:${String(r.id)}`) return refs.pass();
     refs.fail(`${file}: ${what} ${String(r.id)}: its first ledger event (seq ${seq}) is not in ${FILES.ledger} or is about something else`);
   };
@@ -482,8 +519,15 @@ async function checkReferences(pack: Pack, manifest: Manifest | null, idx: Ledge
   return { refs, inv };
 }
 
-/** Verifies a pack offline. `publicKeyPem`: the key the pack must be signed with (from a trusted source). */
-export async function verifyPack(zipPath: string, opts: { publicKeyPem?: string } = {}): Promise<VerifyResult> {
+/**
+ * Verifies a pack offline. `publicKeyPem` / `publicKeyPems`: the keys to trust (from a trusted source); the
+ * manifest must be signed with one of them, and so must every checkpoint (an anchor signed before a key
+ * rotation needs the earlier key). Without any, the keys inside the pack are used: the pack is then only
+ * shown to be consistent with itself.
+ */
+export async function verifyPack(zipPath: string, opts: { publicKeyPem?: string; publicKeyPems?: string[] } = {}): Promise<VerifyResult> {
+  const given = [...(opts.publicKeyPem !== undefined ? [opts.publicKeyPem] : []), ...(opts.publicKeyPems ?? [])];
+  const trusted = trustedKeys(given.length ? given : undefined);
   let pack: Pack;
   try {
     pack = await openZip(zipPath);
@@ -507,9 +551,9 @@ export async function verifyPack(zipPath: string, opts: { publicKeyPem?: string 
     } catch {
       sig = null;
     }
-    const checks: Check[] = [checkSignature(manifestBytes, sig, manifest, opts.publicKeyPem)];
+    const checks: Check[] = [checkSignature(manifestBytes, sig, manifest, trusted)];
     checks.push(await checkFiles(pack, manifest));
-    const { chain, links, index } = await checkLedger(pack, manifest);
+    const { chain, links, index } = await checkLedger(pack, manifest, trusted);
     checks.push(chain, links);
     const { refs, inv } = await checkReferences(pack, manifest, index);
     checks.push(refs, inv);

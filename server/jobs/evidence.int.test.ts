@@ -40,7 +40,9 @@ describe("sign-scheduled-checkpoint", () => {
     await someEvent(t0);
     expect(await signScheduledCheckpoint(db.prisma, t0)).toEqual({ processed: 1 });
     const first = await db.prisma.checkpoint.findFirstOrThrow();
-    expect(first).toMatchObject({ reason: "schedule", seq: 1n });
+    // The key is registered (its own ledger event, seq 2) before it signs anything: the checkpoint covers that too.
+    expect(await db.prisma.ledgerEvent.findUniqueOrThrow({ where: { seq: 2n } })).toMatchObject({ action: "evidence.key_registered", subjectId: first.keyId });
+    expect(first).toMatchObject({ reason: "schedule", seq: 2n });
     // The checkpoint's own event does not count as movement, however late it is.
     expect(await signScheduledCheckpoint(db.prisma, at(5 * HOUR))).toEqual({ processed: 0 });
     // New events, but the last checkpoint is recent: not yet.
@@ -49,8 +51,18 @@ describe("sign-scheduled-checkpoint", () => {
     // Older than the interval and the head moved: signed.
     expect(await signScheduledCheckpoint(db.prisma, at(CHECKPOINT_EVERY_MS + 1))).toEqual({ processed: 1 });
     const cps = await db.prisma.checkpoint.findMany({ orderBy: { seq: "asc" } });
-    expect(cps.map((c) => c.seq)).toEqual([1n, 3n]);
+    expect(cps.map((c) => c.seq)).toEqual([2n, 4n]);
     expect(await db.prisma.ledgerEvent.count({ where: { action: "checkpoint.signed" } })).toBe(2);
+    expect((await verifyChain(db.prisma)).firstBroken).toBeNull();
+  });
+
+  it("signs once when two workers find it due at the same moment", async () => {
+    await someEvent(at(3 * HOUR));
+    const when = at(3 * HOUR + CHECKPOINT_EVERY_MS);
+    const before = await db.prisma.checkpoint.count();
+    const results = await Promise.all([signScheduledCheckpoint(db.prisma, when), signScheduledCheckpoint(db.prisma, when), signScheduledCheckpoint(db.prisma, when)]);
+    expect(results.map((r) => r.processed).sort()).toEqual([0, 0, 1]);
+    expect(await db.prisma.checkpoint.count()).toBe(before + 1);
     expect((await verifyChain(db.prisma)).firstBroken).toBeNull();
   });
 });

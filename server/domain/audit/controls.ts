@@ -1,13 +1,25 @@
 /**
  * Control checks for auditors. Each check states the population it ran over (how many, and how that
- * population was defined), lists its exceptions, and passes when there are none. The same output goes into
- * evidence packs (server/evidence/export.ts calls runControlChecks).
+ * population was defined), lists its exceptions, and passes when there are none. The same checks go into
+ * evidence packs (server/evidence/export.ts).
  *
- * Read-only. Routers expose it to ADMIN, SECURITY and AUDITOR only.
+ * Memory stays flat whatever the size of a population: each check reads its population in pages (keyset
+ * pagination by id, `batchSize` rows at a time, 1000 by default) and never holds more than one page.
+ * - `summarizeControlCheck`: one pass, counts only (population, exceptions, flagged).
+ * - `controlMembers`: the exceptions / flagged / whole population, one page (array) at a time, in id order.
+ * - `controlChecksOverview`: what the portal shows: per check the counts and the first `limit` exceptions and
+ *   flagged members (the rest are in the CSV, `controlMembersCsv`).
+ * Only model queries on the given client: `db` may be an interactive transaction (the evidence export reads
+ * inside one REPEATABLE READ transaction), so nothing here opens a transaction of its own.
+ *
+ * Read-only. Routers and route handlers expose it to ADMIN, SECURITY and AUDITOR only.
  */
-import type { Tx } from "../../db";
+import type { PrismaClient, Tx } from "../../db";
 import type { Prisma } from "../../db/generated/client";
-import type { ControlId } from "./schema";
+import { badInput } from "../../errors";
+import { hasRole, loadActor } from "../actor";
+import { csvLine } from "../campaigns/report";
+import { CONTROL_IDS, CONTROL_ROWS_SHOWN, ZControlMembersCsvInput, type ControlId, type ControlMemberList } from "./schema";
 
 export type ControlScopeOpts = {
   /** Start of the period (inclusive). A YYYY-MM-DD string means 00:00 UTC that day. */
@@ -30,19 +42,31 @@ export type ControlRow = {
   reason: string | null;
 };
 
-export type ControlCheckResult = {
+/** A check's result without its members: what it ran over and how many exceptions / flagged it found. */
+export type ControlCheckSummary = {
   id: ControlId;
   title: string;
   description: string;
   population: { count: number; definition: string };
-  exceptions: ControlRow[];
-  /** Not exceptions, but called out for the auditor (e.g. imported access of unverified origin). */
-  flagged: ControlRow[];
+  exceptionCount: number;
+  flaggedCount: number;
   passed: boolean;
 };
 
+/** The portal's view of a check: the summary, and the first `rowLimit` exceptions and flagged members. */
+export type ControlCheckOverview = ControlCheckSummary & {
+  /** The first `rowLimit` exceptions in id order (all of them: `exceptionCount`). */
+  exceptions: ControlRow[];
+  /** Not exceptions, but called out for the auditor (e.g. imported access of unverified origin); first `rowLimit`. */
+  flagged: ControlRow[];
+  rowLimit: number;
+};
+
+type PagingOpts = { batchSize?: number };
 type Scope = { from: Date | null; to: Date | null; systemNames: string[] | null; now: Date };
 type PopRow = ControlRow & { exception: boolean; flag: boolean };
+
+export const DEFAULT_CONTROL_BATCH = 1000;
 
 function toScope(o: ControlScopeOpts): Scope {
   const parse = (v: Date | string | undefined, end: boolean) => {
@@ -61,6 +85,8 @@ function periodText(s: Scope, what: string): string {
 const systemsText = (s: Scope) => (s.systemNames ? `, in ${s.systemNames.length === 1 ? "system" : "systems"} ${s.systemNames.map((n) => `"${n}"`).join(", ")}` : "");
 const grantSystemWhere = (s: Scope): Prisma.GrantWhereInput => (s.systemNames ? { entitlement: { system: { name: { in: s.systemNames } } } } : {});
 const range = (s: Scope, field: string) => (s.from || s.to ? { [field]: { ...(s.from ? { gte: s.from } : {}), ...(s.to ? { lte: s.to } : {}) } } : {});
+/** Keyset pagination: the members after `after` (all when null). Combined with the check's filter by AND. */
+const afterId = (after: string | null) => (after ? { id: { gt: after } } : {});
 
 const grantInclude = { identity: { select: { displayName: true } }, entitlement: { select: { name: true, system: { select: { name: true } } } } } as const;
 const grantLabel = (g: { identity: { displayName: string }; entitlement: { name: string; system: { name: string } } }) => `${g.identity.displayName} — ${g.entitlement.name} (${g.entitlement.system.name})`;
@@ -70,8 +96,39 @@ type CheckDef = {
   title: string;
   description: string;
   definition(s: Scope): string;
-  population(db: Tx, s: Scope): Promise<PopRow[]>;
+  /** How many members the population has (the same filter as `page`). */
+  count(db: Tx, s: Scope): Promise<number>;
+  /** One page of the population: members with id > `after` (from the start when null), in id order, at most `take`, one row per member. */
+  page(db: Tx, s: Scope, after: string | null, take: number): Promise<PopRow[]>;
 };
+
+// Each check's population filter, shared by its count and its pages.
+const approvedAccessWhere = (s: Scope): Prisma.GrantWhereInput =>
+  s.from || s.to
+    ? {
+        status: { notIn: ["PENDING_PROVISION", "PROVISION_FAILED"] },
+        ...(s.to ? { startsAt: { lte: s.to } } : {}),
+        ...(s.from ? { OR: [{ revokedAt: null }, { revokedAt: { gte: s.from } }] } : {}),
+        ...grantSystemWhere(s),
+      }
+    : { status: { in: ["ACTIVE", "PENDING_REVOKE", "REVOKE_FAILED"] }, ...grantSystemWhere(s) };
+const revocationsWhere = (s: Scope): Prisma.ReviewItemWhereInput => ({
+  decision: "REVOKE",
+  campaign: { status: { in: ["CLOSED", "REMEDIATING"] }, ...range(s, "closedAt") },
+  ...(s.systemNames ? { systemName: { in: s.systemNames } } : {}),
+});
+const selfApprovalWhere = (s: Scope): Prisma.ApprovalStepWhereInput => ({
+  status: "APPROVED",
+  ...range(s, "decidedAt"),
+  ...(s.systemNames ? { request: { entitlement: { system: { name: { in: s.systemNames } } } } } : {}),
+});
+const nhiWhere = (s: Scope): Prisma.IdentityWhereInput => ({
+  kind: { not: "HUMAN" },
+  status: { not: "DEPROVISIONED" },
+  ...(s.systemNames ? { OR: [{ system: { name: { in: s.systemNames } } }, { grants: { some: { entitlement: { system: { name: { in: s.systemNames } } } } } }] } : {}),
+});
+const expiredUntil = (s: Scope) => (s.to && s.to < s.now ? s.to : s.now);
+const expiredWhere = (s: Scope): Prisma.GrantWhereInput => ({ expiresAt: { lt: expiredUntil(s), ...(s.from ? { gte: s.from } : {}) }, ...grantSystemWhere(s) });
 
 const CHECKS: CheckDef[] = [
   {
@@ -83,17 +140,14 @@ const CHECKS: CheckDef[] = [
       s.from || s.to
         ? `Grants in effect at some time${periodText(s, "in the period")} (startsAt ≤ end, not revoked before the start), excluding access never provisioned${systemsText(s)}.`
         : `Grants in effect now (status ACTIVE, PENDING_REVOKE or REVOKE_FAILED)${systemsText(s)}.`,
-    async population(db, s) {
-      const where: Prisma.GrantWhereInput =
-        s.from || s.to
-          ? {
-              status: { notIn: ["PENDING_PROVISION", "PROVISION_FAILED"] },
-              ...(s.to ? { startsAt: { lte: s.to } } : {}),
-              ...(s.from ? { OR: [{ revokedAt: null }, { revokedAt: { gte: s.from } }] } : {}),
-              ...grantSystemWhere(s),
-            }
-          : { status: { in: ["ACTIVE", "PENDING_REVOKE", "REVOKE_FAILED"] }, ...grantSystemWhere(s) };
-      const rows = await db.grant.findMany({ where, orderBy: { id: "asc" }, include: { ...grantInclude, request: { select: { id: true, status: true } } } });
+    count: (db, s) => db.grant.count({ where: approvedAccessWhere(s) }),
+    async page(db, s, after, take) {
+      const rows = await db.grant.findMany({
+        where: { AND: [approvedAccessWhere(s), afterId(after)] },
+        orderBy: { id: "asc" },
+        take,
+        include: { ...grantInclude, request: { select: { id: true, status: true } } },
+      });
       return rows.map((g) => {
         const imported = g.origin === "IMPORTED";
         const approved = g.request?.status === "APPROVED";
@@ -122,14 +176,12 @@ const CHECKS: CheckDef[] = [
     description: "Each access-review decision to revoke, in a closed or remediating campaign, must end with the revocation confirmed and the grant revoked.",
     definition: (s) =>
       `Review items decided REVOKE in campaigns that are CLOSED or REMEDIATING${periodText(s, "closed")}${s.systemNames ? `, for grants in ${s.systemNames.map((n) => `"${n}"`).join(", ")}` : ""}.`,
-    async population(db, s) {
+    count: (db, s) => db.reviewItem.count({ where: revocationsWhere(s) }),
+    async page(db, s, after, take) {
       const rows = await db.reviewItem.findMany({
-        where: {
-          decision: "REVOKE",
-          campaign: { status: { in: ["CLOSED", "REMEDIATING"] }, ...range(s, "closedAt") },
-          ...(s.systemNames ? { systemName: { in: s.systemNames } } : {}),
-        },
+        where: { AND: [revocationsWhere(s), afterId(after)] },
         orderBy: { id: "asc" },
+        take,
         select: { id: true, grantId: true, identityName: true, entitlementName: true, systemName: true, remediation: true, defaulted: true, campaign: { select: { name: true, status: true } }, grant: { select: { status: true } } },
       });
       return rows.map((i) => {
@@ -157,10 +209,12 @@ const CHECKS: CheckDef[] = [
     description:
       "No approval step was approved by the requester, the beneficiary or the beneficiary's owner. The database refuses such a decision (a CHECK constraint); this checks the stored steps independently.",
     definition: (s) => `Approval steps with status APPROVED${periodText(s, "decided")}${s.systemNames ? `, for entitlements in ${s.systemNames.map((n) => `"${n}"`).join(", ")}` : ""}.`,
-    async population(db, s) {
+    count: (db, s) => db.approvalStep.count({ where: selfApprovalWhere(s) }),
+    async page(db, s, after, take) {
       const rows = await db.approvalStep.findMany({
-        where: { status: "APPROVED", ...range(s, "decidedAt"), ...(s.systemNames ? { request: { entitlement: { system: { name: { in: s.systemNames } } } } } : {}) },
+        where: { AND: [selfApprovalWhere(s), afterId(after)] },
         orderBy: { id: "asc" },
+        take,
         select: {
           id: true,
           kind: true,
@@ -195,14 +249,12 @@ const CHECKS: CheckDef[] = [
     description: "Service accounts, API keys, OAuth apps, workloads and AI agents each need an accountable person who is still active.",
     definition: (s) =>
       `Non-human identities not deprovisioned, as of now${s.systemNames ? `, running in or holding access to ${s.systemNames.map((n) => `"${n}"`).join(", ")}` : ""} (the period does not apply: ownership is a current state).`,
-    async population(db, s) {
+    count: (db, s) => db.identity.count({ where: nhiWhere(s) }),
+    async page(db, s, after, take) {
       const rows = await db.identity.findMany({
-        where: {
-          kind: { not: "HUMAN" },
-          status: { not: "DEPROVISIONED" },
-          ...(s.systemNames ? { OR: [{ system: { name: { in: s.systemNames } } }, { grants: { some: { entitlement: { system: { name: { in: s.systemNames } } } } } }] } : {}),
-        },
+        where: { AND: [nhiWhere(s), afterId(after)] },
         orderBy: { id: "asc" },
+        take,
         select: { id: true, kind: true, displayName: true, status: true, owner: { select: { id: true, displayName: true, status: true } } },
       });
       return rows.map((n) => {
@@ -223,17 +275,10 @@ const CHECKS: CheckDef[] = [
     id: "no-expired-active",
     title: "No grant past its expiry is still active",
     description: "Access with an end date must be removed once that date passes. A revocation still in progress is flagged, not counted as an exception.",
-    definition: (s) => {
-      const until = s.to && s.to < s.now ? s.to : s.now;
-      return `Grants whose expiry date is before ${until.toISOString()}${s.from ? ` and on or after ${s.from.toISOString()}` : ""}${systemsText(s)}; status as of now.`;
-    },
-    async population(db, s) {
-      const until = s.to && s.to < s.now ? s.to : s.now;
-      const rows = await db.grant.findMany({
-        where: { expiresAt: { lt: until, ...(s.from ? { gte: s.from } : {}) }, ...grantSystemWhere(s) },
-        orderBy: { id: "asc" },
-        include: grantInclude,
-      });
+    definition: (s) => `Grants whose expiry date is before ${expiredUntil(s).toISOString()}${s.from ? ` and on or after ${s.from.toISOString()}` : ""}${systemsText(s)}; status as of now.`,
+    count: (db, s) => db.grant.count({ where: expiredWhere(s) }),
+    async page(db, s, after, take) {
+      const rows = await db.grant.findMany({ where: { AND: [expiredWhere(s), afterId(after)] }, orderBy: { id: "asc" }, take, include: grantInclude });
       return rows.map((g) => {
         const stillActive = g.status === "ACTIVE" || g.status === "REVOKE_FAILED";
         return {
@@ -252,45 +297,180 @@ const CHECKS: CheckDef[] = [
 
 export const CONTROL_CHECKS: readonly Pick<CheckDef, "id" | "title" | "description">[] = CHECKS.map(({ id, title, description }) => ({ id, title, description }));
 
+/** The check ids in their fixed order (the order the portal and the evidence pack list them). */
+export const CONTROL_IDS_IN_ORDER: readonly ControlId[] = Object.freeze(CHECKS.map((c) => c.id));
+
 const strip = ({ exception: _e, flag: _f, ...row }: PopRow): ControlRow => row;
-
-/** Runs every control check over the scope. */
-export async function runControlChecks(db: Tx, opts: ControlScopeOpts = {}): Promise<ControlCheckResult[]> {
-  const s = toScope(opts);
-  const out: ControlCheckResult[] = [];
-  for (const c of CHECKS) out.push(await runOne(db, c, s));
-  return out;
-}
-
-/** Runs one control check. */
-export async function runControlCheck(db: Tx, id: ControlId, opts: ControlScopeOpts = {}): Promise<ControlCheckResult> {
-  return runOne(db, checkDef(id), toScope(opts));
-}
-
-async function runOne(db: Tx, c: CheckDef, s: Scope): Promise<ControlCheckResult> {
-  const pop = await c.population(db, s);
-  const exceptions = pop.filter((r) => r.exception).map(strip);
-  return {
-    id: c.id,
-    title: c.title,
-    description: c.description,
-    population: { count: pop.length, definition: c.definition(s) },
-    exceptions,
-    flagged: pop.filter((r) => r.flag).map(strip),
-    passed: exceptions.length === 0,
-  };
-}
 
 function checkDef(id: ControlId): CheckDef {
   const c = CHECKS.find((x) => x.id === id);
-  if (!c) throw new Error(`unknown control check ${id}`);
+  if (!c) throw badInput(`There is no control check "${String(id)}". The checks are: ${CONTROL_IDS.join(", ")}.`);
   return c;
 }
 
-/** The full population of one check, sorted by id (what the sampling draws from). */
-export async function controlPopulation(db: Tx, id: ControlId, opts: ControlScopeOpts = {}): Promise<{ check: Pick<CheckDef, "id" | "title">; definition: string; rows: ControlRow[] }> {
+function batchOf(o: PagingOpts): number {
+  const b = o.batchSize ?? DEFAULT_CONTROL_BATCH;
+  if (!Number.isInteger(b) || b < 1) throw badInput(`batchSize must be a positive integer (got ${String(b)}).`);
+  return b;
+}
+
+/** The population of a check, one page at a time (never empty), in id order. */
+async function* populationPages(db: Tx, c: CheckDef, s: Scope, batch: number): AsyncGenerator<PopRow[]> {
+  let after: string | null = null;
+  for (;;) {
+    const rows = await c.page(db, s, after, batch);
+    if (rows.length > 0) yield rows;
+    if (rows.length < batch) return;
+    after = rows[rows.length - 1]!.id;
+  }
+}
+
+/** One pass over the population, holding one page at a time. */
+export async function summarizeControlCheck(db: Tx, id: ControlId, opts: ControlScopeOpts & PagingOpts = {}): Promise<ControlCheckSummary> {
+  const { summary } = await overviewOne(db, checkDef(id), toScope(opts), batchOf(opts), 0);
+  return summary;
+}
+
+/** The members that are exceptions / flagged / all of them, in id order, one page (array) at a time. */
+export async function* controlMembers(db: Tx, id: ControlId, which: "exception" | "flagged" | "all", opts: ControlScopeOpts & PagingOpts = {}): AsyncGenerator<ControlRow[]> {
   const c = checkDef(id);
+  const keep = which === "exception" ? (r: PopRow) => r.exception : which === "flagged" ? (r: PopRow) => r.flag : () => true;
+  for await (const page of populationPages(db, c, toScope(opts), batchOf(opts))) {
+    const rows = page.filter(keep).map(strip);
+    if (rows.length > 0) yield rows;
+  }
+}
+
+/** How many members a check's population has (one COUNT query; no members loaded). */
+export async function countControlPopulation(db: Tx, id: ControlId, opts: ControlScopeOpts = {}): Promise<number> {
+  return checkDef(id).count(db, toScope(opts));
+}
+
+/** A check's title, and how its population is defined for this scope (no query). */
+export function controlCheckInfo(id: ControlId, opts: ControlScopeOpts = {}): { id: ControlId; title: string; description: string; definition: string } {
+  const c = checkDef(id);
+  return { id: c.id, title: c.title, description: c.description, definition: c.definition(toScope(opts)) };
+}
+
+async function overviewOne(db: Tx, c: CheckDef, s: Scope, batch: number, limit: number): Promise<{ summary: ControlCheckSummary; exceptions: ControlRow[]; flagged: ControlRow[] }> {
+  let count = 0;
+  let exceptionCount = 0;
+  let flaggedCount = 0;
+  const exceptions: ControlRow[] = [];
+  const flagged: ControlRow[] = [];
+  for await (const page of populationPages(db, c, s, batch)) {
+    count += page.length;
+    for (const r of page) {
+      if (r.exception && exceptionCount++ < limit) exceptions.push(strip(r));
+      if (r.flag && flaggedCount++ < limit) flagged.push(strip(r));
+    }
+  }
+  return {
+    summary: { id: c.id, title: c.title, description: c.description, population: { count, definition: c.definition(s) }, exceptionCount, flaggedCount, passed: exceptionCount === 0 },
+    exceptions,
+    flagged,
+  };
+}
+
+/**
+ * Every check over the scope, as the portal shows them: the counts, and at most the first `limit`
+ * (default CONTROL_ROWS_SHOWN = 100) exceptions and flagged members of each, in id order. Memory: one page
+ * plus 2 × limit rows per check.
+ */
+export async function controlChecksOverview(db: Tx, opts: ControlScopeOpts & PagingOpts & { limit?: number } = {}): Promise<ControlCheckOverview[]> {
   const s = toScope(opts);
-  const rows = (await c.population(db, s)).map(strip).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { check: { id: c.id, title: c.title }, definition: c.definition(s), rows };
+  const batch = batchOf(opts);
+  const limit = opts.limit ?? CONTROL_ROWS_SHOWN;
+  if (!Number.isInteger(limit) || limit < 0) throw badInput(`limit must be a non-negative integer (got ${String(limit)}).`);
+  const out: ControlCheckOverview[] = [];
+  for (const c of CHECKS) {
+    const o = await overviewOne(db, c, s, batch, limit);
+    out.push({ ...o.summary, exceptions: o.exceptions, flagged: o.flagged, rowLimit: limit });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// CSV of a check's exceptions / flagged members / population (GET /api/audit/controls/<check>)
+// ---------------------------------------------------------------------------------------------------------
+
+const LIST_MEMBERS: Record<ControlMemberList, "exception" | "flagged" | "all"> = { exceptions: "exception", flagged: "flagged", population: "all" };
+export const CONTROL_CSV_HEADER = ["position", "id", "subject", "why", "detail", "link"];
+
+/**
+ * The CSV as a byte stream: a BOM, "#" lines (check, list, population definition, scope, generated at),
+ * the header, then the members in id order, one page at a time. Cells are escaped and defused against
+ * formula injection (csvLine).
+ */
+export function controlMembersCsvStream(
+  db: Tx,
+  input: { check: ControlId; list: ControlMemberList; from?: string; to?: string; systemNames?: string[] },
+  now: Date,
+  batchSize = DEFAULT_CONTROL_BATCH,
+): ReadableStream<Uint8Array> {
+  const enc = new TextEncoder();
+  const opts: ControlScopeOpts & PagingOpts = { from: input.from, to: input.to, systemNames: input.systemNames, now, batchSize };
+  const info = controlCheckInfo(input.check, opts);
+  const pages = controlMembers(db, input.check, LIST_MEMBERS[input.list], opts);
+  let position = 0;
+  let started = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        if (!started) {
+          started = true;
+          const head = [
+            `# Warrant control check: ${info.id} — ${info.title}`,
+            `# list: ${input.list}`,
+            `# population: ${info.definition}`,
+            `# scope: from ${input.from ?? "(any)"} to ${input.to ?? "(any)"}; systems ${input.systemNames?.length ? input.systemNames.join(", ") : "(all)"}`,
+            `# generated at: ${now.toISOString()}`,
+          ].map((l) => `${l.replace(/[\r\n]+/g, " ")}\r\n`);
+          controller.enqueue(enc.encode(`\uFEFF${head.join("")}${csvLine(CONTROL_CSV_HEADER)}`));
+          return;
+        }
+        const next = await pages.next();
+        if (next.done) {
+          controller.close();
+          return;
+        }
+        controller.enqueue(enc.encode(next.value.map((r) => csvLine([++position, r.id, r.subject, r.reason, r.detail, r.href])).join("")));
+      } catch (e) {
+        controller.error(e);
+      }
+    },
+    async cancel() {
+      await pages.return(undefined);
+    },
+  });
+}
+
+export function controlMembersFilename(input: { check: ControlId; list: ControlMemberList; from?: string; to?: string }, now: Date): string {
+  const period = input.from || input.to ? `-${input.from ?? "start"}-to-${input.to ?? "end"}` : "";
+  return `control-${input.check}-${input.list}${period}-${now.toISOString().slice(0, 10)}.csv`;
+}
+
+export type ControlCsvOutcome = { ok: true; filename: string; body: ReadableStream<Uint8Array> } | { ok: false; status: 400 | 401 | 403 | 404; message: string };
+
+/**
+ * What GET /api/audit/controls/<check>?list=exceptions|flagged|population&from=&to=&system= answers for this
+ * session (the route is a thin wrapper). ADMIN, SECURITY or AUDITOR; 401 signed out, 403 anyone else,
+ * 404 no such check, 400 bad parameters.
+ */
+export async function openControlMembersCsv(db: PrismaClient, identityId: string | null, check: string, params: URLSearchParams, now: Date): Promise<ControlCsvOutcome> {
+  if (!identityId) return { ok: false, status: 401, message: "Please sign in." };
+  const actor = await loadActor(db, identityId);
+  if (!actor) return { ok: false, status: 401, message: "Your account is not active in Warrant." };
+  if (!hasRole(actor, "ADMIN", "SECURITY", "AUDITOR")) return { ok: false, status: 403, message: "Only admins, security and auditors can download control-check results." };
+  if (!(CONTROL_IDS as readonly string[]).includes(check)) return { ok: false, status: 404, message: `There is no control check "${check}". The checks are: ${CONTROL_IDS.join(", ")}.` };
+  const systems = params.getAll("system").filter(Boolean);
+  const parsed = ZControlMembersCsvInput.safeParse({
+    check,
+    ...(params.get("list") ? { list: params.get("list") } : {}),
+    ...(params.get("from") ? { from: params.get("from") } : {}),
+    ...(params.get("to") ? { to: params.get("to") } : {}),
+    ...(systems.length ? { systemNames: systems } : {}),
+  });
+  if (!parsed.success) return { ok: false, status: 400, message: parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ") };
+  return { ok: true, filename: controlMembersFilename(parsed.data, now), body: controlMembersCsvStream(db, parsed.data, now) };
 }

@@ -2,16 +2,22 @@
  * Reproducible random samples of a control check's population, for auditors who test a sample by hand.
  *
  * Algorithm (documented in every CSV so anyone can reproduce it):
- *   1. the population's ids, sorted ascending (byte order of the id strings);
+ *   1. the population's ids, sorted ascending (byte order of the id strings: the ids are UUIDs, and the
+ *      database's uuid order is the byte order of their lowercase text);
  *   2. the PRNG mulberry32 seeded with the recorded unsigned 32-bit seed;
  *   3. a partial Fisher–Yates shuffle: for i = 0 … n−1, j = i + floor(rand() × (size − i)), swap i and j;
  *   4. the sample is the first n ids, in that order.
  * Same population + same seed + same n ⇒ same sample.
+ *
+ * Memory is O(n), not O(population): the population is counted, the shuffle runs over positions
+ * 0 … size−1 (only the displaced positions are stored), and the population is then read in id order one
+ * page at a time, keeping the members at the drawn positions. The result is exactly that of shuffling the
+ * sorted list itself.
  */
 import { randomInt } from "node:crypto";
 import type { Tx } from "../../db";
 import { csvLine } from "../campaigns/report";
-import { controlPopulation, type ControlRow } from "./controls";
+import { controlCheckInfo, controlMembers, countControlPopulation, type ControlRow } from "./controls";
 import type { ControlId } from "./schema";
 
 /** mulberry32: a small, well-known 32-bit PRNG. Returns floats in [0, 1). */
@@ -26,16 +32,29 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-/** Draws n items from `sortedIds` (already sorted) with the documented algorithm. */
-export function drawSample<T>(sorted: T[], n: number, seed: number): T[] {
-  const a = sorted.slice();
+/**
+ * The positions (0-based, into the population sorted by id) of a sample of n drawn from `size` members,
+ * in draw order: the documented partial Fisher–Yates, run over the positions themselves. Only the
+ * positions a swap displaced are stored, so memory is O(n) whatever `size` is.
+ */
+export function drawPositions(size: number, n: number, seed: number): number[] {
   const rand = mulberry32(seed);
-  const k = Math.min(n, a.length);
+  const k = Math.min(n, size);
+  const displaced = new Map<number, number>(); // position → what the shuffled array holds there, when not itself
+  const out: number[] = [];
   for (let i = 0; i < k; i++) {
-    const j = i + Math.floor(rand() * (a.length - i));
-    [a[i], a[j]] = [a[j]!, a[i]!];
+    const j = i + Math.floor(rand() * (size - i));
+    const atI = displaced.get(i) ?? i;
+    out.push(displaced.get(j) ?? j);
+    displaced.set(j, atI);
+    displaced.delete(i); // position i is never read again (every later j is > i)
   }
-  return a.slice(0, k);
+  return out;
+}
+
+/** Draws n items from `sorted` (already sorted) with the documented algorithm. */
+export function drawSample<T>(sorted: T[], n: number, seed: number): T[] {
+  return drawPositions(sorted.length, n, seed).map((p) => sorted[p]!);
 }
 
 export const SAMPLE_ALGORITHM = "mulberry32(seed) partial Fisher-Yates over population ids sorted ascending; first n";
@@ -52,23 +71,47 @@ export type ControlSample = {
   rows: ControlRow[];
 };
 
+/**
+ * A reproducible random sample of n members of a check's population (seed drawn and recorded when absent).
+ * Holds O(n) rows: counts the population, draws the positions, then pages through the population in id
+ * order picking those positions (stopping after the last one). Read-only; who may call it: the router
+ * (ADMIN, SECURITY, AUDITOR).
+ */
 export async function sampleControlPopulation(
   db: Tx,
   input: { check: ControlId; n: number; seed?: number; from?: string; to?: string; systemNames?: string[] },
   now: Date,
+  opts: { batchSize?: number } = {},
 ): Promise<ControlSample> {
   const seed = input.seed ?? randomInt(0, 0xffffffff);
-  const pop = await controlPopulation(db, input.check, { from: input.from, to: input.to, systemNames: input.systemNames, now });
+  const scope = { from: input.from, to: input.to, systemNames: input.systemNames, now };
+  const info = controlCheckInfo(input.check, scope);
+  const populationCount = await countControlPopulation(db, input.check, scope);
+  const positions = drawPositions(populationCount, input.n, seed);
+  const drawOrder = new Map(positions.map((p, k) => [p, k]));
+  const picked: (ControlRow | undefined)[] = new Array<ControlRow | undefined>(positions.length);
+  const last = positions.reduce((m, p) => Math.max(m, p), -1);
+  let position = 0;
+  if (last >= 0) {
+    pages: for await (const page of controlMembers(db, input.check, "all", { ...scope, batchSize: opts.batchSize })) {
+      for (const row of page) {
+        const k = drawOrder.get(position);
+        if (k !== undefined) picked[k] = row;
+        if (++position > last) break pages;
+      }
+    }
+  }
   return {
-    check: pop.check,
-    definition: pop.definition,
+    check: { id: info.id, title: info.title },
+    definition: info.definition,
     seed,
     n: input.n,
-    populationCount: pop.rows.length,
+    populationCount,
     algorithm: SAMPLE_ALGORITHM,
     generatedAt: now,
     scope: { from: input.from ?? null, to: input.to ?? null, systemNames: input.systemNames ?? [] },
-    rows: drawSample(pop.rows, input.n, seed),
+    // A member removed between the count and the read leaves its position empty: the sample is then shorter.
+    rows: picked.filter((r): r is ControlRow => r !== undefined),
   };
 }
 

@@ -84,3 +84,22 @@ export const ZSampleInput = z
   })
   .strict();
 export type TSampleInput = z.input<typeof ZSampleInput>;
+
+/** How many exceptions (and flagged members) of each check the controls page shows; the CSV has all. */
+export const CONTROL_ROWS_SHOWN = 100;
+
+/** Which members of a check a CSV lists. */
+export const CONTROL_MEMBER_LISTS = ["exceptions", "flagged", "population"] as const;
+export type ControlMemberList = (typeof CONTROL_MEMBER_LISTS)[number];
+/** GET /api/audit/controls/<check>?list=&from=&to=&system= (the page's scope). */
+export const ZControlMembersCsvInput = z
+  .object({
+    check: z.enum(CONTROL_IDS, { message: `must be one of ${CONTROL_IDS.join(", ")}` }),
+    list: z.enum(CONTROL_MEMBER_LISTS, { message: `must be one of ${CONTROL_MEMBER_LISTS.join(", ")}` }).default("exceptions"),
+    from: ZDay.optional(),
+    to: ZDay.optional(),
+    systemNames: z.array(z.string().trim().min(1).max(200)).max(100).optional(),
+  })
+  .strict()
+  .refine((s) => !s.from || !s.to || s.from <= s.to, { message: "from must not be after to", path: ["from"] });
+export type TControlMembersCsvInput = z.input<typeof ZControlMembersCsvInput>;

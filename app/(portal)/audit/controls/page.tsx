@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { serverCaller } from "@/server/trpc/context";
 import { parseListParams } from "@/server/domain/list";
-import { ZControlParams } from "@/server/domain/audit/schema";
+import { CONTROL_ROWS_SHOWN, ZControlParams } from "@/server/domain/audit/schema";
 import { PageHeader, ErrorBanner } from "@/components/ui/card";
 import { Badge } from "@/components/ui/badge";
 import { UrlFilterForm } from "@/components/audit/url-filter-form";
@@ -25,7 +25,7 @@ export default async function ControlsPage({ searchParams }: { searchParams: Pro
           </Link>
         }
         title="Control checks"
-        description="Each check runs over a stated population and lists every exception. Narrow the period or the system; download a random sample of any population with a recorded seed so the same sample can be drawn again."
+        description={`Each check runs over a stated population and lists its exceptions (the first ${CONTROL_ROWS_SHOWN} here, every one in its CSV). Narrow the period or the system; download a random sample of any population with a recorded seed so the same sample can be drawn again.`}
         actions={failed === 0 ? <Badge tone="green">All {results.length} checks pass</Badge> : <Badge tone="red">{failed} of {results.length} checks have exceptions</Badge>}
       />
       <UrlFilterForm
