@@ -15,13 +15,15 @@ import { ROOT, STATE_DIR, STATE_FILE, stopRecordedServers, type ServerState } fr
 
 export const OIDC_CLIENT_ID = "warrant-e2e";
 const PGLITE_DIR = path.join(ROOT, ".data/e2e-pglite");
+/** Packs the e2e portal builds: a folder of its own, so its retention job never sees the dev portal's packs. */
+const EVIDENCE_DIR = path.join(ROOT, ".data/e2e-evidence");
 const NODE = process.execPath;
 const TSX = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
 const NEXT = path.join(ROOT, "node_modules/next/dist/bin/next");
 
 /** The environment every child gets: ours, minus anything that would point it at another database or IdP. */
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", CHECKPOINT_DISABLE: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", EVIDENCE_DIR };
   for (const k of ["DATABASE_URL", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_NAME", "NEXTAUTH_URL", "NEXTAUTH_SECRET", "NODE_OPTIONS"]) delete env[k];
   return { ...env, ...extra };
 }
@@ -111,6 +113,7 @@ async function start() {
 
   // 1 + 2: database and build in parallel (independent; the build never opens the database).
   rmSync(PGLITE_DIR, { recursive: true, force: true });
+  rmSync(EVIDENCE_DIR, { recursive: true, force: true });
   const prepare = run("prepare-db", [TSX, path.join(ROOT, "scripts/prepare-db.ts")], childEnv({ PGLITE_DIR }));
   const skipBuild = process.env.E2E_SKIP_BUILD === "1" && existsSync(path.join(ROOT, ".next/BUILD_ID"));
   if (skipBuild) console.log("[e2e] next build: skipped (E2E_SKIP_BUILD=1), reusing .next");

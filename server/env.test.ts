@@ -20,9 +20,19 @@ describe("configuration", () => {
     [{ NEXTAUTH_SECRET: "short" }, /NEXTAUTH_SECRET: must be at least 32 characters/],
     [{ OIDC_ISSUER: "https://idp.example" }, /OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together/],
     [{ DEMO_LOGIN: "maybe" }, /DEMO_LOGIN: must be true or false/],
+    [{ EVIDENCE_RETENTION_DAYS: "0" }, /EVIDENCE_RETENTION_DAYS: must be a whole number of days, at least 1/],
+    [{ EVIDENCE_RETENTION_DAYS: "abc" }, /EVIDENCE_RETENTION_DAYS: must be a whole number of days, at least 1/],
+    [{ EVIDENCE_RETENTION_DAYS: "1.5" }, /EVIDENCE_RETENTION_DAYS: must be a whole number of days, at least 1/],
+    [{ EVIDENCE_RETENTION_DAYS: "-3" }, /EVIDENCE_RETENTION_DAYS: must be a whole number of days, at least 1/],
   ])("refuses %o with a message naming the variable", (source, message) => {
     expect(() => parseEnv(source)).toThrow(EnvError);
     expect(() => parseEnv(source)).toThrow(message);
+  });
+
+  it("keeps evidence packs 30 days unless EVIDENCE_RETENTION_DAYS says otherwise", () => {
+    expect(parseEnv({}).EVIDENCE_RETENTION_DAYS).toBe(30);
+    expect(parseEnv({ EVIDENCE_RETENTION_DAYS: "7" }).EVIDENCE_RETENTION_DAYS).toBe(7);
+    expect(parseEnv({ EVIDENCE_RETENTION_DAYS: "1" }).EVIDENCE_RETENTION_DAYS).toBe(1);
   });
 
   it("enables OIDC when all three settings are present", () => {

@@ -37,6 +37,13 @@ const ZEnv = z
     EVIDENCE_KEY_FILE: z.string().min(1).optional(),
     /** Where evidence packs exported from the portal are written. */
     EVIDENCE_DIR: z.string().min(1).default(".data/evidence"),
+    /** Days a pack built in the portal is kept after it is built; then the retention job removes its file (status EXPIRED). */
+    EVIDENCE_RETENTION_DAYS: z.coerce
+      .number({ message: "must be a whole number of days, at least 1" })
+      .int({ message: "must be a whole number of days, at least 1" })
+      .min(1, { message: "must be a whole number of days, at least 1" })
+      .max(36500, { message: "must be at most 36500 days (100 years)" })
+      .default(30),
   })
   .superRefine((env, ctx) => {
     const oidc = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET];

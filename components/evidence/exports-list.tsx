@@ -1,14 +1,15 @@
 "use client";
 /**
  * The evidence exports the person may see, newest first. A queued or running export polls its progress
- * every second (evidence.byId) until it is DONE (download) or FAILED (the error).
+ * every second (evidence.byId) until it is DONE (download) or FAILED (the error). An EXPIRED export (its file
+ * removed after the retention period) shows when it expired and no download; its SHA-256 stays.
  */
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/client";
 import { Badge, type Tone } from "@/components/ui/badge";
 import { buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/card";
-import { formatDateTime } from "@/components/ui/format";
+import { formatDate, formatDateTime } from "@/components/ui/format";
 import { isActive, type ExportRow, type ExportStatusName } from "@/server/domain/evidence-exports/schema";
 import { ExportProgress } from "./export-progress";
 
@@ -17,6 +18,7 @@ const STATUS: Record<ExportStatusName, { label: string; tone: Tone }> = {
   RUNNING: { label: "Running", tone: "blue" },
   DONE: { label: "Ready", tone: "green" },
   FAILED: { label: "Failed", tone: "red" },
+  EXPIRED: { label: "Expired", tone: "slate" },
 };
 
 export function formatBytes(n: number | null): string {
@@ -33,7 +35,7 @@ function scopeText(r: ExportRow): string {
   return "All systems";
 }
 
-function ExportItem({ initial }: { initial: ExportRow }) {
+function ExportItem({ initial, retentionDays }: { initial: ExportRow; retentionDays: number }) {
   const trpc = useTRPC();
   const { data } = useQuery(
     trpc.evidence.byId.queryOptions(
@@ -81,12 +83,21 @@ function ExportItem({ initial }: { initial: ExportRow }) {
             Download
           </a>
         )}
+        {r.status === "EXPIRED" && (
+          <span
+            className="whitespace-nowrap text-sm text-slate-500"
+            data-testid="export-expired"
+            title={`The file was removed ${retentionDays} ${retentionDays === 1 ? "day" : "days"} after the pack was built; its SHA-256 stays as the record of what was delivered. Export the period again for a new pack.`}
+          >
+            Expired {formatDate(r.expiredAt)}
+          </span>
+        )}
       </td>
     </tr>
   );
 }
 
-export function ExportsList({ initial }: { initial: ExportRow[] }) {
+export function ExportsList({ initial, retentionDays }: { initial: ExportRow[]; retentionDays: number }) {
   const trpc = useTRPC();
   const { data } = useQuery(trpc.evidence.myExports.queryOptions(undefined, { initialData: initial }));
   const rows = data ?? initial;
@@ -108,7 +119,7 @@ export function ExportsList({ initial }: { initial: ExportRow[] }) {
         </thead>
         <tbody className="divide-y divide-slate-100">
           {rows.map((r) => (
-            <ExportItem key={r.id} initial={r} />
+            <ExportItem key={r.id} initial={r} retentionDays={retentionDays} />
           ))}
         </tbody>
       </table>

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { Button, buttonClass } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 
-export function PublicKeyCard({ keyId, publicKeyPem }: { keyId: string; publicKeyPem: string }) {
+export function PublicKeyCard({ keyId, publicKeyPem, previous = [] }: { keyId: string; publicKeyPem: string; previous?: { keyId: string; registeredAt: string }[] }) {
   const [copied, setCopied] = useState<"pem" | "id" | null>(null);
   const copy = async (what: "pem" | "id") => {
     try {
@@ -52,6 +52,28 @@ export function PublicKeyCard({ keyId, publicKeyPem }: { keyId: string; publicKe
             {publicKeyPem.trim()}
           </pre>
         </div>
+        {previous.length > 0 && (
+          <div data-testid="evidence-previous-keys" className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2">
+            <p className="font-medium text-slate-900">Earlier keys</p>
+            <p className="mt-1">
+              The key was rotated. Checkpoints signed before the rotation stay signed with the earlier key, and a pack anchored to one of them
+              needs that key too. Download every key as one file and pass it instead:
+            </p>
+            <ul className="mt-1 list-inside list-disc">
+              {previous.map((p) => (
+                <li key={p.keyId}>
+                  <code className="font-mono text-xs">{p.keyId}</code> (registered {p.registeredAt.slice(0, 10)})
+                </li>
+              ))}
+            </ul>
+            <div className="mt-2 flex flex-wrap items-center gap-2">
+              <a className={buttonClass("secondary")} href="/api/evidence/public-key?all=1" download="warrant-evidence-keys.pem">
+                Download all keys
+              </a>
+              <code className="text-xs">npm run evidence:verify -- pack.zip --public-key warrant-evidence-keys.pem</code>
+            </div>
+          </div>
+        )}
         <p aria-live="polite" className="sr-only">
           {copied ? "Copied to the clipboard." : ""}
         </p>

@@ -4,11 +4,12 @@
  *
  * Who sees an export: the person who requested it, and every ADMIN and AUDITOR. A security officer sees their own.
  */
-import { existsSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import type { PrismaClient, Tx } from "../../db";
 import type { EvidenceExport } from "../../db/generated/client";
+import { env } from "../../env";
 import { forbidden, notFound } from "../../errors";
-import { loadSigningKey } from "../../evidence/keys";
+import { loadSigningKey, registeredKeys } from "../../evidence/keys";
 import { hasRole, loadActor, type Actor, type ServiceCtx } from "../actor";
 import { EXPORT_ROLES } from "./service";
 import { exportFilename, type ExportParams, type ExportRow, type ExportStatusName, type TExportRef } from "./schema";
@@ -52,6 +53,7 @@ async function toRows(db: Tx, rows: EvidenceExport[]): Promise<ExportRow[]> {
       createdAt: r.createdAt,
       startedAt: r.startedAt,
       completedAt: r.completedAt,
+      expiredAt: r.expiredAt,
     };
   });
 }
@@ -80,9 +82,11 @@ export async function exportById(svc: ServiceCtx, input: TExportRef): Promise<Ex
 export type ExportFormOptions = {
   systems: { id: string; name: string }[];
   campaigns: { id: string; name: string; status: string; startsAt: Date; dueAt: Date }[];
+  /** Days a pack is kept after it is built (EVIDENCE_RETENTION_DAYS): the page states it. */
+  retentionDays: number;
 };
 
-/** The systems and (launched) campaigns a pack can be scoped to. */
+/** The systems and (launched) campaigns a pack can be scoped to, and how long a built pack is kept. */
 export async function exportFormOptions(svc: ServiceCtx): Promise<ExportFormOptions> {
   if (!hasRole(svc.actor, ...EXPORT_ROLES)) throw forbidden("Only auditors, admins and security officers can export evidence packs.");
   const [systems, campaigns] = await Promise.all([
@@ -94,41 +98,90 @@ export async function exportFormOptions(svc: ServiceCtx): Promise<ExportFormOpti
       take: 200,
     }),
   ]);
-  return { systems, campaigns };
+  return { systems, campaigns, retentionDays: env().EVIDENCE_RETENTION_DAYS };
 }
 
-/** The evidence signing key's public half: public by design, any signed-in person may read it. */
-export async function evidencePublicKey(): Promise<{ keyId: string; publicKeyPem: string }> {
+export type EvidenceKeys = {
+  keyId: string;
+  publicKeyPem: string;
+  /** Keys used before a rotation (still needed to verify checkpoints they signed), oldest first. */
+  previous: { keyId: string; publicKeyPem: string; registeredAt: string }[];
+};
+
+/** The evidence signing key's public half, and the keys used before it: public by design, any signed-in person may read them. */
+export async function evidencePublicKey(db: Tx): Promise<EvidenceKeys> {
   const k = await loadSigningKey();
-  return { keyId: k.keyId, publicKeyPem: k.publicKeyPem };
+  const all = await registeredKeys(db);
+  return {
+    keyId: k.keyId,
+    publicKeyPem: k.publicKeyPem,
+    previous: all.filter((r) => r.keyId !== k.keyId).map((r) => ({ keyId: r.keyId, publicKeyPem: r.publicKeyPem, registeredAt: r.registeredAt.toISOString() })),
+  };
+}
+
+/** Every key as one PEM file (earlier keys first, the current one last), with a comment line naming each. */
+export function keyBundle(keys: EvidenceKeys): string {
+  const block = (id: string, pem: string, what: string) => `# Warrant evidence key ${id} (${what})\n${pem.trim()}\n`;
+  return [...keys.previous.map((p) => block(p.keyId, p.publicKeyPem, `registered ${p.registeredAt}, used before a rotation`)), block(keys.keyId, keys.publicKeyPem, "current")].join("\n");
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type DownloadOutcome =
   | { ok: true; filePath: string; filename: string; byteSize: number; sha256: string | null }
-  | { ok: false; status: 401 | 403 | 404; message: string };
+  | { ok: false; status: 401 | 403 | 404 | 410; message: string };
+
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/** The message for a pack whose file the retention job removed (the days as recorded in its ledger event). */
+async function expiredMessage(db: PrismaClient, row: EvidenceExport): Promise<string> {
+  const ev = await db.ledgerEvent.findFirst({
+    where: { subjectType: "EvidenceExport", subjectId: row.id, action: "evidence.export_expired" },
+    orderBy: { seq: "desc" },
+    select: { payload: true },
+  });
+  const recorded = (ev?.payload as { retentionDays?: unknown } | null)?.retentionDays;
+  const days = typeof recorded === "number" ? recorded : env().EVIDENCE_RETENTION_DAYS;
+  const on = row.expiredAt ? ` on ${isoDay(row.expiredAt)}` : "";
+  return `This evidence pack expired${on} and its file was removed after ${days} ${days === 1 ? "day" : "days"}; export it again.`;
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isFile(), () => false);
+}
 
 /**
  * Who may download an export's zip: the requester, ADMIN or AUDITOR (signed in and active). 404 when there is
- * no such export, it is not DONE yet, or its file is gone.
+ * no such export, it is not DONE yet (or failed), or its file is missing although it should still be kept;
+ * 410 when the retention job removed its file (EXPIRED).
  */
 export async function openExportDownload(db: PrismaClient, identityId: string | null, exportId: string): Promise<DownloadOutcome> {
   if (!identityId) return { ok: false, status: 401, message: "Please sign in." };
   const actor = await loadActor(db, identityId);
   if (!actor) return { ok: false, status: 401, message: "Your account is not active in Warrant." };
   if (!UUID.test(exportId)) return { ok: false, status: 404, message: "The export was not found." };
-  const row = await db.evidenceExport.findUnique({ where: { id: exportId } });
+  let row = await db.evidenceExport.findUnique({ where: { id: exportId } });
   if (!row) return { ok: false, status: 404, message: "The export was not found." };
   if (!canSeeExport(actor, row)) return { ok: false, status: 403, message: "Only the person who requested this export, admins and auditors can download it." };
+  if (row.status === "EXPIRED") return { ok: false, status: 410, message: await expiredMessage(db, row) };
   if (row.status !== "DONE" || !row.filePath) return { ok: false, status: 404, message: "The export is not ready (it is still running, or it failed)." };
-  if (!existsSync(row.filePath)) return { ok: false, status: 404, message: "The export's file is no longer on the server: start the export again." };
+  if (!(await fileExists(row.filePath))) {
+    // The retention job may have expired it a moment ago (the row says EXPIRED before the file goes).
+    row = (await db.evidenceExport.findUnique({ where: { id: exportId } })) ?? row;
+    if (row.status === "EXPIRED") return { ok: false, status: 410, message: await expiredMessage(db, row) };
+    const built = row.completedAt ? ` (built on ${isoDay(row.completedAt)})` : "";
+    return {
+      ok: false,
+      status: 404,
+      message: `This evidence pack${built} should still be on the server, but its file is missing from the evidence folder: it is no longer available. Export it again, and tell an administrator (check EVIDENCE_DIR).`,
+    };
+  }
   return { ok: true, filePath: row.filePath, filename: exportFilename(paramsOf(row)), byteSize: Number(row.byteSize ?? 0), sha256: row.fileSha256 };
 }
 
 /** The public key for GET /api/evidence/public-key: any signed-in, active person. */
-export async function publicKeyForRoute(db: PrismaClient, identityId: string | null): Promise<{ ok: true; keyId: string; publicKeyPem: string } | { ok: false; status: 401; message: string }> {
+export async function publicKeyForRoute(db: PrismaClient, identityId: string | null): Promise<({ ok: true } & EvidenceKeys) | { ok: false; status: 401; message: string }> {
   if (!identityId) return { ok: false, status: 401, message: "Please sign in." };
   if (!(await loadActor(db, identityId))) return { ok: false, status: 401, message: "Your account is not active in Warrant." };
-  return { ok: true, ...(await evidencePublicKey()) };
+  return { ok: true, ...(await evidencePublicKey(db)) };
 }

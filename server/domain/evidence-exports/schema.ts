@@ -28,7 +28,8 @@ export type TExportRef = z.infer<typeof ZExportRef>;
 /** What an EvidenceExport row's `params` holds (days as given; system ids and names at the time of the request). */
 export type ExportParams = { from: string; to: string; systems: string[]; systemNames: string[]; campaignId: string | null };
 
-export type ExportStatusName = "QUEUED" | "RUNNING" | "DONE" | "FAILED";
+/** EXPIRED: the pack was built, then its file was removed after the retention period (EVIDENCE_RETENTION_DAYS). */
+export type ExportStatusName = "QUEUED" | "RUNNING" | "DONE" | "FAILED" | "EXPIRED";
 
 /** One export as the page shows it. */
 export type ExportRow = {
@@ -49,6 +50,8 @@ export type ExportRow = {
   createdAt: Date;
   startedAt: Date | null;
   completedAt: Date | null;
+  /** When the retention job removed the file (EXPIRED); fileSha256 and byteSize stay as the record of what was delivered. */
+  expiredAt: Date | null;
 };
 
 /** The first and last instant of a period given as days (UTC, both days included). */

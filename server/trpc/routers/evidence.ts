@@ -16,5 +16,5 @@ export const evidenceRouter = router({
   byId: exporter.input(ZExportRef).query(({ ctx, input }) => exportById(ctx.svc, input)),
   formOptions: exporter.query(({ ctx }) => exportFormOptions(ctx.svc)),
   /** The signing key's public half and id (public by design). */
-  publicKey: signedInProcedure.query(() => evidencePublicKey()),
+  publicKey: signedInProcedure.query(({ ctx }) => evidencePublicKey(ctx.db)),
 });
