@@ -33,7 +33,7 @@ const ZEnv = z
     /** Run background jobs inside the portal process (default on); `npm run worker` runs them separately. */
     IN_PROCESS_WORKER: bool.optional(),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
-    /** Ed25519 signing key for checkpoints and evidence packs (PEM, PKCS#8). Unset = generated on first use into .data/keys/. */
+    /** Ed25519 signing key for checkpoints and evidence packs (PEM, PKCS#8). Unset = generated at the first start into .data/keys/. */
     EVIDENCE_KEY_FILE: z.string().min(1).optional(),
     /** Where evidence packs exported from the portal are written. */
     EVIDENCE_DIR: z.string().min(1).default(".data/evidence"),
