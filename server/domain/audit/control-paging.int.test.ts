@@ -22,6 +22,7 @@ import {
 } from "./controls";
 import { drawPositions, drawSample, mulberry32, sampleControlPopulation } from "./sampling";
 import { CONTROL_IDS, type ControlId } from "./schema";
+import { parseCsv, readAll } from "../../testing/csv";
 
 let db: TestDb;
 let s: AuditScene;
@@ -29,40 +30,6 @@ let now: Date;
 /** What was planted, per check: the ids that must come out as exceptions / flagged. */
 const planted = { orphanGrants: [] as string[], openItems: [] as string[], selfApproval: "", ownerlessNhis: [] as string[], staleGrants: [] as string[], revokingExpired: [] as string[] };
 
-/** A minimal RFC 4180 parser (quoted fields, doubled quotes, CRLF) to read the CSV back. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  const endCell = () => {
-    row.push(cell);
-    cell = "";
-  };
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") endCell();
-    else if (ch === "\r" && text[i + 1] === "\n") {
-      endCell();
-      rows.push(row);
-      row = [];
-      i++;
-    } else cell += ch;
-  }
-  if (cell !== "" || row.length) {
-    endCell();
-    rows.push(row);
-  }
-  return rows;
-}
-const readAll = async (stream: ReadableStream<Uint8Array>) => new TextDecoder("utf-8", { ignoreBOM: true }).decode(await new Response(stream).arrayBuffer());
 /** The CSV's member rows (after the "#" lines and the header). */
 const csvRows = (text: string) => parseCsv(text.replace(/^\uFEFF/, "")).filter((r) => !r[0]!.startsWith("#")).slice(1);
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "../../testing/db";
 import { campaignCast, campaignSnapshot, codeOf, DAY, expectUnchanged, grantAndItem, makeCampaign, type Cast } from "./campaign-test-kit";
 import { csvCell, openReportCsv, REPORT_CSV_HEADER, reportCsvStream } from "./report";
+import { parseCsv, readAll } from "../../testing/csv";
 
 let db: TestDb;
 let cast: Cast;
@@ -15,45 +16,6 @@ afterAll(async () => {
 });
 
 const campaign = (o: Partial<Parameters<typeof makeCampaign>[1]> = {}) => makeCampaign(db.prisma, { ownerId: cast.owner.id, fallbackReviewerId: cast.fallback.id, systemIds: [cast.system.id], ...o });
-
-/** A minimal RFC 4180 parser (quoted fields, doubled quotes, CRLF) to read the CSV back. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  const endCell = () => {
-    row.push(cell);
-    cell = "";
-  };
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") endCell();
-    else if (ch === "\r" && text[i + 1] === "\n") {
-      endCell();
-      rows.push(row);
-      row = [];
-      i++;
-    } else cell += ch;
-  }
-  if (cell !== "" || row.length) {
-    endCell();
-    rows.push(row);
-  }
-  return rows;
-}
-
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
-  // Keep the BOM (Response.text() would drop it).
-  return new TextDecoder("utf-8", { ignoreBOM: true }).decode(await new Response(stream).arrayBuffer());
-}
 
 describe("CSV cells", () => {
   it("quotes commas, quotes and line breaks, and defuses formulas (= + - @) with a leading quote", () => {
