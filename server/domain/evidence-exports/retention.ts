@@ -73,16 +73,15 @@ type Expired = { id: string; filePath: string | null };
 /** Expires up to `limit` DONE exports completed before `cutoff`, in one transaction. */
 async function expireBatch(db: PrismaClient, now: Date, cutoff: Date, days: number, limit: number): Promise<{ seen: number; expired: Expired[] }> {
   return db.$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<{ id: string }[]>`
-      SELECT "id" FROM "EvidenceExport"
+    const rows = await tx.$queryRaw<{ id: string; filePath: string | null; fileSha256: string | null; byteSize: bigint | null; completedAt: Date | null }[]>`
+      SELECT "id", "filePath", "fileSha256", "byteSize", "completedAt" FROM "EvidenceExport"
        WHERE "status" = 'DONE' AND "completedAt" < ${cutoff.toISOString()}::timestamp
        ORDER BY "completedAt", "id"
        LIMIT ${limit}
        FOR UPDATE SKIP LOCKED`;
     const expired: Expired[] = [];
-    for (const { id } of rows) {
-      const row = await tx.evidenceExport.findUnique({ where: { id }, select: { filePath: true, fileSha256: true, byteSize: true, completedAt: true } });
-      if (!row) continue;
+    for (const row of rows) {
+      const { id } = row;
       // Conditional: only a DONE row expires, and only once.
       const n = await tx.evidenceExport.updateMany({ where: { id, status: "DONE" }, data: { status: "EXPIRED", expiredAt: now } });
       if (n.count !== 1) continue;
