@@ -7,6 +7,7 @@
  * The database refuses a self-decision and a second approval by the same person on its own too.
  */
 import type { z } from "zod";
+import type { Tx } from "../../db";
 import { Prisma } from "../../db/generated/client";
 import { conflict, forbidden, notFound } from "../../errors";
 import { recordEvent } from "../../ledger/ledger";
@@ -16,6 +17,12 @@ import { conflictReason, priorApproverIds, requestPartiesSelect, resolveAuthorit
 import { completeApproval, KIND_LABEL, openStage, requestTitle, STALE_REQUEST, voidOpenSteps } from "./stages";
 import type { ZDecideStepInput } from "./schema";
 import { canSeeRequest } from "../requests/queries";
+import { lockRequestBeneficiary } from "../locks";
+
+async function holdDelegation(tx: Tx, delegationId: string): Promise<boolean> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Delegation" WHERE "id" = ${delegationId}::uuid AND "revokedAt" IS NULL FOR SHARE`;
+  return rows.length === 1;
+}
 
 /** Maps a database refusal (CHECK or the distinct-approvers index) to what the approver is told. */
 function databaseRefusal(e: unknown): Error | null {
@@ -38,6 +45,9 @@ export async function decideStep(ctx: ServiceCtx, input: z.output<typeof ZDecide
   const actor = ledgerActor(ctx.actor);
   try {
     return await ctx.db.$transaction(async (tx) => {
+      // A final approval creates the grant: serialise with every other decision about the beneficiary
+      // (the leaver flow, the emergency bound; see server/domain/locks.ts), then read the request fresh.
+      await lockRequestBeneficiary(tx, input.requestId, [ctx.actor.id]);
       const r = await tx.accessRequest.findUnique({
         where: { id: input.requestId },
         select: {
@@ -73,6 +83,11 @@ export async function decideStep(ctx: ServiceCtx, input: z.output<typeof ZDecide
         );
       }
       const authority = res.authority;
+      // Authority through a delegation: hold the delegation row (FOR SHARE) until commit, so a revocation
+      // either landed before this decision (then this read finds nothing) or waits until it is recorded.
+      if (authority.via && !(await holdDelegation(tx, authority.via.delegationId))) {
+        throw forbidden("The delegation you were acting under was revoked: you are no longer an approver of this stage.");
+      }
       const approve = input.decision === "APPROVE";
       const reason = input.reason?.length ? input.reason : null;
 

@@ -7,6 +7,7 @@ import type { z } from "zod";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { recordEvent } from "../../ledger/ledger";
 import { ledgerActor, type ServiceCtx } from "../actor";
+import { lockIdentities } from "../locks";
 import { notify } from "../notifications/notify";
 import type { ZCreateDelegationInput, ZRevokeDelegationInput } from "./schema";
 
@@ -16,6 +17,10 @@ export async function createDelegation(ctx: ServiceCtx, input: z.output<typeof Z
   return ctx.db.$transaction(async (tx) => {
     if (input.toId === ctx.actor.id) throw badInput("You cannot delegate your approvals to yourself.");
     if (ctx.actor.kind !== "HUMAN") throw forbidden("Only people can delegate approvals.");
+    // Both people's standing is read below: serialise with a leaver flow for either (server/domain/locks.ts).
+    await lockIdentities(tx, [ctx.actor.id, input.toId]);
+    const me = await tx.identity.findUnique({ where: { id: ctx.actor.id }, select: { status: true } });
+    if (me?.status !== "ACTIVE") throw forbidden("Your account is not active in Warrant.");
     const to = await tx.identity.findUnique({ where: { id: input.toId }, select: { id: true, kind: true, status: true, displayName: true } });
     if (!to) throw notFound("The person you are delegating to");
     if (to.kind !== "HUMAN") throw badInput(`${to.displayName} is a non-human identity: delegate to a person.`);

@@ -6,6 +6,10 @@ import { z } from "zod";
 
 /** The longest period one pack may cover. */
 export const MAX_EXPORT_DAYS = 731;
+/** Packs one person may have queued or being built at once. */
+export const MAX_OPEN_EXPORTS_PER_PERSON = 2;
+/** Packs queued or being built at once, for everyone together. */
+export const MAX_OPEN_EXPORTS = 10;
 
 const ZDay = z.iso.date({ message: "must be a date (YYYY-MM-DD)" });
 const ZUuid = z.uuid({ message: "must be an id" });

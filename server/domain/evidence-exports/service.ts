@@ -5,9 +5,10 @@
  */
 import type { ServiceCtx } from "../actor";
 import { hasRole, ledgerActor } from "../actor";
-import { badInput, forbidden, notFound } from "../../errors";
+import { badInput, conflict, forbidden, notFound } from "../../errors";
+import { lockKeys } from "../locks";
 import { recordEvent } from "../../ledger/ledger";
-import { MAX_EXPORT_DAYS, periodBounds, type ExportParams, type TStartExport } from "./schema";
+import { MAX_EXPORT_DAYS, MAX_OPEN_EXPORTS, MAX_OPEN_EXPORTS_PER_PERSON, periodBounds, type ExportParams, type TStartExport } from "./schema";
 
 export const EXPORT_ROLES = ["ADMIN", "SECURITY", "AUDITOR"] as const;
 
@@ -23,6 +24,9 @@ export async function startExport(svc: ServiceCtx, input: TStartExport): Promise
   const systemIds = [...new Set(input.systems ?? [])];
 
   return svc.db.$transaction(async (tx) => {
+    // Building a pack is the heaviest work a person can start: a few at a time per person, and a bound for
+    // everyone together, counted under a lock so parallel starts cannot all see room (server/domain/locks.ts).
+    await lockKeys(tx, ["exports:all", `exports:${actor.id}`]);
     const systems = systemIds.length ? await tx.system.findMany({ where: { id: { in: systemIds } }, select: { id: true, name: true } }) : [];
     if (systems.length !== systemIds.length) {
       const found = new Set(systems.map((s) => s.id));
@@ -34,6 +38,13 @@ export async function startExport(svc: ServiceCtx, input: TStartExport): Promise
       if (!c) throw notFound("The campaign");
       campaignName = c.name;
     }
+    const open = await tx.evidenceExport.groupBy({ by: ["requestedById"], where: { status: { in: ["QUEUED", "RUNNING"] } }, _count: { _all: true } });
+    const mine = open.find((o) => o.requestedById === actor.id)?._count._all ?? 0;
+    if (mine >= MAX_OPEN_EXPORTS_PER_PERSON) {
+      throw conflict(`You already have ${mine} evidence packs being built; at most ${MAX_OPEN_EXPORTS_PER_PERSON} at a time. Start this one when one of them is done.`);
+    }
+    const all = open.reduce((n, o) => n + o._count._all, 0);
+    if (all >= MAX_OPEN_EXPORTS) throw conflict(`${all} evidence packs are being built right now, the most the portal builds at once. Try again when one of them is done.`);
     const byId = new Map(systems.map((s) => [s.id, s.name]));
     const params: ExportParams = {
       from: input.from,

@@ -83,6 +83,17 @@ describe("what a start is checked for (BAD_REQUEST / NOT_FOUND, nothing written)
   it("the campaign must exist", async () => {
     await expectRefused(() => c.as(c.auditor.id).evidence.startExport({ from: "2025-01-01", to: "2025-03-01", campaignId: "00000000-0000-4000-8000-000000000000" }), "NOT_FOUND", /campaign/);
   });
+  it("one person has at most two packs queued or being built: a third is refused (CONFLICT, nothing written) until one is done", async () => {
+    const open = await db.prisma.evidenceExport.count({ where: { requestedById: c.auditor.id, status: { in: ["QUEUED", "RUNNING"] } } });
+    for (let i = open; i < 2; i++) await c.as(c.auditor.id).evidence.startExport({ from: "2025-01-01", to: "2025-01-31" });
+    await expectRefused(() => c.as(c.auditor.id).evidence.startExport({ from: "2025-01-01", to: "2025-01-31" }), "CONFLICT", /at most 2 at a time/);
+    // Someone else is not held back by the auditor's packs.
+    const { id } = await c.as(c.admin.id).evidence.startExport({ from: "2025-01-01", to: "2025-01-31" });
+    await db.prisma.evidenceExport.update({ where: { id }, data: { status: "FAILED" } });
+    const first = await db.prisma.evidenceExport.findFirstOrThrow({ where: { requestedById: c.auditor.id, status: "QUEUED" }, orderBy: { createdAt: "asc" } });
+    await db.prisma.evidenceExport.update({ where: { id: first.id }, data: { status: "FAILED" } });
+    await expect(c.as(c.auditor.id).evidence.startExport({ from: "2025-01-01", to: "2025-01-31" })).resolves.toMatchObject({ id: expect.any(String) });
+  });
   it("unknown keys are refused", async () => {
     await expectRefused(() => c.as(c.auditor.id).evidence.startExport({ from: "2025-01-01", to: "2025-03-01", status: "DONE" } as never), "BAD_REQUEST");
   });

@@ -49,6 +49,9 @@ export const POLICY_SCHEMA = `namespace ${NAMESPACE} {
     requesterIsManagerOfBeneficiary: Bool,
     conflictsWithHeld: Bool,             // separation of duties: a conflicting entitlement is held or pending
     conflictingHeld: Set<String>,        // the names of those conflicting entitlements
+    emergencyMinutesUsed: Long,          // minutes of emergency access to this entitlement the beneficiary had,
+                                         // has or is scheduled to have in the last 24 hours
+    extendsEmergencyAccess: Bool,        // the request extends a break-glass grant
   };
 
   action request, autoApprove, requireManager, requireOwner, requireSecurity appliesTo {

@@ -121,6 +121,36 @@ describe("the default policy", () => {
     expect(d).toMatchObject({ allowed: false, autoApproved: false, maxDurationHours: 4, determining: ["emergency-max-4-hours"] });
   });
 
+  it("break-glass cannot be chained: emergency access past 4 h in total within 24 h is denied, with the hours used in the reason", () => {
+    const d = decide({ emergency: true, durationHours: 2, facts: { emergencyMinutesUsed: 180 } });
+    expect(d).toMatchObject({ allowed: false, autoApproved: false, maxDurationHours: 1 });
+    expect(d.determining).toContain("emergency-no-chaining");
+    expect(d.reasons.join(" ")).toMatch(/at most 4 hours in total within 24 hours, and 3 h of it is already used or scheduled: request normal access/);
+  });
+
+  it("what is left of the 4 h emergency budget is still granted at once", () => {
+    expect(decide({ emergency: true, durationHours: 1, facts: { emergencyMinutesUsed: 180 } })).toMatchObject({ allowed: true, autoApproved: true });
+    expect(decide({ emergency: true, durationHours: 4, facts: { emergencyMinutesUsed: 0 } })).toMatchObject({ allowed: true, autoApproved: true });
+  });
+
+  it("an emergency request that extends break-glass access is never granted at once", () => {
+    const d = decide({ emergency: true, durationHours: 1, facts: { emergencyMinutesUsed: 0, extendsEmergencyAccess: true } });
+    expect(d.autoApproved).toBe(false);
+  });
+
+  it("keeping break-glass access is an ordinary request that security approves too", () => {
+    const d = decide({ emergency: false, durationHours: 24, facts: { emergencyMinutesUsed: 240, extendsEmergencyAccess: true } });
+    expect(d).toMatchObject({ allowed: true, autoApproved: false, stages: ["MANAGER", "SECURITY"] });
+    expect(d.determining).toContain("emergency-extension-security");
+  });
+
+  it("a decision stored before the emergency facts existed replays as if none were used", () => {
+    const old = input({ emergency: true, durationHours: 2 });
+    delete old.facts.emergencyMinutesUsed;
+    delete old.facts.extendsEmergencyAccess;
+    expect(evaluatePolicy(V1, old)).toMatchObject({ allowed: true, autoApproved: true });
+  });
+
   it("emergency access is still subject to separation of duties", () => {
     expect(decide({ emergency: true, durationHours: 2, facts: { conflictingHeld: ["x"] } })).toMatchObject({ allowed: false, autoApproved: false });
   });

@@ -17,10 +17,13 @@ export const DEFAULT_POLICY_TEXT = `// Warrant approval policy (Cedar).
 //             requestable, maxDurationHours)
 // context   = the beneficiary (kind, human or not), the duration in hours, the emergency flag and facts:
 //             requesterIsBeneficiary, requesterOwnsBeneficiary, requesterIsManagerOfBeneficiary,
-//             conflictsWithHeld, conflictingHeld (names of conflicting entitlements held or pending).
+//             conflictsWithHeld, conflictingHeld (names of conflicting entitlements held or pending),
+//             emergencyMinutesUsed (emergency access to this entitlement in the last 24 hours, counting
+//             what is still scheduled), extendsEmergencyAccess (the request extends a break-glass grant).
 //
 // Every policy needs a unique @id. A forbid's @reason is what the requester is told when it applies;
-// {conflictingHeld}, {durationHours}, {maxDurationHours}, {entitlement} and {system} are filled in.
+// {conflictingHeld}, {durationHours}, {maxDurationHours}, {entitlement}, {system} and {emergencyUsed}
+// are filled in.
 //
 // The approvers of one request are always distinct people, and none of them may be the requester, the
 // beneficiary or the owner of a non-human beneficiary: the approval services and the database enforce
@@ -84,6 +87,14 @@ when { !context.beneficiaryIsHuman && !context.requesterOwnsBeneficiary };
 forbid (principal, action == Warrant::Action::"request", resource)
 when { context.emergency && context.durationHours > 4 };
 
+// Break-glass cannot be chained: emergency access to one entitlement is at most 4 hours in total within
+// 24 hours (the hours already used or still scheduled count). Past that, ask for normal access, which
+// needs approval. (Warrant also enforces this bound itself, whatever the policy says.)
+@id("emergency-no-chaining")
+@reason("Emergency access to {entitlement} is at most 4 hours in total within 24 hours, and {emergencyUsed} of it is already used or scheduled: request normal access, which needs approval")
+forbid (principal, action == Warrant::Action::"request", resource)
+when { context.emergency && context.emergencyMinutesUsed > 0 && context.emergencyMinutesUsed + context.durationHours * 60 > 240 };
+
 // ---------------------------------------------------------------------------------------------------
 // Is it granted at once?
 
@@ -92,7 +103,7 @@ when { context.emergency && context.durationHours > 4 };
 @id("emergency-break-glass")
 @reason("Emergency access: granted at once for at most 4 hours, reviewed by security afterwards")
 permit (principal, action == Warrant::Action::"autoApprove", resource)
-when { context.emergency && context.durationHours <= 4 };
+when { context.emergency && context.durationHours <= 4 && !context.extendsEmergencyAccess };
 
 // ---------------------------------------------------------------------------------------------------
 // Which approval stages?
@@ -124,4 +135,11 @@ when { resource.riskLevel >= 3 || resource.privileged };
 @reason("High risk or privileged: approved by the entitlement owner, then security")
 permit (principal, action == Warrant::Action::"requireSecurity", resource)
 when { resource.riskLevel >= 3 || resource.privileged };
+
+// Keeping break-glass access past its emergency is an ordinary request; security, who reviews every
+// emergency grant, approves it too.
+@id("emergency-extension-security")
+@reason("Extends emergency access: security approves keeping it")
+permit (principal, action == Warrant::Action::"requireSecurity", resource)
+when { context.extendsEmergencyAccess };
 `;

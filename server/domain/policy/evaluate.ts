@@ -94,6 +94,8 @@ function cedarCall(input: PolicyInput, action: PolicyAction, durationHours: numb
       requesterIsManagerOfBeneficiary: input.facts.requesterIsManagerOfBeneficiary,
       conflictsWithHeld: input.facts.conflictingHeld.length > 0,
       conflictingHeld: input.facts.conflictingHeld,
+      emergencyMinutesUsed: input.facts.emergencyMinutesUsed ?? 0,
+      extendsEmergencyAccess: input.facts.extendsEmergencyAccess ?? false,
     },
     entities: [
       { uid: principal, attrs: { department: input.requester.department ?? "" }, parents: [] },
@@ -134,6 +136,13 @@ function ask(p: Prepared, input: PolicyInput, action: PolicyAction, durationHour
   return { allow: res.response.decision === "allow", policyIds: [...res.response.diagnostics.reason].sort() };
 }
 
+function minutesText(m: number): string {
+  const h = Math.floor(m / 60);
+  const rest = m % 60;
+  if (h === 0) return `${rest} min`;
+  return rest ? `${h} h ${rest} min` : `${h} h`;
+}
+
 /** Fills the placeholders a @reason may use with this request's values. */
 function fillReason(template: string, input: PolicyInput): string {
   const values: Record<string, string> = {
@@ -142,6 +151,7 @@ function fillReason(template: string, input: PolicyInput): string {
     maxDurationHours: String(entitlementMaxHours(input)),
     entitlement: input.entitlement.name,
     system: input.entitlement.systemName,
+    emergencyUsed: minutesText(input.facts.emergencyMinutesUsed ?? 0),
   };
   return template.replace(/\{(\w+)\}/g, (m, k: string) => values[k] ?? m);
 }

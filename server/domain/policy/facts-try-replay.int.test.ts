@@ -62,6 +62,7 @@ const args = (over: Partial<Parameters<typeof buildPolicyInput>[1]> = {}) => ({
   entitlementId: c.initiate.id,
   durationHours: 24,
   emergency: false,
+  now: new Date(),
   ...over,
 });
 
@@ -83,7 +84,7 @@ describe("buildPolicyInput", () => {
       },
       durationHours: 48,
       emergency: false,
-      facts: { requesterIsBeneficiary: true, requesterOwnsBeneficiary: false, requesterIsManagerOfBeneficiary: false, conflictingHeld: [] },
+      facts: { requesterIsBeneficiary: true, requesterOwnsBeneficiary: false, requesterIsManagerOfBeneficiary: false, conflictingHeld: [], emergencyMinutesUsed: 0, extendsEmergencyAccess: false },
     });
     const forBot = await buildPolicyInput(p, args({ beneficiaryId: c.bot.id }));
     expect(forBot.beneficiary).toMatchObject({ kind: "AI_AGENT", ownerId: c.priya.id });
@@ -210,6 +211,8 @@ describe("replaying a stored decision", () => {
         policyDecision: JSON.parse(JSON.stringify(stored)),
         inputHash: decision.inputHash,
         deadlineAt: NOW,
+        // Decided: several fixtures for one identity and entitlement may exist, but only one PENDING.
+        status: "APPROVED",
       },
     });
     return { version, input, decision, request };
@@ -271,6 +274,7 @@ when { resource.riskLevel == 2 };
         policyDecision: { allowed: true },
         inputHash: "x",
         deadlineAt: NOW,
+        status: "APPROVED",
       },
     });
     await expect(replayRequestDecision(p, r.id)).rejects.toMatchObject({ code: "CONFLICT" });

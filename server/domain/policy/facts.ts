@@ -6,6 +6,7 @@ import type { Tx } from "../../db";
 import type { GrantStatus } from "../../db/generated/client";
 import { notFound } from "../../errors";
 import { GRANT_IN_EFFECT } from "../grants/status";
+import { EMERGENCY_MAX_HOURS, EMERGENCY_WINDOW_HOURS } from "../requests/schema";
 import type { PolicyInput } from "./types";
 
 export type PolicyInputArgs = {
@@ -14,6 +15,10 @@ export type PolicyInputArgs = {
   entitlementId: string;
   durationHours: number;
   emergency: boolean;
+  /** The grant an extension request extends, if any. */
+  extendsGrantId?: string | null;
+  /** Business time of the decision: the emergency window is counted back from it. */
+  now: Date;
 };
 
 /** Access that counts as held for separation of duties: in effect, or granted and being provisioned. */
@@ -41,6 +46,41 @@ export async function conflictingHeld(tx: Tx, beneficiaryId: string, entitlement
     select: { name: true },
   });
   return [...new Set(held.map((e) => e.name))].sort();
+}
+
+/**
+ * Minutes of emergency (break-glass) access to `entitlementId` the beneficiary has had, has, or is
+ * scheduled to have, inside the window that ends now and reaches EMERGENCY_WINDOW_HOURS back: for every
+ * break-glass grant of that pair that was ever provisioned, the part of [start, end) after the window's
+ * start, where end is the grant's expiry or its revocation when earlier. Overlapping grants count twice,
+ * which only errs on the side of less emergency access. Rounded up to whole minutes.
+ */
+export async function emergencyMinutesUsed(tx: Tx, beneficiaryId: string, entitlementId: string, now: Date): Promise<number> {
+  const windowStart = new Date(now.getTime() - EMERGENCY_WINDOW_HOURS * 3_600_000);
+  const grants = await tx.grant.findMany({
+    where: {
+      identityId: beneficiaryId,
+      entitlementId,
+      origin: "BREAK_GLASS",
+      status: { not: "PROVISION_FAILED" },
+      OR: [{ expiresAt: null }, { expiresAt: { gt: windowStart } }],
+    },
+    select: { startsAt: true, expiresAt: true, revokedAt: true },
+  });
+  let ms = 0;
+  for (const g of grants) {
+    // A break-glass grant always has an expiry; one without is counted as using the whole bound.
+    if (!g.expiresAt) return EMERGENCY_MAX_HOURS * 60;
+    const end = g.revokedAt && g.revokedAt < g.expiresAt ? g.revokedAt : g.expiresAt;
+    const start = g.startsAt > windowStart ? g.startsAt : windowStart;
+    if (end > start) ms += end.getTime() - start.getTime();
+  }
+  return Math.ceil(ms / 60_000);
+}
+
+async function isEmergencyGrant(tx: Tx, grantId: string): Promise<boolean> {
+  const g = await tx.grant.findUnique({ where: { id: grantId }, select: { origin: true } });
+  return g?.origin === "BREAK_GLASS";
 }
 
 /**
@@ -78,6 +118,8 @@ export async function buildPolicyInput(tx: Tx, args: PolicyInputArgs): Promise<P
       requesterOwnsBeneficiary: beneficiary.ownerId !== null && beneficiary.ownerId === requester.id,
       requesterIsManagerOfBeneficiary: beneficiary.managerId !== null && beneficiary.managerId === requester.id,
       conflictingHeld: await conflictingHeld(tx, beneficiary.id, entitlement.id),
+      emergencyMinutesUsed: await emergencyMinutesUsed(tx, beneficiary.id, entitlement.id, args.now),
+      extendsEmergencyAccess: args.extendsGrantId ? await isEmergencyGrant(tx, args.extendsGrantId) : false,
     },
   };
 }

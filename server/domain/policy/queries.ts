@@ -153,7 +153,7 @@ export async function tryPolicy(ctx: ServiceCtx, input: TTryPolicy): Promise<Try
   requireReader(ctx.actor);
   const valid = validatePolicyText(input.text);
   if (!valid.ok) return valid;
-  const facts = await buildPolicyInput(ctx.db, input.sample);
+  const facts = await buildPolicyInput(ctx.db, { ...input.sample, now: ctx.now() });
   const draft: PolicyVersionRef = { id: "draft", version: 0, text: input.text, sha256: sha256Hex(input.text) };
   const current = await ctx.db.policyVersion.findFirst({ orderBy: { version: "desc" }, select: { id: true, version: true, text: true, sha256: true } });
   return { ok: true, input: facts, decision: evaluatePolicy(draft, facts), current: current ? evaluatePolicy(current, facts) : null };

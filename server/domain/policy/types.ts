@@ -27,6 +27,14 @@ export type PolicyInput = {
     requesterIsManagerOfBeneficiary: boolean;
     /** Names of entitlements the beneficiary already holds (or has pending) that conflict with this one (SoD). */
     conflictingHeld: string[];
+    /**
+     * Minutes of emergency access to this entitlement the beneficiary had, has or is scheduled to have in
+     * the last EMERGENCY_WINDOW_HOURS (see emergencyMinutesUsed). Absent in decisions stored before it
+     * existed: replaying those counts it as 0, which is what the policy of their time saw.
+     */
+    emergencyMinutesUsed?: number;
+    /** The request extends a break-glass grant. Absent in older stored decisions (= false). */
+    extendsEmergencyAccess?: boolean;
   };
 };
 

@@ -7,6 +7,8 @@
 import type { Tx } from "../../db";
 import { conflict, notFound } from "../../errors";
 import { recordEvent } from "../../ledger/ledger";
+import { emergencyMinutesUsed } from "../policy/facts";
+import { EMERGENCY_MAX_HOURS, EMERGENCY_WINDOW_HOURS } from "../requests/schema";
 
 export type GrantForRequest = {
   request: { id: string; beneficiaryId: string; entitlementId: string; durationHours: number; emergency: boolean };
@@ -32,6 +34,29 @@ async function extensionStart(tx: Tx, requestId: string, now: Date): Promise<{ s
 }
 
 /**
+ * The emergency bound, enforced here because every break-glass grant is created here, whatever the policy
+ * in force says (a policy can be edited; this cannot): the new grant plus the emergency access the
+ * beneficiary had, has or is scheduled to have to the same entitlement within EMERGENCY_WINDOW_HOURS may not
+ * exceed EMERGENCY_MAX_HOURS. The caller holds the beneficiary's lock (lockIdentities), so two emergency
+ * requests in parallel cannot both fit under the bound.
+ */
+async function assertEmergencyBound(tx: Tx, r: { beneficiaryId: string; entitlementId: string; durationHours: number }, now: Date) {
+  const current = await tx.grant.findFirst({
+    where: { identityId: r.beneficiaryId, entitlementId: r.entitlementId, origin: "BREAK_GLASS", status: { in: ["PENDING_PROVISION", "ACTIVE"] } },
+    select: { expiresAt: true },
+  });
+  if (current) {
+    throw conflict(`This identity already has emergency access to this entitlement${current.expiresAt ? ` until ${current.expiresAt.toISOString()}` : ""}: it is not granted twice. To keep it longer, request normal access, which needs approval. Nothing was granted.`);
+  }
+  const used = await emergencyMinutesUsed(tx, r.beneficiaryId, r.entitlementId, now);
+  if (used + r.durationHours * 60 > EMERGENCY_MAX_HOURS * 60) {
+    throw conflict(
+      `Emergency access is at most ${EMERGENCY_MAX_HOURS} hours in total for the same access within ${EMERGENCY_WINDOW_HOURS} hours, and ${used} minutes of it are already used or scheduled: request normal access, which needs approval. Nothing was granted.`,
+    );
+  }
+}
+
+/**
  * Creates the grant of a finally approved request and queues its provisioning. At most one per request
  * (unique). An extension's grant starts where the extended grant ends (see extensionStart).
  */
@@ -40,6 +65,7 @@ export async function createGrantForRequest(tx: Tx, g: GrantForRequest): Promise
   if (!ent) throw notFound("The entitlement");
   const { startsAt, extendsGrantId } = await extensionStart(tx, g.request.id, g.now);
   const expiresAt = new Date(startsAt.getTime() + g.request.durationHours * 3_600_000);
+  if (g.request.emergency) await assertEmergencyBound(tx, g.request, g.now);
   const grant = await tx.grant.create({
     data: {
       identityId: g.request.beneficiaryId,

@@ -7,6 +7,7 @@ import type { z } from "zod";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { recordEvent } from "../../ledger/ledger";
 import { hasRole, type ServiceCtx } from "../actor";
+import { lockIdentities } from "../locks";
 import { escalateStagesOfLeaver } from "../approvals/leaver";
 import { raiseFinding } from "../findings/service";
 import { cancelPendingRequestsOfLeaver } from "../requests/leaver";
@@ -144,6 +145,10 @@ export async function deprovisionIdentity(ctx: ServiceCtx, input: z.output<typeo
   if (!hasRole(ctx.actor, "ADMIN")) throw forbidden("Only an admin can deprovision a person.");
   if (input.identityId === ctx.actor.id) throw badInput("You cannot deprovision yourself: ask another admin.");
   return ctx.db.$transaction(async (tx) => {
+    // Serialised with every decision about this person (see server/domain/locks.ts): a request submitted
+    // or approved in parallel either committed before (and its grant or request is swept up below) or
+    // waits and then finds the person deprovisioned.
+    await lockIdentities(tx, [input.identityId]);
     const person = await tx.identity.findUnique({ where: { id: input.identityId }, select: { id: true, kind: true, status: true, displayName: true, managerId: true } });
     if (!person) throw notFound("The person");
     if (person.kind !== "HUMAN") throw badInput("Only a person can be deprovisioned as a leaver: retire a non-human identity from its own page.");

@@ -24,6 +24,13 @@ export const TICKET_URL_MAX = 500;
 export const ESCALATE_AFTER_HOURS = 48;
 /** A request with no final decision by then expires. */
 export const DEADLINE_DAYS = 7;
+/**
+ * Emergency access to one entitlement for one identity is at most EMERGENCY_MAX_HOURS in total within any
+ * EMERGENCY_WINDOW_HOURS: break-glass cannot be chained into standing access without an approver. The
+ * services enforce it whatever the policy says; the policy sees the hours used and refuses chaining itself.
+ */
+export const EMERGENCY_MAX_HOURS = 4;
+export const EMERGENCY_WINDOW_HOURS = 24;
 /** Break-glass: the post-incident review by security is due this long after the grant. */
 export const BREAK_GLASS_REVIEW_HOURS = 24;
 

@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import type { z } from "zod";
 import type { Tx } from "../../db";
-import type { ApprovalKind, Prisma } from "../../db/generated/client";
+import { Prisma, type ApprovalKind } from "../../db/generated/client";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { canonicalJson } from "../../ledger/hash";
 import { recordEvent } from "../../ledger/ledger";
@@ -19,7 +19,8 @@ import { ledgerActor, type Actor, type ServiceCtx } from "../actor";
 import { notify } from "../notifications/notify";
 import { GRANT_IN_EFFECT } from "../grants/status";
 import { evaluatePolicy } from "../policy/evaluate";
-import { buildPolicyInput } from "../policy/facts";
+import { buildPolicyInput, type PolicyInputArgs } from "../policy/facts";
+import { lockIdentities, lockRequestBeneficiary } from "../locks";
 import { currentPolicyVersion } from "../policy/queries";
 import type { PolicyDecision, PolicyInput } from "../policy/types";
 import { createGrantForRequest } from "../provisioning/grant-lifecycle";
@@ -78,6 +79,16 @@ function hoursText(h: number): string {
   return `${h} hour${h === 1 ? "" : "s"}`;
 }
 
+function isUniqueViolation(e: unknown): boolean {
+  return e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002";
+}
+
+/** The requester, read again after the lock: a leaver processed meanwhile makes no more requests. */
+async function assertStillActive(tx: Tx, actorId: string) {
+  const me = await tx.identity.findUnique({ where: { id: actorId }, select: { status: true } });
+  if (me?.status !== "ACTIVE") throw forbidden("Your account is not active in Warrant.");
+}
+
 /** The beneficiary must be the requester or an active non-human identity the requester owns. */
 async function loadBeneficiary(tx: Tx, actorId: string, beneficiaryId: string) {
   const b = await tx.identity.findUnique({ where: { id: beneficiaryId }, select: { id: true, kind: true, status: true, ownerId: true, displayName: true } });
@@ -103,7 +114,7 @@ async function checkExtendable(tx: Tx, grantId: string, beneficiaryId: string, e
   if (!g.expiresAt) throw badInput("This access has no end date: there is nothing to extend.");
 }
 
-async function evaluate(tx: Tx, args: { requesterId: string; beneficiaryId: string; entitlementId: string; durationHours: number; emergency: boolean }) {
+async function evaluate(tx: Tx, args: PolicyInputArgs) {
   const version = await currentPolicyVersion(tx);
   const input = await buildPolicyInput(tx, args);
   const decision = evaluatePolicy(version, input);
@@ -128,7 +139,7 @@ export async function previewRequest(ctx: ServiceCtx, input: z.output<typeof ZPr
     await loadBeneficiary(tx, ctx.actor.id, beneficiaryId);
     const ent = await tx.entitlement.findUnique({ where: { id: input.entitlementId }, select: { id: true } });
     if (!ent) throw notFound("The entitlement");
-    const { decision } = await evaluate(tx, { requesterId: ctx.actor.id, beneficiaryId, entitlementId: input.entitlementId, durationHours: input.durationHours, emergency: input.emergency });
+    const { decision } = await evaluate(tx, { requesterId: ctx.actor.id, beneficiaryId, entitlementId: input.entitlementId, durationHours: input.durationHours, emergency: input.emergency, now });
     const r = await tx.identity.findUniqueOrThrow({ where: { id: beneficiaryId }, select: requestPartiesSelect.beneficiary.select });
     const e = await tx.entitlement.findUniqueOrThrow({ where: { id: input.entitlementId }, select: requestPartiesSelect.entitlement.select });
     const parties = toParties({ id: "preview", requesterId: ctx.actor.id, beneficiaryId, beneficiary: r, entitlement: e });
@@ -179,6 +190,7 @@ async function loadParties(tx: Tx, id: string) {
       emergency: true,
       incidentRef: true,
       entitlementId: true,
+      extendsGrantId: true,
       contentHash: true,
       policyHash: true,
       policyVersionId: true,
@@ -211,6 +223,11 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
   const actor = ledgerActor(ctx.actor);
   const id = await ctx.db.$transaction(async (tx) => {
     const beneficiaryId = input.beneficiaryId ?? ctx.actor.id;
+    // Serialised per identity (see server/domain/locks.ts): the one-pending-request, separation-of-duties
+    // and emergency-bound checks below read other rows, and a parallel submit must see this one's result.
+    // The requester is locked too, so a leaver being processed cannot slip a request in.
+    await lockIdentities(tx, [ctx.actor.id, beneficiaryId]);
+    await assertStillActive(tx, ctx.actor.id);
     await loadBeneficiary(tx, ctx.actor.id, beneficiaryId);
     const ent = await tx.entitlement.findUnique({ where: { id: input.entitlementId }, select: { id: true, name: true } });
     if (!ent) throw notFound("The entitlement");
@@ -230,12 +247,13 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
       incidentRef: input.incidentRef ?? null,
       ticketUrl: input.ticketUrl ?? null,
     };
-    const { version, input: policyInput, decision } = await evaluate(tx, { requesterId: ctx.actor.id, beneficiaryId, entitlementId: ent.id, durationHours: input.durationHours, emergency: input.emergency });
+    const { version, input: policyInput, decision } = await evaluate(tx, { requesterId: ctx.actor.id, beneficiaryId, entitlementId: ent.id, durationHours: input.durationHours, emergency: input.emergency, extendsGrantId, now });
     checkDuration(decision, input.durationHours);
     const outcome = !decision.allowed ? "DENIED" : decision.autoApproved ? "APPROVED" : "PENDING";
     const stored: StoredDecision = { ...decision, input: policyInput };
     const reviewDueAt = outcome === "APPROVED" && input.emergency ? new Date(now.getTime() + BREAK_GLASS_REVIEW_HOURS * HOUR) : null;
-    const req = await tx.accessRequest.create({
+    const req = await tx.accessRequest
+      .create({
       data: {
         requesterId: ctx.actor.id,
         beneficiaryId,
@@ -258,7 +276,11 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
         extendsGrantId,
       },
       select: { id: true, contentHash: true },
-    });
+      })
+      .catch((e: unknown) => {
+        // The lock above makes this unreachable; the unique index is the database's own word on it.
+        throw isUniqueViolation(e) ? conflict(`There is already a pending request for ${ent.name} for this identity: follow or edit that one.`) : e;
+      });
     const loaded = (await loadParties(tx, req.id))!;
     const parties = toParties(loaded);
     const title = requestTitle(loaded);
@@ -352,6 +374,9 @@ export async function editRequest(ctx: ServiceCtx, input: z.output<typeof ZEditR
   const now = ctx.now();
   const actor = ledgerActor(ctx.actor);
   await ctx.db.$transaction(async (tx) => {
+    // The policy is evaluated again on the beneficiary's current holdings: serialise with other decisions
+    // about the same identity (see server/domain/locks.ts), then read the request fresh.
+    await lockRequestBeneficiary(tx, input.id);
     const r = await loadParties(tx, input.id);
     if (r && r.requesterId !== ctx.actor.id) await assertCanSee(tx, toParties(r), ctx.actor, now);
     requireRequester(r, ctx.actor.id, "edit");
@@ -369,7 +394,7 @@ export async function editRequest(ctx: ServiceCtx, input: z.output<typeof ZEditR
     if (Object.keys(changes).length === 0) throw badInput("Nothing changed: the request already says this.");
 
     const content: BoundContent = { beneficiaryId: r.beneficiaryId, entitlementId: r.entitlementId, emergency: r.emergency, incidentRef: r.incidentRef, ...after };
-    const { version, input: policyInput, decision } = await evaluate(tx, { requesterId: r.requesterId, beneficiaryId: r.beneficiaryId, entitlementId: r.entitlementId, durationHours: after.durationHours, emergency: r.emergency });
+    const { version, input: policyInput, decision } = await evaluate(tx, { requesterId: r.requesterId, beneficiaryId: r.beneficiaryId, entitlementId: r.entitlementId, durationHours: after.durationHours, emergency: r.emergency, extendsGrantId: r.extendsGrantId, now });
     if (!decision.allowed) throw badInput(`The policy would deny the changed request: ${decision.reasons.join("; ") || "no reason given"}. Nothing was changed.`);
     checkDuration(decision, after.durationHours);
     if (!decision.autoApproved && decision.stages.length === 0) throw badInput("The policy names no approval stage for the changed request; nothing was changed.");
