@@ -4,11 +4,13 @@
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
-import { ZodError } from "zod";
+import { ZodError, ZodRealError } from "zod";
 import type { PrismaClient } from "../db";
 import type { Role } from "../db/generated/client";
 import { DomainError, type DomainErrorCode } from "../errors";
 import { hasRole, loadActor, type Actor, type ServiceCtx } from "../domain/actor";
+import { findUnsafeText } from "../domain/text";
+import { logUnexpected, unexpectedMessage } from "../logger";
 
 export type TrpcContext = {
   db: PrismaClient;
@@ -33,12 +35,20 @@ export type ProcedureMeta = { /** A mutation an auditor may call (starting an ev
 
 const t = initTRPC.context<TrpcContext>().meta<ProcedureMeta>().create({
   transformer: superjson,
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, path }) {
+    // Never a stack, never the database's words: what was not expected is logged under an id, and the
+    // caller gets a generic message with that id (server/logger.ts).
+    const { stack: _stack, ...data } = shape.data as typeof shape.data & { stack?: string };
+    void _stack;
+    if (error.code === "INTERNAL_SERVER_ERROR") {
+      const errorId = logUnexpected(error.cause ?? error, `trpc ${path ?? "(unknown procedure)"}`);
+      return { ...shape, message: unexpectedMessage(errorId), data: { ...data, errorId, fieldErrors: null } };
+    }
     const zod = error.cause instanceof ZodError ? error.cause : null;
     return {
       ...shape,
       message: zod ? `Invalid input: ${describeZod(zod)}` : shape.message,
-      data: { ...shape.data, fieldErrors: zod ? Object.fromEntries(zod.issues.map((i) => [i.path.join("."), i.message])) : null },
+      data: { ...data, errorId: null, fieldErrors: zod ? Object.fromEntries(zod.issues.map((i) => [i.path.join("."), i.message])) : null },
     };
   },
 });
@@ -57,7 +67,19 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapDomainErrors);
+/**
+ * Every string of every input is checked before the procedure's schema runs (server/domain/text.ts): a NUL,
+ * a control character or a bidi override is refused with the field it is in, never stored, never a 500.
+ */
+const refuseUnsafeText = t.middleware(async ({ next, getRawInput }) => {
+  const problem = findUnsafeText(await getRawInput());
+  if (problem) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: "Invalid input", cause: new ZodRealError([{ code: "custom", path: problem.path, message: problem.message, input: undefined }]) });
+  }
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(mapDomainErrors).use(refuseUnsafeText);
 
 /** A signed-in, active identity. Builds the service context with the actor loaded fresh. */
 export const signedInProcedure = publicProcedure.use(async ({ ctx, next, type, meta }) => {
