@@ -8,7 +8,7 @@ import { IDENTITY_KINDS, IDENTITY_STATUSES, KIND_LABELS, STATUS_LABELS } from "@
 
 const col = createColumnHelper<IdentityRow>();
 
-const columns = [
+const columnsFor = (seesAllAccess: boolean) => [
   col.accessor("displayName", {
     id: "displayName",
     header: "Name",
@@ -41,23 +41,28 @@ const columns = [
   col.accessor("activeGrantCount", {
     id: "grants",
     header: "Active grants",
-    cell: (c) => <span className="tabular-nums">{c.getValue()}</span>,
+    // Ordering by others' access would reveal it: only for those who see everyone's (admin, security, auditor).
+    enableSorting: seesAllAccess,
+    cell: (c) => {
+      const n = c.getValue();
+      return n === null ? <span className="text-slate-400" title="Shown to the person, their manager or owner, security, admins and auditors">—</span> : <span className="tabular-nums">{n}</span>;
+    },
   }),
 ];
 
 /** The directory table of /identities: server-paged, all state in the URL (q, kind, department, status, sort, dir, page, size). */
-export function IdentitiesTable({ page, sort, dir, departments }: { page: Page<IdentityRow>; sort?: string; dir: "asc" | "desc"; departments: string[] }) {
+export function IdentitiesTable({ page, sort, dir, departments, seesAllAccess }: { page: Page<IdentityRow>; sort?: string; dir: "asc" | "desc"; departments: string[]; seesAllAccess: boolean }) {
   return (
     <DataTable
       label="Directory"
-      columns={columns}
+      columns={columnsFor(seesAllAccess)}
       rows={page.rows}
       total={page.total}
       page={page.page}
       size={page.size}
       sort={sort ?? "displayName"}
       dir={dir}
-      searchPlaceholder="Search by name, email, department or purpose…"
+      searchPlaceholder={seesAllAccess ? "Search by name, email, department or purpose…" : "Search by name, department or purpose…"}
       filters={[
         {
           key: "kind",

@@ -34,6 +34,7 @@ export default async function IdentitiesPage({ searchParams }: { searchParams: P
   const api = await serverCaller();
   const [me, page, facets] = await Promise.all([api.me.profile(), api.identities.list(input), api.identities.facets()]);
   const isAdmin = me?.roles.includes("ADMIN") ?? false;
+  const seesAllAccess = me?.readsAllAccess ?? false;
   const activeTab = input.kind === "HUMAN" ? "HUMAN" : input.kind ? "NON_HUMAN" : null;
   const scope = input.manager
     ? { key: "manager", text: page.rows[0]?.managerName ? `Reporting to ${page.rows[0].managerName}` : "Reporting to the selected person" }
@@ -73,7 +74,7 @@ export default async function IdentitiesPage({ searchParams }: { searchParams: P
           </p>
         )}
       </div>
-      <IdentitiesTable page={page} sort={input.sort} dir={input.dir} departments={facets.departments.map((d) => d.value)} />
+      <IdentitiesTable page={page} sort={input.sort} dir={input.dir} departments={facets.departments.map((d) => d.value)} seesAllAccess={seesAllAccess} />
     </div>
   );
 }

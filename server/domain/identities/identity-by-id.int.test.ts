@@ -67,8 +67,8 @@ describe("identities.byId", () => {
     expect(boss.reports).toEqual({ count: 1, items: [expect.objectContaining({ id: id.person, displayName: "Priya Person", title: "Software Engineer" })] });
   });
 
-  it("lists the grants held, with entitlement, system, risk, origin and expiry, and revoked ones as history", async () => {
-    const p = await callerAs(db.prisma, id.stranger).identities.byId({ id: id.person });
+  it("lists the grants held, with entitlement, system, risk, origin and expiry, and revoked ones as history (to their manager; see access-visibility)", async () => {
+    const p = await callerAs(db.prisma, id.boss).identities.byId({ id: id.person });
     expect(p.grants.current.map((g) => g.entitlement.name)).toEqual(["payments-read", "payments-admin"]); // expiring first, standing last
     expect(p.grants.current[1]).toMatchObject({
       status: "ACTIVE",
@@ -90,7 +90,9 @@ describe("identities.byId", () => {
       purpose: "Runs the nightly settlement batch",
       system: { id: id.system, name: "Payments Core" },
     });
-    expect(n.grants.current).toHaveLength(1);
+    // Its access is for its owner (and admins, security, auditors), not for everyone.
+    expect(n.grants.current).toHaveLength(0);
+    expect((await callerAs(db.prisma, id.person).identities.byId({ id: id.nhi })).grants.current).toHaveLength(1);
   });
 
   it("hides credential metadata from an employee who is not the owner", async () => {

@@ -15,12 +15,13 @@ const ids: Record<string, string> = {};
  *   svc-payments   SERVICE_ACCOUNT     ACTIVE        3 (owner Alice, purpose mentions "ledger")
  *   key_50%        API_KEY             SUSPENDED     0 (owner Bob; LIKE wildcards in the name)
  *   agent-triage   AI_AGENT            ACTIVE        1 (owner Alice)
- *   Viewer         HUMAN  Support      ACTIVE        0 (the caller)
+ *   Viewer         HUMAN  Support      ACTIVE        0 (the caller, an auditor)
  */
 beforeAll(async () => {
   db = await createTestDb();
   const p = db.prisma;
-  const viewer = await makeHuman(p, { name: "Viewer Vance", department: "Support" });
+  // An auditor: the directory's counts and email search are for those who see everyone's access (access-visibility).
+  const viewer = await makeHuman(p, { name: "Viewer Vance", department: "Support", roles: ["AUDITOR"] });
   viewerId = viewer.id;
   const alice = await makeHuman(p, { name: "Alice Archer", department: "Engineering" });
   const bob = await makeHuman(p, { name: "Bob Baker", department: "Finance", managerId: alice.id });

@@ -1,5 +1,6 @@
 import type { Tx } from "../../db";
 import { loadActor } from "../actor";
+import { readsAllAccess } from "./policy";
 
 export type Me = {
   id: string;
@@ -10,6 +11,8 @@ export type Me = {
   isManager: boolean;
   ownsSystems: boolean;
   ownsNhis: boolean;
+  /** Sees everyone's access (admin, security, auditor): see readsAllAccess in ./policy.ts. */
+  readsAllAccess: boolean;
   unreadNotifications: number;
 };
 
@@ -32,6 +35,7 @@ export async function whoAmI(db: Tx, identityId: string): Promise<Me | null> {
     isManager: reports > 0,
     ownsSystems: systems + entitlements > 0,
     ownsNhis: nhis > 0,
+    readsAllAccess: readsAllAccess(actor),
     unreadNotifications: unread,
   };
 }

@@ -7,7 +7,7 @@ import { Prisma } from "../../db/generated/client";
 import { notFound } from "../../errors";
 import type { ServiceCtx } from "../actor";
 import { skipTake, type Page } from "../list";
-import { canManageNhis, canSeeCredentials } from "./policy";
+import { accessView, canManageNhis, canSeeCredentials, ownedByActor, readsAllAccess, seesDirectoryDetails, type AccessView } from "./policy";
 import type { IdentityKindName, IdentityStatusName, TIdentityId, TListIdentities } from "./schema";
 import { GRANT_IN_EFFECT } from "../grants/status";
 
@@ -33,7 +33,8 @@ export type IdentityRow = {
   /** Non-human identities: their accountable owner. */
   ownerId: string | null;
   ownerName: string | null;
-  activeGrantCount: number;
+  /** Null when the viewer may not see this identity's access (see accessView); email likewise. */
+  activeGrantCount: number | null;
 };
 
 /** Escapes LIKE wildcards so a search for "50%" or "svc_" means those characters literally. */
@@ -42,7 +43,7 @@ function likePattern(q: string): string {
 }
 
 /** The directory filter as SQL over `"Identity" i`: one definition, used for the count and the page. */
-function filterSql(input: TListIdentities): Prisma.Sql {
+function filterSql(input: TListIdentities, searchEmail: boolean): Prisma.Sql {
   const conds: Prisma.Sql[] = [];
   if (input.kind === "NON_HUMAN") conds.push(Prisma.sql`i."kind" <> 'HUMAN'`);
   else if (input.kind) conds.push(Prisma.sql`i."kind" = ${input.kind}::"IdentityKind"`);
@@ -52,7 +53,9 @@ function filterSql(input: TListIdentities): Prisma.Sql {
   if (input.owner) conds.push(Prisma.sql`i."ownerId" = ${input.owner}::uuid`);
   if (input.q) {
     const p = likePattern(input.q);
-    conds.push(Prisma.sql`(i."displayName" ILIKE ${p} OR i."email" ILIKE ${p} OR i."department" ILIKE ${p} OR i."purpose" ILIKE ${p})`);
+    // Email is matched only for those who may see emails, so a search cannot confirm an address either.
+    const email = searchEmail ? Prisma.sql` OR i."email" ILIKE ${p}` : Prisma.empty;
+    conds.push(Prisma.sql`(i."displayName" ILIKE ${p}${email} OR i."department" ILIKE ${p} OR i."purpose" ILIKE ${p})`);
   }
   return conds.length ? Prisma.sql`WHERE ${Prisma.join(conds, " AND ")}` : Prisma.empty;
 }
@@ -83,8 +86,11 @@ function orderSql(input: { sort?: string; dir: "asc" | "desc" }): Prisma.Sql {
  * cannot express (its relation-count orderBy takes no filter); the rows are then loaded with Prisma and a
  * filtered `_count`. Three queries per page whatever its size: count, ids, rows.
  */
-export async function listIdentities(ctx: ServiceCtx, input: TListIdentities): Promise<Page<IdentityRow>> {
-  const where = filterSql(input);
+export async function listIdentities(ctx: ServiceCtx, rawInput: TListIdentities): Promise<Page<IdentityRow>> {
+  const everyone = readsAllAccess(ctx.actor);
+  // Others' access counts are not theirs to see, so neither is an order by them: sort by name instead.
+  const input = rawInput.sort === "grants" && !everyone ? { ...rawInput, sort: undefined } : rawInput;
+  const where = filterSql(input, everyone);
   const { skip, take } = skipTake(input);
   const grantJoin =
     input.sort === "grants"
@@ -119,12 +125,13 @@ export async function listIdentities(ctx: ServiceCtx, input: TListIdentities): P
   const rows: IdentityRow[] = ids.flatMap((id) => {
     const r = byId.get(id);
     if (!r) return [];
+    const details = seesDirectoryDetails(ctx.actor, { id: r.id, managerId: r.manager?.id ?? null, ownerId: r.owner?.id ?? null });
     return [
       {
         id: r.id,
         kind: r.kind,
         displayName: r.displayName,
-        email: r.email,
+        email: details ? r.email : null,
         department: r.department,
         title: r.title,
         status: r.status,
@@ -134,7 +141,7 @@ export async function listIdentities(ctx: ServiceCtx, input: TListIdentities): P
         managerName: r.manager?.displayName ?? null,
         ownerId: r.owner?.id ?? null,
         ownerName: r.owner?.displayName ?? null,
-        activeGrantCount: r._count.grants,
+        activeGrantCount: details ? r._count.grants : null,
       },
     ];
   });
@@ -188,8 +195,10 @@ export type CredentialInfo =
 
 /**
  * One identity's page: who they are, who is accountable for them, what they hold and what they held.
- * Open to every signed-in employee; `credential` is null for people and `{ visible: false }` for a
- * non-human identity the actor may not inspect (see canSeeCredentials).
+ * The profile is open to every signed-in employee; the access held (current grants and history) and the
+ * email follow accessView: all of it for the identity, its manager or owner, admins, security and
+ * auditors; the owned part for owners of what it holds; none for anyone else. `credential` is null for
+ * people and `{ visible: false }` for a non-human identity the actor may not inspect (canSeeCredentials).
  */
 export async function identityById(ctx: ServiceCtx, { id }: TIdentityId) {
   const identity = await ctx.db.identity.findUnique({
@@ -218,6 +227,13 @@ export async function identityById(ctx: ServiceCtx, { id }: TIdentityId) {
   if (!identity) throw notFound(`Identity ${id}`);
 
   const isHuman = identity.kind === "HUMAN";
+  // What of this identity's access the viewer may see (see accessView): all of it, the part they own, or none.
+  const ownsCatalogEntries =
+    !readsAllAccess(ctx.actor) &&
+    ((await ctx.db.system.count({ where: { ownerId: ctx.actor.id } })) > 0 || (await ctx.db.entitlement.count({ where: { ownerId: ctx.actor.id } })) > 0);
+  const view: AccessView = accessView(ctx.actor, { id: identity.id, managerId: identity.manager?.id ?? null, ownerId: identity.ownerId }, ownsCatalogEntries);
+  const grantScope: Prisma.GrantWhereInput = view === "owned" ? ownedByActor(ctx.actor.id) : {};
+  const noGrants = view === "none";
   const [reportCount, reports, ownedNhiCount, ownedNhis, current, historyCount, history] = await Promise.all([
     ctx.db.identity.count({ where: { managerId: id, status: { not: "DEPROVISIONED" } } }),
     ctx.db.identity.findMany({
@@ -233,21 +249,25 @@ export async function identityById(ctx: ServiceCtx, { id }: TIdentityId) {
       orderBy: [{ displayName: "asc" }, { id: "asc" }],
       take: RELATED_LIMIT,
     }),
-    ctx.db.grant.findMany({
-      where: { identityId: id, status: { not: "REVOKED" } },
-      select: GRANT_SELECT,
-      orderBy: [{ expiresAt: { sort: "asc", nulls: "last" } }, { startsAt: "desc" }, { id: "asc" }],
-    }),
-    ctx.db.grant.count({ where: { identityId: id, status: "REVOKED" } }),
-    ctx.db.grant.findMany({
-      where: { identityId: id, status: "REVOKED" },
-      select: GRANT_SELECT,
-      orderBy: [{ revokedAt: { sort: "desc", nulls: "last" } }, { id: "asc" }],
-      take: GRANT_HISTORY_LIMIT,
-    }),
+    noGrants
+      ? Promise.resolve([])
+      : ctx.db.grant.findMany({
+          where: { identityId: id, status: { not: "REVOKED" }, ...grantScope },
+          select: GRANT_SELECT,
+          orderBy: [{ expiresAt: { sort: "asc", nulls: "last" } }, { startsAt: "desc" }, { id: "asc" }],
+        }),
+    noGrants ? Promise.resolve(0) : ctx.db.grant.count({ where: { identityId: id, status: "REVOKED", ...grantScope } }),
+    noGrants
+      ? Promise.resolve([])
+      : ctx.db.grant.findMany({
+          where: { identityId: id, status: "REVOKED", ...grantScope },
+          select: GRANT_SELECT,
+          orderBy: [{ revokedAt: { sort: "desc", nulls: "last" } }, { id: "asc" }],
+          take: GRANT_HISTORY_LIMIT,
+        }),
   ]);
 
-  const { credentialKeyId, credentialCreatedAt, credentialRotatedAt, credentialExpiresAt, ownerId, ...rest } = identity;
+  const { credentialKeyId, credentialCreatedAt, credentialRotatedAt, credentialExpiresAt, ownerId, email, ...rest } = identity;
   const credential: CredentialInfo | null = isHuman
     ? null
     : canSeeCredentials(ctx.actor, { ownerId })
@@ -256,6 +276,9 @@ export async function identityById(ctx: ServiceCtx, { id }: TIdentityId) {
 
   return {
     ...rest,
+    /** Contact details and access: for those with a reason to see them (accessView), not for everyone. */
+    email: view === "none" ? null : email,
+    accessView: view,
     credential,
     reports: { count: reportCount, items: reports },
     ownedNhis: { count: ownedNhiCount, items: ownedNhis },

@@ -152,20 +152,35 @@ export default async function IdentityPage({ params }: Params) {
         )}
       </div>
 
-      <Card title={`Access held (${current.length})`}>
-        {current.length === 0 ? <EmptyState title="No access held." /> : <CurrentGrantsTable grants={current} now={now} actions={revocable.size ? (g) => (revocable.has(g.id) ? <RevokeGrantButton grantId={g.id} what={g.entitlement.name} /> : null) : undefined} />}
-      </Card>
+      {identity.accessView === "none" ? (
+        <Card title="Access">
+          <p className="text-sm text-slate-600" data-testid="access-hidden">
+            The access {identity.displayName} holds is shown to {human ? "them, their manager" : "its accountable owner"}, the owners of what is held (their part), security officers, admins and auditors.
+          </p>
+        </Card>
+      ) : (
+        <>
+          {identity.accessView === "owned" && (
+            <p className="rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700" data-testid="access-owned-only">
+              Showing only the access to systems and entitlements you own.
+            </p>
+          )}
+          <Card title={`Access held (${current.length})`}>
+            {current.length === 0 ? <EmptyState title="No access held." /> : <CurrentGrantsTable grants={current} now={now} actions={revocable.size ? (g) => (revocable.has(g.id) ? <RevokeGrantButton grantId={g.id} what={g.entitlement.name} /> : null) : undefined} />}
+          </Card>
 
-      <Card title={`Access history (${historyCount} revoked)`}>
-        {historyCount === 0 ? (
-          <EmptyState title="No revoked access on record." />
-        ) : (
-          <>
-            <GrantHistoryTable grants={history} />
-            {historyCount > history.length && <p className="mt-3 text-xs text-slate-500">Showing the {history.length} most recent of {historyCount}.</p>}
-          </>
-        )}
-      </Card>
+          <Card title={`Access history (${historyCount} revoked)`}>
+            {historyCount === 0 ? (
+              <EmptyState title="No revoked access on record." />
+            ) : (
+              <>
+                <GrantHistoryTable grants={history} />
+                {historyCount > history.length && <p className="mt-3 text-xs text-slate-500">Showing the {history.length} most recent of {historyCount}.</p>}
+              </>
+            )}
+          </Card>
+        </>
+      )}
 
       {human && identity.status !== "DEPROVISIONED" && me?.roles.includes("ADMIN") && me.id !== identity.id && (
         <DeprovisionPanel identityId={identity.id} name={identity.displayName} grantsInEffect={current.length} nhisOwned={identity.ownedNhis.count} />
