@@ -1,5 +1,5 @@
 /** Errors the domain raises. Only server/trpc maps them to transport codes. */
-export type DomainErrorCode = "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "BAD_INPUT" | "UNAUTHENTICATED";
+export type DomainErrorCode = "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "BAD_INPUT" | "UNAUTHENTICATED" | "BUSY";
 
 export class DomainError extends Error {
   constructor(
@@ -15,3 +15,7 @@ export const notFound = (what: string) => new DomainError("NOT_FOUND", `${what} 
 export const forbidden = (why: string) => new DomainError("FORBIDDEN", why);
 export const conflict = (why: string) => new DomainError("CONFLICT", why);
 export const badInput = (why: string) => new DomainError("BAD_INPUT", why);
+
+/** Too many changes to the same thing at once: nothing was done, the caller may try again shortly. */
+export const busy = () =>
+  new DomainError("BUSY", "Too many changes to the same access are being made at once. Nothing was changed by this call: try again in a moment.");

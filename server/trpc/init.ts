@@ -7,7 +7,7 @@ import superjson from "superjson";
 import { ZodError, ZodRealError } from "zod";
 import type { PrismaClient } from "../db";
 import type { Role } from "../db/generated/client";
-import { DomainError, type DomainErrorCode } from "../errors";
+import { busy, DomainError, type DomainErrorCode } from "../errors";
 import { hasRole, loadActor, type Actor, type ServiceCtx } from "../domain/actor";
 import { findUnsafeText } from "../domain/text";
 import { logUnexpected, unexpectedMessage } from "../logger";
@@ -25,7 +25,24 @@ const CODE: Record<DomainErrorCode, TRPCError["code"]> = {
   CONFLICT: "CONFLICT",
   BAD_INPUT: "BAD_REQUEST",
   UNAUTHENTICATED: "UNAUTHORIZED",
+  BUSY: "TOO_MANY_REQUESTS",
 };
+
+/**
+ * Contention, not a fault: a transaction that could not get a database connection in time (every one of
+ * them waiting on the same lock, e.g. many calls about one person at once), a lock or statement timeout, a
+ * deadlock or a serialisation failure. The transaction was rolled back, so nothing changed; the caller is
+ * told to try again (429) instead of getting a 500.
+ */
+function isContention(e: unknown): boolean {
+  for (let c: unknown = e, depth = 0; c && depth < 4; c = (c as { cause?: unknown }).cause, depth++) {
+    const code = (c as { code?: unknown }).code;
+    if (code === "P2028" || code === "P2034" || code === "40P01" || code === "40001" || code === "55P03" || code === "57014") return true;
+    const msg = c instanceof Error ? c.message : "";
+    if (/Unable to start a transaction in the given time|deadlock detected|could not serialize access|lock timeout|canceling statement due to (lock|statement) timeout/i.test(msg)) return true;
+  }
+  return false;
+}
 
 function describeZod(err: ZodError): string {
   return err.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
@@ -63,6 +80,10 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
     const cause = result.error.cause;
     if (cause instanceof DomainError) throw new TRPCError({ code: CODE[cause.code], message: cause.message, cause });
     if (cause instanceof ZodError) throw new TRPCError({ code: "BAD_REQUEST", message: `Invalid input: ${describeZod(cause)}`, cause });
+    if (isContention(cause)) {
+      const b = busy();
+      throw new TRPCError({ code: CODE[b.code], message: b.message, cause });
+    }
   }
   return result;
 });
