@@ -6,8 +6,10 @@ export default defineConfig({
   test: {
     include: ["server/**/*.test.ts", "prisma/**/*.test.ts", "scripts/**/*.test.ts", "components/**/*.test.ts"],
     globalSetup: ["server/testing/global-setup.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Generous on purpose: a slow, busy 2-core machine (CI) runs tests that start CLI processes and workers
+    // (tsx compiling on start) several times slower than a quiet one. Tests wait on state, never on time.
+    testTimeout: 180_000,
+    hookTimeout: 240_000,
     pool: "forks",
     // Two cores: two workers, each with its own PGlite (or its own PostgreSQL database).
     maxWorkers: 2,

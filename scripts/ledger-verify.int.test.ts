@@ -1,26 +1,18 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { createTestDb, TEST_ENGINE } from "../server/testing/db";
 import { recordEvent } from "../server/ledger/ledger";
+import { runScript } from "../server/testing/cli";
 
-const run = promisify(execFile);
 const dir = mkdtempSync(path.join(tmpdir(), "warrant-verify-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs `npm run ledger:verify` (its script) against the test database in a separate process. */
 async function verifyCli(url: string | undefined) {
-  const env = { ...process.env, PGLITE_DIR: dir, DATABASE_URL: url ?? "" };
-  try {
-    const { stdout } = await run(process.execPath, [path.resolve("node_modules/tsx/dist/cli.mjs"), "scripts/ledger-verify.ts"], { env });
-    return { code: 0, stdout };
-  } catch (e) {
-    const err = e as { code: number; stdout: string };
-    return { code: err.code, stdout: err.stdout };
-  }
+  const { code, stdout } = await runScript("scripts/ledger-verify.ts", [], { ...process.env, PGLITE_DIR: dir, DATABASE_URL: url ?? "" });
+  return { code, stdout };
 }
 
 describe(`npm run ledger:verify (${TEST_ENGINE})`, () => {
@@ -52,8 +44,8 @@ describe(`npm run ledger:verify (${TEST_ENGINE})`, () => {
     const url = db.url;
     if (!url) await db.close();
     try {
-      const env = { ...process.env, PGLITE_DIR: fresh, DATABASE_URL: url ?? "" };
-      const { stdout } = await run(process.execPath, [path.resolve("node_modules/tsx/dist/cli.mjs"), "scripts/ledger-verify.ts"], { env });
+      const { code, stdout } = await runScript("scripts/ledger-verify.ts", [], { ...process.env, PGLITE_DIR: fresh, DATABASE_URL: url ?? "" });
+      expect(code).toBe(0);
       expect(stdout).toMatch(/Ledger intact: 3 event\(s\) checked, head at seq 3/);
     } finally {
       if (url) await db.close();
@@ -71,14 +63,11 @@ describe.skipIf(TEST_ENGINE !== "pglite")("the embedded database is opened by on
     try {
       await applyMigrations(holder.adapter);
       const env = { ...process.env, PGLITE_DIR: folder, DATABASE_URL: "" };
-      const refused = await run(process.execPath, [path.resolve("node_modules/tsx/dist/cli.mjs"), "scripts/ledger-verify.ts"], { env }).then(
-        () => ({ code: 0, stderr: "" }),
-        (e: { code: number; stderr: string }) => e,
-      );
+      const refused = await runScript("scripts/ledger-verify.ts", [], env);
       expect(refused.code).toBe(2);
       expect(refused.stderr).toMatch(/is in use by another process \(pid \d+, probably the running portal\)/);
       await holder.close();
-      const { stdout } = await run(process.execPath, [path.resolve("node_modules/tsx/dist/cli.mjs"), "scripts/ledger-verify.ts"], { env });
+      const { stdout } = await runScript("scripts/ledger-verify.ts", [], env);
       expect(stdout).toMatch(/Ledger intact: 0 event\(s\) checked/);
     } finally {
       await holder.close().catch(() => {});
