@@ -25,7 +25,6 @@ import {
   GENESIS_ANCHOR,
   GRANT_COLUMNS,
   RowCounter,
-  csvLine,
   kindOf,
   toJsonText,
   type Anchor,
@@ -36,6 +35,7 @@ import {
   type PackCheckpoint,
 } from "./format";
 import { ensureSigningKey, registeredKeys, type SigningKey } from "./keys";
+import { csvLine } from "../csv";
 import { CONTROL_IDS_IN_ORDER, controlMembers, summarizeControlCheck } from "../domain/audit/controls";
 
 export type ExportParams = { from: Date; to: Date; systems?: string[]; campaignId?: string };
@@ -258,8 +258,9 @@ function grantFiles(db: Tx, sc: Scope, endSeq: bigint, batch: number): FileSpec[
       parameters: q.parameters,
       count: () => countOf(db, base),
       async *chunks(progress) {
-        yield csvLine([...GRANT_COLUMNS]);
-        for await (const rows of rowsOf(progress)) yield rows.map((r) => csvLine(GRANT_COLUMNS.map((c) => r[c]))).join("");
+        // The project's one CSV rule (server/csv.ts: formulas neutralised), LF record ends; grants.jsonl keeps the exact values.
+        yield csvLine(GRANT_COLUMNS, "\n");
+        for await (const rows of rowsOf(progress)) yield rows.map((r) => csvLine(GRANT_COLUMNS.map((c) => r[c]), "\n")).join("");
       },
     },
     {
