@@ -451,6 +451,8 @@ How to verify
    key file your administrator gave you), then run, from a Warrant checkout (no database needed):
      npm run evidence:verify -- <this-pack.zip> --public-key <public-key.pem>
    Every check prints "name: passed/total valid" and each failure; the exit code is non-zero on any failure.
+   Without --public-key the verifier only shows that the pack agrees with the key inside it (anyone can
+   sign a pack with a key of their own): it says so, prints that key's id and exits 3.
 2. Or verify by hand (docs/evidence-pack.md has the exact rules):
    - manifest.sig is the base64 Ed25519 signature of the exact bytes of manifest.json;
    - every file listed in manifest.json has the SHA-256, byte size and row count given there;
@@ -463,7 +465,9 @@ Files
 manifest.json                 format version, scope, period, generator, ledger range, checkpoints, public key,
                               and for every file: SHA-256, bytes, rows, the query and its parameters
 manifest.sig                  Ed25519 signature (base64) over manifest.json
-grants.csv / grants.jsonl     the grant population (same rows, CSV for spreadsheets)
+grants.csv / grants.jsonl     the grant population (same rows, CSV for spreadsheets; a CSV cell starting
+                              with = + - @ TAB or CR has a ' in front so no spreadsheet runs it as a formula,
+                              grants.jsonl holds the exact values)
 requests.jsonl                access requests with justification, ticket, policy version and hashes
 approvals.jsonl               approval stages with the approver and their authority
 provisioning-receipts.jsonl   provisioning tasks and the connectors' receipts
