@@ -71,7 +71,7 @@ describe(`who signed it (${TEST_ENGINE})`, () => {
     expect(text).not.toMatch(/^Evidence pack VALID\.$/m);
     expect(text).toContain(`consistent with the key inside it (key id ${id}), but anyone can build or re-sign a pack with a key of their own`);
     expect(text).toContain("Audit → Evidence packs shows its key id; /api/evidence/public-key serves the PEM");
-    expect(text).toContain(`run again with --public-key <file>. The key id shown there must be ${id}.`);
+    expect(text).toContain(`run again with --public-key <file>. The portal must show key id ${id}`);
 
     const pinned = await verifyPack(pack, { publicKeyPem: key.publicKeyPem });
     expect(pinned).toMatchObject({ ok: true, verdict: "VALID", authenticity: "pinned", keyId: id, keysPinned: 1 });

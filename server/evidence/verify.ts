@@ -722,7 +722,7 @@ async function checkReferences(pack: Pack, declared: Declared, limits: VerifyLim
 
 /** Where the organisation's key is published, for the message shown when none was pinned. */
 const PIN_HOWTO =
-  "get the organisation's public key from the portal (Audit → Evidence packs shows its key id; /api/evidence/public-key serves the PEM, ?all=1 every key after a rotation) and run again with --public-key <file>";
+  "download the organisation's public key from the portal (Audit → Evidence packs shows its key id; /api/evidence/public-key serves the PEM, ?all=1 every key after a rotation) and run again with --public-key <file>";
 
 /**
  * Verifies a pack offline. `publicKeyPem` / `publicKeyPems`: the keys to trust (from a trusted source); the
@@ -854,7 +854,7 @@ export function formatReport(r: VerifyResult): string {
   } else if (r.verdict === "INTEGRITY_ONLY") {
     out.push("Evidence pack INTEGRITY VERIFIED, AUTHENTICITY NOT ESTABLISHED.");
     out.push(`No --public-key was given: the pack is consistent with the key inside it (key id ${token(id)}), but anyone can build or re-sign a pack with a key of their own, so who signed it is not established.`);
-    out.push(`To establish it, pin the organisation's key: ${PIN_HOWTO}. The key id shown there must be ${token(id)}.`);
+    out.push(`To establish it, pin the organisation's key: ${PIN_HOWTO}. The portal must show key id ${token(id)} (or list it among its earlier keys); any other id means this pack was not signed with the organisation's key.`);
   } else {
     out.push("Evidence pack INVALID.");
     if (!r.keysPinned) out.push(`(No --public-key was given: the signature was checked against the key inside the pack only, key id ${token(id)}. To check who signed a pack, ${PIN_HOWTO}.)`);
