@@ -159,7 +159,7 @@ function openZip(zipPath: string, limits: VerifyLimits): Promise<Pack> {
             const b = chunk as Buffer;
             n += b.length;
             bytesRead[name] = (bytesRead[name] ?? 0) + b.length;
-            if (n > maxBytes) throw new TooManyBytesError(`more than the ${maxBytes} bytes declared: stopped reading`);
+            if (n > maxBytes) throw new TooManyBytesError(`more than the ${maxBytes} bytes allowed for it came out: stopped reading`);
             yield b;
           }
         } finally {
@@ -789,6 +789,7 @@ export async function verifyPack(zipPath: string, opts: { publicKeyPem?: string;
     } catch (e) {
       return stop(sigCheck, `${FILES.manifest} is not readable JSON (${errText(e)})`, notRead);
     }
+    if (!isObject(manifest)) return stop(sigCheck, `${FILES.manifest} is not a JSON object`, notRead);
     keyId = packKeyIdOf(manifest);
     let sig: string;
     try {
