@@ -1,11 +1,13 @@
 // npm run evidence:verify -- <pack.zip> [--public-key <file.pem>]...
 // Checks an evidence pack offline: no database, no portal. Prints each check with its counts and every
-// failure. Exit 0 valid, 1 invalid, 2 bad arguments.
+// failure, then the verdict. Exit 0 valid and signed with a pinned key (--public-key), 1 invalid, 2 bad
+// arguments, 3 integrity verified but authenticity NOT established (no --public-key: the pack only agrees
+// with the key inside it, which anyone could have made).
 // --public-key may be repeated, and a file may hold several PEM public keys (the portal's key history at
 // /api/evidence/public-key?all=1): after a key rotation, a pack's anchor checkpoint may be signed by an earlier key.
 import { readFileSync, existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { formatReport, verifyPack } from "../server/evidence/verify";
+import { EXIT_CODES, formatReport, verifyPack } from "../server/evidence/verify";
 
 const USAGE = "usage: npm run evidence:verify -- <pack.zip> [--public-key <public-key.pem>]...";
 
@@ -51,9 +53,8 @@ async function main(): Promise<number> {
   const started = Date.now();
   const res = await verifyPack(zip, { publicKeyPems: publicKeyPems.length ? publicKeyPems : undefined });
   console.log(formatReport(res));
-  if (!publicKeyPems.length) console.log("Note: no --public-key given: the signature was checked against the key inside the pack only. Give the organisation's published key to know who signed it.");
   console.log(`(${((Date.now() - started) / 1000).toFixed(2)} s)`);
-  return res.ok ? 0 : 1;
+  return EXIT_CODES[res.verdict];
 }
 
 main().then(

@@ -69,6 +69,16 @@ describe(`npm run evidence:export / evidence:verify (${TEST_ENGINE})`, () => {
     expect(v.stdout).toMatch(/^files: 12\/12 valid$/m);
     expect(v.stdout).toMatch(/^ledger chain: (\d+)\/\1 valid$/m);
     expect(v.stdout).toMatch(/^Evidence pack VALID\.$/m);
+    expect(v.stdout).toMatch(/^Integrity verified and signed with a pinned key \(key id [0-9a-f]{16}\)\.$/m);
+  });
+
+  it("without --public-key exits 3: integrity verified, authenticity not established, the pack's key id and how to pin the key", async () => {
+    const open = await cli("scripts/evidence-verify.ts", [path.join(dir, "cli.zip")]);
+    expect(open.code).toBe(3);
+    expect(open.stdout).toMatch(/^Evidence pack INTEGRITY VERIFIED, AUTHENTICITY NOT ESTABLISHED\.$/m);
+    expect(open.stdout).not.toMatch(/^Evidence pack VALID\.$/m);
+    expect(open.stdout).toContain(`key id ${loadKeyFile(key.file, { generate: false }).keyId}`);
+    expect(open.stdout).toMatch(/run again with --public-key <file>/);
   });
 
   it("exits 1 with the failures when the pack is not valid, and 2 on bad arguments", async () => {

@@ -25,7 +25,6 @@ import {
   GENESIS_ANCHOR,
   GRANT_COLUMNS,
   RowCounter,
-  csvLine,
   kindOf,
   toJsonText,
   type Anchor,
@@ -36,6 +35,7 @@ import {
   type PackCheckpoint,
 } from "./format";
 import { ensureSigningKey, registeredKeys, type SigningKey } from "./keys";
+import { csvLine } from "../csv";
 import { CONTROL_IDS_IN_ORDER, controlMembers, summarizeControlCheck } from "../domain/audit/controls";
 
 export type ExportParams = { from: Date; to: Date; systems?: string[]; campaignId?: string };
@@ -258,8 +258,9 @@ function grantFiles(db: Tx, sc: Scope, endSeq: bigint, batch: number): FileSpec[
       parameters: q.parameters,
       count: () => countOf(db, base),
       async *chunks(progress) {
-        yield csvLine([...GRANT_COLUMNS]);
-        for await (const rows of rowsOf(progress)) yield rows.map((r) => csvLine(GRANT_COLUMNS.map((c) => r[c]))).join("");
+        // The project's one CSV rule (server/csv.ts: formulas neutralised), LF record ends; grants.jsonl keeps the exact values.
+        yield csvLine(GRANT_COLUMNS, "\n");
+        for await (const rows of rowsOf(progress)) yield rows.map((r) => csvLine(GRANT_COLUMNS.map((c) => r[c]), "\n")).join("");
       },
     },
     {
@@ -450,6 +451,8 @@ How to verify
    key file your administrator gave you), then run, from a Warrant checkout (no database needed):
      npm run evidence:verify -- <this-pack.zip> --public-key <public-key.pem>
    Every check prints "name: passed/total valid" and each failure; the exit code is non-zero on any failure.
+   Without --public-key the verifier only shows that the pack agrees with the key inside it (anyone can
+   sign a pack with a key of their own): it says so, prints that key's id and exits 3.
 2. Or verify by hand (docs/evidence-pack.md has the exact rules):
    - manifest.sig is the base64 Ed25519 signature of the exact bytes of manifest.json;
    - every file listed in manifest.json has the SHA-256, byte size and row count given there;
@@ -462,7 +465,9 @@ Files
 manifest.json                 format version, scope, period, generator, ledger range, checkpoints, public key,
                               and for every file: SHA-256, bytes, rows, the query and its parameters
 manifest.sig                  Ed25519 signature (base64) over manifest.json
-grants.csv / grants.jsonl     the grant population (same rows, CSV for spreadsheets)
+grants.csv / grants.jsonl     the grant population (same rows, CSV for spreadsheets; a CSV cell starting
+                              with = + - @ TAB or CR has a ' in front so no spreadsheet runs it as a formula,
+                              grants.jsonl holds the exact values)
 requests.jsonl                access requests with justification, ticket, policy version and hashes
 approvals.jsonl               approval stages with the approver and their authority
 provisioning-receipts.jsonl   provisioning tasks and the connectors' receipts

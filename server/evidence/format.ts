@@ -1,7 +1,7 @@
 /**
  * The evidence-pack format, shared by the exporter and the offline verifier. Nothing here touches the
- * database: the verifier imports only this file, verify.ts and server/ledger/hash.ts. docs/evidence-pack.md
- * describes the same rules in prose, for verifiers written in other languages.
+ * database: the verifier imports only this file, server/csv.ts (the CSV cell rule) and server/ledger/hash.ts.
+ * docs/evidence-pack.md describes the same rules in prose, for verifiers written in other languages.
  */
 import { createHash, createPublicKey, verify as edVerify, type KeyObject } from "node:crypto";
 import { canonicalJson, GENESIS_HASH } from "../ledger/hash";
@@ -121,19 +121,17 @@ export type Manifest = {
 // ---------------------------------------------------------------------------------------------------
 // Rows
 
+/**
+ * The JSON Lines file a CSV file of the pack must agree with, row by row (grants.csv ↔ grants.jsonl): the
+ * JSON Lines file is the exact data, the CSV its spreadsheet copy written with server/csv.ts.
+ */
+export function jsonlTwinOf(csvPath: string): string {
+  return csvPath.replace(/\.csv$/, ".jsonl");
+}
+
 /** JSON for one line: Dates as ISO 8601, bigint as decimal strings. */
 export function toJsonText(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
-}
-
-export function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return "";
-  const s = v instanceof Date ? v.toISOString() : typeof v === "object" ? toJsonText(v) : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function csvLine(cells: unknown[]): string {
-  return `${cells.map(csvCell).join(",")}\n`;
 }
 
 /**
@@ -168,16 +166,60 @@ export class RowCounter {
   }
 }
 
-/** Yields the CSV records of a byte stream (RFC 4180 quoting; a quoted cell may hold newlines). */
-export async function* csvRecords(stream: AsyncIterable<Buffer | string>): AsyncGenerator<string[]> {
+/**
+ * What the verifier will read, at most (docs/evidence-pack.md, "Limits"). A pack is refused, with a FAIL line
+ * naming the limit, rather than read past one of these: a hostile pack must not make the verifier work or
+ * buffer without bound before it knows the pack is bad.
+ */
+export const VERIFY_LIMITS = {
+  /** Entries in the zip (a pack has 14). */
+  maxEntries: 64,
+  /** manifest.json, parsed whole. */
+  maxManifestBytes: 1024 * 1024,
+  /** manifest.sig (88 base64 characters and a newline). */
+  maxSignatureBytes: 1024,
+  /** Each listed .json file (checkpoint.json), parsed whole. */
+  maxJsonFileBytes: 1024 * 1024,
+  /**
+   * One JSON Lines line or one CSV record, in UTF-8 bytes. The largest value the portal accepts (a policy
+   * text, 100,000 characters) encodes to well under 1 MiB, twice over in a ledger event.
+   */
+  maxLineBytes: 4 * 1024 * 1024,
+  /** Uncompressed ÷ compressed size of an entry, for entries larger than `ratioFloorBytes` (zip bombs). */
+  maxRatio: 100,
+  ratioFloorBytes: 1024 * 1024,
+};
+export type VerifyLimits = typeof VERIFY_LIMITS;
+
+/** A line or record longer than the limit: the reader stops rather than buffer it. */
+export class LineTooLongError extends Error {
+  constructor(
+    readonly line: number,
+    readonly limit: number,
+  ) {
+    super(`line ${line} is longer than ${limit} bytes (the verifier's limit per line): not read further`);
+  }
+}
+
+const utf8Bytes = (cp: number) => (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
+
+/**
+ * Yields the CSV records of a byte stream (RFC 4180 quoting; a quoted cell may hold newlines). A record
+ * longer than `maxRecordBytes` (UTF-8) throws LineTooLongError instead of being buffered.
+ */
+export async function* csvRecords(stream: AsyncIterable<Buffer | string>, maxRecordBytes = Number.POSITIVE_INFINITY): AsyncGenerator<string[]> {
   const decoder = new TextDecoder("utf-8");
   let row: string[] = [];
   let cell = "";
   let quoted = false;
   let afterQuote = false;
   let pendingCr = false;
+  let recordBytes = 0;
+  let record = 1;
   const feed = function* (text: string): Generator<string[]> {
     for (const ch of text) {
+      recordBytes += utf8Bytes(ch.codePointAt(0)!);
+      if (recordBytes > maxRecordBytes) throw new LineTooLongError(record, maxRecordBytes);
       if (pendingCr) {
         pendingCr = false;
         if (ch === "\n") continue;
@@ -205,6 +247,8 @@ export async function* csvRecords(stream: AsyncIterable<Buffer | string>): Async
         yield row;
         row = [];
         cell = "";
+        recordBytes = 0;
+        record++;
       } else cell += ch;
     }
   };
@@ -216,21 +260,35 @@ export async function* csvRecords(stream: AsyncIterable<Buffer | string>): Async
   }
 }
 
-/** Yields the lines of a byte stream (without the "\n"), decoding UTF-8 across chunk boundaries. */
-export async function* lines(stream: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
-  const decoder = new TextDecoder("utf-8");
-  let rest = "";
-  for await (const chunk of stream) {
-    rest += typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
-    let nl = rest.indexOf("\n");
-    while (nl !== -1) {
-      yield rest.slice(0, nl);
-      rest = rest.slice(nl + 1);
-      nl = rest.indexOf("\n");
+/**
+ * Yields the lines of a byte stream (without the "\n"), each decoded as UTF-8. Works on bytes, so a line is
+ * never split inside a character; a line longer than `maxLineBytes` throws LineTooLongError instead of
+ * being buffered.
+ */
+export async function* lines(stream: AsyncIterable<Buffer | string>, maxLineBytes = Number.POSITIVE_INFINITY): AsyncGenerator<string> {
+  let parts: Buffer[] = [];
+  let pending = 0;
+  let n = 0;
+  for await (const c of stream) {
+    const chunk = typeof c === "string" ? Buffer.from(c, "utf8") : c;
+    let start = 0;
+    for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
+      const piece = chunk.subarray(start, nl);
+      n++;
+      if (pending + piece.length > maxLineBytes) throw new LineTooLongError(n, maxLineBytes);
+      yield (pending ? Buffer.concat([...parts, piece]) : piece).toString("utf8");
+      parts = [];
+      pending = 0;
+      start = nl + 1;
+    }
+    const tail = chunk.subarray(start);
+    if (tail.length) {
+      if (pending + tail.length > maxLineBytes) throw new LineTooLongError(n + 1, maxLineBytes);
+      parts.push(tail);
+      pending += tail.length;
     }
   }
-  rest += decoder.decode();
-  if (rest.length) yield rest;
+  if (pending) yield Buffer.concat(parts).toString("utf8");
 }
 
 // ---------------------------------------------------------------------------------------------------

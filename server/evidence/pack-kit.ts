@@ -1,16 +1,17 @@
 /**
  * Test helpers for evidence packs: a throwaway signing key, export to a temp file, and rewriting a pack's
- * entries (to tamper with it the way an attacker would).
+ * entries (to tamper with it the way an attacker would, or a dishonest exporter holding the real key).
  */
-import { generateKeyPairSync, sign } from "node:crypto";
-import { createWriteStream, mkdtempSync, writeFileSync } from "node:fs";
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
+import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { Readable } from "node:stream";
 import yauzl from "yauzl";
 import { ZipFile } from "yazl";
 import type { PrismaClient } from "../db";
 import { exportEvidencePack, type ExportOptions, type ExportParams } from "./export";
-import { keyIdOf as keyIdLocal } from "./format";
+import { RowCounter, keyIdOf as keyIdLocal, kindOf, type Manifest } from "./format";
 
 export const packDir = () => mkdtempSync(path.join(tmpdir(), "warrant-evidence-"));
 
@@ -52,14 +53,53 @@ export function readZip(file: string): Promise<{ name: string; data: Buffer }[]>
   });
 }
 
-export function writeZip(file: string, entries: { name: string; data: Buffer }[]): Promise<void> {
+/** An entry given as a stream (e.g. 200 MB of zeros that a test should not hold in memory). */
+export type StreamedEntry = { name: string; stream: () => Readable };
+
+export function writeZip(file: string, entries: ({ name: string; data: Buffer } | StreamedEntry)[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const zip = new ZipFile();
     const out = createWriteStream(file);
     zip.outputStream.pipe(out).on("close", resolve).on("error", reject);
-    for (const e of entries) zip.addBuffer(e.data, e.name);
+    for (const e of entries) {
+      if ("data" in e) zip.addBuffer(e.data, e.name);
+      else zip.addReadStream(e.stream(), e.name);
+    }
     zip.end();
   });
+}
+
+/** `bytes` zeros, streamed one MiB at a time: deflated to about a thousandth of their size (a zip bomb's payload). */
+export function zeros(bytes: number): Readable {
+  const mib = Buffer.alloc(1024 * 1024);
+  return Readable.from(
+    (function* () {
+      for (let left = bytes; left > 0; left -= mib.length) yield left >= mib.length ? mib : mib.subarray(0, left);
+    })(),
+  );
+}
+
+/**
+ * Rewrites the uncompressed size the zip's central directory declares for `name` (the size a verifier sees
+ * before reading), leaving the data as it is: a zip header that lies about what the entry inflates to.
+ */
+export function patchDeclaredSize(file: string, name: string, size: number): void {
+  const zip = readFileSync(file);
+  // End of central directory (no zip comment: yazl writes none): entry count at +10, directory offset at +16.
+  const eocd = zip.length - 22;
+  if (zip.readUInt32LE(eocd) !== 0x06054b50) throw new Error(`${file}: no end-of-central-directory record`);
+  let at = zip.readUInt32LE(eocd + 16);
+  for (let i = 0; i < zip.readUInt16LE(eocd + 10); i++) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error(`${file}: bad central directory`);
+    const nameLength = zip.readUInt16LE(at + 28);
+    if (zip.toString("utf8", at + 46, at + 46 + nameLength) === name) {
+      zip.writeUInt32LE(size, at + 24); // uncompressed size
+      writeFileSync(file, zip);
+      return;
+    }
+    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  throw new Error(`${name}: not in ${file}`);
 }
 
 /** Copies `src` to `dst` with `edit` applied to the entries (change, drop, add, reorder). */
@@ -73,6 +113,39 @@ export function entry(entries: { name: string; data: Buffer }[], name: string) {
   const e = entries.find((x) => x.name === name);
   if (!e) throw new Error(`${name} not in pack`);
   return e;
+}
+
+/**
+ * Brings the manifest's sha256 / bytes / rows of every listed file in line with the entries (or with
+ * `measured`, for an entry the test streams instead of holding) and signs it again with the private key in
+ * `keyFile`: the pack a dishonest exporter holding the real key would write, so that only the checks of the
+ * files' contents can catch what was changed. `ownKey`: also put that key's public half in the manifest, as
+ * anyone re-signing a pack with a key of their own would.
+ */
+export function reseal(
+  entries: { name: string; data: Buffer }[],
+  keyFile: string,
+  opts: { measured?: Record<string, { sha256: string; bytes: number; rows: number | null }>; ownKey?: boolean } = {},
+) {
+  const measured = opts.measured ?? {};
+  const key = createPrivateKey(readFileSync(keyFile));
+  const m = entry(entries, "manifest.json");
+  const manifest = JSON.parse(m.data.toString("utf8")) as Manifest;
+  if (opts.ownKey) {
+    manifest.publicKey = createPublicKey(key).export({ type: "spki", format: "pem" }).toString();
+    manifest.keyId = keyIdLocal(manifest.publicKey);
+  }
+  for (const f of manifest.files) {
+    const e = entries.find((x) => x.name === f.path);
+    if (measured[f.path]) Object.assign(f, measured[f.path]);
+    else if (e) {
+      const rows = new RowCounter(kindOf(f.path));
+      rows.push(e.data);
+      Object.assign(f, { sha256: createHash("sha256").update(e.data).digest("hex"), bytes: e.data.length, rows: rows.result() });
+    }
+  }
+  m.data = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+  entry(entries, "manifest.sig").data = Buffer.from(`${sign(null, m.data, key).toString("base64")}\n`);
 }
 
 /** Re-signs manifest.json with another key (as an attacker with their own key would). */

@@ -18,7 +18,7 @@ import { CheckpointMismatchError, signCheckpoint, storeCheckpoint, signHead } fr
 import { exportEvidencePack } from "./export";
 import { FILES, type Manifest } from "./format";
 import { ensureSigningKey, loadKeyFile, registerSigningKey, type SigningKey } from "./keys";
-import { entry, exportTo, packDir, readZip, tamper, useTempKey } from "./pack-kit";
+import { entry, exportTo, packDir, readZip, reseal, tamper, useTempKey } from "./pack-kit";
 import { verifyPack, formatReport, type VerifyResult } from "./verify";
 import { sign } from "node:crypto";
 
@@ -125,6 +125,8 @@ describe(`an export reads one snapshot (${TEST_ENGINE})`, () => {
       const rows = lines(e.data);
       rows[0]!.firstEventSeq = "999999";
       e.data = Buffer.from(rows.map((x) => `${JSON.stringify(x)}\n`).join(""));
+      // Signed again with the real key, sizes and hashes made to match: only the cross-reference can catch it.
+      reseal(es, current.file);
     });
     const r = await verifyPack(dst);
     expect(r.ok).toBe(false);

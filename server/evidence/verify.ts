@@ -1,20 +1,35 @@
 /**
  * The offline verifier of an evidence pack. No database and no portal code: it imports only the pack
- * format (format.ts) and the ledger hash rule (server/ledger/hash.ts). Every check reports how many items
- * it checked, how many passed, and every failure (capped per check, with a count of the rest).
+ * format (format.ts), the CSV cell rule (server/csv.ts) and the ledger hash rule (server/ledger/hash.ts).
+ * Every check reports how many items it checked, how many passed, and every failure (capped per check,
+ * with a count of the rest).
+ *
+ * Bounded work (docs/evidence-pack.md, "Verification order" and "Limits"): a hostile pack must not keep
+ * the verifier busy or make it buffer before it knows the pack is bad. So it
+ *   1. reads the zip's central directory only (at most `maxEntries` entries), then manifest.json and
+ *      manifest.sig (each under a size limit), and checks the signature: if it fails, nothing else is read;
+ *   2. compares every entry's declared uncompressed size (central directory) with the manifest's `bytes`,
+ *      and the compression ratio with a limit, BEFORE reading any data: one mismatch and nothing is read;
+ *   3. then streams each file, never past the bytes the manifest declares (counted here, whatever the zip
+ *      header says), and reads lines and CSV records up to `maxLineBytes` each.
+ * Memory stays flat apart from the ids kept for cross-references.
  */
 import { createHash, createPublicKey } from "node:crypto";
 import type { Readable } from "node:stream";
 import yauzl from "yauzl";
 import { canonicalJson, eventHash, GENESIS_HASH } from "../ledger/hash";
+import { csvCellValue } from "../csv";
 import {
   CONTROL_IDS,
   FILES,
   GRANT_COLUMNS,
+  LineTooLongError,
   RowCounter,
+  VERIFY_LIMITS,
   checkpointMessage,
   csvRecords,
   isGenesis,
+  jsonlTwinOf,
   keyIdOf,
   kindOf,
   lines,
@@ -24,12 +39,41 @@ import {
   type LedgerLine,
   type Manifest,
   type PackCheckpoint,
+  type VerifyLimits,
 } from "./format";
 
 export type CheckResult = { name: string; passed: number; total: number; failures: string[] };
-export type VerifyResult = { ok: boolean; checks: CheckResult[] };
+
+/**
+ * What was established:
+ * - `VALID`: every check passed and the manifest (and every checkpoint) verified with a key the caller gave
+ *   (`--public-key`): the pack is intact AND signed by that key.
+ * - `INTEGRITY_ONLY`: every check passed, but no key was given: the pack is consistent with the key inside
+ *   it, which anyone could have generated; who signed it is NOT established.
+ * - `INVALID`: a check failed (or the verifier refused to read on).
+ */
+export type Verdict = "VALID" | "INTEGRITY_ONLY" | "INVALID";
+
+export type VerifyResult = {
+  /** Every check passed. Alone it does not say who signed the pack: see `verdict` and `authenticity`. */
+  ok: boolean;
+  verdict: Verdict;
+  /** "pinned": the signature verified with a key the caller gave; otherwise "not-established". */
+  authenticity: "pinned" | "not-established";
+  /** The id of the public key inside the pack (recomputed from the key, null when unreadable). */
+  keyId: string | null;
+  /** How many readable keys the caller pinned (--public-key); 0 = none, only the key inside the pack was used. */
+  keysPinned: number;
+  /** Why the verifier stopped before reading the data, or null when it read everything it checks. */
+  stopped: string | null;
+  /** Uncompressed bytes read from each zip entry (every read counted: some files are read twice). */
+  bytesRead: Record<string, number>;
+  checks: CheckResult[];
+};
 
 const MAX_FAILURES = 200;
+/** Detailed CSV mismatches per file; the rest are counted. */
+const MAX_CSV_DETAILS = 10;
 
 class Check {
   passed = 0;
@@ -43,13 +87,19 @@ class Check {
   }
   fail(msg: string) {
     this.total++;
-    if (this.failures.length < MAX_FAILURES) this.failures.push(msg);
-    else this.dropped++;
+    this.note(msg);
+  }
+  /** A failed item reported only in a summary line (see MAX_CSV_DETAILS). */
+  failQuietly() {
+    this.total++;
   }
   /** A failure that is not one of the items counted (e.g. a file the check needs is missing). */
   note(msg: string) {
     if (this.failures.length < MAX_FAILURES) this.failures.push(msg);
     else this.dropped++;
+  }
+  get failed() {
+    return this.failures.length > 0 || this.dropped > 0 || this.passed !== this.total;
   }
   result(): CheckResult {
     const failures = this.dropped ? [...this.failures, `… and ${this.dropped} more failure(s)`] : this.failures;
@@ -57,71 +107,130 @@ class Check {
   }
 }
 
+const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+/** A value from the pack quoted for a message: JSON escapes control characters, so nothing reaches the terminal raw. */
+const show = (v: unknown, max = 80) => {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+};
+/** A seq or key id as printed: a plain token as it is, anything else quoted (and escaped) by `show`. */
+const token = (v: unknown) => (typeof v === "string" && /^[0-9A-Za-z_.:-]{1,80}$/.test(v) ? v : show(v));
+const seqText = token;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
 // ---------------------------------------------------------------------------------------------------------
-// Zip access
+// Zip access: the central directory first, entries streamed under a byte limit
+
+type EntryInfo = { name: string; compressedSize: number; uncompressedSize: number; entry: yauzl.Entry };
 
 type Pack = {
-  names: string[];
+  entryCount: number;
+  entries: Map<string, EntryInfo>;
   duplicates: string[];
   has(name: string): boolean;
-  open(name: string): Promise<Readable>;
-  read(name: string): Promise<Buffer>;
+  /**
+   * Streams an entry and fails as soon as more than `maxBytes` come out, whatever the zip header says
+   * (yauzl also holds it to the header's size): a hostile entry is never read past what was declared.
+   */
+  open(name: string, maxBytes: number): AsyncGenerator<Buffer>;
+  read(name: string, maxBytes: number): Promise<Buffer>;
+  bytesRead: Record<string, number>;
   close(): void;
 };
 
-function openZip(zipPath: string): Promise<Pack> {
+class TooManyBytesError extends Error {}
+
+function openZip(zipPath: string, limits: VerifyLimits): Promise<Pack> {
   return new Promise((resolve, reject) => {
     yauzl.open(zipPath, { lazyEntries: true, autoClose: false, strictFileNames: true, validateEntrySizes: true }, (err, zip) => {
       if (err || !zip) return reject(err ?? new Error("cannot open the zip"));
-      const entries = new Map<string, yauzl.Entry>();
+      const entries = new Map<string, EntryInfo>();
       const duplicates: string[] = [];
+      const bytesRead: Record<string, number> = {};
+      const openStream = (e: yauzl.Entry) =>
+        new Promise<Readable>((res, rej) => zip.openReadStream(e, (er, s) => (er || !s ? rej(er ?? new Error(`cannot read ${e.fileName}`)) : res(s))));
+      const open = async function* (name: string, maxBytes: number): AsyncGenerator<Buffer> {
+        const info = entries.get(name);
+        if (!info) throw new Error(`${name} is not in the pack`);
+        const stream = await openStream(info.entry);
+        let n = 0;
+        try {
+          for await (const chunk of stream) {
+            const b = chunk as Buffer;
+            n += b.length;
+            bytesRead[name] = (bytesRead[name] ?? 0) + b.length;
+            if (n > maxBytes) throw new TooManyBytesError(`more than the ${maxBytes} bytes allowed for it came out: stopped reading`);
+            yield b;
+          }
+        } finally {
+          stream.destroy();
+        }
+      };
+      const pack: Pack = {
+        entryCount: zip.entryCount,
+        entries,
+        duplicates,
+        has: (n) => entries.has(n),
+        open,
+        async read(name, maxBytes) {
+          const parts: Buffer[] = [];
+          for await (const c of open(name, maxBytes)) parts.push(c);
+          return Buffer.concat(parts);
+        },
+        bytesRead,
+        close: () => zip.close(),
+      };
+      // Too many entries: refuse from the count in the end-of-central-directory record, before reading them.
+      if (zip.entryCount > limits.maxEntries) return resolve(pack);
       zip.on("entry", (e: yauzl.Entry) => {
         if (entries.has(e.fileName)) duplicates.push(e.fileName);
-        else entries.set(e.fileName, e);
+        else entries.set(e.fileName, { name: e.fileName, compressedSize: e.compressedSize, uncompressedSize: e.uncompressedSize, entry: e });
         zip.readEntry();
       });
       zip.on("error", reject);
-      zip.on("end", () => {
-        const open = (name: string) =>
-          new Promise<Readable>((res, rej) => {
-            const e = entries.get(name);
-            if (!e) return rej(new Error(`${name} is not in the pack`));
-            zip.openReadStream(e, (er, s) => (er || !s ? rej(er ?? new Error(`cannot read ${name}`)) : res(s)));
-          });
-        resolve({
-          names: [...entries.keys()],
-          duplicates,
-          has: (n) => entries.has(n),
-          open,
-          async read(name) {
-            const parts: Buffer[] = [];
-            for await (const c of await open(name)) parts.push(c as Buffer);
-            return Buffer.concat(parts);
-          },
-          close: () => zip.close(),
-        });
-      });
+      zip.on("end", () => resolve(pack));
       zip.readEntry();
     });
   });
 }
 
-async function* jsonl<T>(pack: Pack, name: string, bad: (line: number, msg: string) => void): AsyncGenerator<{ n: number; row: T }> {
+/** The bytes the (signed) manifest declares for each listed file: every read of a data entry stops there. */
+type Declared = Map<string, number>;
+
+/**
+ * The objects of a JSON Lines file, with their line numbers. Bad lines, an over-long line or a read error
+ * are reported through `bad` (the file is not read further after the last two), never thrown.
+ */
+async function* jsonl<T>(pack: Pack, declared: Declared, limits: VerifyLimits, name: string, bad: (line: number, msg: string) => void): AsyncGenerator<{ n: number; row: T }> {
   let n = 0;
-  for await (const line of lines(await pack.open(name))) {
-    n++;
-    if (line === "") continue;
-    try {
-      yield { n, row: JSON.parse(line) as T };
-    } catch {
-      bad(n, "not valid JSON");
+  try {
+    for await (const line of lines(pack.open(name, declared.get(name) ?? 0), limits.maxLineBytes)) {
+      n++;
+      if (line === "") continue;
+      let row: unknown;
+      try {
+        row = JSON.parse(line);
+      } catch {
+        bad(n, "not valid JSON");
+        continue;
+      }
+      if (isObject(row)) yield { n, row: row as T };
+      else bad(n, "not a JSON object");
     }
+  } catch (e) {
+    if (e instanceof LineTooLongError) bad(e.line, e.message.replace(/^line \d+ /, ""));
+    else bad(n + 1, `cannot be read further (${errText(e)})`);
   }
 }
 
-const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+/** A ledger seq from the pack: a decimal string (or number), else null. */
+function toSeq(v: unknown): bigint | null {
+  if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  return typeof v === "string" && /^\d{1,30}$/.test(v) ? BigInt(v) : null;
+}
 
 // ---------------------------------------------------------------------------------------------------------
+// 1. The manifest and its signature
 
 /** The keys the verifier was told to trust (--public-key), by key id; null when none was given. */
 type Trusted = { keys: Map<string, string>; unreadable: string[] } | null;
@@ -142,16 +251,17 @@ function trustedKeys(pems: string[] | undefined): Trusted {
 
 const idList = (t: NonNullable<Trusted>) => [...t.keys.keys()].join(" or ") || "(none readable)";
 
-function checkSignature(manifestBytes: Buffer | null, sig: string | null, manifest: Manifest | null, trusted: Trusted): Check {
+function packKeyIdOf(manifest: unknown): string | null {
+  if (!isObject(manifest) || typeof manifest.publicKey !== "string") return null;
+  try {
+    return keyIdOf(createPublicKey(manifest.publicKey));
+  } catch {
+    return null;
+  }
+}
+
+function checkSignature(manifestBytes: Buffer, sig: string, manifest: Manifest, trusted: Trusted): Check {
   const c = new Check("signature");
-  if (!manifestBytes || !manifest) {
-    c.fail(`${FILES.manifest} is missing or is not valid JSON`);
-    return c;
-  }
-  if (!sig) {
-    c.fail(`${FILES.signature} is missing`);
-    return c;
-  }
   let packKeyId: string | null = null;
   try {
     packKeyId = keyIdOf(createPublicKey(manifest.publicKey));
@@ -159,7 +269,7 @@ function checkSignature(manifestBytes: Buffer | null, sig: string | null, manife
     c.fail(`the manifest's public key is not readable: ${errText(e)}`);
   }
   if (packKeyId) {
-    if (packKeyId !== manifest.keyId) c.fail(`the manifest's keyId ${manifest.keyId} is not the id of its public key (${packKeyId})`);
+    if (packKeyId !== manifest.keyId) c.fail(`the manifest's keyId ${token(manifest.keyId)} is not the id of its public key (${packKeyId})`);
     else if (verifyEd25519(manifestBytes, sig, manifest.publicKey)) c.pass();
     else c.fail(`${FILES.signature} is not a valid signature of ${FILES.manifest} by the key in the manifest (${manifest.keyId})`);
   }
@@ -173,52 +283,98 @@ function checkSignature(manifestBytes: Buffer | null, sig: string | null, manife
   return c;
 }
 
-async function checkFiles(pack: Pack, manifest: Manifest | null): Promise<Check> {
-  const c = new Check("files");
-  for (const d of pack.duplicates) c.fail(`${d}: appears more than once in the zip`);
-  if (!manifest) {
-    c.note("no readable manifest: nothing to check the files against");
-    return c;
-  }
+/** What the rest of the verifier relies on in the manifest; anything else is reported, not trusted blindly. */
+function manifestProblems(m: unknown): string[] {
+  if (!isObject(m)) return [`${FILES.manifest} is not a JSON object`];
+  const out: string[] = [];
+  if (!Array.isArray(m.files)) out.push(`${FILES.manifest}: "files" is not a list`);
+  else
+    m.files.forEach((f: unknown, i) => {
+      const at = `${FILES.manifest}: files[${i}]`;
+      if (!isObject(f)) return void out.push(`${at} is not an object`);
+      if (typeof f.path !== "string" || !f.path) out.push(`${at}.path is not a file name`);
+      if (typeof f.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(f.sha256)) out.push(`${at}.sha256 is not 64 lowercase hex characters`);
+      if (!Number.isSafeInteger(f.bytes) || (f.bytes as number) < 0) out.push(`${at}.bytes is not a whole number of bytes`);
+      if (f.rows !== null && (!Number.isSafeInteger(f.rows) || (f.rows as number) < 0)) out.push(`${at}.rows is neither null nor a whole number`);
+    });
+  const l = m.ledger;
+  if (!isObject(l)) out.push(`${FILES.manifest}: "ledger" is not an object`);
+  else
+    for (const k of ["anchor", "checkpoint"] as const) {
+      const cp = l[k];
+      if (!isObject(cp) || typeof cp.seq !== "string" || !/^\d{1,30}$/.test(cp.seq) || typeof cp.headHash !== "string" || !/^[0-9a-f]{64}$/.test(cp.headHash))
+        out.push(`${FILES.manifest}: ledger.${k} is not a checkpoint (a decimal seq and a 64-hex headHash)`);
+    }
+  if (m.checkpointKeys !== undefined && (!Array.isArray(m.checkpointKeys) || !m.checkpointKeys.every((k) => isObject(k) && typeof k.keyId === "string" && typeof k.publicKey === "string")))
+    out.push(`${FILES.manifest}: "checkpointKeys" is not a list of { keyId, publicKey }`);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 2. Sizes, before reading any data; 3. hashes, sizes and rows, streamed under the declared size
+
+/** Every listed file against the zip's central directory: presence, declared sizes, ratio. Reads nothing. */
+function checkLayout(pack: Pack, manifest: Manifest, limits: VerifyLimits, c: Check): void {
+  for (const d of pack.duplicates) c.fail(`${token(d)}: appears more than once in the zip`);
   const listed = new Set<string>();
   for (const f of manifest.files) {
+    if (listed.has(f.path)) c.fail(`${token(f.path)}: listed more than once in the manifest`);
     listed.add(f.path);
     if (f.path === FILES.manifest || f.path === FILES.signature) {
-      c.fail(`${f.path}: must not be listed in the manifest`);
+      c.fail(`${token(f.path)}: must not be listed in the manifest`);
       continue;
     }
-    if (!pack.has(f.path)) {
-      c.fail(`${f.path}: listed in the manifest but missing from the pack`);
+    const e = pack.entries.get(f.path);
+    if (!e) {
+      c.fail(`${token(f.path)}: listed in the manifest but missing from the pack`);
       continue;
     }
+    if (e.uncompressedSize !== f.bytes) {
+      c.fail(`${token(f.path)}: the zip declares ${e.uncompressedSize} bytes uncompressed, the manifest says ${f.bytes}: refused before reading it`);
+      continue;
+    }
+    if (e.uncompressedSize > limits.ratioFloorBytes && e.uncompressedSize > limits.maxRatio * e.compressedSize) {
+      const ratio = e.compressedSize ? Math.round(e.uncompressedSize / e.compressedSize) : "∞";
+      c.fail(`${token(f.path)}: ${e.uncompressedSize} bytes compressed into ${e.compressedSize} (ratio ${ratio}:1, the limit is ${limits.maxRatio}:1): refused as a possible zip bomb, not read`);
+      continue;
+    }
+    if (kindOf(f.path) === "json" && f.bytes > limits.maxJsonFileBytes) c.fail(`${token(f.path)}: ${f.bytes} bytes, more than the ${limits.maxJsonFileBytes} bytes a JSON file may have: not read`);
+  }
+  for (const n of pack.entries.keys()) {
+    if (n === FILES.manifest || n === FILES.signature || listed.has(n)) continue;
+    c.fail(`${token(n)}: in the pack but not listed in the manifest`);
+  }
+}
+
+/** SHA-256, byte count and row count of every listed file, each read at most up to its declared size. */
+async function checkHashes(pack: Pack, manifest: Manifest, c: Check): Promise<void> {
+  for (const f of manifest.files) {
+    const hash = createHash("sha256");
+    const rows = new RowCounter(kindOf(f.path));
+    let bytes = 0;
     try {
-      const hash = createHash("sha256");
-      const rows = new RowCounter(kindOf(f.path));
-      let bytes = 0;
-      for await (const chunk of await pack.open(f.path)) {
-        const b = chunk as Buffer;
+      for await (const b of pack.open(f.path, f.bytes)) {
         hash.update(b);
         rows.push(b);
         bytes += b.length;
       }
-      const problems: string[] = [];
-      const sha = hash.digest("hex");
-      if (sha !== f.sha256) problems.push(`sha256 ${sha.slice(0, 16)}… does not match the manifest's ${String(f.sha256).slice(0, 16)}…`);
-      if (bytes !== f.bytes) problems.push(`${bytes} bytes, the manifest says ${f.bytes}`);
-      const r = rows.result();
-      if (r !== f.rows) problems.push(`${r ?? "no"} rows, the manifest says ${f.rows ?? "none"}`);
-      if (problems.length) c.fail(`${f.path}: ${problems.join("; ")}`);
-      else c.pass();
     } catch (e) {
-      c.fail(`${f.path}: cannot be read (${errText(e)})`);
+      c.fail(`${token(f.path)}: ${e instanceof TooManyBytesError ? e.message : `cannot be read (${errText(e)})`}`);
+      continue;
     }
+    const problems: string[] = [];
+    const sha = hash.digest("hex");
+    if (sha !== f.sha256) problems.push(`sha256 ${sha.slice(0, 16)}… does not match the manifest's ${f.sha256.slice(0, 16)}…`);
+    if (bytes !== f.bytes) problems.push(`${bytes} bytes, the manifest says ${f.bytes}`);
+    const r = rows.result();
+    if (r !== f.rows) problems.push(`${r ?? "no"} rows, the manifest says ${f.rows ?? "none"}`);
+    if (problems.length) c.fail(`${token(f.path)}: ${problems.join("; ")}`);
+    else c.pass();
   }
-  for (const n of pack.names) {
-    if (n === FILES.manifest || n === FILES.signature || listed.has(n)) continue;
-    c.fail(`${n}: in the pack but not listed in the manifest`);
-  }
-  return c;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// 4. The ledger chain and its checkpoints
 
 type LedgerIndex = {
   /** seq → "subjectType:subjectId" for the events about grants and requests. */
@@ -226,64 +382,60 @@ type LedgerIndex = {
   first: LedgerLine | null;
   last: LedgerLine | null;
   count: number;
-  anchor: Anchor | null;
-  checkpoint: PackCheckpoint | null;
+  anchor: Anchor;
+  checkpoint: PackCheckpoint;
 };
 
-async function checkLedger(pack: Pack, manifest: Manifest | null, trusted: Trusted): Promise<{ chain: Check; links: Check; index: LedgerIndex }> {
+async function checkLedger(pack: Pack, declared: Declared, limits: VerifyLimits, manifest: Manifest, trusted: Trusted): Promise<{ chain: Check; links: Check; index: LedgerIndex }> {
   const chain = new Check("ledger chain");
   const links = new Check("checkpoints");
-  const index: LedgerIndex = { subjects: new Map(), first: null, last: null, count: 0, anchor: null, checkpoint: null };
+  // The signed manifest's checkpoints (their shape was checked); checkpoint.json must say the same.
+  const anchor = manifest.ledger.anchor;
+  const checkpoint = manifest.ledger.checkpoint;
+  const index: LedgerIndex = { subjects: new Map(), first: null, last: null, count: 0, anchor, checkpoint };
 
-  // checkpoint.json, and its agreement with the manifest
-  let cpFile: { anchor?: Anchor; checkpoint?: PackCheckpoint } | null = null;
+  let cpFile: unknown = null;
   try {
-    cpFile = JSON.parse((await pack.read(FILES.checkpoint)).toString("utf8"));
+    cpFile = JSON.parse((await pack.read(FILES.checkpoint, declared.get(FILES.checkpoint) ?? 0)).toString("utf8"));
   } catch (e) {
     links.fail(`${FILES.checkpoint}: missing or not valid JSON (${errText(e)})`);
   }
-  const anchor = cpFile?.anchor ?? manifest?.ledger.anchor ?? null;
-  const checkpoint = cpFile?.checkpoint ?? manifest?.ledger.checkpoint ?? null;
-  index.anchor = anchor;
-  index.checkpoint = checkpoint;
-  if (cpFile && manifest) {
-    const same = canonicalJson(cpFile.anchor ?? null) === canonicalJson(manifest.ledger.anchor) && canonicalJson(cpFile.checkpoint ?? null) === canonicalJson(manifest.ledger.checkpoint);
+  if (cpFile !== null) {
+    const same = isObject(cpFile) && canonicalJson(cpFile.anchor ?? null) === canonicalJson(anchor) && canonicalJson(cpFile.checkpoint ?? null) === canonicalJson(checkpoint);
     if (same) links.pass();
     else links.fail(`${FILES.checkpoint} does not match the checkpoints named in ${FILES.manifest}`);
   }
   // The keys the pack carries: its own, and those of older checkpoints (after a key rotation), each checked
   // against its id. With --public-key, only the keys given there are trusted.
-  const keyId = manifest?.keyId;
+  const keyId = manifest.keyId;
   const packKeys = new Map<string, string>();
-  if (manifest?.publicKey && keyId) packKeys.set(keyId, manifest.publicKey);
-  for (const k of manifest?.checkpointKeys ?? []) {
+  packKeys.set(keyId, manifest.publicKey);
+  for (const k of manifest.checkpointKeys ?? []) {
     let id: string | null = null;
     try {
       id = keyIdOf(createPublicKey(k.publicKey));
     } catch (e) {
-      links.fail(`${FILES.manifest}: the checkpoint key ${k.keyId} is not a readable public key (${errText(e)})`);
+      links.fail(`${FILES.manifest}: the checkpoint key ${token(k.keyId)} is not a readable public key (${errText(e)})`);
       continue;
     }
-    if (id !== k.keyId) links.fail(`${FILES.manifest}: the checkpoint key listed as ${k.keyId} is really ${id}`);
+    if (id !== k.keyId) links.fail(`${FILES.manifest}: the checkpoint key listed as ${token(k.keyId)} is really ${token(id)}`);
     else packKeys.set(id, k.publicKey);
   }
   const checkSigned = (label: string, cp: PackCheckpoint) => {
-    if (label === "export" && cp.keyId !== keyId) return links.fail(`${label} checkpoint (seq ${cp.seq}) is signed with key ${cp.keyId}, not the pack's key ${keyId ?? "(unknown)"}`);
+    if (label === "export" && cp.keyId !== keyId) return links.fail(`${label} checkpoint (seq ${cp.seq}) is signed with key ${token(cp.keyId)}, not the pack's key ${keyId}`);
     const pem = trusted ? trusted.keys.get(cp.keyId) : packKeys.get(cp.keyId);
     if (!pem) {
       if (trusted)
         return links.fail(
-          `${label} checkpoint (seq ${cp.seq}) is signed with key ${cp.keyId}, which is not one of the keys given with --public-key (${idList(trusted)})${packKeys.has(cp.keyId) ? "; the pack carries that key's public half: give it too if you trust it (an earlier key of the organisation)" : ""}`,
+          `${label} checkpoint (seq ${cp.seq}) is signed with key ${token(cp.keyId)}, which is not one of the keys given with --public-key (${idList(trusted)})${packKeys.has(cp.keyId) ? "; the pack carries that key's public half: give it too if you trust it (an earlier key of the organisation)" : ""}`,
         );
-      return links.fail(`${label} checkpoint (seq ${cp.seq}) is signed with key ${cp.keyId}, whose public key is not in the pack`);
+      return links.fail(`${label} checkpoint (seq ${cp.seq}) is signed with key ${token(cp.keyId)}, whose public key is not in the pack`);
     }
-    if (verifyEd25519(checkpointMessage(cp), cp.signature, pem)) links.pass();
+    if (verifyEd25519(checkpointMessage(cp), String(cp.signature), pem)) links.pass();
     else links.fail(`${label} checkpoint (seq ${cp.seq}): the signature is not valid`);
   };
-  if (!checkpoint) links.fail("no export checkpoint in the pack");
-  else checkSigned("export", checkpoint);
-  if (!anchor) links.fail("no anchor checkpoint in the pack");
-  else if (isGenesis(anchor)) {
+  checkSigned("export", checkpoint);
+  if (isGenesis(anchor)) {
     if (anchor.seq === "0" && anchor.headHash === GENESIS_HASH) links.pass();
     else links.fail(`the genesis anchor must be seq 0 with hash ${GENESIS_HASH.slice(0, 8)}…`);
   } else checkSigned("anchor", anchor);
@@ -293,24 +445,20 @@ async function checkLedger(pack: Pack, manifest: Manifest | null, trusted: Trust
     chain.note(`${FILES.ledger} is missing`);
     return { chain, links, index };
   }
-  let expectedSeq = anchor ? BigInt(anchor.seq) + 1n : null;
-  let prevHash = anchor?.headHash ?? null;
-  try {
-    for await (const { n, row: e } of jsonl<LedgerLine>(pack, FILES.ledger, (line, msg) => chain.fail(`${FILES.ledger} line ${line}: ${msg}`))) {
-      index.count++;
-      if (!index.first) index.first = e;
-      index.last = e;
-      if (e.subjectType === "Grant" || e.subjectType === "AccessRequest") index.subjects.set(String(e.seq), `${e.subjectType}:${e.subjectId}`);
-      const problems: string[] = [];
-      let seq: bigint | null = null;
-      try {
-        seq = BigInt(e.seq);
-      } catch {
-        problems.push(`seq "${e.seq}" is not a number`);
-      }
-      if (seq !== null && expectedSeq !== null && seq !== expectedSeq) problems.push(`sequence gap: expected seq ${expectedSeq}, found ${seq}`);
-      if (prevHash !== null && e.prevHash !== prevHash) problems.push(`prevHash does not match the hash of the event before it`);
-      const recomputed = eventHash(e.prevHash, {
+  let expectedSeq = BigInt(anchor.seq) + 1n;
+  let prevHash: unknown = anchor.headHash;
+  for await (const { n, row: e } of jsonl<LedgerLine>(pack, declared, limits, FILES.ledger, (line, msg) => chain.fail(`${FILES.ledger} line ${line}: ${msg}`))) {
+    index.count++;
+    if (!index.first) index.first = e;
+    index.last = e;
+    if (e.subjectType === "Grant" || e.subjectType === "AccessRequest") index.subjects.set(String(e.seq), `${e.subjectType}:${e.subjectId}`);
+    const problems: string[] = [];
+    const seq = toSeq(e.seq);
+    if (seq === null) problems.push(`seq ${show(e.seq)} is not a number`);
+    else if (seq !== expectedSeq) problems.push(`sequence gap: expected seq ${expectedSeq}, found ${seq}`);
+    if (e.prevHash !== prevHash) problems.push(`prevHash does not match the hash of the event before it`);
+    try {
+      const recomputed = eventHash(String(e.prevHash), {
         seq: String(e.seq),
         occurredAt: e.occurredAt,
         actorId: e.actorId,
@@ -320,139 +468,190 @@ async function checkLedger(pack: Pack, manifest: Manifest | null, trusted: Trust
         subjectId: e.subjectId,
         payload: e.payload,
       });
-      if (recomputed !== e.hash) problems.push(`hash mismatch: stored ${String(e.hash).slice(0, 12)}…, recomputed ${recomputed.slice(0, 12)}…`);
-      if (problems.length) chain.fail(`${FILES.ledger} line ${n} (seq ${e.seq}): ${problems.join("; ")}`);
-      else chain.pass();
-      // Carry on from this event, so one broken link is reported once.
-      expectedSeq = seq !== null ? seq + 1n : expectedSeq;
-      prevHash = e.hash;
+      if (recomputed !== e.hash) problems.push(`hash mismatch: stored ${token(e.hash).slice(0, 12)}…, recomputed ${recomputed.slice(0, 12)}…`);
+    } catch (err) {
+      problems.push(`its hash cannot be recomputed (${errText(err)})`);
     }
-  } catch (e) {
-    chain.note(`${FILES.ledger}: cannot be read (${errText(e)})`);
+    if (problems.length) chain.fail(`${FILES.ledger} line ${n} (seq ${seqText(e.seq)}): ${problems.join("; ")}`);
+    else chain.pass();
+    // Carry on from this event, so one broken link is reported once.
+    expectedSeq = seq !== null ? seq + 1n : expectedSeq + 1n;
+    prevHash = e.hash;
   }
 
   // the links: anchor → first event, last event → export checkpoint, and the manifest's range
-  if (anchor && checkpoint) {
-    if (index.first) {
-      if (index.first.seq === String(BigInt(anchor.seq) + 1n) && index.first.prevHash === anchor.headHash) links.pass();
-      else links.fail(`the first event (seq ${index.first.seq}) does not follow the anchor checkpoint (seq ${anchor.seq}): expected seq ${BigInt(anchor.seq) + 1n} with prevHash ${anchor.headHash.slice(0, 12)}…`);
-      if (index.last && index.last.seq === checkpoint.seq && index.last.hash === checkpoint.headHash) links.pass();
-      else links.fail(`the last event (seq ${index.last?.seq}) is not the export checkpoint's head (seq ${checkpoint.seq}, hash ${checkpoint.headHash.slice(0, 12)}…)`);
-    } else if (anchor.seq === checkpoint.seq && anchor.headHash === checkpoint.headHash) {
-      links.pass();
-    } else {
-      links.fail(`${FILES.ledger} is empty but the anchor (seq ${anchor.seq}) is not the export checkpoint (seq ${checkpoint.seq})`);
-    }
+  if (index.first) {
+    if (index.first.seq === String(BigInt(anchor.seq) + 1n) && index.first.prevHash === anchor.headHash) links.pass();
+    else links.fail(`the first event (seq ${seqText(index.first.seq)}) does not follow the anchor checkpoint (seq ${anchor.seq}): expected seq ${BigInt(anchor.seq) + 1n} with prevHash ${anchor.headHash.slice(0, 12)}…`);
+    if (index.last && index.last.seq === checkpoint.seq && index.last.hash === checkpoint.headHash) links.pass();
+    else links.fail(`the last event (seq ${seqText(index.last?.seq)}) is not the export checkpoint's head (seq ${checkpoint.seq}, hash ${checkpoint.headHash.slice(0, 12)}…)`);
+  } else if (anchor.seq === checkpoint.seq && anchor.headHash === checkpoint.headHash) {
+    links.pass();
+  } else {
+    links.fail(`${FILES.ledger} is empty but the anchor (seq ${anchor.seq}) is not the export checkpoint (seq ${checkpoint.seq})`);
   }
-  if (manifest) {
-    const l = manifest.ledger;
-    const ok = l.events === index.count && l.firstSeq === (index.first?.seq ?? null) && l.lastSeq === (index.last?.seq ?? null);
-    if (ok) links.pass();
-    else links.fail(`the manifest's ledger range (${l.firstSeq}–${l.lastSeq}, ${l.events} events) does not match ${FILES.ledger} (${index.first?.seq ?? "-"}–${index.last?.seq ?? "-"}, ${index.count} events)`);
-  }
+  const l = manifest.ledger;
+  const ok = l.events === index.count && l.firstSeq === (index.first?.seq ?? null) && l.lastSeq === (index.last?.seq ?? null);
+  if (ok) links.pass();
+  else links.fail(`the manifest's ledger range (${seqText(l.firstSeq)}–${seqText(l.lastSeq)}, ${show(l.events)} events) does not match ${FILES.ledger} (${index.first ? seqText(index.first.seq) : "-"}–${index.last ? seqText(index.last.seq) : "-"}, ${index.count} events)`);
   return { chain, links, index };
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// 5. Every CSV file against its JSON Lines twin, row by row, with the CSV rule of server/csv.ts
+
 type Row = Record<string, unknown>;
 
-async function checkReferences(pack: Pack, manifest: Manifest | null, idx: LedgerIndex): Promise<{ refs: Check; inv: Check }> {
+/** Does the CSV cell hold what the project's CSV writer makes of `v`? Objects and arrays compare as JSON (JCS). */
+function cellMatches(cell: string, v: unknown): boolean {
+  if (typeof v !== "object" || v === null) return cell === csvCellValue(v);
+  try {
+    return canonicalJson(JSON.parse(cell)) === canonicalJson(v);
+  } catch {
+    return false;
+  }
+}
+
+async function checkCsv(pack: Pack, declared: Declared, limits: VerifyLimits, manifest: Manifest): Promise<Check> {
+  const c = new Check("csv");
+  for (const f of manifest.files) {
+    if (kindOf(f.path) !== "csv") continue;
+    const twin = jsonlTwinOf(f.path);
+    if (!declared.has(twin)) {
+      c.fail(`${token(f.path)}: there is no ${token(twin)} in the pack to check it against`);
+      continue;
+    }
+    // grants.csv has a documented header; any other CSV file's header is its JSON Lines objects' keys.
+    const expectedHeader: readonly string[] | null = f.path === FILES.grantsCsv ? GRANT_COLUMNS : null;
+    let header: string[] | null = null;
+    let row = 0;
+    let differ = 0;
+    const differs = (msg: string) => {
+      differ++;
+      if (differ <= MAX_CSV_DETAILS) c.fail(msg);
+      else c.failQuietly();
+    };
+    const json = jsonl<Row>(pack, declared, limits, twin, (line, msg) => differs(`${token(twin)} line ${line}: ${msg}`));
+    let readAll = false;
+    try {
+      for await (const rec of csvRecords(pack.open(f.path, f.bytes), limits.maxLineBytes)) {
+        if (!header) {
+          header = rec;
+          const want = expectedHeader ? expectedHeader.map((h) => csvCellValue(h)) : null;
+          if (want && rec.join("\u0000") !== want.join("\u0000")) c.fail(`${token(f.path)}: the header is not ${want.join(",")}`);
+          else c.pass();
+          continue;
+        }
+        row++;
+        const next = await json.next();
+        if (next.done) {
+          differs(`${token(f.path)} row ${row}: ${token(twin)} has no line ${row}`);
+          continue;
+        }
+        const { n, row: obj } = next.value;
+        const keys = Object.keys(obj);
+        if (keys.map((k) => csvCellValue(k)).join("\u0000") !== header.join("\u0000")) {
+          differs(`${token(f.path)} row ${row}: the fields of ${token(twin)} line ${n} (${show(keys.join(","))}) are not the CSV header's columns`);
+          continue;
+        }
+        if (rec.length !== keys.length) {
+          differs(`${token(f.path)} row ${row}: ${rec.length} cells, the header has ${keys.length}`);
+          continue;
+        }
+        const bad = keys.findIndex((k, i) => !cellMatches(rec[i]!, obj[k]));
+        if (bad === -1) c.pass();
+        else
+          differs(
+            `${token(f.path)} row ${row}, column ${token(keys[bad])}: the cell is ${show(rec[bad])}, but ${token(twin)} line ${n} holds ${show(obj[keys[bad]!])}, which the CSV rule writes as ${show(csvCellValue(obj[keys[bad]!]))}`,
+          );
+      }
+      readAll = true;
+    } catch (e) {
+      c.fail(`${token(f.path)} ${e instanceof LineTooLongError ? `row ${e.line - 1}: ${e.message.replace(/^line \d+ /, "")}` : `cannot be read further (${errText(e)})`}`);
+    }
+    if (readAll) {
+      let extra = 0;
+      for (let next = await json.next(); !next.done; next = await json.next()) extra++;
+      if (extra) differs(`${token(twin)} has ${extra} line(s) more than ${token(f.path)} has rows`);
+    } else await json.return(undefined);
+    if (!header) c.fail(`${token(f.path)}: no header record`);
+    if (differ > MAX_CSV_DETAILS) c.note(`${token(f.path)}: ${differ} row(s) in all differ from ${token(twin)}`);
+  }
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 6. Cross-references and invariants
+
+async function checkReferences(pack: Pack, declared: Declared, limits: VerifyLimits, manifest: Manifest, idx: LedgerIndex): Promise<{ refs: Check; inv: Check }> {
   const refs = new Check("cross-references");
   const inv = new Check("invariants");
   const need = (name: string) => {
-    if (pack.has(name)) return true;
+    if (declared.has(name)) return true;
     refs.note(`${name} is missing: its cross-references were not checked`);
     return false;
   };
   const bad = (name: string) => (line: number, msg: string) => refs.fail(`${name} line ${line}: ${msg}`);
-  const anchorSeq = idx.anchor ? BigInt(idx.anchor.seq) : 0n;
-  const endSeq = idx.checkpoint ? BigInt(idx.checkpoint.seq) : null;
+  const rowsOf = <T = Row>(name: string, onBad: (line: number, msg: string) => void = bad(name)) => jsonl<T>(pack, declared, limits, name, onBad);
+  const anchorSeq = BigInt(idx.anchor.seq);
+  const endSeq = BigInt(idx.checkpoint.seq);
 
   /** The row's first ledger event: in the pack when after the anchor; before it = covered by the signed anchor. */
   const hasEvents = (what: string, subjectType: string, r: Row, file: string) => {
     const first = r.firstEventSeq;
-    if (first === null || first === undefined) return refs.fail(`${file}: ${what} ${String(r.id)} has no ledger event at all`);
-    const seq = BigInt(String(first));
+    if (first === null || first === undefined) return refs.fail(`${file}: ${what} ${token(r.id)} has no ledger event at all`);
+    const seq = toSeq(first);
+    if (seq === null) return refs.fail(`${file}: ${what} ${token(r.id)}: firstEventSeq ${show(first)} is not a seq`);
     if (seq <= anchorSeq) return refs.pass(); // predates the anchor checkpoint, which covers it
     // The pack is one snapshot: whatever it lists was recorded at or before its checkpoint.
-    if (endSeq !== null && seq > endSeq) return refs.fail(`${file}: ${what} ${String(r.id)}: its first ledger event (seq ${seq}) is after the export checkpoint (seq ${endSeq})`);
+    if (seq > endSeq) return refs.fail(`${file}: ${what} ${token(r.id)}: its first ledger event (seq ${seq}) is after the export checkpoint (seq ${endSeq})`);
     if (idx.subjects.get(seq.toString()) === `${subjectType}:${String(r.id)}`) return refs.pass();
-    refs.fail(`${file}: ${what} ${String(r.id)}: its first ledger event (seq ${seq}) is not in ${FILES.ledger} or is about something else`);
+    refs.fail(`${file}: ${what} ${token(r.id)}: its first ledger event (seq ${seq}) is not in ${FILES.ledger} or is about something else`);
   };
 
   const grants = new Set<string>();
   const grantRequest = new Map<string, string>();
   if (need(FILES.grants)) {
-    for await (const { row } of jsonl<Row>(pack, FILES.grants, bad(FILES.grants))) {
+    for await (const { row } of rowsOf<Row>(FILES.grants)) {
       const id = String(row.id);
       grants.add(id);
       if (row.requestId) grantRequest.set(id, String(row.requestId));
       hasEvents("grant", "Grant", row, FILES.grants);
     }
   }
-  // grants.csv holds the same rows as grants.jsonl, in the same order.
-  if (pack.has(FILES.grantsCsv) && pack.has(FILES.grants)) {
-    const json = jsonl<Row>(pack, FILES.grants, () => {});
-    let line = 0;
-    let mismatch = 0;
-    let header = true;
-    for await (const rec of csvRecords(await pack.open(FILES.grantsCsv))) {
-      if (header) {
-        header = false;
-        if (rec.join(",") !== GRANT_COLUMNS.join(",")) refs.fail(`${FILES.grantsCsv}: the header is not ${GRANT_COLUMNS.join(",")}`);
-        continue;
-      }
-      line++;
-      const next = await json.next();
-      if (next.done) {
-        mismatch++;
-        break;
-      }
-      const r = next.value.row;
-      const expected = GRANT_COLUMNS.map((c) => (r[c] === null || r[c] === undefined ? "" : String(r[c])));
-      if (expected.join("\u0000") !== rec.join("\u0000")) {
-        mismatch++;
-        if (mismatch <= 5) refs.note(`${FILES.grantsCsv} record ${line} differs from ${FILES.grants} line ${line}`);
-      }
-    }
-    if (!(await json.next()).done) mismatch++;
-    await json.return(undefined);
-    if (mismatch) refs.fail(`${FILES.grantsCsv} and ${FILES.grants} differ in ${mismatch} row(s)`);
-    else refs.pass();
-  }
-
   const policies = new Set<string>();
   if (need(FILES.policyVersions)) {
-    for await (const { row } of jsonl<Row>(pack, FILES.policyVersions, bad(FILES.policyVersions))) {
+    for await (const { row } of rowsOf<Row>(FILES.policyVersions)) {
       policies.add(String(row.id));
       const sha = createHash("sha256").update(String(row.text), "utf8").digest("hex");
       if (sha === row.sha256) refs.pass();
-      else refs.fail(`${FILES.policyVersions}: version ${String(row.version)}: the SHA-256 of its text is ${sha.slice(0, 12)}…, not ${String(row.sha256).slice(0, 12)}…`);
+      else refs.fail(`${FILES.policyVersions}: version ${token(row.version)}: the SHA-256 of its text is ${sha.slice(0, 12)}…, not ${token(row.sha256).slice(0, 12)}…`);
     }
   }
 
   const requests = new Map<string, Row>();
   if (need(FILES.requests)) {
-    for await (const { row } of jsonl<Row>(pack, FILES.requests, bad(FILES.requests))) {
+    for await (const { row } of rowsOf<Row>(FILES.requests)) {
       const id = String(row.id);
       requests.set(id, { requesterId: row.requesterId, beneficiaryId: row.beneficiaryId });
       hasEvents("request", "AccessRequest", row, FILES.requests);
       if (policies.has(String(row.policyVersionId))) refs.pass();
-      else refs.fail(`${FILES.requests}: request ${id} names policy version ${String(row.policyVersionId)}, which is not in ${FILES.policyVersions}`);
+      else refs.fail(`${FILES.requests}: request ${token(id)} names policy version ${token(row.policyVersionId)}, which is not in ${FILES.policyVersions}`);
     }
   }
   for (const [grantId, requestId] of grantRequest) {
     if (requests.has(requestId)) refs.pass();
-    else refs.fail(`${FILES.grants}: grant ${grantId} came from request ${requestId}, which is not in ${FILES.requests}`);
+    else refs.fail(`${FILES.grants}: grant ${token(grantId)} came from request ${token(requestId)}, which is not in ${FILES.requests}`);
   }
 
   if (need(FILES.approvals)) {
-    for await (const { row } of jsonl<Row>(pack, FILES.approvals, bad(FILES.approvals))) {
+    for await (const { row } of rowsOf<Row>(FILES.approvals)) {
       const req = requests.get(String(row.requestId));
       if (req) refs.pass();
-      else refs.fail(`${FILES.approvals}: approval ${String(row.id)} refers to request ${String(row.requestId)}, which is not in ${FILES.requests}`);
+      else refs.fail(`${FILES.approvals}: approval ${token(row.id)} refers to request ${token(row.requestId)}, which is not in ${FILES.requests}`);
       if (row.decidedById) {
         const parties = [row.requesterId, row.beneficiaryId, row.beneficiaryOwnerId, req?.requesterId, req?.beneficiaryId].filter(Boolean);
-        if (parties.includes(row.decidedById)) inv.fail(`${FILES.approvals}: approval ${String(row.id)} was decided by ${String(row.decidedById)}, a party to request ${String(row.requestId)} (self-approval)`);
+        if (parties.includes(row.decidedById)) inv.fail(`${FILES.approvals}: approval ${token(row.id)} was decided by ${token(row.decidedById)}, a party to request ${token(row.requestId)} (self-approval)`);
         else inv.pass();
       }
     }
@@ -460,51 +659,51 @@ async function checkReferences(pack: Pack, manifest: Manifest | null, idx: Ledge
 
   for (const file of [FILES.provisioning, FILES.revocations] as const) {
     if (!need(file)) continue;
-    for await (const { row } of jsonl<Row>(pack, file, bad(file))) {
+    for await (const { row } of rowsOf<Row>(file)) {
       if (grants.has(String(row.grantId))) refs.pass();
-      else refs.fail(`${file}: ${file === FILES.provisioning ? `task ${String(row.id)}` : "revocation"} refers to grant ${String(row.grantId)}, which is not in ${FILES.grants}`);
+      else refs.fail(`${file}: ${file === FILES.provisioning ? `task ${token(row.id)}` : "revocation"} refers to grant ${token(row.grantId)}, which is not in ${FILES.grants}`);
     }
   }
 
   const confirmedRevocations = new Set<string>();
-  if (pack.has(FILES.revocations)) {
-    for await (const { row } of jsonl<Row>(pack, FILES.revocations, () => {})) if (row.confirmed === true) confirmedRevocations.add(String(row.grantId));
+  if (declared.has(FILES.revocations)) {
+    for await (const { row } of rowsOf(FILES.revocations, () => {})) if (row.confirmed === true) confirmedRevocations.add(String(row.grantId));
   }
   const exceptions = new Set<string>();
   if (need(FILES.controls)) {
-    const declared = new Map<string, { exceptions: number; seen: number }>();
+    const checksDeclared = new Map<string, { exceptions: number; seen: number }>();
     const orphans: string[] = [];
-    for await (const { row } of jsonl<ControlLine>(pack, FILES.controls, bad(FILES.controls))) {
-      if (row.type === "check") declared.set(row.id, { exceptions: row.exceptions, seen: 0 });
+    for await (const { row } of rowsOf<ControlLine>(FILES.controls)) {
+      if (row.type === "check") checksDeclared.set(row.id, { exceptions: row.exceptions, seen: 0 });
       else if (row.type === "exception") {
         exceptions.add(`${row.check}:${row.subjectId}`);
-        const d = declared.get(row.check);
+        const d = checksDeclared.get(row.check);
         if (d) d.seen++;
         else orphans.push(row.check);
       }
     }
-    for (const o of new Set(orphans)) refs.fail(`${FILES.controls}: exception lines name check "${o}", which has no check line before them`);
-    for (const [id, d] of declared) {
+    for (const o of new Set(orphans)) refs.fail(`${FILES.controls}: exception lines name check ${show(o)}, which has no check line before them`);
+    for (const [id, d] of checksDeclared) {
       if (d.seen === d.exceptions) refs.pass();
-      else refs.fail(`${FILES.controls}: check "${id}" declares ${d.exceptions} exception(s) but lists ${d.seen}`);
+      else refs.fail(`${FILES.controls}: check ${show(id)} declares ${token(d.exceptions)} exception(s) but lists ${d.seen}`);
     }
   }
 
-  const generatedAt = manifest ? Date.parse(manifest.generatedAt) : Date.now();
+  const generatedAt = Date.parse(String(manifest.generatedAt));
   if (need(FILES.reviewItems)) {
-    for await (const { row } of jsonl<Row>(pack, FILES.reviewItems, bad(FILES.reviewItems))) {
+    for await (const { row } of rowsOf<Row>(FILES.reviewItems)) {
       const id = String(row.id);
       if (grants.has(String(row.grantId))) refs.pass();
-      else refs.fail(`${FILES.reviewItems}: item ${id} refers to grant ${String(row.grantId)}, which is not in ${FILES.grants}`);
+      else refs.fail(`${FILES.reviewItems}: item ${token(id)} refers to grant ${token(row.grantId)}, which is not in ${FILES.grants}`);
       if (row.decision === "REVOKE") {
         // Revocations start when the campaign closes: a decision in a campaign still open is not due yet.
         if (!row.campaignClosedAt) refs.pass();
         else if (confirmedRevocations.has(String(row.grantId)) || row.remediation === "CONFIRMED") refs.pass();
         else if (exceptions.has(`${CONTROL_IDS.revokeConfirmed}:${id}`)) refs.pass();
-        else refs.fail(`${FILES.reviewItems}: item ${id} decided REVOKE in a closed campaign, but grant ${String(row.grantId)} has no confirmed revocation and the item is not an exception in ${FILES.controls}`);
+        else refs.fail(`${FILES.reviewItems}: item ${token(id)} decided REVOKE in a closed campaign, but grant ${token(row.grantId)} has no confirmed revocation and the item is not an exception in ${FILES.controls}`);
       }
       if (row.decidedById) {
-        if (row.decidedById === row.identityId) inv.fail(`${FILES.reviewItems}: item ${id} was decided by the holder of the access (${String(row.identityId)})`);
+        if (row.decidedById === row.identityId) inv.fail(`${FILES.reviewItems}: item ${token(id)} was decided by the holder of the access (${token(row.identityId)})`);
         else inv.pass();
       }
       if (row.decision && row.decidedAt) {
@@ -512,65 +711,154 @@ async function checkReferences(pack: Pack, manifest: Manifest | null, idx: Ledge
         const opened = Date.parse(String(row.campaignLaunchedAt ?? row.campaignStartsAt));
         const closed = row.campaignClosedAt ? Date.parse(String(row.campaignClosedAt)) : generatedAt;
         if (at >= opened && at <= closed) inv.pass();
-        else inv.fail(`${FILES.reviewItems}: item ${id} was decided at ${String(row.decidedAt)}, outside its campaign's window (${String(row.campaignLaunchedAt ?? row.campaignStartsAt)} to ${row.campaignClosedAt ? String(row.campaignClosedAt) : "generation"})`);
+        else inv.fail(`${FILES.reviewItems}: item ${token(id)} was decided at ${token(row.decidedAt)}, outside its campaign's window (${token(row.campaignLaunchedAt ?? row.campaignStartsAt)} to ${row.campaignClosedAt ? token(row.campaignClosedAt) : "generation"})`);
       }
     }
   }
   return { refs, inv };
 }
 
+// ---------------------------------------------------------------------------------------------------------
+
+/** Where the organisation's key is published, for the message shown when none was pinned. */
+const PIN_HOWTO =
+  "download the organisation's public key from the portal (Audit → Evidence packs shows its key id; /api/evidence/public-key serves the PEM, ?all=1 every key after a rotation) and run again with --public-key <file>";
+
 /**
  * Verifies a pack offline. `publicKeyPem` / `publicKeyPems`: the keys to trust (from a trusted source); the
  * manifest must be signed with one of them, and so must every checkpoint (an anchor signed before a key
  * rotation needs the earlier key). Without any, the keys inside the pack are used: the pack is then only
- * shown to be consistent with itself.
+ * shown to be consistent with itself (verdict INTEGRITY_ONLY), since anyone can sign a pack with a key of
+ * their own. `limits` overrides VERIFY_LIMITS (tests).
  */
-export async function verifyPack(zipPath: string, opts: { publicKeyPem?: string; publicKeyPems?: string[] } = {}): Promise<VerifyResult> {
+export async function verifyPack(zipPath: string, opts: { publicKeyPem?: string; publicKeyPems?: string[]; limits?: Partial<VerifyLimits> } = {}): Promise<VerifyResult> {
+  const limits: VerifyLimits = { ...VERIFY_LIMITS, ...opts.limits };
   const given = [...(opts.publicKeyPem !== undefined ? [opts.publicKeyPem] : []), ...(opts.publicKeyPems ?? [])];
   const trusted = trustedKeys(given.length ? given : undefined);
+  const checks: Check[] = [];
+  let keyId: string | null = null;
+  let stopped: string | null = null;
+  let bytesRead: Record<string, number> = {};
+  const done = (): VerifyResult => {
+    const results = checks.map((c) => c.result());
+    const ok = stopped === null && checks.every((c) => !c.failed);
+    const sig = checks.find((c) => c.name === "signature");
+    // Pinned: a key was given and the manifest verified with it (the checkpoints' keys are held to the given keys in "checkpoints").
+    const pinned = !!trusted && trusted.keys.size > 0 && !!sig && !sig.failed;
+    return {
+      ok,
+      verdict: !ok ? "INVALID" : pinned ? "VALID" : "INTEGRITY_ONLY",
+      authenticity: pinned ? "pinned" : "not-established",
+      keyId,
+      keysPinned: trusted?.keys.size ?? 0,
+      stopped,
+      bytesRead,
+      checks: results,
+    };
+  };
+  const stop = (c: Check, msg: string, why: string) => {
+    c.fail(msg);
+    checks.push(c);
+    stopped = why;
+    return done();
+  };
+
   let pack: Pack;
   try {
-    pack = await openZip(zipPath);
+    pack = await openZip(zipPath, limits);
   } catch (e) {
-    const c = new Check("pack");
-    c.fail(`${zipPath} is not a readable zip file (${errText(e)})`);
-    return { ok: false, checks: [c.result()] };
+    return stop(new Check("pack"), `${zipPath} is not a readable zip file (${errText(e)})`, "the file is not a readable zip");
   }
+  bytesRead = pack.bytesRead;
   try {
-    let manifestBytes: Buffer | null = null;
-    let manifest: Manifest | null = null;
-    let sig: string | null = null;
+    if (pack.entryCount > limits.maxEntries)
+      return stop(new Check("pack"), `the zip has ${pack.entryCount} entries; a pack has 14, and the verifier reads at most ${limits.maxEntries}`, "too many entries: nothing was read");
+
+    // 1. The manifest and its signature, each read under a size limit, before any data entry.
+    const sigCheck = new Check("signature");
+    const notRead = "the manifest could not be read: no data entry was read";
+    const manifestEntry = pack.entries.get(FILES.manifest);
+    if (!manifestEntry) return stop(sigCheck, `${FILES.manifest} is missing`, notRead);
+    if (manifestEntry.uncompressedSize > limits.maxManifestBytes)
+      return stop(sigCheck, `${FILES.manifest} is ${manifestEntry.uncompressedSize} bytes, more than the ${limits.maxManifestBytes} the verifier reads: not read`, notRead);
+    let manifestBytes: Buffer;
+    let manifest: Manifest;
     try {
-      manifestBytes = await pack.read(FILES.manifest);
+      manifestBytes = await pack.read(FILES.manifest, limits.maxManifestBytes);
       manifest = JSON.parse(manifestBytes.toString("utf8")) as Manifest;
-    } catch {
-      manifest = null;
+    } catch (e) {
+      return stop(sigCheck, `${FILES.manifest} is not readable JSON (${errText(e)})`, notRead);
     }
+    if (!isObject(manifest)) return stop(sigCheck, `${FILES.manifest} is not a JSON object`, notRead);
+    keyId = packKeyIdOf(manifest);
+    let sig: string;
     try {
-      sig = (await pack.read(FILES.signature)).toString("utf8").trim();
-    } catch {
-      sig = null;
+      sig = (await pack.read(FILES.signature, limits.maxSignatureBytes)).toString("utf8").trim();
+    } catch (e) {
+      return stop(sigCheck, `${FILES.signature} is missing or unreadable (${errText(e)})`, notRead);
     }
-    const checks: Check[] = [checkSignature(manifestBytes, sig, manifest, trusted)];
-    checks.push(await checkFiles(pack, manifest));
-    const { chain, links, index } = await checkLedger(pack, manifest, trusted);
+    const signature = checkSignature(manifestBytes, sig, manifest, trusted);
+    checks.push(signature);
+    if (signature.failed) {
+      stopped = "the manifest's signature did not verify, so nothing it declares can be trusted: no data entry was read";
+      return done();
+    }
+    const shape = manifestProblems(manifest);
+    const files = new Check("files");
+    if (shape.length) {
+      for (const p of shape) files.fail(p);
+      checks.push(files);
+      stopped = "the manifest is malformed: no data entry was read";
+      return done();
+    }
+
+    // 2. Every entry's declared size and compression ratio against the manifest, before reading any of them.
+    checkLayout(pack, manifest, limits, files);
+    checks.push(files);
+    if (files.failed) {
+      stopped = "the zip does not hold exactly the files the manifest declares, at the sizes it declares: refused before reading any data entry";
+      return done();
+    }
+    const declared: Declared = new Map(manifest.files.map((f) => [f.path, f.bytes]));
+
+    // 3. Hashes, sizes, rows; then what the files say.
+    await checkHashes(pack, manifest, files);
+    const { chain, links, index } = await checkLedger(pack, declared, limits, manifest, trusted);
     checks.push(chain, links);
-    const { refs, inv } = await checkReferences(pack, manifest, index);
+    checks.push(await checkCsv(pack, declared, limits, manifest));
+    const { refs, inv } = await checkReferences(pack, declared, limits, manifest, index);
     checks.push(refs, inv);
-    const results = checks.map((c) => c.result());
-    return { ok: results.every((c) => c.failures.length === 0 && c.passed === c.total), checks: results };
+    return done();
+  } catch (e) {
+    // Not expected (every read above is guarded); if it happens, say so rather than claim anything.
+    return stop(new Check("verifier"), `stopped on an unexpected error: ${errText(e)}`, "the verifier stopped on an unexpected error");
   } finally {
     pack.close();
   }
 }
 
-/** One line per check, then its failures: what the CLI prints. */
+/** The exit status of `npm run evidence:verify` for a verdict: 0 valid against a pinned key, 1 invalid, 3 integrity only (no key pinned). */
+export const EXIT_CODES: Record<Verdict, number> = { VALID: 0, INVALID: 1, INTEGRITY_ONLY: 3 };
+
+/** One line per check, then its failures, then the verdict and what it means: what the CLI prints. */
 export function formatReport(r: VerifyResult): string {
   const out: string[] = [];
   for (const c of r.checks) {
     out.push(`${c.name}: ${c.passed}/${c.total} valid${c.failures.length ? ` (${c.failures.length} failure${c.failures.length === 1 ? "" : "s"})` : ""}`);
     for (const f of c.failures) out.push(`  FAIL ${f}`);
   }
-  out.push(r.ok ? "Evidence pack VALID." : "Evidence pack INVALID.");
+  if (r.stopped) out.push(`Stopped: ${r.stopped}.`);
+  const id = r.keyId ?? "(unreadable)";
+  if (r.verdict === "VALID") {
+    out.push("Evidence pack VALID.");
+    out.push(`Integrity verified and signed with a pinned key (key id ${token(id)}).`);
+  } else if (r.verdict === "INTEGRITY_ONLY") {
+    out.push("Evidence pack INTEGRITY VERIFIED, AUTHENTICITY NOT ESTABLISHED.");
+    out.push(`No --public-key was given: the pack is consistent with the key inside it (key id ${token(id)}), but anyone can build or re-sign a pack with a key of their own, so who signed it is not established.`);
+    out.push(`To establish it, pin the organisation's key: ${PIN_HOWTO}. The portal must show key id ${token(id)} (or list it among its earlier keys); any other id means this pack was not signed with the organisation's key.`);
+  } else {
+    out.push("Evidence pack INVALID.");
+    if (!r.keysPinned) out.push(`(No --public-key was given: the signature was checked against the key inside the pack only, key id ${token(id)}. To check who signed a pack, ${PIN_HOWTO}.)`);
+  }
   return out.join("\n");
 }

@@ -1,6 +1,6 @@
-/** Test helpers for the portal's streamed CSV downloads (campaign reports, control-check lists). */
+/** Test helpers for the CSV the project writes (portal downloads with CRLF, the evidence pack's grants.csv with LF). */
 
-/** A minimal RFC 4180 parser (quoted fields, doubled quotes, CRLF) to read a CSV back. */
+/** A minimal RFC 4180 parser (quoted fields, doubled quotes; CRLF or LF record ends) to read a CSV back. */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
@@ -20,11 +20,11 @@ export function parseCsv(text: string): string[][] {
       else cell += ch;
     } else if (ch === '"') quoted = true;
     else if (ch === ",") endCell();
-    else if (ch === "\r" && text[i + 1] === "\n") {
+    else if (ch === "\n" || (ch === "\r" && text[i + 1] === "\n")) {
       endCell();
       rows.push(row);
       row = [];
-      i++;
+      if (ch === "\r") i++;
     } else cell += ch;
   }
   if (cell !== "" || row.length) {

@@ -11,7 +11,7 @@ import type { Tx } from "../../db";
 import type { Prisma } from "../../db/generated/client";
 import { skipTake, type Page } from "../list";
 import { notFound } from "../../errors";
-import { csvLine } from "../campaigns/report";
+import { csvLine } from "../../csv";
 import type { TAccessAsOfInput } from "./schema";
 
 export type AsOfRow = {

@@ -6,6 +6,7 @@ import { makeCampaign, makeItem } from "../campaigns/campaign-test-kit";
 import { approvedAndProvisioned, auditScene, type AuditScene } from "./audit-test-kit";
 import { controlChecksOverview, type ControlCheckOverview } from "./controls";
 import { drawSample, mulberry32, sampleCsv } from "./sampling";
+import { parseCsv } from "../../testing/csv";
 
 let db: TestDb;
 let s: AuditScene;
@@ -105,7 +106,7 @@ describe("sampling", () => {
     const csv = sampleCsv(a);
     expect(csv).toContain("# seed: 1234");
     expect(csv).toContain("# n: 5 (drawn: 5)");
-    expect(csv.split("\r\n").filter((l) => l && !l.startsWith("#"))).toHaveLength(6);
+    expect(parseCsv(csv).filter((r) => !r[0]!.startsWith("#"))).toHaveLength(6);
     const drawn = await s.c.as.auditor.audit.sample({ check: "nhi-owned", n: 3 });
     expect(drawn.seed).toBeGreaterThanOrEqual(0);
     expect((await s.c.as.auditor.audit.sample({ check: "nhi-owned", n: 3, seed: drawn.seed })).rows).toEqual(drawn.rows);

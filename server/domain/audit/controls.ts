@@ -18,7 +18,7 @@ import type { PrismaClient, Tx } from "../../db";
 import type { Prisma } from "../../db/generated/client";
 import { badInput } from "../../errors";
 import { hasRole, loadActor } from "../actor";
-import { csvLine } from "../campaigns/report";
+import { csvLine } from "../../csv";
 import { CONTROL_IDS, CONTROL_ROWS_SHOWN, ZControlMembersCsvInput, type ControlId, type ControlMemberList } from "./schema";
 
 export type ControlScopeOpts = {
@@ -419,13 +419,14 @@ export function controlMembersCsvStream(
       try {
         if (!started) {
           started = true;
+          // The "#" lines are one-cell records through the CSV writer too: a system name holding ",=HYPERLINK(…)" stays inside its cell.
           const head = [
             `# Warrant control check: ${info.id} — ${info.title}`,
             `# list: ${input.list}`,
             `# population: ${info.definition}`,
             `# scope: from ${input.from ?? "(any)"} to ${input.to ?? "(any)"}; systems ${input.systemNames?.length ? input.systemNames.join(", ") : "(all)"}`,
             `# generated at: ${now.toISOString()}`,
-          ].map((l) => `${l.replace(/[\r\n]+/g, " ")}\r\n`);
+          ].map((l) => csvLine([l.replace(/[\r\n]+/g, " ")]));
           controller.enqueue(enc.encode(`\uFEFF${head.join("")}${csvLine(CONTROL_CSV_HEADER)}`));
           return;
         }

@@ -16,7 +16,7 @@
  */
 import { randomInt } from "node:crypto";
 import type { Tx } from "../../db";
-import { csvLine } from "../campaigns/report";
+import { csvLine } from "../../csv";
 import { controlCheckInfo, controlMembers, countControlPopulation, type ControlRow } from "./controls";
 import type { ControlId } from "./schema";
 
@@ -127,9 +127,10 @@ export function sampleCsv(s: ControlSample): string {
     `# algorithm: ${s.algorithm}`,
     `# generated at: ${s.generatedAt.toISOString()}`,
   ]
-    .map((l) => l.replace(/[\r\n]+/g, " "))
-    .join("\r\n");
-  return `${head}\r\n${csvLine(["position", "id", "subject", "detail", "exception_or_flag"])}${s.rows.map((r, i) => csvLine([i + 1, r.id, r.subject, r.detail, r.reason])).join("")}`;
+    // One-cell records through the CSV writer too: a system name holding ",=HYPERLINK(…)" stays inside its cell.
+    .map((l) => csvLine([l.replace(/[\r\n]+/g, " ")]))
+    .join("");
+  return `${head}${csvLine(["position", "id", "subject", "detail", "exception_or_flag"])}${s.rows.map((r, i) => csvLine([i + 1, r.id, r.subject, r.detail, r.reason])).join("")}`;
 }
 
 export function sampleFilename(s: ControlSample): string {

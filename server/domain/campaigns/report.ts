@@ -16,6 +16,7 @@ import { loadActor, type Actor, type ServiceCtx } from "../actor";
 import { canSeeWholeCampaign } from "./policy";
 import { REPORT_ROW_LIMIT, type ZCampaignRef } from "./ops-schema";
 import { readBackOf } from "./remediation";
+import { csvLine } from "../../csv";
 
 /** The campaign's owner, ADMIN, SECURITY, AUDITOR (the campaigns policy's "see the whole campaign"). */
 export const canReadReport = canSeeWholeCampaign;
@@ -236,22 +237,8 @@ export async function campaignReport(ctx: ServiceCtx, input: z.output<typeof ZCa
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// CSV
+// CSV (cells written by server/csv.ts, the project's one CSV rule: formulas neutralised, booleans true/false)
 // ---------------------------------------------------------------------------------------------------------
-
-/**
- * One CSV cell (RFC 4180): quoted when it holds a quote, comma, CR or LF (quotes doubled). Text a
- * spreadsheet would run as a formula (starting with = + - @, tab or CR) is prefixed with a single quote
- * first (CSV/formula injection).
- */
-export function csvCell(v: string | number | boolean | Date | null | undefined): string {
-  if (v === null || v === undefined) return "";
-  let s = v instanceof Date ? v.toISOString() : typeof v === "boolean" ? (v ? "yes" : "no") : String(v);
-  if (typeof v === "string" && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export const csvLine = (cells: Parameters<typeof csvCell>[0][]) => `${cells.map(csvCell).join(",")}\r\n`;
 
 export const REPORT_CSV_HEADER = [
   "Item",
