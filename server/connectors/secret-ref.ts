@@ -33,6 +33,9 @@ export function parseSecretRef(raw: string): { ok: true; ref: SecretRef } | { ok
   if (ref.startsWith("env:")) {
     const name = ref.slice(4);
     if (ENV_NAME.test(name)) return { ok: true, ref: { kind: "env", name } };
+    if (name.startsWith(CONNECTOR_ENV_PREFIX)) {
+      return { ok: false, message: `must be env:${CONNECTOR_ENV_PREFIX}<NAME> with a <NAME> of upper-case letters, digits and _ (at most 100)` };
+    }
     if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       return {
         ok: false,

@@ -51,8 +51,9 @@ function secretFilePath(dir: string, name: string, what: string): string {
   }
   // Symlinks are followed (Kubernetes mounts secrets as links into a ..data folder), but the final file
   // must be inside the folder: a link to /etc/passwd or to the portal's .data/auth-secret is refused.
+  // Compare path segments, not text: "..2026_01_01/token" (a Kubernetes data folder) is inside.
   const rel = path.relative(realDir, real);
-  if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel)) {
+  if (rel === "" || rel === ".." || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
     throw new ConnectorError(`The ${what} secret file:${name} resolves outside CONNECTOR_SECRETS_DIR (a symbolic link out of the folder), so Warrant will not read it.`, { permanent: true });
   }
   return real;
