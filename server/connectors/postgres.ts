@@ -129,7 +129,29 @@ async function withClient<T>(cfg: PgConfig, fn: (c: pg.Client) => Promise<T>): P
   }
 }
 
-type ReadBack = { role: string; member: string; roleExists: boolean; memberRoleExists: boolean; isMember: boolean; database: string; sslmode: SslMode; checkedAt: string; source: string };
+type ReadBack = {
+  role: string;
+  member: string;
+  roleExists: boolean;
+  memberRoleExists: boolean;
+  isMember: boolean;
+  database: string;
+  /** The TLS mode asked for, and what the server says of this session (null: it cannot say, e.g. no pg_stat_ssl). */
+  tls: { sslmode: SslMode; encrypted: boolean | null; version: string | null };
+  checkedAt: string;
+  source: string;
+};
+
+/** The server's own view of this session's encryption: evidence that sslmode was in force, not just configured. */
+async function sessionTls(c: pg.Client, cfg: PgConfig): Promise<ReadBack["tls"]> {
+  try {
+    const res = await c.query<{ ssl: boolean; version: string | null }>("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
+    const row = res.rows[0];
+    return { sslmode: cfg.sslmode, encrypted: row ? row.ssl : null, version: row?.version ?? null };
+  } catch {
+    return { sslmode: cfg.sslmode, encrypted: null, version: null };
+  }
+}
 
 async function readBack(c: pg.Client, cfg: PgConfig, role: string, member: string): Promise<ReadBack> {
   const res = await c.query<{ role_exists: boolean; member_exists: boolean; is_member: boolean }>(
@@ -149,7 +171,7 @@ async function readBack(c: pg.Client, cfg: PgConfig, role: string, member: strin
     memberRoleExists: row.member_exists,
     isMember: row.is_member,
     database: cfg.database,
-    sslmode: cfg.sslmode,
+    tls: await sessionTls(c, cfg),
     checkedAt: new Date().toISOString(),
     source: "pg_auth_members",
   };
