@@ -1,8 +1,9 @@
 /**
- * The PostgreSQL connector sends a target exactly the password its secretRef names, and nothing of the
- * portal's own: node-postgres would otherwise fall back to PGPASSWORD (or ~/.pgpass) and PGSSLMODE from the
- * portal's environment. A stand-in server on 127.0.0.1 plays the hostile target: it asks for the password
- * in clear text and records what it gets.
+ * The PostgreSQL connector never hands a password to a target that asks for it: nothing of the portal's own
+ * (node-postgres would otherwise fall back to PGPASSWORD or ~/.pgpass, and PGSSLMODE, from the portal's
+ * environment), and not even its own secret unless through SCRAM, which proves the password without sending
+ * it. A stand-in server on 127.0.0.1 plays the hostile target: it asks for the password in clear text (or as
+ * MD5) and records what it gets. (SCRAM against a real server: postgres-scram.int.test.ts.)
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
@@ -23,6 +24,7 @@ type Seen = { connections: number; sslRequests: number; passwords: string[] };
 const seen: Seen = { connections: 0, sslRequests: 0, passwords: [] };
 let server: Server;
 let port = 0;
+let authMethod: 3 | 5 = 3;
 
 /** Speaks just enough of the protocol: refuses TLS, asks for a clear-text password, records it, hangs up. */
 function hostileTarget(socket: Socket) {
@@ -44,10 +46,12 @@ function hostileTarget(socket: Socket) {
           continue;
         }
         started = true;
-        const ask = Buffer.alloc(9);
+        // AuthenticationCleartextPassword (3), or AuthenticationMD5Password (5) with a salt.
+        const ask = Buffer.alloc(authMethod === 5 ? 13 : 9);
         ask.write("R", 0);
-        ask.writeInt32BE(8, 1);
-        ask.writeInt32BE(3, 5); // AuthenticationCleartextPassword
+        ask.writeInt32BE(ask.length - 1, 1);
+        ask.writeInt32BE(authMethod, 5);
+        if (authMethod === 5) ask.write("salt", 9);
         socket.write(ask);
         continue;
       }
@@ -78,6 +82,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   Object.assign(seen, { connections: 0, sslRequests: 0, passwords: [] });
+  authMethod = 3;
 });
 
 const ctx = (settings: Record<string, unknown>): ConnectorCtx => ({
@@ -98,9 +103,16 @@ describe("postgres connector credentials", () => {
     expect(seen.sslRequests).toBe(0);
   });
 
-  it("sends exactly the password its secretRef names", async () => {
-    await expect(postgresConnector.grant(ctx({ secretRef: "env:WARRANT_CONNECTOR_TEST_PG_PASSWORD" }))).rejects.toThrow(ConnectorError);
-    expect(seen.passwords).toEqual([CONNECTOR_PASSWORD]);
+  it.each([
+    ["in clear text", 3, /asked for the password as clear text; Warrant sends connector passwords only through SCRAM-SHA-256/],
+    ["as an MD5 hash (crackable offline)", 5, /asked for the password as an MD5 hash/],
+  ] as const)("does not send even its own password to a server that asks for it %s", async (_label, method, says) => {
+    authMethod = method;
+    const err = await postgresConnector.grant(ctx({ secretRef: "env:WARRANT_CONNECTOR_TEST_PG_PASSWORD" })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect((err as Error).message).toMatch(says);
+    expect(seen.connections).toBe(1);
+    expect(seen.passwords).toEqual([]);
   });
 
   it("does not even connect when the secretRef (a legacy row) names something outside the namespace", async () => {

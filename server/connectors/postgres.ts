@@ -83,6 +83,10 @@ async function connect(cfg: PgConfig): Promise<pg.Client> {
   // Secrets are resolved before any connection is made: a reference outside the namespace never reaches the host.
   const password = cfg.secretRef ? resolveSecretRef(cfg.secretRef, "PostgreSQL connector") : null;
   const ssl = tlsOptions(cfg);
+  // The authentication the server asked for. A server can ask for the password in clear text (or as MD5,
+  // crackable offline): a host an admin pointed the connector at would then receive it. Only SCRAM, which
+  // proves the password without sending it, gets an answer.
+  let asked: "clear text" | "an MD5 hash" | null = null;
   const client = new pg.Client({
     host: cfg.host,
     port: cfg.port,
@@ -91,6 +95,11 @@ async function connect(cfg: PgConfig): Promise<pg.Client> {
     // A function, always: an absent password would make node-postgres send PGPASSWORD or ~/.pgpass instead.
     password: () => {
       if (password === null) throw new ConnectorError(`The PostgreSQL server at ${cfg.host}:${cfg.port} asks for a password, but the connector has no secretRef.`);
+      if (asked) {
+        throw new ConnectorError(
+          `The PostgreSQL server at ${cfg.host}:${cfg.port} asked for the password as ${asked}; Warrant sends connector passwords only through SCRAM-SHA-256 (set password_encryption = 'scram-sha-256', set the role's password again, and use scram-sha-256 in pg_hba.conf).`,
+        );
+      }
       return password;
     },
     ssl,
@@ -98,6 +107,10 @@ async function connect(cfg: PgConfig): Promise<pg.Client> {
     statement_timeout: 15_000,
     application_name: "warrant-connector",
   });
+  // node-postgres emits the request, then asks for the password in a later microtask: these run first.
+  const con = (client as unknown as { connection: { on(event: string, fn: () => void): void } }).connection;
+  con.on("authenticationCleartextPassword", () => (asked = "clear text"));
+  con.on("authenticationMD5Password", () => (asked = "an MD5 hash"));
   try {
     await client.connect();
   } catch (e) {
