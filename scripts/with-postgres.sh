@@ -5,6 +5,11 @@
 # this run), and is stopped and removed when the command ends, whatever happened. The command gets
 #   TEST_PG_ADMIN_URL=postgresql://postgres@127.0.0.1:<port>/postgres   and   PG_TEST_PORT=<port>
 # and this script exits with the command's status.
+# The server also accepts TLS (ssl=on; plain connections keep working) with a certificate for the name
+# "localhost" only, signed by a CA made for this run; the command gets the CA certificate's path as
+#   TEST_PG_CA_FILE=<path>   (unset when openssl is missing: the TLS tests then skip).
+# One role name, TEST_PG_SCRAM_USER=warrant_scram_login, must log in with a SCRAM password (every other role
+# keeps trust auth): the role itself is created by the test that uses it.
 set -euo pipefail
 
 if [[ $# -eq 0 ]]; then
@@ -59,11 +64,42 @@ free_port() {
   exit 1
 }
 
+# TLS for the connector's sslmode tests: a throwaway CA, and a server certificate naming only "localhost"
+# (so verify-full to 127.0.0.1 is a host name mismatch, and verify-ca to it is not). EC keys: fast to make.
+TLS_OPTS=""
+if command -v openssl >/dev/null 2>&1; then
+  TLS="$WORK/tls"
+  mkdir -p "$TLS"
+  if (
+    set -e
+    cd "$TLS"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=Warrant test CA" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" -keyout ca.key -out ca.crt
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr
+    printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out server.crt
+    chmod 600 server.key ca.key
+  ) >"$WORK/openssl.log" 2>&1; then
+    [[ ${#AS_PG[@]} -gt 0 ]] && chown -R postgres: "$TLS"
+    chmod 644 "$TLS/ca.crt"
+    TLS_OPTS="-c ssl=on -c ssl_cert_file=$TLS/server.crt -c ssl_key_file=$TLS/server.key"
+    export TEST_PG_CA_FILE="$TLS/ca.crt"
+  else
+    echo "with-postgres: could not make a TLS certificate (TLS tests will skip):" >&2
+    cat "$WORK/openssl.log" >&2
+  fi
+fi
+
+# pg_hba.conf is first-match: this line, ahead of initdb's trust lines, concerns that one role only.
+{ echo "host all warrant_scram_login 127.0.0.1/32 scram-sha-256"; cat "$DATA/pg_hba.conf"; } >"$WORK/pg_hba.conf"
+cat "$WORK/pg_hba.conf" >"$DATA/pg_hba.conf" && rm "$WORK/pg_hba.conf"
+export TEST_PG_SCRAM_USER=warrant_scram_login
+
 # A port the OS just reported free can be taken before the server binds it; try a few.
 PORT=""
 for _ in 1 2 3 4 5; do
   candidate="$(free_port)"
-  opts="-c listen_addresses=127.0.0.1 -p $candidate -k $SOCK -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+  opts="-c listen_addresses=127.0.0.1 -p $candidate -k $SOCK -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 $TLS_OPTS"
   if (cd / && "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$DATA" -l "$LOG" -o "$opts" -w -t 30 start >/dev/null 2>&1); then
     PORT="$candidate"
     STARTED=1
@@ -78,7 +114,7 @@ fi
 
 export PG_TEST_PORT="$PORT"
 export TEST_PG_ADMIN_URL="postgresql://postgres@127.0.0.1:$PORT/postgres"
-echo "with-postgres: PostgreSQL $("$PG_BIN/postgres" -V | awk '{print $3}') on 127.0.0.1:$PORT (data in $WORK, removed afterwards)"
+echo "with-postgres: PostgreSQL $("$PG_BIN/postgres" -V | awk '{print $3}') on 127.0.0.1:$PORT${TLS_OPTS:+ (TLS too)} (data in $WORK, removed afterwards)"
 
 # Run the command in the foreground but not via exec, so the EXIT trap stops the server afterwards.
 set +e

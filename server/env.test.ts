@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { EnvError, parseEnv } from "./env";
+import { CONNECTOR_ENV_PREFIX } from "./connectors/secret-ref";
+import { ENV_KEYS, EnvError, parseEnv } from "./env";
 
 describe("configuration", () => {
   it("defaults to the embedded database with demo sign-in on", () => {
@@ -33,6 +34,11 @@ describe("configuration", () => {
     expect(parseEnv({}).EVIDENCE_RETENTION_DAYS).toBe(30);
     expect(parseEnv({ EVIDENCE_RETENTION_DAYS: "7" }).EVIDENCE_RETENTION_DAYS).toBe(7);
     expect(parseEnv({ EVIDENCE_RETENTION_DAYS: "1" }).EVIDENCE_RETENTION_DAYS).toBe(1);
+  });
+
+  it("keeps the portal's own settings out of the connector secrets namespace", () => {
+    expect(ENV_KEYS).toContain("NEXTAUTH_SECRET");
+    expect(ENV_KEYS.filter((k) => k.startsWith(CONNECTOR_ENV_PREFIX))).toEqual([]);
   });
 
   it("enables OIDC when all three settings are present", () => {

@@ -44,6 +44,11 @@ const ZEnv = z
       .min(1, { message: "must be a whole number of days, at least 1" })
       .max(36500, { message: "must be at most 36500 days (100 years)" })
       .default(30),
+    /**
+     * Folder of connector secrets named by `file:<name>` references (one file per secret). Unset = file:
+     * references are refused. Keep it apart from .data/ and from the portal's own secrets.
+     */
+    CONNECTOR_SECRETS_DIR: z.string().min(1).optional(),
   })
   .superRefine((env, ctx) => {
     const oidc = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET];
@@ -51,6 +56,12 @@ const ZEnv = z
       ctx.addIssue({ code: "custom", path: ["OIDC_ISSUER"], message: "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together" });
     }
   });
+
+/**
+ * Every setting the portal reads. None may start with WARRANT_CONNECTOR_ (the connector secrets namespace,
+ * see server/connectors/secret-ref.ts): that is what keeps a connector from naming the portal's own secrets.
+ */
+export const ENV_KEYS = Object.keys(ZEnv.shape);
 
 export type Env = z.infer<typeof ZEnv> & {
   /** Demo sign-in (pick a demo account) is on for the embedded demo, or when DEMO_LOGIN=true. */

@@ -22,3 +22,13 @@ export function readFormError(err: unknown, route: [RegExp, string][] = []): For
   }
   return { message: "Warrant could not save this. Check your connection and try again.", code: null, fields: {} };
 }
+
+/** The server's messages about the settings under `prefix` (e.g. "connectorConfig."), keyed by setting. */
+export function nestedFieldErrors(err: unknown, prefix: string): Record<string, string> {
+  if (!(err instanceof TRPCClientError)) return {};
+  const out: Record<string, string> = {};
+  for (const [path, msg] of Object.entries((err.data as ErrorData)?.fieldErrors ?? {})) {
+    if (path.startsWith(prefix)) out[path.slice(prefix.length).split(".")[0]!] ??= msg;
+  }
+  return out;
+}

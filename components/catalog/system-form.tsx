@@ -9,7 +9,8 @@ import { ErrorBanner, ReloadLink } from "@/components/ui/card";
 import { Field, Input, Select, Textarea } from "@/components/ui/form";
 import { CONNECTOR_HINT, CONNECTOR_KINDS, CONNECTOR_LABEL, connectorConfigIssues, RISK_LABEL, RISK_LEVELS } from "@/server/domain/catalog/schema";
 import { OwnerPicker } from "./owner-picker";
-import { readFormError, type FormError } from "./form-errors";
+import { ConnectorSettingsFields, configFields, toConnectorConfig, type ConfigFields } from "./connector-settings-fields";
+import { nestedFieldErrors, readFormError, type FormError } from "./form-errors";
 
 type Risk = (typeof RISK_LEVELS)[number];
 type Connector = (typeof CONNECTOR_KINDS)[number];
@@ -32,27 +33,6 @@ const ROUTE: [RegExp, string][] = [
   [/Connector settings/, "connectorConfig"],
 ];
 
-const str = (v: unknown) => (typeof v === "string" ? v : typeof v === "number" ? String(v) : "");
-
-/** The connector's settings as form fields, per kind; secrets are referenced, never typed in. */
-function toConfig(kind: Connector, f: Record<string, string>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const put = (k: string, v: unknown) => {
-    if (v !== "" && v !== undefined) out[k] = v;
-  };
-  if (kind === "MANUAL") put("instructions", f.instructions?.trim());
-  if (kind === "WEBHOOK") {
-    put("url", f.url?.trim());
-    put("secretRef", f.secretRef?.trim());
-  }
-  if (kind === "POSTGRES") {
-    put("database", f.database?.trim());
-    put("host", f.host?.trim());
-    put("port", f.port?.trim() ? Number(f.port) : undefined);
-  }
-  return out;
-}
-
 /** Create or edit a system (admins). Server errors are shown next to the field they concern. */
 export function SystemForm({ initial, mode }: { initial?: SystemFormValues; mode: "create" | "edit" }) {
   const trpc = useTRPC();
@@ -62,21 +42,17 @@ export function SystemForm({ initial, mode }: { initial?: SystemFormValues; mode
   const [ownerId, setOwnerId] = useState(initial?.ownerId ?? "");
   const [criticality, setCriticality] = useState<Risk>(initial?.criticality ?? "MEDIUM");
   const [connector, setConnector] = useState<Connector>(initial?.connector ?? "MANUAL");
-  const cfg = initial?.connectorConfig ?? {};
-  const [config, setConfig] = useState<Record<string, string>>({
-    instructions: str(cfg.instructions),
-    url: str(cfg.url),
-    secretRef: str(cfg.secretRef),
-    database: str(cfg.database),
-    host: str(cfg.host),
-    port: str(cfg.port),
-  });
+  const [config, setConfig] = useState<ConfigFields>(() => configFields(initial?.connectorConfig ?? {}));
   const [error, setError] = useState<FormError | null>(null);
   /** Problems with individual connector settings, found before sending (the server checks again). */
   const [configIssues, setConfigIssues] = useState<Record<string, string>>({});
-  const setField = (k: string) => (v: string) => setConfig((c) => ({ ...c, [k]: v }));
+  const setField = (k: keyof ConfigFields) => (v: string) => setConfig((c) => ({ ...c, [k]: v }));
 
-  const onError = (err: unknown) => setError(readFormError(err, ROUTE));
+  const onError = (err: unknown) => {
+    setError(readFormError(err, ROUTE));
+    // The server's checks of a setting (e.g. a secret reference outside the namespace) go next to that setting.
+    setConfigIssues(nestedFieldErrors(err, "connectorConfig."));
+  };
   const create = useMutation(
     trpc.catalog.createSystem.mutationOptions({
       onSuccess: (s) => {
@@ -100,7 +76,7 @@ export function SystemForm({ initial, mode }: { initial?: SystemFormValues; mode
   function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);
-    const connectorConfig = toConfig(connector, config);
+    const connectorConfig = toConnectorConfig(connector, config);
     const issues = connectorConfigIssues(connector, connectorConfig);
     setConfigIssues(issues);
     if (Object.keys(issues).length > 0) {
@@ -157,39 +133,15 @@ export function SystemForm({ initial, mode }: { initial?: SystemFormValues; mode
 
       <fieldset className="space-y-4 rounded-lg border border-slate-200 bg-slate-50/60 p-4">
         <legend className="px-1 text-sm font-semibold text-slate-800">Connector settings</legend>
-        <p className="text-xs text-slate-600">Never enter a password or key here: refer to a secret kept in your secret store instead.</p>
+        <p className="text-xs text-slate-600">Never enter a password or key here: refer to a secret in the connector secrets namespace instead.</p>
         {fe.connectorConfig && (
           <p className="text-sm font-medium text-red-700">
             {fe.connectorConfig}
           </p>
         )}
-        {connector === "MANUAL" && (
-          <Field label="Instructions for the owner" error={configIssues.instructions} hint="Optional: how the owner grants and removes access by hand.">
-            {(p) => <Textarea {...p} value={config.instructions} onChange={(e) => setField("instructions")(e.target.value)} maxLength={2000} />}
-          </Field>
-        )}
-        {connector === "WEBHOOK" && (
-          <div className="grid gap-4 sm:grid-cols-2">
-            <Field label="Webhook URL" error={configIssues.url} hint="https:// (plain http only for 127.0.0.1 or localhost).">
-              {(p) => <Input {...p} type="url" value={config.url} onChange={(e) => setField("url")(e.target.value)} placeholder="https://hooks.example.com/warrant" />}
-            </Field>
-            <Field label="Signing secret reference" error={configIssues.secretRef} hint="The name of the secret, e.g. env:WEBHOOK_SECRET.">
-              {(p) => <Input {...p} value={config.secretRef} onChange={(e) => setField("secretRef")(e.target.value)} autoComplete="off" />}
-            </Field>
-          </div>
-        )}
-        {connector === "POSTGRES" && (
-          <div className="grid gap-4 sm:grid-cols-3">
-            <Field label="Database" error={configIssues.database}>
-              {(p) => <Input {...p} value={config.database} onChange={(e) => setField("database")(e.target.value)} autoComplete="off" />}
-            </Field>
-            <Field label="Host" error={configIssues.host} hint="Optional.">
-              {(p) => <Input {...p} value={config.host} onChange={(e) => setField("host")(e.target.value)} autoComplete="off" />}
-            </Field>
-            <Field label="Port" error={configIssues.port} hint="Optional.">
-              {(p) => <Input {...p} inputMode="numeric" value={config.port} onChange={(e) => setField("port")(e.target.value)} autoComplete="off" />}
-            </Field>
-          </div>
+        <ConnectorSettingsFields connector={connector} config={config} issues={configIssues} setField={setField} />
+        {connector !== "MANUAL" && (
+          <p className="text-xs text-slate-600">Security is notified, and a finding opened for them to check, whenever the connector&apos;s target or a secret reference changes.</p>
         )}
       </fieldset>
 

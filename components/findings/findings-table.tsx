@@ -23,7 +23,21 @@ function summary(r: FindingRow): string | null {
   if (r.kind === "NHI_OWNER_LEFT") return s("formerOwner") ? `Owner ${s("formerOwner")} left${s("reason") ? `: ${s("reason")}` : ""}` : null;
   if (r.kind === "PROVISIONING_FAILED") return s("error") ? `${s("action") === "REVOKE" ? "Removing" : "Granting"} failed: ${s("error")}` : null;
   if (r.kind === "BREAK_GLASS_REVIEW_LATE") return "The post-incident review by security is overdue.";
+  if (r.kind === "CONNECTOR_TARGET_CHANGED") return targetSummary(d);
   return null;
+}
+
+/** "By Grace Kim: url https://a → https://b; secretRef env:X → env:Y" (references, never secret values). */
+function targetSummary(d: Record<string, unknown>): string | null {
+  const obj = (v: unknown) => (v && typeof v === "object" ? (v as Record<string, unknown>) : null);
+  const before = obj(d.before);
+  const after = obj(d.after);
+  const changed = Array.isArray(d.changed) ? d.changed.filter((k): k is string => typeof k === "string") : [];
+  if (!after) return null;
+  const show = (v: unknown) => (v === null || v === undefined ? "(none)" : String(v));
+  const parts = changed.map((k) => (before ? `${k} ${show(before[k])} → ${show(after[k])}` : `${k} ${show(after[k])}`));
+  const by = typeof d.changedBy === "string" ? `By ${d.changedBy}${before ? "" : " (new system)"}: ` : "";
+  return `${by}${parts.join("; ")}`;
 }
 
 function ResolveAction({ row }: { row: FindingRow }) {
@@ -44,7 +58,7 @@ function ResolveAction({ row }: { row: FindingRow }) {
 const columns = [
   col.accessor("kind", {
     header: "Kind",
-    cell: (c) => <Badge tone={c.getValue() === "PROVISIONING_FAILED" ? "red" : "amber"}>{kindLabel(c.getValue())}</Badge>,
+    cell: (c) => <Badge tone={c.getValue() === "PROVISIONING_FAILED" || c.getValue() === "CONNECTOR_TARGET_CHANGED" ? "red" : "amber"}>{kindLabel(c.getValue())}</Badge>,
   }),
   col.display({
     id: "subject",

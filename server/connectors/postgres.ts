@@ -4,19 +4,66 @@
  * reads the catalog (pg_auth_members / pg_roles) back. It is confirmed only when the read-back agrees.
  *
  * Settings (System.connectorConfig): { database, host? (default 127.0.0.1), port? (default 5432), user?,
- * secretRef? (the environment variable holding the password: passwords are never stored in settings) }.
+ * secretRef? (the password's reference: env:WARRANT_CONNECTOR_<NAME> or file:<name>; passwords are never
+ * stored in settings), sslmode? (disable | require | verify-ca | verify-full; unset = verify-full, or
+ * disable for a loopback host), sslRootCertRef? (the CA certificate, PEM, same namespace) }.
  * Identifiers are always quoted with the driver's escapeIdentifier; values are always bound parameters.
+ *
+ * Nothing comes from the portal's own environment: node-postgres would otherwise fall back to PGPASSWORD,
+ * ~/.pgpass and PGSSLMODE, and hand the portal's password to whatever host an admin configured. The
+ * password is given explicitly (or refused when the server asks for one and no secretRef is set), and so
+ * is the TLS mode.
  */
+import { checkServerIdentity, type ConnectionOptions } from "node:tls";
 import pg from "pg";
+import { effectiveSslMode, PG_DEFAULT_HOST, PG_DEFAULT_PORT, SSL_MODES, type SslMode } from "./pg-target";
 import { resolveSecretRef } from "./secrets";
 import { ConnectorError, type Connector, type ConnectorCtx, type Receipt } from "./types";
 
-type PgConfig = { database: string; host: string; port: number; user?: string; secretRef?: string };
+type PgConfig = { database: string; host: string; port: number; user?: string; secretRef?: string; sslmode: SslMode; sslRootCertRef?: string };
 
 export function postgresConfig(raw: unknown): PgConfig {
-  const c = (raw ?? {}) as Partial<PgConfig>;
+  const c = (raw ?? {}) as Partial<Record<keyof PgConfig, unknown>>;
   if (typeof c.database !== "string" || !c.database) throw new ConnectorError("The PostgreSQL connector has no database configured.");
-  return { database: c.database, host: c.host || "127.0.0.1", port: c.port || 5432, user: c.user || undefined, secretRef: c.secretRef || undefined };
+  const host = typeof c.host === "string" && c.host ? c.host : PG_DEFAULT_HOST;
+  let sslmode: SslMode | undefined;
+  if (c.sslmode !== undefined && c.sslmode !== null) {
+    sslmode = SSL_MODES.find((m) => m === c.sslmode);
+    if (!sslmode) throw new ConnectorError(`The PostgreSQL connector's sslmode must be one of ${SSL_MODES.join(", ")}.`, { permanent: true });
+  }
+  const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+  return {
+    database: c.database,
+    host,
+    port: typeof c.port === "number" && c.port ? c.port : PG_DEFAULT_PORT,
+    user: str(c.user),
+    secretRef: str(c.secretRef),
+    sslmode: effectiveSslMode(host, sslmode),
+    sslRootCertRef: str(c.sslRootCertRef),
+  };
+}
+
+/**
+ * node-postgres `ssl` options for an sslmode (libpq semantics). `false` (not undefined) for disable, so
+ * PGSSLMODE in the portal's environment cannot change it.
+ */
+export function tlsOptions(cfg: PgConfig): false | ConnectionOptions {
+  if (cfg.sslmode === "disable") return false;
+  if (cfg.sslmode === "require") return { rejectUnauthorized: false };
+  const ca = cfg.sslRootCertRef ? resolveSecretRef(cfg.sslRootCertRef, "PostgreSQL connector's CA certificate (sslRootCertRef)") : undefined;
+  if (cfg.sslmode === "verify-ca") {
+    if (!ca) throw new ConnectorError("The PostgreSQL connector's sslmode verify-ca needs sslRootCertRef (the CA certificate).", { permanent: true });
+    // The chain must lead to the CA; the name in the certificate is not checked (that is verify-full).
+    return { rejectUnauthorized: true, ca, checkServerIdentity: () => undefined };
+  }
+  // verify-full: the chain (to the CA given, or to Node's public roots) and the host name, checked against
+  // the configured host itself, whatever name the TLS layer picked (for an IP address: its IP SANs).
+  return { rejectUnauthorized: true, ...(ca ? { ca } : {}), checkServerIdentity: (_name, cert) => checkServerIdentity(cfg.host, cert) };
+}
+
+/** Where a receipt says the change was made: the address and the TLS mode it was made over. */
+export function targetLabel(cfg: PgConfig): string {
+  return `postgresql://${cfg.host}:${cfg.port}/${cfg.database}?sslmode=${cfg.sslmode}`;
 }
 
 /** The role that stands for an identity in target databases: stable, short, and safe as an identifier. */
@@ -33,23 +80,54 @@ function targetRole(ctx: ConnectorCtx): string {
 }
 
 async function connect(cfg: PgConfig): Promise<pg.Client> {
+  // Secrets are resolved before any connection is made: a reference outside the namespace never reaches the host.
+  const password = cfg.secretRef ? resolveSecretRef(cfg.secretRef, "PostgreSQL connector") : null;
+  const ssl = tlsOptions(cfg);
+  // The authentication the server asked for. A server can ask for the password in clear text (or as MD5,
+  // crackable offline): a host an admin pointed the connector at would then receive it. Only SCRAM, which
+  // proves the password without sending it, gets an answer.
+  let asked: "clear text" | "an MD5 hash" | null = null;
   const client = new pg.Client({
     host: cfg.host,
     port: cfg.port,
     database: cfg.database,
     user: cfg.user,
-    password: cfg.secretRef ? resolveSecretRef(cfg.secretRef, "PostgreSQL connector") : undefined,
+    // A function, always: an absent password would make node-postgres send PGPASSWORD or ~/.pgpass instead.
+    password: () => {
+      if (password === null) throw new ConnectorError(`The PostgreSQL server at ${cfg.host}:${cfg.port} asks for a password, but the connector has no secretRef.`);
+      if (asked) {
+        throw new ConnectorError(
+          `The PostgreSQL server at ${cfg.host}:${cfg.port} asked for the password as ${asked}; Warrant sends connector passwords only through SCRAM-SHA-256 (set password_encryption = 'scram-sha-256', set the role's password again, and use scram-sha-256 in pg_hba.conf).`,
+        );
+      }
+      return password;
+    },
+    ssl,
     connectionTimeoutMillis: 10_000,
     statement_timeout: 15_000,
     application_name: "warrant-connector",
   });
+  // node-postgres emits the request, then asks for the password in a later microtask: these run first.
+  const con = (client as unknown as { connection: { on(event: string, fn: () => void): void } }).connection;
+  con.on("authenticationCleartextPassword", () => (asked = "clear text"));
+  con.on("authenticationMD5Password", () => (asked = "an MD5 hash"));
   try {
     await client.connect();
   } catch (e) {
     await client.end().catch(() => undefined);
-    throw new ConnectorError(`Could not connect to PostgreSQL at ${cfg.host}:${cfg.port}/${cfg.database}: ${(e as Error).message}`);
+    if (e instanceof ConnectorError) throw e;
+    throw new ConnectorError(`Could not connect to PostgreSQL at ${targetLabel(cfg)}: ${(e as Error).message}${tlsHint(cfg, e as Error)}`);
   }
   return client;
+}
+
+/** A word on what to fix when the TLS handshake is what failed. */
+function tlsHint(cfg: PgConfig, e: Error): string {
+  const code = (e as { code?: string }).code ?? "";
+  if (/does not support SSL/i.test(e.message)) return ` (sslmode ${cfg.sslmode} needs TLS on the server; set sslmode to disable only for a trusted network)`;
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID") return ` (the server's certificate does not name ${cfg.host}: connect by a name the certificate carries, or fix the certificate)`;
+  if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)) return ` (the server's certificate is not signed by the CA in sslRootCertRef${cfg.sslRootCertRef ? "" : ", which is not set: Node's public roots were used"})`;
+  return "";
 }
 
 async function withClient<T>(cfg: PgConfig, fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -58,13 +136,35 @@ async function withClient<T>(cfg: PgConfig, fn: (c: pg.Client) => Promise<T>): P
     return await fn(client);
   } catch (e) {
     if (e instanceof ConnectorError) throw e;
-    throw new ConnectorError(`PostgreSQL ${cfg.host}:${cfg.port}/${cfg.database}: ${(e as Error).message}`);
+    throw new ConnectorError(`PostgreSQL ${targetLabel(cfg)}: ${(e as Error).message}`);
   } finally {
     await client.end().catch(() => undefined);
   }
 }
 
-type ReadBack = { role: string; member: string; roleExists: boolean; memberRoleExists: boolean; isMember: boolean; database: string; checkedAt: string; source: string };
+type ReadBack = {
+  role: string;
+  member: string;
+  roleExists: boolean;
+  memberRoleExists: boolean;
+  isMember: boolean;
+  database: string;
+  /** The TLS mode asked for, and what the server says of this session (null: it cannot say, e.g. no pg_stat_ssl). */
+  tls: { sslmode: SslMode; encrypted: boolean | null; version: string | null };
+  checkedAt: string;
+  source: string;
+};
+
+/** The server's own view of this session's encryption: evidence that sslmode was in force, not just configured. */
+async function sessionTls(c: pg.Client, cfg: PgConfig): Promise<ReadBack["tls"]> {
+  try {
+    const res = await c.query<{ ssl: boolean; version: string | null }>("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
+    const row = res.rows[0];
+    return { sslmode: cfg.sslmode, encrypted: row ? row.ssl : null, version: row?.version ?? null };
+  } catch {
+    return { sslmode: cfg.sslmode, encrypted: null, version: null };
+  }
+}
 
 async function readBack(c: pg.Client, cfg: PgConfig, role: string, member: string): Promise<ReadBack> {
   const res = await c.query<{ role_exists: boolean; member_exists: boolean; is_member: boolean }>(
@@ -84,6 +184,7 @@ async function readBack(c: pg.Client, cfg: PgConfig, role: string, member: strin
     memberRoleExists: row.member_exists,
     isMember: row.is_member,
     database: cfg.database,
+    tls: await sessionTls(c, cfg),
     checkedAt: new Date().toISOString(),
     source: "pg_auth_members",
   };
@@ -114,7 +215,7 @@ function receipt(cfg: PgConfig, action: "GRANT" | "REVOKE", rb: ReadBack): Recei
   return {
     connector: "POSTGRES",
     action,
-    target: `postgresql://${cfg.host}:${cfg.port}/${cfg.database} role ${rb.role} ${action === "GRANT" ? "→" : "✕"} ${rb.member}`,
+    target: `${targetLabel(cfg)} role ${rb.role} ${action === "GRANT" ? "→" : "✕"} ${rb.member}`,
     performedAt: new Date().toISOString(),
     readBack: rb,
     confirmed: action === "GRANT" ? rb.isMember : !rb.isMember,

@@ -16,7 +16,7 @@ export type ConnectorCtx = {
 export type Receipt = {
   connector: ConnectorKind;
   action: TaskAction;
-  /** Where the change was made, e.g. "postgres://127.0.0.1:5432/halcyon_prod role app_read → w_1a2b3c4d". */
+  /** Where the change was made, e.g. "postgresql://127.0.0.1:5432/halcyon_prod?sslmode=disable role app_read → w_1a2b3c4d". */
   target: string;
   performedAt: string;
   readBack: Record<string, unknown>;
@@ -42,8 +42,14 @@ export function isAwaiting(r: ConnectorResult): r is AwaitingConfirmation {
 
 /** An error a connector raises with a message fit for the task's lastError (no secrets in it). */
 export class ConnectorError extends Error {
-  constructor(message: string) {
+  /**
+   * Retrying cannot help (e.g. the settings name a secret outside the connector namespace): the worker
+   * fails the task at once instead of retrying it with backoff; it can be retried from Tasks once fixed.
+   */
+  readonly permanent: boolean;
+  constructor(message: string, opts: { permanent?: boolean } = {}) {
     super(message);
     this.name = "ConnectorError";
+    this.permanent = opts.permanent ?? false;
   }
 }

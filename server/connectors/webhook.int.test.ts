@@ -8,7 +8,7 @@ import { signPayload, verifySignature } from "./webhook";
 import { startWebhookServer } from "./webhook-test-server";
 
 const SECRET = "test-webhook-secret-0123456789abcdef";
-process.env.WARRANT_TEST_WEBHOOK_SECRET = SECRET;
+process.env.WARRANT_CONNECTOR_TEST_WEBHOOK_SECRET = SECRET;
 
 let db: TestDb;
 let hook: Awaited<ReturnType<typeof startWebhookServer>>;
@@ -17,7 +17,7 @@ let cast: Awaited<ReturnType<typeof provisioningCast>>;
 beforeAll(async () => {
   db = await createTestDb();
   hook = await startWebhookServer(SECRET, () => ({ status: 200, json: { status: "done", readBack: { hasAccess: true } } }));
-  cast = await provisioningCast(db.prisma, { connector: "WEBHOOK", connectorConfig: { url: hook.url, secretRef: "env:WARRANT_TEST_WEBHOOK_SECRET" }, externalRef: "crm-sales" });
+  cast = await provisioningCast(db.prisma, { connector: "WEBHOOK", connectorConfig: { url: hook.url, secretRef: "env:WARRANT_CONNECTOR_TEST_WEBHOOK_SECRET" }, externalRef: "crm-sales" });
 });
 afterAll(async () => {
   await hook.close();

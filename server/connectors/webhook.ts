@@ -5,7 +5,8 @@
  * externalRef }, identity: { id, displayName, email, kind } }` and headers
  *   X-Warrant-Timestamp: <unix seconds>
  *   X-Warrant-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>" with the shared secret>
- * The secret is read from the environment variable named by `secretRef` (never stored in the catalog).
+ * The secret is read from the connector secrets namespace through `secretRef` (env:WARRANT_CONNECTOR_<NAME>
+ * or file:<name>; never stored in the catalog, never one of the portal's own settings).
  *
  * Response: 2xx with `{ "status": "done", "readBack": { ... } }` confirms the action (when the read-back
  * carries a boolean `hasAccess`, it must agree with the action); 202 with `{ "status": "accepted" }` means

@@ -6,7 +6,7 @@
  */
 import type { PrismaClient } from "../db";
 import { connectorFor } from "../connectors";
-import { isAwaiting, type ConnectorCtx, type ConnectorResult } from "../connectors/types";
+import { ConnectorError, isAwaiting, type ConnectorCtx, type ConnectorResult } from "../connectors/types";
 import { awaitConfirmation, completeTask, failAttempt, loadTaskContext, MAX_ATTEMPTS, type TaskContext } from "../domain/provisioning/outcome";
 
 /** A claim lasts this long: a worker that dies mid-task leaves it to another after the lease. */
@@ -53,14 +53,17 @@ async function runTask(db: PrismaClient, taskId: string, now: Date, workerId: st
   const guard = { status: t.status, claimedBy: workerId };
   let result: ConnectorResult | null = null;
   let error: string | null = null;
+  let permanent = false;
   try {
     const connector = connectorFor(t.connector);
     result = t.action === "GRANT" ? await connector.grant(connectorCtx(t)) : await connector.revoke(connectorCtx(t));
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
+    // A failure retrying cannot fix (a secret reference outside the namespace) fails the task now.
+    permanent = e instanceof ConnectorError && e.permanent;
   }
   return db.$transaction(async (tx) => {
-    if (error !== null || !result) return (await failAttempt(tx, t, guard, { error: error ?? "The connector returned nothing.", now, actorId: null })) !== "lost";
+    if (error !== null || !result) return (await failAttempt(tx, t, guard, { error: error ?? "The connector returned nothing.", now, actorId: null, final: permanent })) !== "lost";
     if (isAwaiting(result)) {
       if (t.connector === "WEBHOOK" && t.attempts + 1 >= MAX_ATTEMPTS) {
         return (await failAttempt(tx, t, guard, { error: "The webhook accepted the task but never called back.", now, actorId: null, final: true })) !== "lost";

@@ -12,7 +12,7 @@ import { processProvisioningTasks } from "./provisioning";
 import { revokeExpiredGrants } from "./expiry";
 
 const SECRET = "two-workers-secret-0123456789";
-process.env.WARRANT_TWO_WORKERS_SECRET = SECRET;
+process.env.WARRANT_CONNECTOR_TWO_WORKERS_SECRET = SECRET;
 
 let db: TestDb;
 let hook: Awaited<ReturnType<typeof startWebhookServer>>;
@@ -25,7 +25,7 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 20));
     return { status: 200, json: { status: "done", readBack: { hasAccess: true } } };
   });
-  cast = await provisioningCast(db.prisma, { connector: "WEBHOOK", connectorConfig: { url: hook.url, secretRef: "WARRANT_TWO_WORKERS_SECRET" }, externalRef: "grp" });
+  cast = await provisioningCast(db.prisma, { connector: "WEBHOOK", connectorConfig: { url: hook.url, secretRef: "env:WARRANT_CONNECTOR_TWO_WORKERS_SECRET" }, externalRef: "grp" });
 });
 afterAll(async () => {
   await hook.close();

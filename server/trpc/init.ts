@@ -62,10 +62,13 @@ const t = initTRPC.context<TrpcContext>().meta<ProcedureMeta>().create({
       return { ...shape, message: unexpectedMessage(errorId), data: { ...data, errorId, fieldErrors: null } };
     }
     const zod = error.cause instanceof ZodError ? error.cause : null;
+    // A domain rule about one input field (e.g. a connector secret reference) is shown next to that field too.
+    const field = error.cause instanceof DomainError && error.cause.field ? error.cause.field : null;
+    const fieldErrors = zod ? Object.fromEntries(zod.issues.map((i) => [i.path.join("."), i.message])) : field ? { [field]: shape.message } : null;
     return {
       ...shape,
       message: zod ? `Invalid input: ${describeZod(zod)}` : shape.message,
-      data: { ...data, errorId: null, fieldErrors: zod ? Object.fromEntries(zod.issues.map((i) => [i.path.join("."), i.message])) : null },
+      data: { ...data, errorId: null, fieldErrors },
     };
   },
 });

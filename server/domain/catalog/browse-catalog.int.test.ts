@@ -24,7 +24,7 @@ beforeAll(async () => {
   cast = await catalogCast(p);
   const wes = await makeHuman(p, { name: "Wes Warehouse" });
   ids.wes = wes.id;
-  await p.system.update({ where: { id: cast.system.id }, data: { criticality: "CRITICAL", connector: "WEBHOOK", connectorConfig: { url: "https://hooks.example.test/payments", secretRef: "env:PAY_HOOK" } } });
+  await p.system.update({ where: { id: cast.system.id }, data: { criticality: "CRITICAL", connector: "WEBHOOK", connectorConfig: { url: "https://hooks.example.test/payments", secretRef: "env:WARRANT_CONNECTOR_PAY_HOOK" } } });
   const dw = await makeSystem(p, wes.id, { name: "Data Warehouse" });
   await p.system.update({ where: { id: dw.id }, data: { criticality: "HIGH" } });
   const crm = await makeSystem(p, wes.id, { name: "zeta CRM" });
@@ -162,7 +162,7 @@ describe("catalog.systemById", () => {
   it("shows connector settings only to admins, security, auditors and the system owner", async () => {
     for (const who of ["admin", "security", "auditor", "owner"] as const) {
       const s = await cast.as[who].catalog.systemById({ id: ids.payments });
-      expect(s.connectorConfig, who).toEqual({ url: "https://hooks.example.test/payments", secretRef: "env:PAY_HOOK" });
+      expect(s.connectorConfig, who).toEqual({ url: "https://hooks.example.test/payments", secretRef: "env:WARRANT_CONNECTOR_PAY_HOOK" });
     }
     const s = await cast.as.employee.catalog.systemById({ id: ids.payments });
     expect(s.connectorConfig).toBeNull();

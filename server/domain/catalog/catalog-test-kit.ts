@@ -33,15 +33,17 @@ export async function catalogCast(db: PrismaClient) {
   };
 }
 
-/** Everything a catalog write touches: rows (with their versions) and the ledger. */
+/** Everything a catalog write touches: rows (with their versions), the ledger, findings and notifications. */
 export async function catalogSnapshot(db: PrismaClient) {
-  const [systems, entitlements, events, head] = await Promise.all([
+  const [systems, entitlements, events, head, findings, notifications] = await Promise.all([
     db.system.findMany({ orderBy: { id: "asc" } }),
     db.entitlement.findMany({ orderBy: { id: "asc" } }),
     db.ledgerEvent.count(),
     db.ledgerHead.findUnique({ where: { id: 1 } }),
+    db.finding.count(),
+    db.notification.count(),
   ]);
-  return { systems, entitlements, events, head };
+  return { systems, entitlements, events, head, findings, notifications };
 }
 
 export async function expectUnchanged(db: PrismaClient, before: Awaited<ReturnType<typeof catalogSnapshot>>) {
@@ -50,11 +52,16 @@ export async function expectUnchanged(db: PrismaClient, before: Awaited<ReturnTy
 
 /** Asserts the write added exactly one ledger event, with this action, and that the chain verifies. */
 export async function expectOneEvent(db: PrismaClient, eventsBefore: number, action: string, subjectId: string) {
-  const events = await db.ledgerEvent.findMany({ where: { seq: { gt: BigInt(eventsBefore) } } });
-  expect(events).toHaveLength(1);
-  expect(events[0]).toMatchObject({ action, subjectId });
+  return (await expectEvents(db, eventsBefore, [action], subjectId))[0]!;
+}
+
+/** Asserts the write added exactly these ledger events (in order) about one subject, and that the chain verifies. */
+export async function expectEvents(db: PrismaClient, eventsBefore: number, actions: string[], subjectId: string) {
+  const events = await db.ledgerEvent.findMany({ where: { seq: { gt: BigInt(eventsBefore) } }, orderBy: { seq: "asc" } });
+  expect(events.map((e) => e.action)).toEqual(actions);
+  for (const e of events) expect(e.subjectId).toBe(subjectId);
   const chain = await verifyChain(db);
   expect(chain.firstBroken).toBeNull();
-  expect(chain.checked).toBe(eventsBefore + 1);
-  return events[0]!;
+  expect(chain.checked).toBe(eventsBefore + actions.length);
+  return events;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "../../testing/db";
 import { makeHuman, makeNhi } from "../../testing/factories";
-import { catalogCast, catalogSnapshot, expectOneEvent, expectUnchanged } from "./catalog-test-kit";
+import { catalogCast, catalogSnapshot, expectEvents, expectOneEvent, expectUnchanged } from "./catalog-test-kit";
 import type { TCreateSystemInput } from "./schema";
 
 let db: TestDb;
@@ -32,21 +32,34 @@ const input = (over: Partial<TCreateSystemInput> = {}): TCreateSystemInput => ({
 
 describe("catalog.createSystem", () => {
   it("lets an admin create a system and records exactly one system.created event", async () => {
-    const created = await cast.as.admin.catalog.createSystem(
-      input({ name: "  Treasury  ", connector: "WEBHOOK", connectorConfig: { url: "https://hooks.example.test/treasury", secretRef: "env:TREASURY_HOOK" } }),
-    );
-    expect(created).toMatchObject({ name: "Treasury", ownerId: cast.owner.id, criticality: "HIGH", connector: "WEBHOOK" });
+    const created = await cast.as.admin.catalog.createSystem(input({ name: "  Treasury  ", connector: "MANUAL", connectorConfig: { instructions: "Ask #treasury-ops" } }));
+    expect(created).toMatchObject({ name: "Treasury", ownerId: cast.owner.id, criticality: "HIGH", connector: "MANUAL" });
     const event = await expectOneEvent(db.prisma, before.events, "system.created", created.id);
     expect(event).toMatchObject({ actorId: cast.admin.id, subjectType: "System" });
-    expect(event.payload).toMatchObject({ name: "Treasury", ownerId: cast.owner.id, connectorConfig: { url: "https://hooks.example.test/treasury", secretRef: "env:TREASURY_HOOK" } });
+    expect(event.payload).toMatchObject({ name: "Treasury", ownerId: cast.owner.id, connectorConfig: { instructions: "Ask #treasury-ops" } });
     expect(await db.prisma.system.count()).toBe(before.systems.length + 1);
+  });
+
+  it("records a system created with a connector target twice: system.created, then system.connector_target_changed", async () => {
+    const created = await cast.as.admin.catalog.createSystem(
+      input({ name: "Treasury Hooks", connector: "WEBHOOK", connectorConfig: { url: "https://hooks.example.test/treasury", secretRef: "env:WARRANT_CONNECTOR_TREASURY_HOOK" } }),
+    );
+    const [createdEvent, targetEvent] = await expectEvents(db.prisma, before.events, ["system.created", "system.connector_target_changed"], created.id);
+    expect(createdEvent!.payload).toMatchObject({ connectorConfig: { url: "https://hooks.example.test/treasury", secretRef: "env:WARRANT_CONNECTOR_TREASURY_HOOK" } });
+    expect(targetEvent!.payload).toEqual({
+      name: "Treasury Hooks",
+      before: null,
+      after: { connector: "WEBHOOK", url: "https://hooks.example.test/treasury", secretRef: "env:WARRANT_CONNECTOR_TREASURY_HOOK" },
+      changed: ["connector", "url", "secretRef"],
+    });
   });
 
   it("accepts each connector's own settings", async () => {
     await cast.as.admin.catalog.createSystem(input({ connector: "MANUAL", connectorConfig: { instructions: "Ask #it-ops" } }));
     await cast.as.admin.catalog.createSystem(input({ connector: "POSTGRES", connectorConfig: { database: "ledger", host: "db.internal", port: 5432 } }));
-    await cast.as.admin.catalog.createSystem(input({ connector: "WEBHOOK", connectorConfig: { url: "http://127.0.0.1:8080/hook", secretRef: "env:LOCAL_HOOK" } }));
-    expect(await db.prisma.ledgerEvent.count()).toBe(before.events + 3);
+    await cast.as.admin.catalog.createSystem(input({ connector: "WEBHOOK", connectorConfig: { url: "http://127.0.0.1:8080/hook", secretRef: "env:WARRANT_CONNECTOR_LOCAL_HOOK" } }));
+    // Three system.created, and a target event for each of the two systems that send changes somewhere.
+    expect(await db.prisma.ledgerEvent.count()).toBe(before.events + 5);
   });
 
   it.each([
@@ -101,8 +114,8 @@ describe("catalog.createSystem", () => {
 
   it.each([
     ["a password", "POSTGRES", { database: "ledger", password: "hunter2" }, '"password"'],
-    ["a nested token", "WEBHOOK", { url: "https://x.example.test", secretRef: "env:X", headers: { apiToken: "abc" } }, '"headers.apiToken"'],
-    ["credentials in the URL", "WEBHOOK", { url: "https://user:pw@x.example.test/hook", secretRef: "env:X" }, "without credentials"],
+    ["a nested token", "WEBHOOK", { url: "https://x.example.test", secretRef: "env:WARRANT_CONNECTOR_X", headers: { apiToken: "abc" } }, '"headers.apiToken"'],
+    ["credentials in the URL", "WEBHOOK", { url: "https://user:pw@x.example.test/hook", secretRef: "env:WARRANT_CONNECTOR_X" }, "without credentials"],
   ] as const)("refuses connector settings holding %s and writes nothing", async (_label, connector, connectorConfig, named) => {
     const err = await cast.as.admin.catalog.createSystem(input({ connector, connectorConfig })).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "BAD_REQUEST" });
@@ -111,7 +124,7 @@ describe("catalog.createSystem", () => {
   });
 
   it.each([
-    ["plain http to a remote host", "WEBHOOK", { url: "http://hooks.example.test/x", secretRef: "env:X" }, "https://"],
+    ["plain http to a remote host", "WEBHOOK", { url: "http://hooks.example.test/x", secretRef: "env:WARRANT_CONNECTOR_X" }, "https://"],
     ["a webhook without secretRef", "WEBHOOK", { url: "https://hooks.example.test/x" }, "secretRef"],
     ["a Postgres connector without database", "POSTGRES", { host: "db.internal" }, "database"],
     ["an unknown setting for the manual connector", "MANUAL", { url: "https://x.example.test" }, 'unknown setting "url"'],

@@ -4,6 +4,8 @@
  */
 import { z } from "zod";
 import type { ConnectorKind, RiskLevel } from "../../db/generated/enums";
+import { effectiveSslMode, SSL_MODES, type SslMode } from "../../connectors/pg-target";
+import { CONNECTOR_ENV_PREFIX, parseSecretRef } from "../../connectors/secret-ref";
 import { ZListBase } from "../list";
 
 export const RISK_LEVELS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const satisfies readonly RiskLevel[];
@@ -14,7 +16,7 @@ export const CONNECTOR_LABEL: Record<ConnectorKind, string> = { MANUAL: "Manual"
 export const CONNECTOR_HINT: Record<ConnectorKind, string> = {
   MANUAL: "The owner grants and removes access by hand; Warrant tracks the task and the confirmation.",
   WEBHOOK: "Warrant calls your endpoint, signed with a shared secret, to grant and remove access.",
-  POSTGRES: "Warrant grants and revokes PostgreSQL roles in the database.",
+  POSTGRES: "Warrant grants and revokes PostgreSQL roles in the database, over TLS unless the host is local.",
 };
 
 /** Longest grant any entitlement may allow, and the cap for privileged or critical-risk ones. */
@@ -88,7 +90,24 @@ export const ZManualConfig = z
   .object({ instructions: z.string().trim().max(2000, { message: "must be at most 2000 characters" }).optional() })
   .strict();
 
-const SECRET_REF_REQUIRED = "is required: the name of the secret that signs webhook calls (e.g. env:WEBHOOK_SECRET)";
+/**
+ * A reference to a connector secret: env:WARRANT_CONNECTOR_<NAME> or file:<name>, never one of the portal's
+ * own settings (see server/connectors/secret-ref.ts). The worker checks it again when it reads the secret.
+ */
+const ZSecretRef = (required: string) =>
+  z
+    .string({ message: required })
+    .trim()
+    .min(1, { message: required })
+    .superRefine((v, ctx) => {
+      const res = parseSecretRef(v);
+      if (!res.ok) ctx.addIssue({ code: "custom", message: res.message });
+    });
+
+/** What to type in a secret reference field (form hints). */
+export const SECRET_REF_HINT = `env:${CONNECTOR_ENV_PREFIX}<NAME> (an environment variable of the portal and workers) or file:<name> (a file in CONNECTOR_SECRETS_DIR). Never the secret itself.`;
+
+const SECRET_REF_REQUIRED = `is required: the reference of the secret that signs webhook calls (env:${CONNECTOR_ENV_PREFIX}<NAME> or file:<name>)`;
 
 export const ZWebhookConfig = z
   .object({
@@ -108,14 +127,17 @@ export const ZWebhookConfig = z
         },
         { message: "must be an https:// URL without credentials (plain http:// is allowed only for 127.0.0.1 or localhost)" },
       ),
-    secretRef: z
-      .string({ message: SECRET_REF_REQUIRED })
-      .trim()
-      .min(1, { message: SECRET_REF_REQUIRED })
-      .max(200)
-      .regex(/^[A-Za-z0-9_.:/-]+$/, { message: "must be a reference such as env:WEBHOOK_SECRET, not the secret itself" }),
+    secretRef: ZSecretRef(SECRET_REF_REQUIRED),
   })
   .strict();
+
+export { SSL_MODES };
+export const SSL_MODE_LABEL: Record<SslMode, string> = {
+  disable: "disable: no TLS",
+  require: "require: TLS, certificate not checked",
+  "verify-ca": "verify-ca: TLS, certificate signed by the CA",
+  "verify-full": "verify-full: TLS, CA and host name checked",
+};
 
 export const ZPostgresConfig = z
   .object({
@@ -140,15 +162,23 @@ export const ZPostgresConfig = z
       .max(63)
       .regex(/^[A-Za-z_][A-Za-z0-9_$-]*$/, { message: "must be a PostgreSQL role name" })
       .optional(),
-    secretRef: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
-      .regex(/^[A-Za-z0-9_.:/-]+$/, { message: "must be a reference such as env:WARRANT_PG_PASSWORD, not the password itself" })
-      .optional(),
+    secretRef: ZSecretRef(`is required when given: the reference of the password (env:${CONNECTOR_ENV_PREFIX}<NAME> or file:<name>)`).optional(),
+    /** Unset: verify-full, or disable for a loopback host (see server/connectors/pg-target.ts). */
+    sslmode: z.enum(SSL_MODES, { message: `must be one of ${SSL_MODES.join(", ")}` }).optional(),
+    /** The CA certificate (PEM) that signs the server's certificate; only with verify-ca / verify-full. */
+    sslRootCertRef: ZSecretRef(`is required when given: the reference of the CA certificate (PEM) (env:${CONNECTOR_ENV_PREFIX}<NAME> or file:<name>)`).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    const mode = effectiveSslMode(c.host, c.sslmode);
+    if (mode === "verify-ca" && !c.sslRootCertRef) {
+      // Without a CA of its own, verify-ca would accept any certificate a public CA signed, for any name.
+      ctx.addIssue({ code: "custom", path: ["sslRootCertRef"], message: "is required with sslmode verify-ca: the reference of the CA certificate that signs the server's certificate" });
+    }
+    if (c.sslRootCertRef && mode !== "verify-ca" && mode !== "verify-full") {
+      ctx.addIssue({ code: "custom", path: ["sslRootCertRef"], message: `is only used with sslmode verify-ca or verify-full (sslmode is ${mode})` });
+    }
+  });
 
 const CONFIG_SCHEMA = { MANUAL: ZManualConfig, WEBHOOK: ZWebhookConfig, POSTGRES: ZPostgresConfig } as const;
 
@@ -171,16 +201,22 @@ function findSecretKey(value: unknown, path: string[] = []): string | null {
 }
 
 /**
- * Checks connector settings for a connector kind. Returns the normalised settings or a message naming
- * the problem. A key that would hold a secret ("password", "token", ...) is refused with its own message.
+ * Checks connector settings for a connector kind. Returns the normalised settings, or a message naming
+ * the problem and the setting it is about (`field`, for forms). A key that would hold a secret
+ * ("password", "token", ...) is refused with its own message; a secret reference outside the connector
+ * secrets namespace (env:NEXTAUTH_SECRET, DATABASE_URL, file:../x) is refused with what is allowed.
  */
-export function checkConnectorConfig(kind: ConnectorKind, config: unknown): { ok: true; config: ConnectorConfig } | { ok: false; message: string } {
-  if (!config || typeof config !== "object" || Array.isArray(config)) return { ok: false, message: "Connector settings must be an object." };
+export function checkConnectorConfig(
+  kind: ConnectorKind,
+  config: unknown,
+): { ok: true; config: ConnectorConfig } | { ok: false; message: string; field: string | null } {
+  if (!config || typeof config !== "object" || Array.isArray(config)) return { ok: false, message: "Connector settings must be an object.", field: null };
   const secretKey = findSecretKey(config);
   if (secretKey) {
     return {
       ok: false,
-      message: `Connector settings must not contain secrets ("${secretKey}"): keep the secret in your secret store and refer to it (e.g. secretRef for a webhook).`,
+      message: `Connector settings must not contain secrets ("${secretKey}"): keep the secret in the connector secrets namespace and refer to it (secretRef: env:${CONNECTOR_ENV_PREFIX}<NAME> or file:<name>).`,
+      field: secretKey,
     };
   }
   const res = CONFIG_SCHEMA[kind].safeParse(config);
@@ -189,10 +225,15 @@ export function checkConnectorConfig(kind: ConnectorKind, config: unknown): { ok
       if (i.code === "unrecognized_keys") return `unknown setting ${i.keys.map((k) => `"${k}"`).join(", ")}`;
       return i.path.length ? `${i.path.join(".")} ${i.message}` : i.message;
     });
-    return { ok: false, message: `Connector settings for ${kind}: ${issues.join("; ")}.` };
+    const first = res.error.issues[0];
+    const field = first && first.code !== "unrecognized_keys" && first.path.length ? first.path.join(".") : null;
+    return { ok: false, message: `Connector settings for ${kind}: ${issues.join("; ")}.`, field };
   }
   return { ok: true, config: res.data as ConnectorConfig };
 }
+
+/** The keys of connector settings that hold secret references (checked again on the server and in the worker). */
+export const SECRET_REF_KEYS = ["secretRef", "sslRootCertRef"] as const;
 
 /** Per-setting problems, for forms (setting name → message); empty when the settings are valid. */
 export function connectorConfigIssues(kind: ConnectorKind, config: Record<string, unknown>): Record<string, string> {

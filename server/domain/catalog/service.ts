@@ -11,10 +11,16 @@ import { Prisma, type System, type Entitlement } from "../../db/generated/client
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { canonicalJson } from "../../ledger/hash";
 import { recordEvent } from "../../ledger/ledger";
+import { secretRefProblem } from "../../connectors/secrets";
 import { hasRole, ledgerActor, type Actor, type ServiceCtx } from "../actor";
+import { raiseFinding } from "../findings/service";
+import { notify } from "../notifications/notify";
+import { activeWithRole } from "../provisioning/people";
+import { connectorTarget, targetChange, type ConnectorTarget, type TargetChange } from "./connector-target";
 import {
   checkConnectorConfig,
   durationProblem,
+  SECRET_REF_KEYS,
   type ZCreateEntitlementInput,
   type ZCreateSystemInput,
   type ZUpdateEntitlementInput,
@@ -57,10 +63,63 @@ async function assertEntitlementNameFree(tx: Tx, system: { id: string; name: str
   if (clash) throw conflict(`The system "${system.name}" already has an entitlement named "${clash.name}".`);
 }
 
+/**
+ * The settings, checked: their shape and secret-reference syntax (the schema, shared with the form), then
+ * what only the server can see: a file: reference needs CONNECTOR_SECRETS_DIR, and must not be a link out of
+ * it. Refusals name the setting (`connectorConfig.<key>`) so the form shows them next to the field.
+ */
 function validConfig(kind: System["connector"], config: unknown) {
   const res = checkConnectorConfig(kind, config);
-  if (!res.ok) throw badInput(res.message);
+  if (!res.ok) throw badInput(res.message, res.field ? `connectorConfig.${res.field}` : "connectorConfig");
+  for (const key of SECRET_REF_KEYS) {
+    const ref = res.config[key];
+    const problem = typeof ref === "string" ? secretRefProblem(ref) : null;
+    if (problem) throw badInput(`Connector settings for ${kind}: ${key} ${problem}.`, `connectorConfig.${key}`);
+  }
   return res.config;
+}
+
+const describeTargetValue = (v: unknown) => (v === null || v === undefined ? "(none)" : String(v));
+
+/**
+ * A system now sends access changes somewhere else, or with another secret: ledgered as its own event
+ * ("system.connector_target_changed", before/after of the target fields only), every active security
+ * officer notified, and a finding opened that security resolves once they have checked the change with
+ * the system owner. All in the caller's transaction, so a refused or rolled-back change reports nothing.
+ */
+async function reportTargetChange(tx: Tx, ctx: ServiceCtx, system: { id: string; name: string }, change: TargetChange) {
+  const event = await recordEvent(tx, {
+    ...ledgerActor(ctx.actor),
+    action: "system.connector_target_changed",
+    subjectType: "System",
+    subjectId: system.id,
+    payload: { name: system.name, before: change.before, after: change.after, changed: change.changed },
+    occurredAt: ctx.now(),
+  });
+  await raiseFinding(tx, {
+    kind: "CONNECTOR_TARGET_CHANGED",
+    subjectType: "System",
+    subjectId: system.id,
+    assigneeId: null,
+    details: {
+      system: system.name,
+      changedById: ctx.actor.id,
+      changedBy: ctx.actor.displayName,
+      before: change.before,
+      after: change.after,
+      changed: change.changed,
+      ledgerSeq: event.seq.toString(),
+    },
+  });
+  const security = await activeWithRole(tx, "SECURITY");
+  const fields = change.changed.map((k) => `${k} ${describeTargetValue((change.before as Record<string, unknown> | null)?.[k])} → ${describeTargetValue((change.after as Record<string, unknown>)[k])}`);
+  await notify(tx, {
+    recipientIds: security,
+    kind: "system.connector_target_changed",
+    title: `Connector target ${change.before ? "changed" : "set"}: ${system.name}`,
+    body: `${ctx.actor.displayName} ${change.before ? "changed" : "set"} where Warrant sends access changes for ${system.name} (${change.after.connector}): ${fields.join("; ")}. Check it with the system owner, then resolve the finding.`.slice(0, 2000),
+    link: "/findings?kind=CONNECTOR_TARGET_CHANGED&status=OPEN",
+  });
 }
 
 /**
@@ -107,7 +166,9 @@ const entitlementSnapshot = (e: Entitlement) => ({
 
 /**
  * Adds a system to the catalog. ADMIN only. The name is unique (case-insensitively), the owner an active
- * person, the connector settings valid for the connector and free of secrets. Records "system.created".
+ * person, the connector settings valid for the connector and free of secrets, their secret references inside
+ * the connector secrets namespace. Records "system.created"; a system created with a connector target
+ * (webhook, PostgreSQL) also records "system.connector_target_changed", notifies security and opens a finding.
  */
 export async function createSystem(ctx: ServiceCtx, input: z.output<typeof ZCreateSystemInput>): Promise<System> {
   requireAdmin(ctx.actor);
@@ -138,6 +199,8 @@ export async function createSystem(ctx: ServiceCtx, input: z.output<typeof ZCrea
       payload: systemSnapshot(system),
       occurredAt: ctx.now(),
     });
+    const change = targetChange(null, connectorTarget(system.connector, system.connectorConfig));
+    if (change) await reportTargetChange(tx, ctx, system, change);
     return system;
   });
 }
@@ -146,7 +209,9 @@ export async function createSystem(ctx: ServiceCtx, input: z.output<typeof ZCrea
  * Edits a system. ADMIN only; refused with CONFLICT when the system changed after `expectedUpdatedAt`.
  * Same rules as creation for the fields given; changing the connector re-checks the settings against the
  * new kind. Records "system.updated" with before/after of each changed field (nothing is recorded, and
- * nothing written, when no field changes).
+ * nothing written, when no field changes). When the connector target changes (where access changes are
+ * sent, as whom, over which TLS mode, with which secret reference) it also records
+ * "system.connector_target_changed", notifies security and opens a finding, in the same transaction.
  */
 export async function updateSystem(ctx: ServiceCtx, input: z.output<typeof ZUpdateSystemInput>): Promise<System> {
   requireAdmin(ctx.actor);
@@ -193,6 +258,9 @@ export async function updateSystem(ctx: ServiceCtx, input: z.output<typeof ZUpda
       payload: { name: updated.name, changes },
       occurredAt: ctx.now(),
     });
+    const targetBefore: ConnectorTarget | null = connectorTarget(current.connector, current.connectorConfig);
+    const change = targetChange(targetBefore, connectorTarget(updated.connector, updated.connectorConfig));
+    if (change) await reportTargetChange(tx, ctx, updated, change);
     return updated;
   });
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "../../testing/db";
 import { makeHuman, makeSystem } from "../../testing/factories";
-import { catalogCast, catalogSnapshot, expectOneEvent, expectUnchanged } from "./catalog-test-kit";
+import { catalogCast, catalogSnapshot, expectEvents, expectUnchanged } from "./catalog-test-kit";
 
 let db: TestDb;
 let cast: Awaited<ReturnType<typeof catalogCast>>;
@@ -36,9 +36,10 @@ describe("catalog.updateSystem", () => {
     });
     expect(updated).toMatchObject({ ownerId: newOwner.id, connector: "POSTGRES", connectorConfig: { database: "payments" } });
     expect(updated.updatedAt.getTime()).toBeGreaterThan(s.updatedAt.getTime());
-    const event = await expectOneEvent(db.prisma, before.events, "system.updated", s.id);
-    expect(event.actorId).toBe(cast.admin.id);
-    expect(event.payload).toEqual({
+    // MANUAL → POSTGRES gives the system a connector target: its own event follows system.updated.
+    const [event] = await expectEvents(db.prisma, before.events, ["system.updated", "system.connector_target_changed"], s.id);
+    expect(event!.actorId).toBe(cast.admin.id);
+    expect(event!.payload).toEqual({
       name: "Payments API",
       changes: {
         description: { before: "test system", after: "Card and bank payments" },

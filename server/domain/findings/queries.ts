@@ -1,7 +1,7 @@
 /**
  * Reading findings: ADMIN, SECURITY and AUDITOR see every finding, open and resolved, with a link to its
  * subject (the non-human identity whose owner left, the grant whose provisioning failed, the break-glass
- * request whose review is late). Anyone else: FORBIDDEN.
+ * request whose review is late, the system whose connector target changed). Anyone else: FORBIDDEN.
  */
 import type { z } from "zod";
 import type { Prisma } from "../../db/generated/client";
@@ -9,6 +9,7 @@ import { forbidden } from "../../errors";
 import { hasRole, type Actor, type ServiceCtx } from "../actor";
 import { skipTake, type Page } from "../list";
 import type { ZListFindingsInput } from "./schema";
+import { resolveRefusal } from "./service";
 
 export function maySeeFindings(actor: Actor): boolean {
   return hasRole(actor, "ADMIN", "SECURITY", "AUDITOR");
@@ -25,7 +26,7 @@ export type FindingRow = {
   resolvedAt: Date | null;
   resolvedBy: { id: string; name: string } | null;
   resolutionNote: string | null;
-  /** The viewer may resolve it (ADMIN or SECURITY, and it is open): a hint, the service checks again. */
+  /** The viewer may resolve it (see resolveRefusal, and it is open): a hint, the service checks again. */
   canResolve: boolean;
 };
 
@@ -48,16 +49,18 @@ export async function listFindings(ctx: ServiceCtx, input: z.output<typeof ZList
   if (input.q) {
     // Findings keep their subject as (type, id): search names through the subjects they point at.
     const q = { contains: input.q, mode: "insensitive" as const };
-    const [identities, grants, requests] = await Promise.all([
+    const [identities, grants, requests, systems] = await Promise.all([
       ctx.db.identity.findMany({ where: { displayName: q }, select: { id: true }, take: 500 }),
       ctx.db.grant.findMany({ where: { OR: [{ identity: { displayName: q } }, { entitlement: { name: q } }, { entitlement: { system: { name: q } } }] }, select: { id: true }, take: 500 }),
       ctx.db.accessRequest.findMany({ where: { OR: [{ beneficiary: { displayName: q } }, { entitlement: { name: q } }, { incidentRef: q }] }, select: { id: true }, take: 500 }),
+      ctx.db.system.findMany({ where: { name: q }, select: { id: true }, take: 500 }),
     ]);
     where.OR = [
       { kind: q },
       { subjectType: "Identity", subjectId: { in: identities.map((x) => x.id) } },
       { subjectType: "Grant", subjectId: { in: grants.map((x) => x.id) } },
       { subjectType: "AccessRequest", subjectId: { in: requests.map((x) => x.id) } },
+      { subjectType: "System", subjectId: { in: systems.map((x) => x.id) } },
     ];
   }
   const [total, rows] = await Promise.all([
@@ -67,18 +70,19 @@ export async function listFindings(ctx: ServiceCtx, input: z.output<typeof ZList
 
   const idsOf = (type: string) => rows.filter((r) => r.subjectType === type).map((r) => r.subjectId);
   const people = [...new Set(rows.flatMap((r) => [r.assigneeId, r.resolvedById]).filter((x): x is string => Boolean(x)))];
-  const [identities, grants, requests, persons] = await Promise.all([
+  const [identities, grants, requests, systems, persons] = await Promise.all([
     ctx.db.identity.findMany({ where: { id: { in: idsOf("Identity") } }, select: { id: true, displayName: true } }),
     ctx.db.grant.findMany({ where: { id: { in: idsOf("Grant") } }, select: { id: true, identityId: true, identity: { select: { displayName: true } }, entitlement: { select: { name: true, system: { select: { name: true } } } } } }),
     ctx.db.accessRequest.findMany({ where: { id: { in: idsOf("AccessRequest") } }, select: { id: true, incidentRef: true, beneficiary: { select: { displayName: true } }, entitlement: { select: { name: true, system: { select: { name: true } } } } } }),
+    ctx.db.system.findMany({ where: { id: { in: idsOf("System") } }, select: { id: true, name: true } }),
     ctx.db.identity.findMany({ where: { id: { in: people } }, select: { id: true, displayName: true } }),
   ]);
   const identity = new Map(identities.map((x) => [x.id, x]));
   const grant = new Map(grants.map((x) => [x.id, x]));
   const request = new Map(requests.map((x) => [x.id, x]));
+  const system = new Map(systems.map((x) => [x.id, x]));
   const person = new Map(persons.map((x) => [x.id, x.displayName]));
   const ref = (id: string | null) => (id ? { id, name: person.get(id) ?? "(unknown)" } : null);
-  const canResolve = hasRole(ctx.actor, "ADMIN", "SECURITY");
 
   function subject(type: string, id: string): FindingRow["subject"] {
     if (type === "Identity") {
@@ -96,6 +100,10 @@ export async function listFindings(ctx: ServiceCtx, input: z.output<typeof ZList
       return r
         ? { type, id, label: `${r.entitlement.name} (${r.entitlement.system.name}) for ${r.beneficiary.displayName}${r.incidentRef ? `, incident ${r.incidentRef}` : ""}`, href: `/requests/${id}` }
         : { type, id, label: "(removed request)", href: null };
+    }
+    if (type === "System") {
+      const s = system.get(id);
+      return s ? { type, id, label: s.name, href: `/catalog/systems/${id}` } : { type, id, label: "(removed system)", href: null };
     }
     return { type, id, label: `${type} ${id}`, href: null };
   }
@@ -117,7 +125,7 @@ export async function listFindings(ctx: ServiceCtx, input: z.output<typeof ZList
         resolvedAt: f.resolvedAt,
         resolvedBy: ref(f.resolvedById),
         resolutionNote: str(details.resolutionNote),
-        canResolve: canResolve && f.status === "OPEN",
+        canResolve: f.status === "OPEN" && resolveRefusal(ctx.actor, f) === null,
       };
     }),
   };

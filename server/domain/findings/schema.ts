@@ -5,13 +5,20 @@
 import { z } from "zod";
 import { ZListBase } from "../list";
 
-export const FINDING_KINDS = ["NHI_OWNER_LEFT", "PROVISIONING_FAILED", "BREAK_GLASS_REVIEW_LATE"] as const;
+export const FINDING_KINDS = ["NHI_OWNER_LEFT", "PROVISIONING_FAILED", "BREAK_GLASS_REVIEW_LATE", "CONNECTOR_TARGET_CHANGED"] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 export const FINDING_KIND_LABEL: Record<FindingKind, string> = {
   NHI_OWNER_LEFT: "NHI owner left",
   PROVISIONING_FAILED: "Provisioning failed",
   BREAK_GLASS_REVIEW_LATE: "Late break-glass review",
+  CONNECTOR_TARGET_CHANGED: "Connector target changed",
 };
+
+/**
+ * Findings that check an admin's change: only security may resolve them, and never the person who made
+ * the change (an admin who is also a security officer cannot sign off their own connector change).
+ */
+export const SECURITY_CHECKED_KINDS: readonly FindingKind[] = ["CONNECTOR_TARGET_CHANGED"];
 
 export const FINDING_STATUSES = ["OPEN", "RESOLVED"] as const;
 export const FINDING_STATUS_LABEL: Record<(typeof FINDING_STATUSES)[number], string> = { OPEN: "Open", RESOLVED: "Resolved" };

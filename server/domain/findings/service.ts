@@ -1,17 +1,18 @@
 /**
  * Findings: exceptions that need a person (an NHI whose owner left, a late break-glass review, a
- * provisioning action that kept failing). Written inside the transaction of the change that raised them.
+ * provisioning action that kept failing, a connector target an admin changed). Written inside the
+ * transaction of the change that raised them.
  */
 import type { z } from "zod";
 import type { Tx } from "../../db";
 import type { Prisma } from "../../db/generated/client";
 import { conflict, forbidden, notFound } from "../../errors";
 import { recordEvent } from "../../ledger/ledger";
-import { hasRole, type ServiceCtx } from "../actor";
-import type { ZResolveFindingInput } from "./schema";
+import { hasRole, type Actor, type ServiceCtx } from "../actor";
+import { SECURITY_CHECKED_KINDS, type FindingKind, type ZResolveFindingInput } from "./schema";
 
 export type FindingInput = {
-  kind: "NHI_OWNER_LEFT" | "BREAK_GLASS_REVIEW_LATE" | "PROVISIONING_FAILED";
+  kind: FindingKind;
   subjectType: string;
   subjectId: string;
   assigneeId: string | null;
@@ -33,8 +34,20 @@ export async function raiseFinding(tx: Tx, f: FindingInput): Promise<string | nu
   return row.id;
 }
 
+/** Why this actor may not resolve this finding, or null when they may (the list view uses it as a hint). */
+export function resolveRefusal(actor: Actor, f: { kind: string; details: unknown }): string | null {
+  if (!hasRole(actor, "ADMIN", "SECURITY")) return "Only an admin or a security officer can resolve a finding.";
+  if ((SECURITY_CHECKED_KINDS as readonly string[]).includes(f.kind)) {
+    if (!hasRole(actor, "SECURITY")) return "Only a security officer can resolve this finding: it is security's check of an admin's change.";
+    const by = (f.details as { changedById?: unknown } | null)?.changedById;
+    if (by === actor.id) return "You made this change: another security officer must check and resolve it.";
+  }
+  return null;
+}
+
 /**
- * Resolves an open finding with a note of what was done: ADMIN or SECURITY. Conditional write OPEN → RESOLVED
+ * Resolves an open finding with a note of what was done: ADMIN or SECURITY (for a connector target change:
+ * SECURITY only, and not the person who made the change). Conditional write OPEN → RESOLVED
  * (CONFLICT when someone resolved it first); the note is kept in the finding's details and in the
  * "finding.resolved" ledger event written in the same transaction.
  */
@@ -45,6 +58,8 @@ export async function resolveFinding(ctx: ServiceCtx, input: z.output<typeof ZRe
     const f = await tx.finding.findUnique({ where: { id: input.id } });
     if (!f) throw notFound("The finding");
     if (f.status !== "OPEN") throw conflict("This finding is already resolved; reload to see who resolved it.");
+    const refusal = resolveRefusal(ctx.actor, f);
+    if (refusal) throw forbidden(refusal);
     const details = { ...((f.details ?? {}) as Record<string, unknown>), resolutionNote: input.note };
     const moved = await tx.finding.updateMany({
       where: { id: f.id, status: "OPEN" },

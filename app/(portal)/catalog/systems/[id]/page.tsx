@@ -14,10 +14,13 @@ export const metadata = { title: "System" };
 const SETTING_LABEL: Record<string, string> = {
   instructions: "Instructions for the owner",
   url: "Webhook URL",
-  secretRef: "Signing secret reference",
+  secretRef: "Secret reference",
   database: "Database",
   host: "Host",
   port: "Port",
+  user: "User",
+  sslmode: "TLS (sslmode)",
+  sslRootCertRef: "CA certificate reference",
 };
 
 /** Connector settings (never secrets: the catalog refuses them). */
