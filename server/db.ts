@@ -10,6 +10,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient } from "./db/generated/client";
+import { withSerialTransactions } from "./db/serial-transactions";
 import { env } from "./env";
 
 export { PrismaClient };
@@ -73,7 +74,7 @@ function lockDataDir(dir: string): () => void {
 /** Opens a database handle. Tests and scripts use this directly; the app uses `db()`. */
 export function openDb(opts: { url?: string; pgliteDir?: string; pglite?: PGlite } = {}): DbHandle {
   if (opts.url) {
-    const adapter = new PrismaPg({ connectionString: opts.url, max: 10 });
+    const adapter = withSerialTransactions(new PrismaPg({ connectionString: opts.url, max: 10 }));
     const prisma = new PrismaClient({ adapter, transactionOptions: TX_OPTIONS });
     return { prisma, adapter, kind: "postgres", close: () => prisma.$disconnect() };
   }

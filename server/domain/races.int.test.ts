@@ -211,6 +211,43 @@ describe.skipIf(TEST_ENGINE !== "postgres")("campaign races on PostgreSQL", () =
     await t.close();
   });
 
+  it("50 launches of one draft at once: launched once, one snapshot", async () => {
+    const db = t.prisma;
+    const c = await coreCast(db);
+    for (let i = 0; i < 5; i++) await makeGrant(db, (await makeHuman(db, { name: `Launch holder ${i}` })).id, c.a1.id);
+    const { id } = await c.as(c.admin.id).campaigns.create(definition(c, { name: "Race launch" }));
+    const draft = await db.campaign.findUniqueOrThrow({ where: { id } });
+    const tally = await race(dbs, N, (_i, as) => as(c.admin.id).campaigns.launch({ id, expectedUpdatedAt: draft.updatedAt }));
+    await expectCleanRace(db, tally);
+    expect(tally.ok).toBe(1);
+    expectRefusedOnlyWith(tally, ["CONFLICT"]);
+    const launched = await db.campaign.findUniqueOrThrow({ where: { id } });
+    expect(launched.status).toBe("ACTIVE");
+    expect(await db.reviewItem.count({ where: { campaignId: id } })).toBe(launched.populationCount);
+    expect(await db.ledgerEvent.count({ where: { action: "campaign.launched", subjectId: id } })).toBe(1);
+  });
+
+  it("reassigning review items to a person while they are deprovisioned: nothing is handed to them after they left", async () => {
+    const db = t.prisma;
+    const c = await coreCast(db);
+    const holders = await Promise.all(Array.from({ length: 30 }, (_, i) => makeHuman(db, { name: `Reassign holder ${i}`, managerId: c.manager.id })));
+    for (const h of holders) await makeGrant(db, h.id, c.a1.id);
+    const { id } = await c.as(c.admin.id).campaigns.create(definition(c, { name: "Race reassign", reviewerStrategy: "MANAGER" }));
+    const draft = await db.campaign.findUniqueOrThrow({ where: { id } });
+    await c.as(c.admin.id).campaigns.launch({ id, expectedUpdatedAt: draft.updatedAt });
+    const items = await db.reviewItem.findMany({ where: { campaignId: id, reviewerId: c.manager.id }, orderBy: { id: "asc" } });
+    const target = await makeHuman(db, { name: "Reassign Target" });
+    const tally = await race(dbs, items.length + 1, (i, as) =>
+      i === 11
+        ? as(c.admin.id).grants.deprovisionIdentity({ identityId: target.id, reason: "Left the company (race)" })
+        : as(c.manager.id).campaigns.reassign({ itemId: items[i % items.length]!.id, toId: target.id, expectedVersion: 1, reason: "On holiday" }),
+    );
+    await expectCleanRace(db, tally);
+    const left = await db.ledgerEvent.findFirstOrThrow({ where: { action: "identity.deprovisioned", subjectId: target.id } });
+    const handed = await db.ledgerEvent.findMany({ where: { action: "review.reassigned", payload: { path: ["toId"], equals: target.id } } });
+    for (const e of handed) expect(e.seq).toBeLessThan(left.seq);
+  });
+
   it("closing a campaign while its items are decided: one close, no decision recorded after it", async () => {
     const db = t.prisma;
     const c = await coreCast(db);

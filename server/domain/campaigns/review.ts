@@ -20,6 +20,7 @@ import { DomainError, badInput, conflict, forbidden, notFound } from "../../erro
 import { recordEvent } from "../../ledger/ledger";
 import { notify } from "../notifications/notify";
 import { ledgerActor, type Actor, type ServiceCtx } from "../actor";
+import { lockIdentities } from "../locks";
 import { canManageCampaign, canSeeWholeCampaign } from "./policy";
 import { COMMENT_MIN, commentRequired, type ZBulkDecideInput, type ZDecideInput, type ZReassignInput } from "./schema";
 
@@ -171,6 +172,8 @@ export async function reassignItem(ctx: ServiceCtx, input: z.output<typeof ZReas
     if (campaign.status !== "ACTIVE") throw conflict(CAMPAIGN_CLOSED);
     if (item.decision) throw conflict(`This item was already decided (${item.decision}): it can no longer be reassigned.`);
     if (item.version !== input.expectedVersion) throw conflict("This item changed after you loaded it (decided or reassigned). Reload to see its current state.");
+    // Serialised with the leaver flow for the new reviewer (server/domain/locks.ts).
+    await lockIdentities(tx, [input.toId]);
     const to = await tx.identity.findUnique({ where: { id: input.toId }, select: { id: true, displayName: true, kind: true, status: true } });
     if (!to) throw badInput(`toId: the new reviewer must be an active person: no identity with id ${input.toId} exists.`);
     if (to.kind !== "HUMAN" || to.status !== "ACTIVE") throw badInput(`toId: the new reviewer must be an active person: "${to.displayName}" is not.`);

@@ -13,6 +13,7 @@ import { canonicalJson } from "../../ledger/hash";
 import { recordEvent } from "../../ledger/ledger";
 import { secretRefProblem } from "../../connectors/secrets";
 import { hasRole, ledgerActor, type Actor, type ServiceCtx } from "../actor";
+import { lockIdentities } from "../locks";
 import { raiseFinding } from "../findings/service";
 import { notify } from "../notifications/notify";
 import { activeWithRole } from "../provisioning/people";
@@ -40,6 +41,8 @@ const STALE = (what: string) =>
 
 /** The owner of a system or entitlement must be an active person (not a service account, not a leaver). */
 async function assertActiveHuman(tx: Tx, id: string): Promise<{ id: string; displayName: string }> {
+  // Serialised with the leaver flow for this person (server/domain/locks.ts): no new ownership for a leaver.
+  await lockIdentities(tx, [id]);
   const p = await tx.identity.findUnique({ where: { id }, select: { id: true, displayName: true, kind: true, status: true } });
   if (!p) throw badInput(`The owner must be an active person: no identity with id ${id} exists.`);
   if (p.kind !== "HUMAN") throw badInput(`The owner must be an active person: "${p.displayName}" is a non-human identity.`);
