@@ -61,7 +61,8 @@ export default async function IdentityPage({ params }: Params) {
 
   const details = human
     ? [
-        { label: "Email", value: identity.email },
+        // Contact details are for those who see this person's access too (accessView); no empty row otherwise.
+        ...(identity.accessView === "none" ? [] : [{ label: "Email", value: identity.email }]),
         { label: "Department", value: identity.department },
         { label: "Title", value: identity.title },
         { label: "Manager", value: <PersonLink who={identity.manager} /> },
