@@ -38,7 +38,7 @@ function idTokenClaims(idToken: string | undefined): Record<string, unknown> & {
 }
 
 /** The portal is served over HTTPS: cookies are Secure and get next-auth's __Secure- / __Host- names. */
-export function useSecureCookies(): boolean {
+export function secureCookiesOn(): boolean {
   env();
   return (process.env.NEXTAUTH_URL ?? "").startsWith("https://");
 }
@@ -98,7 +98,7 @@ export function authOptions(): NextAuthOptions {
     session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_S },
     // Explicit rather than next-auth's guess: Secure cookies (with the __Secure-/__Host- prefixes) whenever
     // the portal's URL is https, which is also what a TLS-terminating proxy in front needs.
-    useSecureCookies: useSecureCookies(),
+    useSecureCookies: secureCookiesOn(),
     providers,
     pages: { signIn: "/signin", error: "/signin" },
     logger: {
