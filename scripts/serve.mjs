@@ -36,6 +36,8 @@ if (dev) {
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {
   process.env.NODE_ENV ??= "production";
+  // Tells server/http/client-address.ts that x-warrant-client-address comes from us (see below), not a client.
+  process.env.WARRANT_CLIENT_ADDRESS_STAMPED = "1";
   const { default: next } = await import("next");
   const app = next({ dev: false, dir: root, hostname: host, port });
   const handle = app.getRequestHandler();

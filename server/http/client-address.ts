@@ -17,8 +17,12 @@ export function lastForwardedFor(value: string | null | undefined): string | nul
   return parts.length ? parts[parts.length - 1] : null;
 }
 
+/** Set by scripts/serve.mjs in its own process: the header above was written by it, not by a client. */
+export const STAMPED_ENV = "WARRANT_CLIENT_ADDRESS_STAMPED";
+
 export function clientAddress(headers: Headers, trustProxy: boolean): string {
-  const stamped = headers.get(CLIENT_ADDRESS_HEADER);
+  // Trusted only when this process is serve.mjs: under `next start` or `next dev` a client could send it.
+  const stamped = process.env[STAMPED_ENV] === "1" ? headers.get(CLIENT_ADDRESS_HEADER) : null;
   if (stamped) return stamped;
   if (trustProxy) return lastForwardedFor(headers.get("x-forwarded-for")) ?? "unknown";
   return "unknown";
