@@ -82,5 +82,9 @@ test("admin launches a campaign; the owner keeps in bulk and revokes one; closin
   expect(lines[0]).toMatch(/^"?Item"?,"?Reviewer"?,"?Holder"?/);
   expect(lines).toHaveLength(population + 1);
   expect(lines.find((l) => l.includes(DEMO.employee.name) && l.includes("prod-db:reporting-views-select"))).toMatch(/revoke/i);
-  expect((await ownerPage.request.get(csvPath)).status()).toBe(403);
+  // Not theirs: answered exactly like a campaign that does not exist.
+  const notTheirs = await ownerPage.request.get(csvPath);
+  const missing = await ownerPage.request.get(csvPath.replace(/[0-9a-f-]{36}/, "00000000-0000-4000-8000-000000000000"));
+  expect(notTheirs.status()).toBe(404);
+  expect([missing.status(), await missing.text()]).toEqual([404, await notTheirs.text()]);
 });

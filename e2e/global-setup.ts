@@ -3,7 +3,8 @@
  *   1. a fresh embedded database with the demo organisation (.data/e2e-pglite, via scripts/prepare-db.ts),
  *   2. a production build of the portal (`next build`; E2E_SKIP_BUILD=1 reuses .next while iterating),
  *   3. a real OpenID Connect provider (e2e/oidc-server.mjs) on 127.0.0.1:$E2E_OIDC_PORT,
- *   4. the portal (`next start`) on 127.0.0.1:$E2E_APP_PORT with OIDC and demo sign-in on.
+ *   4. the portal (scripts/serve.mjs, what `npm start` runs) on 127.0.0.1:$E2E_APP_PORT with OIDC and demo
+ *      sign-in on, behind a "trusted proxy" (TRUST_PROXY=true) so a spec can pose as another client address.
  * Both servers run as their own process groups; their PIDs go to .data/e2e/servers.json so
  * e2e/global-teardown.ts (or the next run, after a crash) stops exactly them.
  */
@@ -20,6 +21,8 @@ const EVIDENCE_DIR = path.join(ROOT, ".data/e2e-evidence");
 const NODE = process.execPath;
 const TSX = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
 const NEXT = path.join(ROOT, "node_modules/next/dist/bin/next");
+/** What `npm start` runs: Next's request handler behind our own listener (client address, loopback default). */
+const SERVE = path.join(ROOT, "scripts/serve.mjs");
 
 /** The environment every child gets: ours, minus anything that would point it at another database or IdP. */
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -138,9 +141,14 @@ async function start() {
   // 4: the portal.
   const app = startServer(
     "next-start",
-    [NEXT, "start", "-p", appPort, "-H", "127.0.0.1"],
+    [SERVE],
     childEnv({
       NODE_ENV: "production",
+      HOST: "127.0.0.1",
+      PORT: appPort,
+      // The security spec sends X-Forwarded-For to be a client address of its own, so the rate limits it
+      // trips never touch the rest of the suite (the browser itself sends none: its address is the socket's).
+      TRUST_PROXY: "true",
       PGLITE_DIR,
       NEXTAUTH_URL: appUrl,
       NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),

@@ -14,9 +14,13 @@ import Provider from "oidc-provider";
 
 export const OIDC_CLIENT_ID = "warrant-e2e";
 
-/** People known to the test IdP: Priya is also known to Warrant; nobody@ is known only to the IdP. */
+/**
+ * People known to the test IdP: Priya and Hannah are also known to Warrant; nobody@ is known only to the IdP.
+ * Hannah is not a demo account (the demo sign-in refuses her); e2e/security-http.spec.ts deprovisions her.
+ */
 export const OIDC_ACCOUNTS = {
   "priya.nair@halcyon.example": { name: "Priya Nair" },
+  "hannah.lindqvist@halcyon.example": { name: "Hannah Lindqvist" },
   "nobody@halcyon.example": { name: "Nobody Known" },
 };
 

@@ -17,11 +17,11 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Only processes this harness started: a node process running `next start` or our OIDC server. */
+/** Only processes this harness started: a node process running the portal (scripts/serve.mjs, `next start`) or our OIDC server. */
 function isOurs(pid: number): boolean {
   try {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    return cmd.includes("e2e/oidc-server.mjs") || cmd.includes("next/dist/bin/next") || cmd.startsWith("next-server");
+    return cmd.includes("e2e/oidc-server.mjs") || cmd.includes("scripts/serve.mjs") || cmd.includes("next/dist/bin/next") || cmd.startsWith("next-server");
   } catch {
     return false;
   }

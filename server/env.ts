@@ -8,6 +8,15 @@ const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
   .transform((v) => v === "true" || v === "1" || v === "yes");
 
+/** A per-window attempt count for a rate limit: a whole number, 0 turns the limit off. */
+const rateLimit = (dflt: number) =>
+  z.coerce
+    .number({ message: "must be a whole number of attempts per window (0 turns the limit off)" })
+    .int({ message: "must be a whole number of attempts per window (0 turns the limit off)" })
+    .min(0, { message: "must be 0 (off) or more" })
+    .max(1_000_000, { message: "must be at most 1000000" })
+    .default(dflt);
+
 const ZEnv = z
   .object({
     DATABASE_URL: z
@@ -15,6 +24,36 @@ const ZEnv = z
       .regex(/^postgres(ql)?:\/\//, { message: "must be a postgresql:// connection string (leave it unset for the embedded database)" })
       .optional(),
     PGLITE_DIR: z.string().min(1).default(".data/pglite"),
+    /**
+     * The address `npm start` listens on (scripts/serve.mjs). Unset = 127.0.0.1 only; set it (e.g. 0.0.0.0)
+     * to serve other machines. With demo sign-in on, a non-loopback host is refused at start.
+     */
+    HOST: z
+      .string()
+      .regex(/^[A-Za-z0-9.:[\]_-]+$/, { message: "must be a host name or an IP address to listen on, e.g. 127.0.0.1 or 0.0.0.0" })
+      .optional(),
+    /**
+     * The portal is behind a reverse proxy that appends the client's address to X-Forwarded-For: the client
+     * address (rate limits) is then the last entry of that header instead of the socket's peer.
+     */
+    TRUST_PROXY: bool.optional(),
+    /** Length of a rate-limit window in seconds; every RATE_LIMIT_* count is per window. */
+    RATE_LIMIT_WINDOW_SECONDS: z.coerce
+      .number({ message: "must be a whole number of seconds between 1 and 3600" })
+      .int({ message: "must be a whole number of seconds between 1 and 3600" })
+      .min(1, { message: "must be a whole number of seconds between 1 and 3600" })
+      .max(3600, { message: "must be a whole number of seconds between 1 and 3600" })
+      .default(60),
+    /** Sign-in attempts per client address per window. */
+    RATE_LIMIT_SIGNIN_PER_ADDRESS: rateLimit(60),
+    /** Sign-in attempts per client address and email per window (the demo sign-in names the email). */
+    RATE_LIMIT_SIGNIN_PER_ACCOUNT: rateLimit(20),
+    /** tRPC procedure calls per signed-in person per window (each call of a batch counts). */
+    RATE_LIMIT_CALLS_PER_PERSON: rateLimit(600),
+    /** tRPC procedure calls per client address per window, signed in or not (each call of a batch counts). */
+    RATE_LIMIT_CALLS_PER_ADDRESS: rateLimit(3000),
+    /** Downloads (evidence packs, CSV reports, the public key) per signed-in person per window. */
+    RATE_LIMIT_DOWNLOADS_PER_PERSON: rateLimit(60),
     PORT: z.coerce.number({ message: "must be a port number" }).int().min(1).max(65535).default(3000),
     NEXTAUTH_URL: z.url({ message: "must be the portal's public URL, e.g. https://warrant.example.com" }).optional(),
     NEXTAUTH_SECRET: z.string().min(32, { message: "must be at least 32 characters (e.g. `openssl rand -base64 32`)" }).optional(),

@@ -1,3 +1,5 @@
+import { BarFill } from "../ui/bar";
+
 /** An export's progress bar (rows written of rows to write), readable by screen readers. */
 export function ExportProgress({ done, total, status, label }: { done: number; total: number; status: string; label: string }) {
   const built = status === "DONE" || status === "EXPIRED";
@@ -14,9 +16,9 @@ export function ExportProgress({ done, total, status, label }: { done: number; t
         aria-valuetext={text}
         className="h-2 w-full overflow-hidden rounded-full bg-slate-200"
       >
-        <div
-          className={`h-full rounded-full transition-[width] duration-500 ${status === "FAILED" ? "bg-red-500" : status === "DONE" ? "bg-emerald-500" : status === "EXPIRED" ? "bg-slate-400" : "bg-brand-600"} ${status === "QUEUED" ? "animate-pulse" : ""}`}
-          style={{ width: `${status === "QUEUED" ? 4 : pct}%` }}
+        <BarFill
+          pct={status === "QUEUED" ? 4 : pct}
+          className={`${status === "FAILED" ? "fill-red-500" : status === "DONE" ? "fill-emerald-500" : status === "EXPIRED" ? "fill-slate-400" : "fill-brand-600"} ${status === "QUEUED" ? "animate-pulse" : ""}`}
         />
       </div>
       <p className="mt-1 text-xs tabular-nums text-slate-600">{text}</p>

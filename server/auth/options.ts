@@ -1,19 +1,46 @@
 /**
  * next-auth configuration. Production sign-in is OpenID Connect against the company's IdP (OIDC_* env);
  * the signed-in person is matched to an active human Identity by email. The demo sign-in (pick a demo
- * account) exists only for the embedded demo or when DEMO_LOGIN=true.
+ * account) exists only for the embedded demo or when DEMO_LOGIN=true, and only for the demo accounts.
+ *
+ * Sessions end on the server: the JWT in the cookie carries the id of a Session row (`sid`), created at
+ * sign-in; every read of the session resolves that row (server/domain/sessions/service.ts), so sign-out
+ * and deprovisioning take effect at once for every copy of the cookie.
  */
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { db } from "../db";
 import { env } from "../env";
+import { log } from "../logger";
 import { authSecret } from "./secret";
-import { identityForSignIn } from "../domain/identities/sign-in";
+import { identityForDemoSignIn, identityForSignIn } from "../domain/identities/sign-in";
+import { isDemoAccountEmail } from "../domain/identities/demo-accounts";
+import { resolveSession, revokeSession, startSession } from "../domain/sessions/service";
+
+/** The longest a session lives after sign-in (absolute: activity does not extend it). */
+export const SESSION_MAX_AGE_S = 8 * 60 * 60;
+
+/**
+ * Thrown from the jwt callback when the session row says the session is over: next-auth then answers
+ * "signed out" (getServerSession → null, /api/auth/session → {}) and clears the cookie.
+ */
+export class SessionEndedError extends Error {
+  constructor() {
+    super("The session has ended (signed out, expired, or the person is no longer active).");
+    this.name = "SessionEndedError";
+  }
+}
 
 /** The claims of an ID token that openid-client has already validated (signature, issuer, audience, expiry). */
 function idTokenClaims(idToken: string | undefined): Record<string, unknown> & { sub: string } {
   if (!idToken) throw new Error("The identity provider returned no ID token");
   return JSON.parse(Buffer.from(idToken.split(".")[1] ?? "", "base64url").toString("utf8"));
+}
+
+/** The portal is served over HTTPS: cookies are Secure and get next-auth's __Secure- / __Host- names. */
+export function secureCookiesOn(): boolean {
+  env();
+  return (process.env.NEXTAUTH_URL ?? "").startsWith("https://");
 }
 
 export function authOptions(): NextAuthOptions {
@@ -59,8 +86,8 @@ export function authOptions(): NextAuthOptions {
         credentials: { email: { label: "Email", type: "email" } },
         async authorize(credentials) {
           const email = credentials?.email;
-          if (!email) return null;
-          const identity = await identityForSignIn(db(), email);
+          // Only the demo accounts: never a password-less sign-in as any other person, however active.
+          const identity = email ? await identityForDemoSignIn(db(), email) : null;
           return identity ? { id: identity.id, email: identity.email, name: identity.displayName } : null;
         },
       }),
@@ -68,25 +95,65 @@ export function authOptions(): NextAuthOptions {
   }
   return {
     secret: authSecret(),
-    session: { strategy: "jwt", maxAge: 8 * 60 * 60 },
+    session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_S },
+    // Explicit rather than next-auth's guess: Secure cookies (with the __Secure-/__Host- prefixes) whenever
+    // the portal's URL is https, which is also what a TLS-terminating proxy in front needs.
+    useSecureCookies: secureCookiesOn(),
     providers,
     pages: { signIn: "/signin", error: "/signin" },
+    logger: {
+      error(code, metadata) {
+        // A revoked or expired session is an ordinary sign-out, not an error worth an operator's attention.
+        if (code === "JWT_SESSION_ERROR" && (metadata as { name?: string } | undefined)?.name === "SessionEndedError") {
+          log.debug("session ended", { code });
+          return;
+        }
+        log.error(`next-auth: ${code}`, { detail: metadata instanceof Error ? { name: metadata.name, message: metadata.message, stack: metadata.stack } : metadata });
+      },
+      warn(code) {
+        log.warn(`next-auth: ${code}`);
+      },
+      debug(code, metadata) {
+        log.debug(`next-auth: ${code}`, { detail: metadata });
+      },
+    },
     callbacks: {
-      async signIn({ user }) {
+      async signIn({ user, account }) {
         // Only people Warrant knows, and who are active, get in; the reason is shown on the sign-in page.
         if (!user.email) return "/signin?error=NoEmail";
+        if (account?.provider === "demo" && !isDemoAccountEmail(user.email)) return "/signin?error=CredentialsSignin";
         const identity = await identityForSignIn(db(), user.email);
         return identity ? true : "/signin?error=UnknownPerson";
       },
-      async jwt({ token, user }) {
-        if (user?.email) {
-          const identity = await identityForSignIn(db(), user.email);
-          token.identityId = identity?.id ?? null;
+      async jwt({ token, user, account }) {
+        const now = new Date();
+        if (user && account) {
+          // Signing in: match the person again (they may have left since the signIn callback) and open a session.
+          const identity = user.email ? await identityForSignIn(db(), user.email) : null;
+          if (!identity) throw new SessionEndedError();
+          token.identityId = identity.id;
+          token.sid = await startSession(db(), { identityId: identity.id, method: account.provider, now, maxAgeMs: SESSION_MAX_AGE_S * 1000 });
+          return token;
         }
+        // Every later read of the session: the row decides. A token without a session id predates server-side
+        // sessions and is not honoured.
+        const sid = typeof token.sid === "string" ? token.sid : null;
+        const identityId = sid ? await resolveSession(db(), sid, now) : null;
+        if (!identityId) throw new SessionEndedError();
+        token.identityId = identityId;
         return token;
       },
       async session({ session, token }) {
         return { ...session, identityId: (token.identityId as string | null | undefined) ?? null };
+      },
+    },
+    events: {
+      // Sign-out ends the session row before the cookie is cleared, so a copy of the cookie stops working too.
+      async signOut({ token }) {
+        const sid = typeof token?.sid === "string" ? token.sid : null;
+        if (!sid) return;
+        const actorId = typeof token.identityId === "string" ? token.identityId : null;
+        await revokeSession(db(), { sessionId: sid, cause: "sign-out", actorId, now: new Date() });
       },
     },
   };

@@ -11,6 +11,7 @@ import { processProvisioningTasks } from "./provisioning";
 import { escalateOverdueStages, expireOverdueRequests } from "../domain/requests/jobs";
 import { runQueuedExports, signScheduledCheckpoint } from "./evidence";
 import { expireEvidenceExports } from "../domain/evidence-exports/retention";
+import { sweepEdgeState } from "./edge-state";
 import { completeRemediatingCampaigns, notifyOverdueCampaigns, sendScheduledReminders, settleRemediations, startDeferredRevocations } from "./campaigns";
 
 /** `workerId` names the claiming worker (jobs that lease work record it); jobs may ignore it. */
@@ -31,6 +32,8 @@ export const JOBS: Job[] = [
   { name: "notify-overdue-campaigns", run: (db, now) => notifyOverdueCampaigns(db, now) },
   { name: "deliver-pending-emails", run: (db, now) => deliverPendingEmails(db, now) },
   { name: "evidence-retention", run: (db, now) => expireEvidenceExports(db, now) },
+  // Wall-clock housekeeping of the HTTP edge (rate-limit counters, ended sessions); ignores the business clock.
+  { name: "sweep-edge-state", run: (db) => sweepEdgeState(db, new Date()) },
   // Last: an export may take a while, and a checkpoint then covers whatever this tick changed.
   { name: "run-evidence-exports", run: (db, now, workerId) => runQueuedExports(db, now, workerId ?? `worker-${process.pid}`, 1) },
   { name: "sign-scheduled-checkpoint", run: (db, now) => signScheduledCheckpoint(db, now) },

@@ -5,10 +5,14 @@ import type { TrpcContext } from "./init";
 import { createCallerFactory } from "./init";
 import { appRouter } from "./root";
 
-export async function createRequestContext(): Promise<TrpcContext> {
+/** The context of one request for an identity already resolved from its session (null = signed out). */
+export async function contextFor(identityId: string | null): Promise<TrpcContext> {
   const prisma = db();
-  const [identityId, now] = await Promise.all([getSessionIdentityId(), loadClock(prisma)]);
-  return { db: prisma, identityId, now };
+  return { db: prisma, identityId, now: await loadClock(prisma) };
+}
+
+export async function createRequestContext(): Promise<TrpcContext> {
+  return contextFor(await getSessionIdentityId());
 }
 
 /** A server-side caller for React Server Components, acting as the signed-in person. */

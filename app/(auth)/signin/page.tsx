@@ -55,6 +55,12 @@ function describeError(code: string, oidcName: string): SignInError {
         title: "That demo account is not available",
         message: "The demo account could not sign in: it does not exist in this portal's data or is not active. Pick another account.",
       };
+    case "TooManyAttempts":
+      return {
+        code,
+        title: "Too many sign-in attempts",
+        message: "There were too many sign-in attempts from your network address in a short time. Wait a minute, then try again.",
+      };
     case "OAuthSignin":
       return {
         code,

@@ -451,18 +451,19 @@ export function controlMembersFilename(input: { check: ControlId; list: ControlM
   return `control-${input.check}-${input.list}${period}-${now.toISOString().slice(0, 10)}.csv`;
 }
 
-export type ControlCsvOutcome = { ok: true; filename: string; body: ReadableStream<Uint8Array> } | { ok: false; status: 400 | 401 | 403 | 404; message: string };
+export type ControlCsvOutcome = { ok: true; filename: string; body: ReadableStream<Uint8Array> } | { ok: false; status: 400 | 401 | 404; message: string };
 
 /**
  * What GET /api/audit/controls/<check>?list=exceptions|flagged|population&from=&to=&system= answers for this
- * session (the route is a thin wrapper). ADMIN, SECURITY or AUDITOR; 401 signed out, 403 anyone else,
- * 404 no such check, 400 bad parameters.
+ * session (the route is a thin wrapper). ADMIN, SECURITY or AUDITOR; 401 signed out, 404 anyone else (the
+ * same answer whatever the check, as everywhere under /api: "not yours" looks like "missing"), 404 no such
+ * check, 400 bad parameters.
  */
 export async function openControlMembersCsv(db: PrismaClient, identityId: string | null, check: string, params: URLSearchParams, now: Date): Promise<ControlCsvOutcome> {
   if (!identityId) return { ok: false, status: 401, message: "Please sign in." };
   const actor = await loadActor(db, identityId);
   if (!actor) return { ok: false, status: 401, message: "Your account is not active in Warrant." };
-  if (!hasRole(actor, "ADMIN", "SECURITY", "AUDITOR")) return { ok: false, status: 403, message: "Only admins, security and auditors can download control-check results." };
+  if (!hasRole(actor, "ADMIN", "SECURITY", "AUDITOR")) return { ok: false, status: 404, message: "The control check was not found." };
   if (!(CONTROL_IDS as readonly string[]).includes(check)) return { ok: false, status: 404, message: `There is no control check "${check}". The checks are: ${CONTROL_IDS.join(", ")}.` };
   const systems = params.getAll("system").filter(Boolean);
   const parsed = ZControlMembersCsvInput.safeParse({

@@ -90,11 +90,13 @@ describe("the CSV download", () => {
     expect(batched).toBe(text);
   });
 
-  it("answers 401 signed out, 403 to others, 404 for an unknown campaign", async () => {
+  it("answers 401 signed out, and 404 alike to others and for an unknown campaign", async () => {
     const c = await campaign();
     const now = new Date();
     expect(await openReportCsv(db.prisma, null, c.id, now)).toMatchObject({ ok: false, status: 401 });
-    for (const who of [cast.employee, cast.reviewer, cast.otherOwner]) expect(await openReportCsv(db.prisma, who.id, c.id, now)).toMatchObject({ ok: false, status: 403 });
+    const missing = await openReportCsv(db.prisma, cast.employee.id, "00000000-0000-4000-8000-000000000000", now);
+    expect(missing).toEqual({ ok: false, status: 404, message: "The campaign was not found." });
+    for (const who of [cast.employee, cast.reviewer, cast.otherOwner]) expect(await openReportCsv(db.prisma, who.id, c.id, now)).toEqual(missing);
     expect(await openReportCsv(db.prisma, cast.owner.id, "00000000-0000-4000-8000-000000000000", now)).toMatchObject({ ok: false, status: 404 });
     expect(await openReportCsv(db.prisma, cast.owner.id, "not-an-id", now)).toMatchObject({ ok: false, status: 404 });
     for (const who of [cast.owner, cast.admin, cast.security, cast.auditor]) expect(await openReportCsv(db.prisma, who.id, c.id, now)).toMatchObject({ ok: true });

@@ -321,16 +321,20 @@ export function reportFilename(c: Pick<Campaign, "name">, now: Date): string {
   return `access-review-${slug}-${now.toISOString().slice(0, 10)}.csv`;
 }
 
-export type CsvOutcome = { ok: true; filename: string; body: ReadableStream<Uint8Array> } | { ok: false; status: 401 | 403 | 404; message: string };
+export type CsvOutcome = { ok: true; filename: string; body: ReadableStream<Uint8Array> } | { ok: false; status: 401 | 404; message: string };
 
-/** What GET /api/campaigns/<id>/report.csv answers for this session (identity) — the route is a thin wrapper. */
+/**
+ * What GET /api/campaigns/<id>/report.csv answers for this session (identity) — the route is a thin wrapper.
+ * 401 signed out; 404 alike for a campaign that does not exist and one whose report the caller may not read.
+ */
 export async function openReportCsv(db: PrismaClient, identityId: string | null, campaignId: string, now: Date): Promise<CsvOutcome> {
   if (!identityId) return { ok: false, status: 401, message: "Please sign in." };
   const actor = await loadActor(db, identityId);
   if (!actor) return { ok: false, status: 401, message: "Your account is not active in Warrant." };
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(campaignId)) return { ok: false, status: 404, message: "The campaign was not found." };
+  // Missing and not yours answer alike (same status, same words): the URL is no existence oracle.
+  const notFound = { ok: false, status: 404, message: "The campaign was not found." } as const;
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(campaignId)) return notFound;
   const c = await db.campaign.findUnique({ where: { id: campaignId } });
-  if (!c) return { ok: false, status: 404, message: "The campaign was not found." };
-  if (!canReadReport(actor, c)) return { ok: false, status: 403, message: "Only the campaign's owner, admins, security and auditors can download its report." };
+  if (!c || !canReadReport(actor, c)) return notFound;
   return { ok: true, filename: reportFilename(c, now), body: reportCsvStream(db, c, now) };
 }

@@ -1,6 +1,6 @@
 /**
  * Who may download a finished pack (GET /api/evidence/<id>/download → openExportDownload): the requester,
- * admins and auditors; 401 signed out or inactive, 403 anyone else, 404 unknown / not DONE / file missing,
+ * admins and auditors; 401 signed out or inactive, 404 unknown or not yours (the same answer) / not DONE / file missing,
  * 410 expired (the retention job removed the file).
  * Also: the public key route's rule (any signed-in person), and the domain's own refusal of startExport.
  */
@@ -61,9 +61,12 @@ describe("downloading a pack", () => {
     }
   });
 
-  it("another security officer and an employee are refused (403)", async () => {
-    expect(await openExportDownload(db.prisma, people.otherSecurity.id, doneId)).toMatchObject({ ok: false, status: 403 });
-    expect(await openExportDownload(db.prisma, people.employee.id, doneId)).toMatchObject({ ok: false, status: 403 });
+  it("another security officer and an employee get exactly the answer for an id that does not exist (404)", async () => {
+    const missing = await openExportDownload(db.prisma, people.otherSecurity.id, "00000000-0000-4000-8000-000000000000");
+    expect(missing).toEqual({ ok: false, status: 404, message: "The export was not found." });
+    expect(await openExportDownload(db.prisma, people.otherSecurity.id, doneId)).toEqual(missing);
+    expect(await openExportDownload(db.prisma, people.employee.id, doneId)).toEqual(missing);
+    expect(await openExportDownload(db.prisma, people.employee.id, runningId)).toEqual(missing);
   });
 
   it("signed out or no longer active is 401", async () => {
@@ -94,8 +97,8 @@ describe("downloading a pack", () => {
         message: "This evidence pack expired on 2026-05-04 and its file was removed after 7 days; export it again.",
       });
     }
-    // Who may see it is checked first: the expiry is not news for anyone else.
-    expect(await openExportDownload(db.prisma, people.otherSecurity.id, expiredId)).toMatchObject({ ok: false, status: 403 });
+    // Who may see it is checked first: the expiry (or the pack's existence) is not news for anyone else.
+    expect(await openExportDownload(db.prisma, people.otherSecurity.id, expiredId)).toEqual({ ok: false, status: 404, message: "The export was not found." });
     expect(await openExportDownload(db.prisma, null, expiredId)).toMatchObject({ ok: false, status: 401 });
   });
 

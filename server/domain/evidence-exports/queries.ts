@@ -129,7 +129,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type DownloadOutcome =
   | { ok: true; filePath: string; filename: string; byteSize: number; sha256: string | null }
-  | { ok: false; status: 401 | 403 | 404 | 410; message: string };
+  | { ok: false; status: 401 | 404 | 410; message: string };
+
+/** The answer for an export that does not exist and for one the caller may not see: the same, on purpose. */
+export const EXPORT_NOT_FOUND = "The export was not found.";
 
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -152,17 +155,19 @@ async function fileExists(path: string): Promise<boolean> {
 
 /**
  * Who may download an export's zip: the requester, ADMIN or AUDITOR (signed in and active). 404 when there is
- * no such export, it is not DONE yet (or failed), or its file is missing although it should still be kept;
- * 410 when the retention job removed its file (EXPIRED).
+ * no such export or the caller may not see it (one answer for both), it is not DONE yet (or failed), or its
+ * file is missing although it should still be kept; 410 when the retention job removed its file (EXPIRED),
+ * told only to those who may see the export.
  */
 export async function openExportDownload(db: PrismaClient, identityId: string | null, exportId: string): Promise<DownloadOutcome> {
   if (!identityId) return { ok: false, status: 401, message: "Please sign in." };
   const actor = await loadActor(db, identityId);
   if (!actor) return { ok: false, status: 401, message: "Your account is not active in Warrant." };
-  if (!UUID.test(exportId)) return { ok: false, status: 404, message: "The export was not found." };
+  // Missing and not yours answer alike (same status, same words): a download URL is no existence oracle.
+  const notFound = { ok: false, status: 404, message: EXPORT_NOT_FOUND } as const;
+  if (!UUID.test(exportId)) return notFound;
   let row = await db.evidenceExport.findUnique({ where: { id: exportId } });
-  if (!row) return { ok: false, status: 404, message: "The export was not found." };
-  if (!canSeeExport(actor, row)) return { ok: false, status: 403, message: "Only the person who requested this export, admins and auditors can download it." };
+  if (!row || !canSeeExport(actor, row)) return notFound;
   if (row.status === "EXPIRED") return { ok: false, status: 410, message: await expiredMessage(db, row) };
   if (row.status !== "DONE" || !row.filePath) return { ok: false, status: 404, message: "The export is not ready (it is still running, or it failed)." };
   if (!(await fileExists(row.filePath))) {

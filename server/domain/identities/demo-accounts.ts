@@ -13,6 +13,16 @@ export const DEMO_ACCOUNTS = [
   { email: "ruth.okafor@halcyon.example", role: "Auditor", hint: "Reads everything, exports evidence" },
 ] as const;
 
+/**
+ * Whether an email is one of the demo accounts (case-insensitive). The demo sign-in accepts these and only
+ * these: without it, "pick a demo account" would be a password-less sign-in as any active person, admins
+ * included, for whoever can post an email address.
+ */
+export function isDemoAccountEmail(email: string): boolean {
+  const e = email.trim().toLowerCase();
+  return DEMO_ACCOUNTS.some((a) => a.email === e);
+}
+
 export type DemoAccount = { email: string; name: string; role: string; hint: string; title: string | null };
 
 /**

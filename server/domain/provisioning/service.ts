@@ -12,6 +12,7 @@ import { escalateStagesOfLeaver } from "../approvals/leaver";
 import { raiseFinding } from "../findings/service";
 import { cancelPendingRequestsOfLeaver } from "../requests/leaver";
 import { notify } from "../notifications/notify";
+import { revokeSessionsOf } from "../sessions/service";
 import { startRevocation, startRevocationOrConflict } from "./grant-lifecycle";
 import { completeTask, failAttempt, loadTaskContext } from "./outcome";
 import { activeWithRole, holderRecipients, isGrantOwnerOrAdmin } from "./people";
@@ -139,7 +140,8 @@ export async function revokeGrant(ctx: ServiceCtx, input: z.output<typeof ZRevok
  * LEAVER), and each non-human identity they own gets an NHI_OWNER_LEFT finding assigned to their manager
  * (admins when they have none), who is notified. Their pending requests (as requester or beneficiary) are
  * cancelled (cause LEAVER), and open approval stages nobody but them could decide go to the fallback
- * approvers. All in one transaction; records "identity.deprovisioned" last.
+ * approvers, and every session of theirs ends (a `session.revoked` event each). All in one transaction;
+ * records "identity.deprovisioned" last.
  */
 export async function deprovisionIdentity(ctx: ServiceCtx, input: z.output<typeof ZDeprovisionIdentityInput>) {
   if (!hasRole(ctx.actor, "ADMIN")) throw forbidden("Only an admin can deprovision a person.");
@@ -155,6 +157,9 @@ export async function deprovisionIdentity(ctx: ServiceCtx, input: z.output<typeo
     const moved = await tx.identity.updateMany({ where: { id: person.id, status: { in: ["ACTIVE", "SUSPENDED"] } }, data: { status: "DEPROVISIONED" } });
     if (moved.count === 0) throw conflict(`${person.displayName} is already deprovisioned.`);
     const now = ctx.now();
+    // Signed out everywhere, in this transaction: a copy of their session cookie stops working at commit.
+    // Sessions run on wall-clock time (server/domain/sessions), whatever the business clock says.
+    const endedSessionIds = await revokeSessionsOf(tx, { identityId: person.id, cause: "deprovisioned", actorId: ctx.actor.id, now: new Date() });
 
     const grants = await tx.grant.findMany({ where: { identityId: person.id, status: { in: ["ACTIVE", "REVOKE_FAILED", "PROVISION_FAILED"] } }, select: { id: true }, orderBy: { id: "asc" } });
     const revoking: string[] = [];
@@ -199,7 +204,7 @@ export async function deprovisionIdentity(ctx: ServiceCtx, input: z.output<typeo
       subjectType: "Identity",
       subjectId: person.id,
       occurredAt: now,
-      payload: { reason: input.reason, previousStatus: person.status, revokingGrantIds: revoking, ownedNhiIds: nhis.map((n) => n.id), findingIds, assigneeId, cancelledRequestIds, escalatedStepIds },
+      payload: { reason: input.reason, previousStatus: person.status, revokingGrantIds: revoking, ownedNhiIds: nhis.map((n) => n.id), findingIds, assigneeId, cancelledRequestIds, escalatedStepIds, endedSessionIds },
     });
     return { identityId: person.id, revokingGrants: revoking.length, nhisFlagged: nhis.length, cancelledRequests: cancelledRequestIds.length, escalatedStages: escalatedStepIds.length };
   });

@@ -7,14 +7,15 @@
  * checkpoint was signed before a key rotation.
  */
 import { db } from "@/server/db";
-import { getSessionIdentityId } from "@/server/auth/session";
+import { downloadRoute } from "@/server/http/route";
+import { textResponse } from "@/server/http/responses";
 import { keyBundle, publicKeyForRoute } from "@/server/domain/evidence-exports/queries";
 
 export const dynamic = "force-dynamic";
 
-export async function GET(req: Request) {
-  const out = await publicKeyForRoute(db(), await getSessionIdentityId());
-  if (!out.ok) return new Response(out.message, { status: out.status, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
+export const GET = downloadRoute("api/evidence/public-key", async (req, { identityId }) => {
+  const out = await publicKeyForRoute(db(), identityId);
+  if (!out.ok) return textResponse(out.status, out.message);
   const q = new URL(req.url).searchParams;
   if (q.get("format") === "json") {
     return Response.json({ keyId: out.keyId, publicKeyPem: out.publicKeyPem, previous: out.previous }, { headers: { "Cache-Control": "no-store" } });
@@ -30,4 +31,4 @@ export async function GET(req: Request) {
       "X-Content-Type-Options": "nosniff",
     },
   });
-}
+});

@@ -1,11 +1,10 @@
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { appRouter } from "@/server/trpc/root";
-import { createRequestContext } from "@/server/trpc/context";
+import { handleTrpcRequest } from "@/server/http/trpc-endpoint";
 
 export const dynamic = "force-dynamic";
 
+/** tRPC over HTTP, behind the edge's limits (server/http/trpc-endpoint.ts). */
 function handler(req: Request) {
-  return fetchRequestHandler({ endpoint: "/api/trpc", req, router: appRouter, createContext: createRequestContext });
+  return handleTrpcRequest(req);
 }
 
 export { handler as GET, handler as POST };

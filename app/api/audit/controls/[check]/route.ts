@@ -1,22 +1,22 @@
 /**
  * GET /api/audit/controls/<check>?list=exceptions|flagged|population&from=&to=&system= — every exception (or
  * flagged member, or the whole population) of one control check over the controls page's scope, as CSV,
- * streamed one page at a time. ADMIN, SECURITY or AUDITOR; 401 signed out, 403 anyone else, 404 no such
- * check, 400 bad parameters. Authorization and parsing: openControlMembersCsv (domain, integration-tested).
+ * streamed one page at a time. ADMIN, SECURITY or AUDITOR; 401 signed out, 404 anyone else or no such check,
+ * 400 bad parameters. Authorization and parsing: openControlMembersCsv (domain, integration-tested).
  */
 import { db } from "@/server/db";
 import { loadClock } from "@/server/clock";
-import { getSessionIdentityId } from "@/server/auth/session";
+import { downloadRoute } from "@/server/http/route";
+import { textResponse } from "@/server/http/responses";
 import { openControlMembersCsv } from "@/server/domain/audit/controls";
 
 export const dynamic = "force-dynamic";
 
-export async function GET(req: Request, { params }: { params: Promise<{ check: string }> }) {
-  const { check } = await params;
+export const GET = downloadRoute<{ check: string }>("api/audit/controls", async (req, { identityId, params: { check } }) => {
   const prisma = db();
-  const [identityId, clock] = await Promise.all([getSessionIdentityId(), loadClock(prisma)]);
+  const clock = await loadClock(prisma);
   const out = await openControlMembersCsv(prisma, identityId, check, new URL(req.url).searchParams, clock());
-  if (!out.ok) return new Response(out.message, { status: out.status, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
+  if (!out.ok) return textResponse(out.status, out.message);
   return new Response(out.body, {
     status: 200,
     headers: {
@@ -26,4 +26,4 @@ export async function GET(req: Request, { params }: { params: Promise<{ check: s
       "X-Content-Type-Options": "nosniff",
     },
   });
-}
+});

@@ -1,20 +1,20 @@
 /**
  * The completion report of an access review campaign as CSV (streamed). Signed-in campaign owner, ADMIN,
- * SECURITY or AUDITOR; 401 signed out, 403 anyone else, 404 no such campaign.
+ * SECURITY or AUDITOR; 401 signed out, 404 no such campaign or not allowed to read its report (alike).
  */
 import { db } from "@/server/db";
 import { loadClock } from "@/server/clock";
-import { getSessionIdentityId } from "@/server/auth/session";
+import { downloadRoute } from "@/server/http/route";
+import { textResponse } from "@/server/http/responses";
 import { openReportCsv } from "@/server/domain/campaigns/report";
 
 export const dynamic = "force-dynamic";
 
-export async function GET(_req: Request, { params }: { params: Promise<{ id: string }> }) {
-  const { id } = await params;
+export const GET = downloadRoute<{ id: string }>("api/campaigns/report.csv", async (_req, { identityId, params: { id } }) => {
   const prisma = db();
-  const [identityId, clock] = await Promise.all([getSessionIdentityId(), loadClock(prisma)]);
+  const clock = await loadClock(prisma);
   const out = await openReportCsv(prisma, identityId, id, clock());
-  if (!out.ok) return new Response(out.message, { status: out.status, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
+  if (!out.ok) return textResponse(out.status, out.message);
   return new Response(out.body, {
     status: 200,
     headers: {
@@ -24,4 +24,4 @@ export async function GET(_req: Request, { params }: { params: Promise<{ id: str
       "X-Content-Type-Options": "nosniff",
     },
   });
-}
+});

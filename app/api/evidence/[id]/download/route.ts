@@ -1,22 +1,20 @@
 /**
  * Downloads a finished evidence pack (streamed from disk). The requester, ADMIN or AUDITOR; 401 signed out,
- * 403 anyone else, 404 no such export, not DONE, or its file missing; 410 the pack expired (the retention job
- * removed its file). Authorization and messages: openExportDownload (domain, tested).
+ * 404 no such export or not allowed to see it (alike), not DONE, or its file missing; 410 the pack expired
+ * (the retention job removed its file). Authorization and messages: openExportDownload (domain, tested).
  */
 import { open, type FileHandle } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { db } from "@/server/db";
-import { getSessionIdentityId } from "@/server/auth/session";
+import { downloadRoute } from "@/server/http/route";
+import { textResponse } from "@/server/http/responses";
 import { openExportDownload, type DownloadOutcome } from "@/server/domain/evidence-exports/queries";
 
 export const dynamic = "force-dynamic";
 
-const refusal = (out: Extract<DownloadOutcome, { ok: false }>) =>
-  new Response(out.message, { status: out.status, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
+const refusal = (out: Extract<DownloadOutcome, { ok: false }>) => textResponse(out.status, out.message);
 
-export async function GET(_req: Request, { params }: { params: Promise<{ id: string }> }) {
-  const { id } = await params;
-  const identityId = await getSessionIdentityId();
+export const GET = downloadRoute<{ id: string }>("api/evidence/download", async (_req, { identityId, params: { id } }) => {
   const out = await openExportDownload(db(), identityId, id);
   if (!out.ok) return refusal(out);
   // Open before answering: once open, the file stays readable even if the retention job removes it meanwhile.
@@ -39,4 +37,4 @@ export async function GET(_req: Request, { params }: { params: Promise<{ id: str
   };
   if (out.sha256) headers["X-Evidence-Sha256"] = out.sha256;
   return new Response(body, { status: 200, headers });
-}
+});

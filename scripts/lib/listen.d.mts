@@ -1,0 +1,11 @@
+type Env = Record<string, string | undefined>;
+export declare const CLIENT_ADDRESS_HEADER: string;
+export declare function demoLoginOn(env: Env): boolean;
+export declare function listenHost(env: Env): string;
+export declare function listenPort(env: Env): number | null;
+export declare function isLoopbackHost(host: string): boolean;
+export declare function startupRefusal(env: Env): string | null;
+export declare function lastForwardedFor(value: string | string[] | undefined | null): string | null;
+export declare function normaliseAddress(a: string): string;
+export declare function clientAddressOf(headers: Record<string, string | string[] | undefined>, socketAddress: string | undefined, trustProxy: boolean): string;
+export declare function trustProxyOn(env: Env): boolean;
