@@ -27,6 +27,13 @@ import { MAX_BATCH_CALLS, MAX_BODY_BYTES, MAX_URL_LENGTH } from "./limits";
 import { logUnexpected, unexpectedMessage } from "../logger";
 
 export const TRPC_ENDPOINT = "/api/trpc";
+/** When to try again after a call was refused as busy: contention clears within a second or two. */
+export const BUSY_RETRY_AFTER_SECONDS = 2;
+
+/** A call refused as "busy, try again" (contention on one identity, see server/trpc/init.ts) says when. */
+export function trpcResponseMeta({ errors }: { errors: { code: string }[] }) {
+  return errors.some((e) => e.code === "TOO_MANY_REQUESTS") ? { headers: new Headers({ "Retry-After": String(BUSY_RETRY_AFTER_SECONDS) }) } : {};
+}
 
 /** A refusal in tRPC's (superjson) error shape. */
 export function trpcRefusal(httpStatus: number, code: TRPC_ERROR_CODE_KEY, message: string, headers: Record<string, string> = {}): Response {
@@ -73,6 +80,7 @@ export async function handleTrpcRequest(req: Request): Promise<Response> {
       router: appRouter,
       maxBatchSize: MAX_BATCH_CALLS,
       createContext: () => contextFor(identityId),
+      responseMeta: trpcResponseMeta,
     });
   } catch (e) {
     const id = logUnexpected(e, "api/trpc");
