@@ -166,7 +166,10 @@ export async function authorizationScene(db: PrismaClient) {
 }
 export type AuthorizationScene = Awaited<ReturnType<typeof authorizationScene>>;
 
-/** Every id in the scene (for the fuzz: ids that exist, of every kind, beside random ones). */
+/**
+ * Every id in the scene (for the fuzz: ids that exist, of every kind, beside random ones), in the order the
+ * scene object lists them, so a seed picks the same objects on every run (their uuids differ).
+ */
 export function sceneIds(s: AuthorizationScene): string[] {
   const ids = new Set<string>();
   const walk = (v: unknown) => {
@@ -175,5 +178,5 @@ export function sceneIds(s: AuthorizationScene): string[] {
     else if (v && typeof v === "object" && !(v instanceof Date) && v !== s.db) Object.values(v).forEach(walk);
   };
   walk({ ...s, db: undefined, clock: undefined });
-  return [...ids].sort();
+  return [...ids];
 }

@@ -1,9 +1,10 @@
 /**
- * A fingerprint of the whole database: for every table in the public schema, its row count and the md5 of
- * its rows (as text, sorted). Two equal fingerprints mean nothing was written in between, whatever the table:
- * a refused call (or a read) that changed anything, anywhere, shows up, including tables a test did not
- * think of. One statement; cheap on the small scenes of the authorization and fuzz suites (a few ms on
- * PGlite and PostgreSQL).
+ * A fingerprint of the whole database: for every table in the public schema, its row count and the md5 of its
+ * row versions (each row's physical position `ctid` and the transaction that wrote it, `xmin`). Any committed
+ * INSERT, UPDATE (even one that writes the same values: PostgreSQL writes a new row version) or DELETE in any
+ * table changes it; a rolled-back write, a read or a row lock (SELECT ... FOR UPDATE) does not. So two equal
+ * fingerprints mean nothing was written in between, whatever the table, including tables a test did not
+ * think of. It reads no column data, so it stays cheap (one statement, a few ms) on PGlite and PostgreSQL.
  */
 import { expect } from "vitest";
 import type { PrismaClient } from "../db";
@@ -19,7 +20,7 @@ async function fingerprintSql(db: PrismaClient): Promise<string> {
   const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;
   const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
   const sql = tables
-    .map((t) => `SELECT ${lit(t.name)} AS name, count(*)::text || ':' || coalesce(md5(string_agg(x::text, E'\\n' ORDER BY x::text)), '') AS fp FROM ${quote(t.name)} x`)
+    .map((t) => `SELECT ${lit(t.name)} AS name, count(*)::text || ':' || coalesce(md5(string_agg(x.ctid::text || x.xmin::text, ',' ORDER BY x.ctid)), '') AS fp FROM ${quote(t.name)} x`)
     .join(" UNION ALL ");
   sqlCache.set(db, sql);
   return sql;
