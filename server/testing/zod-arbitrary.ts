@@ -152,6 +152,25 @@ export function zodArbitrary(schema: unknown, o: ArbitraryOptions): fc.Arbitrary
   }
 }
 
+/**
+ * `base` (a valid input) with one top-level field replaced by a value generated for it (or dropped, when it
+ * may be absent): most of these pass the schema, so the services behind it are fuzzed, not only the parser.
+ */
+export function oneFieldVariations(schema: unknown, base: Record<string, unknown>, o: ArbitraryOptions): fc.Arbitrary<unknown> {
+  const s = core(schema);
+  if (defOf(s).type !== "object") return zodArbitrary(schema, o);
+  const shape = defOf(s).shape as Record<string, AnySchema>;
+  const keys = Object.keys(shape);
+  return fc.constantFrom(...keys).chain((k) =>
+    fc.option(zodArbitrary(shape[k]!, o), { nil: undefined, freq: 6 }).map((v) => {
+      const out: Record<string, unknown> = { ...base };
+      if (v === undefined) delete out[k];
+      else out[k] = v;
+      return out;
+    }),
+  );
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Hostile variants
 

@@ -4,7 +4,8 @@
  * where the matrix says so), on the authorization scene:
  *
  * (a) inputs derived from the procedure's zod schema (server/testing/zod-arbitrary.ts), seeded: mostly valid,
- *     with ids that exist, random ids and near misses;
+ *     with ids that exist, random ids and near misses; half of them are the matrix's valid input with one
+ *     field generated afresh, so most pass the schema and reach the service;
  * (b) hostile variants of the matrix's valid input, one field at a time: NUL, a bidi override, 1 MB of text,
  *     deep nesting, wrong types; and the whole input replaced.
  *
@@ -26,7 +27,7 @@ import { authorizationScene, sceneIds, type AuthorizationScene } from "../testin
 import { PROCEDURE_MATRIX } from "../testing/authorization-matrix";
 import { changedTables, dbFingerprint, type Fingerprint } from "../testing/db-fingerprint";
 import { callerAs } from "../testing/factories";
-import { deepArray, hostileVariants, HOSTILE_TEXT, ONE_MB, zodArbitrary } from "../testing/zod-arbitrary";
+import { deepArray, hostileVariants, HOSTILE_TEXT, ONE_MB, oneFieldVariations, zodArbitrary } from "../testing/zod-arbitrary";
 import type { TrpcContext } from "./init";
 import { appRouter } from "./root";
 
@@ -142,7 +143,7 @@ describe(`input fuzz (${TEST_ENGINE})`, () => {
           const state = { fp: mutation ? await dbFingerprint(t.prisma) : null };
           const valid = entry?.input?.(s);
           await fc.assert(
-            fc.asyncProperty(zodArbitrary(schema, { ids }), async (input) => {
+            fc.asyncProperty(valid && typeof valid === "object" ? fc.oneof(zodArbitrary(schema, { ids }), oneFieldVariations(schema, valid as Record<string, unknown>, { ids })) : zodArbitrary(schema, { ids }), async (input) => {
               await fuzzCall(p, input, state);
             }),
             { seed: seedOf(p), numRuns: NUM_RUNS, endOnFailure: true, ...(valid !== undefined ? { examples: [[valid]] } : {}) },
