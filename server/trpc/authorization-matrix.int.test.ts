@@ -12,7 +12,7 @@
  *   first, on the state the scene left, then the allowed ones.
  * - Cells where the code disagrees with the rule today are `it.fails`, naming the bug (knownBugs).
  */
-import { readdirSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,7 +33,10 @@ beforeAll(async () => {
   t = await createTestDb();
   s = await authorizationScene(t.prisma);
 }, 300_000);
-afterAll(async () => t?.close());
+afterAll(async () => {
+  if (s) rmSync(s.evidenceExport.dir, { recursive: true, force: true });
+  await t?.close();
+});
 
 type CallResult = { ok: true } | { ok: false; code: string; message: string };
 

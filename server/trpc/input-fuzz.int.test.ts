@@ -17,6 +17,7 @@
  * Reproduce a failure: the seed is in the test name and in fast-check's report; FUZZ_SEED=<n> FUZZ_RUNS=<n>
  * override the base seed and the number of runs.
  */
+import { rmSync } from "node:fs";
 import fc from "fast-check";
 import superjson from "superjson";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
@@ -59,7 +60,10 @@ beforeAll(async () => {
   s = await authorizationScene(t.prisma);
   ids = sceneIds(s);
 }, 300_000);
-afterAll(async () => t?.close());
+afterAll(async () => {
+  if (s) rmSync(s.evidenceExport.dir, { recursive: true, force: true });
+  await t?.close();
+});
 
 function actorOf(p: string): string {
   const as = PROCEDURE_MATRIX[p]?.fuzzAs ?? "adminSecurity";
