@@ -4,6 +4,7 @@
 import { z } from "zod";
 import type { ApprovalKind } from "../../db/generated/enums";
 import { ZListBase } from "../list";
+import { MAX_DB_INT } from "../input-bounds";
 
 export const APPROVAL_KINDS = ["MANAGER", "OWNER", "SECURITY", "NHI_OWNER"] as const satisfies readonly ApprovalKind[];
 export const APPROVAL_KIND_LABEL: Record<ApprovalKind, string> = { MANAGER: "Manager", OWNER: "Entitlement owner", SECURITY: "Security", NHI_OWNER: "Identity owner" };
@@ -22,7 +23,7 @@ export const ZDecideStepInput = z
     /** Required to deny (what the requester is told); optional to approve. */
     reason: z.string().trim().max(REASON_MAX, { message: `must be at most ${REASON_MAX} characters` }).optional(),
     /** The request revision the approver looked at: approvals are bound to it. */
-    expectedRevision: z.number({ message: "must be the revision you loaded" }).int().min(1),
+    expectedRevision: z.number({ message: "must be the revision you loaded" }).int().min(1).max(MAX_DB_INT, { message: "must be the revision you loaded" }),
   })
   .strict()
   .superRefine((v, ctx) => {

@@ -39,6 +39,7 @@ import { startRevocation } from "../provisioning/grant-lifecycle";
 import { GRANT_IN_EFFECT } from "../grants/status";
 import type { ZCampaignRef } from "./ops-schema";
 import { canManageCampaign } from "./policy";
+import { assertCanSeeCampaign } from "./visibility";
 
 const DAY_MS = 86_400_000;
 /** How much time an escalation gives the fallback reviewer. */
@@ -53,11 +54,17 @@ export async function lockCampaign(tx: Tx, campaignId: string): Promise<Campaign
   return tx.campaign.findUnique({ where: { id: campaignId } });
 }
 
-/** Loads (and locks) a campaign the actor manages: NOT_FOUND / FORBIDDEN otherwise. */
+/**
+ * Loads (and locks) a campaign the actor manages. NOT_FOUND when there is none or the actor may not see it
+ * (visibility.ts); FORBIDDEN when they see it but do not manage it.
+ */
 export async function loadManagedCampaign(tx: Tx, actor: Actor, campaignId: string, what: string): Promise<Campaign> {
   const c = await lockCampaign(tx, campaignId);
   if (!c) throw notFound("The campaign");
-  if (!canManageCampaign(actor, c)) throw forbidden(`Only the campaign's owner or an admin can ${what}.`);
+  if (!canManageCampaign(actor, c)) {
+    await assertCanSeeCampaign(tx, actor, c);
+    throw forbidden(`Only the campaign's owner or an admin can ${what}.`);
+  }
   return c;
 }
 

@@ -116,9 +116,14 @@ describe("campaigns.update", () => {
     await expectUnchanged(db.prisma, before);
   });
 
-  it.each(["otherOwner", "employee", "security", "auditor"] as const)("refuses %s (FORBIDDEN) and changes nothing", async (who) => {
+  it.each([
+    ["otherOwner", "NOT_FOUND"],
+    ["employee", "NOT_FOUND"],
+    ["security", "FORBIDDEN"],
+    ["auditor", "FORBIDDEN"],
+  ] as const)("refuses %s (%s: those who do not see the campaign are told it does not exist) and changes nothing", async (who, code) => {
     const d = await draft(c.owner.id);
-    await expect(c.as(c[who].id).campaigns.update({ id: d.id, expectedUpdatedAt: d.updatedAt, name: "Mine now" })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(c.as(c[who].id).campaigns.update({ id: d.id, expectedUpdatedAt: d.updatedAt, name: "Mine now" })).rejects.toMatchObject({ code });
     await expectUnchanged(db.prisma, before);
   });
 

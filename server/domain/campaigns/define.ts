@@ -17,6 +17,7 @@ import { recordEvent } from "../../ledger/ledger";
 import { ledgerActor, type Actor, type ServiceCtx } from "../actor";
 import { countInScope } from "./launch";
 import { canManageCampaign, scopeRefusal } from "./policy";
+import { assertCanSeeCampaign } from "./visibility";
 import { ZCampaignScope, type CampaignScope, type ZCreateCampaignInput, type ZPreviewScopeInput, type ZUpdateCampaignInput } from "./schema";
 
 /** The next updatedAt of an edited row: now, but always later than the version the editor saw. */
@@ -148,7 +149,10 @@ export async function updateCampaign(ctx: ServiceCtx, input: z.output<typeof ZUp
   return ctx.db.$transaction(async (tx) => {
     const c = await tx.campaign.findUnique({ where: { id: input.id } });
     if (!c) throw notFound("The campaign");
-    if (!canManageCampaign(ctx.actor, c)) throw forbidden("Only the campaign's owner or an admin can edit it.");
+    if (!canManageCampaign(ctx.actor, c)) {
+      await assertCanSeeCampaign(tx, ctx.actor, c);
+      throw forbidden("Only the campaign's owner or an admin can edit it.");
+    }
     if (c.status !== "DRAFT") throw conflict(`Only a draft campaign can be edited: this one is ${c.status.toLowerCase()}.`);
     if (c.updatedAt.getTime() !== input.expectedUpdatedAt.getTime()) {
       throw conflict("This campaign was changed by someone else after you opened it. Reload to see the current version, then make your change again.");

@@ -223,10 +223,16 @@ describe("who may launch, and when", () => {
     expect(res.populationCount).toBe(5);
   });
 
-  it.each(["employee", "security", "auditor", "otherOwner", "manager"] as const)("refuses %s and changes nothing", async (who) => {
+  it.each([
+    ["employee", "NOT_FOUND"],
+    ["security", "FORBIDDEN"],
+    ["auditor", "FORBIDDEN"],
+    ["otherOwner", "NOT_FOUND"],
+    ["manager", "NOT_FOUND"],
+  ] as const)("refuses %s (%s: those who do not see the campaign are told it does not exist) and changes nothing", async (who, code) => {
     const d = await draft();
     const before = await coreSnapshot(db.prisma);
-    await expect(c.as(c[who].id).campaigns.launch({ id: d.id, expectedUpdatedAt: d.updatedAt })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(c.as(c[who].id).campaigns.launch({ id: d.id, expectedUpdatedAt: d.updatedAt })).rejects.toMatchObject({ code });
     await expectUnchanged(db.prisma, before);
   });
 

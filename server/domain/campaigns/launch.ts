@@ -36,6 +36,7 @@ import { ledgerActor, type ServiceCtx } from "../actor";
 import { GRANT_IN_EFFECT } from "../grants/status";
 import { checkScope, nextVersion } from "./define";
 import { canManageCampaign } from "./policy";
+import { assertCanSeeCampaign } from "./visibility";
 import { ZCampaignScope, type CampaignScope, type ZLaunchCampaignInput } from "./schema";
 import type { ReviewerStrategy } from "../../db/generated/client";
 
@@ -189,7 +190,10 @@ export async function launchCampaign(ctx: ServiceCtx, input: z.output<typeof ZLa
     async (tx) => {
       const c = await tx.campaign.findUnique({ where: { id: input.id } });
       if (!c) throw notFound("The campaign");
-      if (!canManageCampaign(ctx.actor, c)) throw forbidden("Only the campaign's owner or an admin can launch it.");
+      if (!canManageCampaign(ctx.actor, c)) {
+        await assertCanSeeCampaign(tx, ctx.actor, c);
+        throw forbidden("Only the campaign's owner or an admin can launch it.");
+      }
       if (c.status !== "DRAFT") throw conflict(`This campaign was already launched (it is ${c.status.toLowerCase()}).`);
       if (c.updatedAt.getTime() !== input.expectedUpdatedAt.getTime()) {
         throw conflict("This campaign was changed by someone else after you opened it. Reload to see the current version, then launch again.");

@@ -3,6 +3,7 @@
  * `campaignOps` router and the browser forms. Pure: client components may import this file.
  */
 import { z } from "zod";
+import { INPUT_DATE_MAX, INPUT_DATE_MIN, INPUT_DATE_RANGE } from "../input-bounds";
 
 const ZId = z.uuid({ message: "must be an id (UUID)" });
 
@@ -12,7 +13,7 @@ export type TCampaignRef = z.input<typeof ZCampaignRef>;
 export const ZExtendDueInput = z
   .object({
     campaignId: ZId,
-    dueAt: z.coerce.date({ message: "must be a date and time" }),
+    dueAt: z.coerce.date({ message: "must be a date and time" }).min(INPUT_DATE_MIN, INPUT_DATE_RANGE).max(INPUT_DATE_MAX, INPUT_DATE_RANGE),
   })
   .strict();
 export type TExtendDueInput = z.input<typeof ZExtendDueInput>;

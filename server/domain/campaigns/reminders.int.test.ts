@@ -50,12 +50,15 @@ describe("reminders sent by the campaign's manager", () => {
     expect(await reminders(c.id)).toHaveLength(4);
   });
 
-  it("only the owner or an admin; auditors, reviewers, employees and other system owners are refused and nothing changes; closed campaigns are a CONFLICT", async () => {
+  it("only the owner or an admin; auditors, reviewers and security are refused (FORBIDDEN), employees and other system owners do not see it (NOT_FOUND), and nothing changes; closed campaigns are a CONFLICT", async () => {
     const c = await campaign();
     await population(c.id);
     const before = await campaignSnapshot(db.prisma);
-    for (const who of [cast.auditor, cast.reviewer, cast.employee, cast.otherOwner, cast.security]) {
+    for (const who of [cast.auditor, cast.reviewer, cast.security]) {
       expect(await codeOf(cast.as(who.id).campaignOps.remind({ campaignId: c.id }))).toBe("FORBIDDEN");
+    }
+    for (const who of [cast.employee, cast.otherOwner]) {
+      expect(await codeOf(cast.as(who.id).campaignOps.remind({ campaignId: c.id }))).toBe("NOT_FOUND");
     }
     expect(await codeOf(cast.as(null).campaignOps.remind({ campaignId: c.id }))).toBe("UNAUTHORIZED");
     expect(await codeOf(cast.as(cast.owner.id).campaignOps.remind({ campaignId: "x" }))).toBe("BAD_REQUEST");
@@ -79,7 +82,7 @@ describe("extending the due date", () => {
     expect(events[0]!.payload).toEqual({ from: c.dueAt.toISOString(), to: to.toISOString() });
   });
 
-  it("refuses an earlier or past date (BAD_REQUEST), a closed campaign (CONFLICT), and anyone but the owner or an admin (FORBIDDEN), changing nothing", async () => {
+  it("refuses an earlier or past date (BAD_REQUEST), a closed campaign (CONFLICT), and anyone but the owner or an admin (FORBIDDEN; NOT_FOUND for those who do not see the campaign), changing nothing", async () => {
     const c = await campaign({ dueAt: new Date(Date.now() - DAY) });
     const closed = await campaign({ status: "REMEDIATING" });
     const before = await campaignSnapshot(db.prisma);
@@ -88,8 +91,9 @@ describe("extending the due date", () => {
     expect(await codeOf(owner.campaignOps.extendDue({ campaignId: c.id, dueAt: new Date(c.dueAt.getTime() - DAY) }))).toBe("BAD_REQUEST");
     expect(await codeOf(owner.campaignOps.extendDue({ campaignId: c.id, dueAt: "not a date" as never }))).toBe("BAD_REQUEST");
     expect(await codeOf(owner.campaignOps.extendDue({ campaignId: closed.id, dueAt: new Date(closed.dueAt.getTime() + DAY) }))).toBe("CONFLICT");
-    for (const who of [cast.auditor, cast.reviewer, cast.otherOwner, cast.employee]) {
-      expect(await codeOf(cast.as(who.id).campaignOps.extendDue({ campaignId: c.id, dueAt: new Date(Date.now() + 30 * DAY) }))).toBe("FORBIDDEN");
+    // This campaign has no items: the reviewer reviews nothing in it, so to them it does not exist either.
+    for (const [who, code] of [[cast.auditor, "FORBIDDEN"], [cast.reviewer, "NOT_FOUND"], [cast.otherOwner, "NOT_FOUND"], [cast.employee, "NOT_FOUND"]] as const) {
+      expect(await codeOf(cast.as(who.id).campaignOps.extendDue({ campaignId: c.id, dueAt: new Date(Date.now() + 30 * DAY) }))).toBe(code);
     }
     await expectUnchanged(db.prisma, before);
   });

@@ -42,12 +42,13 @@ describe("the completion report", () => {
     expect(after.campaign).toMatchObject({ status: "REMEDIATING", closedBy: { id: cast.owner.id, name: "Sofia Owner" } });
   });
 
-  it("is read by the owner, admins, security and auditors; employees, reviewers and other system owners are FORBIDDEN; nothing is written", async () => {
+  it("is read by the owner, admins, security and auditors; reviewers are FORBIDDEN, employees and other system owners do not see it (NOT_FOUND); nothing is written", async () => {
     const c = await campaign();
     await grantAndItem(db.prisma, c.id, cast.employee.id, cast.entitlement.id, cast.reviewer.id);
     const before = await campaignSnapshot(db.prisma);
     for (const who of [cast.owner, cast.admin, cast.security, cast.auditor]) expect((await campaignReportAs(who.id, c.id)).rows).toHaveLength(1);
-    for (const who of [cast.employee, cast.reviewer, cast.otherOwner]) expect(await codeOf(campaignReportAs(who.id, c.id))).toBe("FORBIDDEN");
+    expect(await codeOf(campaignReportAs(cast.reviewer.id, c.id))).toBe("FORBIDDEN");
+    for (const who of [cast.employee, cast.otherOwner]) expect(await codeOf(campaignReportAs(who.id, c.id))).toBe("NOT_FOUND");
     expect(await codeOf(cast.as(null).campaignOps.report({ campaignId: c.id }))).toBe("UNAUTHORIZED");
     expect(await codeOf(campaignReportAs(cast.owner.id, "00000000-0000-4000-8000-000000000000"))).toBe("NOT_FOUND");
     expect(await codeOf(cast.as(cast.owner.id).campaignOps.report({ campaignId: c.id, extra: 1 } as never))).toBe("BAD_REQUEST");

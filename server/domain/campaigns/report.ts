@@ -14,6 +14,7 @@ import type { Campaign, Prisma } from "../../db/generated/client";
 import { forbidden, notFound } from "../../errors";
 import { loadActor, type Actor, type ServiceCtx } from "../actor";
 import { canSeeWholeCampaign } from "./policy";
+import { assertCanSeeCampaign } from "./visibility";
 import { REPORT_ROW_LIMIT, type ZCampaignRef } from "./ops-schema";
 import { readBackOf } from "./remediation";
 import { csvLine } from "../../csv";
@@ -24,7 +25,10 @@ export const canReadReport = canSeeWholeCampaign;
 async function loadReadableCampaign(db: Tx, actor: Actor, campaignId: string): Promise<Campaign> {
   const c = await db.campaign.findUnique({ where: { id: campaignId } });
   if (!c) throw notFound("The campaign");
-  if (!canReadReport(actor, c)) throw forbidden("Only the campaign's owner, admins, security and auditors can read its report.");
+  if (!canReadReport(actor, c)) {
+    await assertCanSeeCampaign(db, actor, c);
+    throw forbidden("Only the campaign's owner, admins, security and auditors can read its report.");
+  }
   return c;
 }
 

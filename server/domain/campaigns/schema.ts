@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { CampaignStatus, DefaultAction, GrantOrigin, IdentityKind, ReviewDecision, ReviewerStrategy, RiskLevel } from "../../db/generated/enums";
 import { ZListBase } from "../list";
+import { INPUT_DATE_MAX, INPUT_DATE_MIN, INPUT_DATE_RANGE, MAX_DB_INT } from "../input-bounds";
 
 export const CAMPAIGN_STATUSES = ["DRAFT", "ACTIVE", "REMEDIATING", "CLOSED"] as const satisfies readonly CampaignStatus[];
 export const REVIEWER_STRATEGIES = ["ENTITLEMENT_OWNER", "MANAGER", "NHI_OWNER", "NAMED"] as const satisfies readonly ReviewerStrategy[];
@@ -60,7 +61,7 @@ export function commentRequired(decision: ReviewDecision, item: { privileged: bo
 
 const ZId = z.uuid({ message: "must be an id (UUID)" });
 const ZRisk = z.enum(RISK_LEVELS, { message: `must be one of ${RISK_LEVELS.join(", ")}` });
-const ZDate = (what: string) => z.coerce.date({ message: `must be a date (${what})` });
+const ZDate = (what: string) => z.coerce.date({ message: `must be a date (${what})` }).min(INPUT_DATE_MIN, INPUT_DATE_RANGE).max(INPUT_DATE_MAX, INPUT_DATE_RANGE);
 
 /**
  * Which grants a campaign reviews: grants in effect (GRANT_IN_EFFECT) matching every filter given. Empty
@@ -118,7 +119,7 @@ export const ZCreateCampaignInput = z
 export type TCreateCampaignInput = z.input<typeof ZCreateCampaignInput>;
 
 /** The updatedAt the editor saw; a write against a newer row is refused (optimistic concurrency). */
-const ZExpectedUpdatedAt = z.coerce.date({ message: "must be the updatedAt timestamp you loaded" });
+const ZExpectedUpdatedAt = z.coerce.date({ message: "must be the updatedAt timestamp you loaded" }).min(INPUT_DATE_MIN, INPUT_DATE_RANGE).max(INPUT_DATE_MAX, INPUT_DATE_RANGE);
 
 export const ZUpdateCampaignInput = z
   .object({
@@ -176,7 +177,7 @@ const ZComment = z
   .max(COMMENT_MAX, { message: `must be at most ${COMMENT_MAX} characters` })
   .optional()
   .transform((v) => (v ? v : undefined));
-const ZVersion = z.number({ message: "must be the item version you loaded" }).int().min(1);
+const ZVersion = z.number({ message: "must be the item version you loaded" }).int().min(1).max(MAX_DB_INT, { message: "must be the item version you loaded" });
 
 export const ZDecideInput = z
   .object({ itemId: ZId, expectedVersion: ZVersion, decision: z.enum(REVIEW_DECISIONS, { message: "must be KEEP or REVOKE" }), comment: ZComment })

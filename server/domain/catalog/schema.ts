@@ -7,6 +7,7 @@ import type { ConnectorKind, RiskLevel } from "../../db/generated/enums";
 import { effectiveSslMode, SSL_MODES, type SslMode } from "../../connectors/pg-target";
 import { CONNECTOR_ENV_PREFIX, parseSecretRef } from "../../connectors/secret-ref";
 import { ZListBase } from "../list";
+import { INPUT_DATE_MAX, INPUT_DATE_MIN, INPUT_DATE_RANGE } from "../input-bounds";
 
 export const RISK_LEVELS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const satisfies readonly RiskLevel[];
 export const CONNECTOR_KINDS = ["MANUAL", "WEBHOOK", "POSTGRES"] as const satisfies readonly ConnectorKind[];
@@ -38,7 +39,7 @@ const ZMaxDuration = z
   .max(MAX_DURATION_DAYS, { message: `must be between 1 and ${MAX_DURATION_DAYS} days` });
 const ZExternalRef = z.string().trim().max(200, { message: "must be at most 200 characters" });
 /** The updatedAt the editor saw; a write against a newer row is refused (optimistic concurrency). */
-const ZExpectedUpdatedAt = z.coerce.date({ message: "must be the updatedAt timestamp you loaded" });
+const ZExpectedUpdatedAt = z.coerce.date({ message: "must be the updatedAt timestamp you loaded" }).min(INPUT_DATE_MIN, INPUT_DATE_RANGE).max(INPUT_DATE_MAX, INPUT_DATE_RANGE);
 
 // ---------------------------------------------------------------------------------------------------
 // Reads

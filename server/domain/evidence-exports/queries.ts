@@ -71,11 +71,13 @@ export async function myExports(svc: ServiceCtx): Promise<ExportRow[]> {
   return toRows(svc.db, rows);
 }
 
-/** One export (its progress while it runs). */
+/**
+ * One export (its progress while it runs). NOT_FOUND for someone else's export too (a security officer sees
+ * their own only): the answer must not confirm that the id is an export, as the download route does not.
+ */
 export async function exportById(svc: ServiceCtx, input: TExportRef): Promise<ExportRow> {
   const row = await svc.db.evidenceExport.findUnique({ where: { id: input.id } });
-  if (!row) throw notFound("The export");
-  if (!canSeeExport(svc.actor, row)) throw forbidden("Only the person who requested this export, admins and auditors can see it.");
+  if (!row || !canSeeExport(svc.actor, row)) throw notFound("The export");
   return (await toRows(svc.db, [row]))[0];
 }
 

@@ -113,7 +113,7 @@ describe("who sees which exports", () => {
   it("byId: the requester, admins and auditors; not another security officer or an employee", async () => {
     const other = await db.prisma.evidenceExport.findFirstOrThrow({ where: { requestedById: c.auditor.id } });
     await expect(c.as(c.admin.id).evidence.byId({ id: other.id })).resolves.toMatchObject({ id: other.id, requestedBy: c.auditor.displayName });
-    await expect(c.as(c.security.id).evidence.byId({ id: other.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(c.as(c.security.id).evidence.byId({ id: other.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(c.as(c.employee.id).evidence.byId({ id: other.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(c.as(c.auditor.id).evidence.byId({ id: "00000000-0000-4000-8000-000000000000" })).rejects.toMatchObject({ code: "NOT_FOUND" });
   });

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { ZListBase } from "../list";
+import { INPUT_DATE_MAX, INPUT_DATE_MIN, INPUT_DATE_RANGE } from "../input-bounds";
 
 export const IDENTITY_KINDS = ["HUMAN", "SERVICE_ACCOUNT", "API_KEY", "OAUTH_APP", "WORKLOAD", "AI_AGENT"] as const;
 export type IdentityKindName = (typeof IDENTITY_KINDS)[number];
@@ -55,7 +56,7 @@ const purpose = z
   .min(10, { message: "Purpose must be at least 10 characters: say what this identity does and why it exists." })
   .max(500, { message: "Purpose must be at most 500 characters." });
 const keyId = z.string().trim().min(1, { message: "Key id cannot be empty (leave it out instead)." }).max(200, { message: "Key id must be at most 200 characters." });
-const date = (what: string) => z.date({ message: `${what} must be a date.` });
+const date = (what: string) => z.date({ message: `${what} must be a date.` }).min(INPUT_DATE_MIN, INPUT_DATE_RANGE).max(INPUT_DATE_MAX, INPUT_DATE_RANGE);
 
 export const ZCreateNhi = z
   .object({

@@ -3,6 +3,7 @@
  * the router and the browser. Pure: no server imports except types.
  */
 import { z } from "zod";
+import { MAX_DB_INT } from "../input-bounds";
 
 export const MAX_POLICY_TEXT = 100_000;
 /** The longest duration a sample request may ask for in "Try" (one year). */
@@ -57,7 +58,7 @@ export const ZSavePolicyVersion = z
       .min(3, { message: "is required: say what changed and why (at least 3 characters)" })
       .max(500, { message: "must be at most 500 characters" }),
     /** The version the editor started from (0 when none exists yet); a save against a newer one is refused. */
-    expectedVersion: z.number({ message: "must be the version you started from" }).int().min(0),
+    expectedVersion: z.number({ message: "must be the version you started from" }).int().min(0).max(MAX_DB_INT, { message: "must be the version you started from" }),
   })
   .strict();
 export type TSavePolicyVersion = z.infer<typeof ZSavePolicyVersion>;

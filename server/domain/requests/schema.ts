@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { RequestStatus } from "../../db/generated/enums";
 import { ZListBase } from "../list";
+import { MAX_DB_INT } from "../input-bounds";
 
 export const REQUEST_STATUSES = ["PENDING", "APPROVED", "DENIED", "CANCELLED", "EXPIRED"] as const satisfies readonly RequestStatus[];
 export const REQUEST_STATUS_LABEL: Record<RequestStatus, string> = {
@@ -130,7 +131,7 @@ export const ZPreviewRequestInput = z
 export type TPreviewRequestInput = z.input<typeof ZPreviewRequestInput>;
 
 /** The revision the requester saw; a change against a newer revision is refused (CONFLICT). */
-const ZExpectedRevision = z.number({ message: "must be the revision you loaded" }).int().min(1);
+const ZExpectedRevision = z.number({ message: "must be the revision you loaded" }).int().min(1).max(MAX_DB_INT, { message: "must be the revision you loaded" });
 
 export const ZCancelRequestInput = z.object({ id: ZId, expectedRevision: ZExpectedRevision }).strict();
 export type TCancelRequestInput = z.input<typeof ZCancelRequestInput>;
