@@ -29,16 +29,18 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   forbidOnly: !!process.env.CI,
-  timeout: 60_000,
-  expect: { timeout: 10_000 },
+  // Whole flows (request → approvals → provisioning → expiry) on a slow, busy 2-core machine: the budget is
+  // generous, and every step waits on what the page shows, never on a fixed time.
+  timeout: 180_000,
+  expect: { timeout: 20_000 },
   reporter: process.env.CI ? [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]] : [["list"]],
   use: {
     baseURL: APP_URL,
     screenshot: "only-on-failure",
     trace: "retain-on-failure",
     video: "off",
-    actionTimeout: 15_000,
-    navigationTimeout: 30_000,
+    actionTimeout: 30_000,
+    navigationTimeout: 60_000,
   },
   projects: [
     {

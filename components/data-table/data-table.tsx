@@ -37,6 +37,10 @@ export function DataTable<Row>({ columns, rows, total, page, size, sort, dir = "
   const [pending, startTransition] = useTransition();
   const [q, setQ] = useState(params.get("q") ?? "");
   const debounce = useRef<ReturnType<typeof setTimeout> | null>(null);
+  // Marks the table once React has attached its handlers, so a browser test (or anything else) can wait for
+  // "interactive" instead of guessing: a click on server-rendered HTML before hydration does nothing.
+  const tableRef = useRef<HTMLTableElement>(null);
+  useEffect(() => tableRef.current?.setAttribute("data-interactive", "true"), []);
 
   useEffect(() => setQ(params.get("q") ?? ""), [params]);
 
@@ -61,6 +65,13 @@ export function DataTable<Row>({ columns, rows, total, page, size, sort, dir = "
     data: rows,
     columns,
     getCoreRowModel: getCoreRowModel(),
+    // Rows keep their identity across refreshes: keyed by the row's own id, not its position. Keyed by
+    // position, a row's state (an open dialog and what the person typed in it) moved to whichever item
+    // took that place when the list was re-read (e.g. after a decision elsewhere on the page).
+    getRowId: (row, index) => {
+      const id = (row as { id?: unknown }).id;
+      return typeof id === "string" || typeof id === "number" ? String(id) : String(index);
+    },
     manualPagination: true,
     manualSorting: true,
     manualFiltering: true,
@@ -126,7 +137,7 @@ export function DataTable<Row>({ columns, rows, total, page, size, sort, dir = "
       )}
 
       <div className={`overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm transition-opacity ${pending ? "opacity-60" : ""}`} aria-busy={pending}>
-        <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label={label}>
+        <table ref={tableRef} className="min-w-full divide-y divide-slate-200 text-sm" aria-label={label}>
           <thead className="bg-slate-50">
             {table.getHeaderGroups().map((hg) => (
               <tr key={hg.id}>

@@ -56,6 +56,12 @@ export class ReviewWorkspace {
   async goto(campaignPath: string) {
     await this.page.goto(`${campaignPath}/review?size=100`);
     await expect(this.page.getByRole("heading", { name: /My review items/ })).toBeVisible();
+    await this.waitInteractive();
+  }
+
+  /** The table has hydrated (its handlers are attached): clicks from now on are seen. */
+  async waitInteractive() {
+    await expect(this.table()).toHaveAttribute("data-interactive", "true");
   }
 
   table(): Locator {
@@ -70,8 +76,10 @@ export class ReviewWorkspace {
   async revoke(holder: string, entitlement: string, comment: string) {
     const row = this.row(holder, entitlement);
     await expect(row).toHaveCount(1);
+    await this.waitInteractive();
     await row.getByRole("button", { name: `Revoke ${entitlement} for ${holder}` }).click();
     const dialog = this.page.getByRole("dialog", { name: `Revoke ${entitlement} for ${holder}?` });
+    await expect(dialog).toBeVisible();
     await dialog.getByLabel(/^Comment/).fill(comment);
     await dialog.getByRole("button", { name: "Revoke access" }).click();
     await expect(dialog).toBeHidden();
