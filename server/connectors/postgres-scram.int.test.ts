@@ -4,10 +4,11 @@
  * TEST_PG_SCRAM_USER must log in with a SCRAM password. Runs in the PostgreSQL stage.
  */
 import { randomUUID } from "node:crypto";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresConnector } from "./postgres";
 import { ConnectorError, type ConnectorCtx } from "./types";
+import { openTargetDatabase, type TargetDatabase } from "./target-test-kit";
 
 const ADMIN_URL = process.env.TEST_PG_ADMIN_URL;
 const SCRAM_USER = process.env.TEST_PG_SCRAM_USER;
@@ -19,29 +20,21 @@ describe.skipIf(!ADMIN_URL || !SCRAM_USER)("postgres connector login (SCRAM-SHA-
   const role = `scram_read_${suffix}`;
   let admin: pg.Client;
   let port = 0;
+  let target: TargetDatabase;
 
   beforeAll(async () => {
     process.env.WARRANT_CONNECTOR_TEST_SCRAM_PASSWORD = PASSWORD;
     process.env.WARRANT_CONNECTOR_TEST_WRONG_PASSWORD = "not-the-password";
-    admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    port = Number(new URL(ADMIN_URL!).port);
+    target = await openTargetDatabase(ADMIN_URL!, targetDb, [{ name: role }]);
+    admin = target.admin;
+    port = target.port;
     await admin.query("SET password_encryption = 'scram-sha-256'");
     await admin.query(`DROP ROLE IF EXISTS ${admin.escapeIdentifier(SCRAM_USER!)}`);
     await admin.query(`CREATE ROLE ${admin.escapeIdentifier(SCRAM_USER!)} LOGIN CREATEROLE PASSWORD ${admin.escapeLiteral(PASSWORD)}`);
-    await admin.query(`CREATE DATABASE ${targetDb}`);
-    await admin.query(`CREATE ROLE ${role} NOLOGIN`);
   });
   afterAll(async () => {
-    await admin.query(`DROP DATABASE IF EXISTS ${targetDb} WITH (FORCE)`);
-    const members = await admin.query<{ rolname: string }>(
-      "SELECT u.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE r.rolname = $1",
-      [role],
-    );
-    for (const m of members.rows) await admin.query(`DROP ROLE IF EXISTS ${admin.escapeIdentifier(m.rolname)}`);
-    await admin.query(`DROP ROLE IF EXISTS ${role}`);
     await admin.query(`DROP ROLE IF EXISTS ${admin.escapeIdentifier(SCRAM_USER!)}`);
-    await admin.end();
+    await target.drop();
     delete process.env.WARRANT_CONNECTOR_TEST_SCRAM_PASSWORD;
     delete process.env.WARRANT_CONNECTOR_TEST_WRONG_PASSWORD;
   });

@@ -14,13 +14,13 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "../testing/db";
 import { processProvisioningTasks } from "../jobs/provisioning";
 import { makeGrantWithTask, provisioningCast } from "../domain/provisioning/provisioning-test-kit";
 import { memberRoleName, postgresConnector } from "./postgres";
 import { ConnectorError, type ConnectorCtx } from "./types";
+import { openTargetDatabase, type TargetDatabase } from "./target-test-kit";
 
 const ADMIN_URL = process.env.TEST_PG_ADMIN_URL;
 const CA_FILE = process.env.TEST_PG_CA_FILE;
@@ -33,10 +33,10 @@ describe.skipIf(!ADMIN_URL || !CA_FILE)("postgres connector over TLS (real clust
   const suffix = randomUUID().replace(/-/g, "").slice(0, 10);
   const targetDb = `warrant_tls_${suffix}`;
   const role = `tls_read_${suffix}`;
-  let admin: pg.Client;
   let port = 0;
   let user = "postgres";
   let otherCaDir = "";
+  let target: TargetDatabase;
 
   beforeAll(async () => {
     copyFileSync(CA_FILE!, path.join(SECRETS, "target-ca.pem"));
@@ -45,23 +45,12 @@ describe.skipIf(!ADMIN_URL || !CA_FILE)("postgres connector over TLS (real clust
     execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=Some other CA", "-keyout", path.join(otherCaDir, "ca.key"), "-out", path.join(otherCaDir, "ca.crt")], { stdio: "ignore" });
     process.env.WARRANT_CONNECTOR_TEST_OTHER_CA = readFileSync(path.join(otherCaDir, "ca.crt"), "utf8");
 
-    admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${targetDb}`);
-    await admin.query(`CREATE ROLE ${role} NOLOGIN`);
-    const u = new URL(ADMIN_URL!);
-    port = Number(u.port);
-    user = decodeURIComponent(u.username) || "postgres";
+    target = await openTargetDatabase(ADMIN_URL!, targetDb, [{ name: role }]);
+    port = target.port;
+    user = target.user;
   });
   afterAll(async () => {
-    await admin.query(`DROP DATABASE IF EXISTS ${targetDb} WITH (FORCE)`);
-    const members = await admin.query<{ rolname: string }>(
-      "SELECT u.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE r.rolname = $1",
-      [role],
-    );
-    for (const m of members.rows) await admin.query(`DROP ROLE IF EXISTS ${admin.escapeIdentifier(m.rolname)}`);
-    await admin.query(`DROP ROLE IF EXISTS ${role}`);
-    await admin.end();
+    await target.drop();
     rmSync(SECRETS, { recursive: true, force: true });
     if (otherCaDir) rmSync(otherCaDir, { recursive: true, force: true });
     delete process.env.WARRANT_CONNECTOR_TEST_OTHER_CA;

@@ -3,7 +3,7 @@
  * (scripts/with-postgres.sh sets TEST_PG_ADMIN_URL). Each test file gets a target database of its own.
  */
 import { randomUUID } from "node:crypto";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "../testing/db";
 import { processProvisioningTasks } from "../jobs/provisioning";
@@ -11,6 +11,7 @@ import { revokeExpiredGrants } from "../jobs/expiry";
 import { eventsSince, makeGrantWithTask, provisioningCast, provisioningSnapshot } from "../domain/provisioning/provisioning-test-kit";
 import { memberRoleName, postgresConnector } from "./postgres";
 import type { ConnectorCtx } from "./types";
+import { openTargetDatabase, type TargetDatabase } from "./target-test-kit";
 
 const ADMIN_URL = process.env.TEST_PG_ADMIN_URL;
 
@@ -22,26 +23,14 @@ describe.skipIf(!ADMIN_URL)("postgres connector (real cluster)", () => {
   let admin: pg.Client;
   let config: Record<string, unknown>;
 
+  let target: TargetDatabase;
+
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${targetDb}`);
-    await admin.query(`CREATE ROLE ${role} NOLOGIN`);
-    await admin.query(`CREATE ROLE ${superRole} NOLOGIN SUPERUSER`);
-    const u = new URL(ADMIN_URL!);
-    config = { host: u.hostname, port: Number(u.port), database: targetDb, user: decodeURIComponent(u.username) };
+    target = await openTargetDatabase(ADMIN_URL!, targetDb, [{ name: role }, { name: superRole, superuser: true }]);
+    admin = target.admin;
+    config = { host: new URL(ADMIN_URL!).hostname, port: target.port, database: targetDb, user: target.user };
   });
-  afterAll(async () => {
-    await admin.query(`DROP DATABASE IF EXISTS ${targetDb} WITH (FORCE)`);
-    const members = await admin.query<{ rolname: string }>(
-      "SELECT u.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE r.rolname = $1",
-      [role],
-    );
-    for (const m of members.rows) await admin.query(`DROP ROLE IF EXISTS ${admin.escapeIdentifier(m.rolname)}`);
-    await admin.query(`DROP ROLE IF EXISTS ${role}`);
-    await admin.query(`DROP ROLE IF EXISTS ${superRole}`);
-    await admin.end();
-  });
+  afterAll(() => target.drop());
 
   const ctx = (identityId: string, externalRef: string | null = role): ConnectorCtx => ({
     system: { id: randomUUID(), name: "Production Database", connectorConfig: config },
