@@ -7,8 +7,9 @@
  * The database refuses a self-decision and a second approval by the same person on its own too.
  */
 import type { z } from "zod";
+import { isUniqueViolation } from "../../db/refusals";
 import type { Tx } from "../../db";
-import { Prisma } from "../../db/generated/client";
+import type { Prisma } from "../../db/generated/client";
 import { conflict, forbidden, notFound } from "../../errors";
 import { recordEvent } from "../../ledger/ledger";
 import { ledgerActor, type ServiceCtx } from "../actor";
@@ -26,7 +27,7 @@ async function holdDelegation(tx: Tx, delegationId: string): Promise<boolean> {
 
 /** Maps a database refusal (CHECK or the distinct-approvers index) to what the approver is told. */
 function databaseRefusal(e: unknown): Error | null {
-  if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002") {
+  if (isUniqueViolation(e)) {
     return forbidden("You already approved another stage of this request: a different person must approve this one.");
   }
   const msg = e instanceof Error ? e.message : "";

@@ -7,7 +7,8 @@
  */
 import type { z } from "zod";
 import type { Tx } from "../../db";
-import { Prisma, type System, type Entitlement } from "../../db/generated/client";
+import { isUniqueViolation } from "../../db/refusals";
+import type { Prisma, System, Entitlement } from "../../db/generated/client";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { canonicalJson } from "../../ledger/hash";
 import { recordEvent } from "../../ledger/ledger";
@@ -32,9 +33,6 @@ function requireAdmin(actor: Actor) {
   if (!hasRole(actor, "ADMIN") || hasRole(actor, "AUDITOR")) throw forbidden("Only an admin can change the catalog.");
 }
 
-function isUniqueViolation(e: unknown): boolean {
-  return e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002";
-}
 
 const STALE = (what: string) =>
   conflict(`This ${what} was changed by someone else after you opened it. Reload to see the current version, then make your change again.`);

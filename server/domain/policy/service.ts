@@ -4,7 +4,8 @@
  * same transaction.
  */
 import type { Tx } from "../../db";
-import { Prisma, type PolicyVersion } from "../../db/generated/client";
+import type { PolicyVersion } from "../../db/generated/client";
+import { isUniqueViolation } from "../../db/refusals";
 import { badInput, conflict, forbidden } from "../../errors";
 import { recordEvent } from "../../ledger/ledger";
 import { ledgerActor, type ServiceCtx } from "../actor";
@@ -69,7 +70,7 @@ export async function savePolicyVersion(ctx: ServiceCtx, input: TSavePolicyVersi
       return createVersion(tx, { text: input.text, note: input.note, version: currentVersion + 1, previousVersion: current?.version ?? null, policyIds, actorId, onBehalfOfId, now: ctx.now() });
     });
   } catch (e) {
-    if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002") {
+    if (isUniqueViolation(e)) {
       throw conflict("Someone else saved a policy version at the same moment. Reload, then make your change again.");
     }
     throw e;

@@ -11,7 +11,8 @@
 import { createHash } from "node:crypto";
 import type { z } from "zod";
 import type { Tx } from "../../db";
-import { Prisma, type ApprovalKind } from "../../db/generated/client";
+import { isUniqueViolation } from "../../db/refusals";
+import type { ApprovalKind, Prisma } from "../../db/generated/client";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { canonicalJson } from "../../ledger/hash";
 import { recordEvent } from "../../ledger/ledger";
@@ -79,9 +80,6 @@ function hoursText(h: number): string {
   return `${h} hour${h === 1 ? "" : "s"}`;
 }
 
-function isUniqueViolation(e: unknown): boolean {
-  return e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002";
-}
 
 /** The requester, read again after the lock: a leaver processed meanwhile makes no more requests. */
 async function assertStillActive(tx: Tx, actorId: string) {
