@@ -1,7 +1,8 @@
 /**
  * Once per browser-test run:
  *   1. a fresh embedded database with the demo organisation (.data/e2e-pglite, via scripts/prepare-db.ts),
- *   2. a production build of the portal (`next build`; E2E_SKIP_BUILD=1 reuses .next while iterating),
+ *   2. a production build of the portal (scripts/build-if-changed.mjs, what `npm start` runs: `next build`
+ *      unless .next was built from these very sources; E2E_SKIP_BUILD=1 reuses .next whatever it holds),
  *   3. a real OpenID Connect provider (e2e/oidc-server.mjs) on 127.0.0.1:$E2E_OIDC_PORT,
  *   4. the portal (scripts/serve.mjs, what `npm start` runs) on 127.0.0.1:$E2E_APP_PORT with OIDC and demo
  *      sign-in on, behind a "trusted proxy" (TRUST_PROXY=true) so a spec can pose as another client address.
@@ -20,7 +21,7 @@ const PGLITE_DIR = path.join(ROOT, ".data/e2e-pglite");
 const EVIDENCE_DIR = path.join(ROOT, ".data/e2e-evidence");
 const NODE = process.execPath;
 const TSX = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
-const NEXT = path.join(ROOT, "node_modules/next/dist/bin/next");
+const BUILD = path.join(ROOT, "scripts/build-if-changed.mjs");
 /** What `npm start` runs: Next's request handler behind our own listener (client address, loopback default). */
 const SERVE = path.join(ROOT, "scripts/serve.mjs");
 
@@ -120,7 +121,7 @@ async function start() {
   const prepare = run("prepare-db", [TSX, path.join(ROOT, "scripts/prepare-db.ts")], childEnv({ PGLITE_DIR }));
   const skipBuild = process.env.E2E_SKIP_BUILD === "1" && existsSync(path.join(ROOT, ".next/BUILD_ID"));
   if (skipBuild) console.log("[e2e] next build: skipped (E2E_SKIP_BUILD=1), reusing .next");
-  const build = skipBuild ? Promise.resolve() : run("next-build", [NEXT, "build"], childEnv({ NODE_ENV: "production" }));
+  const build = skipBuild ? Promise.resolve() : run("next-build", [BUILD], childEnv({ NODE_ENV: "production" }));
   const results = await Promise.allSettled([prepare, build]);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) throw failed.reason;
