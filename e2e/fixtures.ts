@@ -23,6 +23,26 @@ export const DEMO: Record<DemoRole, { email: string; name: string; label: string
   auditor: { email: "ruth.okafor@halcyon.example", name: "Ruth Okafor", label: "Auditor" },
 };
 
+/**
+ * `page.goto` that returns once the page can be used: for an HTML page, after React hydrated it (the root
+ * marks <html data-hydrated>, components/trpc/client.tsx). Typing into or clicking server-rendered HTML before
+ * hydration is lost on a busy machine; every page the fixtures hand out waits this way.
+ */
+export function waitForHydrationOnGoto(page: Page, baseURL: string | undefined): Page {
+  const portal = baseURL ? new URL(baseURL).origin : null;
+  const goto = page.goto.bind(page);
+  page.goto = async (url, options) => {
+    const response = await goto(url, options);
+    const html = (response?.headers()["content-type"] ?? "").startsWith("text/html");
+    // Only the portal's own pages: the identity provider's login page is not a React app.
+    if (response && html && new URL(response.url()).origin === portal) {
+      await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+    }
+    return response;
+  };
+  return page;
+}
+
 /** The portal header's "signed in as" name. */
 export function signedInAs(page: Page) {
   return page.getByTestId("signed-in-as");
@@ -40,7 +60,7 @@ export async function signInAs(page: Page, role: DemoRole): Promise<void> {
 
 async function rolePage(browser: Browser, role: DemoRole, baseURL: string | undefined, use: (p: Page) => Promise<void>) {
   const context = await browser.newContext({ baseURL });
-  const page = await context.newPage();
+  const page = waitForHydrationOnGoto(await context.newPage(), baseURL);
   await signInAs(page, role);
   await use(page);
   await context.close();
@@ -60,6 +80,7 @@ type Fixtures = {
 };
 
 export const test = base.extend<Fixtures>({
+  page: async ({ page, baseURL }, use) => use(waitForHydrationOnGoto(page, baseURL)),
   // eslint-disable-next-line no-empty-pattern
   signInAs: async ({}, use) => use(signInAs),
   signInPage: async ({ page }, use) => use(new SignInPage(page)),

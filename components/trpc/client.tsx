@@ -1,6 +1,6 @@
 "use client";
 /** The browser's tRPC client (types only from the server) and the React Query provider. */
-import { useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
@@ -16,6 +16,9 @@ export function Providers({ children }: { children: ReactNode }) {
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: "/api/trpc", transformer: superjson, maxItems: MAX_BATCH_CALLS, maxURLLength: CLIENT_MAX_URL_LENGTH })] }),
   );
+  // The page says when it has hydrated (the root's effects run after every child's): a click or a keystroke on
+  // server-rendered HTML before then does nothing or is lost, so browser tests wait for this, not for luck.
+  useEffect(() => document.documentElement.setAttribute("data-hydrated", "true"), []);
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
