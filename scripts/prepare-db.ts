@@ -29,6 +29,7 @@ async function seedIfWanted(prisma: PrismaClient, seedFlag: boolean | undefined,
     );
     return;
   }
+  console.log('Demo data: first start, seeding the demo organisation "Halcyon Pay" and playing its last quarter (under a minute)…');
   const t0 = performance.now();
   try {
     const counts = await seedDemo(prisma);
@@ -47,6 +48,7 @@ async function main(): Promise<number> {
     handle = dbHandle();
     const where = e.embedded ? `embedded database at ${e.PGLITE_DIR}` : "PostgreSQL (DATABASE_URL)";
 
+    console.log(`Database: checking the ${where} for migrations to apply…`);
     const applied = await applyMigrations(handle.adapter);
     console.log(
       applied.length
