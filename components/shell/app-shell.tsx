@@ -4,10 +4,9 @@ import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
 import type { ReactNode } from "react";
 import type { Me } from "@/server/domain/identities/me";
+import { roleLabels } from "@/server/domain/identities/schema";
 
 type NavItem = { href: string; label: string; show: (me: Me) => boolean; match?: (path: string, me: Me) => boolean };
-
-const ROLE_LABEL: Record<string, string> = { ADMIN: "Admin", SECURITY: "Security", AUDITOR: "Auditor" };
 
 /** Navigation by role and relationship. The server checks every power again; this only hides what is useless. */
 const isGovernance = (me: Me) => me.roles.some((r) => r === "ADMIN" || r === "SECURITY" || r === "AUDITOR");
@@ -83,7 +82,7 @@ export function AppShell({ me, demo, unread = 0, children }: { me: Me; demo: boo
               <Link href={`/identities/${me.id}`} className="block text-sm font-medium text-slate-900 hover:underline" data-testid="signed-in-as">
                 {me.displayName}
               </Link>
-              <span className="block text-xs text-slate-500">{me.roles.length ? me.roles.map((r) => ROLE_LABEL[r] ?? r).join(" · ") : "Employee"}</span>
+              <span className="block text-xs text-slate-500">{roleLabels(me).join(" · ")}</span>
             </div>
             <button type="button" onClick={() => signOut({ callbackUrl: "/signin" })} className="rounded-md border border-slate-300 px-2.5 py-1.5 text-sm text-slate-700 hover:bg-slate-50">
               Sign out

@@ -1,4 +1,5 @@
 import type { Tx } from "../../db";
+import type { RoleLabel } from "./schema";
 
 /**
  * The demo organisation's six sign-in accounts, one per kind of user, in the order the sign-in page lists
@@ -11,7 +12,7 @@ export const DEMO_ACCOUNTS = [
   { email: "omar.haddad@halcyon.example", role: "Security officer", hint: "Security approvals and break-glass follow-up" },
   { email: "grace.kim@halcyon.example", role: "Admin", hint: "Catalog, policies, campaigns" },
   { email: "ruth.okafor@halcyon.example", role: "Auditor", hint: "Reads everything, exports evidence" },
-] as const;
+] as const satisfies readonly { email: string; role: RoleLabel; hint: string }[];
 
 /**
  * Whether an email is one of the demo accounts (case-insensitive). The demo sign-in accepts these and only

@@ -104,3 +104,24 @@ export const NHI_EDITABLE_FIELDS = [
   "credentialExpiresAt",
   "status",
 ] as const satisfies readonly (keyof TUpdateNhi)[];
+
+/**
+ * What a person is, in the words the sign-in page uses (one vocabulary everywhere: header, sign-in, docs).
+ * Governance roles first, then relationships; "Employee" when neither applies.
+ */
+export const ROLE_LABELS = {
+  ADMIN: "Admin",
+  SECURITY: "Security officer",
+  AUDITOR: "Auditor",
+  MANAGER: "Manager",
+  SYSTEM_OWNER: "System owner",
+  EMPLOYEE: "Employee",
+} as const;
+export type RoleLabel = (typeof ROLE_LABELS)[keyof typeof ROLE_LABELS];
+
+export function roleLabels(me: { roles: readonly ("ADMIN" | "SECURITY" | "AUDITOR")[]; isManager: boolean; ownsSystems: boolean }): RoleLabel[] {
+  const labels: RoleLabel[] = me.roles.map((r) => ROLE_LABELS[r]);
+  if (me.isManager) labels.push(ROLE_LABELS.MANAGER);
+  if (me.ownsSystems) labels.push(ROLE_LABELS.SYSTEM_OWNER);
+  return labels.length ? labels : [ROLE_LABELS.EMPLOYEE];
+}
