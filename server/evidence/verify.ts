@@ -722,8 +722,6 @@ async function checkReferences(pack: Pack, declared: Declared, limits: VerifyLim
 }
 
 // ---------------------------------------------------------------------------------------------------------
-
-// ---------------------------------------------------------------------------------------------------------
 // 8. Witnessed checkpoints (--witness; the rule is in witness-check.ts)
 
 async function checkWitnesses(pack: Pack, declared: Declared, limits: VerifyLimits, manifest: Manifest, idx: LedgerIndex, trusted: Trusted, witnessed: WitnessedCheckpoint[]): Promise<Check> {

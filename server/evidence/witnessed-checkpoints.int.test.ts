@@ -77,6 +77,10 @@ describe("witnessed checkpoints (evidence:verify --witness)", () => {
     const res = await verifyPack(pack, { publicKeyPem: key.publicKeyPem, witnesses: w });
     expect(formatReport(res)).toMatch(/^witnessed checkpoints: 2\/2 valid$/m);
     expect(res.verdict).toBe("VALID");
+    // No key pinned: the witnessed signatures are checked with the pack's own key (and the verdict says so).
+    const unpinned = await verifyPack(pack, { witnesses: w });
+    expect(checkLine(unpinned)).toMatchObject({ passed: 2, total: 2, failures: [] });
+    expect(unpinned.verdict).toBe("INTEGRITY_ONLY");
   });
 
   it("a witnessed checkpoint after the pack's ledger is reported as not covered, not as a failure", async () => {
