@@ -173,6 +173,13 @@ export function configuredWitnesses(e: Env = env()): WitnessTarget[] {
   return WITNESS_KINDS.flatMap((k) => k.targets(e).map((target) => ({ kind: k.kind, target })));
 }
 
+/** One line for the start-up log: where checkpoints go, or that no witness is configured. */
+export function describeWitnesses(e: Env = env()): string {
+  const w = configuredWitnesses(e);
+  if (!w.length) return "Checkpoint witnesses: none configured (WITNESS_FILE, WITNESS_DIR, WITNESS_EMAIL, WITNESS_WEBHOOK_URLS; see docs/evidence-pack.md).";
+  return `Checkpoint witnesses: ${w.map((x) => `${x.kind} ${x.kind === "webhook" ? new URL(x.target).origin : x.target}`).join(", ")}.`;
+}
+
 export function witnessKind(kind: string): WitnessKind | undefined {
   return WITNESS_KINDS.find((k) => k.kind === kind);
 }
