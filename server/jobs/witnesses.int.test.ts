@@ -191,6 +191,30 @@ describe("checkpoint witnesses", () => {
     expect((await deliveries(row.id)).filter((r) => r.kind !== "webhook").every((r) => r.status === "DELIVERED")).toBe(true);
   });
 
+  it("one open finding per witness while it stays down; a new one once that finding is resolved", async () => {
+    const failAll = async () => {
+      for (let i = 0; i < MAX_WITNESS_ATTEMPTS; i++) answers.push(500);
+      const cp = await checkpoint();
+      for (let i = 0; i < MAX_WITNESS_ATTEMPTS + 2; i++) await deliverWitnessCheckpoints(t.prisma, tick(witnessBackoffMs(MAX_WITNESS_ATTEMPTS)), "w1");
+      const row = await t.prisma.checkpoint.findFirstOrThrow({ where: { signature: cp.signature } });
+      expect((await deliveries(row.id)).find((r) => r.kind === "webhook")).toMatchObject({ status: "FAILED" });
+      return row.id;
+    };
+    const open = () => t.prisma.finding.findMany({ where: { kind: "WITNESS_DELIVERY_FAILED", status: "OPEN" } });
+    const notes = () => t.prisma.notification.count({ where: { kind: "checkpoint.witness_failed" } });
+    expect(await open()).toHaveLength(1);
+    const notesBefore = await notes();
+    const second = await failAll();
+    expect(await open()).toHaveLength(1);
+    expect(await notes()).toBe(notesBefore);
+    expect(await t.prisma.ledgerEvent.count({ where: { action: WITNESS_FAILED, subjectId: second } })).toBe(1);
+    // Resolved (the operator fixed the witness): the next failure is news again.
+    await t.prisma.finding.updateMany({ where: { kind: "WITNESS_DELIVERY_FAILED" }, data: { status: "RESOLVED", resolvedAt: new Date(clock) } });
+    const third = await failAll();
+    expect((await open()).map((f) => f.subjectId)).toEqual([third]);
+    expect(await notes()).toBeGreaterThan(notesBefore);
+  });
+
   it("never sends a delivery to a target the configuration does not name (a row written behind its back)", async () => {
     const row = await t.prisma.checkpoint.findFirstOrThrow();
     const before = calls.length;

@@ -6,12 +6,13 @@
  * once the lease has run out: nothing is lost, and a delivery may arrive twice (witnesses tolerate that).
  *
  * A failed attempt is retried with backoff; after MAX_WITNESS_ATTEMPTS the delivery is FAILED, and in the
- * same transaction a finding is raised, security and admins are notified, and "checkpoint.witness_failed"
- * is recorded in the ledger. A later checkpoint that reaches the witness still fixes everything before it.
+ * same transaction "checkpoint.witness_failed" is recorded in the ledger and, unless that witness already
+ * has an open finding, a finding is raised and security and admins are notified. A later checkpoint that reaches the witness still fixes everything before it.
  */
 import type { PrismaClient } from "../db";
 import { env } from "../env";
 import { raiseFinding } from "../domain/findings/service";
+import { lockKeys } from "../domain/locks";
 import { notify } from "../domain/notifications/notify";
 import { activeWithRole } from "../domain/provisioning/people";
 import { packCheckpoint } from "../evidence/checkpoints";
@@ -81,15 +82,24 @@ async function deliverOne(db: PrismaClient, id: string, now: Date, workerId: str
     if (!moved.count) return "lost";
     const cp = d.checkpoint;
     const details = { deliveryId: id, kind: d.kind, target: d.target, seq: cp.seq.toString(), headHash: cp.headHash, attempts, error };
-    await raiseFinding(tx, { kind: "WITNESS_DELIVERY_FAILED", subjectType: "Checkpoint", subjectId: cp.id, assigneeId: null, details, dedupeKey: `WITNESS_DELIVERY_FAILED:${id}` });
-    await notify(tx, {
-      recipientIds: await activeWithRole(tx, "SECURITY", "ADMIN"),
-      kind: "checkpoint.witness_failed",
-      title: `Checkpoint witness unreachable: ${d.kind}`,
-      body: `Checkpoint seq ${cp.seq} could not be delivered to the ${d.kind} witness ${d.target} after ${attempts} attempts: ${error.slice(0, 300)}. Until a checkpoint reaches it again, that witness cannot detect a rewrite of the history after its last delivered checkpoint.`,
-      link: "/findings?kind=WITNESS_DELIVERY_FAILED&status=OPEN",
-      dedupeKey: `witness-failed:${id}`,
+    // One open finding per witness, however many checkpoints fail to reach it while it is down (serialised
+    // per witness, so two workers failing at once raise one).
+    await lockKeys(tx, [`witness:${d.kind}:${d.target}`]);
+    const open = await tx.finding.findFirst({
+      where: { kind: "WITNESS_DELIVERY_FAILED", status: "OPEN", AND: [{ details: { path: ["kind"], equals: d.kind } }, { details: { path: ["target"], equals: d.target } }] },
+      select: { id: true },
     });
+    if (!open) {
+      await raiseFinding(tx, { kind: "WITNESS_DELIVERY_FAILED", subjectType: "Checkpoint", subjectId: cp.id, assigneeId: null, details, dedupeKey: `WITNESS_DELIVERY_FAILED:${id}` });
+      await notify(tx, {
+        recipientIds: await activeWithRole(tx, "SECURITY", "ADMIN"),
+        kind: "checkpoint.witness_failed",
+        title: `Checkpoint witness unreachable: ${d.kind}`,
+        body: `Checkpoint seq ${cp.seq} could not be delivered to the ${d.kind} witness ${d.target} after ${attempts} attempts: ${error.slice(0, 300)}. Until a checkpoint reaches it again, that witness cannot detect a rewrite of the history after its last delivered checkpoint.`,
+        link: "/findings?kind=WITNESS_DELIVERY_FAILED&status=OPEN",
+        dedupeKey: `witness-failed:${id}`,
+      });
+    }
     await recordEvent(tx, { actorId: null, action: WITNESS_FAILED, subjectType: "Checkpoint", subjectId: cp.id, occurredAt: now, payload: details });
     return "failed";
   });
