@@ -215,6 +215,27 @@ describe("checkpoint witnesses", () => {
     expect(await notes()).toBeGreaterThan(notesBefore);
   });
 
+  it("two workers failing two checkpoints to the same witness at once raise one finding (a race on PostgreSQL)", async () => {
+    await t.prisma.finding.updateMany({ where: { kind: "WITNESS_DELIVERY_FAILED" }, data: { status: "RESOLVED", resolvedAt: new Date(clock) } });
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const cp = await checkpoint();
+      const row = await t.prisma.checkpoint.findFirstOrThrow({ where: { signature: cp.signature } });
+      ids.push(row.id);
+      // Set the scene: the other witnesses have it, the webhook is on its last attempt.
+      await t.prisma.witnessDelivery.updateMany({ where: { checkpointId: row.id, kind: { not: "webhook" } }, data: { status: "DELIVERED", deliveredAt: new Date(clock) } });
+      await t.prisma.witnessDelivery.updateMany({ where: { checkpointId: row.id, kind: "webhook" }, data: { attempts: MAX_WITNESS_ATTEMPTS - 1 } });
+    }
+    answers.push(500, 500);
+    const now = tick();
+    const [a, b] = await Promise.all([deliverWitnessCheckpoints(t.prisma, now, "racer-a", 1), deliverWitnessCheckpoints(t.prisma, now, "racer-b", 1)]);
+    expect(a.processed + b.processed).toBe(2);
+    expect(await t.prisma.witnessDelivery.count({ where: { checkpointId: { in: ids }, kind: "webhook", status: "FAILED" } })).toBe(2);
+    expect(await t.prisma.finding.count({ where: { kind: "WITNESS_DELIVERY_FAILED", status: "OPEN" } })).toBe(1);
+    expect(await t.prisma.ledgerEvent.count({ where: { action: WITNESS_FAILED, subjectId: { in: ids } } })).toBe(2);
+    expect((await verifyChain(t.prisma)).firstBroken).toBeNull();
+  });
+
   it("never sends a delivery to a target the configuration does not name (a row written behind its back)", async () => {
     const row = await t.prisma.checkpoint.findFirstOrThrow();
     const before = calls.length;
