@@ -17,6 +17,7 @@ import { packCheckpoint, signCheckpoint } from "../evidence/checkpoints";
 import { packDir, useTempKey } from "../evidence/pack-kit";
 import { readWitnessSource, witnessFileName, witnessLine } from "../evidence/witness-check";
 import { verifySignature } from "../connectors/webhook";
+import { checkpointDue, CHECKPOINT_EVERY_MS } from "./evidence";
 import { deliverWitnessCheckpoints, MAX_WITNESS_ATTEMPTS, WITNESS_FAILED, witnessBackoffMs } from "./witnesses";
 
 const SECRET = "witness-webhook-shared-secret-0123456789";
@@ -234,6 +235,8 @@ describe("checkpoint witnesses", () => {
     expect(await t.prisma.finding.count({ where: { kind: "WITNESS_DELIVERY_FAILED", status: "OPEN" } })).toBe(1);
     expect(await t.prisma.ledgerEvent.count({ where: { action: WITNESS_FAILED, subjectId: { in: ids } } })).toBe(2);
     expect((await verifyChain(t.prisma)).firstBroken).toBeNull();
+    // A failed delivery is housekeeping: by itself it does not call for another checkpoint (which would fail again).
+    expect(await checkpointDue(t.prisma, tick(2 * CHECKPOINT_EVERY_MS))).toBe(false);
   });
 
   it("never sends a delivery to a target the configuration does not name (a row written behind its back)", async () => {
