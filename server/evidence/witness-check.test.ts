@@ -49,6 +49,7 @@ describe("witness files and folders", () => {
     ["an extra field", JSON.stringify({ ...cp(5), note: "x" }), /line 2: not a witness line \(unknown field\(s\) "note"\)/],
     ["a non-numeric seq", JSON.stringify({ ...cp(5), seq: "5; DROP" }), /line 2: not a witness line \(seq "5; DROP" is not a decimal string\)/],
     ["a numeric seq", JSON.stringify({ ...cp(5), seq: 5 }), /seq 5 is not a decimal string/],
+    ["a seq with leading zeros", JSON.stringify({ ...cp(5), seq: "005" }), /seq "005" is not a decimal string/],
     ["a missing signature", JSON.stringify({ ...cp(5), signature: undefined }), /signature is not a base64 Ed25519 signature/],
     ["a bad time", JSON.stringify({ ...cp(5), signedAt: "yesterday" }), /signedAt "yesterday" is not an ISO 8601 UTC time/],
   ])("refuses a witness file with %s, naming the file and line", async (_what, line, message) => {

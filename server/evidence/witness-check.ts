@@ -63,7 +63,7 @@ export function parseWitnessLine(text: string): PackCheckpoint | string {
   const extra = Object.keys(o).filter((k) => !(WITNESS_FIELDS as readonly string[]).includes(k));
   if (extra.length) return `unknown field(s) ${extra.map((k) => show(k, 40)).join(", ")}`;
   const problems: string[] = [];
-  if (typeof o.seq !== "string" || !/^\d{1,30}$/.test(o.seq)) problems.push(`seq ${show(o.seq)} is not a decimal string`);
+  if (typeof o.seq !== "string" || !/^(0|[1-9]\d{0,29})$/.test(o.seq)) problems.push(`seq ${show(o.seq)} is not a decimal string`);
   if (typeof o.headHash !== "string" || !/^[0-9a-f]{64}$/.test(o.headHash)) problems.push("headHash is not 64 lowercase hex characters");
   if (typeof o.signedAt !== "string" || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(o.signedAt) || Number.isNaN(Date.parse(o.signedAt)))
     problems.push(`signedAt ${show(o.signedAt)} is not an ISO 8601 UTC time with milliseconds`);
