@@ -5,18 +5,22 @@
 // with the key inside it, which anyone could have made).
 // --public-key may be repeated, and a file may hold several PEM public keys (the portal's key history at
 // /api/evidence/public-key?all=1): after a key rotation, a pack's anchor checkpoint may be signed by an earlier key.
+// --witness <file or folder> (repeatable): what a checkpoint witness holds (WITNESS_FILE's JSON Lines file, or
+// WITNESS_DIR's folder); every witnessed checkpoint the pack's ledger covers must have the same hash at its seq.
+// A witness that cannot be read or is malformed exits 2 with a message saying where.
 import { readFileSync, existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { EXIT_CODES, formatReport, verifyPack } from "../server/evidence/verify";
+import { readWitnessSource, WitnessSourceError, type WitnessedCheckpoint } from "../server/evidence/witness-check";
 
-const USAGE = "usage: npm run evidence:verify -- <pack.zip> [--public-key <public-key.pem>]...";
+const USAGE = "usage: npm run evidence:verify -- <pack.zip> [--public-key <public-key.pem>]... [--witness <checkpoints.jsonl or folder>]...";
 
 const PEM_BLOCK = /-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g;
 
 async function main(): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: process.argv.slice(2), options: { "public-key": { type: "string", multiple: true }, help: { type: "boolean" } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: process.argv.slice(2), options: { "public-key": { type: "string", multiple: true }, witness: { type: "string", multiple: true }, help: { type: "boolean" } }, allowPositionals: true, strict: true });
   } catch (e) {
     console.error(`${(e as Error).message}\n${USAGE}`);
     return 2;
@@ -50,8 +54,18 @@ async function main(): Promise<number> {
     }
     publicKeyPems.push(...blocks.map((b) => `${b}\n`));
   }
+  let witnesses: WitnessedCheckpoint[] | undefined;
+  for (const source of parsed.values.witness ?? []) {
+    try {
+      witnesses = [...(witnesses ?? []), ...(await readWitnessSource(source))];
+    } catch (e) {
+      if (!(e instanceof WitnessSourceError)) throw e;
+      console.error(`FAIL witness: ${e.message}`);
+      return 2;
+    }
+  }
   const started = Date.now();
-  const res = await verifyPack(zip, { publicKeyPems: publicKeyPems.length ? publicKeyPems : undefined });
+  const res = await verifyPack(zip, { publicKeyPems: publicKeyPems.length ? publicKeyPems : undefined, witnesses });
   console.log(formatReport(res));
   console.log(`(${((Date.now() - started) / 1000).toFixed(2)} s)`);
   return EXIT_CODES[res.verdict];

@@ -8,12 +8,14 @@ import { env, EnvError } from "../server/env";
 import { applyMigrations } from "../server/db/schema-engine";
 import { describeCounts, isEmpty, seedDemo, SeedRefusedError } from "../prisma/seed";
 import { ensureSigningKey, EvidenceKeyError } from "../server/evidence/keys";
+import { describeWitnesses } from "../server/evidence/witnesses";
 import type { PrismaClient } from "../server/db";
 
 /** After the seed (an empty database is what the seed looks for): the key registration is a ledger event. */
 async function prepareSigningKey(prisma: PrismaClient): Promise<void> {
   const key = await ensureSigningKey(prisma);
   console.log(`Evidence signing key: ${key.keyId} (Ed25519, ${key.file})${key.registeredNow ? ", registered now" : ""}.`);
+  console.log(describeWitnesses());
 }
 
 async function seedIfWanted(prisma: PrismaClient, seedFlag: boolean | undefined, embedded: boolean): Promise<void> {

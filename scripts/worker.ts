@@ -5,6 +5,7 @@ import { dbHandle, DatabaseInUseError } from "../server/db";
 import { env, EnvError } from "../server/env";
 import { startWorker } from "../server/jobs/worker";
 import { ensureSigningKey, EvidenceKeyError } from "../server/evidence/keys";
+import { describeWitnesses } from "../server/evidence/witnesses";
 
 const INTERVAL_MS = Number(process.env.WORKER_INTERVAL_MS ?? 15_000);
 
@@ -17,6 +18,7 @@ async function main() {
     // The worker signs checkpoints and builds packs: its key must exist (generated on first start) and be registered.
     const key = await ensureSigningKey(handle.prisma);
     console.log(`Evidence signing key: ${key.keyId} (${key.file}).`);
+    console.log(describeWitnesses());
   } catch (e) {
     if (e instanceof EnvError || e instanceof DatabaseInUseError || e instanceof EvidenceKeyError) {
       console.error(e.message);

@@ -2,6 +2,7 @@
  * Validated configuration. Every variable the server reads is declared here; a wrong value stops the
  * process at start with a message that names the variable and says what is expected.
  */
+import path from "node:path";
 import { z } from "zod";
 
 const bool = z
@@ -16,6 +17,12 @@ const rateLimit = (dflt: number) =>
     .min(0, { message: "must be 0 (off) or more" })
     .max(1_000_000, { message: "must be at most 1000000" })
     .default(dflt);
+
+/** `p` is `dir` or inside it (both resolved against the working directory). */
+function isWithin(p: string, dir: string): boolean {
+  const rel = path.relative(path.resolve(/* turbopackIgnore: true */ dir), path.resolve(/* turbopackIgnore: true */ p));
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
 
 const ZEnv = z
   .object({
@@ -88,11 +95,42 @@ const ZEnv = z
      * references are refused. Keep it apart from .data/ and from the portal's own secrets.
      */
     CONNECTOR_SECRETS_DIR: z.string().min(1).optional(),
+    /**
+     * Witnesses of signed checkpoints (docs/evidence-pack.md, "Witnessed checkpoints"): every checkpoint is
+     * also sent to each one configured here. WITNESS_FILE: an append-only JSON Lines file (absolute path).
+     */
+    WITNESS_FILE: z.string().regex(/^\//, { message: "must be an absolute path to the append-only witness file, e.g. /var/lib/warrant-witness/checkpoints.jsonl" }).optional(),
+    /** A folder receiving one file per checkpoint, never overwritten (absolute path). */
+    WITNESS_DIR: z.string().regex(/^\//, { message: "must be an absolute path to the witness folder, e.g. /mnt/worm/warrant-checkpoints" }).optional(),
+    /** The audit mailbox each checkpoint is mailed to (needs SMTP_URL). */
+    WITNESS_EMAIL: z.email({ message: "must be the email address of the audit mailbox, e.g. audit@example.com" }).optional(),
+    /** Comma-separated http(s) URLs each checkpoint is POSTed to, signed with WITNESS_WEBHOOK_SECRET. */
+    WITNESS_WEBHOOK_URLS: z
+      .string()
+      .transform((v) => v.split(",").map((u) => u.trim()).filter(Boolean))
+      .pipe(z.array(z.url({ protocol: /^https?$/, message: "must be a comma-separated list of http:// or https:// URLs" })).min(1, { message: "must name at least one URL" }))
+      .optional(),
+    /** Shared secret of the witness webhooks' HMAC signature (the webhook connector's X-Warrant-Signature convention). */
+    WITNESS_WEBHOOK_SECRET: z.string().min(32, { message: "must be at least 32 characters (e.g. `openssl rand -base64 32`)" }).optional(),
   })
   .superRefine((env, ctx) => {
     const oidc = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET];
     if (oidc.some(Boolean) && !oidc.every(Boolean)) {
       ctx.addIssue({ code: "custom", path: ["OIDC_ISSUER"], message: "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together" });
+    }
+    if (env.WITNESS_EMAIL && !env.SMTP_URL) {
+      ctx.addIssue({ code: "custom", path: ["WITNESS_EMAIL"], message: "needs SMTP_URL: the checkpoints are mailed through it" });
+    }
+    if (env.WITNESS_WEBHOOK_URLS && !env.WITNESS_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["WITNESS_WEBHOOK_SECRET"], message: "must be set when WITNESS_WEBHOOK_URLS is: the witness calls are signed with it" });
+    }
+    if (env.WITNESS_FILE && env.WITNESS_DIR && isWithin(env.WITNESS_FILE, env.WITNESS_DIR)) {
+      ctx.addIssue({ code: "custom", path: ["WITNESS_FILE"], message: "must not be WITNESS_DIR or inside it: the folder holds one file per checkpoint" });
+    }
+    for (const [name, value] of [["WITNESS_FILE", env.WITNESS_FILE], ["WITNESS_DIR", env.WITNESS_DIR]] as const) {
+      // A witness kept in the portal's own data folders is no witness: it must be outside the portal's control.
+      const inside = value && [env.PGLITE_DIR, env.EVIDENCE_DIR].some((d) => isWithin(value, d));
+      if (inside) ctx.addIssue({ code: "custom", path: [name], message: "must be outside the portal's data folders (PGLITE_DIR, EVIDENCE_DIR): a witness kept in the portal's own storage witnesses nothing" });
     }
   });
 

@@ -9,7 +9,8 @@
  *    write inside the snapshot), and stores the checkpoint afterwards; storeCheckpoint checks that the
  *    ledger really has that hash at that seq before recording it.
  * Either way the "checkpoint.signed" event comes after the head it signs: a checkpoint covers the events
- * up to and including its `seq`, never its own event.
+ * up to and including its `seq`, never its own event; and one delivery per configured witness is queued in
+ * the same transaction (server/evidence/witnesses.ts).
  */
 import { sign } from "node:crypto";
 import type { PrismaClient, Tx } from "../db";
@@ -18,6 +19,7 @@ import { GENESIS_HASH } from "../ledger/hash";
 import { recordEvent } from "../ledger/ledger";
 import { checkpointMessage, type PackCheckpoint } from "./format";
 import { ensureSigningKey, type SigningKey } from "./keys";
+import { enqueueWitnessDeliveries } from "./witnesses";
 
 export type CheckpointReason = "schedule" | "export";
 
@@ -39,6 +41,8 @@ async function insertCheckpoint(tx: Tx, cp: PackCheckpoint): Promise<Checkpoint>
   });
   const { signature, reason, ...body } = cp;
   await recordEvent(tx, { actorId: null, action: CHECKPOINT_SIGNED, subjectType: "Checkpoint", subjectId: row.id, occurredAt: new Date(cp.signedAt), payload: { ...body, signature, reason } });
+  // Same transaction: a checkpoint exists only with its witness deliveries queued (server/evidence/witnesses.ts).
+  await enqueueWitnessDeliveries(tx, row.id, new Date(cp.signedAt));
   return row;
 }
 

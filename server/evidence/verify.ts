@@ -41,8 +41,9 @@ import {
   type PackCheckpoint,
   type VerifyLimits,
 } from "./format";
+import { checkWitnessed, type WitnessedCheckpoint } from "./witness-check";
 
-export type CheckResult = { name: string; passed: number; total: number; failures: string[] };
+export type CheckResult = { name: string; passed: number; total: number; failures: string[]; notes?: string[] };
 
 /**
  * What was established:
@@ -79,6 +80,8 @@ class Check {
   passed = 0;
   total = 0;
   failures: string[] = [];
+  /** Said alongside the result, not failures (e.g. witnessed checkpoints the pack does not cover). */
+  notes: string[] = [];
   private dropped = 0;
   constructor(readonly name: string) {}
   pass() {
@@ -103,7 +106,7 @@ class Check {
   }
   result(): CheckResult {
     const failures = this.dropped ? [...this.failures, `… and ${this.dropped} more failure(s)`] : this.failures;
-    return { name: this.name, passed: this.passed, total: this.total, failures };
+    return { name: this.name, passed: this.passed, total: this.total, failures, ...(this.notes.length ? { notes: this.notes } : {}) };
   }
 }
 
@@ -719,6 +722,28 @@ async function checkReferences(pack: Pack, declared: Declared, limits: VerifyLim
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// 8. Witnessed checkpoints (--witness; the rule is in witness-check.ts)
+
+async function checkWitnesses(pack: Pack, declared: Declared, limits: VerifyLimits, manifest: Manifest, idx: LedgerIndex, trusted: Trusted, witnessed: WitnessedCheckpoint[]): Promise<Check> {
+  const c = new Check("witnessed checkpoints");
+  const keys = trusted ? trusted.keys : new Map([[manifest.keyId, manifest.publicKey], ...(manifest.checkpointKeys ?? []).map((k) => [k.keyId, k.publicKey] as [string, string])]);
+  const lastSeq = toSeq(idx.last?.seq) ?? BigInt(idx.anchor.seq);
+  const events = (async function* () {
+    for await (const { row } of jsonl<LedgerLine>(pack, declared, limits, FILES.ledger, () => undefined)) yield row;
+  })();
+  const out = await checkWitnessed(witnessed, { anchorSeq: BigInt(idx.anchor.seq), anchorHash: idx.anchor.headHash, lastSeq }, events, keys);
+  for (const { failure } of out.covered) {
+    if (failure === null) c.pass();
+    else c.fail(failure);
+  }
+  if (out.notCovered.length) {
+    const seqs = out.notCovered.map((w) => w.seq);
+    c.notes.push(`${out.notCovered.length} witnessed checkpoint(s) outside this pack's ledger (seq ${idx.anchor.seq}–${lastSeq}), not covered: seq ${seqs.slice(0, 20).join(", ")}${seqs.length > 20 ? ", …" : ""}`);
+  }
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 
 /** Where the organisation's key is published, for the message shown when none was pinned. */
 const PIN_HOWTO =
@@ -731,7 +756,10 @@ const PIN_HOWTO =
  * shown to be consistent with itself (verdict INTEGRITY_ONLY), since anyone can sign a pack with a key of
  * their own. `limits` overrides VERIFY_LIMITS (tests).
  */
-export async function verifyPack(zipPath: string, opts: { publicKeyPem?: string; publicKeyPems?: string[]; limits?: Partial<VerifyLimits> } = {}): Promise<VerifyResult> {
+export async function verifyPack(
+  zipPath: string,
+  opts: { publicKeyPem?: string; publicKeyPems?: string[]; limits?: Partial<VerifyLimits>; witnesses?: WitnessedCheckpoint[] } = {},
+): Promise<VerifyResult> {
   const limits: VerifyLimits = { ...VERIFY_LIMITS, ...opts.limits };
   const given = [...(opts.publicKeyPem !== undefined ? [opts.publicKeyPem] : []), ...(opts.publicKeyPems ?? [])];
   const trusted = trustedKeys(given.length ? given : undefined);
@@ -828,6 +856,7 @@ export async function verifyPack(zipPath: string, opts: { publicKeyPem?: string;
     checks.push(await checkCsv(pack, declared, limits, manifest));
     const { refs, inv } = await checkReferences(pack, declared, limits, manifest, index);
     checks.push(refs, inv);
+    if (opts.witnesses) checks.push(await checkWitnesses(pack, declared, limits, manifest, index, trusted, opts.witnesses));
     return done();
   } catch (e) {
     // Not expected (every read above is guarded); if it happens, say so rather than claim anything.
@@ -846,6 +875,7 @@ export function formatReport(r: VerifyResult): string {
   for (const c of r.checks) {
     out.push(`${c.name}: ${c.passed}/${c.total} valid${c.failures.length ? ` (${c.failures.length} failure${c.failures.length === 1 ? "" : "s"})` : ""}`);
     for (const f of c.failures) out.push(`  FAIL ${f}`);
+    for (const note of c.notes ?? []) out.push(`  note: ${note}`);
   }
   if (r.stopped) out.push(`Stopped: ${r.stopped}.`);
   const id = r.keyId ?? "(unreadable)";

@@ -11,7 +11,7 @@ export { runQueuedExports } from "../domain/evidence-exports/job";
 export const CHECKPOINT_EVERY_MS = 60 * 60_000;
 
 /** Ledger events that do not by themselves call for a new checkpoint. */
-const HOUSEKEEPING = ["checkpoint.signed", "evidence.key_registered"];
+const HOUSEKEEPING = ["checkpoint.signed", "evidence.key_registered", "checkpoint.witness_failed"];
 
 /** Whether a scheduled checkpoint is due now: none signed for `everyMs`, and the ledger has moved past the latest one. */
 export async function checkpointDue(db: Tx, now: Date, everyMs = CHECKPOINT_EVERY_MS): Promise<boolean> {

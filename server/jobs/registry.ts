@@ -10,6 +10,7 @@ import { revokeExpiredGrants, warnExpiringGrants } from "./expiry";
 import { processProvisioningTasks } from "./provisioning";
 import { escalateOverdueStages, expireOverdueRequests } from "../domain/requests/jobs";
 import { runQueuedExports, signScheduledCheckpoint } from "./evidence";
+import { deliverWitnessCheckpoints } from "./witnesses";
 import { expireEvidenceExports } from "../domain/evidence-exports/retention";
 import { sweepEdgeState } from "./edge-state";
 import { completeRemediatingCampaigns, notifyOverdueCampaigns, sendScheduledReminders, settleRemediations, startDeferredRevocations } from "./campaigns";
@@ -37,4 +38,6 @@ export const JOBS: Job[] = [
   // Last: an export may take a while, and a checkpoint then covers whatever this tick changed.
   { name: "run-evidence-exports", run: (db, now, workerId) => runQueuedExports(db, now, workerId ?? `worker-${process.pid}`, 1) },
   { name: "sign-scheduled-checkpoint", run: (db, now) => signScheduledCheckpoint(db, now) },
+  // After signing: a checkpoint signed in this tick (scheduled or by an export) reaches its witnesses at once.
+  { name: "deliver-checkpoint-witnesses", run: (db, now, workerId) => deliverWitnessCheckpoints(db, now, workerId ?? `worker-${process.pid}`, 20) },
 ];

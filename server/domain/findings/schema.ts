@@ -5,13 +5,14 @@
 import { z } from "zod";
 import { ZListBase } from "../list";
 
-export const FINDING_KINDS = ["NHI_OWNER_LEFT", "PROVISIONING_FAILED", "BREAK_GLASS_REVIEW_LATE", "CONNECTOR_TARGET_CHANGED"] as const;
+export const FINDING_KINDS = ["NHI_OWNER_LEFT", "PROVISIONING_FAILED", "BREAK_GLASS_REVIEW_LATE", "CONNECTOR_TARGET_CHANGED", "WITNESS_DELIVERY_FAILED"] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 export const FINDING_KIND_LABEL: Record<FindingKind, string> = {
   NHI_OWNER_LEFT: "NHI owner left",
   PROVISIONING_FAILED: "Provisioning failed",
   BREAK_GLASS_REVIEW_LATE: "Late break-glass review",
   CONNECTOR_TARGET_CHANGED: "Connector target changed",
+  WITNESS_DELIVERY_FAILED: "Checkpoint witness unreachable",
 };
 
 /**
