@@ -243,7 +243,12 @@ export async function playLastQuarter(root: PrismaClient, a: StoryArgs): Promise
   };
   const run = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     step = name;
-    return fn();
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      if (process.env.SEED_TIMING) console.log(`${name}: ${(performance.now() - t0).toFixed(0)} ms`);
+    }
   };
 
   try {
