@@ -26,6 +26,10 @@
  * fails, seedDemo throws SeedStoryError naming the step, and the marker stays "playing": `seedStatus` reports
  * the database as an incomplete demo (npm start and db:seed say so and how to start again), never silently as
  * a finished one. A database with any ledger event is not seeded (the story's past would come after it).
+ * Background jobs must not run while the story plays (they would act on the real clock in the middle of the
+ * past): `npm start` seeds before it starts the portal and its worker; with several instances on one
+ * PostgreSQL, seed once first (`SEED_DEMO=true npm run db:seed`), then start them.
+ * SEED_TIMING=1 prints how long each beat of the story took.
  */
 import { createHash } from "node:crypto";
 import type { PrismaClient, Tx } from "../server/db";
@@ -118,7 +122,7 @@ export async function seedStatus(db: Tx): Promise<"none" | "incomplete" | "compl
 /** What the scripts print for a database that already has data. */
 export async function describeExisting(db: Tx): Promise<string> {
   return (await seedStatus(db)) === "incomplete"
-    ? "The database holds an INCOMPLETE demo organisation (its last quarter failed part-way while seeding): remove it (the PGLITE_DIR folder, or drop the PostgreSQL database) and start again."
+    ? "The database holds an INCOMPLETE demo organisation: another process is still playing its last quarter, or seeding failed part-way. If nothing else is seeding it, remove it (the PGLITE_DIR folder, or drop the PostgreSQL database) and start again."
     : SEED_REFUSED_MESSAGE;
 }
 
