@@ -1,10 +1,11 @@
+import { generateKeyPairSync } from "node:crypto";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "../server/testing/db";
 import { verifyChain } from "../server/ledger/ledger";
 import type { PrismaClient } from "../server/db";
-import { isEmpty, seedDemo, SeedRefusedError, seedStatus, type SeedCounts } from "./seed";
+import { describeExisting, isEmpty, seedDemo, SeedRefusedError, seedStatus, SeedStoryError, type SeedCounts } from "./seed";
 import { POLICY_V2_TEXT, QUARTER_DAYS } from "./seed-story";
 import { DEFAULT_POLICY_TEXT } from "../server/domain/policy/default-policy";
 import { sha256Hex } from "../server/domain/policy/evaluate";
@@ -356,6 +357,29 @@ describe("demo organisation seed", () => {
       expect(await digest(other.prisma)).toEqual(await digest(db.prisma));
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe("demo seed whose last quarter fails part-way", () => {
+  it("says which step failed, leaves the import marked incomplete (never as a finished demo), and refuses to seed over it", async () => {
+    const db = await createTestDb();
+    try {
+      // A key that cannot sign: the story fails at its first checkpoint, after the import committed.
+      const { privateKey, publicKey } = generateKeyPairSync("x25519");
+      const broken = { keyId: "0000000000000000", privateKey, publicKey, publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(), file: "(test)" };
+      const err = await seedDemo(db.prisma, { now: NOW, key: broken }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SeedStoryError);
+      expect((err as SeedStoryError).step).toBe("registering the evidence key");
+      expect((err as Error).message).toMatch(/failed at "registering the evidence key".*remove it .* and start again/);
+      expect(await seedStatus(db.prisma)).toBe("incomplete");
+      expect(await describeExisting(db.prisma)).toMatch(/INCOMPLETE demo organisation/);
+      expect(await db.prisma.ledgerEvent.count({ where: { action: "seed.completed" } })).toBe(0);
+      const before = await snapshot(db.prisma);
+      await expect(seedDemo(db.prisma, { now: NOW })).rejects.toBeInstanceOf(SeedRefusedError);
+      expect(await snapshot(db.prisma)).toEqual(before);
+    } finally {
+      await db.close();
     }
   });
 });
