@@ -1,25 +1,43 @@
 /**
- * Seeds the demo organisation, "Halcyon Pay", into an empty database (see prisma/seed-data.ts for the data).
+ * Seeds the demo organisation, "Halcyon Pay", into an empty database (see prisma/seed-data.ts for the data),
+ * with a realistic last quarter played through the real services (prisma/seed-story.ts).
  *
- * Deterministic: names, dates relative to `now`, and ids come from a seeded PRNG and name-based UUIDs, so
- * every fresh database gets the same organisation (and, for the same `now`, the same ledger hashes).
+ * Deterministic: names, dates relative to `now`, and ids come from a seeded PRNG and name-based UUIDs (the
+ * story's rows too, see seed-story.ts), so every fresh database gets the same organisation and, for the same
+ * `now` and the same evidence signing key, the same ledger hashes (checkpoint signatures depend on the key).
  *
- * What it creates (prisma/seed.int.test.ts holds these numbers):
- *   149 people (146 active, 2 suspended, 1 leaver) in 11 departments, 41 non-human identities, 14 systems,
- *   80 entitlements, 870 grants (859 active, 11 revoked: the leaver's and 3 historical), 5 role
- *   assignments, the default approval policy (version 1), 1 separation-of-duties conflict rule, and
- *   1162 ledger events: one per record plus a final "seed.completed".
- *   Every grant is imported access (origin IMPORTED, no request): most standing, some expiring within days.
+ * Two parts, in time order (ledger times never go back):
+ *  1. The import, stamped at the start of the quarter (`now` − 91 days), in ONE transaction: 149 people (146
+ *     active, 2 suspended, 1 leaver whose offboarding missed one grant) in 11 departments, 41 non-human
+ *     identities, 14 systems, 80 entitlements, 870 imported grants (origin IMPORTED, no request: most standing,
+ *     some expiring within days of `now`), 5 role assignments, the default approval policy (version 1) and 1
+ *     separation-of-duties rule, one ledger event per record. Imported rows carry the dates of the directory
+ *     export they stand for (relative to `now`).
+ *  2. The last quarter (seed-story.ts has the story beat by beat): requests approved and denied, a delegation,
+ *     an escalation, break-glass with its review, policy version 2, a closed access review with KEEP and
+ *     REVOKE decisions and confirmed revocations, expiries, a leaver, weekly signed checkpoints; then
+ *     "seed.completed" with the counts. prisma/seed.int.test.ts holds the numbers.
  *
- * Everything, rows and evidence, is written in one transaction: a failure leaves the database empty, and
- * two instances starting at once against one PostgreSQL cannot both seed (the second waits on the ledger
- * head lock, then sees the data and refuses).
+ * Safety. The import is one transaction: two instances starting at once against one PostgreSQL cannot both
+ * seed (the second waits on the ledger head lock, then sees the data and refuses), and a failure there leaves
+ * the database empty. The story cannot be one transaction (each service runs its own, as in production), so
+ * the import also writes the Setting "demo.seed" = {state: "playing"}; only the process whose import
+ * committed plays the story, and it sets {state: "complete"} with "seed.completed" at the end. If a story step
+ * fails, seedDemo throws SeedStoryError naming the step, and the marker stays "playing": `seedStatus` reports
+ * the database as an incomplete demo (npm start and db:seed say so and how to start again), never silently as
+ * a finished one. A database with any ledger event is not seeded (the story's past would come after it).
+ * Background jobs must not run while the story plays (they would act on the real clock in the middle of the
+ * past): `npm start` seeds before it starts the portal and its worker; with several instances on one
+ * PostgreSQL, seed once first (`SEED_DEMO=true npm run db:seed`), then start them.
+ * SEED_TIMING=1 prints how long each beat of the story took.
  */
 import { createHash } from "node:crypto";
 import type { PrismaClient, Tx } from "../server/db";
 import type { GrantStatus, Prisma, RevocationCause, RiskLevel } from "../server/db/generated/client";
 import { recordEvent } from "../server/ledger/ledger";
 import { ensureDefaultPolicy } from "../server/domain/policy/service";
+import { loadSigningKey, type SigningKey } from "../server/evidence/keys";
+import { playLastQuarter, QUARTER_DAYS, StoryStepError } from "./seed-story";
 import {
   BIRTHRIGHT,
   COMPANY,
@@ -47,19 +65,24 @@ export type SeedCounts = {
   nonHumanIdentities: number;
   systems: number;
   entitlements: number;
+  /** Every grant at the end: imported, and granted during the story. */
   grants: number;
   activeGrants: number;
   revokedGrants: number;
   roleAssignments: number;
   policyVersions: number;
   conflictRules: number;
-  /** Ledger events this seed appended (one per record above, plus "seed.completed"). */
+  /** Access requests made during the story. */
+  requests: number;
+  /** Scheduled checkpoints signed during the story. */
+  checkpoints: number;
+  /** Ledger events the seed appended (the import, the story, and "seed.completed"). */
   ledgerEvents: number;
 };
 
 /** One line for scripts: "149 people, 42 non-human identities, ...". */
 export function describeCounts(c: SeedCounts): string {
-  return `${c.people} people, ${c.nonHumanIdentities} non-human identities, ${c.systems} systems, ${c.entitlements} entitlements, ${c.grants} grants, ${c.ledgerEvents} ledger events`;
+  return `${c.people} people, ${c.nonHumanIdentities} non-human identities, ${c.systems} systems, ${c.entitlements} entitlements, ${c.grants} grants, ${c.requests} requests in the last quarter, ${c.ledgerEvents} ledger events`;
 }
 
 export const SEED_REFUSED_MESSAGE = "The database already has data; the demo organisation was not seeded.";
@@ -70,25 +93,59 @@ export class SeedRefusedError extends Error {
   }
 }
 
+/** The demo's last quarter failed part-way: the organisation is there, its story is incomplete. */
+export class SeedStoryError extends Error {
+  constructor(readonly step: string, cause: unknown) {
+    super(
+      `The demo organisation was imported, but playing its last quarter failed at "${step}": ${cause instanceof Error ? cause.message : String(cause)}. ` +
+        "The database holds an incomplete demo: remove it (the PGLITE_DIR folder, or drop the PostgreSQL database) and start again.",
+      { cause },
+    );
+  }
+}
+
+/** The marker the seed keeps in Setting (see the header). */
+export const SEED_MARKER = "demo.seed";
+
 /** True when the database holds no identities (so nothing a seed could collide with). */
 export async function isEmpty(db: Tx): Promise<boolean> {
   return (await db.identity.count()) === 0;
 }
 
+/** "none": not seeded; "incomplete": the import committed but the story did not finish; "complete". */
+export async function seedStatus(db: Tx): Promise<"none" | "incomplete" | "complete"> {
+  const row = await db.setting.findUnique({ where: { key: SEED_MARKER } });
+  if (!row) return "none";
+  return (row.value as { state?: string } | null)?.state === "complete" ? "complete" : "incomplete";
+}
+
+/** What the scripts print for a database that already has data. */
+export async function describeExisting(db: Tx): Promise<string> {
+  return (await seedStatus(db)) === "incomplete"
+    ? "The database holds an INCOMPLETE demo organisation: another process is still playing its last quarter, or seeding failed part-way. If nothing else is seeding it, remove it (the PGLITE_DIR folder, or drop the PostgreSQL database) and start again."
+    : SEED_REFUSED_MESSAGE;
+}
+
+const DAY = 86_400_000;
+
 /**
- * Creates the demo organisation and its evidence. Refuses (SeedRefusedError, nothing written) when the
- * database already has identities. `now` anchors every relative date (hire dates, expiries, ledger time).
+ * Creates the demo organisation, its last quarter and their evidence. Refuses (SeedRefusedError, nothing
+ * written) when the database already has identities or ledger events. `now` anchors every relative date;
+ * `key` signs the story's checkpoints (default: the configured evidence key, as the portal would use).
  */
-export async function seedDemo(db: PrismaClient, opts: { now?: Date } = {}): Promise<SeedCounts> {
+export async function seedDemo(db: PrismaClient, opts: { now?: Date; key?: SigningKey } = {}): Promise<SeedCounts> {
   const now = new Date(Math.floor((opts.now ?? new Date()).getTime()));
+  const importedAt = new Date(now.getTime() - QUARTER_DAYS * DAY);
   if (!(await isEmpty(db))) throw new SeedRefusedError();
+  // Read the key before writing anything: an unusable key file leaves the database empty.
+  const key = opts.key ?? (await loadSigningKey());
   const org = buildDemoOrg(now);
 
-  return db.$transaction(
+  const imported = await db.$transaction(
     async (tx) => {
       // Take the ledger head lock first, then re-check: a concurrent seed that committed meanwhile is seen here.
-      await tx.$queryRaw`SELECT "seq" FROM "LedgerHead" WHERE "id" = 1 FOR UPDATE`;
-      if (!(await isEmpty(tx))) throw new SeedRefusedError();
+      const [head] = await tx.$queryRaw<{ seq: bigint }[]>`SELECT "seq" FROM "LedgerHead" WHERE "id" = 1 FOR UPDATE`;
+      if (!(await isEmpty(tx)) || BigInt(head?.seq ?? 0) !== 0n) throw new SeedRefusedError();
 
       await tx.identity.createMany({ data: org.people });
       await tx.system.createMany({ data: org.systems });
@@ -97,13 +154,12 @@ export async function seedDemo(db: PrismaClient, opts: { now?: Date } = {}): Pro
       await tx.grant.createMany({ data: org.grants });
       await tx.roleAssignment.createMany({ data: org.roles });
 
-      const base = { actorId: null, occurredAt: now } as const;
+      const base = { actorId: null, occurredAt: importedAt } as const;
       let events = 0;
       const record = async (action: string, subjectType: string, subjectId: string, payload: Record<string, unknown>) => {
         await recordEvent(tx, { ...base, action, subjectType, subjectId, payload: { ...payload, source: "demo seed" } });
         events++;
       };
-
       for (const p of org.people) {
         await record("identity.imported", "Identity", p.id, {
           kind: p.kind,
@@ -160,37 +216,60 @@ export async function seedDemo(db: PrismaClient, opts: { now?: Date } = {}): Pro
 
       // The default approval policy (version 1; it records its own "policy.version.saved") and the
       // separation-of-duties pairs it enforces.
-      await ensureDefaultPolicy(tx, null, now, { id: stableId("policy-version", "1") });
+      await ensureDefaultPolicy(tx, null, importedAt, { id: stableId("policy-version", "1") });
       events++;
       for (const c of org.conflictRules) {
-        await tx.conflictRule.create({ data: c });
+        await tx.conflictRule.create({ data: { ...c, createdAt: importedAt } });
         await record("conflictRule.created", "ConflictRule", c.id, { entitlementAId: c.entitlementAId, entitlementBId: c.entitlementBId, reason: c.reason });
       }
 
-      const counts: SeedCounts = {
-        people: org.people.length,
-        nonHumanIdentities: org.nhis.length,
-        systems: org.systems.length,
-        entitlements: org.entitlements.length,
-        grants: org.grants.length,
-        activeGrants: org.grants.filter((g) => g.status === "ACTIVE").length,
-        revokedGrants: org.grants.filter((g) => g.status === "REVOKED").length,
-        roleAssignments: org.roles.length,
-        policyVersions: 1,
-        conflictRules: org.conflictRules.length,
-        ledgerEvents: events + 1,
-      };
-      await record("seed.completed", "Seed", "demo-organisation", { organisation: COMPANY.name, counts });
-      return counts;
+      await tx.setting.create({ data: { key: SEED_MARKER, value: { state: "playing", importedAt: importedAt.toISOString() } } });
+      return { events };
     },
     { timeout: 600_000, maxWait: 60_000 },
   );
+
+  let story;
+  try {
+    story = await playLastQuarter(db, { now, key, stableId, personId: (k) => stableId("identity", k), entId: (n) => stableId("entitlement", n) });
+  } catch (e) {
+    throw e instanceof StoryStepError ? new SeedStoryError(e.step, e.cause) : new SeedStoryError("the story", e);
+  }
+
+  return db.$transaction(async (tx) => {
+    const events = await tx.ledgerEvent.count();
+    const counts: SeedCounts = {
+      people: org.people.length,
+      nonHumanIdentities: org.nhis.length,
+      systems: org.systems.length,
+      entitlements: org.entitlements.length,
+      grants: await tx.grant.count(),
+      activeGrants: await tx.grant.count({ where: { status: "ACTIVE" } }),
+      revokedGrants: await tx.grant.count({ where: { status: "REVOKED" } }),
+      roleAssignments: org.roles.length,
+      policyVersions: await tx.policyVersion.count(),
+      conflictRules: org.conflictRules.length,
+      requests: story.requests,
+      checkpoints: story.checkpoints,
+      ledgerEvents: events + 1,
+    };
+    if (imported.events > events) throw new Error("the ledger lost events while seeding");
+    await recordEvent(tx, {
+      actorId: null,
+      occurredAt: story.endedAt,
+      action: "seed.completed",
+      subjectType: "Seed",
+      subjectId: "demo-organisation",
+      payload: { organisation: COMPANY.name, counts, importedAt, campaignId: story.campaignId, leaverId: story.leaverId, source: "demo seed" },
+    });
+    await tx.setting.update({ where: { key: SEED_MARKER }, data: { value: { state: "complete", importedAt: importedAt.toISOString(), completedAt: story.endedAt.toISOString() } } });
+    return counts;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Building the rows (pure: same `now`, same rows)
 
-const DAY = 86_400_000;
 const SEED = 0x4a1c_70e5;
 
 /** Separation-of-duties pairs: nobody may hold both (the default policy's "separation-of-duties"). */

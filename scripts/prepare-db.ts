@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks";
 import { dbHandle, DatabaseInUseError } from "../server/db";
 import { env, EnvError } from "../server/env";
 import { applyMigrations } from "../server/db/schema-engine";
-import { describeCounts, isEmpty, seedDemo, SeedRefusedError } from "../prisma/seed";
+import { describeCounts, describeExisting, isEmpty, seedDemo, SeedRefusedError, SeedStoryError } from "../prisma/seed";
 import { ensureSigningKey, EvidenceKeyError } from "../server/evidence/keys";
 import { describeWitnesses } from "../server/evidence/witnesses";
 import type { PrismaClient } from "../server/db";
@@ -20,7 +20,7 @@ async function prepareSigningKey(prisma: PrismaClient): Promise<void> {
 
 async function seedIfWanted(prisma: PrismaClient, seedFlag: boolean | undefined, embedded: boolean): Promise<void> {
   if (!(await isEmpty(prisma))) {
-    console.log("Demo data: the database already has data; the demo organisation was not seeded.");
+    console.log(`Demo data: ${await describeExisting(prisma)}`);
     return;
   }
   if (!(seedFlag ?? embedded)) {
@@ -62,6 +62,10 @@ async function main(): Promise<number> {
     await prepareSigningKey(handle.prisma);
     return 0;
   } catch (err) {
+    if (err instanceof SeedStoryError) {
+      console.error(`Demo data: ${err.message}`);
+      return 1;
+    }
     if (err instanceof EnvError || err instanceof DatabaseInUseError || err instanceof EvidenceKeyError) {
       console.error(err.message);
       return 2;

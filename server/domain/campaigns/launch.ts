@@ -110,6 +110,16 @@ export type SnapshotParams = {
   now: Date;
 };
 
+/**
+ * A review item's id: derived from (campaign, grant), which is unique per item, as a name-based UUID (version
+ * nibble 5, RFC 4122 variant), so launching the same campaign over the same grants gives the same ids (the
+ * demo seed's ledger is the same in every fresh database) and item ids stay valid UUIDs for the inputs.
+ */
+function itemId(campaignId: string): Prisma.Sql {
+  const h = Prisma.sql`md5(${campaignId}::text || ':' || p."grantId"::text)`;
+  return Prisma.sql`(substr(${h}, 1, 12) || '5' || substr(${h}, 14, 3) || '8' || substr(${h}, 18, 15))::uuid`;
+}
+
 /** The one statement that creates the snapshot. Exported so the benchmark runs exactly what launch runs. */
 export function snapshotSql(p: SnapshotParams): Prisma.Sql {
   const { expr, join } = strategyReviewer(p.strategy, p.namedReviewerIds);
@@ -117,7 +127,7 @@ export function snapshotSql(p: SnapshotParams): Prisma.Sql {
   return Prisma.sql`INSERT INTO "ReviewItem" ("id", "campaignId", "grantId", "identityId", "entitlementId", "identityName", "identityKind",
   "entitlementName", "systemId", "systemName", "risk", "privileged", "origin", "grantStartsAt", "grantExpiresAt",
   "reviewerId", "routedFromId", "routingReason", "createdAt")
-SELECT gen_random_uuid(), ${p.campaignId}::uuid, p."grantId", p."identityId", p."entitlementId", p."identityName", p."identityKind",
+SELECT ${itemId(p.campaignId)}, ${p.campaignId}::uuid, p."grantId", p."identityId", p."entitlementId", p."identityName", p."identityKind",
   p."entitlementName", p."systemId", p."systemName", p."risk", p."privileged", p."origin", p."grantStartsAt", p."grantExpiresAt",
   CASE WHEN p.reason IS NULL THEN p.sr WHEN p."identityId" <> ${fallback} THEN ${fallback} ELSE ${p.secondFallbackId}::uuid END,
   CASE WHEN p.reason IS NULL THEN NULL ELSE p.sr END,
