@@ -25,7 +25,8 @@ describe("scripts/test-all.sh", () => {
     const marker = path.join(dir, "stage-still-running");
     // The stage writes a file 3 s after it is stopped... unless it was stopped as a whole.
     const r = run([`quick|echo 'Tests  3 passed (3)'`, `slow|trap '' TERM; (sleep 600; touch ${marker}) & echo started-slow; wait`]);
-    await vi.waitFor(() => expect(r.output()).toContain("started-slow"), { timeout: 60_000, interval: 100 });
+    // The stage's own line, not the stage header that quotes its command.
+    await vi.waitFor(() => expect(r.output()).toMatch(/^started-slow$/m), { timeout: 60_000, interval: 100 });
     r.child.kill("SIGTERM");
     const { code } = await r.done;
     expect(code).toBe(143);

@@ -102,10 +102,10 @@ trap 'on_signal SIGHUP 129' HUP
 for entry in "${STAGES[@]}"; do
   name="${entry%%|*}"
   cmd="${entry#*|}"
+  CURRENT="$name"
   echo
   echo "════════ $name: $cmd"
   t0=$SECONDS
-  CURRENT="$name"
   # In the background and in a session of its own, so a signal reaches this script at once (`wait` is
   # interruptible, a foreground command is not) and the whole stage can be stopped as one group.
   setsid bash -c "set -o pipefail; { $cmd; } 2>&1 | tee '$LOG'" &
