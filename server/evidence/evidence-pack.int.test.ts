@@ -60,7 +60,7 @@ describe(`evidence pack round trip (${TEST_ENGINE})`, () => {
     expect(check(r, "ledger chain")).toMatchObject({ passed: seedEvents, total: seedEvents });
     expect(await db.prisma.ledgerEvent.findUniqueOrThrow({ where: { seq: BigInt(seedEvents) } })).toMatchObject({ action: "evidence.key_registered" });
     expect(check(r, "checkpoints").failures).toEqual([]);
-    expect(r.checks.map((x) => x.name)).toEqual(["signature", "files", "ledger chain", "checkpoints", "csv", "cross-references", "invariants"]);
+    expect(r.checks.map((x) => x.name)).toEqual(["signature", "files", "ledger chain", "checkpoints", "csv", "fields", "cross-references", "invariants", "completeness"]);
     // grants.csv against grants.jsonl: the header and every row.
     const manifest = JSON.parse(entry(await readZip(seededPack), "manifest.json").data.toString("utf8")) as Manifest;
     const grants = manifest.files.find((f) => f.path === "grants.csv")!.rows!;

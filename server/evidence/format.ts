@@ -347,3 +347,209 @@ export const CONTROL_IDS = {
   nhiHasOwner: "nhi-owned",
   noExpiredActive: "no-expired-active",
 } as const;
+
+// ---------------------------------------------------------------------------------------------------
+// JSON Schema (the subset the pack's schemas use: docs/evidence-pack/schema/*.schema.json)
+
+/**
+ * A JSON Schema in the subset this project uses: `type` (one or a list; "integer" too), `properties`,
+ * `required`, `additionalProperties: false`, `enum`, `const`, `pattern`, `format: "date-time"`, `minimum`,
+ * `items`, `anyOf` and local `$ref` ("#/$defs/name"). Anything else in a schema is refused by
+ * `schemaProblems` (so a schema cannot silently use a keyword the validator ignores).
+ */
+export type JsonSchema = {
+  $schema?: string;
+  $id?: string;
+  title?: string;
+  description?: string;
+  $defs?: Record<string, JsonSchema>;
+  $ref?: string;
+  type?: JsonType | JsonType[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  additionalProperties?: false;
+  enum?: unknown[];
+  const?: unknown;
+  pattern?: string;
+  format?: "date-time";
+  minimum?: number;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+};
+type JsonType = "object" | "array" | "string" | "number" | "integer" | "boolean" | "null";
+
+const SCHEMA_KEYWORDS = new Set(["$schema", "$id", "title", "description", "$defs", "$ref", "type", "properties", "required", "additionalProperties", "enum", "const", "pattern", "format", "minimum", "items", "anyOf"]);
+/** ISO 8601 UTC with milliseconds, as every timestamp in a pack is written. */
+export const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Keywords outside the supported subset, by where they are in the schema (empty = usable). */
+export function schemaProblems(schema: JsonSchema, at = "#"): string[] {
+  const out: string[] = [];
+  for (const k of Object.keys(schema)) if (!SCHEMA_KEYWORDS.has(k)) out.push(`${at}: unsupported keyword "${k}"`);
+  if (schema.additionalProperties !== undefined && schema.additionalProperties !== false) out.push(`${at}: additionalProperties may only be false`);
+  if (schema.format !== undefined && schema.format !== "date-time") out.push(`${at}: unsupported format "${schema.format}"`);
+  for (const [k, s] of Object.entries(schema.properties ?? {})) out.push(...schemaProblems(s, `${at}/properties/${k}`));
+  for (const [k, s] of Object.entries(schema.$defs ?? {})) out.push(...schemaProblems(s, `${at}/$defs/${k}`));
+  if (schema.items) out.push(...schemaProblems(schema.items, `${at}/items`));
+  (schema.anyOf ?? []).forEach((s, i) => out.push(...schemaProblems(s, `${at}/anyOf/${i}`)));
+  return out;
+}
+
+const typeOf = (v: unknown): JsonType => (v === null ? "null" : Array.isArray(v) ? "array" : (typeof v as JsonType));
+const regexCache = new Map<string, RegExp>();
+
+/**
+ * Validates `value` against `schema` (the subset above); returns the problems, each with the JSON path of
+ * the value (e.g. `.files[3].sha256`), at most `max` of them. `root` resolves `$ref`s.
+ */
+export function validateSchema(schema: JsonSchema, value: unknown, max = 5, at = "", root: JsonSchema = schema): string[] {
+  const out: string[] = [];
+  const fail = (msg: string) => out.length < max && out.push(`${at || "(row)"}: ${msg}`);
+  if (schema.$ref) {
+    const m = /^#\/\$defs\/([\w-]+)$/.exec(schema.$ref);
+    const target = m ? root.$defs?.[m[1]!] : undefined;
+    if (!target) return [`${at || "(row)"}: the schema's $ref ${schema.$ref} is not defined`];
+    return validateSchema(target, value, max, at, root);
+  }
+  if (schema.anyOf) {
+    const all = schema.anyOf.map((s) => validateSchema(s, value, max, at, root));
+    if (all.some((p) => p.length === 0)) return [];
+    return [`${at || "(row)"}: matches none of the allowed shapes (${all.map((p) => p[0]).join("; or ")})`];
+  }
+  const t = typeOf(value);
+  if (schema.type) {
+    const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+    const ok = types.some((x) => x === t || (x === "integer" && t === "number" && Number.isInteger(value)) || (x === "number" && t === "number" && Number.isFinite(value)));
+    if (!ok) {
+      fail(`is ${t === "string" || t === "number" || t === "boolean" ? `${t} ${JSON.stringify(value)?.slice(0, 40)}` : t}, not ${types.join(" or ")}`);
+      return out;
+    }
+  }
+  if (schema.const !== undefined && JSON.stringify(schema.const) !== JSON.stringify(value)) fail(`is not ${JSON.stringify(schema.const)}`);
+  if (schema.enum && !schema.enum.some((e) => e === value)) fail(`${JSON.stringify(value)?.slice(0, 40)} is not one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}`);
+  if (typeof value === "string") {
+    if (schema.pattern) {
+      let re = regexCache.get(schema.pattern);
+      if (!re) regexCache.set(schema.pattern, (re = new RegExp(schema.pattern, "u")));
+      if (!re.test(value)) fail(`${JSON.stringify(value.slice(0, 40))} does not match ${schema.pattern}`);
+    }
+    if (schema.format === "date-time" && !(ISO_UTC_MS.test(value) && !Number.isNaN(Date.parse(value)))) fail(`${JSON.stringify(value.slice(0, 40))} is not an ISO 8601 UTC time with milliseconds`);
+  }
+  if (typeof value === "number" && schema.minimum !== undefined && value < schema.minimum) fail(`${value} is less than ${schema.minimum}`);
+  if (t === "object") {
+    const obj = value as Record<string, unknown>;
+    for (const k of schema.required ?? []) if (!(k in obj)) fail(`the field "${k}" is missing`);
+    for (const [k, v] of Object.entries(obj)) {
+      const sub = schema.properties?.[k];
+      if (sub) out.push(...validateSchema(sub, v, max - out.length, `${at}.${k}`, root));
+      else if (schema.additionalProperties === false) fail(`the field ${JSON.stringify(k.slice(0, 40))} is not in the schema`);
+      if (out.length >= max) break;
+    }
+  }
+  if (t === "array" && schema.items) {
+    const arr = value as unknown[];
+    for (let i = 0; i < arr.length && out.length < max; i++) out.push(...validateSchema(schema.items, arr[i], max - out.length, `${at}[${i}]`, root));
+  }
+  return out.slice(0, max);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Compact id tables (the verifier's memory for a million rows)
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * A hash table from ids to `width` unsigned 32-bit fields, all zero at first. Lowercase UUIDs (every id the
+ * portal writes) take 16 bytes of key in typed arrays instead of a JavaScript string and a Map entry (about
+ * 32 + 4·width bytes a slot at most half full, against 150+ bytes); any other id falls back to a Map. This
+ * is what keeps the verifier's completeness check within its memory bound for a million grants.
+ */
+export class IdTable {
+  private keys: Uint32Array;
+  /** 1 where a slot holds a key (an all-zero UUID is a valid key). */
+  private full: Uint8Array;
+  private vals: Uint32Array;
+  private cap: number;
+  private used = 0;
+  private readonly other = new Map<string, Uint32Array>();
+  constructor(
+    readonly width: number,
+    initialCapacity = 1024,
+  ) {
+    this.cap = 1 << Math.max(4, Math.ceil(Math.log2(initialCapacity)));
+    this.keys = new Uint32Array(this.cap * 4);
+    this.full = new Uint8Array(this.cap);
+    this.vals = new Uint32Array(this.cap * width);
+  }
+  get size(): number {
+    return this.used + this.other.size;
+  }
+
+  private static words(id: string): [number, number, number, number] | null {
+    if (id.length !== 36 || !UUID.test(id)) return null;
+    const hex = id.replace(/-/g, "");
+    return [parseInt(hex.slice(0, 8), 16) >>> 0, parseInt(hex.slice(8, 16), 16) >>> 0, parseInt(hex.slice(16, 24), 16) >>> 0, parseInt(hex.slice(24, 32), 16) >>> 0];
+  }
+
+  private find(w: [number, number, number, number], create: boolean): number {
+    let h = Math.imul(w[0] ^ Math.imul(w[1], 0x9e3779b1) ^ Math.imul(w[2], 0x85ebca6b) ^ Math.imul(w[3], 0xc2b2ae35), 0x27d4eb2f);
+    h ^= h >>> 15;
+    const mask = this.cap - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const k = i * 4;
+      if (!this.full[i]) {
+        if (!create) return -1;
+        if ((this.used + 1) * 2 > this.cap) {
+          this.grow();
+          return this.find(w, true);
+        }
+        this.keys.set(w, k);
+        this.full[i] = 1;
+        this.used++;
+        return i;
+      }
+      if (this.keys[k] === w[0] && this.keys[k + 1] === w[1] && this.keys[k + 2] === w[2] && this.keys[k + 3] === w[3]) return i;
+    }
+  }
+
+  private grow(): void {
+    const { keys, full, vals, cap, width } = this;
+    this.cap = cap * 2;
+    this.keys = new Uint32Array(this.cap * 4);
+    this.full = new Uint8Array(this.cap);
+    this.vals = new Uint32Array(this.cap * width);
+    this.used = 0;
+    for (let i = 0; i < cap; i++) {
+      if (!full[i]) continue;
+      const j = this.find([keys[i * 4]!, keys[i * 4 + 1]!, keys[i * 4 + 2]!, keys[i * 4 + 3]!], true);
+      this.vals.set(vals.subarray(i * width, (i + 1) * width), j * width);
+    }
+  }
+
+  /** The fields of `id` (a live view: writes go into the table), or null when absent and `create` is false. */
+  fields(id: string, create = false): Uint32Array | null {
+    const w = IdTable.words(id);
+    if (!w) {
+      let v = this.other.get(id);
+      if (!v && create) this.other.set(id, (v = new Uint32Array(this.width)));
+      return v ?? null;
+    }
+    const i = this.find(w, create);
+    return i === -1 ? null : this.vals.subarray(i * this.width, (i + 1) * this.width);
+  }
+
+  has(id: string): boolean {
+    return this.fields(id) !== null;
+  }
+
+  /** Every id with its fields (UUIDs written back in lowercase). */
+  *entries(): Generator<[string, Uint32Array]> {
+    for (let i = 0; i < this.cap; i++) {
+      const k = i * 4;
+      if (!this.full[i]) continue;
+      const hex = [this.keys[k]!, this.keys[k + 1]!, this.keys[k + 2]!, this.keys[k + 3]!].map((x) => x.toString(16).padStart(8, "0")).join("");
+      yield [`${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`, this.vals.subarray(i * this.width, (i + 1) * this.width)];
+    }
+    yield* this.other.entries();
+  }
+}
