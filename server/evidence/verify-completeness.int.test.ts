@@ -6,12 +6,13 @@
  * malformed values (a FAIL line, never a crash), and duplicate zip and manifest entries.
  */
 import path from "node:path";
-import { rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, TEST_ENGINE, type TestDb } from "../testing/db";
 import { seedDemo } from "../../prisma/seed";
 import { editManifest, entry, exportTo, LIFECYCLE_PERIOD, packDir, readZip, reseal, rowsOf, runLifecycle, setRows, tamper, tamperResealed, useTempKey, writeZip } from "./pack-kit";
-import { formatReport, verifyPack, type VerifyResult } from "./verify";
+import { formatReport, PACK_SCHEMAS, rowSchemaOf, verifyPack, type VerifyResult } from "./verify";
+import { GRANT_COLUMNS, schemaProblems, validateSchema, type JsonSchema } from "./format";
 
 const dir = packDir();
 // The signing key must be configured before anything reads the environment.
@@ -172,7 +173,7 @@ describe(`every declared count is checked (${TEST_ENGINE})`, () => {
     const r = await resealed(orgPack, (es) => {
       const lines = rowsOf(es, "controls.jsonl");
       const i = lines.findIndex((l) => l.type === "check" && l.id === "nhi-owned");
-      lines[i] = { ...lines[i]!, flagged: (lines[i]!.flagged as number) + 2, exceptions: (lines[i]!.exceptions as number) + 1, passed: !lines[i]!.passed };
+      lines[i] = { ...lines[i]!, flagged: (lines[i]!.flagged as number) + 2, exceptions: (lines[i]!.exceptions as number) + 1, passed: true };
       setRows(es, "controls.jsonl", lines);
     });
     const refs = check(r, "cross-references").failures;
@@ -252,5 +253,54 @@ describe(`rows hold exactly the documented fields; malformed values are FAIL lin
     const r = await verifyPack(dst, { publicKeyPem: key.publicKeyPem });
     expect(check(r, "files").failures).toEqual(['manifest.json: (row): the field "comment" is not in the schema']);
     expect(r.stopped).toMatch(/the manifest is malformed/);
+  });
+});
+
+describe(`the JSON Schemas and the writer cannot drift apart (${TEST_ENGINE})`, () => {
+  const SCHEMA_DIR = "docs/evidence-pack/schema";
+  const all = () => [PACK_SCHEMAS.manifest, PACK_SCHEMAS.controlCheck, PACK_SCHEMAS.controlMember, ...Object.values(PACK_SCHEMAS.rows)];
+
+  it("every schema file beside the doc is loaded by the verifier, and uses only the keywords its validator supports", () => {
+    const files = readdirSync(SCHEMA_DIR).filter((f) => f.endsWith(".schema.json"));
+    const loaded = all().map((s) => JSON.stringify(s));
+    for (const f of files) expect(loaded, f).toContain(JSON.stringify(JSON.parse(readFileSync(path.join(SCHEMA_DIR, f), "utf8"))));
+    expect(files.length).toBe(all().length);
+    for (const s of all()) expect(schemaProblems(s)).toEqual([]);
+  });
+
+  it("every row the exporter writes validates, and its fields are exactly the schema's, in the schema's order (a schema field the writer does not write fails here)", async () => {
+    const seen = new Map<JsonSchema, number>();
+    for (const p of [orgPack, periodPack, campaignPack]) {
+      const es = await readZip(p);
+      for (const e of es.filter((x) => x.name.endsWith(".jsonl"))) {
+        for (const row of rowsOf(es, e.name)) {
+          const schema = rowSchemaOf(e.name, row)!;
+          expect(validateSchema(schema, row), `${e.name}: ${JSON.stringify(row).slice(0, 200)}`).toEqual([]);
+          expect(Object.keys(row), e.name).toEqual(Object.keys(schema.properties!));
+          seen.set(schema, (seen.get(schema) ?? 0) + 1);
+        }
+      }
+      const manifest = JSON.parse(entry(es, "manifest.json").data.toString("utf8")) as Record<string, unknown>;
+      expect(validateSchema(PACK_SCHEMAS.manifest, manifest)).toEqual([]);
+      expect(Object.keys(manifest)).toEqual(Object.keys(PACK_SCHEMAS.manifest.properties!));
+    }
+    // Every row schema was exercised by a real row.
+    for (const s of all().filter((x) => x !== PACK_SCHEMAS.manifest)) expect(seen.get(s) ?? 0, s.title).toBeGreaterThan(0);
+    // grants.csv's documented columns are the grant schema's fields, in order.
+    expect(Object.keys(PACK_SCHEMAS.rows["grants.jsonl"]!.properties!)).toEqual([...GRANT_COLUMNS]);
+  });
+
+  it("a field the writer adds without updating the schema fails validation, for every row type and the manifest", async () => {
+    const es = await readZip(periodPack);
+    const org = await readZip(orgPack);
+    const samples: [JsonSchema, Record<string, unknown>][] = [[PACK_SCHEMAS.manifest, JSON.parse(entry(es, "manifest.json").data.toString("utf8"))]];
+    for (const list of [es, org])
+      for (const e of list.filter((x) => x.name.endsWith(".jsonl"))) for (const row of rowsOf(list, e.name).slice(0, 1)) samples.push([rowSchemaOf(e.name, row)!, row]);
+    for (const [schema, row] of samples) {
+      expect(validateSchema(schema, { ...row, addedByTheWriter: 1 })).toEqual(['(row): the field "addedByTheWriter" is not in the schema']);
+      const [firstKey] = Object.keys(row);
+      const { [firstKey!]: _dropped, ...without } = row;
+      expect(validateSchema(schema, without)).toContain(`(row): the field "${firstKey}" is missing`);
+    }
   });
 });
