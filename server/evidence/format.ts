@@ -201,61 +201,94 @@ export class LineTooLongError extends Error {
   }
 }
 
-const utf8Bytes = (cp: number) => (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
+const QUOTE = Buffer.from('"');
 
 /**
  * Yields the CSV records of a byte stream (RFC 4180 quoting; a quoted cell may hold newlines). A record
  * longer than `maxRecordBytes` (UTF-8) throws LineTooLongError instead of being buffered.
+ *
+ * Works on bytes, in time linear in the input: the bytes that matter (`"` `,` LF CR) are ASCII and never
+ * part of a multi-byte UTF-8 character, so a cell is a list of byte slices between them, decoded once
+ * when it ends (a character split across chunks is joined before decoding).
  */
 export async function* csvRecords(stream: AsyncIterable<Buffer | string>, maxRecordBytes = Number.POSITIVE_INFINITY): AsyncGenerator<string[]> {
-  const decoder = new TextDecoder("utf-8");
   let row: string[] = [];
-  let cell = "";
+  let cell: Buffer[] = [];
+  let cellBytes = 0;
   let quoted = false;
   let afterQuote = false;
   let pendingCr = false;
   let recordBytes = 0;
   let record = 1;
-  const feed = function* (text: string): Generator<string[]> {
-    for (const ch of text) {
-      recordBytes += utf8Bytes(ch.codePointAt(0)!);
-      if (recordBytes > maxRecordBytes) throw new LineTooLongError(record, maxRecordBytes);
+  const add = (b: Buffer) => {
+    cell.push(b);
+    cellBytes += b.length;
+  };
+  const endCell = () => {
+    row.push(cell.length === 1 ? cell[0]!.toString("utf8") : Buffer.concat(cell).toString("utf8"));
+    cell = [];
+    cellBytes = 0;
+  };
+  const count = (n: number) => {
+    recordBytes += n;
+    if (recordBytes > maxRecordBytes) throw new LineTooLongError(record, maxRecordBytes);
+  };
+  for await (const c of stream) {
+    const chunk = typeof c === "string" ? Buffer.from(c, "utf8") : c;
+    const n = chunk.length;
+    let i = 0;
+    while (i < n) {
       if (pendingCr) {
         pendingCr = false;
-        if (ch === "\n") continue;
+        if (chunk[i] === 10) {
+          i++;
+          continue;
+        }
       }
+      let j: number;
       if (quoted) {
-        if (ch === '"') {
-          quoted = false;
-          afterQuote = true;
-        } else cell += ch;
+        j = chunk.indexOf(34, i);
+        if (j === -1) j = n;
+      } else {
+        j = i;
+        while (j < n) {
+          const b = chunk[j];
+          if (b === 34 || b === 44 || b === 10 || b === 13) break;
+          j++;
+        }
+      }
+      if (j > i) {
+        count(j - i);
+        add(chunk.subarray(i, j));
+        if (!quoted) afterQuote = false;
+      }
+      if (j >= n) break;
+      const b = chunk[j]!;
+      count(1);
+      i = j + 1;
+      if (quoted) {
+        quoted = false; // the closing quote (or the first of a doubled one)
+        afterQuote = true;
         continue;
       }
-      if (ch === '"') {
-        if (afterQuote) cell += '"'; // "" inside a quoted cell
+      if (b === 34) {
+        if (afterQuote) add(QUOTE); // "" inside a quoted cell
         quoted = true;
         afterQuote = false;
         continue;
       }
       afterQuote = false;
-      if (ch === ",") {
-        row.push(cell);
-        cell = "";
-      } else if (ch === "\n" || ch === "\r") {
-        pendingCr = ch === "\r";
-        row.push(cell);
-        yield row;
-        row = [];
-        cell = "";
-        recordBytes = 0;
-        record++;
-      } else cell += ch;
+      endCell();
+      if (b === 44) continue;
+      pendingCr = b === 13;
+      yield row;
+      row = [];
+      recordBytes = 0;
+      record++;
     }
-  };
-  for await (const chunk of stream) yield* feed(typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true }));
-  yield* feed(decoder.decode());
-  if (cell !== "" || row.length) {
-    row.push(cell);
+  }
+  if (cellBytes || row.length) {
+    endCell();
     yield row;
   }
 }
