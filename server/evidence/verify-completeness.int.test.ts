@@ -247,6 +247,26 @@ describe(`rows hold exactly the documented fields; malformed values are FAIL lin
     expect(formatReport(r)).toMatch(/^Evidence pack INVALID\.$/m);
   });
 
+  it("a hostile value in any field of any row (null, numbers, objects, arrays, huge digit strings): always FAIL lines, never a stop or a crash", async () => {
+    const hostile: unknown[] = [null, 42, -1.5, {}, [], "x", true, "99999999999999999999999999", { seq: 1 }];
+    const es = await readZip(periodPack);
+    let k = 0;
+    for (const e of es.filter((x) => x.name.endsWith(".jsonl") && rowsOf(es, x.name).length)) {
+      for (const field of Object.keys(rowsOf(es, e.name)[0]!)) {
+        const v = hostile[k++ % hostile.length];
+        const dst = path.join(dir, `hostile-${k}.zip`);
+        await tamperResealed(periodPack, dst, key.file, (list) => {
+          const rows = rowsOf(list, e.name);
+          setRows(list, e.name, [{ ...rows[0]!, [field]: v }, ...rows.slice(1)]);
+        });
+        const r = await verifyPack(dst, { publicKeyPem: key.publicKeyPem });
+        expect(r.stopped, `${e.name} ${field} = ${JSON.stringify(v)}`).toBeNull();
+        expect(r.checks.map((c) => c.name)).not.toContain("verifier");
+      }
+    }
+    expect(k).toBeGreaterThan(100);
+  });
+
   it("a manifest field that is not in its schema: refused before reading data", async () => {
     const dst = path.join(dir, "manifest-extra.zip");
     await tamperResealed(orgPack, dst, key.file, (es) => editManifest(es, (m) => Object.assign(m, { comment: "trust me" })));
