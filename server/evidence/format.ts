@@ -430,60 +430,84 @@ export function schemaProblems(schema: JsonSchema, at = "#"): string[] {
 
 const typeOf = (v: unknown): JsonType => (v === null ? "null" : Array.isArray(v) ? "array" : (typeof v as JsonType));
 const regexCache = new Map<string, RegExp>();
+const short = (v: unknown) => JSON.stringify(v)?.slice(0, 40);
 
 /**
  * Validates `value` against `schema` (the subset above); returns the problems, each with the JSON path of
- * the value (e.g. `.files[3].sha256`), at most `max` of them. `root` resolves `$ref`s.
+ * the value (e.g. `.files[3].sha256`; `(row)` for the value itself), at most `max` of them. Called for
+ * every row of a pack (millions), so it allocates nothing on the happy path: no closures, and a value's
+ * path is only spelled out when something fails or the value has children.
  */
-export function validateSchema(schema: JsonSchema, value: unknown, max = 5, at = "", root: JsonSchema = schema): string[] {
+export function validateSchema(schema: JsonSchema, value: unknown, max = 5): string[] {
   const out: string[] = [];
-  const fail = (msg: string) => out.length < max && out.push(`${at || "(row)"}: ${msg}`);
+  validateAt(schema, value, "", null, schema, out, max);
+  return out;
+}
+
+const pathOf = (parent: string, key: string | number | null) => (key === null ? parent : typeof key === "number" ? `${parent}[${key}]` : `${parent}.${key}`);
+const failAt = (out: string[], max: number, parent: string, key: string | number | null, msg: string) => {
+  if (out.length < max) out.push(`${pathOf(parent, key) || "(row)"}: ${msg}`);
+};
+
+function typeMatches(want: JsonType, t: JsonType, value: unknown): boolean {
+  if (want === t) return want !== "number" || Number.isFinite(value);
+  return want === "integer" && t === "number" && Number.isInteger(value);
+}
+
+function validateAt(schema: JsonSchema, value: unknown, parent: string, key: string | number | null, root: JsonSchema, out: string[], max: number): void {
+  if (out.length >= max) return;
   if (schema.$ref) {
     const m = /^#\/\$defs\/([\w-]+)$/.exec(schema.$ref);
     const target = m ? root.$defs?.[m[1]!] : undefined;
-    if (!target) return [`${at || "(row)"}: the schema's $ref ${schema.$ref} is not defined`];
-    return validateSchema(target, value, max, at, root);
+    if (!target) return failAt(out, max, parent, key, `the schema's $ref ${schema.$ref} is not defined`);
+    return validateAt(target, value, parent, key, root, out, max);
   }
   if (schema.anyOf) {
-    const all = schema.anyOf.map((s) => validateSchema(s, value, max, at, root));
-    if (all.some((p) => p.length === 0)) return [];
-    return [`${at || "(row)"}: matches none of the allowed shapes (${all.map((p) => p[0]).join("; or ")})`];
+    const firsts: string[] = [];
+    for (const s of schema.anyOf) {
+      const o: string[] = [];
+      validateAt(s, value, parent, key, root, o, 1);
+      if (!o.length) return;
+      firsts.push(o[0]!);
+    }
+    return failAt(out, max, parent, key, `matches none of the allowed shapes (${firsts.join("; or ")})`);
   }
   const t = typeOf(value);
-  if (schema.type) {
-    const types = Array.isArray(schema.type) ? schema.type : [schema.type];
-    const ok = types.some((x) => x === t || (x === "integer" && t === "number" && Number.isInteger(value)) || (x === "number" && t === "number" && Number.isFinite(value)));
+  const want = schema.type;
+  if (want !== undefined) {
+    const ok = typeof want === "string" ? typeMatches(want, t, value) : want.some((w) => typeMatches(w, t, value));
     if (!ok) {
-      fail(`is ${t === "string" || t === "number" || t === "boolean" ? `${t} ${JSON.stringify(value)?.slice(0, 40)}` : t}, not ${types.join(" or ")}`);
-      return out;
+      const got = t === "string" || t === "number" || t === "boolean" ? `${t} ${short(value)}` : t;
+      return failAt(out, max, parent, key, `is ${got}, not ${typeof want === "string" ? want : want.join(" or ")}`);
     }
   }
-  if (schema.const !== undefined && JSON.stringify(schema.const) !== JSON.stringify(value)) fail(`is not ${JSON.stringify(schema.const)}`);
-  if (schema.enum && !schema.enum.some((e) => e === value)) fail(`${JSON.stringify(value)?.slice(0, 40)} is not one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}`);
-  if (typeof value === "string") {
+  if (schema.const !== undefined && JSON.stringify(schema.const) !== JSON.stringify(value)) failAt(out, max, parent, key, `is not ${JSON.stringify(schema.const)}`);
+  if (schema.enum && !schema.enum.includes(value)) failAt(out, max, parent, key, `${short(value)} is not one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}`);
+  if (t === "string") {
+    const text = value as string;
     if (schema.pattern) {
       let re = regexCache.get(schema.pattern);
       if (!re) regexCache.set(schema.pattern, (re = new RegExp(schema.pattern, "u")));
-      if (!re.test(value)) fail(`${JSON.stringify(value.slice(0, 40))} does not match ${schema.pattern}`);
+      if (!re.test(text)) failAt(out, max, parent, key, `${JSON.stringify(text.slice(0, 40))} does not match ${schema.pattern}`);
     }
-    if (schema.format === "date-time" && !(ISO_UTC_MS.test(value) && !Number.isNaN(Date.parse(value)))) fail(`${JSON.stringify(value.slice(0, 40))} is not an ISO 8601 UTC time with milliseconds`);
-  }
-  if (typeof value === "number" && schema.minimum !== undefined && value < schema.minimum) fail(`${value} is less than ${schema.minimum}`);
-  if (t === "object") {
+    if (schema.format === "date-time" && !(ISO_UTC_MS.test(text) && !Number.isNaN(Date.parse(text)))) failAt(out, max, parent, key, `${JSON.stringify(text.slice(0, 40))} is not an ISO 8601 UTC time with milliseconds`);
+  } else if (t === "number" && schema.minimum !== undefined && (value as number) < schema.minimum) failAt(out, max, parent, key, `${value as number} is less than ${schema.minimum}`);
+  else if (t === "object" && (schema.properties || schema.required || schema.additionalProperties === false)) {
     const obj = value as Record<string, unknown>;
-    for (const k of schema.required ?? []) if (!(k in obj)) fail(`the field "${k}" is missing`);
-    for (const [k, v] of Object.entries(obj)) {
-      const sub = schema.properties?.[k];
-      if (sub) out.push(...validateSchema(sub, v, max - out.length, `${at}.${k}`, root));
-      else if (schema.additionalProperties === false) fail(`the field ${JSON.stringify(k.slice(0, 40))} is not in the schema`);
-      if (out.length >= max) break;
+    const props = schema.properties;
+    const here = pathOf(parent, key);
+    if (schema.required) for (const k of schema.required) if (!(k in obj)) failAt(out, max, here, null, `the field "${k}" is missing`);
+    for (const k in obj) {
+      const sub = props?.[k];
+      if (sub) validateAt(sub, obj[k], here, k, root, out, max);
+      else if (schema.additionalProperties === false) failAt(out, max, here, null, `the field ${JSON.stringify(k.slice(0, 40))} is not in the schema`);
+      if (out.length >= max) return;
     }
-  }
-  if (t === "array" && schema.items) {
+  } else if (t === "array" && schema.items) {
     const arr = value as unknown[];
-    for (let i = 0; i < arr.length && out.length < max; i++) out.push(...validateSchema(schema.items, arr[i], max - out.length, `${at}[${i}]`, root));
+    const here = pathOf(parent, key);
+    for (let i = 0; i < arr.length && out.length < max; i++) validateAt(schema.items, arr[i], here, i, root, out, max);
   }
-  return out.slice(0, max);
 }
 
 // ---------------------------------------------------------------------------------------------------
