@@ -3,12 +3,10 @@ import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, TEST_ENGINE, type TestDb } from "../testing/db";
 import { seedDemo } from "../../prisma/seed";
-import { processProvisioningTasks } from "../jobs/provisioning";
-import { followCampaignRemediation } from "../jobs/campaigns";
 import { verifyChain } from "../ledger/ledger";
 import { eventHash } from "../ledger/hash";
-import { HOUR, DAY, requestCast, submitInput, type RequestCast } from "../domain/requests/request-test-kit";
-import { entry, exportTo, packDir, readZip, resign, tamper, useTempKey } from "./pack-kit";
+import type { RequestCast } from "../domain/requests/request-test-kit";
+import { entry, exportTo, LIFECYCLE_PERIOD, packDir, readZip, resign, runLifecycle, tamper, useTempKey } from "./pack-kit";
 import { formatReport, verifyPack, type VerifyResult } from "./verify";
 import { checkpointMessage, verifyEd25519, type Manifest } from "./format";
 
@@ -22,7 +20,7 @@ let db2: TestDb;
 let c: RequestCast;
 const ALL = { from: new Date("2000-01-01T00:00:00Z"), to: new Date("2100-01-01T00:00:00Z") };
 /** The lifecycle below runs on the test clock (from 2026-03-02 09:01), after a first export. */
-const MARCH = { from: new Date("2026-03-02T09:00:30Z"), to: new Date("2026-03-10T00:00:00Z") };
+const MARCH = LIFECYCLE_PERIOD;
 let seededPack: string;
 let seedEvents: number;
 let lifecyclePack: string;
@@ -61,7 +59,7 @@ describe(`evidence pack round trip (${TEST_ENGINE})`, () => {
     expect(await db.prisma.ledgerEvent.findUniqueOrThrow({ where: { seq: BigInt(seedEvents) } })).toMatchObject({ action: "seed.completed" });
     expect(await db.prisma.ledgerEvent.count({ where: { action: "evidence.key_registered", seq: { lte: BigInt(seedEvents) } } })).toBe(1);
     expect(check(r, "checkpoints").failures).toEqual([]);
-    expect(r.checks.map((x) => x.name)).toEqual(["signature", "files", "ledger chain", "checkpoints", "csv", "cross-references", "invariants"]);
+    expect(r.checks.map((x) => x.name)).toEqual(["signature", "files", "ledger chain", "checkpoints", "csv", "fields", "cross-references", "invariants", "completeness"]);
     // grants.csv against grants.jsonl: the header and every row.
     const manifest = JSON.parse(entry(await readZip(seededPack), "manifest.json").data.toString("utf8")) as Manifest;
     const grants = manifest.files.find((f) => f.path === "grants.csv")!.rows!;
@@ -81,43 +79,13 @@ describe(`evidence pack round trip (${TEST_ENGINE})`, () => {
 
   it("after a full lifecycle (request, two approvals, manual provisioning) and a campaign (revoke, close, confirmed revocation), packs verify for the period, the campaign and a system", async () => {
     db2 = await createTestDb();
-    c = await requestCast(db2.prisma);
-    // A first export signs a checkpoint before the period: the period's pack is anchored on it.
-    const first = await exportTo(db2.prisma, path.join(dir, "before.zip"), ALL);
-    c.clock.advance(60_000);
-    const r = await c.as.employee.requests.submit(submitInput(c.medium.id));
-    const steps = () => db2.prisma.approvalStep.findMany({ where: { requestId: r.id }, orderBy: { stageOrder: "asc" } });
-    await c.as.manager.approvals.decide({ requestId: r.id, stepId: (await steps())[0]!.id, decision: "APPROVE", expectedRevision: 1 });
-    await c.as.owner.approvals.decide({ requestId: r.id, stepId: (await steps())[1]!.id, decision: "APPROVE", reason: "Fine for the batch fix", expectedRevision: 1 });
-    const grant = await db2.prisma.grant.findUniqueOrThrow({ where: { requestId: r.id } });
-    await processProvisioningTasks(db2.prisma, c.clock.now(), "w-evidence", 50);
-    const task = await db2.prisma.provisioningTask.findFirstOrThrow({ where: { grantId: grant.id, action: "GRANT" } });
-    await c.as.owner.tasks.confirm({ taskId: task.id, note: "Added Priya to write-batches in the console", outcome: "DONE" });
-    expect((await db2.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).status).toBe("ACTIVE");
-
-    // A campaign over the system: the owner decides REVOKE, the admin closes, the revocation is confirmed.
-    const created = await c.as.admin.campaigns.create({
-      name: "March payments review",
-      scope: { systemIds: [c.system.id], entitlementIds: [], privilegedOnly: false, identityKinds: [] },
-      reviewerStrategy: "ENTITLEMENT_OWNER",
-      fallbackReviewerId: c.security.id,
-      startsAt: c.clock.now(),
-      dueAt: new Date(c.clock.now().getTime() + 7 * DAY),
-      reminderDays: [1],
-      defaultAction: "KEEP",
-    });
-    campaignId = created.id;
-    const draft = await db2.prisma.campaign.findUniqueOrThrow({ where: { id: campaignId } });
-    await c.as.admin.campaigns.launch({ id: campaignId, expectedUpdatedAt: draft.updatedAt });
-    const item = await db2.prisma.reviewItem.findFirstOrThrow({ where: { campaignId, grantId: grant.id } });
-    c.clock.advance(HOUR);
-    await c.as.owner.campaigns.decide({ itemId: item.id, expectedVersion: item.version, decision: "REVOKE", comment: "Not needed after the batch fix" });
-    c.clock.advance(HOUR);
-    await c.as.admin.campaignOps.close({ campaignId });
-    await processProvisioningTasks(db2.prisma, c.clock.now(), "w-evidence", 50);
-    const revoke = await db2.prisma.provisioningTask.findFirstOrThrow({ where: { grantId: grant.id, action: "REVOKE" } });
-    await c.as.owner.tasks.confirm({ taskId: revoke.id, note: "Removed Priya from write-batches", outcome: "DONE" });
-    await followCampaignRemediation(db2.prisma, c.clock.advance(HOUR));
+    const life = await runLifecycle(db2.prisma, dir);
+    c = life.cast;
+    const first = life.first;
+    campaignId = life.campaignId;
+    const grant = { id: life.grantId };
+    const item = { id: life.itemId };
+    expect((await db2.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).status).toBe("REVOKED");
     expect(await db2.prisma.reviewItem.findUniqueOrThrow({ where: { id: item.id } })).toMatchObject({ remediation: "CONFIRMED" });
     expect((await db2.prisma.campaign.findUniqueOrThrow({ where: { id: campaignId } })).status).toBe("CLOSED");
 

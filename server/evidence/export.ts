@@ -147,11 +147,13 @@ function jsonlFile(db: Tx, o: { path: string; description: string; base: Prisma.
 type Scope = {
   from: Date;
   to: Date;
+  /** The export's snapshot head: only events up to it count (the pack's ledger file ends there). */
+  endSeq: bigint;
   systems: { id: string; name: string }[];
   campaign: { id: string; name: string; startsAt: Date; dueAt: Date; launchedAt: Date | null; closedAt: Date | null } | null;
 };
 
-async function resolveScope(db: Tx, p: ExportParams): Promise<Scope> {
+async function resolveScope(db: Tx, p: ExportParams, endSeq: bigint): Promise<Scope> {
   if (!(p.from instanceof Date) || Number.isNaN(p.from.getTime())) throw new EvidenceParamsError("The start of the period (from) is not a valid date.");
   if (!(p.to instanceof Date) || Number.isNaN(p.to.getTime())) throw new EvidenceParamsError("The end of the period (to) is not a valid date.");
   if (p.from.getTime() >= p.to.getTime()) throw new EvidenceParamsError(`The period is empty: from (${p.from.toISOString()}) must be before to (${p.to.toISOString()}).`);
@@ -174,7 +176,7 @@ async function resolveScope(db: Tx, p: ExportParams): Promise<Scope> {
     if (!c) throw new EvidenceParamsError(`No campaign with id "${p.campaignId}".`);
     campaign = c;
   }
-  return { from: p.from, to: p.to, systems, campaign };
+  return { from: p.from, to: p.to, endSeq, systems, campaign };
 }
 
 const GRANT_FROM = Prisma.sql`"Grant" g
@@ -182,12 +184,25 @@ const GRANT_FROM = Prisma.sql`"Grant" g
   JOIN "Entitlement" e ON e."id" = g."entitlementId"
   JOIN "System" s ON s."id" = e."systemId"`;
 
-/** The grant population: in the systems (if given) and, for a campaign, its review items' grants; otherwise held during the period. */
+/**
+ * Ids (as text) of the subjects of `subjectType` with a ledger event in the period, up to the snapshot head:
+ * what the ledger says happened in the period must be in the pack (docs/evidence-pack.md, "Completeness and scope").
+ */
+const eventSubjects = (sc: Scope, subjectType: string) =>
+  Prisma.sql`SELECT le."subjectId" FROM "LedgerEvent" le WHERE le."subjectType" = ${subjectType} AND le."occurredAt" >= ${ts(sc.from)} AND le."occurredAt" < ${ts(sc.to)} AND le."seq" <= ${sc.endSeq.toString()}::bigint`;
+
+/**
+ * The grant population: in the systems (if given) and, for a campaign, its review items' grants; otherwise
+ * held during the period, or with a ledger event in the period, or the grant of a review item with one.
+ */
 function grantWhere(sc: Scope): Prisma.Sql {
   const conds: Prisma.Sql[] = [];
   if (sc.systems.length) conds.push(Prisma.sql`e."systemId" = ANY(${uuidArray(sc.systems.map((s) => s.id))})`);
   if (sc.campaign) conds.push(Prisma.sql`g."id" IN (SELECT ri."grantId" FROM "ReviewItem" ri WHERE ri."campaignId" = ${sc.campaign.id}::uuid)`);
-  else conds.push(Prisma.sql`g."startsAt" < ${ts(sc.to)} AND (g."revokedAt" IS NULL OR g."revokedAt" >= ${ts(sc.from)})`);
+  else
+    conds.push(
+      Prisma.sql`((g."startsAt" < ${ts(sc.to)} AND (g."revokedAt" IS NULL OR g."revokedAt" >= ${ts(sc.from)})) OR g."id"::text IN (${eventSubjects(sc, "Grant")}) OR g."id" IN (SELECT ri."grantId" FROM "ReviewItem" ri WHERE ri."id"::text IN (${eventSubjects(sc, "ReviewItem")})))`,
+    );
   return Prisma.join(conds, " AND ");
 }
 const grantIds = (sc: Scope) => Prisma.sql`SELECT g."id" FROM ${GRANT_FROM} WHERE ${grantWhere(sc)}`;
@@ -205,7 +220,7 @@ function requestWhere(sc: Scope): Prisma.Sql {
   if (sc.campaign) conds.push(ofGrants);
   else
     conds.push(
-      Prisma.sql`((r."createdAt" >= ${ts(sc.from)} AND r."createdAt" < ${ts(sc.to)}) OR (r."decidedAt" >= ${ts(sc.from)} AND r."decidedAt" < ${ts(sc.to)}) OR ${ofGrants})`,
+      Prisma.sql`((r."createdAt" >= ${ts(sc.from)} AND r."createdAt" < ${ts(sc.to)}) OR (r."decidedAt" >= ${ts(sc.from)} AND r."decidedAt" < ${ts(sc.to)}) OR r."id"::text IN (${eventSubjects(sc, "AccessRequest")}) OR ${ofGrants})`,
     );
   return Prisma.join(conds, " AND ");
 }
@@ -214,7 +229,7 @@ const requestIds = (sc: Scope) => Prisma.sql`SELECT r."id" FROM ${REQUEST_FROM} 
 function reviewItemWhere(sc: Scope): Prisma.Sql {
   const conds: Prisma.Sql[] = [Prisma.sql`ri."grantId" IN (${grantIds(sc)})`];
   if (sc.campaign) conds.push(Prisma.sql`ri."campaignId" = ${sc.campaign.id}::uuid`);
-  else conds.push(Prisma.sql`ri."createdAt" < ${ts(sc.to)} AND (ri."decidedAt" IS NULL OR ri."decidedAt" >= ${ts(sc.from)})`);
+  else conds.push(Prisma.sql`((ri."createdAt" < ${ts(sc.to)} AND (ri."decidedAt" IS NULL OR ri."decidedAt" >= ${ts(sc.from)})) OR ri."id"::text IN (${eventSubjects(sc, "ReviewItem")}))`);
   return Prisma.join(conds, " AND ");
 }
 
@@ -530,12 +545,12 @@ async function writePack(
   now: Date,
 ): Promise<{ result: ExportResult; checkpoint: PackCheckpoint }> {
   const batch = opts.batchSize ?? BATCH;
-  const sc = await resolveScope(db, params);
 
   // The head of the snapshot ends the pack's ledger file; it is signed here and stored after the snapshot.
   const headRow = (await db.$queryRaw<{ seq: bigint; hash: string }[]>`SELECT "seq", "hash" FROM "LedgerHead" WHERE "id" = 1`)[0];
   if (!headRow) throw new Error("ledger head row is missing: were the migrations applied?");
   const endSeq = BigInt(headRow.seq);
+  const sc = await resolveScope(db, params, endSeq);
   opts.onSnapshot?.({ seq: endSeq, hash: headRow.hash });
   const end = signHead(key, { seq: endSeq, hash: headRow.hash }, now, "export");
   const period = await db.ledgerEvent.aggregate({ _min: { seq: true }, _max: { seq: true }, where: { occurredAt: { gte: sc.from, lt: sc.to }, seq: { lte: endSeq } } });

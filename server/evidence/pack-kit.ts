@@ -10,8 +10,12 @@ import { Readable } from "node:stream";
 import yauzl from "yauzl";
 import { ZipFile } from "yazl";
 import type { PrismaClient } from "../db";
+import { followCampaignRemediation } from "../jobs/campaigns";
+import { processProvisioningTasks } from "../jobs/provisioning";
+import { DAY, HOUR, requestCast, submitInput, type RequestCast } from "../domain/requests/request-test-kit";
 import { exportEvidencePack, type ExportOptions, type ExportParams } from "./export";
-import { RowCounter, keyIdOf as keyIdLocal, kindOf, type Manifest } from "./format";
+import { GRANT_COLUMNS, RowCounter, keyIdOf as keyIdLocal, kindOf, type Manifest } from "./format";
+import { csvLine } from "../csv";
 
 export const packDir = () => mkdtempSync(path.join(tmpdir(), "warrant-evidence-"));
 
@@ -159,4 +163,91 @@ export function resign(entries: { name: string; data: Buffer }[], withPublicKeyI
     m.data = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
   }
   entry(entries, "manifest.sig").data = Buffer.from(`${sign(null, m.data, privateKey).toString("base64")}\n`);
+}
+
+/** The period of `runLifecycle` (on the request cast's test clock, from 2026-03-02 09:01). */
+export const LIFECYCLE_PERIOD = { from: new Date("2026-03-02T09:00:30Z"), to: new Date("2026-03-10T00:00:00Z") };
+
+/**
+ * A whole access lifecycle through the real routers, on a fresh database: a first export (so later packs
+ * have a signed anchor before the period), a request approved in two stages, manual provisioning confirmed,
+ * then a campaign in which the owner decides REVOKE, the admin closes it and the revocation is confirmed.
+ * Every pack file then has rows: requests, approvals, tasks, a review item and a revocation.
+ */
+export async function runLifecycle(db: PrismaClient, dir: string) {
+  const c: RequestCast = await requestCast(db);
+  const first = await exportTo(db, path.join(dir, `before-${Date.now()}.zip`), { from: new Date("2000-01-01T00:00:00Z"), to: new Date("2100-01-01T00:00:00Z") });
+  c.clock.advance(60_000);
+  const r = await c.as.employee.requests.submit(submitInput(c.medium.id));
+  const steps = () => db.approvalStep.findMany({ where: { requestId: r.id }, orderBy: { stageOrder: "asc" } });
+  await c.as.manager.approvals.decide({ requestId: r.id, stepId: (await steps())[0]!.id, decision: "APPROVE", expectedRevision: 1 });
+  await c.as.owner.approvals.decide({ requestId: r.id, stepId: (await steps())[1]!.id, decision: "APPROVE", reason: "Fine for the batch fix", expectedRevision: 1 });
+  const grant = await db.grant.findUniqueOrThrow({ where: { requestId: r.id } });
+  await processProvisioningTasks(db, c.clock.now(), "w-evidence", 50);
+  const task = await db.provisioningTask.findFirstOrThrow({ where: { grantId: grant.id, action: "GRANT" } });
+  await c.as.owner.tasks.confirm({ taskId: task.id, note: "Added Priya to write-batches in the console", outcome: "DONE" });
+
+  const created = await c.as.admin.campaigns.create({
+    name: "March payments review",
+    scope: { systemIds: [c.system.id], entitlementIds: [], privilegedOnly: false, identityKinds: [] },
+    reviewerStrategy: "ENTITLEMENT_OWNER",
+    fallbackReviewerId: c.security.id,
+    startsAt: c.clock.now(),
+    dueAt: new Date(c.clock.now().getTime() + 7 * DAY),
+    reminderDays: [1],
+    defaultAction: "KEEP",
+  });
+  const campaignId = created.id;
+  const draft = await db.campaign.findUniqueOrThrow({ where: { id: campaignId } });
+  await c.as.admin.campaigns.launch({ id: campaignId, expectedUpdatedAt: draft.updatedAt });
+  const item = await db.reviewItem.findFirstOrThrow({ where: { campaignId, grantId: grant.id } });
+  c.clock.advance(HOUR);
+  await c.as.owner.campaigns.decide({ itemId: item.id, expectedVersion: item.version, decision: "REVOKE", comment: "Not needed after the batch fix" });
+  c.clock.advance(HOUR);
+  await c.as.admin.campaignOps.close({ campaignId });
+  await processProvisioningTasks(db, c.clock.now(), "w-evidence", 50);
+  const revoke = await db.provisioningTask.findFirstOrThrow({ where: { grantId: grant.id, action: "REVOKE" } });
+  await c.as.owner.tasks.confirm({ taskId: revoke.id, note: "Removed Priya from write-batches", outcome: "DONE" });
+  await followCampaignRemediation(db, c.clock.advance(HOUR));
+  return { cast: c, first, requestId: r.id, grantId: grant.id, grantTaskId: task.id, revokeTaskId: revoke.id, campaignId, itemId: item.id };
+}
+
+type Entries = { name: string; data: Buffer }[];
+
+/** The rows of a JSON Lines entry (blank lines skipped). */
+export function rowsOf(entries: Entries, name: string): Record<string, unknown>[] {
+  return entry(entries, name)
+    .data.toString("utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/**
+ * Replaces the rows of a JSON Lines entry (written as the exporter writes them, keys in the given order);
+ * for grants.jsonl, grants.csv too, so the CSV twin still agrees and only the deeper checks can notice.
+ */
+export function setRows(entries: Entries, name: string, rows: Record<string, unknown>[]): void {
+  entry(entries, name).data = Buffer.from(rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
+  if (name === "grants.jsonl") entry(entries, "grants.csv").data = Buffer.from([csvLine(GRANT_COLUMNS, "\n"), ...rows.map((r) => csvLine(GRANT_COLUMNS.map((c) => r[c]), "\n"))].join(""));
+}
+
+/** The manifest of a pack's entries, edited in place by `edit` (call `reseal` afterwards to sign it again). */
+export function editManifest(entries: Entries, edit: (m: Manifest) => void): void {
+  const m = entry(entries, "manifest.json");
+  const manifest = JSON.parse(m.data.toString("utf8")) as Manifest;
+  edit(manifest);
+  m.data = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/**
+ * A dishonest exporter holding the real key: copies `src` to `dst` with `edit` applied, then re-measures
+ * every file and re-signs the manifest with the key in `keyFile` (see `reseal`), so the signature, sizes and
+ * hashes all pass and only the deeper checks can catch the change.
+ */
+export async function tamperResealed(src: string, dst: string, keyFile: string, edit: (entries: Entries) => void): Promise<void> {
+  await tamper(src, dst, (es) => {
+    edit(es);
+    reseal(es, keyFile);
+  });
 }
