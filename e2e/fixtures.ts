@@ -56,6 +56,8 @@ export async function signInAs(page: Page, role: DemoRole): Promise<void> {
   await signin.signInAsDemo(who.name);
   await page.waitForURL((url) => url.pathname !== "/signin");
   await expect(signedInAs(page)).toHaveText(who.name);
+  // The header names the role with the sign-in page's word for it.
+  await expect(page.getByTestId("signed-in-roles")).toContainText(who.label);
 }
 
 async function rolePage(browser: Browser, role: DemoRole, baseURL: string | undefined, use: (p: Page) => Promise<void>) {

@@ -82,7 +82,9 @@ export function AppShell({ me, demo, unread = 0, children }: { me: Me; demo: boo
               <Link href={`/identities/${me.id}`} className="block text-sm font-medium text-slate-900 hover:underline" data-testid="signed-in-as">
                 {me.displayName}
               </Link>
-              <span className="block text-xs text-slate-500">{roleLabels(me).join(" · ")}</span>
+              <span className="block text-xs text-slate-500" data-testid="signed-in-roles">
+                {roleLabels(me).join(" · ")}
+              </span>
             </div>
             <button type="button" onClick={() => signOut({ callbackUrl: "/signin" })} className="rounded-md border border-slate-300 px-2.5 py-1.5 text-sm text-slate-700 hover:bg-slate-50">
               Sign out
