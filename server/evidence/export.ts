@@ -297,7 +297,7 @@ function dataFiles(db: Tx, sc: Scope, endSeq: bigint, batch: number): FileSpec[]
     r."policyVersionId", pv."version" AS "policyVersion", r."policyHash", r."inputHash", r."policyDecision"->'determining' AS "determining", r."policyDecision",
     r."createdAt", r."decidedAt", r."deadlineAt", r."extendsGrantId", r."reviewDueAt", r."reviewedAt", r."reviewedById", r."reviewNote"
     FROM ${REQUEST_FROM} WHERE ${requestWhere(sc)}`;
-  const approvals = Prisma.sql`SELECT st."id", st."requestId", st."stageOrder", st."kind"::text AS "kind", st."status"::text AS "status", st."eligibleIds"::text[] AS "eligibleIds",
+  const approvals = Prisma.sql`SELECT st."id", st."requestId", st."stageOrder", st."kind"::text AS "kind", st."status"::text AS "status", COALESCE(st."eligibleIds"::text[], '{}') AS "eligibleIds",
     st."openedAt", st."escalateAt", st."escalatedAt", st."requesterId", st."beneficiaryId", st."beneficiaryOwnerId",
     st."decidedById", d."displayName" AS "decidedByName", st."decidedAt", st."reason", st."authority", st."boundRevision", st."boundContentHash"
     FROM "ApprovalStep" st LEFT JOIN "Identity" d ON d."id" = st."decidedById"
