@@ -140,7 +140,7 @@ async function build(file: string, grants: number, key: { privateKey: KeyObject;
     { path: FILES.readme, chunks: () => ["Synthetic evidence pack for npm run bench.\n"] },
     { path: FILES.grantsCsv, chunks: () => [csvLine(GRANT_COLUMNS, "\n"), ...batches(grants, 1000, (i) => csvLine(Object.values(grantRow(i, at)), "\n"))] },
     { path: FILES.grants, chunks: () => batches(grants, 1000, (i) => `${toJsonText(grantRow(i, at))}\n`) },
-    ...[FILES.requests, FILES.approvals, FILES.provisioning, FILES.reviewItems, FILES.revocations, FILES.policyVersions].map((p) => ({ path: p, chunks: () => [] })),
+    ...[FILES.requests, FILES.approvals, FILES.provisioning, FILES.reviewItems, FILES.revocations, FILES.policyVersions, FILES.scopeExclusions].map((p) => ({ path: p, chunks: () => [] })),
     { path: FILES.controls, chunks: controls },
     { path: FILES.checkpoint, chunks: () => [] }, // written once the head is known (below)
     { path: FILES.ledger, chunks: ledger },

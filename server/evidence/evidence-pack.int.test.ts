@@ -54,7 +54,7 @@ describe(`evidence pack round trip (${TEST_ENGINE})`, () => {
   it("a pack of the seeded organisation verifies: signature, every file, the whole chain from genesis to the export checkpoint", async () => {
     const r = await expectValid(seededPack);
     expect(check(r, "signature")).toMatchObject({ passed: 2, total: 2 });
-    expect(check(r, "files")).toMatchObject({ passed: 12, total: 12 });
+    expect(check(r, "files")).toMatchObject({ passed: 13, total: 13 });
     expect(check(r, "ledger chain")).toMatchObject({ passed: seedEvents, total: seedEvents });
     expect(await db.prisma.ledgerEvent.findUniqueOrThrow({ where: { seq: BigInt(seedEvents) } })).toMatchObject({ action: "seed.completed" });
     expect(await db.prisma.ledgerEvent.count({ where: { action: "evidence.key_registered", seq: { lte: BigInt(seedEvents) } } })).toBe(1);

@@ -337,6 +337,51 @@ function dataFiles(db: Tx, sc: Scope, endSeq: bigint, batch: number): FileSpec[]
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Scope exclusions: what the ledger says the pack must explain, left out because its system is out of scope
+
+/**
+ * scope-exclusions.jsonl: every grant, request and review item the verifier's "nothing missing" rule requires
+ * (docs/evidence-pack.md, "Completeness and scope") that is not in the pack because its system (that of the
+ * entitlement of the request, of the grant, of the review item's grant) is not in `scope.systems`. Without a
+ * campaign: the subjects with an event in the period (the selection of `eventSubjects`). With a campaign: the
+ * review items an event in the pack's ledger file names as the campaign's (`payload.campaignId`), and the
+ * grants those events name (`payload.grantId`). Empty when the pack has no systems. Sorted by subjectId.
+ */
+function exclusionsFile(db: Tx, sc: Scope, anchorSeq: bigint, batch: number): FileSpec {
+  const systems = uuidArray(sc.systems.map((s) => s.id));
+  let subjects: Prisma.Sql;
+  if (sc.campaign) {
+    const named = Prisma.sql`SELECT le."subjectId", le."payload"->>'grantId' AS "grantId" FROM "LedgerEvent" le
+      WHERE le."subjectType" = 'ReviewItem' AND le."payload"->>'campaignId' = ${sc.campaign.id} AND le."seq" > ${anchorSeq.toString()}::bigint AND le."seq" <= ${sc.endSeq.toString()}::bigint`;
+    subjects = Prisma.sql`SELECT 'ReviewItem' AS "subjectType", ri."id" AS "subjectId", e."systemId" FROM "ReviewItem" ri JOIN "Grant" g ON g."id" = ri."grantId" JOIN "Entitlement" e ON e."id" = g."entitlementId"
+        WHERE ri."id"::text IN (SELECT n."subjectId" FROM (${named}) n)
+      UNION ALL
+      SELECT 'Grant', g."id", e."systemId" FROM "Grant" g JOIN "Entitlement" e ON e."id" = g."entitlementId"
+        WHERE g."id"::text IN (SELECT n."grantId" FROM (${named}) n)`;
+  } else {
+    subjects = Prisma.sql`SELECT 'Grant' AS "subjectType", g."id" AS "subjectId", e."systemId" FROM "Grant" g JOIN "Entitlement" e ON e."id" = g."entitlementId"
+        WHERE g."id"::text IN (${eventSubjects(sc, "Grant")})
+      UNION ALL
+      SELECT 'AccessRequest', r."id", e."systemId" FROM "AccessRequest" r JOIN "Entitlement" e ON e."id" = r."entitlementId"
+        WHERE r."id"::text IN (${eventSubjects(sc, "AccessRequest")})
+      UNION ALL
+      SELECT 'ReviewItem', ri."id", e."systemId" FROM "ReviewItem" ri JOIN "Grant" g ON g."id" = ri."grantId" JOIN "Entitlement" e ON e."id" = g."entitlementId"
+        WHERE ri."id"::text IN (${eventSubjects(sc, "ReviewItem")})`;
+  }
+  const base = Prisma.sql`SELECT x."subjectType", x."subjectId", x."systemId" FROM (${subjects}) x
+    WHERE cardinality(${systems}) > 0 AND x."systemId" <> ALL(${systems})`;
+  return jsonlFile(db, {
+    path: FILES.scopeExclusions,
+    description:
+      "Grants, requests and review items the ledger says the pack must explain (an event in the period; with a campaign, the campaign's items named in the ledger file and their grants) that are not in it because their system is outside scope.systems. Empty without systems.",
+    base,
+    key: "subjectId",
+    batch,
+    note: "paged by subjectId",
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Control checks: the same checks the auditor workspace runs (server/domain/audit/controls.ts)
 
 /** What each check's population rows are. */
@@ -490,6 +535,8 @@ review-items.jsonl            access-review decisions with the campaign window
 revocations.jsonl             revocations: cause, who, when, confirmation and receipt
 policy-versions.jsonl         every approval-policy version (Cedar text + SHA-256)
 controls.jsonl                control checks: population, exceptions (one line each)
+scope-exclusions.jsonl        grants, requests and review items the ledger names for the period but whose
+                              system is outside the pack's systems (empty without systems)
 checkpoint.json               the anchor checkpoint and the checkpoint signed at export
 ledger-events.jsonl           the ledger events from the anchor to the export checkpoint
 `;
@@ -594,6 +641,7 @@ async function writePack(
     ...grantFiles(db, sc, endSeq, batch),
     ...dataFiles(db, sc, endSeq, batch),
     controlsFile(db, sc, now, batch),
+    exclusionsFile(db, sc, BigInt(anchor.seq), batch),
     {
       path: FILES.checkpoint,
       description:

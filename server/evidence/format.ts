@@ -19,6 +19,7 @@ export const FILES = {
   revocations: "revocations.jsonl",
   policyVersions: "policy-versions.jsonl",
   controls: "controls.jsonl",
+  scopeExclusions: "scope-exclusions.jsonl",
   checkpoint: "checkpoint.json",
   ledger: "ledger-events.jsonl",
   manifest: "manifest.json",
@@ -172,7 +173,7 @@ export class RowCounter {
  * buffer without bound before it knows the pack is bad.
  */
 export const VERIFY_LIMITS = {
-  /** Entries in the zip (a pack has 14). */
+  /** Entries in the zip (a pack has 15). */
   maxEntries: 64,
   /** manifest.json, parsed whole. */
   maxManifestBytes: 1024 * 1024,
@@ -365,6 +366,12 @@ export const GRANT_COLUMNS = [
   "firstEventSeq",
   "ledgerEvents",
 ] as const;
+
+/**
+ * A row of scope-exclusions.jsonl: a subject the ledger says the pack must explain (docs/evidence-pack.md,
+ * "Completeness and scope") that is not in the pack because its system is outside `scope.systems`.
+ */
+export type ScopeExclusionRow = { subjectType: "Grant" | "AccessRequest" | "ReviewItem"; subjectId: string; systemId: string };
 
 export type GrantRow = { [K in (typeof GRANT_COLUMNS)[number]]: string | number | boolean | null };
 

@@ -13,6 +13,7 @@ import type { PrismaClient } from "../db";
 import { followCampaignRemediation } from "../jobs/campaigns";
 import { processProvisioningTasks } from "../jobs/provisioning";
 import { DAY, HOUR, requestCast, submitInput, type RequestCast } from "../domain/requests/request-test-kit";
+import { makeEntitlement, makeSystem } from "../testing/factories";
 import { exportEvidencePack, type ExportOptions, type ExportParams } from "./export";
 import { GRANT_COLUMNS, RowCounter, keyIdOf as keyIdLocal, kindOf, type Manifest } from "./format";
 import { csvLine } from "../csv";
@@ -172,20 +173,24 @@ export const LIFECYCLE_PERIOD = { from: new Date("2026-03-02T09:00:30Z"), to: ne
  * A whole access lifecycle through the real routers, on a fresh database: a first export (so later packs
  * have a signed anchor before the period), a request approved in two stages, manual provisioning confirmed,
  * then a campaign in which the owner decides REVOKE, the admin closes it and the revocation is confirmed.
- * Every pack file then has rows: requests, approvals, tasks, a review item and a revocation.
+ * Every pack file then has rows: requests, approvals, tasks, a review item and a revocation. `otherSystem`:
+ * also a request approved and provisioned in a second system during the period (returned as `other`).
  */
-export async function runLifecycle(db: PrismaClient, dir: string) {
+export async function runLifecycle(db: PrismaClient, dir: string, opts: { otherSystem?: boolean } = {}) {
   const c: RequestCast = await requestCast(db);
   const first = await exportTo(db, path.join(dir, `before-${Date.now()}.zip`), { from: new Date("2000-01-01T00:00:00Z"), to: new Date("2100-01-01T00:00:00Z") });
   c.clock.advance(60_000);
-  const r = await c.as.employee.requests.submit(submitInput(c.medium.id));
-  const steps = () => db.approvalStep.findMany({ where: { requestId: r.id }, orderBy: { stageOrder: "asc" } });
-  await c.as.manager.approvals.decide({ requestId: r.id, stepId: (await steps())[0]!.id, decision: "APPROVE", expectedRevision: 1 });
-  await c.as.owner.approvals.decide({ requestId: r.id, stepId: (await steps())[1]!.id, decision: "APPROVE", reason: "Fine for the batch fix", expectedRevision: 1 });
-  const grant = await db.grant.findUniqueOrThrow({ where: { requestId: r.id } });
-  await processProvisioningTasks(db, c.clock.now(), "w-evidence", 50);
-  const task = await db.provisioningTask.findFirstOrThrow({ where: { grantId: grant.id, action: "GRANT" } });
-  await c.as.owner.tasks.confirm({ taskId: task.id, note: "Added Priya to write-batches in the console", outcome: "DONE" });
+  const { request: r, grant, task } = await approvedAndProvisioned(db, c, c.medium.id, "Added Priya to write-batches in the console");
+  // The same in a second system (owned by the same person), outside the campaign: a pack scoped to the first
+  // system must account for it in scope-exclusions.jsonl.
+  let other: { systemId: string; requestId: string; grantId: string } | null = null;
+  if (opts.otherSystem) {
+    const system = await makeSystem(db, c.owner.id, { name: "People Directory" });
+    const ent = await makeEntitlement(db, system.id, { name: "edit-profiles", risk: "MEDIUM" });
+    c.clock.advance(60_000);
+    const o = await approvedAndProvisioned(db, c, ent.id, "Added Priya to edit-profiles");
+    other = { systemId: system.id, requestId: o.request.id, grantId: o.grant.id };
+  }
 
   const created = await c.as.admin.campaigns.create({
     name: "March payments review",
@@ -209,7 +214,20 @@ export async function runLifecycle(db: PrismaClient, dir: string) {
   const revoke = await db.provisioningTask.findFirstOrThrow({ where: { grantId: grant.id, action: "REVOKE" } });
   await c.as.owner.tasks.confirm({ taskId: revoke.id, note: "Removed Priya from write-batches", outcome: "DONE" });
   await followCampaignRemediation(db, c.clock.advance(HOUR));
-  return { cast: c, first, requestId: r.id, grantId: grant.id, grantTaskId: task.id, revokeTaskId: revoke.id, campaignId, itemId: item.id };
+  return { cast: c, first, other, requestId: r.id, grantId: grant.id, grantTaskId: task.id, revokeTaskId: revoke.id, campaignId, itemId: item.id };
+}
+
+/** A request for `entitlementId` by the employee, approved by manager and owner, provisioned and confirmed by the owner. */
+async function approvedAndProvisioned(db: PrismaClient, c: RequestCast, entitlementId: string, note: string) {
+  const request = await c.as.employee.requests.submit(submitInput(entitlementId));
+  const steps = () => db.approvalStep.findMany({ where: { requestId: request.id }, orderBy: { stageOrder: "asc" } });
+  await c.as.manager.approvals.decide({ requestId: request.id, stepId: (await steps())[0]!.id, decision: "APPROVE", expectedRevision: 1 });
+  await c.as.owner.approvals.decide({ requestId: request.id, stepId: (await steps())[1]!.id, decision: "APPROVE", reason: "Fine for the batch fix", expectedRevision: 1 });
+  const grant = await db.grant.findUniqueOrThrow({ where: { requestId: request.id } });
+  await processProvisioningTasks(db, c.clock.now(), "w-evidence", 50);
+  const task = await db.provisioningTask.findFirstOrThrow({ where: { grantId: grant.id, action: "GRANT" } });
+  await c.as.owner.tasks.confirm({ taskId: task.id, note, outcome: "DONE" });
+  return { request, grant, task };
 }
 
 type Entries = { name: string; data: Buffer }[];

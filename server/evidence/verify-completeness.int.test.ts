@@ -30,6 +30,10 @@ let systemName: string;
 /** The lifecycle's period (requests, approvals, tasks, a review item, a revocation). */
 let periodPack: string;
 let campaignPack: string;
+/** The lifecycle's period, scoped to its first system: the second system's request and grant are excluded. */
+let periodSystemPack: string;
+/** The lifecycle's campaign, scoped to the second system: the campaign's item and grant are excluded. */
+let campaignSystemPack: string;
 
 const check = (r: VerifyResult, name: string) => r.checks.find((x) => x.name === name) ?? { name, passed: 0, total: 0, failures: [] };
 const failing = (r: VerifyResult) => r.checks.filter((c) => c.failures.length).map((c) => c.name);
@@ -58,11 +62,16 @@ beforeAll(async () => {
   await exportTo(seeded.prisma, systemPack, { ...ALL, systems: [systemName] });
 
   life = await createTestDb();
-  lc = await runLifecycle(life.prisma, dir);
+  lc = await runLifecycle(life.prisma, dir, { otherSystem: true });
   periodPack = path.join(dir, "period.zip");
   await exportTo(life.prisma, periodPack, LIFECYCLE_PERIOD);
   campaignPack = path.join(dir, "campaign.zip");
   await exportTo(life.prisma, campaignPack, { ...ALL, campaignId: lc.campaignId });
+  periodSystemPack = path.join(dir, "period-system.zip");
+  await exportTo(life.prisma, periodSystemPack, { ...LIFECYCLE_PERIOD, systems: [lc.cast.system.name] });
+  const other = await life.prisma.system.findUniqueOrThrow({ where: { id: lc.other!.systemId } });
+  campaignSystemPack = path.join(dir, "campaign-system.zip");
+  await exportTo(life.prisma, campaignSystemPack, { ...ALL, campaignId: lc.campaignId, systems: [other.name] });
 });
 afterAll(async () => {
   await seeded.close();
@@ -72,7 +81,7 @@ afterAll(async () => {
 
 describe(`honest packs pass every new check (${TEST_ENGINE})`, () => {
   it("whole organisation, one system, a period with a full lifecycle, a campaign: fields, cross-references and completeness all pass with something to check", async () => {
-    for (const p of [orgPack, systemPack, periodPack, campaignPack]) {
+    for (const p of [orgPack, systemPack, periodPack, campaignPack, periodSystemPack, campaignSystemPack]) {
       const r = await verifyPack(p, { publicKeyPem: key.publicKeyPem });
       if (!r.ok) throw new Error(`${p}:\n${formatReport(r)}`);
       expect(r.verdict).toBe("VALID");
@@ -101,9 +110,9 @@ describe(`completeness and scope, recomputed from the ledger (${TEST_ENGINE})`, 
     const drop = (file: string, keep: (row: Record<string, unknown>) => boolean) => async () =>
       resealed(periodPack, (es) => setRows(es, file, rowsOf(es, file).filter(keep)));
     const request = await drop("requests.jsonl", (x) => x.id !== lc.requestId)();
-    expect(check(request, "completeness").failures).toContain(`requests.jsonl: request ${lc.requestId} is missing: the ledger has an event about it in the period (first event in the file: seq ${rowsOf(await readZip(periodPack), "requests.jsonl")[0]!.firstEventSeq})`);
+    expect(check(request, "completeness").failures).toContain(`requests.jsonl: request ${lc.requestId} is missing: the ledger has an event about it in the period (first event in the file: seq ${rowsOf(await readZip(periodPack), "requests.jsonl").find((x) => x.id === lc.requestId)!.firstEventSeq})`);
 
-    const steps = rowsOf(await readZip(periodPack), "approvals.jsonl");
+    const steps = rowsOf(await readZip(periodPack), "approvals.jsonl").filter((x) => x.requestId === lc.requestId);
     const approval = await drop("approvals.jsonl", (x) => x.id !== steps[1]!.id)();
     expect(check(approval, "completeness").failures).toEqual([`approvals.jsonl: approval ${steps[1]!.id} of request ${lc.requestId} is missing: an event of the request in the period names it`]);
 
@@ -131,7 +140,11 @@ describe(`completeness and scope, recomputed from the ledger (${TEST_ENGINE})`, 
       const stranger = rowsOf(org, "grants.jsonl").find((g) => g.systemName !== systemName && g.firstEventSeq !== null)!;
       setRows(es, "grants.jsonl", [...rows, stranger]);
     });
-    expect(check(r, "completeness").failures).toEqual([expect.stringMatching(/^grants\.jsonl: grant [0-9a-f-]{36} is outside the declared scope \(system [0-9a-f-]{36} is not in scope\.systems\)$/)]);
+    // It has events in the period, so the honest pack excluded it: now it is both listed and excluded.
+    expect(check(r, "completeness").failures).toEqual([
+      expect.stringMatching(/^grants\.jsonl: grant [0-9a-f-]{36} is outside the declared scope \(system [0-9a-f-]{36} is not in scope\.systems\)$/),
+      expect.stringMatching(/^scope-exclusions\.jsonl line \d+: Grant [0-9a-f-]{36}: both in grants\.jsonl and excluded$/),
+    ]);
   });
 
   it("a grant neither held in the period nor named by its ledger events there: outside the declared scope", async () => {
@@ -146,18 +159,89 @@ describe(`completeness and scope, recomputed from the ledger (${TEST_ENGINE})`, 
   });
 
   it("a row listed twice: a duplicate", async () => {
-    const r = await resealed(periodPack, (es) => setRows(es, "requests.jsonl", [...rowsOf(es, "requests.jsonl"), ...rowsOf(es, "requests.jsonl")]));
+    const r = await resealed(periodPack, (es) => setRows(es, "requests.jsonl", [...rowsOf(es, "requests.jsonl"), ...rowsOf(es, "requests.jsonl").filter((x) => x.id === lc.requestId)]));
     expect(check(r, "completeness").failures).toEqual([`requests.jsonl: request ${lc.requestId} appears more than once`]);
+  });
+});
+
+describe(`packs scoped to systems: what the ledger names but the pack leaves out is in scope-exclusions.jsonl (${TEST_ENGINE})`, () => {
+  const exclusions = async (p: string) => rowsOf(await readZip(p), "scope-exclusions.jsonl");
+  /** The real rows of `file` with `edit` applied, re-signed, verified; returns the completeness failures. */
+  const editExclusions = async (edit: (rows: Record<string, unknown>[]) => Record<string, unknown>[]) =>
+    check(await resealed(periodSystemPack, (es) => setRows(es, "scope-exclusions.jsonl", edit(rowsOf(es, "scope-exclusions.jsonl")))), "completeness").failures;
+
+  it("honest packs list exactly the out-of-scope subjects the ledger names, sorted, and every other pack's file is empty", async () => {
+    const other = lc.other!;
+    const expected = [
+      { subjectType: "Grant", subjectId: other.grantId, systemId: other.systemId },
+      { subjectType: "AccessRequest", subjectId: other.requestId, systemId: other.systemId },
+    ].sort((a, b) => a.subjectId.localeCompare(b.subjectId));
+    expect(await exclusions(periodSystemPack)).toEqual(expected);
+    // The campaign scoped to the second system: the campaign's item and its grant are in the first.
+    expect(await exclusions(campaignSystemPack)).toEqual(
+      [
+        { subjectType: "ReviewItem", subjectId: lc.itemId, systemId: lc.cast.system.id },
+        { subjectType: "Grant", subjectId: lc.grantId, systemId: lc.cast.system.id },
+      ].sort((a, b) => a.subjectId.localeCompare(b.subjectId)),
+    );
+    expect((await exclusions(systemPack)).length).toBeGreaterThan(0);
+    for (const p of [orgPack, periodPack, campaignPack]) expect(await exclusions(p)).toEqual([]);
+    const manifest = JSON.parse(entry(await readZip(periodSystemPack), "manifest.json").data.toString("utf8")) as { files: { path: string; rows: number | null }[] };
+    expect(manifest.files.find((f) => f.path === "scope-exclusions.jsonl")).toMatchObject({ rows: 2 });
+    // Each exclusion is checked, and so is every subject it explains: the rule had something to check.
+    const r = await verifyPack(periodSystemPack, { publicKeyPem: key.publicKeyPem });
+    expect(r.verdict).toBe("VALID");
+    const without = await verifyPack(periodPack, { publicKeyPem: key.publicKeyPem });
+    expect(check(r, "completeness").total).toBeGreaterThanOrEqual(4);
+    expect(check(without, "completeness").total).toBeGreaterThan(0);
+  });
+
+  it("an in-scope grant the ledger shows in the period, dropped from a one-system pack: missing", async () => {
+    let dropped = "";
+    const r = await resealed(systemPack, (es) => {
+      const rows = rowsOf(es, "grants.jsonl");
+      const i = rows.findIndex((g) => g.origin === "IMPORTED" && !rowsOf(es, "revocations.jsonl").some((v) => v.grantId === g.id) && !rowsOf(es, "review-items.jsonl").some((v) => v.grantId === g.id) && !rowsOf(es, "provisioning-receipts.jsonl").some((v) => v.grantId === g.id));
+      dropped = String(rows[i]!.id);
+      setRows(es, "grants.jsonl", rows.filter((_, k) => k !== i));
+    });
+    expect(check(r, "completeness").failures).toEqual([
+      expect.stringMatching(new RegExp(`^grants\\.jsonl: grant ${dropped} is missing: the ledger has an event about it in the period \\(first event in the file: seq \\d+\\) and it is not in scope-exclusions\\.jsonl$`)),
+    ]);
+    expect(failing(r)).toEqual(["completeness"]);
+  });
+
+  it("an exclusion row removed: the subject it explained is missing", async () => {
+    const failures = await editExclusions((rows) => rows.filter((x) => x.subjectType !== "Grant"));
+    expect(failures).toEqual([expect.stringMatching(new RegExp(`^grants\\.jsonl: grant ${lc.other!.grantId} is missing: the ledger has an event about it in the period \\(first event in the file: seq \\d+\\) and it is not in scope-exclusions\\.jsonl$`))]);
+  });
+
+  it("an exclusion whose system is in scope, one for a subject also in its file, one twice, one with nothing to explain: each fails", async () => {
+    const inScope = await editExclusions((rows) => rows.map((x) => (x.subjectType === "Grant" ? { ...x, systemId: lc.cast.system.id } : x)));
+    expect(inScope).toEqual([expect.stringMatching(new RegExp(`^scope-exclusions\\.jsonl line \\d: Grant ${lc.other!.grantId}: excluded but in scope \\(system ${lc.cast.system.id} is in scope\\.systems\\)$`))]);
+
+    const both = await editExclusions((rows) => [...rows, { subjectType: "Grant", subjectId: lc.grantId, systemId: lc.other!.systemId }]);
+    expect(both).toEqual([`scope-exclusions.jsonl line 3: Grant ${lc.grantId}: both in grants.jsonl and excluded`]);
+
+    const [first] = await exclusions(periodSystemPack);
+    const twice = await editExclusions((rows) => [...rows, rows[0]!]);
+    expect(twice).toEqual([`scope-exclusions.jsonl line 3: ${String(first!.subjectType)} ${String(first!.subjectId)}: excluded more than once`]);
+
+    const stranger = "00000000-0000-4000-8000-00000000beef";
+    const nothing = await editExclusions((rows) => [...rows, { subjectType: "ReviewItem", subjectId: stranger, systemId: lc.other!.systemId }]);
+    expect(nothing).toEqual([`scope-exclusions.jsonl line 3: ReviewItem ${stranger}: nothing to explain: the ledger file does not ask for it in this pack's period and scope`]);
+  });
+
+  it("an exclusion in a pack without systems: the file must be empty", async () => {
+    const r = await resealed(periodPack, (es) => setRows(es, "scope-exclusions.jsonl", [{ subjectType: "Grant", subjectId: lc.other!.grantId, systemId: lc.other!.systemId }]));
+    expect(check(r, "completeness").failures).toEqual([`scope-exclusions.jsonl line 1: Grant ${lc.other!.grantId} is excluded, but the pack has no systems in scope (the file must be empty)`]);
   });
 });
 
 describe(`every declared count is checked (${TEST_ENGINE})`, () => {
   it("a grant's ledgerEvents one more than the ledger file holds, and a firstEventSeq pointing at another subject's event", async () => {
     const r = await resealed(periodPack, (es) => {
-      const [g] = rowsOf(es, "grants.jsonl");
-      const [q] = rowsOf(es, "requests.jsonl");
-      setRows(es, "grants.jsonl", [{ ...g!, ledgerEvents: (g!.ledgerEvents as number) + 1 }]);
-      setRows(es, "requests.jsonl", [{ ...q!, firstEventSeq: String(BigInt(String(q!.firstEventSeq)) + 1n) }]);
+      setRows(es, "grants.jsonl", rowsOf(es, "grants.jsonl").map((g) => (g.id === lc.grantId ? { ...g, ledgerEvents: (g.ledgerEvents as number) + 1 } : g)));
+      setRows(es, "requests.jsonl", rowsOf(es, "requests.jsonl").map((q) => (q.id === lc.requestId ? { ...q, firstEventSeq: String(BigInt(String(q.firstEventSeq)) + 1n) } : q)));
     });
     const refs = check(r, "cross-references").failures;
     expect(refs).toContainEqual(expect.stringMatching(new RegExp(`^grants\\.jsonl: grant ${lc.grantId}: ledgerEvents is (\\d+), but ledger-events\\.jsonl holds \\d+ event\\(s\\) about it$`)));
@@ -233,8 +317,7 @@ describe(`rows hold exactly the documented fields; malformed values are FAIL lin
 
   it("a non-numeric seq in a ledger event and in a grant's firstEventSeq: FAIL lines naming the row, and the verifier carries on", async () => {
     const r = await resealed(periodPack, (es) => {
-      const [g] = rowsOf(es, "grants.jsonl");
-      setRows(es, "grants.jsonl", [{ ...g!, firstEventSeq: "twelve" }]);
+      setRows(es, "grants.jsonl", rowsOf(es, "grants.jsonl").map((g) => (g.id === lc.grantId ? { ...g, firstEventSeq: "twelve" } : g)));
       const ev = rowsOf(es, "ledger-events.jsonl");
       ev[2] = { ...ev[2]!, seq: { not: "a seq" } };
       setRows(es, "ledger-events.jsonl", ev);
@@ -290,7 +373,7 @@ describe(`the JSON Schemas and the writer cannot drift apart (${TEST_ENGINE})`, 
 
   it("every row the exporter writes validates, and its fields are exactly the schema's, in the schema's order (a schema field the writer does not write fails here)", async () => {
     const seen = new Map<JsonSchema, number>();
-    for (const p of [orgPack, periodPack, campaignPack]) {
+    for (const p of [orgPack, periodPack, campaignPack, periodSystemPack]) {
       const es = await readZip(p);
       for (const e of es.filter((x) => x.name.endsWith(".jsonl"))) {
         for (const row of rowsOf(es, e.name)) {
@@ -313,8 +396,9 @@ describe(`the JSON Schemas and the writer cannot drift apart (${TEST_ENGINE})`, 
   it("a field the writer adds without updating the schema fails validation, for every row type and the manifest", async () => {
     const es = await readZip(periodPack);
     const org = await readZip(orgPack);
+    const sys = await readZip(periodSystemPack);
     const samples: [JsonSchema, Record<string, unknown>][] = [[PACK_SCHEMAS.manifest, JSON.parse(entry(es, "manifest.json").data.toString("utf8"))]];
-    for (const list of [es, org])
+    for (const list of [es, org, sys])
       for (const e of list.filter((x) => x.name.endsWith(".jsonl"))) for (const row of rowsOf(list, e.name).slice(0, 1)) samples.push([rowSchemaOf(e.name, row)!, row]);
     for (const [schema, row] of samples) {
       expect(validateSchema(schema, { ...row, addedByTheWriter: 1 })).toEqual(['(row): the field "addedByTheWriter" is not in the schema']);

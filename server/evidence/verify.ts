@@ -60,6 +60,7 @@ import provisioningSchema from "../../docs/evidence-pack/schema/provisioning-rec
 import requestSchema from "../../docs/evidence-pack/schema/request.schema.json";
 import reviewItemSchema from "../../docs/evidence-pack/schema/review-item.schema.json";
 import revocationSchema from "../../docs/evidence-pack/schema/revocation.schema.json";
+import scopeExclusionSchema from "../../docs/evidence-pack/schema/scope-exclusion.schema.json";
 
 /**
  * The schema of manifest.json and of every JSON Lines row type (docs/evidence-pack/schema/). controls.jsonl
@@ -75,6 +76,7 @@ export const PACK_SCHEMAS = {
     [FILES.reviewItems]: reviewItemSchema as JsonSchema,
     [FILES.revocations]: revocationSchema as JsonSchema,
     [FILES.policyVersions]: policyVersionSchema as JsonSchema,
+    [FILES.scopeExclusions]: scopeExclusionSchema as JsonSchema,
     [FILES.ledger]: ledgerEventSchema as JsonSchema,
   } as Record<string, JsonSchema>,
   controlCheck: controlCheckSchema as JsonSchema,
@@ -443,6 +445,8 @@ export const SUBJECT = {
   REVOCATION_LISTED: 128,
   /** Grant: a review item of the scope's campaign in review-items.jsonl. */
   HAS_CAMPAIGN_ITEM: 256,
+  /** A row for it in scope-exclusions.jsonl (its system is outside scope.systems). */
+  EXCLUDED: 512,
 } as const;
 
 /** Ledger actions that mean a grant is being or was revoked: such a grant has a row in revocations.jsonl. */
@@ -786,7 +790,6 @@ async function checkReferences(pack: Pack, declared: Declared, limits: VerifyLim
     from: Date.parse(manifest.period.from),
     to: Date.parse(manifest.period.to),
   };
-  const wholeOrganisation = !sc.systems && !sc.campaignId;
   const inSystems = (systemId: unknown) => !sc.systems || sc.systems.has(String(systemId));
 
   /**
@@ -975,38 +978,83 @@ async function checkReferences(pack: Pack, declared: Declared, limits: VerifyLim
       }
     }
   }
-  checkMissing(idx, sc, wholeOrganisation, stepsListed, requests, scope);
+  if (need(FILES.scopeExclusions)) await checkExclusions(rowsOf<Row>(FILES.scopeExclusions), idx, sc, scope);
+  checkMissing(idx, sc, stepsListed, requests, scope);
   return { refs, inv, scope };
 }
 
 /**
+ * What the "nothing missing" rule asks of a subject (docs/evidence-pack.md, "Completeness and scope"): the
+ * reason it must be in the pack (or, with systems, in scope-exclusions.jsonl), or null when nothing is asked.
+ * Without a campaign: every grant, request and review item with an event in the period, and (without systems,
+ * where every subject is in scope) the grant of every review item with one. With a campaign: every item the
+ * ledger names as the campaign's, and its grant. With systems, an item's grant is asked for through the item:
+ * a listed item's grant must be listed (cross-references), an excluded item's grant is in another system.
+ */
+function mustExplain(type: "Grant" | "AccessRequest" | "ReviewItem", flags: number, sc: ScopeRule): string | null {
+  const periodText = "the ledger has an event about it in the period";
+  if (type === "Grant") {
+    if ((sc.campaignId || !sc.systems) && flags & SUBJECT.NEEDED_BY_ITEM) return "a review item that must be in the pack is about it";
+    return !sc.campaignId && flags & SUBJECT.IN_PERIOD ? periodText : null;
+  }
+  if (type === "AccessRequest") return !sc.campaignId && flags & SUBJECT.IN_PERIOD ? periodText : null;
+  if (sc.campaignId) return flags & SUBJECT.IN_CAMPAIGN ? "the ledger names it as an item of the scope's campaign" : null;
+  return flags & SUBJECT.IN_PERIOD ? periodText : null;
+}
+
+const EXCLUDABLE = { Grant: FILES.grants, AccessRequest: FILES.requests, ReviewItem: FILES.reviewItems } as const;
+
+/**
+ * scope-exclusions.jsonl, read after every data file: each row names a subject the "nothing missing" rule asks
+ * for (an exclusion with nothing to explain fails), in a system outside scope.systems, not listed in its own
+ * file, and excluded once. Without systems the file must be empty.
+ */
+async function checkExclusions(rows: AsyncIterable<{ n: number; row: Row }>, idx: LedgerIndex, sc: ScopeRule, scope: Check): Promise<void> {
+  for await (const { n, row } of rows) {
+    const at = `${FILES.scopeExclusions} line ${n}: ${token(row.subjectType)} ${token(row.subjectId)}`;
+    if (!sc.systems) {
+      scope.fail(`${at} is excluded, but the pack has no systems in scope (the file must be empty)`);
+      continue;
+    }
+    const type = row.subjectType;
+    if (type !== "Grant" && type !== "AccessRequest" && type !== "ReviewItem") {
+      scope.fail(`${at}: not a subject type that can be excluded (Grant, AccessRequest, ReviewItem)`);
+      continue;
+    }
+    const table = type === "Grant" ? idx.grants : type === "AccessRequest" ? idx.requests : idx.items;
+    // Never created here: an id the ledger does not name costs no memory.
+    const f = table.fields(String(row.subjectId));
+    const flags = f ? f[F.flags]! : 0;
+    const problems: string[] = [];
+    if (sc.systems.has(String(row.systemId))) problems.push(`excluded but in scope (system ${token(row.systemId)} is in scope.systems)`);
+    if (flags & SUBJECT.LISTED) problems.push(`both in ${EXCLUDABLE[type]} and excluded`);
+    if (flags & SUBJECT.EXCLUDED) problems.push("excluded more than once");
+    if (mustExplain(type, flags, sc) === null) problems.push("nothing to explain: the ledger file does not ask for it in this pack's period and scope");
+    if (f) f[F.flags]! |= SUBJECT.EXCLUDED;
+    if (problems.length) scope.fail(`${at}: ${problems.join("; ")}`);
+    else scope.pass();
+  }
+}
+
+/**
  * The other direction: every row the ledger file says must be in the pack is there (docs/evidence-pack.md,
- * "Completeness and scope"). Whole-organisation packs: every grant, request and review item with an event in
- * the period; with a campaign: every item an event names as the campaign's, and its grant. Any scope: every
- * approval stage named by an event of a request in the pack within the period, every review item's grant,
+ * "Completeness and scope"), or, with systems in scope, is excluded in scope-exclusions.jsonl (its system is
+ * another one). Any scope: every approval stage named by an event of a request in the pack within the period,
  * and a revocation row for every grant in the pack with a revocation event in the period.
  */
-function checkMissing(idx: LedgerIndex, sc: ScopeRule, wholeOrganisation: boolean, stepsListed: Set<string>, requests: Map<string, Row>, scope: Check): void {
+function checkMissing(idx: LedgerIndex, sc: ScopeRule, stepsListed: Set<string>, requests: Map<string, Row>, scope: Check): void {
   const firstSeq = (f: Uint32Array) => (f[F.flags]! & SUBJECT.HAS_EVENT ? ` (first event in the file: seq ${minSeqOf(f)})` : "");
-  const mustList = (table: IdTable, file: string, what: string, why: (f: Uint32Array) => string | null) => {
+  const orExcluded = sc.systems ? ` and it is not in ${FILES.scopeExclusions}` : "";
+  for (const type of ["Grant", "AccessRequest", "ReviewItem"] as const) {
+    const table = type === "Grant" ? idx.grants : type === "AccessRequest" ? idx.requests : idx.items;
+    const what = type === "Grant" ? "grant" : type === "AccessRequest" ? "request" : "item";
     for (const [id, f] of table.entries()) {
-      const reason = why(f);
+      const reason = mustExplain(type, f[F.flags]!, sc);
       if (reason === null) continue;
-      if (f[F.flags]! & SUBJECT.LISTED) scope.pass();
-      else scope.fail(`${file}: ${what} ${token(id)} is missing: ${reason}${firstSeq(f)}`);
+      if (f[F.flags]! & (SUBJECT.LISTED | SUBJECT.EXCLUDED)) scope.pass();
+      else scope.fail(`${EXCLUDABLE[type]}: ${what} ${token(id)} is missing: ${reason}${firstSeq(f)}${orExcluded}`);
     }
-  };
-  const periodText = "the ledger has an event about it in the period";
-  // With systems in scope, an item or grant the pack does not list may belong to another system: the ledger
-  // events do not say which, so those two rules need a scope without systems.
-  const noSystems = !sc.systems;
-  mustList(idx.grants, FILES.grants, "grant", (f) =>
-    noSystems && f[F.flags]! & SUBJECT.NEEDED_BY_ITEM ? "a review item that must be in the pack is about it" : wholeOrganisation && f[F.flags]! & SUBJECT.IN_PERIOD ? periodText : null,
-  );
-  if (wholeOrganisation) mustList(idx.requests, FILES.requests, "request", (f) => (f[F.flags]! & SUBJECT.IN_PERIOD ? periodText : null));
-  mustList(idx.items, FILES.reviewItems, "item", (f) =>
-    sc.campaignId ? (noSystems && f[F.flags]! & SUBJECT.IN_CAMPAIGN ? "the ledger names it as an item of the scope's campaign" : null) : wholeOrganisation && f[F.flags]! & SUBJECT.IN_PERIOD ? periodText : null,
-  );
+  }
   for (const [stepId, requestId] of idx.steps) {
     if (!requests.has(requestId)) continue; // a request outside the scope (or reported missing above)
     if (stepsListed.has(stepId)) scope.pass();
@@ -1105,7 +1153,7 @@ export async function verifyPack(
   bytesRead = pack.bytesRead;
   try {
     if (pack.entryCount > limits.maxEntries)
-      return stop(new Check("pack"), `the zip has ${pack.entryCount} entries; a pack has 14, and the verifier reads at most ${limits.maxEntries}`, "too many entries: nothing was read");
+      return stop(new Check("pack"), `the zip has ${pack.entryCount} entries; a pack has 15, and the verifier reads at most ${limits.maxEntries}`, "too many entries: nothing was read");
 
     // 1. The manifest and its signature, each read under a size limit, before any data entry.
     const sigCheck = new Check("signature");
