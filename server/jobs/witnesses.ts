@@ -33,7 +33,7 @@ export function witnessBackoffMs(attempts: number): number {
 export async function claimWitnessDeliveries(db: PrismaClient, now: Date, workerId: string, limit: number): Promise<string[]> {
   const until = new Date(now.getTime() + WITNESS_LEASE_MS);
   return db.$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<{ id: string }[]>`
+    const rows = await tx.$queryRaw<{ id: string; nextAttemptAt: Date; createdAt: Date }[]>`
       UPDATE "WitnessDelivery" SET "claimedBy" = ${workerId}, "claimedUntil" = ${until.toISOString()}::timestamp
        WHERE "id" IN (
          SELECT "id" FROM "WitnessDelivery"
@@ -43,7 +43,11 @@ export async function claimWitnessDeliveries(db: PrismaClient, now: Date, worker
           ORDER BY "nextAttemptAt", "createdAt", "id"
           LIMIT ${limit}
           FOR UPDATE SKIP LOCKED)
-      RETURNING "id"`;
+      RETURNING "id", "nextAttemptAt", "createdAt"`;
+    // RETURNING keeps no order (PostgreSQL returns rows as it updated them): deliver oldest first, so a
+    // witness file receives checkpoints in the order they were signed.
+    const key = (r: (typeof rows)[number]) => [new Date(r.nextAttemptAt).getTime(), new Date(r.createdAt).getTime()] as const;
+    rows.sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return rows.map((r) => r.id);
   });
 }
