@@ -17,16 +17,17 @@
  *   BENCH_VERIFY_GRANTS=20000 npm run bench    # a quick run
  */
 import { execFileSync, spawn } from "node:child_process";
-import { createHash, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Readable, Transform, type TransformCallback } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ZipFile } from "yazl";
 import { csvLine } from "../server/csv";
+import { Measure } from "../server/evidence/export";
 import { eventHash, GENESIS_HASH } from "../server/ledger/hash";
-import { CONTROL_IDS, FILES, FORMAT_VERSION, GENESIS_ANCHOR, GRANT_COLUMNS, RowCounter, checkpointMessage, keyIdOf, kindOf, toJsonText, type Manifest, type ManifestFile, type PackCheckpoint } from "../server/evidence/format";
+import { CONTROL_IDS, FILES, FORMAT_VERSION, GENESIS_ANCHOR, GRANT_COLUMNS, checkpointMessage, keyIdOf, toJsonText, type Manifest, type ManifestFile, type PackCheckpoint } from "../server/evidence/format";
 
 const MB = 1024 * 1024;
 const LIMIT_MB = 256;
@@ -57,21 +58,6 @@ async function child(zip: string, pubFile: string) {
 
 const uuid = (kind: number, i: number) => `${kind.toString(16).padStart(8, "0")}-0000-4000-8000-${i.toString(16).padStart(12, "0")}`;
 
-class Measure extends Transform {
-  readonly hash = createHash("sha256");
-  bytes = 0;
-  readonly rows: RowCounter;
-  constructor(p: string) {
-    super();
-    this.rows = new RowCounter(kindOf(p));
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-    this.hash.update(chunk);
-    this.bytes += chunk.length;
-    this.rows.push(chunk);
-    cb(null, chunk);
-  }
-}
 
 function grantRow(i: number, at: string) {
   return {

@@ -542,8 +542,8 @@ ledger-events.jsonl           the ledger events from the anchor to the export ch
 `;
 }
 
-/** Measures what passes: SHA-256, bytes and rows. */
-class Measure extends Transform {
+/** Measures what passes: SHA-256, bytes and rows (the manifest's figures; bench/evidence-verify.ts uses it too). */
+export class Measure extends Transform {
   readonly hash = createHash("sha256");
   bytes = 0;
   readonly rows: RowCounter;

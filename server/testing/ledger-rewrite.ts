@@ -8,6 +8,7 @@
 import { CHECKPOINT_SIGNED, signHead } from "../evidence/checkpoints";
 import type { SigningKey } from "../evidence/keys";
 import { eventHash, GENESIS_HASH, type LedgerBody } from "../ledger/hash";
+import { bodyOf } from "../ledger/ledger";
 import type { TestDb } from "./db";
 
 const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
@@ -20,16 +21,7 @@ export async function rewriteHistory(t: TestDb, seq: bigint, payload: Record<str
   const sql: string[] = [];
   let resigned = 0;
   for (const e of events) {
-    let body: LedgerBody = {
-      seq: e.seq.toString(),
-      occurredAt: e.occurredAt.toISOString(),
-      actorId: e.actorId,
-      onBehalfOfId: e.onBehalfOfId,
-      action: e.action,
-      subjectType: e.subjectType,
-      subjectId: e.subjectId,
-      payload: e.seq === seq ? payload : e.payload,
-    };
+    let body: LedgerBody = { ...bodyOf(e), payload: e.seq === seq ? payload : e.payload };
     if (e.action === CHECKPOINT_SIGNED) {
       const p = e.payload as { seq: string; signedAt: string; reason: "schedule" | "export" };
       const hash = newHash.get(p.seq);
