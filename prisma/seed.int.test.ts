@@ -12,6 +12,7 @@ import { sha256Hex } from "../server/domain/policy/evaluate";
 import { checkpointMessage, FILES, verifyEd25519, type ControlLine, type Manifest } from "../server/evidence/format";
 import { entry, exportTo, packDir, readZip, useTempKey } from "../server/evidence/pack-kit";
 import { formatReport, verifyPack } from "../server/evidence/verify";
+import { EVENT_LABELS, eventLabel } from "../server/domain/audit/schema";
 
 // The story signs checkpoints: a throwaway key, configured before anything reads the environment.
 const keyDir = packDir();
@@ -335,6 +336,14 @@ describe("demo organisation seed", () => {
     const manifest = JSON.parse(entry(zip, FILES.manifest).data.toString("utf8")) as Manifest;
     // scope-exclusions.jsonl is empty by definition in a pack without systems.
     for (const f of manifest.files) if (typeof f.rows === "number" && f.path !== FILES.scopeExclusions) expect(f.rows, `${f.path}: no rows`).toBeGreaterThan(0);
+  });
+
+  it("has words for every event code the demo ledger holds (pages show words, not codes)", async () => {
+    const actions = (await db.prisma.ledgerEvent.findMany({ distinct: ["action"], select: { action: true } })).map((r) => r.action).sort();
+    expect(actions.length).toBeGreaterThan(10);
+    expect(actions.filter((a) => !(a in EVENT_LABELS))).toEqual([]);
+    expect(eventLabel("grant.revoke_failed")).toBe("Removal failed");
+    expect(eventLabel("widget.was_frobbed")).toBe("Widget was frobbed");
   });
 
   it("refuses a second seed and changes nothing", async () => {

@@ -5,6 +5,7 @@ import { DataTable } from "@/components/data-table/data-table";
 import { formatDateTime } from "@/components/ui/format";
 import type { LedgerRow } from "@/server/ledger/queries";
 import type { Page } from "@/server/domain/list";
+import { eventLabel } from "@/server/domain/audit/schema";
 
 const col = createColumnHelper<LedgerRow>();
 
@@ -35,7 +36,17 @@ const columns = [
       ),
   }),
   col.accessor("occurredAt", { header: "Time (UTC)", enableSorting: false, cell: (c) => formatDateTime(c.getValue()) }),
-  col.accessor("action", { header: "Action", enableSorting: false, cell: (c) => <span className="font-mono text-xs">{c.getValue()}</span> }),
+  // The event in words, its code underneath: the code is what packs, filters and the search use.
+  col.accessor("action", {
+    header: "Event",
+    enableSorting: false,
+    cell: (c) => (
+      <span className="block">
+        <span className="block text-sm">{eventLabel(c.getValue())}</span>
+        <span className="block font-mono text-xs text-slate-500">{c.getValue()}</span>
+      </span>
+    ),
+  }),
   col.display({
     id: "subject",
     header: "Subject",
@@ -98,7 +109,7 @@ export function LedgerTable({ page, dir, actions, subjectTypes }: { page: Page<L
       dir={dir}
       searchPlaceholder="Search by action or subject id…"
       filters={[
-        { key: "action", label: "Action", options: actions.map((a) => ({ value: a, label: a })) },
+        { key: "action", label: "Event", options: actions.map((a) => ({ value: a, label: eventLabel(a) })) },
         { key: "subjectType", label: "Subject", options: subjectTypes.map((s) => ({ value: s, label: s })) },
       ]}
       emptyMessage="No ledger events match these filters."

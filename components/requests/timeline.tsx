@@ -3,27 +3,7 @@ import { formatDateTime } from "@/components/ui/format";
 import { describeAuthority } from "./authority";
 import type { Authority } from "@/server/domain/approvals/eligibility";
 import { kindLabel } from "./badges";
-
-const LABEL: Record<string, string> = {
-  "request.submitted": "Submitted",
-  "request.policy_decided": "Policy decided",
-  "request.denied_by_policy": "Denied by policy",
-  "request.auto_approved": "Approved automatically by policy",
-  "approval.stage_opened": "Stage opened",
-  "approval.approved": "Stage approved",
-  "approval.denied": "Stage denied",
-  "approval.escalated": "Stage escalated",
-  "approval.voided": "Approvals voided",
-  "request.approved": "Request approved",
-  "request.denied": "Request denied",
-  "request.cancelled": "Cancelled",
-  "request.edited": "Edited",
-  "request.expired": "Expired",
-  "grant.provisioning_requested": "Provisioning requested",
-  "grant.activated": "Access active",
-  "grant.revocation_requested": "Revocation requested",
-  "grant.revoked": "Access revoked",
-};
+import { eventLabel } from "@/server/domain/audit/schema";
 
 type P = Record<string, unknown>;
 
@@ -60,7 +40,7 @@ export function Timeline({ entries }: { entries: TimelineEntry[] }) {
           <li key={e.seq} className="text-sm">
             <span className="absolute -left-1.5 mt-1.5 h-3 w-3 rounded-full border border-white bg-brand-500" aria-hidden />
             <div className="flex flex-wrap items-baseline gap-x-2">
-              <span className="font-medium text-slate-900">{LABEL[e.action] ?? e.action}</span>
+              <span className="font-medium text-slate-900">{eventLabel(e.action)}</span>
               <span className="text-xs text-slate-500">
                 {formatDateTime(e.occurredAt)} · {e.actor ? e.actor.name : "Warrant"} · ledger #{e.seq}
               </span>

@@ -103,3 +103,97 @@ export const ZControlMembersCsvInput = z
   .strict()
   .refine((s) => !s.from || !s.to || s.from <= s.to, { message: "from must not be after to", path: ["from"] });
 export type TControlMembersCsvInput = z.input<typeof ZControlMembersCsvInput>;
+
+/**
+ * Ledger event codes in words: the one vocabulary for every page that shows events (a request's timeline, the
+ * audit ledger, lineage). The code stays the evidence (packs, filters, the ledger table's tooltip); people read
+ * the words. A code without an entry still reads as words (`eventLabel`), and the seed test requires an entry
+ * for every code the demo ledger holds.
+ */
+export const EVENT_LABELS: Record<string, string> = {
+  "request.submitted": "Request submitted",
+  "request.policy_decided": "Policy decided",
+  "request.denied_by_policy": "Denied by policy",
+  "request.auto_approved": "Approved automatically by policy",
+  "request.approved": "Request approved",
+  "request.denied": "Request denied",
+  "request.cancelled": "Request cancelled",
+  "request.edited": "Request edited",
+  "request.expired": "Request expired undecided",
+  "approval.stage_opened": "Approval stage opened",
+  "approval.approved": "Stage approved",
+  "approval.denied": "Stage denied",
+  "approval.escalated": "Stage escalated",
+  "approval.voided": "Approvals voided",
+  "grant.provisioning_requested": "Provisioning requested",
+  "grant.provisioned": "Access granted in the system",
+  "grant.active": "Access active",
+  "grant.activated": "Access active",
+  "grant.provision_failed": "Provisioning failed",
+  "grant.imported": "Existing access imported",
+  "grant.expiring": "Access expiring soon",
+  "grant.expired": "Access expired",
+  "grant.revocation_requested": "Removal requested",
+  "grant.revoking": "Access being removed",
+  "grant.revoked": "Access removed",
+  "grant.revoke_failed": "Removal failed",
+  "provisioning.awaiting_confirmation": "Waiting for the owner's confirmation",
+  "provisioning.task_retried": "Provisioning task retried",
+  "task.assigned": "Task assigned",
+  "task.provision_failed": "Provisioning task failed",
+  "task.revoke_failed": "Removal task failed",
+  "break_glass.reviewed": "Emergency access reviewed",
+  "break_glass.review_late": "Emergency access review late",
+  "break_glass.review_escalated": "Emergency access review escalated",
+  "campaign.created": "Review campaign created",
+  "campaign.updated": "Review campaign updated",
+  "campaign.launched": "Review campaign launched",
+  "campaign.reminded": "Reviewers reminded",
+  "campaign.reminder": "Reviewers reminded",
+  "campaign.escalated": "Review campaign escalated",
+  "campaign.overdue": "Review campaign overdue",
+  "campaign.due_extended": "Review deadline extended",
+  "campaign.closed": "Review campaign closed",
+  "campaign.remediation_complete": "Review removals confirmed",
+  "campaign.remediation_failed": "Review removals failed",
+  "campaign.recurrence_drafted": "Next review campaign drafted",
+  "review.decided": "Review decision",
+  "review.reassigned": "Review item reassigned",
+  "review.remediation_confirmed": "Review removal confirmed",
+  "review.remediation_failed": "Review removal failed",
+  "delegation.created": "Approvals delegated",
+  "delegation.revoked": "Delegation ended",
+  "identity.imported": "Identity imported",
+  "identity.nhi.created": "Non-human identity registered",
+  "identity.nhi.updated": "Non-human identity changed",
+  "identity.deprovisioned": "Person left (deprovisioned)",
+  "role.assigned": "Role assigned",
+  "conflictRule.created": "Separation-of-duties rule added",
+  "nhi.owner_left": "Non-human identity's owner left",
+  "system.created": "System added",
+  "system.updated": "System changed",
+  "system.connector_target_changed": "Connector target changed",
+  "entitlement.created": "Entitlement added",
+  "entitlement.updated": "Entitlement changed",
+  "policy.version.saved": "Policy version saved",
+  "finding.resolved": "Finding resolved",
+  "evidence.export_requested": "Evidence export requested",
+  "evidence.exported": "Evidence pack exported",
+  "evidence.export_failed": "Evidence export failed",
+  "evidence.export_expired": "Evidence pack expired",
+  "evidence.key_registered": "Signing key registered",
+  "checkpoint.signed": "Ledger checkpoint signed",
+  "checkpoint.witness_failed": "Checkpoint witness delivery failed",
+  "session.started": "Signed in",
+  "session.revoked": "Session ended",
+  "clock.moved": "Business clock moved",
+  "seed.completed": "Demo organisation loaded",
+};
+
+/** An event code in words: its entry, or the code itself made readable ("grant.revoke_failed" → "Grant revoke failed"). */
+export function eventLabel(action: string): string {
+  const known = EVENT_LABELS[action];
+  if (known) return known;
+  const words = action.replace(/[._]+/g, " ").trim();
+  return words ? words[0].toUpperCase() + words.slice(1) : action;
+}
