@@ -36,8 +36,8 @@ export default tseslint.config(
             {
               // A regex, not a gitignore-style group: a group cannot re-include a file under an excluded folder.
               // server/http/limits.ts is plain numbers the browser's tRPC client must split its batches by.
-              regex: "^@/server/(?!domain/[^/]+/schema$|domain/list$|http/limits$)",
-              message: "Components never import server code (types, server/domain/*/schema.ts and server/http/limits.ts excepted).",
+              regex: "^@/server/(?!domain/[^/]+/schema$|domain/list$|domain/field-errors$|http/limits$)",
+              message: "Components never import server code (types, server/domain/*/schema.ts, server/domain/field-errors.ts and server/http/limits.ts excepted).",
               allowTypeImports: true,
             },
           ],

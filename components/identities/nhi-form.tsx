@@ -13,6 +13,7 @@ import { ErrorBanner } from "@/components/ui/card";
 import { Checkbox, Field, Input, Select, Textarea } from "@/components/ui/form";
 import { KIND_LABELS, NHI_KINDS, STATUS_LABELS, IDENTITY_STATUSES, ZCreateNhi, ZUpdateNhi, type NhiKindName, type IdentityStatusName } from "@/server/domain/identities/schema";
 import { OwnerPicker, type OwnerChoice } from "./owner-picker";
+import { messagesByField } from "@/server/domain/field-errors";
 
 type FieldName = "kind" | "displayName" | "ownerId" | "purpose" | "systemId" | "credentialKeyId" | "credentialRotatedAt" | "credentialExpiresAt" | "status";
 type Errors = Partial<Record<FieldName, string>>;
@@ -50,13 +51,10 @@ function fieldOf(message: string): FieldName | null {
   return null;
 }
 
+/** Every problem of each field at once (the server's schema, the server's words: server/domain/field-errors.ts). */
 function zodErrors(issues: { path: PropertyKey[]; message: string }[]): Errors {
-  const out: Errors = {};
-  for (const i of issues) {
-    const f = String(i.path[0]) as FieldName;
-    if (FIELD_ORDER.includes(f) && !out[f]) out[f] = i.message;
-  }
-  return out;
+  const all = messagesByField(issues, 1);
+  return Object.fromEntries(FIELD_ORDER.filter((f) => all[f]).map((f) => [f, all[f]]));
 }
 
 export function NhiForm(props: Props) {

@@ -7,12 +7,17 @@ import { Button } from "@/components/ui/button";
 import { ErrorBanner } from "@/components/ui/card";
 import { Checkbox, Field, Input, Select, Textarea } from "@/components/ui/form";
 import { readFormError, type FormError } from "@/components/catalog/form-errors";
-import { DURATION_MAX_HOURS, JUSTIFICATION_MAX, JUSTIFICATION_MIN, justificationProblem } from "@/server/domain/requests/schema";
+import { DURATION_MAX_HOURS, JUSTIFICATION_MAX, JUSTIFICATION_MIN, ZSubmitRequestInput } from "@/server/domain/requests/schema";
+import { useFieldValidation } from "@/components/ui/use-field-validation";
 import type { RequestOutcome } from "@/server/domain/requests/service";
 import { formatHours, kindLabel } from "./badges";
 import { OutcomePanel } from "./outcome";
 
 type Beneficiary = { id: string; name: string; kind: string };
+
+const FIELDS = ["beneficiaryId", "justification", "durationHours", "ticketUrl", "incidentRef"] as const;
+/** "Justification" + "must be at least 20 characters…" → one plain sentence. */
+const said = (label: string, message: string | undefined) => (message ? `${label} ${message}.` : undefined);
 
 const ROUTE: [RegExp, string][] = [
   [/longest duration|hours/i, "durationHours"],
@@ -70,34 +75,40 @@ export function RequestForm({
     }),
   );
 
+  // Exactly what is sent, checked in the browser by the server's own schema as the person fills the form.
+  const input = {
+    entitlementId: entitlement.id,
+    beneficiaryId,
+    justification,
+    // What the person typed, in hours (0 or 9,000 is checked as such, so the message names the real rule).
+    durationHours: Number.isFinite(n) && amount.trim() !== "" ? Math.round(unit === "days" ? n * 24 : n) : Number.NaN,
+    ticketUrl: ticketUrl.trim() || undefined,
+    emergency,
+    incidentRef: emergency ? incidentRef : undefined,
+    ...(extendsGrantId ? { extendsGrantId } : {}),
+  };
+  const v = useFieldValidation(ZSubmitRequestInput, input, FIELDS);
+
   function onSubmit(e: FormEvent) {
     e.preventDefault();
     setError(null);
-    submit.mutate({
-      entitlementId: entitlement.id,
-      beneficiaryId,
-      justification,
-      durationHours: durationOk ? durationHours : Number.NaN,
-      ticketUrl: ticketUrl.trim() || undefined,
-      emergency,
-      incidentRef: emergency ? incidentRef : undefined,
-      ...(extendsGrantId ? { extendsGrantId } : {}),
-    });
+    if (!v.checkAll()) return;
+    submit.mutate(input);
   }
 
   if (outcome) return <OutcomePanel outcome={outcome} />;
 
   const fe = error?.fields ?? {};
-  const jProblem = justification.trim().length >= JUSTIFICATION_MIN ? justificationProblem(justification) : null;
-  const p = preview.data;
+  // A stale answer is not shown beside a duration that is no longer valid.
+  const p = durationOk ? preview.data : undefined;
 
   return (
     <form onSubmit={onSubmit} className="grid gap-6 lg:grid-cols-[1fr_20rem]" aria-label={extendsGrantId ? "Request an extension" : "Request access"} noValidate>
       <div className="space-y-5">
         {error && <ErrorBanner title="The request was not submitted">{error.message}</ErrorBanner>}
-        <Field label="For" error={fe.beneficiaryId} hint={extendsGrantId ? "The holder of the access being extended." : "Yourself, or a non-human identity you own."}>
+        <Field label="For" error={said("The beneficiary", v.errors.beneficiaryId) ?? fe.beneficiaryId} hint={extendsGrantId ? "The holder of the access being extended." : "Yourself, or a non-human identity you own."}>
           {(a) => (
-            <Select {...a} value={beneficiaryId} disabled={Boolean(extendsGrantId)} onChange={(e) => setBeneficiaryId(e.target.value)}>
+            <Select {...a} name="beneficiaryId" onBlur={() => v.blur("beneficiaryId")} value={beneficiaryId} disabled={Boolean(extendsGrantId)} onChange={(e) => setBeneficiaryId(e.target.value)}>
               {beneficiaries.map((b) => (
                 <option key={b.id} value={b.id}>
                   {b.name}
@@ -108,14 +119,14 @@ export function RequestForm({
         </Field>
         <Field
           label="Justification"
-          error={fe.justification ?? (jProblem ? `Justification ${jProblem}.` : null)}
+          error={said("Justification", v.errors.justification) ?? fe.justification}
           hint={`What you will do with this access and why (${JUSTIFICATION_MIN}–${JUSTIFICATION_MAX} characters; ${justification.trim().length} so far).`}
         >
-          {(a) => <Textarea {...a} rows={4} value={justification} onChange={(e) => setJustification(e.target.value)} maxLength={JUSTIFICATION_MAX} required />}
+          {(a) => <Textarea {...a} name="justification" onBlur={() => v.blur("justification")} rows={4} value={justification} onChange={(e) => setJustification(e.target.value)} maxLength={JUSTIFICATION_MAX} required />}
         </Field>
         <div className="grid gap-4 sm:grid-cols-[8rem_8rem_1fr] sm:items-start">
-          <Field label={extendsGrantId ? "Extend by" : "Duration"} error={fe.durationHours}>
-            {(a) => <Input {...a} type="number" inputMode="numeric" min={1} step={1} value={amount} onChange={(e) => setAmount(e.target.value)} required />}
+          <Field label={extendsGrantId ? "Extend by" : "Duration"} error={said("Duration", v.errors.durationHours) ?? fe.durationHours}>
+            {(a) => <Input {...a} name="durationHours" onBlur={() => v.blur("durationHours")} type="number" inputMode="numeric" min={1} step={1} value={amount} onChange={(e) => setAmount(e.target.value)} required />}
           </Field>
           <Field label="Unit">
             {(a) => (
@@ -134,8 +145,8 @@ export function RequestForm({
             )}
           </p>
         </div>
-        <Field label="Ticket link (optional)" error={fe.ticketUrl} hint="Kept for traceability; the approval is the authority, not the ticket.">
-          {(a) => <Input {...a} type="url" value={ticketUrl} onChange={(e) => setTicketUrl(e.target.value)} placeholder="https://jira.example.com/browse/OPS-123" maxLength={500} />}
+        <Field label="Ticket link (optional)" error={said("Ticket link", v.errors.ticketUrl) ?? fe.ticketUrl} hint="Kept for traceability; the approval is the authority, not the ticket.">
+          {(a) => <Input {...a} name="ticketUrl" onBlur={() => v.blur("ticketUrl")} type="url" value={ticketUrl} onChange={(e) => setTicketUrl(e.target.value)} placeholder="https://jira.example.com/browse/OPS-123" maxLength={500} />}
         </Field>
         <div className="space-y-3 rounded-md border border-amber-200 bg-amber-50/50 p-3">
           <Checkbox
@@ -151,8 +162,8 @@ export function RequestForm({
             }}
           />
           {emergency && (
-            <Field label="Incident reference" error={fe.incidentRef} hint="The incident this is for, e.g. INC-2041.">
-              {(a) => <Input {...a} value={incidentRef} onChange={(e) => setIncidentRef(e.target.value)} maxLength={100} required />}
+            <Field label="Incident reference" error={said("Incident reference", v.errors.incidentRef) ?? fe.incidentRef} hint="The incident this is for, e.g. INC-2041.">
+              {(a) => <Input {...a} name="incidentRef" onBlur={() => v.blur("incidentRef")} value={incidentRef} onChange={(e) => setIncidentRef(e.target.value)} maxLength={100} required />}
             </Field>
           )}
         </div>

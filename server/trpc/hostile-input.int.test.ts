@@ -53,6 +53,17 @@ describe("unsafe text is refused before any procedure runs", () => {
     await expectUnchanged(db.prisma, before);
   });
 
+  it("a field breaking several rules gets every one of them, and every broken field is named, nothing written", async () => {
+    const before = await lifecycleSnapshot(db.prisma);
+    const res = await call(ctxFor(c.employee.id), "mutation", "requests.submit", submitInput(c.low.id, { justification: "aaaa aaaa", durationHours: 0, emergency: true }));
+    expect(res.status).toBe(400);
+    const fields = res.error?.data.fieldErrors as Record<string, string>;
+    expect(Object.keys(fields).sort()).toEqual(["durationHours", "incidentRef", "justification"]);
+    // Two rules of the justification, in one message: its length and its words.
+    expect(fields.justification).toMatch(/at least \d+ characters.*; .*words/);
+    await expectUnchanged(db.prisma, before);
+  });
+
   it("a NUL in a search term is a 400, not a database error", async () => {
     const res = await call(ctxFor(c.employee.id), "query", "identities.list", { q: "pri\u0000ya" });
     expect(res.status).toBe(400);

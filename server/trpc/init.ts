@@ -11,6 +11,7 @@ import { busy, DomainError, type DomainErrorCode } from "../errors";
 import { hasRole, loadActor, type Actor, type ServiceCtx } from "../domain/actor";
 import { findUnsafeText } from "../domain/text";
 import { logUnexpected, unexpectedMessage } from "../logger";
+import { messagesByField } from "../domain/field-errors";
 
 export type TrpcContext = {
   db: PrismaClient;
@@ -64,7 +65,8 @@ const t = initTRPC.context<TrpcContext>().meta<ProcedureMeta>().create({
     const zod = error.cause instanceof ZodError ? error.cause : null;
     // A domain rule about one input field (e.g. a connector secret reference) is shown next to that field too.
     const field = error.cause instanceof DomainError && error.cause.field ? error.cause.field : null;
-    const fieldErrors = zod ? Object.fromEntries(zod.issues.map((i) => [i.path.join("."), i.message])) : field ? { [field]: shape.message } : null;
+    // Every failing rule of each field, not only one (the forms show the same words before sending: server/domain/field-errors.ts).
+    const fieldErrors = zod ? messagesByField(zod.issues) : field ? { [field]: shape.message } : null;
     return {
       ...shape,
       message: zod ? `Invalid input: ${describeZod(zod)}` : shape.message,

@@ -112,10 +112,11 @@ export const ZSubmitRequestInput = z
     extendsGrantId: ZId.optional(),
   })
   .strict()
-  .superRefine((v, ctx) => {
-    if (v.emergency && !v.incidentRef) {
-      ctx.addIssue({ code: "custom", path: ["incidentRef"], message: "is required for emergency access: the incident this is for (e.g. INC-2041)" });
-    }
+  // Checked even when other fields are wrong (`when`), so a form shows every problem at once.
+  .refine((v) => !(v.emergency === true && !v.incidentRef), {
+    path: ["incidentRef"],
+    message: "is required for emergency access: the incident this is for (e.g. INC-2041)",
+    when: (payload) => typeof payload.value === "object" && payload.value !== null,
   });
 export type TSubmitRequestInput = z.input<typeof ZSubmitRequestInput>;
 
