@@ -184,7 +184,8 @@ async function main() {
     }
     for (const r of results) {
       r.http = await httpLoad(portal.origin, r.path.http, r.level, SECONDS);
-      console.log(`  ${r.path.name.padEnd(46)} ${String(r.level).padStart(3)} clients  p50 ${fmt(r.http.p50).padStart(6)} ms  p95 ${fmt(r.http.p95).padStart(6)} ms  ${fmt(r.http.rps, 1).padStart(8)} /s${r.http.failed ? `  (${r.http.failed} non-2xx)` : ""}`);
+      const none = r.http.count === 0 ? `  (no call finished within ${SECONDS} s: raise BENCH_DURATION)` : "";
+      console.log(`  ${r.path.name.padEnd(46)} ${String(r.level).padStart(3)} clients  p50 ${fmt(r.http.p50).padStart(6)} ms  p95 ${fmt(r.http.p95).padStart(6)} ms  ${fmt(r.http.rps, 1).padStart(8)} /s${r.http.failed ? `  (${r.http.failed} non-2xx or errors)` : ""}${none}`);
     }
   } finally {
     await portal.stop();
@@ -196,7 +197,7 @@ async function main() {
   for (const r of results) {
     const h = r.http!;
     console.log(
-      `| ${r.path.name} | ${r.level} | ${fmt(h.p50)} | ${fmt(h.p95)} | ${fmt(h.rps, 1)}${h.failed ? ` (${h.failed} failed)` : ""} | ${fmt(r.raw.p50, 1)} | ${fmt(r.raw.p95, 1)} | ${fmt(r.raw.rps, 1)} | ${fmt(h.p95 / r.raw.p95, 1)}× | ${fmt(r.raw.rps / h.rps, 1)}× |`,
+      `| ${r.path.name} | ${r.level} | ${fmt(h.p50)} | ${fmt(h.p95)} | ${h.count ? fmt(h.rps, 1) : `none in ${SECONDS} s`}${h.failed ? ` (${h.failed} failed)` : ""} | ${fmt(r.raw.p50, 1)} | ${fmt(r.raw.p95, 1)} | ${fmt(r.raw.rps, 1)} | ${fmt(h.p95 / r.raw.p95, 1)}× | ${fmt(r.raw.rps / h.rps, 1)}× |`,
     );
   }
   console.log(`\nMachine at end: ${machine()}.`);
