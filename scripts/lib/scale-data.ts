@@ -202,7 +202,7 @@ export async function loadScaleData(url: string, prisma: PrismaClient, grants: n
           CASE WHEN k % 10 = 0 THEN 1 + (k * 7) % ${s.nhis} ELSE (SELECT n FROM cr WHERE i = (k * 7) % ${CR}) END,
           1 + (k * 13) % ${s.entitlements},
           CASE WHEN k % 100 < 65 THEN 'APPROVED' WHEN k % 100 < 80 THEN 'DENIED' WHEN k % 100 < 90 THEN 'CANCELLED' ELSE 'EXPIRED' END,
-          now() - interval '3 days' - ((k * 7919) % 525600) * interval '1 minute'
+          now() - interval '3 days' - ((k::bigint * 7919) % 525600) * interval '1 minute'
         FROM generate_series(${s.pending} + 1, ${s.requests}) k
       ) x;
       -- Pending pairs must be distinct even where the modular walk wraps: keep the first of each pair.
