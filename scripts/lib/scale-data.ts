@@ -4,7 +4,7 @@
  * (scripts/seed-scale.ts), by bench/http.ts and by its shape test (scripts/seed-scale.int.test.ts).
  *
  * Everything scales with `grants` (1,000,000 = the full set):
- *   people 50 per 1,000 grants (a CEO, 10 directors, line managers with ~11 reports each, and three "heavy"
+ *   people 50 per 1,000 grants (a CEO, 10 directors, line managers with ~10 reports each, and three "heavy"
  *   managers — persons 2, 3 and 4 — with ~4% of all employees each reporting to them directly), non-human
  *   identities 5 per 1,000 (every kind, each owned by a person and running in a system), entitlements 2 per
  *   1,000 over systems of 50 entitlements each (owners: directors and line managers), access requests
