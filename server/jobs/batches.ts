@@ -9,7 +9,12 @@
 /** Per-run caps of the bulk jobs: high enough that a backlog drains in a few ticks. */
 export const RUN_CAPS = { expiry: 20_000, warnings: 20_000, provisioning: 20_000 } as const;
 /** Rows claimed (and written in one transaction) at a time. */
-export const BATCH_SIZE = 200;
+export const BATCH_SIZE = 100;
+/**
+ * A batch's transaction may take longer than a person's (db.ts: 20 s) on a busy machine: it appends two or
+ * three ledger events per row. Running out of time would only roll the batch back and start it again.
+ */
+export const BATCH_TX = { maxWait: 30_000, timeout: 120_000 };
 /** A run stops starting new batches after this long; the next tick goes on. */
 export const RUN_BUDGET_MS = 60_000;
 /** Connector calls in flight at once per worker. */

@@ -14,7 +14,7 @@ import { recordEvent } from "../ledger/ledger";
 import { notifyAll, type NotifyInput } from "../domain/notifications/notify";
 import { startRevocations } from "../domain/provisioning/grant-lifecycle";
 import { holderRecipients } from "../domain/provisioning/people";
-import { BATCH_SIZE, inBatches, RUN_CAPS } from "./batches";
+import { BATCH_SIZE, BATCH_TX, inBatches, RUN_CAPS } from "./batches";
 
 /** How long before the end date holders are warned. */
 export const EXPIRY_WARNING_MS = 3 * 24 * 3_600_000;
@@ -28,7 +28,7 @@ const fmt = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`
  * provisioned waits. Works in batches of `batchSize` (one transaction each) up to `limit` per run.
  */
 export async function revokeExpiredGrants(db: PrismaClient, now: Date, limit: number = RUN_CAPS.expiry, batchSize = BATCH_SIZE): Promise<{ processed: number }> {
-  const processed = await inBatches(limit, batchSize, (size) => db.$transaction((tx) => expireBatch(tx, now, size)));
+  const processed = await inBatches(limit, batchSize, (size) => db.$transaction((tx) => expireBatch(tx, now, size), BATCH_TX));
   return { processed };
 }
 

@@ -11,7 +11,7 @@ import { connectorFor } from "../connectors";
 import { ConnectorError, isAwaiting, type ConnectorCtx, type ConnectorResult } from "../connectors/types";
 import { awaitConfirmation, completeTasks, failAttempt, loadTaskContexts, MAX_ATTEMPTS, type Completion, type TaskContext } from "../domain/provisioning/outcome";
 import type { Tx } from "../db";
-import { BATCH_SIZE, CONNECTOR_CONCURRENCY, inBatches, mapBounded, RUN_CAPS } from "./batches";
+import { BATCH_SIZE, BATCH_TX, CONNECTOR_CONCURRENCY, inBatches, mapBounded, RUN_CAPS } from "./batches";
 
 /** A claim lasts this long: a worker that dies mid-task leaves it to another after the lease. */
 export const CLAIM_LEASE_MS = 5 * 60_000;
@@ -96,7 +96,7 @@ async function runBatch(db: PrismaClient, taskIds: string[], now: Date, workerId
   const tasks = (await loadTaskContexts(db, taskIds)).filter((t) => t.claimedBy === workerId);
   if (tasks.length === 0) return 0;
   const outcomes = await mapBounded(tasks, CONNECTOR_CONCURRENCY, callConnector);
-  return db.$transaction((tx) => applyBatch(tx, tasks, outcomes, now, workerId));
+  return db.$transaction((tx) => applyBatch(tx, tasks, outcomes, now, workerId), BATCH_TX);
 }
 
 /**
