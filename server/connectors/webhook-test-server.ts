@@ -31,6 +31,10 @@ export async function startWebhookServer(secret: string, respond: Responder) {
       res.end(JSON.stringify(out.json));
     });
   });
+  // Idle connections stay open longer than fetch keeps them (about 4 s): the client always closes first. With
+  // the server's 5 s default, a busy test process (the embedded database blocks the event loop for seconds)
+  // runs both timers late together and a request can go out on a socket the server is closing ("fetch failed").
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   return {

@@ -1,13 +1,17 @@
 /**
- * The provisioning outbox worker. Each call claims due tasks (`FOR UPDATE SKIP LOCKED`, then a lease in
- * claimedBy / claimedUntil so a claim survives the claiming transaction), runs each connector OUTSIDE any
- * database transaction, then applies the result in a transaction whose writes are conditional on the
- * claim still being ours. Any number of workers can run this at once: a task is processed by one.
+ * The provisioning outbox worker. Each call claims due tasks in batches (`FOR UPDATE SKIP LOCKED`, then a
+ * lease in claimedBy / claimedUntil so a claim survives the claiming transaction), runs the batch's connector
+ * calls OUTSIDE any database transaction, several at once (CONNECTOR_CONCURRENCY), then applies the batch's
+ * results in one transaction whose writes are conditional on each claim still being ours. Any number of
+ * workers can run this at once: a task is processed by one. A batch whose transaction fails leaves its tasks
+ * claimed until the lease lapses; then they are claimed again (connector actions are idempotent).
  */
 import type { PrismaClient } from "../db";
 import { connectorFor } from "../connectors";
 import { ConnectorError, isAwaiting, type ConnectorCtx, type ConnectorResult } from "../connectors/types";
-import { awaitConfirmation, completeTask, failAttempt, loadTaskContext, MAX_ATTEMPTS, type TaskContext } from "../domain/provisioning/outcome";
+import { awaitConfirmation, completeTasks, failAttempt, loadTaskContexts, MAX_ATTEMPTS, type Completion, type TaskContext } from "../domain/provisioning/outcome";
+import type { Tx } from "../db";
+import { BATCH_SIZE, BATCH_TX, CONNECTOR_CONCURRENCY, inBatches, mapBounded, RUN_CAPS } from "./batches";
 
 /** A claim lasts this long: a worker that dies mid-task leaves it to another after the lease. */
 export const CLAIM_LEASE_MS = 5 * 60_000;
@@ -46,45 +50,64 @@ function connectorCtx(t: TaskContext): ConnectorCtx {
   };
 }
 
-/** Runs one claimed task. Never throws for a connector failure: that becomes a retry or a FAILED task. */
-async function runTask(db: PrismaClient, taskId: string, now: Date, workerId: string): Promise<boolean> {
-  const t = await loadTaskContext(db, taskId);
-  if (!t || t.claimedBy !== workerId) return false;
-  const guard = { status: t.status, claimedBy: workerId };
-  let result: ConnectorResult | null = null;
-  let error: string | null = null;
-  let permanent = false;
+type Outcome = { result: ConnectorResult | null; error: string | null; permanent: boolean };
+
+/** Calls the connector for one claimed task. Never throws: a failure is an outcome (retry or FAILED). */
+async function callConnector(t: TaskContext): Promise<Outcome> {
   try {
     const connector = connectorFor(t.connector);
-    result = t.action === "GRANT" ? await connector.grant(connectorCtx(t)) : await connector.revoke(connectorCtx(t));
+    const result = t.action === "GRANT" ? await connector.grant(connectorCtx(t)) : await connector.revoke(connectorCtx(t));
+    return { result, error: null, permanent: false };
   } catch (e) {
-    error = e instanceof Error ? e.message : String(e);
     // A failure retrying cannot fix (a secret reference outside the namespace) fails the task now.
-    permanent = e instanceof ConnectorError && e.permanent;
+    return { result: null, error: e instanceof Error ? e.message : String(e), permanent: e instanceof ConnectorError && e.permanent };
   }
-  return db.$transaction(async (tx) => {
-    if (error !== null || !result) return (await failAttempt(tx, t, guard, { error: error ?? "The connector returned nothing.", now, actorId: null, final: permanent })) !== "lost";
-    if (isAwaiting(result)) {
-      if (t.connector === "WEBHOOK" && t.attempts + 1 >= MAX_ATTEMPTS) {
-        return (await failAttempt(tx, t, guard, { error: "The webhook accepted the task but never called back.", now, actorId: null, final: true })) !== "lost";
-      }
-      return awaitConfirmation(tx, t, guard, { now, detail: result.detail });
+}
+
+/** Applies one task's outcome other than a confirmation (those go together, see applyBatch). */
+async function applyOther(tx: Tx, t: TaskContext, o: Outcome, now: Date, workerId: string): Promise<boolean> {
+  const guard = { status: t.status, claimedBy: workerId };
+  const { result, error, permanent } = o;
+  if (error !== null || !result) return (await failAttempt(tx, t, guard, { error: error ?? "The connector returned nothing.", now, actorId: null, final: permanent })) !== "lost";
+  if (isAwaiting(result)) {
+    if (t.connector === "WEBHOOK" && t.attempts + 1 >= MAX_ATTEMPTS) {
+      return (await failAttempt(tx, t, guard, { error: "The webhook accepted the task but never called back.", now, actorId: null, final: true })) !== "lost";
     }
-    if (!result.confirmed) {
-      return (await failAttempt(tx, t, guard, { error: `The target system did not confirm the ${t.action === "GRANT" ? "grant" : "revocation"} on read-back.`, now, actorId: null, receipt: result })) !== "lost";
-    }
-    return completeTask(tx, t, guard, { receipt: result, now, actorId: null });
-  });
+    return awaitConfirmation(tx, t, guard, { now, detail: result.detail });
+  }
+  return (await failAttempt(tx, t, guard, { error: `The target system did not confirm the ${t.action === "GRANT" ? "grant" : "revocation"} on read-back.`, now, actorId: null, receipt: result })) !== "lost";
+}
+
+/** One transaction for a batch's results: the confirmed ones together (completeTasks), the rest one by one. */
+async function applyBatch(tx: Tx, tasks: TaskContext[], outcomes: Outcome[], now: Date, workerId: string): Promise<number> {
+  const confirmed: Completion[] = [];
+  let processed = 0;
+  for (let i = 0; i < tasks.length; i++) {
+    const t = tasks[i];
+    const o = outcomes[i];
+    if (o.result && !isAwaiting(o.result) && o.result.confirmed) confirmed.push({ t, guard: { status: t.status, claimedBy: workerId }, receipt: o.result });
+    else if (await applyOther(tx, t, o, now, workerId)) processed++;
+  }
+  return processed + (await completeTasks(tx, confirmed, { now, actorId: null })).size;
+}
+
+/** Runs a batch of claimed tasks: connector calls in parallel (bounded), then one transaction. */
+async function runBatch(db: PrismaClient, taskIds: string[], now: Date, workerId: string): Promise<number> {
+  const tasks = (await loadTaskContexts(db, taskIds)).filter((t) => t.claimedBy === workerId);
+  if (tasks.length === 0) return 0;
+  const outcomes = await mapBounded(tasks, CONNECTOR_CONCURRENCY, callConnector);
+  return db.$transaction((tx) => applyBatch(tx, tasks, outcomes, now, workerId), BATCH_TX);
 }
 
 /**
- * Claims and runs due provisioning tasks. Returns how many were processed (done, waiting, retried or failed).
+ * Claims and runs due provisioning tasks, `batchSize` at a time, up to `limit` per run. Returns how many were
+ * processed (done, waiting, retried or failed).
  */
-export async function processProvisioningTasks(db: PrismaClient, now: Date, workerId: string, limit = 20): Promise<{ processed: number }> {
-  const ids = await claimProvisioningTasks(db, now, workerId, limit);
-  let processed = 0;
-  for (const id of ids) {
-    if (await runTask(db, id, now, workerId)) processed++;
-  }
+export async function processProvisioningTasks(db: PrismaClient, now: Date, workerId: string, limit: number = RUN_CAPS.provisioning, batchSize = BATCH_SIZE): Promise<{ processed: number }> {
+  const processed = await inBatches(limit, batchSize, async (size) => {
+    const ids = await claimProvisioningTasks(db, now, workerId, size);
+    if (ids.length === 0) return null;
+    return runBatch(db, ids, now, workerId);
+  });
   return { processed };
 }

@@ -25,7 +25,7 @@ export const JOBS: Job[] = [
   { name: "escalate-overdue-approval-stages", run: (db, now) => escalateOverdueStages(db, now) },
   { name: "expire-overdue-requests", run: (db, now) => expireOverdueRequests(db, now) },
   { name: "start-deferred-campaign-revocations", run: (db, now) => startDeferredRevocations(db, now) },
-  { name: "process-provisioning-tasks", run: (db, now, workerId) => processProvisioningTasks(db, now, workerId ?? `worker-${process.pid}`, 20) },
+  { name: "process-provisioning-tasks", run: (db, now, workerId) => processProvisioningTasks(db, now, workerId ?? `worker-${process.pid}`) },
   // After provisioning, so a revocation confirmed in this tick settles its review item (and campaign) at once.
   { name: "settle-campaign-remediations", run: (db, now) => settleRemediations(db, now) },
   { name: "complete-remediating-campaigns", run: (db, now) => completeRemediatingCampaigns(db, now) },

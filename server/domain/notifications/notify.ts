@@ -17,19 +17,27 @@ export type NotifyInput = {
 };
 
 export async function notify(tx: Tx, n: NotifyInput): Promise<number> {
-  const recipients = [...new Set(n.recipientIds)];
-  if (recipients.length === 0) return 0;
-  const res = await tx.notification.createMany({
-    data: recipients.map((recipientId) => ({
+  return notifyAll(tx, [n]);
+}
+
+/**
+ * Several notifications in one statement (a job's batch): the same rows `notify` would write for each, in
+ * order. Returns how many rows were written (a dedupe key seen before writes nothing).
+ */
+export async function notifyAll(tx: Tx, ns: NotifyInput[]): Promise<number> {
+  const emailStatus = env().SMTP_URL ? ("PENDING" as const) : ("NONE" as const);
+  const data = ns.flatMap((n) =>
+    [...new Set(n.recipientIds)].map((recipientId) => ({
       recipientId,
       kind: n.kind,
       title: n.title,
       body: n.body,
       link: n.link ?? null,
       dedupeKey: n.dedupeKey ? `${n.dedupeKey}:${recipientId}` : null,
-      emailStatus: env().SMTP_URL ? ("PENDING" as const) : ("NONE" as const),
+      emailStatus,
     })),
-    skipDuplicates: true,
-  });
+  );
+  if (data.length === 0) return 0;
+  const res = await tx.notification.createMany({ data, skipDuplicates: true });
   return res.count;
 }

@@ -104,25 +104,56 @@ export type RevocationInput = {
  * task. Returns null when the grant was not in a revocable state (someone else got there first).
  */
 export async function startRevocation(tx: Tx, r: RevocationInput): Promise<{ taskId: string } | null> {
-  const grant = await tx.grant.findUnique({ where: { id: r.grantId }, select: { id: true, status: true, entitlement: { select: { name: true, system: { select: { connector: true } } } } } });
-  if (!grant) throw notFound("The grant");
-  const moved = await tx.grant.updateMany({
-    where: { id: r.grantId, status: { in: ["ACTIVE", "REVOKE_FAILED", "PROVISION_FAILED"] } },
-    data: { status: "PENDING_REVOKE", revocationCause: r.cause, revokedById: r.actorId, revocationNote: r.note },
+  return (await startRevocations(tx, [r])).get(r.grantId) ?? null;
+}
+
+/**
+ * startRevocation for many grants at once (a job's batch), with the same guarantees per grant: one
+ * conditional UPDATE moves every revocable grant to PENDING_REVOKE, one INSERT adds their REVOKE tasks,
+ * then each moved grant gets its "grant.revocation_requested" event, in the order given. Returns, per grant
+ * id, its task, or null when that grant was not revocable. NOT_FOUND if any grant does not exist.
+ */
+export async function startRevocations(tx: Tx, rs: RevocationInput[]): Promise<Map<string, { taskId: string } | null>> {
+  const out = new Map<string, { taskId: string } | null>();
+  if (rs.length === 0) return out;
+  const grants = await tx.grant.findMany({
+    where: { id: { in: rs.map((r) => r.grantId) } },
+    select: { id: true, status: true, entitlement: { select: { name: true, system: { select: { connector: true } } } } },
   });
-  if (moved.count === 0) return null;
-  const task = await tx.provisioningTask.create({
-    data: { grantId: r.grantId, action: "REVOKE", connector: grant.entitlement.system.connector, nextAttemptAt: r.now },
+  const byId = new Map(grants.map((g) => [g.id, g]));
+  if (rs.some((r) => !byId.has(r.grantId))) throw notFound("The grant");
+  // One statement for the batch; the per-grant cause, actor and note travel as a JSON record set.
+  const rows = JSON.stringify(rs.map((r) => ({ id: r.grantId, cause: r.cause, actorId: r.actorId, note: r.note })));
+  const moved = await tx.$queryRaw<{ id: string }[]>`
+    UPDATE "Grant" g
+       SET "status" = 'PENDING_REVOKE', "revocationCause" = v."cause"::"RevocationCause", "revokedById" = v."actorId",
+           "revocationNote" = v."note", "updatedAt" = ${new Date().toISOString()}::timestamp
+      FROM jsonb_to_recordset(${rows}::jsonb) AS v("id" uuid, "cause" text, "actorId" uuid, "note" text)
+     WHERE g."id" = v."id" AND g."status" IN ('ACTIVE', 'REVOKE_FAILED', 'PROVISION_FAILED')
+    RETURNING g."id"`;
+  const movedIds = new Set(moved.map((m) => m.id));
+  // A grant named twice moves once (the second is a lost race: null).
+  const toStart = rs.filter((r) => movedIds.delete(r.grantId));
+  const tasks = await tx.provisioningTask.createManyAndReturn({
+    data: toStart.map((r) => ({ grantId: r.grantId, action: "REVOKE" as const, connector: byId.get(r.grantId)!.entitlement.system.connector, nextAttemptAt: r.now })),
+    select: { id: true, grantId: true },
   });
-  await recordEvent(tx, {
-    actorId: r.actorId,
-    action: "grant.revocation_requested",
-    subjectType: "Grant",
-    subjectId: r.grantId,
-    occurredAt: r.now,
-    payload: { cause: r.cause, note: r.note, previousStatus: grant.status, entitlement: grant.entitlement.name, taskId: task.id },
-  });
-  return { taskId: task.id };
+  const taskOf = new Map(tasks.map((t) => [t.grantId, t.id]));
+  for (const r of rs) out.set(r.grantId, null);
+  for (const r of toStart) {
+    const grant = byId.get(r.grantId)!;
+    const taskId = taskOf.get(r.grantId)!;
+    await recordEvent(tx, {
+      actorId: r.actorId,
+      action: "grant.revocation_requested",
+      subjectType: "Grant",
+      subjectId: r.grantId,
+      occurredAt: r.now,
+      payload: { cause: r.cause, note: r.note, previousStatus: grant.status, entitlement: grant.entitlement.name, taskId },
+    });
+    out.set(r.grantId, { taskId });
+  }
+  return out;
 }
 
 /** Like startRevocation, but a lost race is a CONFLICT for a person who asked for it. */

@@ -10,8 +10,8 @@ import type { TaskAction, TaskStatus } from "../../db/generated/client";
 import { recordEvent } from "../../ledger/ledger";
 import type { Receipt } from "../../connectors/types";
 import { raiseFinding } from "../findings/service";
-import { notify } from "../notifications/notify";
-import { startRevocation } from "./grant-lifecycle";
+import { notify, notifyAll, type NotifyInput } from "../notifications/notify";
+import { startRevocations, type RevocationInput } from "./grant-lifecycle";
 import { activeWithRole, holderRecipients, ownerIds } from "./people";
 
 /** After this many failed attempts a task stops retrying and is shown as FAILED to owners and admins. */
@@ -26,20 +26,27 @@ export function backoffMs(attempts: number): number {
   return Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.max(0, attempts - 1));
 }
 
+const TASK_CONTEXT = {
+  grant: {
+    include: {
+      identity: { select: { id: true, displayName: true, email: true, kind: true, status: true, ownerId: true } },
+      entitlement: { select: { id: true, name: true, externalRef: true, ownerId: true, system: { select: { id: true, name: true, ownerId: true, connector: true, connectorConfig: true } } } },
+    },
+  },
+} as const;
+
 /** The task with everything a connector and the outcome need. */
 export async function loadTaskContext(tx: Tx, taskId: string) {
-  return tx.provisioningTask.findUnique({
-    where: { id: taskId },
-    include: {
-      grant: {
-        include: {
-          identity: { select: { id: true, displayName: true, email: true, kind: true, status: true, ownerId: true } },
-          entitlement: { select: { id: true, name: true, externalRef: true, ownerId: true, system: { select: { id: true, name: true, ownerId: true, connector: true, connectorConfig: true } } } },
-        },
-      },
-    },
-  });
+  return tx.provisioningTask.findUnique({ where: { id: taskId }, include: TASK_CONTEXT });
 }
+
+/** loadTaskContext for a batch, in one query (in the order of `taskIds`; missing ones left out). */
+export async function loadTaskContexts(tx: Tx, taskIds: string[]): Promise<TaskContext[]> {
+  const rows = await tx.provisioningTask.findMany({ where: { id: { in: taskIds } }, include: TASK_CONTEXT });
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return taskIds.map((id) => byId.get(id)).filter((r): r is TaskContext => r !== undefined);
+}
+
 export type TaskContext = NonNullable<Awaited<ReturnType<typeof loadTaskContext>>>;
 
 /** Which state and claim the task must still be in for this outcome to apply. */
@@ -63,33 +70,66 @@ export async function completeTask(
   guard: TaskGuard,
   o: { receipt: Receipt | Record<string, unknown>; now: Date; actorId: string | null; confirmedById?: string; confirmNote?: string },
 ): Promise<boolean> {
-  const moved = await tx.provisioningTask.updateMany({
-    where: guardWhere(t, guard),
-    data: {
-      status: "DONE",
-      receipt: o.receipt as object,
-      doneAt: o.now,
-      claimedBy: null,
-      claimedUntil: null,
-      confirmedById: o.confirmedById ?? null,
-      confirmNote: o.confirmNote ?? null,
-      attempts: { increment: guard.status === "PENDING" ? 1 : 0 },
-    },
-  });
-  if (moved.count === 0) return false;
-  const g = t.grant;
-  if (t.action === "GRANT") {
-    const activated = await tx.grant.updateMany({ where: { id: g.id, status: "PENDING_PROVISION" }, data: { status: "ACTIVE" } });
-    await recordEvent(tx, {
-      actorId: o.actorId,
-      action: "grant.provisioned",
-      subjectType: "Grant",
-      subjectId: g.id,
-      occurredAt: o.now,
-      payload: { taskId: t.id, connector: t.connector, identityId: g.identityId, entitlementId: g.entitlementId, entitlement: g.entitlement.name, system: g.entitlement.system.name, expiresAt: g.expiresAt, receipt: o.receipt, grantActivated: activated.count === 1 },
-    });
-    if (activated.count === 1) {
-      await notify(tx, {
+  return (await completeTasks(tx, [{ t, guard, receipt: o.receipt }], o)).has(t.id);
+}
+
+export type Completion = { t: TaskContext; guard: TaskGuard; receipt: Receipt | Record<string, unknown> };
+
+/**
+ * completeTask for many tasks at once (the worker's batch), with the same guarantees per task: one
+ * conditional UPDATE moves every task still in its expected state (and claim), one UPDATE per action moves
+ * their grants, then each moved task's event in the order given, then the holders' notifications in one
+ * statement. Returns the ids of the tasks this call completed (a task another worker moved is left alone).
+ */
+export async function completeTasks(
+  tx: Tx,
+  items: Completion[],
+  o: { now: Date; actorId: string | null; confirmedById?: string; confirmNote?: string },
+): Promise<Set<string>> {
+  if (items.length === 0) return new Set();
+  const rows = JSON.stringify(
+    items.map(({ t, guard, receipt }) => ({ id: t.id, status: guard.status, checkClaim: guard.claimedBy !== undefined, claimedBy: guard.claimedBy ?? null, receipt })),
+  );
+  const moved = await tx.$queryRaw<{ id: string }[]>`
+    UPDATE "ProvisioningTask" p
+       SET "status" = 'DONE', "receipt" = v."receipt", "doneAt" = ${o.now.toISOString()}::timestamp, "claimedBy" = NULL, "claimedUntil" = NULL,
+           "confirmedById" = ${o.confirmedById ?? null}::uuid, "confirmNote" = ${o.confirmNote ?? null},
+           "attempts" = p."attempts" + CASE WHEN p."status" = 'PENDING' THEN 1 ELSE 0 END, "updatedAt" = ${new Date().toISOString()}::timestamp
+      FROM jsonb_to_recordset(${rows}::jsonb) AS v("id" uuid, "status" text, "checkClaim" boolean, "claimedBy" text, "receipt" jsonb)
+     WHERE p."id" = v."id" AND p."status"::text = v."status" AND (NOT v."checkClaim" OR p."claimedBy" IS NOT DISTINCT FROM v."claimedBy")
+    RETURNING p."id"`;
+  const done = new Set(moved.map((m) => m.id));
+  const completed = items.filter((i) => done.has(i.t.id));
+  const grantIds = (action: TaskAction) => completed.filter((i) => i.t.action === action).map((i) => i.t.grant.id);
+  const toActivate = grantIds("GRANT");
+  const toRevoke = grantIds("REVOKE");
+  const activated = new Set(
+    toActivate.length === 0
+      ? []
+      : (await tx.grant.updateManyAndReturn({ where: { id: { in: toActivate }, status: "PENDING_PROVISION" }, data: { status: "ACTIVE" }, select: { id: true } })).map((g) => g.id),
+  );
+  const revoked = new Set(
+    toRevoke.length === 0
+      ? []
+      : (await tx.grant.updateManyAndReturn({ where: { id: { in: toRevoke }, status: "PENDING_REVOKE" }, data: { status: "REVOKED", revokedAt: o.now }, select: { id: true } })).map((g) => g.id),
+  );
+
+  const notes: NotifyInput[] = [];
+  const leavers: RevocationInput[] = [];
+  for (const { t, receipt } of completed) {
+    const g = t.grant;
+    if (t.action === "GRANT") {
+      const grantActivated = activated.has(g.id);
+      await recordEvent(tx, {
+        actorId: o.actorId,
+        action: "grant.provisioned",
+        subjectType: "Grant",
+        subjectId: g.id,
+        occurredAt: o.now,
+        payload: { taskId: t.id, connector: t.connector, identityId: g.identityId, entitlementId: g.entitlementId, entitlement: g.entitlement.name, system: g.entitlement.system.name, expiresAt: g.expiresAt, receipt, grantActivated },
+      });
+      if (!grantActivated) continue;
+      notes.push({
         recipientIds: holderRecipients(g.identity),
         kind: "grant.active",
         title: `Access granted: ${g.entitlement.name}`,
@@ -98,21 +138,20 @@ export async function completeTask(
         dedupeKey: `grant-active:${g.id}`,
       });
       if (g.identity.status !== "ACTIVE") {
-        await startRevocation(tx, { grantId: g.id, cause: "LEAVER", actorId: null, note: `The holder is ${g.identity.status.toLowerCase()}: access confirmed after they left is removed at once.`, now: o.now });
+        leavers.push({ grantId: g.id, cause: "LEAVER", actorId: null, note: `The holder is ${g.identity.status.toLowerCase()}: access confirmed after they left is removed at once.`, now: o.now });
       }
-    }
-  } else {
-    const revoked = await tx.grant.updateMany({ where: { id: g.id, status: "PENDING_REVOKE" }, data: { status: "REVOKED", revokedAt: o.now } });
-    await recordEvent(tx, {
-      actorId: o.actorId,
-      action: "grant.revoked",
-      subjectType: "Grant",
-      subjectId: g.id,
-      occurredAt: o.now,
-      payload: { taskId: t.id, connector: t.connector, identityId: g.identityId, entitlementId: g.entitlementId, entitlement: g.entitlement.name, system: g.entitlement.system.name, cause: g.revocationCause, note: g.revocationNote, receipt: o.receipt, grantRevoked: revoked.count === 1 },
-    });
-    if (revoked.count === 1) {
-      await notify(tx, {
+    } else {
+      const grantRevoked = revoked.has(g.id);
+      await recordEvent(tx, {
+        actorId: o.actorId,
+        action: "grant.revoked",
+        subjectType: "Grant",
+        subjectId: g.id,
+        occurredAt: o.now,
+        payload: { taskId: t.id, connector: t.connector, identityId: g.identityId, entitlementId: g.entitlementId, entitlement: g.entitlement.name, system: g.entitlement.system.name, cause: g.revocationCause, note: g.revocationNote, receipt, grantRevoked },
+      });
+      if (!grantRevoked) continue;
+      notes.push({
         recipientIds: holderRecipients(g.identity),
         kind: "grant.revoked",
         title: `Access removed: ${g.entitlement.name}`,
@@ -122,7 +161,9 @@ export async function completeTask(
       });
     }
   }
-  return true;
+  await notifyAll(tx, notes);
+  await startRevocations(tx, leavers);
+  return done;
 }
 
 /**
