@@ -11,7 +11,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient } from "./db/generated/client";
 import { withSerialTransactions } from "./db/serial-transactions";
-import { env } from "./env";
+import { env, ZPoolMax } from "./env";
 
 export { PrismaClient };
 export type Db = PrismaClient;
@@ -71,10 +71,20 @@ function lockDataDir(dir: string): () => void {
   return release;
 }
 
+/**
+ * The PostgreSQL pool size: DATABASE_POOL_MAX, or its default (server/env.ts). Read straight from the
+ * environment (same rule as env()) so tests, scripts and benches that open their own handle follow it too.
+ */
+export function poolMax(): number {
+  const parsed = ZPoolMax.safeParse(process.env.DATABASE_POOL_MAX || undefined);
+  if (!parsed.success) throw new Error(`DATABASE_POOL_MAX: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+  return parsed.data;
+}
+
 /** Opens a database handle. Tests and scripts use this directly; the app uses `db()`. */
-export function openDb(opts: { url?: string; pgliteDir?: string; pglite?: PGlite } = {}): DbHandle {
+export function openDb(opts: { url?: string; pgliteDir?: string; pglite?: PGlite; poolMax?: number } = {}): DbHandle {
   if (opts.url) {
-    const adapter = withSerialTransactions(new PrismaPg({ connectionString: opts.url, max: 10 }));
+    const adapter = withSerialTransactions(new PrismaPg({ connectionString: opts.url, max: opts.poolMax ?? poolMax() }));
     const prisma = new PrismaClient({ adapter, transactionOptions: TX_OPTIONS });
     return { prisma, adapter, kind: "postgres", close: () => prisma.$disconnect() };
   }
@@ -107,7 +117,7 @@ const g = globalThis as unknown as { __warrantDb?: DbHandle };
 export function dbHandle(): DbHandle {
   if (!g.__warrantDb) {
     const e = env();
-    g.__warrantDb = openDb(e.DATABASE_URL ? { url: e.DATABASE_URL } : { pgliteDir: e.PGLITE_DIR });
+    g.__warrantDb = openDb(e.DATABASE_URL ? { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX } : { pgliteDir: e.PGLITE_DIR });
   }
   return g.__warrantDb;
 }

@@ -24,6 +24,19 @@ function isWithin(p: string, dir: string): boolean {
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
 
+/**
+ * Connections to PostgreSQL per process. Each transaction holds one connection for its whole life, and
+ * most of that life is spent waiting (round trips, advisory locks, the ledger head), not on the CPU: on a
+ * two-core database the measured sweet spot is 20 (bench/submit.ts); more only queue inside PostgreSQL.
+ */
+export const DEFAULT_POOL_MAX = 20;
+export const ZPoolMax = z.coerce
+  .number({ message: "must be a whole number of connections between 1 and 1000" })
+  .int({ message: "must be a whole number of connections between 1 and 1000" })
+  .min(1, { message: "must be a whole number of connections between 1 and 1000" })
+  .max(1000, { message: "must be a whole number of connections between 1 and 1000" })
+  .default(DEFAULT_POOL_MAX);
+
 const ZEnv = z
   .object({
     DATABASE_URL: z
@@ -31,6 +44,8 @@ const ZEnv = z
       .regex(/^postgres(ql)?:\/\//, { message: "must be a postgresql:// connection string (leave it unset for the embedded database)" })
       .optional(),
     PGLITE_DIR: z.string().min(1).default(".data/pglite"),
+    /** PostgreSQL only: connections this process keeps open at most (see ZPoolMax). */
+    DATABASE_POOL_MAX: ZPoolMax,
     /**
      * The address `npm start` listens on (scripts/serve.mjs). Unset = 127.0.0.1 only; set it (e.g. 0.0.0.0)
      * to serve other machines. With demo sign-in on, a non-loopback host is refused at start.

@@ -11,6 +11,11 @@ import { ACTION_TYPE, cedar, ensureSchema, PRINCIPAL_TYPE, RESOURCE_TYPE, SCHEMA
 import type { PolicyDecision, PolicyInput } from "./types";
 
 export type PolicyVersionRef = { id: string; version: number; text: string; sha256: string };
+/**
+ * A version named by its hash only, for a caller that knows the set is already prepared (see
+ * `isPolicyPrepared`): the text is not read again for every evaluation.
+ */
+export type PreparedPolicyRef = Omit<PolicyVersionRef, "text"> & { text?: undefined };
 
 /**
  * The durations (hours) tried when working out the longest duration the policy allows: 1 h .. 1 year. The
@@ -45,8 +50,8 @@ let nextSlot = 0;
 
 class EvaluationError extends Error {}
 
-function prepare(text: string, sha: string): Prepared {
-  const hit = prepared.get(sha);
+function prepare(text: string, sha: string, known?: Prepared): Prepared {
+  const hit = known ?? prepared.get(sha);
   if (hit) {
     prepared.delete(sha);
     prepared.set(sha, hit);
@@ -68,6 +73,15 @@ function prepare(text: string, sha: string): Prepared {
   const entry: Prepared = { slot, policies: new Map(parsed.policies.map((p) => [p.id, p])) };
   prepared.set(sha, entry);
   return entry;
+}
+
+/**
+ * Whether the set with this SHA-256 is prepared in this process (parsed, validated against the schema and
+ * verified against that hash when it was loaded). Evaluating a PreparedPolicyRef right after a `true`, with
+ * no await in between, uses it.
+ */
+export function isPolicyPrepared(sha256: string): boolean {
+  return prepared.has(sha256);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -173,7 +187,7 @@ function reasonsOf(p: Prepared, ids: string[], input: PolicyInput): string[] {
  * the longest duration on the ladder (or the entitlement's maximum) for which `request` is permitted with
  * everything else unchanged, 0 if none; determining = the ids of the policies that decided these answers.
  */
-export function evaluatePolicy(version: PolicyVersionRef, input: PolicyInput): PolicyDecision {
+export function evaluatePolicy(version: PolicyVersionRef | PreparedPolicyRef, input: PolicyInput): PolicyDecision {
   const base = { policyVersionId: version.id, policyVersion: version.version, policyHash: version.sha256 };
   let inputHash = "";
   try {
@@ -183,9 +197,17 @@ export function evaluatePolicy(version: PolicyVersionRef, input: PolicyInput): P
   }
   try {
     if (!inputHash) throw new EvaluationError("the input cannot be hashed (not plain JSON)");
-    const sha = sha256Hex(version.text);
-    if (sha !== version.sha256) throw new EvaluationError(`the policy text does not match its recorded SHA-256 (version ${version.version})`);
-    const p = prepare(version.text, sha);
+    let p: Prepared;
+    if (version.text === undefined) {
+      // Prepared from a text that matched this very hash: the decision is made under the hashed policy.
+      const hit = prepared.get(version.sha256);
+      if (!hit) throw new EvaluationError(`the policy text of version ${version.version} was not loaded`);
+      p = prepare("", version.sha256, hit);
+    } else {
+      const sha = sha256Hex(version.text);
+      if (sha !== version.sha256) throw new EvaluationError(`the policy text does not match its recorded SHA-256 (version ${version.version})`);
+      p = prepare(version.text, sha);
+    }
 
     const request = ask(p, input, "request", input.durationHours, true);
     const determining = new Set<string>(request.policyIds);

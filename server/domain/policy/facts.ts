@@ -3,7 +3,7 @@
  * and what the beneficiary already holds that conflicts with it (separation of duties).
  */
 import type { Tx } from "../../db";
-import type { GrantStatus } from "../../db/generated/client";
+import type { GrantStatus, IdentityKind, RiskLevel } from "../../db/generated/client";
 import { notFound } from "../../errors";
 import { GRANT_IN_EFFECT } from "../grants/status";
 import { EMERGENCY_MAX_HOURS, EMERGENCY_WINDOW_HOURS } from "../requests/schema";
@@ -87,14 +87,23 @@ async function isEmergencyGrant(tx: Tx, grantId: string): Promise<boolean> {
  * Builds the PolicyInput for a request from the database. NOT_FOUND for an unknown requester,
  * beneficiary or entitlement. Reads only; pass the transaction the decision is taken in.
  */
-export async function buildPolicyInput(tx: Tx, args: PolicyInputArgs): Promise<PolicyInput> {
-  // One after the other: queries inside an interactive transaction share one connection anyway.
-  const requester = await tx.identity.findUnique({ where: { id: args.requesterId }, select: { id: true, department: true } });
-  const beneficiary = await tx.identity.findUnique({ where: { id: args.beneficiaryId }, select: { id: true, kind: true, ownerId: true, managerId: true } });
-  const entitlement = await tx.entitlement.findUnique({
-    where: { id: args.entitlementId },
-    select: { id: true, name: true, systemId: true, system: { select: { name: true } }, risk: true, privileged: true, requestable: true, maxDurationDays: true },
-  });
+export type KnownPolicyRows = {
+  requester: { id: string; department: string | null };
+  beneficiary: { id: string; kind: IdentityKind; ownerId: string | null; managerId: string | null };
+  entitlement: { id: string; name: string; systemId: string; system: { name: string }; risk: RiskLevel; privileged: boolean; requestable: boolean; maxDurationDays: number };
+};
+
+export async function buildPolicyInput(tx: Tx, args: PolicyInputArgs, known?: KnownPolicyRows): Promise<PolicyInput> {
+  // One after the other: queries inside an interactive transaction share one connection anyway. A caller
+  // that has read these rows in the same transaction (submitting) passes them instead of a second read.
+  const requester = known?.requester ?? (await tx.identity.findUnique({ where: { id: args.requesterId }, select: { id: true, department: true } }));
+  const beneficiary = known?.beneficiary ?? (await tx.identity.findUnique({ where: { id: args.beneficiaryId }, select: { id: true, kind: true, ownerId: true, managerId: true } }));
+  const entitlement =
+    known?.entitlement ??
+    (await tx.entitlement.findUnique({
+      where: { id: args.entitlementId },
+      select: { id: true, name: true, systemId: true, system: { select: { name: true } }, risk: true, privileged: true, requestable: true, maxDurationDays: true },
+    }));
   if (!requester) throw notFound("The requester");
   if (!beneficiary) throw notFound("The beneficiary");
   if (!entitlement) throw notFound("The entitlement");

@@ -12,17 +12,17 @@ import { createHash } from "node:crypto";
 import type { z } from "zod";
 import type { Tx } from "../../db";
 import { isUniqueViolation } from "../../db/refusals";
-import type { ApprovalKind, Prisma } from "../../db/generated/client";
+import type { ApprovalKind, IdentityKind, IdentityStatus, Prisma, RiskLevel } from "../../db/generated/client";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { canonicalJson } from "../../ledger/hash";
-import { recordEvent } from "../../ledger/ledger";
+import { recordEvent, withDeferredLedger } from "../../ledger/ledger";
 import { ledgerActor, type Actor, type ServiceCtx } from "../actor";
 import { notify } from "../notifications/notify";
 import { GRANT_IN_EFFECT } from "../grants/status";
-import { evaluatePolicy } from "../policy/evaluate";
+import { evaluatePolicy, isPolicyPrepared, type PolicyVersionRef, type PreparedPolicyRef } from "../policy/evaluate";
 import { buildPolicyInput, type PolicyInputArgs } from "../policy/facts";
 import { lockIdentities, lockRequestBeneficiary } from "../locks";
-import { currentPolicyVersion } from "../policy/queries";
+import { currentPolicyVersion, NO_POLICY_MESSAGE } from "../policy/queries";
 import type { PolicyDecision, PolicyInput } from "../policy/types";
 import { createGrantForRequest } from "../provisioning/grant-lifecycle";
 import { requestPartiesSelect, toParties, type RequestParties } from "../approvals/eligibility";
@@ -80,12 +80,6 @@ function hoursText(h: number): string {
   return `${h} hour${h === 1 ? "" : "s"}`;
 }
 
-
-/** The requester, read again after the lock: a leaver processed meanwhile makes no more requests. */
-async function assertStillActive(tx: Tx, actorId: string) {
-  const me = await tx.identity.findUnique({ where: { id: actorId }, select: { status: true } });
-  if (me?.status !== "ACTIVE") throw forbidden("Your account is not active in Warrant.");
-}
 
 /** The beneficiary must be the requester or an active non-human identity the requester owns. */
 async function loadBeneficiary(tx: Tx, actorId: string, beneficiaryId: string) {
@@ -149,26 +143,25 @@ export async function previewRequest(ctx: ServiceCtx, input: z.output<typeof ZPr
 type CreatedSteps = { opened: OpenedStage | null };
 
 /** Creates the stages of the current revision (WAITING) after any earlier ones, and opens the first. */
-async function createAndOpenStages(tx: Tx, o: { parties: RequestParties; stages: ApprovalKind[]; actorId: string; now: Date; title: string }): Promise<CreatedSteps> {
-  // Stage numbers continue after the voided stages of earlier revisions (stageOrder is unique per request).
-  const last = await tx.approvalStep.aggregate({ where: { requestId: o.parties.id }, _max: { stageOrder: true } });
-  const base = last._max.stageOrder ?? 0;
-  const created = [];
-  for (const [i, kind] of o.stages.entries()) {
-    created.push(
-      await tx.approvalStep.create({
-        data: {
-          requestId: o.parties.id,
-          stageOrder: base + i + 1,
-          kind,
-          status: "WAITING",
-          requesterId: o.parties.requesterId,
-          beneficiaryId: o.parties.beneficiaryId,
-          beneficiaryOwnerId: o.parties.beneficiaryOwnerId,
-        },
-      }),
-    );
-  }
+async function createAndOpenStages(tx: Tx, o: { parties: RequestParties; stages: ApprovalKind[]; actorId: string; now: Date; title: string; newRequest?: boolean }): Promise<CreatedSteps> {
+  // Stage numbers continue after the voided stages of earlier revisions (stageOrder is unique per request);
+  // a request created in this transaction has none.
+  const last = o.newRequest ? null : await tx.approvalStep.aggregate({ where: { requestId: o.parties.id }, _max: { stageOrder: true } });
+  const base = last?._max.stageOrder ?? 0;
+  // One INSERT for all stages; RETURNING order is not promised, so sorted by stage.
+  const created = (
+    await tx.approvalStep.createManyAndReturn({
+      data: o.stages.map((kind, i) => ({
+        requestId: o.parties.id,
+        stageOrder: base + i + 1,
+        kind,
+        status: "WAITING" as const,
+        requesterId: o.parties.requesterId,
+        beneficiaryId: o.parties.beneficiaryId,
+        beneficiaryOwnerId: o.parties.beneficiaryOwnerId,
+      })),
+    })
+  ).sort((a, b) => a.stageOrder - b.stageOrder);
   const first = created[0];
   if (!first) return { opened: null };
   const opened = await openStage(tx, { step: first, parties: o.parties, prior: new Set(), actorId: o.actorId, now: o.now, title: o.title });
@@ -210,6 +203,69 @@ async function notifySecurityOfBreakGlass(tx: Tx, requestId: string, title: stri
   });
 }
 
+type SubmitFacts = {
+  requester: { status: IdentityStatus; department: string | null } | null;
+  beneficiary: Beneficiary | null;
+  entitlement: {
+    id: string;
+    name: string;
+    ownerId: string | null;
+    systemId: string;
+    risk: RiskLevel;
+    privileged: boolean;
+    requestable: boolean;
+    maxDurationDays: number;
+    system: { id: string; name: string; ownerId: string };
+  } | null;
+  pendingId: string | null;
+  policy: PreparedPolicyRef | null;
+};
+type Beneficiary = {
+  id: string;
+  kind: IdentityKind;
+  status: IdentityStatus;
+  ownerId: string | null;
+  managerId: string | null;
+  displayName: string;
+  owner: { id: string; displayName: string; managerId: string | null } | null;
+};
+
+/**
+ * What submitting checks and decides on, in one statement: the requester's standing, the beneficiary (with
+ * its owner), the entitlement (with its system), an open request for the pair, and the policy version in
+ * force (without its text). The same rows loadBeneficiary, assertStillActive, buildPolicyInput, loadParties
+ * and currentPolicyVersion read one by one.
+ */
+async function readSubmitFacts(tx: Tx, requesterId: string, beneficiaryId: string, entitlementId: string): Promise<SubmitFacts> {
+  const rows = await tx.$queryRaw<SubmitFacts[]>`SELECT
+    (SELECT json_build_object('status', i."status", 'department', i."department") FROM "Identity" i WHERE i."id" = ${requesterId}::uuid) AS "requester",
+    (SELECT json_build_object('id', b."id", 'kind', b."kind", 'status', b."status", 'ownerId', b."ownerId", 'managerId', b."managerId", 'displayName', b."displayName",
+        'owner', CASE WHEN o."id" IS NULL THEN NULL ELSE json_build_object('id', o."id", 'displayName', o."displayName", 'managerId', o."managerId") END)
+      FROM "Identity" b LEFT JOIN "Identity" o ON o."id" = b."ownerId" WHERE b."id" = ${beneficiaryId}::uuid) AS "beneficiary",
+    (SELECT json_build_object('id', e."id", 'name', e."name", 'ownerId', e."ownerId", 'systemId', e."systemId", 'risk', e."risk", 'privileged', e."privileged",
+        'requestable', e."requestable", 'maxDurationDays', e."maxDurationDays", 'system', json_build_object('id', s."id", 'name', s."name", 'ownerId', s."ownerId"))
+      FROM "Entitlement" e JOIN "System" s ON s."id" = e."systemId" WHERE e."id" = ${entitlementId}::uuid) AS "entitlement",
+    (SELECT r."id" FROM "AccessRequest" r WHERE r."beneficiaryId" = ${beneficiaryId}::uuid AND r."entitlementId" = ${entitlementId}::uuid AND r."status" = 'PENDING' LIMIT 1) AS "pendingId",
+    (SELECT json_build_object('id', v."id", 'version', v."version", 'sha256', v."sha256") FROM "PolicyVersion" v ORDER BY v."version" DESC LIMIT 1) AS "policy"`;
+  return rows[0]!;
+}
+
+/** The text of a version read by readSubmitFacts, when this process has not prepared it yet. */
+async function currentPolicyVersionText(tx: Tx, v: PreparedPolicyRef): Promise<PolicyVersionRef> {
+  const row = await tx.policyVersion.findUniqueOrThrow({ where: { id: v.id }, select: { text: true } });
+  return { ...v, text: row.text };
+}
+
+/** As loadBeneficiary, on the row readSubmitFacts read. */
+function checkBeneficiary(b: Beneficiary | null, actorId: string): Beneficiary {
+  if (!b) throw notFound("The identity you are requesting for");
+  if (b.id !== actorId && (b.kind === "HUMAN" || b.ownerId !== actorId)) {
+    throw forbidden("You can request access only for yourself or for a non-human identity you own.");
+  }
+  if (b.status !== "ACTIVE") throw badInput(`${b.displayName} is not active (${b.status.toLowerCase()}): access cannot be requested for it.`);
+  return b;
+}
+
 /**
  * Submits a request for the actor or a non-human identity they own. Evaluates the policy against the
  * version in force and stores the decision. Denied → DENIED at once (reasons kept); auto-approved →
@@ -219,22 +275,26 @@ async function notifySecurityOfBreakGlass(tx: Tx, requestId: string, title: stri
 export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSubmitRequestInput>) {
   const now = ctx.now();
   const actor = ledgerActor(ctx.actor);
-  const id = await ctx.db.$transaction(async (tx) => {
+  const id = await ctx.db.$transaction((tx) =>
+    // Every event of the submit is appended at its end: the ledger head is locked only from then to commit.
+    withDeferredLedger(tx, async () => {
     const beneficiaryId = input.beneficiaryId ?? ctx.actor.id;
     // Serialised per identity (see server/domain/locks.ts): the one-pending-request, separation-of-duties
     // and emergency-bound checks below read other rows, and a parallel submit must see this one's result.
     // The requester is locked too, so a leaver being processed cannot slip a request in.
     await lockIdentities(tx, [ctx.actor.id, beneficiaryId]);
-    await assertStillActive(tx, ctx.actor.id);
-    await loadBeneficiary(tx, ctx.actor.id, beneficiaryId);
-    const ent = await tx.entitlement.findUnique({ where: { id: input.entitlementId }, select: { id: true, name: true } });
+    // Everything the checks and the policy need about the parties, in one round trip after the lock.
+    const f = await readSubmitFacts(tx, ctx.actor.id, beneficiaryId, input.entitlementId);
+    if (f.requester?.status !== "ACTIVE") throw forbidden("Your account is not active in Warrant.");
+    const b = checkBeneficiary(f.beneficiary, ctx.actor.id);
+    const ent = f.entitlement;
     if (!ent) throw notFound("The entitlement");
     const extendsGrantId = input.extendsGrantId ?? null;
     if (extendsGrantId) await checkExtendable(tx, extendsGrantId, beneficiaryId, ent.id);
     // One pending request per identity and entitlement. Holding the access already does not count: an
     // extension is a new request made while the grant is still held.
-    const pending = await tx.accessRequest.findFirst({ where: { beneficiaryId, entitlementId: ent.id, status: "PENDING" }, select: { id: true } });
-    if (pending) throw conflict(`There is already a pending request for ${ent.name} for this identity: follow or edit that one.`);
+    if (f.pendingId) throw conflict(`There is already a pending request for ${ent.name} for this identity: follow or edit that one.`);
+    if (!f.policy) throw conflict(NO_POLICY_MESSAGE);
 
     const content: BoundContent = {
       beneficiaryId,
@@ -245,7 +305,16 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
       incidentRef: input.incidentRef ?? null,
       ticketUrl: input.ticketUrl ?? null,
     };
-    const { version, input: policyInput, decision } = await evaluate(tx, { requesterId: ctx.actor.id, beneficiaryId, entitlementId: ent.id, durationHours: input.durationHours, emergency: input.emergency, extendsGrantId, now });
+    const policyArgs = { requesterId: ctx.actor.id, beneficiaryId, entitlementId: ent.id, durationHours: input.durationHours, emergency: input.emergency, extendsGrantId, now };
+    const policyInput = await buildPolicyInput(tx, policyArgs, {
+      requester: { id: ctx.actor.id, department: f.requester.department },
+      beneficiary: { id: b.id, kind: b.kind, ownerId: b.ownerId, managerId: b.managerId },
+      entitlement: { ...ent, system: { name: ent.system.name } },
+    });
+    // The policy text is read only when this process has not prepared that version yet; nothing is awaited
+    // between the check and the evaluation.
+    const version = f.policy;
+    const decision = isPolicyPrepared(version.sha256) ? evaluatePolicy(version, policyInput) : evaluatePolicy(await currentPolicyVersionText(tx, version), policyInput);
     checkDuration(decision, input.durationHours);
     const outcome = !decision.allowed ? "DENIED" : decision.autoApproved ? "APPROVED" : "PENDING";
     const stored: StoredDecision = { ...decision, input: policyInput };
@@ -279,9 +348,15 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
         // The lock above makes this unreachable; the unique index is the database's own word on it.
         throw isUniqueViolation(e) ? conflict(`There is already a pending request for ${ent.name} for this identity: follow or edit that one.`) : e;
       });
-    const loaded = (await loadParties(tx, req.id))!;
-    const parties = toParties(loaded);
-    const title = requestTitle(loaded);
+    // The parties as loadParties would read them back: all of it was read above, under the same locks.
+    const parties = toParties({
+      id: req.id,
+      requesterId: ctx.actor.id,
+      beneficiaryId,
+      beneficiary: { id: b.id, displayName: b.displayName, kind: b.kind, managerId: b.managerId, owner: b.owner },
+      entitlement: { id: ent.id, name: ent.name, ownerId: ent.ownerId, system: ent.system },
+    });
+    const title = requestTitle(parties);
 
     await recordEvent(tx, {
       ...actor,
@@ -307,10 +382,11 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
       });
       if (reviewDueAt) await notifySecurityOfBreakGlass(tx, req.id, title, content.incidentRef, reviewDueAt);
     } else {
-      await createAndOpenStages(tx, { parties, stages: decision.stages, actorId: ctx.actor.id, now, title });
+      await createAndOpenStages(tx, { parties, stages: decision.stages, actorId: ctx.actor.id, now, title, newRequest: true });
     }
     return req.id;
-  });
+    }),
+  );
   return requestOutcome(ctx, id);
 }
 
