@@ -207,7 +207,11 @@ describe("reviewer strategies and routing", () => {
     // The system owner defines and launches it (campaign owner = fallback = a holder in scope).
     const { items, campaign } = await launched(db.prisma, c, { fallbackReviewerId: c.owner.id }, c.owner.id);
     expect(campaign.ownerId).toBe(c.owner.id);
-    expect(items.find((i) => i.grantId === g.ownerA1.id)).toMatchObject({ reviewerId: c.admin.id, routedFromId: c.owner.id, routingReason: "fallback self-review" });
+    const own = items.find((i) => i.grantId === g.ownerA1.id)!;
+    expect(own).toMatchObject({ routedFromId: c.owner.id, routingReason: "fallback self-review" });
+    // An active admin other than them (first by name).
+    expect(own.reviewerId).not.toBe(c.owner.id);
+    expect(await db.prisma.roleAssignment.count({ where: { identityId: own.reviewerId, role: "ADMIN" } })).toBe(1);
     expect(items.filter((i) => i.identityId === c.owner.id).every((i) => i.reviewerId !== c.owner.id)).toBe(true);
     expect(items.every((i) => i.reviewerId !== i.identityId)).toBe(true);
   });

@@ -84,6 +84,7 @@ export default async function ReviewPage({ params, searchParams }: { params: Pro
         dir={input.dir}
         systems={scopeSystems}
         active={active}
+        filter={{ state: input.state, systemId: input.systemId, risk: input.risk, origin: input.origin, q: input.q }}
       />
     </div>
   );
