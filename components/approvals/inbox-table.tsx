@@ -1,4 +1,5 @@
 "use client";
+import { useMemo, useState } from "react";
 import { createColumnHelper } from "@tanstack/react-table";
 import { DataTable } from "@/components/data-table/data-table";
 import { Badge, KindBadge, PrivilegedBadge, RiskBadge } from "@/components/ui/badge";
@@ -8,6 +9,8 @@ import type { InboxRow } from "@/server/domain/approvals/queries";
 import { APPROVAL_KIND_LABEL, APPROVAL_KINDS } from "@/server/domain/approvals/schema";
 import { RISK_LABEL, RISK_LEVELS } from "@/server/domain/catalog/schema";
 import { formatHours, kindLabel } from "@/components/requests/badges";
+import { BulkDecideBar, type Selected } from "./bulk-decide-bar";
+import { DecidedNotice } from "./decided-notice";
 
 const col = createColumnHelper<InboxRow>();
 const columns = [
@@ -68,12 +71,56 @@ const columns = [
   col.accessor("deadlineAt", { id: "deadlineAt", header: "Expires", cell: (c) => formatDateTime(c.getValue()) }),
 ];
 
-/** Open stages the viewer can decide (themselves or as a delegate). A row opens the request to decide it. */
+const titleOf = (r: InboxRow) => `${r.entitlement.name} for ${r.beneficiary.name}`;
+const stop = (e: { stopPropagation: () => void }) => e.stopPropagation();
+
+/** A leading checkbox column: select rows of this page to decide them together. */
+function selectColumn(selected: Map<string, Selected>, toggle: (rows: InboxRow[], on: boolean) => void, rows: InboxRow[]) {
+  const all = rows.length > 0 && rows.every((r) => selected.has(r.stepId));
+  return col.display({
+    id: "select",
+    header: () => (
+      <input type="checkbox" aria-label="Select every request on this page" checked={all} onChange={(e) => toggle(rows, e.target.checked)} className="h-4 w-4 rounded border-slate-300" />
+    ),
+    cell: (c) => (
+      <span onClick={stop} className="-m-2 inline-flex p-2">
+        <input
+          type="checkbox"
+          aria-label={`Select ${titleOf(c.row.original)}`}
+          checked={selected.has(c.row.original.stepId)}
+          onChange={(e) => toggle([c.row.original], e.target.checked)}
+          className="h-4 w-4 rounded border-slate-300"
+        />
+      </span>
+    ),
+  });
+}
+
+/**
+ * Open stages the viewer can decide (themselves or as a delegate). A row opens the request to decide it;
+ * the checkboxes select rows to approve or deny together with one reason.
+ */
 export function InboxTable({ page, sort, dir, systems }: { page: Page<InboxRow>; sort?: string; dir: "asc" | "desc"; systems: { id: string; name: string }[] }) {
+  const [selected, setSelected] = useState<Map<string, Selected>>(new Map());
+  const toggle = (rows: InboxRow[], on: boolean) =>
+    setSelected((prev) => {
+      const next = new Map(prev);
+      for (const r of rows) {
+        if (on) next.set(r.stepId, { requestId: r.requestId, stepId: r.stepId, expectedRevision: r.revision, title: titleOf(r) });
+        else next.delete(r.stepId);
+      }
+      return next;
+    });
+  // Only what is still in the inbox stays selected (after a refresh, decided rows are gone).
+  const live = useMemo(() => [...selected.values()].filter((s) => page.rows.some((r) => r.stepId === s.stepId)), [selected, page.rows]);
+  const allColumns = [selectColumn(selected, toggle, page.rows), ...columns];
   return (
+    <div className="space-y-3">
+    <DecidedNotice emptyInbox={page.total === 0} />
+    <BulkDecideBar selected={live} onDone={(keep) => setSelected((prev) => new Map([...prev].filter(([k]) => keep.includes(k))))} />
     <DataTable
       label="Approvals waiting for you"
-      columns={columns}
+      columns={allColumns}
       rows={page.rows}
       total={page.total}
       page={page.page}
@@ -88,6 +135,8 @@ export function InboxTable({ page, sort, dir, systems }: { page: Page<InboxRow>;
       ]}
       emptyMessage="Nothing is waiting for your decision."
       rowHref={(r) => `/requests/${r.requestId}`}
+      linkColumn="entitlement"
     />
+    </div>
   );
 }

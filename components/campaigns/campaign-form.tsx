@@ -74,13 +74,18 @@ function RadioCard<T extends string>({ name, value, checked, onChange, label, ex
  * what happens to undecided items, recurrence. A system owner sees only their own systems. After saving, the
  * campaign's page offers Launch.
  */
-export function CampaignForm({ systems, entitlements, me, isAdmin, now }: { systems: SystemOption[]; entitlements: EntitlementOption[]; me: Person; isAdmin: boolean; now: string }) {
+/**
+ * `defaultFallback`: who is proposed as the fallback reviewer. An admin proposes themselves; a system owner
+ * is proposed their manager instead, since a system owner usually holds access in their own systems and the
+ * fallback reviewer gets exactly the items nobody else may review.
+ */
+export function CampaignForm({ systems, entitlements, me, isAdmin, now, defaultFallback }: { systems: SystemOption[]; entitlements: EntitlementOption[]; me: Person; isAdmin: boolean; now: string; defaultFallback?: Person | null }) {
   const trpc = useTRPC();
   const router = useRouter();
   const today = new Date(now);
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
-  const [systemIds, setSystemIds] = useState<string[]>(systems.length === 1 ? [systems[0].id] : []);
+  const [systemIds, setSystemIds] = useState<string[]>(isAdmin ? (systems.length === 1 ? [systems[0].id] : []) : systems.map((s) => s.id));
   const [entitlementIds, setEntitlementIds] = useState<string[]>([]);
   const [minRisk, setMinRisk] = useState<Risk | "">("");
   const [privilegedOnly, setPrivilegedOnly] = useState(false);
@@ -88,7 +93,7 @@ export function CampaignForm({ systems, entitlements, me, isAdmin, now }: { syst
   const [notReviewedForDays, setNotReviewedForDays] = useState("");
   const [strategy, setStrategy] = useState<Strategy>("ENTITLEMENT_OWNER");
   const [named, setNamed] = useState<Person[]>([]);
-  const [fallback, setFallback] = useState<Person | null>(me);
+  const [fallback, setFallback] = useState<Person | null>(defaultFallback === undefined ? me : defaultFallback);
   const [startsOn, setStartsOn] = useState(isoDay(today));
   const [dueOn, setDueOn] = useState(isoDay(new Date(today.getTime() + 14 * DAY)));
   const [reminders, setReminders] = useState("7, 3, 1");
@@ -116,7 +121,8 @@ export function CampaignForm({ systems, entitlements, me, isAdmin, now }: { syst
   }, [scopeKey]);
   const preview = useQuery({
     ...trpc.campaigns.previewScope.queryOptions({ scope: previewScope ?? scope }),
-    enabled: previewScope !== null,
+    // A system owner's scope must name their systems: with none checked there is nothing to count yet.
+    enabled: previewScope !== null && (isAdmin || (previewScope.systemIds?.length ?? 0) > 0),
     placeholderData: keepPreviousData,
   });
 
@@ -236,7 +242,9 @@ export function CampaignForm({ systems, entitlements, me, isAdmin, now }: { syst
 
         <aside aria-live="polite" aria-label="Population preview" className="h-fit rounded-lg border border-slate-200 bg-slate-50 p-4 lg:sticky lg:top-4">
           <p className="text-xs font-medium uppercase tracking-wide text-slate-500">Population now</p>
-          {preview.isError ? (
+          {!isAdmin && systemIds.length === 0 ? (
+            <p className="mt-1 text-sm text-slate-600">Check at least one of your systems to see how many grants are in scope.</p>
+          ) : preview.isError ? (
             <p className="mt-1 text-sm text-red-700">{preview.error.message}</p>
           ) : preview.data ? (
             <p className="mt-1 text-3xl font-semibold tabular-nums text-slate-900" data-testid="population-preview">

@@ -19,7 +19,7 @@ function columns(now: number) {
       header: "Due",
       cell: (c) => {
         const r = c.row.original;
-        const overdue = r.status === "ACTIVE" && new Date(r.dueAt).getTime() < now && r.decided < r.total;
+        const overdue = r.status === "ACTIVE" && new Date(r.dueAt).getTime() < now && r.decided + r.defaulted < r.total;
         return (
           <span className="inline-flex items-center gap-2">
             {formatDate(r.dueAt)}
@@ -38,7 +38,7 @@ function columns(now: number) {
       cell: (c) => {
         const r = c.row.original;
         if (r.status === "DRAFT") return <span className="text-xs text-slate-500">Not launched</span>;
-        return <ProgressBar done={r.decided} total={r.total} label={`Progress of ${r.name}`} size="sm" />;
+        return <ProgressBar done={r.decided} defaulted={r.defaulted} total={r.total} label={`Progress of ${r.name}`} size="sm" />;
       },
     }),
   ];

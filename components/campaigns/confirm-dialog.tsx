@@ -43,7 +43,7 @@ export function ConfirmDialog({
         e.preventDefault();
         if (!busy) onCancel();
       }}
-      className="m-auto w-[32rem] max-w-[calc(100vw-2rem)] rounded-lg border border-slate-200 p-0 shadow-xl backdrop:bg-slate-900/40"
+      className="m-auto w-[32rem] max-w-[calc(100vw-2rem)] whitespace-normal rounded-lg border border-slate-200 p-0 text-left shadow-xl backdrop:bg-slate-900/40"
     >
       {open && (
         <div className="space-y-4 p-5">

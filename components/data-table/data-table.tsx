@@ -26,11 +26,13 @@ export type DataTableProps<Row> = {
   rowHref?: (row: Row) => string;
   /** Accessible name of the table. */
   label?: string;
+  /** The column whose cell carries the row's link (default: the first), e.g. when the first is a checkbox. */
+  linkColumn?: string;
 };
 
 const PAGE_SIZES = [10, 25, 50, 100];
 
-export function DataTable<Row>({ columns, rows, total, page, size, sort, dir = "asc", searchPlaceholder, filters = [], emptyMessage = "Nothing to show.", rowHref, label }: DataTableProps<Row>) {
+export function DataTable<Row>({ columns, rows, total, page, size, sort, dir = "asc", searchPlaceholder, filters = [], emptyMessage = "Nothing to show.", rowHref, label, linkColumn }: DataTableProps<Row>) {
   const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
@@ -176,7 +178,7 @@ export function DataTable<Row>({ columns, rows, total, page, size, sort, dir = "
                   <tr key={row.id} className={href ? "group cursor-pointer hover:bg-slate-50" : undefined} onClick={href ? () => router.push(href) : undefined}>
                     {row.getVisibleCells().map((cell, i) => (
                       <td key={cell.id} className="whitespace-nowrap px-4 py-2.5 text-slate-800">
-                        {href && i === 0 ? (
+                        {href && (linkColumn ? cell.column.id === linkColumn : i === 0) ? (
                           <Link href={href} className="font-medium text-brand-700 hover:underline" onClick={(e) => e.stopPropagation()}>
                             {flexRender(cell.column.columnDef.cell, cell.getContext())}
                           </Link>

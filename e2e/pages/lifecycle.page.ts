@@ -44,7 +44,9 @@ export async function approve(page: Page, requestPath: string, reason = "Needed 
   await expect(panel.first()).toBeVisible();
   await panel.first().getByLabel("Reason (required to deny)").fill(reason);
   await panel.first().getByRole("button", { name: "Approve" }).click();
-  await expect(page.getByRole("heading", { name: "Your decision" })).toHaveCount(0);
+  // After a decision the approver is taken to the next request in their inbox, or back to the inbox.
+  await page.waitForURL((url) => url.pathname !== requestPath);
+  await expect(page.getByTestId("decided-notice")).toBeVisible();
 }
 
 /** Test-only endpoints (CLOCK_CONTROL=true): move the business clock, run the background jobs now. */

@@ -150,10 +150,22 @@ export const PROCEDURE_MATRIX: Record<string, MatrixEntry> = {
   // approvals: the inbox is one's own; a stage is decided by an eligible approver who is no party to it.
   "approvals.inbox": { input: () => ({}), expect: everyoneSignedIn(), note: "Only the stages the caller may decide." },
   "approvals.facets": { expect: everyoneSignedIn() },
+  "approvals.decisionFacts": {
+    input: (s) => ({ requestId: s.requests.pending.id }),
+    expect: everyoneSignedIn(),
+    note: "Who may see the request, as requests.byId (requester, eligible manager, entitlement owner, the three roles); anyone else NOT_FOUND.",
+  },
   "approvals.decide": {
     input: (s) => ({ requestId: s.requests.pending.id, stepId: s.requests.pending.stepId, decision: "APPROVE", expectedRevision: 1, reason: "Needed for the March close" }),
     expect: only(["manager"]),
     note: "The employee is the requester; owner, security and admin may see the request but are not eligible for its MANAGER stage.",
+    fuzzAs: "manager",
+  },
+  "approvals.decideMany": {
+    input: (s) => ({ items: [{ requestId: s.requests.pending.id, stepId: s.requests.pending.stepId, expectedRevision: 1 }], decision: "APPROVE", reason: "Needed for the March close" }),
+    expect: only(CHANGERS),
+    noEffectFor: ["employee", "owner", "security", "admin"],
+    note: "Each stage is refused or decided on its own and reported per stage: only an eligible approver (the manager) changes anything.",
     fuzzAs: "manager",
   },
 

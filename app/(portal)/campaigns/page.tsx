@@ -39,7 +39,7 @@ export default async function CampaignsPage({ searchParams }: { searchParams: Se
                 <p className="mb-1 text-sm text-slate-700">
                   {mine.total - mine.decided === 0 ? "All your items are decided. Thank you." : `${plural(mine.total - mine.decided, "item")} waiting for your decision.`}
                 </p>
-                <ProgressBar done={mine.decided} total={mine.total} label="My review progress across active campaigns" />
+                <ProgressBar done={mine.decided} defaulted={mine.defaulted} total={mine.total} label="My review progress across active campaigns" />
               </div>
               {perCampaign.length > 0 && (
                 <ul className="divide-y divide-slate-100 text-sm">
@@ -50,7 +50,7 @@ export default async function CampaignsPage({ searchParams }: { searchParams: Se
                       </span>
                       <span className="flex items-center gap-3">
                         <span className="w-48">
-                          <ProgressBar done={p.decided} total={p.total} label={`My progress in ${c.name}`} size="sm" />
+                          <ProgressBar done={p.decided} defaulted={p.defaulted} total={p.total} label={`My progress in ${c.name}`} size="sm" />
                         </span>
                         <Link href={`/campaigns/${c.id}/review`} className="font-medium text-brand-700 hover:underline">
                           Review my items →

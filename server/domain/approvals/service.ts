@@ -10,13 +10,14 @@ import type { z } from "zod";
 import { isUniqueViolation } from "../../db/refusals";
 import type { Tx } from "../../db";
 import type { Prisma } from "../../db/generated/client";
-import { conflict, forbidden, notFound } from "../../errors";
+import { conflict, DomainError, forbidden, notFound, type DomainErrorCode } from "../../errors";
+import { logUnexpected } from "../../logger";
 import { recordEvent } from "../../ledger/ledger";
 import { ledgerActor, type ServiceCtx } from "../actor";
 import { notify } from "../notifications/notify";
 import { conflictReason, priorApproverIds, requestPartiesSelect, resolveAuthority, toParties } from "./eligibility";
 import { completeApproval, KIND_LABEL, openStage, requestTitle, STALE_REQUEST, voidOpenSteps } from "./stages";
-import type { ZDecideStepInput } from "./schema";
+import type { ZDecideManyInput, ZDecideStepInput } from "./schema";
 import { canSeeRequest } from "../requests/queries";
 import { lockRequestBeneficiary } from "../locks";
 
@@ -147,4 +148,37 @@ export async function decideStep(ctx: ServiceCtx, input: z.output<typeof ZDecide
   } catch (e) {
     throw databaseRefusal(e) ?? e;
   }
+}
+
+/** What happened to one stage of a bulk decision. */
+export type DecideManyOutcome =
+  | { requestId: string; stepId: string; ok: true; status: "APPROVED" | "DENIED" | "PENDING" }
+  | { requestId: string; stepId: string; ok: false; code: DomainErrorCode | "FAILED"; message: string };
+
+/**
+ * Decides several stages with one decision and one reason. Who may call: anyone signed in (not an auditor);
+ * each stage is decided by `decideStep`, in its own transaction with all of its checks (party, distinct
+ * approvers, eligibility now, the revision the approver saw), so a refused stage changes nothing and never
+ * stops the others. Returns one outcome per stage, in the order given; stages are decided one after the
+ * other, so two bulk calls over the same stages decide each stage once (the loser gets CONFLICT for it).
+ */
+export async function decideMany(ctx: ServiceCtx, input: z.output<typeof ZDecideManyInput>): Promise<{ outcomes: DecideManyOutcome[] }> {
+  const outcomes: DecideManyOutcome[] = [];
+  for (const item of input.items) {
+    const ref = { requestId: item.requestId, stepId: item.stepId };
+    try {
+      const out = await decideStep(ctx, { ...item, decision: input.decision, reason: input.reason });
+      outcomes.push({ ...ref, ok: true, status: out.status });
+    } catch (e) {
+      if (e instanceof DomainError) {
+        outcomes.push({ ...ref, ok: false, code: e.code, message: e.message });
+      } else {
+        // Not a rule: the stage's transaction was rolled back, so nothing changed for it. Logged under an
+        // id the approver can quote; the other stages go on.
+        const errorId = logUnexpected(e, "approvals.decideMany", ref);
+        outcomes.push({ ...ref, ok: false, code: "FAILED", message: `Could not be decided just now (nothing was changed for it): try again. Error id ${errorId}.` });
+      }
+    }
+  }
+  return { outcomes };
 }

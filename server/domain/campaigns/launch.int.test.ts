@@ -203,6 +203,19 @@ describe("reviewer strategies and routing", () => {
     expect(items.every((i) => i.reviewerId !== i.identityId)).toBe(true);
   });
 
+  it("a system owner's own campaign with themselves as fallback: their own access goes to an admin, never to them", async () => {
+    // The system owner defines and launches it (campaign owner = fallback = a holder in scope).
+    const { items, campaign } = await launched(db.prisma, c, { fallbackReviewerId: c.owner.id }, c.owner.id);
+    expect(campaign.ownerId).toBe(c.owner.id);
+    const own = items.find((i) => i.grantId === g.ownerA1.id)!;
+    expect(own).toMatchObject({ routedFromId: c.owner.id, routingReason: "fallback self-review" });
+    // An active admin other than them (first by name).
+    expect(own.reviewerId).not.toBe(c.owner.id);
+    expect(await db.prisma.roleAssignment.count({ where: { identityId: own.reviewerId, role: "ADMIN" } })).toBe(1);
+    expect(items.filter((i) => i.identityId === c.owner.id).every((i) => i.reviewerId !== c.owner.id)).toBe(true);
+    expect(items.every((i) => i.reviewerId !== i.identityId)).toBe(true);
+  });
+
   it("the database itself refuses a self-review (CHECK), whatever the code does", async () => {
     const { items } = await launched(db.prisma, c);
     const item = items.find((i) => i.grantId === g.priyaA1.id)!;

@@ -42,7 +42,7 @@ describe("campaigns.list", () => {
     }
     const q2 = (await c.as(c.admin.id).campaigns.list({ q: "q2" })).rows;
     expect(q2).toEqual([
-      { id: first.campaign.id, name: "Q2 payments review", status: "ACTIVE", ownerName: "Ada Admin", dueAt: first.campaign.dueAt, populationCount: 6, decided: 1, total: 6 },
+      { id: first.campaign.id, name: "Q2 payments review", status: "ACTIVE", ownerName: "Ada Admin", dueAt: first.campaign.dueAt, populationCount: 6, decided: 1, defaulted: 0, total: 6 },
     ]);
   });
 
@@ -81,16 +81,16 @@ describe("campaigns.byId", () => {
       viewer: { canManage: true, isReviewer: false, seesWhole: true },
     });
     expect(d.perReviewer).toEqual([
-      { reviewerId: c.entOwner.id, name: "Enzo EntitlementOwner", total: 1, decided: 0 },
-      { reviewerId: c.fallback.id, name: "Fay Fallback", total: 1, decided: 0 },
-      { reviewerId: c.owner.id, name: "Sofia Owner", total: 4, decided: 0 },
+      { reviewerId: c.entOwner.id, name: "Enzo EntitlementOwner", total: 1, decided: 0, defaulted: 0 },
+      { reviewerId: c.fallback.id, name: "Fay Fallback", total: 1, decided: 0, defaulted: 0 },
+      { reviewerId: c.owner.id, name: "Sofia Owner", total: 4, decided: 0, defaulted: 0 },
     ]);
     await db.prisma.reviewItem.update({ where: { id: revokeMe.id }, data: { remediation: "NONE" } });
   });
 
   it("counts overdue items once the due date has passed", async () => {
     const later = () => new Date(first.campaign.dueAt.getTime() + DAY);
-    expect((await c.as(c.auditor.id, later).campaigns.byId({ id: first.campaign.id })).counts).toEqual({ total: 6, decided: 1, kept: 1, revoked: 0, undecided: 5, overdue: 5 });
+    expect((await c.as(c.auditor.id, later).campaigns.byId({ id: first.campaign.id })).counts).toEqual({ total: 6, decided: 1, kept: 1, revoked: 0, undecided: 5, overdue: 5, defaultKept: 0, defaultRevoked: 0 });
   });
 
   it("shows auditors and security the whole campaign without management rights", async () => {
@@ -103,7 +103,7 @@ describe("campaigns.byId", () => {
     const d = await c.as(c.owner.id).campaigns.byId({ id: first.campaign.id });
     expect(d.viewer).toEqual({ canManage: false, isReviewer: true, seesWhole: false });
     expect(d.counts).toMatchObject({ total: 4, decided: 1, kept: 1 });
-    expect(d.perReviewer).toEqual([{ reviewerId: c.owner.id, name: "Sofia Owner", total: 4, decided: 1 }]);
+    expect(d.perReviewer).toEqual([{ reviewerId: c.owner.id, name: "Sofia Owner", total: 4, decided: 1, defaulted: 0 }]);
     for (const who of ["employee", "otherOwner", "priya"] as const) {
       await expect(c.as(c[who].id).campaigns.byId({ id: first.campaign.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
     }
@@ -173,8 +173,8 @@ describe("campaigns.myItems: the reviewer's workspace", () => {
 
 describe("campaigns.myProgress", () => {
   it("counts my items decided / total, per campaign or across active campaigns", async () => {
-    expect(await c.as(c.owner.id).campaigns.myProgress({})).toEqual({ total: 8, decided: 1 });
-    expect(await c.as(c.owner.id).campaigns.myProgress({ campaignId: first.campaign.id })).toEqual({ total: 4, decided: 1 });
-    expect(await c.as(c.employee.id).campaigns.myProgress({})).toEqual({ total: 0, decided: 0 });
+    expect(await c.as(c.owner.id).campaigns.myProgress({})).toEqual({ total: 8, decided: 1, defaulted: 0 });
+    expect(await c.as(c.owner.id).campaigns.myProgress({ campaignId: first.campaign.id })).toEqual({ total: 4, decided: 1, defaulted: 0 });
+    expect(await c.as(c.employee.id).campaigns.myProgress({})).toEqual({ total: 0, decided: 0, defaulted: 0 });
   });
 });

@@ -38,7 +38,8 @@ describe("the completion report", () => {
     const after = await campaignReportAs(cast.auditor.id, c.id);
     expect(after.rows.find((r) => r.itemId === open.item.id)).toMatchObject({ decision: "KEEP", defaulted: true, decidedBy: "(default action)", overdue: true });
     expect(after.rows.find((r) => r.itemId === late.item.id)).toMatchObject({ remediation: "PENDING", receipt: { status: "PENDING", connector: "MANUAL" } });
-    expect(after.totals).toMatchObject({ decided: 3, kept: 2, defaulted: 1, undecided: 0, revocationsRequested: 1, revocationsPending: 1, revocationsConfirmed: 0 });
+    // The default action decided one item at close: counted apart from the reviewer's two decisions.
+    expect(after.totals).toMatchObject({ decided: 2, kept: 1, revoked: 1, defaulted: 1, defaultKept: 1, defaultRevoked: 0, undecided: 0, revocationsRequested: 1, revocationsPending: 1, revocationsConfirmed: 0 });
     expect(after.campaign).toMatchObject({ status: "REMEDIATING", closedBy: { id: cast.owner.id, name: "Sofia Owner" } });
   });
 

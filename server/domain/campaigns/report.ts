@@ -62,10 +62,14 @@ export type ReportRow = {
 export type ReportTotals = {
   population: number;
   items: number;
+  /** Decided by reviewers (kept + revoked); the default action's outcomes are counted apart. */
   decided: number;
   kept: number;
   revoked: number;
+  /** Decided by nobody: the campaign's default action at close (defaultKept + defaultRevoked). */
   defaulted: number;
+  defaultKept: number;
+  defaultRevoked: number;
   undecided: number;
   overdue: number;
   escalated: number;
@@ -174,10 +178,12 @@ export async function reportTotals(db: Tx, c: Campaign, now: Date): Promise<Repo
   const nowIso = now.toISOString();
   const [r] = await db.$queryRaw<Record<string, bigint>[]>`
     SELECT count(*) AS "items",
-           count("decision") AS "decided",
-           count(*) FILTER (WHERE "decision" = 'KEEP') AS "kept",
-           count(*) FILTER (WHERE "decision" = 'REVOKE') AS "revoked",
+           count(*) FILTER (WHERE "decision" IS NOT NULL AND NOT "defaulted") AS "decided",
+           count(*) FILTER (WHERE "decision" = 'KEEP' AND NOT "defaulted") AS "kept",
+           count(*) FILTER (WHERE "decision" = 'REVOKE' AND NOT "defaulted") AS "revoked",
            count(*) FILTER (WHERE "defaulted") AS "defaulted",
+           count(*) FILTER (WHERE "defaulted" AND "decision" = 'KEEP') AS "defaultKept",
+           count(*) FILTER (WHERE "defaulted" AND "decision" = 'REVOKE') AS "defaultRevoked",
            count(*) FILTER (WHERE "decision" IS NULL) AS "undecided",
            count(*) FILTER (WHERE "decidedAt" > ${c.dueAt.toISOString()}::timestamp
                                OR ("decision" IS NULL AND ${nowIso}::timestamp > ${c.dueAt.toISOString()}::timestamp)) AS "overdue",
@@ -195,6 +201,8 @@ export async function reportTotals(db: Tx, c: Campaign, now: Date): Promise<Repo
     kept: n("kept"),
     revoked: n("revoked"),
     defaulted: n("defaulted"),
+    defaultKept: n("defaultKept"),
+    defaultRevoked: n("defaultRevoked"),
     undecided: n("undecided"),
     overdue: n("overdue"),
     escalated: n("escalated"),

@@ -1,7 +1,8 @@
 import { router, signedInProcedure } from "../init";
 import { createCampaign, previewScope, updateCampaign } from "../../domain/campaigns/define";
 import { launchCampaign } from "../../domain/campaigns/launch";
-import { campaignById, listCampaigns, myItems, myProgress } from "../../domain/campaigns/queries";
+import { myItems } from "../../domain/campaigns/queries";
+import { campaignDetail, campaignList, myCampaignProgress } from "../../domain/campaigns/progress";
 import { bulkDecide, decideItem, reassignItem } from "../../domain/campaigns/review";
 import {
   ZBulkDecideInput,
@@ -22,11 +23,11 @@ import {
  * reviewer workspace and decisions. Who may do what is decided in server/domain/campaigns/policy.ts.
  */
 export const campaignsRouter = router({
-  list: signedInProcedure.input(ZListCampaignsInput).query(({ ctx, input }) => listCampaigns(ctx.svc, input)),
-  byId: signedInProcedure.input(ZCampaignById).query(({ ctx, input }) => campaignById(ctx.svc, input)),
+  list: signedInProcedure.input(ZListCampaignsInput).query(({ ctx, input }) => campaignList(ctx.svc, input)),
+  byId: signedInProcedure.input(ZCampaignById).query(({ ctx, input }) => campaignDetail(ctx.svc, input)),
   previewScope: signedInProcedure.input(ZPreviewScopeInput).query(({ ctx, input }) => previewScope(ctx.svc, input)),
   myItems: signedInProcedure.input(ZMyItemsInput).query(({ ctx, input }) => myItems(ctx.svc, input)),
-  myProgress: signedInProcedure.input(ZMyProgressInput).query(({ ctx, input }) => myProgress(ctx.svc, input)),
+  myProgress: signedInProcedure.input(ZMyProgressInput).query(({ ctx, input }) => myCampaignProgress(ctx.svc, input)),
 
   create: signedInProcedure.input(ZCreateCampaignInput).mutation(({ ctx, input }) => createCampaign(ctx.svc, input)),
   update: signedInProcedure.input(ZUpdateCampaignInput).mutation(({ ctx, input }) => updateCampaign(ctx.svc, input)),

@@ -30,7 +30,8 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
   const systemNames = c.scope.systemIds.map((sid) => facets.systems.find((s) => s.id === sid)?.name ?? "an unknown system");
   const now = Date.now();
   const overdue = c.status === "ACTIVE" && new Date(c.dueAt).getTime() < now && c.counts.undecided > 0;
-  const openReviewers = c.perReviewer.filter((r) => r.decided < r.total).length;
+  const openReviewers = c.perReviewer.filter((r) => r.decided + r.defaulted < r.total).length;
+  const defaulted = c.counts.defaultKept + c.counts.defaultRevoked;
 
   const scopeSummary = [
     c.scope.systemIds.length ? `Systems: ${systemNames.join(", ")}` : "Every system",
@@ -58,7 +59,7 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
         description={c.description || CAMPAIGN_STATUS[c.status]?.hint}
         actions={
           <>
-            {c.viewer.isReviewer && c.status !== "DRAFT" && <LinkButton href={`/campaigns/${c.id}/review`}>Review my items</LinkButton>}
+            {c.viewer.isReviewer && c.status === "ACTIVE" && <LinkButton href={`/campaigns/${c.id}/review`}>Review my items</LinkButton>}
             {seesAll && c.status !== "DRAFT" && (
               <LinkButton variant="secondary" href={`/campaigns/${c.id}/report`}>
                 Completion report
@@ -86,12 +87,24 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
       {!seesAll ? (
         c.viewer.isReviewer ? (
           <Card title="Your part">
-            <p className="text-sm text-slate-700">
-              You review items in this campaign, due {formatDate(c.dueAt)}.{" "}
-              <Link href={`/campaigns/${c.id}/review`} className="font-medium text-brand-700 hover:underline">
-                Open my items →
-              </Link>
-            </p>
+            {c.status === "ACTIVE" ? (
+              <p className="text-sm text-slate-700">
+                You review items in this campaign, due {formatDate(c.dueAt)}.{" "}
+                <Link href={`/campaigns/${c.id}/review`} className="font-medium text-brand-700 hover:underline">
+                  Open my items →
+                </Link>
+              </p>
+            ) : (
+              <p className="text-sm text-slate-700">
+                This campaign is closed for decisions{c.closedAt ? ` since ${formatDate(c.closedAt)}` : ""}.{" "}
+                <Link href={`/campaigns/${c.id}/review?state=all`} className="font-medium text-brand-700 hover:underline">
+                  See my items (read only) →
+                </Link>
+              </p>
+            )}
+            <div className="mt-3 max-w-xl">
+              <ProgressBar done={c.counts.decided} defaulted={c.counts.defaultKept + c.counts.defaultRevoked} total={c.counts.total} label="My items decided" />
+            </div>
           </Card>
         ) : (
           <EmptyState title="Nothing for you here">You have no items in this campaign.</EmptyState>
@@ -102,14 +115,25 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
             <section aria-label="Progress" className="space-y-3">
               <Card title="Decisions so far">
                 <div className="space-y-4">
-                  <ProgressBar done={c.counts.decided} total={c.counts.total} label="Campaign progress" />
-                  <div className="grid grid-cols-2 gap-3 sm:grid-cols-5">
+                  <ProgressBar done={c.counts.decided} defaulted={defaulted} total={c.counts.total} label="Campaign progress" />
+                  <div className={`grid grid-cols-2 gap-3 ${defaulted ? "sm:grid-cols-4 lg:grid-cols-7" : "sm:grid-cols-5"}`}>
                     <Stat label="Items" value={c.counts.total} />
-                    <Stat label="Kept" value={c.counts.kept} tone="green" testId="stat-kept" />
-                    <Stat label="Revoked" value={c.counts.revoked} tone="red" testId="stat-revoked" />
+                    <Stat label="Kept by reviewers" value={c.counts.kept} tone="green" testId="stat-kept" />
+                    <Stat label="Revoked by reviewers" value={c.counts.revoked} tone="red" testId="stat-revoked" />
+                    {defaulted > 0 && (
+                      <>
+                        <Stat label="Kept by default" value={c.counts.defaultKept} tone="amber" testId="stat-default-kept" />
+                        <Stat label="Revoked by default" value={c.counts.defaultRevoked} tone="amber" testId="stat-default-revoked" />
+                      </>
+                    )}
                     <Stat label="Undecided" value={c.counts.undecided} tone={c.counts.undecided ? "amber" : "slate"} testId="stat-undecided" />
                     <Stat label="Overdue items" value={c.counts.overdue} tone={c.counts.overdue ? "red" : "slate"} testId="stat-overdue" />
                   </div>
+                  {defaulted > 0 && (
+                    <p className="text-xs text-slate-600">
+                      &ldquo;By default&rdquo;: nobody decided these items before the campaign closed; the campaign&apos;s default action ({DEFAULT_ACTION[c.defaultAction as keyof typeof DEFAULT_ACTION]?.label ?? c.defaultAction}) did. They are not reviewer decisions.
+                    </p>
+                  )}
                 </div>
               </Card>
               {(c.status === "REMEDIATING" || c.status === "CLOSED" || c.remediation.requested > 0) && (
@@ -185,7 +209,7 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
                   <thead>
                     <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
                       <th scope="col" className="py-2 pr-4">Reviewer</th>
-                      <th scope="col" className="py-2 pr-4">Decided</th>
+                      <th scope="col" className="py-2 pr-4">Decided by them</th>
                       <th scope="col" className="w-1/2 py-2">Progress</th>
                     </tr>
                   </thead>
@@ -197,11 +221,12 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
                             {r.name}
                           </Link>
                         </td>
-                        <td className="py-2 pr-4 tabular-nums">
+                        <td className="py-2 pr-4 tabular-nums" data-testid="reviewer-decided">
                           {r.decided} / {r.total}
+                          {r.defaulted > 0 && <span className="block text-xs text-amber-700">+ {r.defaulted} by default at close</span>}
                         </td>
                         <td className="py-2">
-                          <ProgressBar done={r.decided} total={r.total} label={`${r.name}'s progress`} size="sm" showText={false} />
+                          <ProgressBar done={r.decided} defaulted={r.defaulted} total={r.total} label={`${r.name}'s progress`} size="sm" showText={false} />
                         </td>
                       </tr>
                     ))}

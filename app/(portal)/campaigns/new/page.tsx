@@ -39,11 +39,22 @@ export default async function NewCampaignPage() {
       </div>
     );
   }
+  // A system owner is not proposed as the fallback reviewer (they usually hold access in their own systems):
+  // their manager is, when they have an active one; else nobody, and the form asks.
+  const self = isAdmin ? null : await api.identities.byId({ id: me.id }).catch(() => null);
+  const manager = self?.manager && self.manager.status === "ACTIVE" ? { id: self.manager.id, name: self.manager.displayName } : null;
   return (
     <div>
       {header}
       <Card>
-        <CampaignForm systems={systems} entitlements={entitlements} me={{ id: me.id, name: me.displayName }} isAdmin={isAdmin} now={new Date().toISOString()} />
+        <CampaignForm
+          systems={systems}
+          entitlements={entitlements}
+          me={{ id: me.id, name: me.displayName }}
+          isAdmin={isAdmin}
+          now={new Date().toISOString()}
+          defaultFallback={isAdmin ? undefined : manager}
+        />
       </Card>
     </div>
   );

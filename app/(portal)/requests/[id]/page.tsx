@@ -1,3 +1,4 @@
+import type React from "react";
 import Link from "next/link";
 import { serverCaller } from "@/server/trpc/context";
 import { Card, DetailList, PageHeader } from "@/components/ui/card";
@@ -7,7 +8,9 @@ import { formatHours, kindLabel, RequestStatusBadge } from "@/components/request
 import { describeAuthority } from "@/components/requests/authority";
 import { StageList } from "@/components/requests/stage-list";
 import { Timeline } from "@/components/requests/timeline";
-import { DecisionPanel, RequestActions } from "@/components/requests/request-actions";
+import { RequestActions } from "@/components/requests/request-actions";
+import { DecisionPanel } from "@/components/approvals/decision-panel";
+import { DecidedNotice } from "@/components/approvals/decided-notice";
 import { orNotFound } from "../_lib/server";
 
 export const metadata = { title: "Request" };
@@ -15,7 +18,7 @@ export const metadata = { title: "Request" };
 export default async function RequestPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const api = await serverCaller();
-  const r = await orNotFound(api.requests.byId({ id }));
+  const [r, facts] = await Promise.all([orNotFound(api.requests.byId({ id })), orNotFound(api.approvals.decisionFacts({ requestId: id }))]);
   const hasVoid = r.stages.some((s) => s.status === "VOID");
 
   return (
@@ -41,78 +44,93 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
             {r.emergency && <Badge tone="red">Emergency</Badge>}
           </span>
         }
-        description={`Requested by ${r.requester.name} for ${r.beneficiary.name} · revision ${r.revision}`}
+        description={r.beneficiary.id === r.requester.id ? `Requested by ${r.requester.name} for themselves` : `Requested by ${r.requester.name} for ${r.beneficiary.name}`}
       />
 
-      {r.viewer.canDecide && (
-        <Card title="Your decision">
-          <DecisionPanel requestId={r.id} stepId={r.viewer.canDecide.stepId} revision={r.revision} authorityText={describeAuthority(r.viewer.canDecide.authority)} />
-        </Card>
-      )}
+      <DecidedNotice />
       {!r.viewer.canDecide && r.viewer.decideBlocked && r.status === "PENDING" && <p className="rounded-md border border-slate-200 bg-slate-50 px-4 py-2 text-sm text-slate-700">{r.viewer.decideBlocked}</p>}
 
-      <div className="grid gap-6 lg:grid-cols-2">
-        <Card title="Request">
-          <DetailList
-            items={[
-              { label: "For", value: (
-                  <span className="inline-flex items-center gap-1.5">
-                    <Link href={`/identities/${r.beneficiary.id}`} className="text-brand-700 hover:underline">{r.beneficiary.name}</Link>
-                    {r.beneficiary.kind !== "HUMAN" && <KindBadge kind={r.beneficiary.kind} />}
-                    {r.beneficiary.owner && <span className="text-xs text-slate-500">owned by {r.beneficiary.owner.name}</span>}
-                  </span>
-                ) },
-              { label: "Entitlement", value: (
-                  <span className="inline-flex items-center gap-1.5">
-                    <Link href={`/catalog/entitlements/${r.entitlement.id}`} className="text-brand-700 hover:underline">{r.entitlement.name}</Link>
-                    <RiskBadge risk={r.entitlement.risk} />
-                    {r.entitlement.privileged && <PrivilegedBadge />}
-                  </span>
-                ) },
-              { label: "Duration", value: formatHours(r.durationHours) },
-              ...(r.extendsGrantId ? [{ label: "Extends", value: extendsText(r) }] : []),
-              { label: "Entitlement owner", value: r.entitlement.owner.name },
-              { label: "Submitted", value: formatDateTime(r.createdAt) },
-              { label: r.status === "PENDING" ? "Expires if undecided" : "Decided", value: formatDateTime(r.status === "PENDING" ? r.deadlineAt : r.decidedAt) },
-              { label: "Ticket (traceability only)", value: r.ticketUrl ? <a href={r.ticketUrl} className="break-all text-brand-700 hover:underline" rel="noreferrer noopener" target="_blank">{r.ticketUrl}</a> : null },
-              ...(r.emergency ? [{ label: "Incident", value: r.incidentRef }, { label: "Post-incident review", value: r.reviewedAt ? `Done ${formatDateTime(r.reviewedAt)}` : `Due ${formatDateTime(r.reviewDueAt)}` }] : []),
-            ]}
-          />
-          <div className="mt-4">
-            <div className="text-xs font-medium uppercase tracking-wide text-slate-500">Justification</div>
-            <p className="mt-0.5 whitespace-pre-wrap text-sm text-slate-900">{r.justification}</p>
-          </div>
+      <div className={r.viewer.canDecide ? "grid gap-6 lg:grid-cols-3" : ""}>
+        <Card title="The request" className={r.viewer.canDecide ? "lg:col-span-2" : ""}>
+          <dl className="grid grid-cols-1 gap-x-6 gap-y-3 text-sm sm:grid-cols-[9rem_1fr]" data-testid="request-facts">
+            <Fact label="Who asks">
+              <Link href={`/identities/${r.requester.id}`} className="text-brand-700 hover:underline">{r.requester.name}</Link>
+            </Fact>
+            <Fact label="For whom">
+              {r.beneficiary.id === r.requester.id ? (
+                <span>Themselves</span>
+              ) : (
+                <span className="inline-flex flex-wrap items-center gap-1.5">
+                  <Link href={`/identities/${r.beneficiary.id}`} className="text-brand-700 hover:underline">{r.beneficiary.name}</Link>
+                  {r.beneficiary.kind !== "HUMAN" && <KindBadge kind={r.beneficiary.kind} />}
+                  {r.beneficiary.owner && <span className="text-xs text-slate-500">owned by {r.beneficiary.owner.name}</span>}
+                </span>
+              )}
+            </Fact>
+            <Fact label="What">
+              <span className="inline-flex flex-wrap items-center gap-1.5">
+                <Link href={`/catalog/entitlements/${r.entitlement.id}`} className="font-medium text-brand-700 hover:underline">{r.entitlement.name}</Link>
+                <span className="text-slate-500">in {r.system.name}</span>
+                <span className="text-xs text-slate-500">(owner {r.entitlement.owner.name})</span>
+              </span>
+            </Fact>
+            <Fact label="Why">
+              <span className="whitespace-pre-wrap">{r.justification}</span>
+              {r.ticketUrl && (
+                <span className="mt-1 block text-xs text-slate-500">
+                  Ticket (traceability only): <a href={r.ticketUrl} className="break-all text-brand-700 hover:underline" rel="noreferrer noopener" target="_blank">{r.ticketUrl}</a>
+                </span>
+              )}
+            </Fact>
+            <Fact label="For how long">
+              {formatHours(r.durationHours)}
+              <span className="text-xs text-slate-500"> (at most {formatHours(r.policy.maxDurationHours)} allowed)</span>
+              {r.extendsGrantId && <span className="block text-xs text-slate-600">Extends: {extendsText(r)}</span>}
+            </Fact>
+            <Fact label="Risk">
+              <span className="inline-flex flex-wrap items-center gap-1.5">
+                <RiskBadge risk={r.entitlement.risk} />
+                {r.entitlement.privileged && <PrivilegedBadge />}
+                {r.emergency && <Badge tone="red">Emergency: {r.incidentRef}</Badge>}
+              </span>
+            </Fact>
+            <Fact label="Separation of duties">
+              {facts.sodConflicts.length === 0 ? (
+                <span className="text-emerald-700">No conflict: {r.beneficiary.name} holds or asked for nothing that conflicts with this.</span>
+              ) : (
+                <span className="font-medium text-red-700">Conflicts with {facts.sodConflicts.join(", ")}, which {r.beneficiary.name} holds or has asked for.</span>
+              )}
+            </Fact>
+            <Fact label="Policy">
+              {!r.policy.allowed ? "Denied" : r.policy.autoApproved ? "Approved automatically" : `Needs ${r.policy.stages.map(kindLabel).join(" → ")}`}
+              {r.policy.reasons.length > 0 && (
+                <ul className="mt-1 list-disc space-y-0.5 pl-5 text-xs text-slate-600">
+                  {r.policy.reasons.map((x) => (
+                    <li key={x}>{x}</li>
+                  ))}
+                </ul>
+              )}
+            </Fact>
+            <Fact label={r.status === "PENDING" ? "Expires if undecided" : "Decided"}>{formatDateTime(r.status === "PENDING" ? r.deadlineAt : r.decidedAt)}</Fact>
+            {r.emergency && <Fact label="Post-incident review">{r.reviewedAt ? `Done ${formatDateTime(r.reviewedAt)}` : `Due ${formatDateTime(r.reviewDueAt)}`}</Fact>}
+          </dl>
           {r.viewer.canEdit && (
             <div className="mt-4 border-t border-slate-200 pt-4">
               <RequestActions request={{ id: r.id, revision: r.revision, justification: r.justification, durationHours: r.durationHours, ticketUrl: r.ticketUrl, approvedCount: r.stages.filter((s) => s.status === "APPROVED").length }} />
             </div>
           )}
         </Card>
-
-        <Card title="Policy decision">
-          <div className="space-y-3 text-sm">
-            <p className="font-medium text-slate-900">
-              {!r.policy.allowed ? "Denied" : r.policy.autoApproved ? "Approved automatically" : `Needs: ${r.policy.stages.map(kindLabel).join(" → ")}`}
-            </p>
-            {r.policy.reasons.length > 0 && (
-              <ul className="list-disc space-y-0.5 pl-5 text-slate-700">
-                {r.policy.reasons.map((x) => (
-                  <li key={x}>{x}</li>
-                ))}
-              </ul>
-            )}
-            <DetailList
-              items={[
-                { label: "Policy version", value: <Link href="/admin/policy" className="text-brand-700 hover:underline">Version {r.policy.version}</Link> },
-                { label: "Maximum duration allowed", value: formatHours(r.policy.maxDurationHours) },
-                { label: "Policy SHA-256", value: <span className="break-all font-mono text-xs">{r.policy.hash}</span> },
-                { label: "Input SHA-256", value: <span className="break-all font-mono text-xs">{r.policy.inputHash}</span> },
-                { label: "Determining policies", value: <span className="font-mono text-xs">{r.policy.determining.join(", ") || "—"}</span> },
-                { label: "Content hash (approvals are bound to it)", value: <span className="break-all font-mono text-xs">{r.contentHash}</span> },
-              ]}
+        {r.viewer.canDecide && (
+          <Card title="Your decision" className="lg:sticky lg:top-4 lg:self-start">
+            <DecisionPanel
+              requestId={r.id}
+              stepId={r.viewer.canDecide.stepId}
+              revision={r.revision}
+              authorityText={describeAuthority(r.viewer.canDecide.authority)}
+              title={`${r.entitlement.name} for ${r.beneficiary.name}`}
             />
-          </div>
-        </Card>
+          </Card>
+        )}
       </div>
 
       <Card title="Approval stages">
@@ -146,7 +164,35 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
           )}
         </Card>
       </div>
+
+      <details className="group rounded-lg border border-slate-200 bg-white shadow-sm" data-testid="evidence">
+        <summary className="cursor-pointer select-none px-5 py-3 text-sm font-semibold text-slate-900">
+          Evidence <span className="font-normal text-slate-500">(policy version, hashes: what this decision is bound to)</span>
+        </summary>
+        <div className="border-t border-slate-200 px-5 py-4">
+          <DetailList
+            items={[
+              { label: "Policy version", value: <Link href="/admin/policy" className="text-brand-700 hover:underline">Version {r.policy.version}</Link> },
+              { label: "Revision", value: String(r.revision) },
+              { label: "Policy SHA-256", value: <span className="break-all font-mono text-xs">{r.policy.hash}</span> },
+              { label: "Input SHA-256", value: <span className="break-all font-mono text-xs">{r.policy.inputHash}</span> },
+              { label: "Determining policies", value: <span className="font-mono text-xs">{r.policy.determining.join(", ") || "—"}</span> },
+              { label: "Content hash (approvals are bound to it)", value: <span className="break-all font-mono text-xs">{r.contentHash}</span> },
+              { label: "Submitted", value: formatDateTime(r.createdAt) },
+            ]}
+          />
+        </div>
+      </details>
     </div>
+  );
+}
+
+function Fact({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <>
+      <dt className="text-xs font-medium uppercase tracking-wide text-slate-500 sm:pt-0.5">{label}</dt>
+      <dd className="text-slate-900">{children}</dd>
+    </>
   );
 }
 

@@ -88,11 +88,12 @@ export default async function ReportPage({ params }: { params: Promise<{ id: str
       </Card>
 
       <section aria-label="Totals" className="space-y-3">
-        <div className="grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-7">
+        <div className="grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-8">
           <Total label="Items" value={t.items} />
-          <Total label="Kept" value={t.kept} tone="text-emerald-700" />
-          <Total label="Revoked" value={t.revoked} tone="text-red-700" />
-          <Total label="Defaulted" value={t.defaulted} tone={t.defaulted ? "text-amber-700" : undefined} />
+          <Total label="Kept by reviewers" value={t.kept} tone="text-emerald-700" />
+          <Total label="Revoked by reviewers" value={t.revoked} tone="text-red-700" />
+          <Total label="Kept by default" value={t.defaultKept} tone={t.defaultKept ? "text-amber-700" : undefined} />
+          <Total label="Revoked by default" value={t.defaultRevoked} tone={t.defaultRevoked ? "text-amber-700" : undefined} />
           <Total label="Undecided" value={t.undecided} tone={t.undecided ? "text-amber-700" : undefined} />
           <Total label="Overdue" value={t.overdue} tone={t.overdue ? "text-red-700" : undefined} />
           <Total label="Escalated" value={t.escalated} />

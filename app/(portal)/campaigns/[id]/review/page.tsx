@@ -50,7 +50,7 @@ export default async function ReviewPage({ params, searchParams }: { params: Pro
         description={`Decide whether each access is still needed: keep it, or revoke it (removed from the target system when the campaign closes). Due ${formatDate(c.dueAt)}. A comment is required to keep privileged access or access of unverified origin.`}
       />
       <div className="max-w-xl">
-        <ProgressBar done={progress.decided} total={progress.total} label="My items decided" />
+        <ProgressBar done={progress.decided} defaulted={progress.defaulted} total={progress.total} label="My items decided" />
       </div>
       {!active && (
         <NoticeBanner>
@@ -68,8 +68,8 @@ export default async function ReviewPage({ params, searchParams }: { params: Pro
               className={`rounded-md px-3 py-1.5 text-sm font-medium ${on ? "bg-brand-50 text-brand-700" : "text-slate-600 hover:bg-slate-100 hover:text-slate-900"}`}
             >
               {s.label}
-              {s.value === "open" && <span className="text-xs text-slate-500"> ({progress.total - progress.decided})</span>}
-              {s.value === "decided" && <span className="text-xs text-slate-500"> ({progress.decided})</span>}
+              {s.value === "open" && <span className="text-xs text-slate-500"> ({progress.total - progress.decided - progress.defaulted})</span>}
+              {s.value === "decided" && <span className="text-xs text-slate-500"> ({progress.decided + progress.defaulted})</span>}
             </Link>
           );
         })}
@@ -84,6 +84,7 @@ export default async function ReviewPage({ params, searchParams }: { params: Pro
         dir={input.dir}
         systems={scopeSystems}
         active={active}
+        filter={{ state: input.state, systemId: input.systemId, risk: input.risk, origin: input.origin, q: input.q }}
       />
     </div>
   );
