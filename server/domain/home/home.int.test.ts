@@ -71,8 +71,9 @@ describe(`home: requests over time and approval ageing (${TEST_ENGINE})`, () => 
     const rows = s.charts.requests!;
     expect(rows.map((r) => r.week)).toEqual(weekStarts(t.NOW));
     const expected = weekStarts(t.NOW).map((w) => ({ week: w, submitted: 0, approved: 0, denied: 0 }));
-    expected[week("2026-02-16")] = { week: "2026-02-16", submitted: 1, approved: 0, denied: 0 };
-    expected[week("2026-02-23")] = { week: "2026-02-23", submitted: 2, approved: 1, denied: 0 };
+    // Employee's medium (02-16) and Pete's (02-20); employee's low (02-23), approved the next day.
+    expected[week("2026-02-16")] = { week: "2026-02-16", submitted: 2, approved: 0, denied: 0 };
+    expected[week("2026-02-23")] = { week: "2026-02-23", submitted: 1, approved: 1, denied: 0 };
     expected[week("2026-03-02")] = { week: "2026-03-02", submitted: 1, approved: 0, denied: 1 };
     expect(rows).toEqual(expected);
   });
@@ -80,8 +81,8 @@ describe(`home: requests over time and approval ageing (${TEST_ENGINE})`, () => 
   it("gives a manager the figures of their reports' requests only, never the organisation's", async () => {
     const s = await t.c.as.manager.home.summary();
     const rows = s.charts.requests!;
-    expect(rows[week("2026-02-16")]).toEqual({ week: "2026-02-16", submitted: 1, approved: 0, denied: 0 });
-    expect(rows[week("2026-02-23")]).toEqual({ week: "2026-02-23", submitted: 2, approved: 1, denied: 0 });
+    expect(rows[week("2026-02-16")]).toEqual({ week: "2026-02-16", submitted: 2, approved: 0, denied: 0 });
+    expect(rows[week("2026-02-23")]).toEqual({ week: "2026-02-23", submitted: 1, approved: 1, denied: 0 });
     // Sofia's request of this week is not his to see.
     expect(rows[week("2026-03-02")]).toEqual({ week: "2026-03-02", submitted: 0, approved: 0, denied: 1 });
     expect(s.org).toBeNull();
