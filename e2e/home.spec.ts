@@ -33,7 +33,7 @@ async function screenshots(page: Page, role: DemoRole, testInfo: import("@playwr
     await page.setViewportSize({ width, height: 900 });
     // Charts are drawn after hydration, sized to their box: wait until each one has its SVG.
     const charts = page.locator("figure[data-testid^='chart-']");
-    for (let i = 0; i < (await charts.count()); i++) await expect(charts.nth(i).locator("svg.recharts-surface")).toBeVisible();
+    for (let i = 0; i < (await charts.count()); i++) await expect(charts.nth(i).locator(".recharts-wrapper").first()).toBeVisible();
     await page.screenshot({ path: testInfo.outputPath(`home-${role}-${width}.png`), fullPage: true });
   }
   await page.setViewportSize({ width: 1366, height: 900 });
