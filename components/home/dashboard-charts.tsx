@@ -23,7 +23,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString
 /** The role dashboard: only the charts the server computed for this person (null = not theirs). */
 export function DashboardCharts({ charts }: { charts: Charts }) {
   return (
-    <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-3" data-testid="home-charts">
+    <div className="grid items-start gap-4 md:grid-cols-2 xl:grid-cols-3" data-testid="home-charts">
       {charts.requests && <RequestsChart rows={charts.requests} />}
       {charts.ageing && <AgeingChart rows={charts.ageing} scope={charts.ageingScope} />}
       {charts.burndown?.map((b) => <BurndownChart key={b.campaignId} b={b} />)}
