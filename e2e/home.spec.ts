@@ -99,7 +99,7 @@ test("one-click Extend on the home page creates the extension request, which the
   const item = page.getByTestId("expiring-item").filter({ hasText: "merchant-config-edit" });
   await expect(item).toBeVisible();
   const before = await tileCount(page, "requests");
-  await item.getByRole("button", { name: /^Extend merchant-config-edit/ }).click();
+  await item.getByRole("button", { name: /^Extend payments:merchant-config-edit on / }).click();
   const requested = item.getByTestId("extension-requested");
   await expect(requested).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath("home-extend-requested-1366.png"), fullPage: true });
