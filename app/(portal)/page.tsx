@@ -3,54 +3,55 @@ import { serverCaller } from "@/server/trpc/context";
 import { Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { KindBadge, RiskBadge } from "@/components/ui/badge";
 import { formatDate, relativeDays } from "@/components/ui/format";
+import { WorkTiles, type WorkTile } from "@/components/home/work-tiles";
+import { ExtendButton } from "@/components/home/extend-button";
+import { DashboardCharts } from "@/components/home/dashboard-charts";
+import type { HomeSummary } from "@/server/domain/home/queries";
 
 export const metadata = { title: "Home" };
 
+/** Home is "my work": what waits for me, what expires soon, what I own, then my role's charts. One call. */
 export default async function HomePage() {
   const api = await serverCaller();
-  const [me, s] = await Promise.all([api.me.profile(), api.home.summary()]);
-  const firstName = me?.displayName.split(" ")[0] ?? "";
+  const s = await api.home.summary();
+  const firstName = s.me.displayName.split(" ")[0] ?? "";
+  const hasCharts = Object.entries(s.charts).some(([k, v]) => k !== "ageingScope" && v !== null && !(Array.isArray(v) && v.length === 0 && k === "burndown"));
   return (
-    <div className="space-y-6">
-      <PageHeader title={`Hello, ${firstName}`} description="Your access, what expires soon, and what you are accountable for." />
+    <div className="space-y-8">
+      <PageHeader title={`Hello, ${firstName}`} description="What waits for you, what expires soon, and what you are accountable for." />
 
-      <div className="grid gap-4 sm:grid-cols-3">
-        <Stat label="Access you hold" value={s.myGrants} href={`/identities/${me?.id}`} />
-        <Stat label="Expiring in 14 days" value={s.expiringSoon.length} tone={s.expiringSoon.length ? "amber" : undefined} />
-        <Stat label="People reporting to you" value={s.reports} href={s.reports ? `/identities?manager=${me?.id}` : undefined} />
-      </div>
-
-      {s.catalog && (
-        <Card title="Organisation at a glance">
-          <div className="grid gap-4 sm:grid-cols-5">
-            <Stat label="Systems" value={s.catalog.systems} href="/catalog" plain />
-            <Stat label="Entitlements" value={s.catalog.entitlements} href="/catalog/entitlements" plain />
-            <Stat label="Active grants" value={s.catalog.activeGrants} plain />
-            <Stat label="Origin unverified" value={s.catalog.unverifiedGrants} tone={s.catalog.unverifiedGrants ? "amber" : undefined} plain hint="Standing access with no approved request behind it" />
-            <Stat label="Past expiry, still active" value={s.catalog.overdueGrants} tone={s.catalog.overdueGrants ? "red" : undefined} plain />
-          </div>
-        </Card>
-      )}
+      <section aria-labelledby="home-waiting" className="space-y-3">
+        <h2 id="home-waiting" className="text-base font-semibold text-slate-900 dark:text-slate-100">
+          Waiting for you
+        </h2>
+        <WorkTiles tiles={workTiles(s)} />
+      </section>
 
       <div className="grid gap-6 lg:grid-cols-2">
-        <Card title="Your access expiring soon">
+        <Card title={`Expiring in the next 14 days${s.expiringSoon.length ? ` (${s.expiringSoon.length})` : ""}`}>
           {s.expiringSoon.length === 0 ? (
-            <EmptyState title="Nothing expires in the next 14 days." />
+            <EmptyState title="Nothing of yours expires in the next 14 days." />
           ) : (
-            <ul className="divide-y divide-slate-100">
+            <ul className="divide-y divide-slate-100 dark:divide-slate-800" data-testid="expiring-soon">
               {s.expiringSoon.map((g) => (
-                <li key={g.id} className="flex items-center justify-between gap-3 py-2">
-                  <div>
-                    <Link href={`/catalog/entitlements/${g.entitlementId}`} className="text-sm font-medium text-brand-700 hover:underline">
+                <li key={g.id} className="flex flex-wrap items-center justify-between gap-x-3 gap-y-2 py-2" data-testid="expiring-item">
+                  <div className="min-w-0">
+                    <Link href={`/catalog/entitlements/${g.entitlementId}`} className="text-sm font-medium text-brand-700 hover:underline dark:text-brand-300">
                       {g.entitlement}
                     </Link>
-                    <p className="text-xs text-slate-500">{g.system}</p>
+                    <p className="text-xs text-slate-500 dark:text-slate-400">
+                      {g.system}
+                      {!g.holder.isMe && <> · held by {g.holder.name}</>}
+                    </p>
                   </div>
-                  <div className="flex items-center gap-2">
+                  <div className="flex items-center gap-3">
                     <RiskBadge risk={g.risk} />
-                    <span className="text-sm text-amber-800" title={formatDate(g.expiresAt)}>
+                    <span className="whitespace-nowrap text-sm text-amber-800 dark:text-amber-400" title={formatDate(g.expiresAt)}>
                       expires {relativeDays(g.expiresAt)}
                     </span>
+                    <ExtendButton
+                      target={{ grantId: g.id, entitlementId: g.entitlementId, entitlement: g.entitlement, system: g.system, holderId: g.holder.id, hours: g.extendHours, pendingRequestId: g.pendingRequestId }}
+                    />
                   </div>
                 </li>
               ))}
@@ -58,60 +59,149 @@ export default async function HomePage() {
           )}
         </Card>
 
-        <Card title="Non-human identities you own">
-          {s.ownedNhis.length === 0 ? (
-            <EmptyState title="You own no service accounts, keys or agents.">Each non-human identity has one accountable human owner.</EmptyState>
-          ) : (
-            <ul className="divide-y divide-slate-100">
-              {s.ownedNhis.map((n) => (
-                <li key={n.id} className="flex items-center justify-between gap-3 py-2">
-                  <Link href={`/identities/${n.id}`} className="text-sm font-medium text-brand-700 hover:underline">
-                    {n.displayName}
-                  </Link>
-                  <div className="flex items-center gap-2">
-                    <KindBadge kind={n.kind} />
-                    {n.credentialExpiresAt && (
-                      <span className={`text-xs ${new Date(n.credentialExpiresAt) < new Date() ? "text-red-700" : "text-slate-500"}`}>credential {new Date(n.credentialExpiresAt) < new Date() ? "expired" : "expires"} {relativeDays(n.credentialExpiresAt)}</span>
-                    )}
-                  </div>
-                </li>
-              ))}
-            </ul>
-          )}
+        <Card title="What you own">
+          <Owned s={s} />
         </Card>
-
-        {s.ownedSystems.length > 0 && (
-          <Card title="Systems you own">
-            <ul className="divide-y divide-slate-100">
-              {s.ownedSystems.map((sys) => (
-                <li key={sys.id} className="flex items-center justify-between py-2">
-                  <Link href={`/catalog/systems/${sys.id}`} className="text-sm font-medium text-brand-700 hover:underline">
-                    {sys.name}
-                  </Link>
-                  <span className="text-xs text-slate-500">{sys.entitlements} entitlements</span>
-                </li>
-              ))}
-            </ul>
-          </Card>
-        )}
       </div>
+
+      {s.org && <OrgTotals org={s.org} />}
+
+      {hasCharts && (
+        <section aria-labelledby="home-dashboard" className="space-y-3">
+          <h2 id="home-dashboard" className="text-base font-semibold text-slate-900 dark:text-slate-100">
+            Dashboard
+          </h2>
+          <DashboardCharts charts={s.charts} />
+        </section>
+      )}
     </div>
   );
 }
 
-function Stat({ label, value, href, tone, plain, hint }: { label: string; value: number; href?: string; tone?: "amber" | "red"; plain?: boolean; hint?: string }) {
-  const color = tone === "red" ? "text-red-700" : tone === "amber" ? "text-amber-700" : "text-slate-900";
-  const body = (
-    <div className={plain ? "" : "rounded-lg border border-slate-200 bg-white p-4 shadow-sm"} title={hint}>
-      <p className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</p>
-      <p className={`mt-1 text-2xl font-semibold tabular-nums ${color}`}>{value.toLocaleString("en-GB")}</p>
+function workTiles(s: HomeSummary): WorkTile[] {
+  const auditorOnly = s.me.roles.includes("AUDITOR");
+  const tiles: WorkTile[] = [];
+  if (!auditorOnly) {
+    tiles.push({ key: "approvals", label: "Approvals to decide", count: s.work.approvals, href: "/approvals" });
+    tiles.push({ key: "reviews", label: "Review items", count: s.work.reviewItems, href: "/campaigns", detail: "in active campaigns" });
+  }
+  if (s.work.tasks) {
+    const { awaiting, failed } = s.work.tasks;
+    tiles.push({ key: "tasks", label: "Tasks", count: awaiting + failed, href: failed > 0 && awaiting === 0 ? "/tasks?view=failed" : "/tasks", detail: `${awaiting} to confirm · ${failed} failed`, tone: failed > 0 ? "red" : undefined });
+  }
+  if (s.work.openFindings !== null) tiles.push({ key: "findings", label: "Open findings", count: s.work.openFindings, href: "/findings?status=OPEN", tone: "amber" });
+  if (!auditorOnly) tiles.push({ key: "requests", label: "My open requests", count: s.work.openRequests, href: "/requests?status=PENDING", detail: "waiting for approval" });
+  return tiles;
+}
+
+function Owned({ s }: { s: HomeSummary }) {
+  const o = s.owned;
+  const nothing = o.systemCount === 0 && o.entitlementCount === 0 && o.nhiCount === 0;
+  return (
+    <div className="space-y-4">
+      <dl className="grid grid-cols-2 gap-3 text-sm">
+        <div>
+          <dt className="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">Access you hold</dt>
+          <dd>
+            <Link href={`/identities/${s.me.id}`} className="text-xl font-semibold tabular-nums text-brand-700 hover:underline dark:text-brand-300" data-testid="my-grants">
+              {s.myGrants.toLocaleString("en-GB")}
+            </Link>
+          </dd>
+        </div>
+        {s.reports > 0 && (
+          <div>
+            <dt className="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">People reporting to you</dt>
+            <dd>
+              <Link href={`/identities?manager=${s.me.id}`} className="text-xl font-semibold tabular-nums text-brand-700 hover:underline dark:text-brand-300">
+                {s.reports.toLocaleString("en-GB")}
+              </Link>
+            </dd>
+          </div>
+        )}
+      </dl>
+      {nothing ? (
+        <p className="text-sm text-slate-600 dark:text-slate-400">You own no systems, entitlements or non-human identities.</p>
+      ) : (
+        <>
+          <OwnedList title="Systems" count={o.systemCount} testId="owned-systems" items={o.systems.map((x) => ({ id: x.id, href: `/catalog/systems/${x.id}`, name: x.name, aside: `${x.entitlements} entitlements` }))} />
+          <OwnedList
+            title="Entitlements"
+            count={o.entitlementCount}
+            testId="owned-entitlements"
+            items={o.entitlements.map((x) => ({ id: x.id, href: `/catalog/entitlements/${x.id}`, name: x.name, sub: x.system, aside: `${x.holders} ${x.holders === 1 ? "holder" : "holders"}` }))}
+          />
+          <OwnedList
+            title="Non-human identities"
+            count={o.nhiCount}
+            testId="owned-nhis"
+            items={o.nhis.map((n) => {
+              const expired = n.credentialExpiresAt !== null && new Date(n.credentialExpiresAt) < new Date();
+              return { id: n.id, href: `/identities/${n.id}`, name: n.displayName, badge: <KindBadge kind={n.kind} />, aside: n.credentialExpiresAt ? `credential ${expired ? "expired" : "expires"} ${relativeDays(n.credentialExpiresAt)}` : undefined, alert: expired };
+            })}
+          />
+        </>
+      )}
     </div>
   );
-  return href ? (
-    <Link href={href} className="block rounded-lg hover:ring-2 hover:ring-brand-100">
-      {body}
-    </Link>
-  ) : (
-    body
+}
+
+type OwnedItem = { id: string; href: string; name: string; sub?: string; aside?: string; badge?: React.ReactNode; alert?: boolean };
+
+function OwnedList({ title, count, items, testId }: { title: string; count: number; items: OwnedItem[]; testId: string }) {
+  if (count === 0) return null;
+  return (
+    <div data-testid={testId}>
+      <h3 className="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">
+        {title} <span className="tabular-nums">({count})</span>
+      </h3>
+      <ul className="divide-y divide-slate-100 dark:divide-slate-800">
+        {items.map((it) => (
+          <li key={it.id} className="flex flex-wrap items-center justify-between gap-x-3 gap-y-1 py-1.5">
+            <span className="min-w-0">
+              <Link href={it.href} className="text-sm font-medium text-brand-700 hover:underline dark:text-brand-300">
+                {it.name}
+              </Link>
+              {it.sub && <span className="ml-2 text-xs text-slate-500 dark:text-slate-400">{it.sub}</span>}
+            </span>
+            <span className="flex items-center gap-2">
+              {it.badge}
+              {it.aside && <span className={`text-xs ${it.alert ? "text-red-700 dark:text-red-400" : "text-slate-500 dark:text-slate-400"}`}>{it.aside}</span>}
+            </span>
+          </li>
+        ))}
+      </ul>
+      {count > items.length && <p className="pt-1 text-xs text-slate-500 dark:text-slate-400">and {count - items.length} more</p>}
+    </div>
+  );
+}
+
+function OrgTotals({ org }: { org: NonNullable<HomeSummary["org"]> }) {
+  const n = (c: { value: number; capped: boolean }) => `${c.value.toLocaleString("en-GB")}${c.capped ? "+" : ""}`;
+  const stats: { label: string; value: string; href?: string; tone?: string; hint?: string }[] = [
+    { label: "Systems", value: org.systems.toLocaleString("en-GB"), href: "/catalog" },
+    { label: "Entitlements", value: org.entitlements.toLocaleString("en-GB"), href: "/catalog/entitlements" },
+    { label: "Active grants", value: n(org.activeGrants), href: "/audit/grants" },
+    { label: "Origin unverified", value: n(org.unverifiedGrants), tone: org.unverifiedGrants.value ? "text-amber-700 dark:text-amber-400" : undefined, hint: "Standing access with no approved request behind it" },
+    { label: "Past expiry, still active", value: n(org.overdueGrants), tone: org.overdueGrants.value ? "text-red-700 dark:text-red-400" : undefined },
+  ];
+  return (
+    <Card title="Organisation at a glance">
+      <dl className="grid grid-cols-2 gap-4 sm:grid-cols-5" data-testid="org-totals">
+        {stats.map((st) => (
+          <div key={st.label} title={st.hint}>
+            <dt className="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">{st.label}</dt>
+            <dd className={`mt-1 text-2xl font-semibold tabular-nums ${st.tone ?? "text-slate-900 dark:text-slate-100"}`}>
+              {st.href ? (
+                <Link href={st.href} className="hover:underline">
+                  {st.value}
+                </Link>
+              ) : (
+                st.value
+              )}
+            </dd>
+          </div>
+        ))}
+      </dl>
+    </Card>
   );
 }

@@ -104,7 +104,7 @@ export const PROCEDURE_MATRIX: Record<string, MatrixEntry> = {
   "ledger.list": { input: () => ({}), expect: only(READS_EVERYTHING) },
   "ledger.facets": { expect: only(READS_EVERYTHING) },
 
-  "home.summary": { expect: everyoneSignedIn(), note: "Organisation totals only for admin, security and auditor." },
+  "home.summary": { expect: everyoneSignedIn(), note: "Organisation totals and organisation-wide charts only for admin, security and auditor; others get figures of their own, their reports' and what they own." },
 
   // policy: read, validated and tried by admins, security and auditors; saved by admins only.
   "policy.current": { expect: only(READS_EVERYTHING) },

@@ -55,9 +55,9 @@ describe(`procedure stack (${TEST_ENGINE})`, () => {
     const s = await callerAs(t.prisma, employee.id).home.summary();
     expect(s.myGrants).toBe(1);
     expect(s.expiringSoon).toEqual([expect.objectContaining({ entitlement: "billing:viewer", system: "Billing" })]);
-    expect(s.catalog).toBeNull();
+    expect(s.org).toBeNull();
     const a = await callerAs(t.prisma, admin.id).home.summary();
-    expect(a.catalog).toMatchObject({ systems: 1, entitlements: 1, activeGrants: 1, unverifiedGrants: 1 });
+    expect(a.org).toMatchObject({ systems: 1, entitlements: 1, activeGrants: { value: 1, capped: false }, unverifiedGrants: { value: 1, capped: false } });
   });
 });
 

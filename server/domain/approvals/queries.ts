@@ -40,7 +40,11 @@ const ORDER = (dir: "asc" | "desc"): Record<string, Prisma.ApprovalStepOrderByWi
 });
 
 /** The actor's inbox, with filters (system, risk, stage kind, text) and server-side paging and sorting. */
-export async function approvalInbox(ctx: ServiceCtx, input: z.output<typeof ZInboxInput>): Promise<Page<InboxRow>> {
+/**
+ * The stages in the actor's inbox, unfiltered: open stages of pending requests they may decide directly or as
+ * an active delegate, never one in which they are a party. Shared by the inbox and the home page's counts.
+ */
+export async function inboxScope(ctx: ServiceCtx): Promise<{ where: Prisma.ApprovalStepWhereInput; delegators: Map<string, string> }> {
   const now = ctx.now();
   const me = ctx.actor.id;
   const delegations = await ctx.db.delegation.findMany({
@@ -48,7 +52,6 @@ export async function approvalInbox(ctx: ServiceCtx, input: z.output<typeof ZInb
     select: { fromId: true, from: { select: { displayName: true } } },
   });
   const delegators = new Map(delegations.map((d) => [d.fromId, d.from.displayName]));
-  const q = input.q;
   const where: Prisma.ApprovalStepWhereInput = {
     status: "OPEN",
     eligibleIds: { hasSome: [me, ...delegators.keys()] },
@@ -56,6 +59,17 @@ export async function approvalInbox(ctx: ServiceCtx, input: z.output<typeof ZInb
     requesterId: { not: me },
     beneficiaryId: { not: me },
     OR: [{ beneficiaryOwnerId: null }, { beneficiaryOwnerId: { not: me } }],
+    request: { status: "PENDING" },
+  };
+  return { where, delegators };
+}
+
+export async function approvalInbox(ctx: ServiceCtx, input: z.output<typeof ZInboxInput>): Promise<Page<InboxRow>> {
+  const me = ctx.actor.id;
+  const { where: scope, delegators } = await inboxScope(ctx);
+  const q = input.q;
+  const where: Prisma.ApprovalStepWhereInput = {
+    ...scope,
     request: {
       status: "PENDING",
       ...(input.systemId || input.risk ? { entitlement: { ...(input.systemId ? { systemId: input.systemId } : {}), ...(input.risk ? { risk: input.risk } : {}) } } : {}),

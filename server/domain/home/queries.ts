@@ -1,41 +1,165 @@
-import type { Tx } from "../../db";
-import { hasRole, type Actor } from "../actor";
+/**
+ * The home page, "my work": what waits for the signed-in person (approvals, review items, tasks, findings,
+ * their open requests), what of theirs expires soon (with what a one-click extension would ask for), what they
+ * own, and the charts of their role. Everything is read in one round of parallel queries; each figure is
+ * computed once and reused (the inbox count is the sum of its ageing buckets).
+ */
+import type { ServiceCtx } from "../actor";
+import { hasRole } from "../actor";
+import { inboxScope } from "../approvals/queries";
+import { maySeeFindings } from "../findings/queries";
+import { GRANT_IN_EFFECT } from "../grants/status";
+import { VIEW_WHERE, visibleTasks } from "../provisioning/queries";
+import { DURATION_MAX_HOURS } from "../requests/schema";
+import { myProgress } from "../campaigns/queries";
+import { ALL_OPEN_STAGES, accessByRisk, approvalAgeing, campaignBurndown, findingsByKind, requestsOverTime, unverifiedOverTime } from "./charts";
+import { homeScope } from "./scope";
+import { boundedGrantCounts } from "./org-totals";
 
-/** What the home page shows the signed-in person: their access, what expires soon, and their responsibilities. */
-export async function homeSummary(db: Tx, actor: Actor, now: Date) {
-  const soon = new Date(now.getTime() + 14 * 86_400_000);
-  const [myGrants, expiringSoon, reports, ownedNhis, ownedSystems, catalog] = await Promise.all([
-    db.grant.count({ where: { identityId: actor.id, status: "ACTIVE" } }),
-    db.grant.findMany({
-      where: { identityId: actor.id, status: "ACTIVE", expiresAt: { gte: now, lte: soon } },
-      orderBy: { expiresAt: "asc" },
-      take: 10,
-      select: { id: true, expiresAt: true, entitlement: { select: { id: true, name: true, risk: true, system: { select: { name: true } } } } },
-    }),
-    db.identity.count({ where: { managerId: actor.id, status: { not: "DEPROVISIONED" } } }),
-    db.identity.findMany({
-      where: { ownerId: actor.id },
-      orderBy: { displayName: "asc" },
-      take: 10,
-      select: { id: true, displayName: true, kind: true, credentialExpiresAt: true, status: true },
-    }),
-    db.system.findMany({ where: { ownerId: actor.id }, orderBy: { name: "asc" }, select: { id: true, name: true, _count: { select: { entitlements: true } } } }),
-    hasRole(actor, "ADMIN", "SECURITY", "AUDITOR")
-      ? Promise.all([
-          db.system.count(),
-          db.entitlement.count(),
-          db.grant.count({ where: { status: "ACTIVE" } }),
-          db.grant.count({ where: { status: "ACTIVE", requestId: null } }),
-          db.grant.count({ where: { status: "ACTIVE", expiresAt: { lt: now } } }),
-        ]).then(([systems, entitlements, activeGrants, unverifiedGrants, overdueGrants]) => ({ systems, entitlements, activeGrants, unverifiedGrants, overdueGrants }))
-      : Promise.resolve(null),
-  ]);
+const DAY_MS = 86_400_000;
+/** "Expires soon": within this many days. */
+export const EXPIRING_WITHIN_DAYS = 14;
+const LIST_MAX = 10;
+
+export async function homeSummary(ctx: ServiceCtx) {
+  const { db, actor } = ctx;
+  const me = actor.id;
+  const now = ctx.now();
+  const soon = new Date(now.getTime() + EXPIRING_WITHIN_DAYS * DAY_MS);
+  const scope = homeScope(actor);
+  const readsAll = scope.all;
+  // Auditors see the tasks but act on none: they are not their work.
+  const seesTasks = hasRole(actor, "ADMIN", "SECURITY");
+  const ownedEntitlementsWhere = { OR: [{ ownerId: me }, { ownerId: null, system: { ownerId: me } }] };
+
+  // Relationship facts first-class in the page (and deciding which charts an owner or a manager gets).
+  const reportsP = db.identity.count({ where: { managerId: me, status: { not: "DEPROVISIONED" } } });
+  const ownedSystemsP = db.system.findMany({ where: { ownerId: me }, orderBy: { name: "asc" }, take: LIST_MAX, select: { id: true, name: true, _count: { select: { entitlements: true } } } });
+  const ownedSystemCountP = db.system.count({ where: { ownerId: me } });
+  const ownedEntitlementCountP = db.entitlement.count({ where: ownedEntitlementsWhere });
+  const inboxP = inboxScope(ctx);
+
+  const [reports, ownedSystems, ownedSystemCount, ownedEntitlementCount, , myGrants, expiring, ownedEntitlements, ownedNhis, ownedNhiCount, openRequests, reviews, tasks, findings, org, charts] =
+    await Promise.all([
+      reportsP,
+      ownedSystemsP,
+      ownedSystemCountP,
+      ownedEntitlementCountP,
+      inboxP,
+      db.grant.count({ where: { identityId: me, status: { in: GRANT_IN_EFFECT } } }),
+      // Mine and my non-human identities': both are mine to extend (requests/service.ts loadBeneficiary).
+      db.grant.findMany({
+        where: { status: "ACTIVE", expiresAt: { gte: now, lte: soon }, OR: [{ identityId: me }, { identity: { ownerId: me, kind: { not: "HUMAN" } } }] },
+        orderBy: [{ expiresAt: "asc" }, { id: "asc" }],
+        take: LIST_MAX,
+        select: {
+          id: true,
+          startsAt: true,
+          expiresAt: true,
+          identity: { select: { id: true, displayName: true, kind: true } },
+          entitlement: { select: { id: true, name: true, risk: true, maxDurationDays: true, system: { select: { name: true } } } },
+        },
+      }),
+      db.entitlement.findMany({
+        where: ownedEntitlementsWhere,
+        orderBy: [{ name: "asc" }, { id: "asc" }],
+        take: LIST_MAX,
+        select: { id: true, name: true, risk: true, system: { select: { name: true } }, _count: { select: { grants: { where: { status: { in: GRANT_IN_EFFECT } } } } } },
+      }),
+      db.identity.findMany({
+        where: { ownerId: me },
+        orderBy: [{ displayName: "asc" }, { id: "asc" }],
+        take: LIST_MAX,
+        select: { id: true, displayName: true, kind: true, credentialExpiresAt: true, status: true },
+      }),
+      db.identity.count({ where: { ownerId: me } }),
+      db.accessRequest.count({ where: { status: "PENDING", OR: [{ requesterId: me }, { beneficiaryId: me }, { beneficiary: { ownerId: me } }] } }),
+      myProgress(ctx, {}),
+      // Tasks someone can act on: manual tasks awaiting confirmation, and failed ones (the Tasks page's views).
+      Promise.all([ownedSystemCountP, ownedEntitlementCountP]).then(([sys, ents]) =>
+        seesTasks || sys > 0 || ents > 0
+          ? Promise.all([
+              db.provisioningTask.count({ where: { AND: [visibleTasks(ctx), VIEW_WHERE.awaiting] } }),
+              db.provisioningTask.count({ where: { AND: [visibleTasks(ctx), VIEW_WHERE.failed] } }),
+            ]).then(([awaiting, failed]) => ({ awaiting, failed }))
+          : null,
+      ),
+      maySeeFindings(actor) ? db.finding.count({ where: { status: "OPEN" } }) : Promise.resolve(null),
+      readsAll ? boundedGrantCounts(ctx) : Promise.resolve(null),
+      Promise.all([reportsP, ownedEntitlementCountP, inboxP]).then(async ([reportCount, ownedEnts, box]) => {
+        const owns = ownedEnts > 0;
+        const manages = reportCount > 0;
+        const ageing = await approvalAgeing(ctx, box.where);
+        const dashboard = readsAll || owns || manages;
+        const [requests, orgAgeing, burndown, risk, unverified, findingKinds] = await Promise.all([
+          dashboard ? requestsOverTime(ctx, scope) : null,
+          readsAll ? approvalAgeing(ctx, ALL_OPEN_STAGES) : null,
+          readsAll || owns ? campaignBurndown(ctx, scope) : null,
+          dashboard ? accessByRisk(ctx, scope) : null,
+          readsAll || owns ? unverifiedOverTime(ctx, scope) : null,
+          maySeeFindings(actor) ? findingsByKind(ctx) : null,
+        ]);
+        return { myAgeing: ageing, requests, orgAgeing, burndown, risk, unverified, findingKinds };
+      }),
+    ]);
+
+  const pendingExtensions = expiring.length
+    ? await db.accessRequest.findMany({
+        where: { status: "PENDING", extendsGrantId: { in: expiring.map((g) => g.id) } },
+        select: { id: true, extendsGrantId: true },
+      })
+    : [];
+  const pendingFor = new Map(pendingExtensions.map((r) => [r.extendsGrantId, r.id]));
+
+  const approvals = charts.myAgeing.reduce((n, b) => n + b.count, 0);
   return {
+    me: { id: actor.id, displayName: actor.displayName, roles: actor.roles },
+    work: {
+      approvals,
+      reviewItems: reviews.total - reviews.decided,
+      tasks,
+      openFindings: findings,
+      openRequests,
+    },
     myGrants,
-    expiringSoon: expiringSoon.map((g) => ({ id: g.id, expiresAt: g.expiresAt!, entitlementId: g.entitlement.id, entitlement: g.entitlement.name, risk: g.entitlement.risk, system: g.entitlement.system.name })),
+    expiringSoon: expiring.map((g) => ({
+      id: g.id,
+      expiresAt: g.expiresAt!,
+      holder: { id: g.identity.id, name: g.identity.displayName, kind: g.identity.kind, isMe: g.identity.id === me },
+      entitlementId: g.entitlement.id,
+      entitlement: g.entitlement.name,
+      risk: g.entitlement.risk,
+      system: g.entitlement.system.name,
+      /** A one-click extension asks for as long again as the grant ran, within the entitlement's maximum. */
+      extendHours: extensionHours(g.startsAt, g.expiresAt!, g.entitlement.maxDurationDays),
+      pendingRequestId: pendingFor.get(g.id) ?? null,
+    })),
     reports,
-    ownedNhis,
-    ownedSystems: ownedSystems.map((s) => ({ id: s.id, name: s.name, entitlements: s._count.entitlements })),
-    catalog,
+    owned: {
+      systems: ownedSystems.map((s) => ({ id: s.id, name: s.name, entitlements: s._count.entitlements })),
+      systemCount: ownedSystemCount,
+      entitlements: ownedEntitlements.map((e) => ({ id: e.id, name: e.name, risk: e.risk, system: e.system.name, holders: e._count.grants })),
+      entitlementCount: ownedEntitlementCount,
+      nhis: ownedNhis,
+      nhiCount: ownedNhiCount,
+    },
+    org,
+    charts: {
+      requests: charts.requests,
+      ageing: charts.orgAgeing ?? (approvals > 0 || reports > 0 || ownedEntitlementCount > 0 ? charts.myAgeing : null),
+      ageingScope: charts.orgAgeing ? ("all" as const) : ("mine" as const),
+      burndown: charts.burndown,
+      risk: charts.risk,
+      unverified: charts.unverified,
+      findings: charts.findingKinds,
+    },
   };
+}
+
+export type HomeSummary = Awaited<ReturnType<typeof homeSummary>>;
+
+/** As long again as the grant ran (at least a day), no longer than the entitlement allows nor a year. */
+export function extensionHours(startsAt: Date, expiresAt: Date, maxDurationDays: number): number {
+  const ran = Math.round((expiresAt.getTime() - startsAt.getTime()) / 3_600_000);
+  return Math.max(1, Math.min(Math.max(24, ran), maxDurationDays * 24, DURATION_MAX_HOURS));
 }

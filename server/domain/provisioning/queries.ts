@@ -13,14 +13,15 @@ import type { TASK_VIEWS, ZListTasksInput, ZRevocableGrantsInput } from "./schem
 
 type View = (typeof TASK_VIEWS)[number];
 
-const VIEW_WHERE: Record<View, Prisma.ProvisioningTaskWhereInput> = {
+export const VIEW_WHERE: Record<View, Prisma.ProvisioningTaskWhereInput> = {
   awaiting: { status: "AWAITING_CONFIRMATION", connector: "MANUAL" },
   failed: { status: "FAILED" },
   open: { OR: [{ status: "PENDING" }, { status: "AWAITING_CONFIRMATION", connector: { not: "MANUAL" } }] },
   done: { status: "DONE" },
 };
 
-function visibleTasks(ctx: ServiceCtx): Prisma.ProvisioningTaskWhereInput {
+/** The tasks the actor sees: all for admins, security and auditors; an owner's for what they own. */
+export function visibleTasks(ctx: ServiceCtx): Prisma.ProvisioningTaskWhereInput {
   if (hasRole(ctx.actor, "ADMIN", "SECURITY", "AUDITOR")) return {};
   const me = ctx.actor.id;
   return { grant: { entitlement: { OR: [{ ownerId: me }, { system: { ownerId: me } }] } } };

@@ -1,0 +1,165 @@
+/**
+ * The figures behind the home page's charts. Each chart is one query, aggregated in SQL over a bounded window
+ * (weeks or days), so its cost does not grow with the number of rows read into the process: only one row per
+ * week, day, bucket or kind comes back. Every figure is limited to what the actor may see (scope.ts).
+ */
+import { Prisma } from "../../db/generated/client";
+import type { ServiceCtx } from "../actor";
+import { grantInScope, requestInScope, type HomeScope } from "./scope";
+
+/** Weekly charts cover this many weeks, the current one included (weeks start on Monday, UTC). */
+export const CHART_WEEKS = 12;
+/** A campaign burndown shows at most this many days (the most recent ones). */
+export const BURNDOWN_MAX_DAYS = 60;
+/** Burndowns are drawn for at most this many active campaigns (the ones due first). */
+export const BURNDOWN_MAX_CAMPAIGNS = 3;
+
+const DAY_MS = 86_400_000;
+
+/** The first instant of the window and the week starts in it, as SQL (timestamps are UTC without zone). */
+function weekWindow(now: Date) {
+  const nowIso = now.toISOString();
+  const first = Prisma.sql`date_trunc('week', ${nowIso}::timestamp) - make_interval(weeks => ${CHART_WEEKS - 1})`;
+  return { nowIso, first };
+}
+
+export type WeeklyRequests = { week: string; submitted: number; approved: number; denied: number };
+
+/** Requests submitted, approved and denied per week (by submission and decision time). */
+export async function requestsOverTime(ctx: ServiceCtx, scope: HomeScope): Promise<WeeklyRequests[]> {
+  const { nowIso, first } = weekWindow(ctx.now());
+  const joins = scope.all
+    ? Prisma.empty
+    : Prisma.sql`JOIN "Identity" b ON b."id" = r."beneficiaryId" JOIN "Entitlement" e ON e."id" = r."entitlementId" JOIN "System" s ON s."id" = e."systemId"`;
+  return ctx.db.$queryRaw<WeeklyRequests[]>`
+    WITH weeks AS (SELECT generate_series(${first}, date_trunc('week', ${nowIso}::timestamp), interval '1 week') AS wk),
+    rs AS (
+      SELECT r."createdAt", r."decidedAt", r."status" FROM "AccessRequest" r ${joins}
+      WHERE ${requestInScope(scope)}
+        AND ((r."createdAt" >= ${first} AND r."createdAt" <= ${nowIso}::timestamp) OR (r."decidedAt" >= ${first} AND r."decidedAt" <= ${nowIso}::timestamp))
+    ),
+    sub AS (SELECT date_trunc('week', "createdAt") AS wk, count(*)::int AS n FROM rs WHERE "createdAt" >= ${first} AND "createdAt" <= ${nowIso}::timestamp GROUP BY 1),
+    dec AS (
+      SELECT date_trunc('week', "decidedAt") AS wk,
+        count(*) FILTER (WHERE "status" = 'APPROVED')::int AS approved, count(*) FILTER (WHERE "status" = 'DENIED')::int AS denied
+      FROM rs WHERE "decidedAt" >= ${first} AND "decidedAt" <= ${nowIso}::timestamp GROUP BY 1
+    )
+    SELECT to_char(weeks.wk, 'YYYY-MM-DD') AS "week", COALESCE(sub.n, 0) AS "submitted", COALESCE(dec.approved, 0) AS "approved", COALESCE(dec.denied, 0) AS "denied"
+    FROM weeks LEFT JOIN sub ON sub.wk = weeks.wk LEFT JOIN dec ON dec.wk = weeks.wk
+    ORDER BY weeks.wk`;
+}
+
+export const AGE_BUCKETS = ["Under 1 day", "1–3 days", "3–7 days", "Over 7 days"] as const;
+export type AgeBucket = { bucket: (typeof AGE_BUCKETS)[number]; count: number };
+
+/**
+ * How long open approval stages have waited, in four buckets (since the stage opened). `where` says which
+ * stages: the actor's inbox (approvals/queries.ts inboxScope) or, for those who read all access, every open
+ * stage. Four counts in one round of parallel queries; their sum is the number of stages.
+ */
+export async function approvalAgeing(ctx: ServiceCtx, where: Prisma.ApprovalStepWhereInput): Promise<AgeBucket[]> {
+  const now = ctx.now().getTime();
+  const at = (days: number) => new Date(now - days * DAY_MS);
+  const ranges: Prisma.ApprovalStepWhereInput[] = [
+    { openedAt: { gt: at(1) } },
+    { openedAt: { gt: at(3), lte: at(1) } },
+    { openedAt: { gt: at(7), lte: at(3) } },
+    // A stage with no opening time (should not happen for an open stage) counts as the oldest.
+    { OR: [{ openedAt: { lte: at(7) } }, { openedAt: null }] },
+  ];
+  const counts = await Promise.all(ranges.map((r) => ctx.db.approvalStep.count({ where: { AND: [where, r] } })));
+  return AGE_BUCKETS.map((bucket, i) => ({ bucket, count: counts[i] ?? 0 }));
+}
+
+/** Every open stage of a pending request (for those who read all access). */
+export const ALL_OPEN_STAGES: Prisma.ApprovalStepWhereInput = { status: "OPEN", request: { status: "PENDING" } };
+
+export type Burndown = { campaignId: string; name: string; dueAt: Date; total: number; points: { day: string; remaining: number }[] };
+
+/**
+ * Items still undecided at the end of each day of the active campaigns due first (all active campaigns for
+ * those who read all access, otherwise the ones the actor runs), from launch (or the last 60 days) to today.
+ * One query: per-day decision counts, accumulated against each campaign's total.
+ */
+export async function campaignBurndown(ctx: ServiceCtx, scope: HomeScope): Promise<Burndown[]> {
+  const nowIso = ctx.now().toISOString();
+  const mine = scope.all ? Prisma.empty : Prisma.sql`AND c."ownerId" = ${scope.me}::uuid`;
+  const rows = await ctx.db.$queryRaw<{ campaignId: string; name: string; dueAt: Date; total: number; day: string; remaining: number }[]>`
+    WITH c AS (
+      SELECT c."id", c."name", c."dueAt", c."launchedAt" FROM "Campaign" c
+      WHERE c."status" = 'ACTIVE' AND c."launchedAt" IS NOT NULL ${mine}
+      ORDER BY c."dueAt", c."id" LIMIT ${BURNDOWN_MAX_CAMPAIGNS}
+    ),
+    tot AS (SELECT r."campaignId", count(*)::int AS n FROM "ReviewItem" r WHERE r."campaignId" IN (SELECT "id" FROM c) GROUP BY 1),
+    per AS (
+      SELECT r."campaignId", r."decidedAt"::date AS day, count(*)::int AS n FROM "ReviewItem" r
+      WHERE r."campaignId" IN (SELECT "id" FROM c) AND r."decidedAt" IS NOT NULL GROUP BY 1, 2
+    ),
+    days AS (
+      SELECT c."id", d::date AS day FROM c,
+        generate_series(GREATEST(c."launchedAt"::date, (${nowIso}::timestamp - make_interval(days => ${BURNDOWN_MAX_DAYS - 1}))::date), LEAST(c."dueAt", ${nowIso}::timestamp)::date, interval '1 day') AS d
+    )
+    SELECT c."id" AS "campaignId", c."name", c."dueAt", COALESCE(tot.n, 0) AS "total", to_char(days.day, 'YYYY-MM-DD') AS "day",
+      (COALESCE(tot.n, 0) - COALESCE(sum(per.n), 0))::int AS "remaining"
+    FROM days JOIN c ON c."id" = days."id" LEFT JOIN tot ON tot."campaignId" = c."id"
+      LEFT JOIN per ON per."campaignId" = c."id" AND per.day <= days.day
+    GROUP BY c."id", c."name", c."dueAt", tot.n, days.day
+    ORDER BY c."dueAt", c."id", days.day`;
+  const out = new Map<string, Burndown>();
+  for (const r of rows) {
+    const b = out.get(r.campaignId) ?? { campaignId: r.campaignId, name: r.name, dueAt: r.dueAt, total: r.total, points: [] };
+    b.points.push({ day: r.day, remaining: r.remaining });
+    out.set(r.campaignId, b);
+  }
+  return [...out.values()];
+}
+
+export const RISKS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
+export type RiskRow = { risk: (typeof RISKS)[number]; verified: number; unverified: number };
+
+/** Active grants by the entitlement's risk, split by origin: approved through a request, or unverified (none). */
+export async function accessByRisk(ctx: ServiceCtx, scope: HomeScope): Promise<RiskRow[]> {
+  const rows = await ctx.db.$queryRaw<{ risk: string; verified: number; unverified: number }[]>`
+    SELECT e."risk"::text AS "risk", count(*) FILTER (WHERE g."requestId" IS NOT NULL)::int AS "verified", count(*) FILTER (WHERE g."requestId" IS NULL)::int AS "unverified"
+    FROM "Grant" g JOIN "Identity" i ON i."id" = g."identityId" JOIN "Entitlement" e ON e."id" = g."entitlementId" JOIN "System" s ON s."id" = e."systemId"
+    WHERE g."status" = 'ACTIVE' AND ${grantInScope(scope)}
+    GROUP BY e."risk"`;
+  const by = new Map(rows.map((r) => [r.risk, r]));
+  return RISKS.map((risk) => ({ risk, verified: by.get(risk)?.verified ?? 0, unverified: by.get(risk)?.unverified ?? 0 }));
+}
+
+export type WeeklyUnverified = { week: string; count: number };
+
+/**
+ * Access with no request behind it (origin unverified) held at the end of each week: started by then and not
+ * yet revoked then. The current week's point is "now".
+ */
+export async function unverifiedOverTime(ctx: ServiceCtx, scope: HomeScope): Promise<WeeklyUnverified[]> {
+  const { nowIso, first } = weekWindow(ctx.now());
+  return ctx.db.$queryRaw<WeeklyUnverified[]>`
+    WITH weeks AS (
+      SELECT wk, LEAST(wk + interval '1 week', ${nowIso}::timestamp) AS at
+      FROM generate_series(${first}, date_trunc('week', ${nowIso}::timestamp), interval '1 week') AS wk
+    ),
+    gs AS (
+      SELECT g."startsAt", g."revokedAt" FROM "Grant" g
+        JOIN "Identity" i ON i."id" = g."identityId" JOIN "Entitlement" e ON e."id" = g."entitlementId" JOIN "System" s ON s."id" = e."systemId"
+      WHERE g."requestId" IS NULL AND g."status" NOT IN ('PENDING_PROVISION', 'PROVISION_FAILED')
+        AND (g."revokedAt" IS NULL OR g."revokedAt" >= ${first}) AND ${grantInScope(scope)}
+    )
+    SELECT to_char(weeks.wk, 'YYYY-MM-DD') AS "week",
+      (SELECT count(*)::int FROM gs WHERE gs."startsAt" <= weeks.at AND (gs."revokedAt" IS NULL OR gs."revokedAt" > weeks.at)) AS "count"
+    FROM weeks ORDER BY weeks.wk`;
+}
+
+export type FindingKindRow = { kind: string; open: number; resolved: number };
+
+/** Findings by kind: open now, and resolved in the last 12 weeks. Only for those who may see findings. */
+export async function findingsByKind(ctx: ServiceCtx): Promise<FindingKindRow[]> {
+  const { first } = weekWindow(ctx.now());
+  return ctx.db.$queryRaw<FindingKindRow[]>`
+    SELECT f."kind", count(*) FILTER (WHERE f."status" = 'OPEN')::int AS "open", count(*) FILTER (WHERE f."status" = 'RESOLVED')::int AS "resolved"
+    FROM "Finding" f
+    WHERE f."status" = 'OPEN' OR f."resolvedAt" >= ${first}
+    GROUP BY f."kind" ORDER BY f."kind"`;
+}

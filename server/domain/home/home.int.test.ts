@@ -1,0 +1,323 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDb, type TestDb } from "../../testing/db";
+import { makeEntitlement, makeGrant, makeSystem } from "../../testing/factories";
+import { makeCampaign, makeItem } from "../campaigns/campaign-test-kit";
+import { DAY, HOUR, requestCast, submitInput, type RequestCast } from "../requests/request-test-kit";
+import { CHART_WEEKS } from "./charts";
+
+/**
+ * The home page's figures, checked against the rows each scene creates: what waits for whom, what expires
+ * (and its one-click extension), and every chart's numbers, for people who read all access and for people
+ * who must see only their part of it. Each scene has its own database, so no figure depends on another.
+ */
+
+const TEST_ENGINE = process.env.TEST_PG_ADMIN_URL ? "PostgreSQL" : "PGlite";
+
+async function scene() {
+  const db = await createTestDb();
+  // Open the embedded database before the first transaction: on a busy machine, loading it can take longer
+  // than a transaction may wait to start.
+  await db.prisma.$queryRaw`SELECT 1`;
+  const c = await requestCast(db.prisma);
+  return { db, c, NOW: c.clock.now() };
+}
+
+/** The Monday 00:00 UTC starting each chart week, oldest first (the clock's week last). */
+function weekStarts(now: Date): string[] {
+  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
+  return Array.from({ length: CHART_WEEKS }, (_, i) => new Date(d.getTime() - (CHART_WEEKS - 1 - i) * 7 * DAY).toISOString().slice(0, 10));
+}
+
+/** A pending request through the router, then placed in time (createdAt, the open stage's opening). */
+async function placedRequest(t: { db: TestDb; c: RequestCast }, who: keyof RequestCast["as"], entitlementId: string, at: { createdAt: Date; openedAt?: Date }) {
+  const out = await t.c.as[who].requests.submit(submitInput(entitlementId));
+  await t.db.prisma.accessRequest.update({ where: { id: out.id }, data: { createdAt: at.createdAt } });
+  if (at.openedAt) await t.db.prisma.approvalStep.updateMany({ where: { requestId: out.id, status: "OPEN" }, data: { openedAt: at.openedAt } });
+  return out.id;
+}
+
+/** Decided through the router by the manager (the request's one open stage), then placed in time. */
+async function decided(t: { db: TestDb; c: RequestCast }, id: string, status: "APPROVED" | "DENIED", decidedAt: Date) {
+  const step = await t.db.prisma.approvalStep.findFirstOrThrow({ where: { requestId: id, status: "OPEN" } });
+  const out = await t.c.as.manager.approvals.decide({ requestId: id, stepId: step.id, decision: status === "APPROVED" ? "APPROVE" : "DENY", reason: "Decided for the home page scene", expectedRevision: 1 });
+  expect(out.status).toBe(status);
+  await t.db.prisma.accessRequest.update({ where: { id }, data: { decidedAt } });
+}
+
+describe(`home: requests over time and approval ageing (${TEST_ENGINE})`, () => {
+  let t: Awaited<ReturnType<typeof scene>>;
+  const week = (s: string) => weekStarts(t.NOW).indexOf(s);
+  beforeAll(async () => {
+    t = await scene();
+    const { c, NOW } = t;
+    // The clock is Monday 2026-03-02 09:00 UTC: this week starts 03-02, the last two 02-23 and 02-16.
+    const r1 = await placedRequest(t, "employee", c.low.id, { createdAt: new Date(NOW.getTime() - 7 * DAY) });
+    await decided(t, r1, "APPROVED", new Date(NOW.getTime() - 6 * DAY));
+    const r2 = await placedRequest(t, "employee", c.medium.id, { createdAt: new Date(NOW.getTime() - 14 * DAY) });
+    await decided(t, r2, "DENIED", new Date(NOW.getTime() - HOUR));
+    // Sofia is not Marcus's report: hers is outside his figures. Pending, its stage open for two days.
+    await placedRequest(t, "owner", c.low.id, { createdAt: new Date(NOW.getTime() - HOUR), openedAt: new Date(NOW.getTime() - 2 * DAY) });
+    // Pete is Marcus's report: pending ten days, in Marcus's inbox.
+    await placedRequest(t, "peer", c.medium.id, { createdAt: new Date(NOW.getTime() - 10 * DAY), openedAt: new Date(NOW.getTime() - 10 * DAY) });
+    // Before the window: counted nowhere.
+    const old = await placedRequest(t, "peer", c.low.id, { createdAt: new Date(NOW.getTime() - 200 * DAY) });
+    await decided(t, old, "APPROVED", new Date(NOW.getTime() - 199 * DAY));
+  });
+  afterAll(async () => t.db.close());
+
+  it("counts submissions and decisions per week over the whole organisation for an admin (12 weeks, empty weeks as zeros)", async () => {
+    const s = await t.c.as.admin.home.summary();
+    const rows = s.charts.requests!;
+    expect(rows.map((r) => r.week)).toEqual(weekStarts(t.NOW));
+    const expected = weekStarts(t.NOW).map((w) => ({ week: w, submitted: 0, approved: 0, denied: 0 }));
+    // Employee's medium (02-16) and Pete's (02-20); employee's low (02-23), approved the next day.
+    expected[week("2026-02-16")] = { week: "2026-02-16", submitted: 2, approved: 0, denied: 0 };
+    expected[week("2026-02-23")] = { week: "2026-02-23", submitted: 1, approved: 1, denied: 0 };
+    expected[week("2026-03-02")] = { week: "2026-03-02", submitted: 1, approved: 0, denied: 1 };
+    expect(rows).toEqual(expected);
+  });
+
+  it("gives a manager the figures of their reports' requests only, never the organisation's", async () => {
+    const s = await t.c.as.manager.home.summary();
+    const rows = s.charts.requests!;
+    expect(rows[week("2026-02-16")]).toEqual({ week: "2026-02-16", submitted: 2, approved: 0, denied: 0 });
+    expect(rows[week("2026-02-23")]).toEqual({ week: "2026-02-23", submitted: 1, approved: 1, denied: 0 });
+    // Sofia's request of this week is not his to see.
+    expect(rows[week("2026-03-02")]).toEqual({ week: "2026-03-02", submitted: 0, approved: 0, denied: 1 });
+    expect(s.org).toBeNull();
+  });
+
+  it("gives an employee with no reports and nothing owned no dashboard, and counts their open requests", async () => {
+    const s = await t.c.as.employee.home.summary();
+    expect(s.charts).toMatchObject({ requests: null, risk: null, burndown: null, unverified: null, findings: null });
+    expect(s.work).toMatchObject({ approvals: 0, openRequests: 0, tasks: null, openFindings: null });
+    const p = await t.c.as.peer.home.summary();
+    expect(p.work.openRequests).toBe(1);
+  });
+
+  it("ages open stages: the whole organisation for security, the person's own inbox for a manager (whose count it is)", async () => {
+    const sec = await t.c.as.security.home.summary();
+    expect(sec.charts.ageingScope).toBe("all");
+    expect(sec.charts.ageing).toEqual([
+      { bucket: "Under 1 day", count: 0 },
+      { bucket: "1–3 days", count: 1 },
+      { bucket: "3–7 days", count: 0 },
+      { bucket: "Over 7 days", count: 1 },
+    ]);
+    const m = await t.c.as.manager.home.summary();
+    expect(m.charts.ageingScope).toBe("mine");
+    expect(m.charts.ageing!.map((b) => b.count)).toEqual([0, 0, 0, 1]);
+    expect(m.work.approvals).toBe(1);
+    // The director decides Sofia's stage: one in the inbox, aged 1–3 days.
+    const d = await t.c.as.director.home.summary();
+    expect(d.work.approvals).toBe(1);
+    expect(d.charts.ageing!.map((b) => b.count)).toEqual([0, 1, 0, 0]);
+  });
+});
+
+describe(`home: access by risk and origin-unverified access over time (${TEST_ENGINE})`, () => {
+  let t: Awaited<ReturnType<typeof scene>>;
+  type G = { identityId: string; entitlementId: string; startsAt: Date; revokedAt?: Date; requestId?: string };
+  const scenes: G[] = [];
+  beforeAll(async () => {
+    t = await scene();
+    const { db, c, NOW } = t;
+    const ago = (d: number) => new Date(NOW.getTime() - d * DAY);
+    const r1 = await placedRequest(t, "employee", c.low.id, { createdAt: ago(7) });
+    await decided(t, r1, "APPROVED", ago(6));
+    const other = await makeSystem(db.prisma, c.admin.id, { name: "HR Portal" });
+    const hr = await makeEntitlement(db.prisma, other.id, { name: "hr-edit", risk: "MEDIUM" });
+    scenes.push(
+      { identityId: c.employee.id, entitlementId: c.low.id, startsAt: ago(6), requestId: r1 }, // verified, LOW
+      { identityId: c.peer.id, entitlementId: c.low.id, startsAt: ago(30) }, // unverified, LOW
+      { identityId: c.loner.id, entitlementId: c.critical.id, startsAt: ago(100), revokedAt: ago(20) }, // revoked: not active now
+      { identityId: c.director.id, entitlementId: c.high.id, startsAt: ago(5) }, // unverified, HIGH (owned by Otto)
+      { identityId: c.loner.id, entitlementId: hr.id, startsAt: ago(40) }, // unverified, MEDIUM, another system
+    );
+    for (const g of scenes) {
+      if (g.requestId) {
+        // The approval made this grant (PENDING_PROVISION): provisioned a day later.
+        await db.prisma.grant.update({ where: { requestId: g.requestId }, data: { status: "ACTIVE", startsAt: g.startsAt } });
+        continue;
+      }
+      const row = await makeGrant(db.prisma, g.identityId, g.entitlementId, { expiresAt: null, origin: g.requestId ? "REQUEST" : "IMPORTED" });
+      await db.prisma.grant.update({
+        where: { id: row.id },
+        data: { startsAt: g.startsAt, requestId: g.requestId ?? null, ...(g.revokedAt ? { status: "REVOKED", revokedAt: g.revokedAt, revocationCause: "MANUAL" } : {}) },
+      });
+    }
+  });
+  afterAll(async () => t.db.close());
+
+  it("splits active grants by risk and origin over the organisation for an auditor", async () => {
+    const s = await t.c.as.auditor.home.summary();
+    expect(s.charts.risk).toEqual([
+      { risk: "LOW", verified: 1, unverified: 1 },
+      { risk: "MEDIUM", verified: 0, unverified: 1 },
+      { risk: "HIGH", verified: 0, unverified: 1 },
+      { risk: "CRITICAL", verified: 0, unverified: 0 },
+    ]);
+    expect(s.org).toMatchObject({ activeGrants: { value: 4, capped: false }, unverifiedGrants: { value: 3, capped: false } });
+  });
+
+  it("limits a manager to their reports' access and an owner to the access to what they own", async () => {
+    const m = await t.c.as.manager.home.summary();
+    expect(m.charts.risk!.map((r) => [r.risk, r.verified, r.unverified])).toEqual([["LOW", 1, 1], ["MEDIUM", 0, 0], ["HIGH", 0, 0], ["CRITICAL", 0, 0]]);
+    // Sofia owns Payments Ledger, but db-admin has an owner of its own (Otto): hers are the LOW grants.
+    const o = await t.c.as.owner.home.summary();
+    expect(o.charts.risk!.map((r) => [r.risk, r.verified, r.unverified])).toEqual([["LOW", 1, 1], ["MEDIUM", 0, 0], ["HIGH", 0, 0], ["CRITICAL", 0, 0]]);
+    const e = await t.c.as.entOwner.home.summary();
+    expect(e.charts.risk!.map((r) => [r.risk, r.verified, r.unverified])).toEqual([["LOW", 0, 0], ["MEDIUM", 0, 0], ["HIGH", 0, 1], ["CRITICAL", 0, 0]]);
+    expect(e.owned).toMatchObject({ entitlementCount: 1, entitlements: [{ name: "db-admin", holders: 1 }] });
+  });
+
+  it("counts origin-unverified access held at the end of each week (now for this week)", async () => {
+    const held = (at: Date, gs: G[]) => gs.filter((g) => !g.requestId && g.startsAt <= at && (!g.revokedAt || g.revokedAt > at)).length;
+    const expected = (gs: G[]) =>
+      weekStarts(t.NOW).map((w) => {
+        const end = Math.min(new Date(`${w}T00:00:00Z`).getTime() + 7 * DAY, t.NOW.getTime());
+        return { week: w, count: held(new Date(end), gs) };
+      });
+    const s = await t.c.as.security.home.summary();
+    expect(s.charts.unverified).toEqual(expected(scenes));
+    // The figures move: four weeks ago, three grants (loner's critical still held); now three again (director's new one).
+    expect(s.charts.unverified!.map((x) => x.count)).toContain(2);
+    const o = await t.c.as.owner.home.summary();
+    expect(o.charts.unverified).toEqual(expected(scenes.filter((g) => g.entitlementId === t.c.low.id || g.entitlementId === t.c.critical.id)));
+    // A manager (owning nothing) gets no unverified-access chart.
+    expect((await t.c.as.manager.home.summary()).charts.unverified).toBeNull();
+  });
+});
+
+describe(`home: work waiting, findings, tasks and campaign burndown (${TEST_ENGINE})`, () => {
+  let t: Awaited<ReturnType<typeof scene>>;
+  let campaignId: string;
+  beforeAll(async () => {
+    t = await scene();
+    const { db, c, NOW } = t;
+    const p = db.prisma;
+    const campaign = await makeCampaign(p, { ownerId: c.admin.id, fallbackReviewerId: c.admin.id, startsAt: new Date(NOW.getTime() - 3 * DAY), launchedAt: new Date(NOW.getTime() - 3 * DAY), dueAt: new Date(NOW.getTime() + 10 * DAY), name: "Q1 review" });
+    campaignId = campaign.id;
+    const holders = [c.employee, c.peer, c.director, c.loner];
+    const decisions = [new Date(NOW.getTime() - 2 * DAY), new Date(NOW.getTime() - HOUR), undefined, undefined];
+    for (const [i, h] of holders.entries()) {
+      const g = await makeGrant(p, h.id, c.low.id);
+      await makeItem(p, campaign.id, g.id, c.manager.id, decisions[i] ? { decision: "KEEP", decidedAt: decisions[i] } : {});
+    }
+    // A closed campaign's items wait for no one.
+    const closed = await makeCampaign(p, { ownerId: c.admin.id, fallbackReviewerId: c.admin.id, status: "CLOSED", dueAt: new Date(NOW.getTime() - DAY) });
+    await makeItem(p, closed.id, (await makeGrant(p, c.peer.id, c.medium.id)).id, c.manager.id);
+
+    await p.finding.createMany({
+      data: [
+        { kind: "NHI_OWNER_LEFT", subjectType: "Identity", subjectId: c.nhi.id },
+        { kind: "PROVISIONING_FAILED", subjectType: "Grant", subjectId: "g-1" },
+        { kind: "PROVISIONING_FAILED", subjectType: "Grant", subjectId: "g-2", status: "RESOLVED", resolvedAt: new Date(NOW.getTime() - DAY) },
+        { kind: "CONNECTOR_TARGET_CHANGED", subjectType: "System", subjectId: c.system.id, status: "RESOLVED", resolvedAt: new Date(NOW.getTime() - 200 * DAY) },
+      ],
+    });
+    // Tasks on Sofia's system: one manual confirmation awaited, one failure, one done (not waiting).
+    const tg = await makeGrant(p, c.peer.id, c.medium.id);
+    await p.provisioningTask.createMany({
+      data: [
+        { grantId: tg.id, action: "GRANT", connector: "MANUAL", status: "AWAITING_CONFIRMATION" },
+        { grantId: tg.id, action: "REVOKE", connector: "WEBHOOK", status: "FAILED" },
+        { grantId: tg.id, action: "GRANT", connector: "MANUAL", status: "DONE" },
+      ],
+    });
+  });
+  afterAll(async () => t.db.close());
+
+  it("counts a reviewer's undecided items in active campaigns only", async () => {
+    expect((await t.c.as.manager.home.summary()).work.reviewItems).toBe(2);
+    expect((await t.c.as.employee.home.summary()).work.reviewItems).toBe(0);
+  });
+
+  it("counts open findings for security, admins and auditors, and charts them by kind (resolved in the window)", async () => {
+    for (const who of ["security", "admin", "auditor"] as const) {
+      const s = await t.c.as[who].home.summary();
+      expect(s.work.openFindings).toBe(2);
+      expect(s.charts.findings).toEqual([
+        { kind: "NHI_OWNER_LEFT", open: 1, resolved: 0 },
+        { kind: "PROVISIONING_FAILED", open: 1, resolved: 1 },
+      ]);
+    }
+    const m = await t.c.as.manager.home.summary();
+    expect(m.work.openFindings).toBeNull();
+    expect(m.charts.findings).toBeNull();
+  });
+
+  it("counts the tasks an owner can act on (awaiting confirmation, failed), none for an employee or an auditor", async () => {
+    expect((await t.c.as.owner.home.summary()).work.tasks).toEqual({ awaiting: 1, failed: 1 });
+    expect((await t.c.as.admin.home.summary()).work.tasks).toEqual({ awaiting: 1, failed: 1 });
+    expect((await t.c.as.employee.home.summary()).work.tasks).toBeNull();
+    expect((await t.c.as.auditor.home.summary()).work.tasks).toBeNull();
+  });
+
+  it("burns down a campaign's undecided items day by day since launch, for those who may see it", async () => {
+    const s = await t.c.as.admin.home.summary();
+    expect(s.charts.burndown).toEqual([
+      {
+        campaignId,
+        name: "Q1 review",
+        dueAt: expect.any(Date),
+        total: 4,
+        points: [
+          { day: "2026-02-27", remaining: 4 },
+          { day: "2026-02-28", remaining: 3 },
+          { day: "2026-03-01", remaining: 3 },
+          { day: "2026-03-02", remaining: 2 },
+        ],
+      },
+    ]);
+    // Sofia owns a system but not this campaign: no burndown of it.
+    expect((await t.c.as.owner.home.summary()).charts.burndown).toEqual([]);
+  });
+});
+
+describe(`home: what expires soon, and its one-click extension (${TEST_ENGINE})`, () => {
+  let t: Awaited<ReturnType<typeof scene>>;
+  beforeAll(async () => {
+    t = await scene();
+  });
+  afterAll(async () => t.db.close());
+
+  it("lists my and my NHIs' access expiring within 14 days, and Extend submits an extension request through the policy", async () => {
+    const { db, c, NOW } = t;
+    const p = db.prisma;
+    const grant = async (identityId: string, entitlementId: string, startDaysAgo: number, expiresInDays: number) => {
+      const g = await makeGrant(p, identityId, entitlementId, { origin: "REQUEST", expiresAt: new Date(NOW.getTime() + expiresInDays * DAY) });
+      return p.grant.update({ where: { id: g.id }, data: { startsAt: new Date(NOW.getTime() - startDaysAgo * DAY) } });
+    };
+    const mine = await grant(c.employee.id, c.low.id, 5, 2);
+    const nhis = await grant(c.nhi.id, c.medium.id, 1, 1); // ran 2 days: extends by 2 days
+    await grant(c.employee.id, c.medium.id, 5, 20); // not soon
+    await grant(c.peer.id, c.low.id, 5, 2); // not mine
+
+    const s = await c.as.employee.home.summary();
+    expect(s.expiringSoon).toEqual([
+      expect.objectContaining({ id: nhis.id, holder: expect.objectContaining({ id: c.nhi.id, isMe: false }), entitlement: "write-batches", extendHours: 48, pendingRequestId: null }),
+      // As long again as it ran (7 days), within read-reports' 90-day maximum.
+      expect.objectContaining({ id: mine.id, holder: expect.objectContaining({ id: c.employee.id, isMe: true }), entitlement: "read-reports", extendHours: 168, pendingRequestId: null }),
+    ]);
+    expect(s.owned).toMatchObject({ nhiCount: 1, nhis: [{ id: c.nhi.id }] });
+
+    // What the Extend button sends: the requests router's submit, with the grant it extends.
+    const item = s.expiringSoon[1]!;
+    const out = await c.as.employee.requests.submit({
+      entitlementId: item.entitlementId,
+      beneficiaryId: item.holder.id,
+      justification: `Extension of ${item.entitlement} on ${item.system}, expiring soon, from the home page`,
+      durationHours: item.extendHours,
+      extendsGrantId: item.id,
+    });
+    expect(out.status).toBe("PENDING");
+    expect(await p.accessRequest.findUniqueOrThrow({ where: { id: out.id } })).toMatchObject({ extendsGrantId: mine.id, durationHours: 168, beneficiaryId: c.employee.id });
+    const after = await c.as.employee.home.summary();
+    expect(after.expiringSoon.find((g) => g.id === mine.id)!.pendingRequestId).toBe(out.id);
+    expect(after.work.openRequests).toBe(1);
+    // The manager now has it to decide.
+    expect((await c.as.manager.home.summary()).work.approvals).toBe(1);
+  });
+});
