@@ -10,6 +10,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient } from "./db/generated/client";
+import { newPGlite } from "./db/pglite";
 import { withSerialTransactions } from "./db/serial-transactions";
 import { env } from "./env";
 
@@ -84,7 +85,7 @@ export function openDb(opts: { url?: string; pgliteDir?: string; pglite?: PGlite
     const dir = path.resolve(/* turbopackIgnore: true */ opts.pgliteDir ?? ".data/pglite");
     mkdirSync(dir, { recursive: true });
     unlock = lockDataDir(dir);
-    pg = new PGlite(dir);
+    pg = newPGlite(dir);
   }
   const client = pg;
   const adapter = new PrismaPGlite(client);
