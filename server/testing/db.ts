@@ -59,6 +59,9 @@ export async function createTestDb(opts: { pgliteDir?: string } = {}): Promise<T
   const dump = readFileSync(TEMPLATE_DUMP);
   // With a folder, the database lives on disk so a subprocess (a CLI under test) can open it after close().
   const pglite = newPGlite(opts.pgliteDir, { loadDataDir: new Blob([dump]) });
+  // Start-up (WebAssembly, the dump, the extensions) is done before the first query, so a busy machine's
+  // slow start never counts against a test's first transaction (Prisma's maxWait).
+  await pglite.waitReady;
   const handle = openDb({ pglite });
   return {
     ...handle,
