@@ -1,14 +1,13 @@
 import { readFileSync } from "node:fs";
-import { PGlite } from "@electric-sql/pglite";
-import { PrismaPGlite } from "pglite-prisma-adapter";
+import { newPGlite, PrismaPGliteWithExtensions } from "../server/db/pglite";
 import { describe, expect, it } from "vitest";
 import { diffMigrationsToSchema, SCHEMA_PATH } from "../server/db/schema-engine";
 
 describe("migrations", () => {
   it("produce exactly the schema in schema.prisma (the diff is empty)", async () => {
-    const shadow = new PGlite();
+    const shadow = new PrismaPGliteWithExtensions(newPGlite());
     try {
-      expect(await diffMigrationsToSchema(new PrismaPGlite(shadow))).toBe("");
+      expect(await diffMigrationsToSchema(shadow)).toBe("");
     } finally {
       await shadow.close();
     }
@@ -16,9 +15,9 @@ describe("migrations", () => {
 
   it("would be caught out by a schema change that has no migration", async () => {
     const edited = readFileSync(SCHEMA_PATH, "utf8").replace("model System {", "model System {\n  nickname String?");
-    const shadow = new PGlite();
+    const shadow = new PrismaPGliteWithExtensions(newPGlite());
     try {
-      expect(await diffMigrationsToSchema(new PrismaPGlite(shadow), edited)).toMatch(/ALTER TABLE "System" ADD COLUMN\s+"nickname" TEXT/);
+      expect(await diffMigrationsToSchema(shadow, edited)).toMatch(/ALTER TABLE "System" ADD COLUMN\s+"nickname" TEXT/);
     } finally {
       await shadow.close();
     }

@@ -2,8 +2,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { PrismaPGlite } from "pglite-prisma-adapter";
+import { newPGlite, PrismaPGliteWithExtensions } from "../server/db/pglite";
 import { diffMigrationsToSchema, MIGRATIONS_DIR } from "../server/db/schema-engine";
 
 const name = process.argv[2];
@@ -11,8 +10,8 @@ if (!name || !/^[a-z0-9_]+$/.test(name)) {
   console.error("usage: npm run db:diff -- <name>   (lower-case letters, digits and _ only)");
   process.exit(2);
 }
-const shadow = new PGlite();
-const sql = await diffMigrationsToSchema(new PrismaPGlite(shadow));
+const shadow = new PrismaPGliteWithExtensions(newPGlite());
+const sql = await diffMigrationsToSchema(shadow);
 await shadow.close();
 if (!sql) {
   console.log("No changes: the migrations already produce schema.prisma.");

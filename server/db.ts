@@ -5,11 +5,12 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient } from "./db/generated/client";
+import { newPGlite } from "./db/pglite";
 import { withSerialTransactions } from "./db/serial-transactions";
 import { env, ZPoolMax } from "./env";
 
@@ -94,7 +95,7 @@ export function openDb(opts: { url?: string; pgliteDir?: string; pglite?: PGlite
     const dir = path.resolve(/* turbopackIgnore: true */ opts.pgliteDir ?? ".data/pglite");
     mkdirSync(dir, { recursive: true });
     unlock = lockDataDir(dir);
-    pg = new PGlite(dir);
+    pg = newPGlite(dir);
   }
   const client = pg;
   const adapter = new PrismaPGlite(client);

@@ -123,6 +123,7 @@ export function InboxTable({ page, sort, dir, systems }: { page: Page<InboxRow>;
       columns={allColumns}
       rows={page.rows}
       total={page.total}
+      totalCapped={page.totalCapped}
       page={page.page}
       size={page.size}
       sort={sort ?? "openedAt"}

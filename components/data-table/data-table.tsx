@@ -16,6 +16,8 @@ export type DataTableProps<Row> = {
   columns: ColumnDef<Row, any>[];
   rows: Row[];
   total: number;
+  /** The total is a lower bound (the list counts only so far, see server/domain/list.ts): shown as "1,000+". */
+  totalCapped?: boolean;
   page: number;
   size: number;
   sort?: string;
@@ -32,7 +34,7 @@ export type DataTableProps<Row> = {
 
 const PAGE_SIZES = [10, 25, 50, 100];
 
-export function DataTable<Row>({ columns, rows, total, page, size, sort, dir = "asc", searchPlaceholder, filters = [], emptyMessage = "Nothing to show.", rowHref, label, linkColumn }: DataTableProps<Row>) {
+export function DataTable<Row>({ columns, rows, total, totalCapped = false, page, size, sort, dir = "asc", searchPlaceholder, filters = [], emptyMessage = "Nothing to show.", rowHref, label, linkColumn }: DataTableProps<Row>) {
   const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
@@ -200,7 +202,10 @@ export function DataTable<Row>({ columns, rows, total, page, size, sort, dir = "
           {total === 0 ? "No results" : (
             <>
               Showing <span className="font-medium text-slate-900">{from}</span>–<span className="font-medium text-slate-900">{to}</span> of{" "}
-              <span className="font-medium text-slate-900">{total.toLocaleString("en-GB")}</span>
+              <span className="font-medium text-slate-900">
+                {total.toLocaleString("en-GB")}
+                {totalCapped ? "+" : ""}
+              </span>
             </>
           )}
         </p>
@@ -220,8 +225,9 @@ export function DataTable<Row>({ columns, rows, total, page, size, sort, dir = "
           </button>
           <span className="tabular-nums">
             Page {page} of {pages}
+            {totalCapped ? "+" : ""}
           </span>
-          <button type="button" className="rounded-md border border-slate-300 bg-white px-2.5 py-1 disabled:opacity-40" disabled={page >= pages} onClick={() => navigate({ page: String(page + 1) }, false)}>
+          <button type="button" className="rounded-md border border-slate-300 bg-white px-2.5 py-1 disabled:opacity-40" disabled={page >= pages && !totalCapped} onClick={() => navigate({ page: String(page + 1) }, false)}>
             Next
           </button>
         </div>

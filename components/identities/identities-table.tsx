@@ -58,6 +58,7 @@ export function IdentitiesTable({ page, sort, dir, departments, seesAllAccess }:
       columns={columnsFor(seesAllAccess)}
       rows={page.rows}
       total={page.total}
+      totalCapped={page.totalCapped}
       page={page.page}
       size={page.size}
       sort={sort ?? "displayName"}

@@ -11,7 +11,30 @@ export const ZListBase = z.object({
   dir: z.enum(["asc", "desc"]).default("asc"),
 });
 
-export type Page<T> = { rows: T[]; total: number; page: number; size: number };
+/**
+ * One page of a list. `total` is exact unless `totalCapped` is set: lists over big tables count matches
+ * only up to a bound (countBound), so a search over a million rows costs a page, not a full count; the
+ * view then shows "1,000+" and lets the reader page on.
+ */
+export type Page<T> = { rows: T[]; total: number; page: number; size: number; totalCapped?: boolean };
+
+/** Lists count at most this many matches beyond the current page before they say "N+". */
+export const COUNT_CAP = 1000;
+
+/**
+ * How many matches a capped count looks for: COUNT_CAP, or up to the end of the current page when that is
+ * further, plus one to tell "exactly that many" from "more". Counting stops there (LIMIT), so the cost is
+ * bounded by the page being viewed, never by the size of the table.
+ */
+export function countBound(input: { page: number; size: number }): number {
+  return Math.max(COUNT_CAP, input.page * input.size) + 1;
+}
+
+/** Reads a count taken with countBound: the total to show, and whether there are more. */
+export function cappedTotal(counted: number, input: { page: number; size: number }): { total: number; totalCapped: boolean } {
+  const bound = countBound(input);
+  return counted >= bound ? { total: bound - 1, totalCapped: true } : { total: counted, totalCapped: false };
+}
 
 /** Reads Next's searchParams into a plain object (first value of each key). */
 export function firstValues(sp: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -21,6 +44,11 @@ export function firstValues(sp: Record<string, string | string[] | undefined>): 
     if (val !== undefined && val !== "") out[k] = val;
   }
   return out;
+}
+
+/** A substring pattern for (I)LIKE, with its wildcards escaped: a search for "50%" or "svc_" means those characters. */
+export function likePattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 export function skipTake(input: { page: number; size: number }) {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
-import { PGlite } from "@electric-sql/pglite";
+import { newPGlite } from "../db/pglite";
 import pg from "pg";
 import { openDb, type DbHandle } from "../db";
 import { PG_TEMPLATE_DB, TEMPLATE_DUMP } from "./global-setup";
@@ -58,7 +58,10 @@ export async function createTestDb(opts: { pgliteDir?: string } = {}): Promise<T
   }
   const dump = readFileSync(TEMPLATE_DUMP);
   // With a folder, the database lives on disk so a subprocess (a CLI under test) can open it after close().
-  const pglite = opts.pgliteDir ? new PGlite(opts.pgliteDir, { loadDataDir: new Blob([dump]) }) : new PGlite({ loadDataDir: new Blob([dump]) });
+  const pglite = newPGlite(opts.pgliteDir, { loadDataDir: new Blob([dump]) });
+  // Start-up (WebAssembly, the dump, the extensions) is done before the first query, so a busy machine's
+  // slow start never counts against a test's first transaction (Prisma's maxWait).
+  await pglite.waitReady;
   const handle = openDb({ pglite });
   return {
     ...handle,

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import { newPGlite } from "../db/pglite";
 import pg from "pg";
 import { openDb } from "../db";
 import { applyMigrations } from "../db/schema-engine";
@@ -29,7 +29,7 @@ export default async function setup() {
     await handle.close();
     return;
   }
-  const pglite = new PGlite();
+  const pglite = newPGlite();
   const handle = openDb({ pglite });
   await applyMigrations(handle.adapter);
   const dump = await pglite.dumpDataDir("gzip");

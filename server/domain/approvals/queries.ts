@@ -4,10 +4,10 @@
  * authority fresh; this list is what to look at.
  */
 import type { z } from "zod";
-import type { Prisma } from "../../db/generated/client";
+import { Prisma } from "../../db/generated/client";
 import type { ServiceCtx } from "../actor";
-import { skipTake, type Page } from "../list";
-import type { ZInboxInput } from "./schema";
+import { cappedTotal, countBound, likePattern, skipTake, type Page } from "../list";
+import type { INBOX_SORTS, ZInboxInput } from "./schema";
 
 export type InboxRow = {
   stepId: string;
@@ -31,31 +31,65 @@ export type InboxRow = {
   onBehalfOf: { id: string; name: string }[] | null;
 };
 
-const ORDER = (dir: "asc" | "desc"): Record<string, Prisma.ApprovalStepOrderByWithRelationInput[]> => ({
-  openedAt: [{ openedAt: dir }],
-  deadlineAt: [{ request: { deadlineAt: dir } }],
-  entitlement: [{ request: { entitlement: { name: dir } } }],
-  requester: [{ request: { requester: { displayName: dir } } }],
-  risk: [{ request: { entitlement: { risk: dir } } }],
-});
+/** The sort key of each inbox order, over the aliases of the page query (s step, r request, e, rq). */
+const SORT_KEY: Record<(typeof INBOX_SORTS)[number], Prisma.Sql> = {
+  openedAt: Prisma.sql`s."openedAt"`,
+  deadlineAt: Prisma.sql`r."deadlineAt"`,
+  entitlement: Prisma.sql`e."name"`,
+  requester: Prisma.sql`rq."displayName"`,
+  risk: Prisma.sql`e."risk"`,
+};
 
-/** The actor's inbox, with filters (system, risk, stage kind, text) and server-side paging and sorting. */
-/**
- * The stages in the actor's inbox, unfiltered: open stages of pending requests they may decide directly or as
- * an active delegate, never one in which they are a party. Shared by the inbox and the home page's counts.
- */
-export async function inboxScope(ctx: ServiceCtx): Promise<{ where: Prisma.ApprovalStepWhereInput; delegators: Map<string, string> }> {
+type InboxSqlRow = {
+  stepId: string;
+  kind: string;
+  openedAt: Date | null;
+  escalateAt: Date | null;
+  escalatedAt: Date | null;
+  eligibleIds: string[];
+  requestId: string;
+  revision: number;
+  deadlineAt: Date;
+  durationHours: number;
+  emergency: boolean;
+  justification: string;
+  entitlementId: string;
+  entitlementName: string;
+  risk: string;
+  privileged: boolean;
+  systemId: string;
+  systemName: string;
+  requesterId: string;
+  requesterName: string;
+  beneficiaryId: string;
+  beneficiaryName: string;
+  beneficiaryKind: string;
+  position: number;
+  stageCount: number;
+};
+
+/** Whose approvals the actor decides today as their active delegate (id → name). */
+async function activeDelegators(ctx: ServiceCtx): Promise<Map<string, string>> {
   const now = ctx.now();
-  const me = ctx.actor.id;
   const delegations = await ctx.db.delegation.findMany({
-    where: { toId: me, revokedAt: null, startsAt: { lte: now }, endsAt: { gt: now }, from: { status: "ACTIVE" } },
+    where: { toId: ctx.actor.id, revokedAt: null, startsAt: { lte: now }, endsAt: { gt: now }, from: { status: "ACTIVE" } },
     select: { fromId: true, from: { select: { displayName: true } } },
   });
-  const delegators = new Map(delegations.map((d) => [d.fromId, d.from.displayName]));
+  return new Map(delegations.map((d) => [d.fromId, d.from.displayName]));
+}
+
+/**
+ * The stages in the actor's inbox, unfiltered, as a Prisma filter: for the home page's counts and ageing. The
+ * same rule as the first conditions of `approvalInbox` below (its SQL form, for the page): open stages of
+ * pending requests the actor may decide directly or as an active delegate, never one in which they are a party.
+ * A change to one is a change to both (server/domain/approvals/inbox.int.test.ts and the home tests compare them).
+ */
+export async function inboxScope(ctx: ServiceCtx): Promise<{ where: Prisma.ApprovalStepWhereInput; delegators: Map<string, string> }> {
+  const me = ctx.actor.id;
+  const delegators = await activeDelegators(ctx);
   const where: Prisma.ApprovalStepWhereInput = {
     status: "OPEN",
     eligibleIds: { hasSome: [me, ...delegators.keys()] },
-    // Never a request in which the actor is a party (a delegate may be one even if the delegator is not).
     requesterId: { not: me },
     beneficiaryId: { not: me },
     OR: [{ beneficiaryOwnerId: null }, { beneficiaryOwnerId: { not: me } }],
@@ -64,79 +98,99 @@ export async function inboxScope(ctx: ServiceCtx): Promise<{ where: Prisma.Appro
   return { where, delegators };
 }
 
+/**
+ * The actor's inbox, with filters (system, risk, stage kind, text) and server-side paging and sorting.
+ *
+ * Two statements whatever the page size (plus the actor's delegations): a capped count, and the page with
+ * everything it shows. Open stages are found by the partial GIN index on "eligibleIds"; the page's 25 are
+ * chosen over the stage and its request (and the catalog or people only when a filter or the order needs
+ * them), and only those 25 are joined to their details. See docs/performance-queries.md.
+ */
 export async function approvalInbox(ctx: ServiceCtx, input: z.output<typeof ZInboxInput>): Promise<Page<InboxRow>> {
   const me = ctx.actor.id;
-  const { where: scope, delegators } = await inboxScope(ctx);
+  const delegators = await activeDelegators(ctx);
+  const sort = input.sort ?? "openedAt";
   const q = input.q;
-  const where: Prisma.ApprovalStepWhereInput = {
-    ...scope,
-    request: {
-      status: "PENDING",
-      ...(input.systemId || input.risk ? { entitlement: { ...(input.systemId ? { systemId: input.systemId } : {}), ...(input.risk ? { risk: input.risk } : {}) } } : {}),
-      ...(q
-        ? {
-            OR: [
-              { entitlement: { name: { contains: q, mode: "insensitive" } } },
-              { entitlement: { system: { name: { contains: q, mode: "insensitive" } } } },
-              { requester: { displayName: { contains: q, mode: "insensitive" } } },
-              { beneficiary: { displayName: { contains: q, mode: "insensitive" } } },
-              { justification: { contains: q, mode: "insensitive" } },
-            ],
-          }
-        : {}),
-    },
-    ...(input.kind ? { kind: input.kind } : {}),
-  };
-  const [total, rows] = await Promise.all([
-    ctx.db.approvalStep.count({ where }),
-    ctx.db.approvalStep.findMany({
-      where,
-      orderBy: [...ORDER(input.dir)[input.sort ?? "openedAt"]!, { id: "asc" }],
-      ...skipTake(input),
-      include: {
-        request: {
-          select: {
-            id: true,
-            revision: true,
-            deadlineAt: true,
-            durationHours: true,
-            emergency: true,
-            justification: true,
-            entitlement: { select: { id: true, name: true, risk: true, privileged: true, system: { select: { id: true, name: true } } } },
-            requester: { select: { id: true, displayName: true } },
-            beneficiary: { select: { id: true, displayName: true, kind: true } },
-            steps: { where: { status: { not: "VOID" } }, select: { id: true }, orderBy: { stageOrder: "asc" } },
-          },
-        },
-      },
-    }),
+  const needsCatalog = Boolean(input.systemId || input.risk || q || sort === "entitlement" || sort === "risk");
+  const needsPeople = Boolean(q || sort === "requester");
+
+  const conds: Prisma.Sql[] = [
+    Prisma.sql`s."status" = 'OPEN'`,
+    Prisma.sql`s."eligibleIds" && ${[me, ...delegators.keys()]}::uuid[]`,
+    // Never a request in which the actor is a party (a delegate may be one even if the delegator is not).
+    Prisma.sql`s."requesterId" <> ${me}::uuid`,
+    Prisma.sql`s."beneficiaryId" <> ${me}::uuid`,
+    Prisma.sql`s."beneficiaryOwnerId" IS DISTINCT FROM ${me}::uuid`,
+    Prisma.sql`r."status" = 'PENDING'`,
+  ];
+  if (input.kind) conds.push(Prisma.sql`s."kind" = ${input.kind}::"ApprovalKind"`);
+  if (input.systemId) conds.push(Prisma.sql`e."systemId" = ${input.systemId}::uuid`);
+  if (input.risk) conds.push(Prisma.sql`e."risk" = ${input.risk}::"RiskLevel"`);
+  if (q) {
+    const p = likePattern(q);
+    conds.push(
+      Prisma.sql`(e."name" ILIKE ${p} OR sy."name" ILIKE ${p} OR rq."displayName" ILIKE ${p} OR b."displayName" ILIKE ${p} OR r."justification" ILIKE ${p})`,
+    );
+  }
+  const from = Prisma.sql`FROM "ApprovalStep" s JOIN "AccessRequest" r ON r."id" = s."requestId"
+    ${needsCatalog ? Prisma.sql`JOIN "Entitlement" e ON e."id" = r."entitlementId" JOIN "System" sy ON sy."id" = e."systemId"` : Prisma.empty}
+    ${needsPeople ? Prisma.sql`JOIN "Identity" rq ON rq."id" = r."requesterId" JOIN "Identity" b ON b."id" = r."beneficiaryId"` : Prisma.empty}
+    WHERE ${Prisma.join(conds, " AND ")}`;
+  const dir = Prisma.raw(input.dir === "desc" ? "DESC" : "ASC");
+  const { skip, take } = skipTake(input);
+
+  const [countRows, rows] = await Promise.all([
+    ctx.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS "n" FROM (SELECT 1 ${from} LIMIT ${countBound(input)}) c`,
+    ctx.db.$queryRaw<InboxSqlRow[]>`
+      WITH page AS (
+        SELECT s."id", ${SORT_KEY[sort]} AS "sk" ${from}
+        ORDER BY "sk" ${dir}, s."id" ASC LIMIT ${take} OFFSET ${skip}
+      )
+      SELECT s."id" AS "stepId", s."kind"::text AS "kind", s."openedAt", s."escalateAt", s."escalatedAt", s."eligibleIds"::text[] AS "eligibleIds",
+        r."id" AS "requestId", r."revision", r."deadlineAt", r."durationHours", r."emergency", r."justification",
+        e."id" AS "entitlementId", e."name" AS "entitlementName", e."risk"::text AS "risk", e."privileged",
+        sy."id" AS "systemId", sy."name" AS "systemName",
+        rq."id" AS "requesterId", rq."displayName" AS "requesterName",
+        b."id" AS "beneficiaryId", b."displayName" AS "beneficiaryName", b."kind"::text AS "beneficiaryKind",
+        st."position", st."stageCount"
+      FROM page
+      JOIN "ApprovalStep" s ON s."id" = page."id"
+      JOIN "AccessRequest" r ON r."id" = s."requestId"
+      JOIN "Entitlement" e ON e."id" = r."entitlementId"
+      JOIN "System" sy ON sy."id" = e."systemId"
+      JOIN "Identity" rq ON rq."id" = r."requesterId"
+      JOIN "Identity" b ON b."id" = r."beneficiaryId"
+      CROSS JOIN LATERAL (
+        SELECT (count(*) FILTER (WHERE x."stageOrder" <= s."stageOrder"))::int AS "position", count(*)::int AS "stageCount"
+        FROM "ApprovalStep" x WHERE x."requestId" = s."requestId" AND x."status" <> 'VOID'
+      ) st
+      ORDER BY page."sk" ${dir}, page."id" ASC`,
   ]);
   return {
-    total,
+    ...cappedTotal(countRows[0]?.n ?? 0, input),
     page: input.page,
     size: input.size,
-    rows: rows.map((s) => {
-      const r = s.request;
-      const direct = s.eligibleIds.includes(me);
+    rows: rows.map((r) => {
+      const direct = r.eligibleIds.includes(me);
       return {
-        stepId: s.id,
-        requestId: r.id,
+        stepId: r.stepId,
+        requestId: r.requestId,
         revision: r.revision,
-        kind: s.kind,
-        position: r.steps.findIndex((x) => x.id === s.id) + 1,
-        stageCount: r.steps.length,
-        openedAt: s.openedAt,
-        escalateAt: s.escalateAt,
-        escalated: Boolean(s.escalatedAt),
+        kind: r.kind,
+        position: r.position,
+        stageCount: r.stageCount,
+        openedAt: r.openedAt,
+        escalateAt: r.escalateAt,
+        escalated: Boolean(r.escalatedAt),
         deadlineAt: r.deadlineAt,
-        entitlement: { id: r.entitlement.id, name: r.entitlement.name, risk: r.entitlement.risk, privileged: r.entitlement.privileged },
-        system: r.entitlement.system,
-        requester: { id: r.requester.id, name: r.requester.displayName },
-        beneficiary: { id: r.beneficiary.id, name: r.beneficiary.displayName, kind: r.beneficiary.kind },
+        entitlement: { id: r.entitlementId, name: r.entitlementName, risk: r.risk, privileged: r.privileged },
+        system: { id: r.systemId, name: r.systemName },
+        requester: { id: r.requesterId, name: r.requesterName },
+        beneficiary: { id: r.beneficiaryId, name: r.beneficiaryName, kind: r.beneficiaryKind },
         durationHours: r.durationHours,
         emergency: r.emergency,
         justification: r.justification,
-        onBehalfOf: direct ? null : s.eligibleIds.filter((id) => delegators.has(id)).map((id) => ({ id, name: delegators.get(id)! })),
+        onBehalfOf: direct ? null : r.eligibleIds.filter((id) => delegators.has(id)).map((id) => ({ id, name: delegators.get(id)! })),
       };
     }),
   };

@@ -269,18 +269,25 @@ async function decisionContexts(ctx: ServiceCtx, items: RawItem[]): Promise<Map<
       select: { grantId: true, campaignId: true, decision: true, decidedAt: true, campaign: { select: { name: true } } },
       orderBy: { decidedAt: "desc" },
     }),
+    // Each department's active people are counted once per page (not once per item), less the holder
+    // themselves when they are one of them.
     ctx.db.$queryRaw<{ id: string; peers: number; size: number }[]>`
+      WITH x AS (
+        SELECT r."id", r."entitlementId", r."identityId", COALESCE(h."department", ho."department") AS "dept",
+          (h."kind" = 'HUMAN' AND h."status" = 'ACTIVE') AS "selfCounted", h."department" AS "ownDept"
+        FROM "ReviewItem" r JOIN "Identity" h ON h."id" = r."identityId" LEFT JOIN "Identity" ho ON ho."id" = h."ownerId"
+        WHERE r."id" = ANY(${`{${itemIds.join(",")}}`}::uuid[])
+      ), sizes AS (
+        SELECT p."department" AS "dept", count(*)::int AS "n" FROM "Identity" p
+        WHERE p."department" IN (SELECT "dept" FROM x) AND p."kind" = 'HUMAN' AND p."status" = 'ACTIVE'
+        GROUP BY p."department"
+      )
       SELECT x."id",
         (SELECT count(DISTINCT g2."identityId")::int FROM "Grant" g2 JOIN "Identity" p ON p."id" = g2."identityId"
           WHERE g2."entitlementId" = x."entitlementId" AND g2."status" IN (${IN_EFFECT_SQL})
             AND p."department" = x."dept" AND p."kind" = 'HUMAN' AND p."status" = 'ACTIVE' AND p."id" <> x."identityId") AS "peers",
-        (SELECT count(*)::int FROM "Identity" p
-          WHERE p."department" = x."dept" AND p."kind" = 'HUMAN' AND p."status" = 'ACTIVE' AND p."id" <> x."identityId") AS "size"
-      FROM (
-        SELECT r."id", r."entitlementId", r."identityId", COALESCE(h."department", ho."department") AS "dept"
-        FROM "ReviewItem" r JOIN "Identity" h ON h."id" = r."identityId" LEFT JOIN "Identity" ho ON ho."id" = h."ownerId"
-        WHERE r."id" = ANY(${`{${itemIds.join(",")}}`}::uuid[])
-      ) x`,
+        (COALESCE(sz."n", 0) - CASE WHEN x."selfCounted" AND x."ownDept" = x."dept" THEN 1 ELSE 0 END)::int AS "size"
+      FROM x LEFT JOIN sizes sz ON sz."dept" = x."dept"`,
   ]);
   const deciderIds = [...new Set(steps.map((s) => s.decidedById!))];
   const deciders = deciderIds.length ? await ctx.db.identity.findMany({ where: { id: { in: deciderIds } }, select: { id: true, displayName: true } }) : [];

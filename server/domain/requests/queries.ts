@@ -247,15 +247,26 @@ export async function requestById(ctx: ServiceCtx, id: string) {
   const parties = toParties(r);
   if (!(await canSeeRequest(ctx.db, parties, ctx.actor, now))) throw notFound("The request");
 
-  const stages = await stageViews(ctx.db, parties, r.steps, now);
-
-  // The timeline: every ledger event about the request, and about the grant it produced.
+  // Three independent reads, in parallel: the stages' people, the timeline, and the beneficiary's access.
   const subjects: Prisma.LedgerEventWhereInput[] = [{ subjectType: "AccessRequest", subjectId: r.id }];
   if (r.grant) subjects.push({ subjectType: "Grant", subjectId: r.grant.id });
-  const events = await ctx.db.ledgerEvent.findMany({ where: { OR: subjects }, orderBy: { seq: "asc" }, take: 500 });
-  const actorIds = [...new Set(events.map((e) => e.actorId).filter((x): x is string => Boolean(x)))];
-  const actors = actorIds.length ? await ctx.db.identity.findMany({ where: { id: { in: actorIds } }, select: { id: true, displayName: true } }) : [];
-  const names = new Map(actors.map((a) => [a.id, a.displayName]));
+  const [stages, { events, names }, access] = await Promise.all([
+    stageViews(ctx.db, parties, r.steps, now),
+    // The timeline: every ledger event about the request, and about the grant it produced.
+    (async () => {
+      const events = await ctx.db.ledgerEvent.findMany({ where: { OR: subjects }, orderBy: { seq: "asc" }, take: 500 });
+      const actorIds = [...new Set(events.map((e) => e.actorId).filter((x): x is string => Boolean(x)))];
+      const actors = actorIds.length ? await ctx.db.identity.findMany({ where: { id: { in: actorIds } }, select: { id: true, displayName: true } }) : [];
+      return { events, names: new Map(actors.map((a) => [a.id, a.displayName])) };
+    })(),
+    // The beneficiary's current access (grants in effect or being provisioned).
+    ctx.db.grant.findMany({
+      where: { identityId: r.beneficiaryId, status: { in: [...GRANT_IN_EFFECT, "PENDING_PROVISION", "PROVISION_FAILED"] } },
+      orderBy: [{ entitlement: { system: { name: "asc" } } }, { entitlement: { name: "asc" } }],
+      take: 200,
+      select: { id: true, status: true, origin: true, startsAt: true, expiresAt: true, requestId: true, entitlement: { select: { id: true, name: true, risk: true, privileged: true, system: { select: { id: true, name: true } } } } },
+    }),
+  ]);
   const timeline: TimelineEntry[] = events.map((e) => ({
     seq: e.seq.toString(),
     occurredAt: e.occurredAt,
@@ -265,14 +276,6 @@ export async function requestById(ctx: ServiceCtx, id: string) {
     payload: e.payload,
     hash: e.hash,
   }));
-
-  // The beneficiary's current access (grants in effect or being provisioned).
-  const access = await ctx.db.grant.findMany({
-    where: { identityId: r.beneficiaryId, status: { in: [...GRANT_IN_EFFECT, "PENDING_PROVISION", "PROVISION_FAILED"] } },
-    orderBy: [{ entitlement: { system: { name: "asc" } } }, { entitlement: { name: "asc" } }],
-    take: 200,
-    select: { id: true, status: true, origin: true, startsAt: true, expiresAt: true, requestId: true, entitlement: { select: { id: true, name: true, risk: true, privileged: true, system: { select: { id: true, name: true } } } } },
-  });
 
   // What the viewer may do now.
   const open = r.steps.find((s) => s.status === "OPEN") ?? null;
