@@ -13,12 +13,13 @@ import { recordEvent } from "../ledger/ledger";
 import { notify } from "../domain/notifications/notify";
 import { startRevocation } from "../domain/provisioning/grant-lifecycle";
 import { holderRecipients } from "../domain/provisioning/people";
+import { formatDateTime } from "@/components/ui/format";
 
 /** How long before the end date holders are warned. */
 export const EXPIRY_WARNING_MS = 3 * 24 * 3_600_000;
 const BATCH = 200;
 
-const fmt = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+const fmt = formatDateTime;
 
 /**
  * Revokes every ACTIVE grant whose expiresAt <= now: PENDING_REVOKE with a REVOKE task, "grant.expired",
