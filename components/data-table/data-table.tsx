@@ -52,7 +52,9 @@ export type DataTableProps<Row> = {
 };
 
 // Card layout below md (768 px): each row a bordered card in a two-column grid.
-const CELL_BASE = "px-4 py-2.5 text-slate-800 max-md:px-0 max-md:py-0 max-md:whitespace-normal";
+// On a card nothing may be wider than its half of the card: minimum widths made for the table (e.g. a
+// `min-w-64` context block) are lifted and long names break anywhere, so the page never scrolls sideways.
+const CELL_BASE = "px-4 py-2.5 text-slate-800 max-md:px-0 max-md:py-0 max-md:whitespace-normal max-md:[overflow-wrap:anywhere] max-md:[&_*]:min-w-0";
 const CELL_BY_PLACE: Record<CardPlace, string> = {
   title: "max-md:order-1 max-md:col-span-2 max-md:text-base max-md:font-semibold",
   subtitle: "max-md:order-2 max-md:col-span-2 max-md:text-slate-600",
@@ -60,7 +62,7 @@ const CELL_BY_PLACE: Record<CardPlace, string> = {
   field:
     "max-md:order-3 max-md:min-w-0 max-md:before:block max-md:before:text-xs max-md:before:font-medium max-md:before:uppercase max-md:before:tracking-wide max-md:before:text-slate-500 max-md:before:content-[attr(data-label)]",
   // Sticks to the right edge from md up (its own background so wrapped cells do not show through).
-  action: "max-md:order-4 max-md:col-span-2 max-md:border-t max-md:border-slate-100 max-md:pt-3 whitespace-nowrap md:sticky md:right-0 md:bg-white",
+  action: "max-md:order-4 max-md:col-span-2 max-md:border-t max-md:border-slate-100 max-md:pt-3 md:whitespace-nowrap md:sticky md:right-0 md:bg-white",
   hidden: "max-md:hidden",
 };
 
@@ -241,7 +243,7 @@ export function DataTable<Row>({ columns, rows, total, page, size, sort, dir = "
                   <tr
                     key={row.id}
                     data-card
-                    className={`max-md:grid max-md:grid-cols-2 max-md:gap-x-4 max-md:gap-y-2 max-md:rounded-lg max-md:border max-md:border-slate-200 max-md:bg-white max-md:p-4 max-md:shadow-sm ${href ? "group cursor-pointer hover:bg-slate-50" : ""}`}
+                    className={`max-md:grid max-md:grid-cols-[minmax(0,1fr)_minmax(0,1fr)] max-md:gap-x-4 max-md:gap-y-2 max-md:rounded-lg max-md:border max-md:border-slate-200 max-md:bg-white max-md:p-4 max-md:shadow-sm ${href ? "group cursor-pointer hover:bg-slate-50" : ""}`}
                     onClick={href ? () => router.push(href) : undefined}
                   >
                     {row.getVisibleCells().map((cell, i) => {
