@@ -9,6 +9,8 @@
  * and the portal (no stored choice) follows it. The same visit also checks that no table scrolls sideways at
  * 1440 px (issue 14: "every table fits 1440 px"), and keeps a screenshot of each page per role and mode.
  */
+import { appendFileSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
 import { test, expect, signInAs, type DemoRole } from "./fixtures";
@@ -65,7 +67,12 @@ function slug(path: string) {
 
 for (const role of ROLES) {
   test(`axe finds no serious or critical violation on any page a ${role} can see, light and dark`, async ({ page }) => {
-    test.setTimeout(900_000); // ~20 pages × 2 modes × a full axe run, on a shared two-core machine
+    // ~20 pages × 2 modes × a full axe run: about a minute a page on a busy shared two-core machine.
+    test.setTimeout(2_400_000);
+    // Findings are written as they are found (test-results/<test>/findings.txt), so a long run can be read
+    // while it runs, and a timeout still leaves what was found.
+    const log = test.info().outputPath("findings.txt");
+    mkdirSync(dirname(log), { recursive: true });
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.emulateMedia({ colorScheme: "light" });
     await signInAs(page, role);
@@ -87,11 +94,16 @@ for (const role of ROLES) {
 
       for (const mode of ["light", "dark"] as const) {
         await setScheme(page, mode);
-        findings.push(...(await axeFindings(page, path, mode)));
+        const found = await axeFindings(page, path, mode);
+        findings.push(...found);
+        for (const f of found) appendFileSync(log, `${f.path} [${f.mode}] ${f.impact} ${f.rule}: ${f.help}\n    ${f.targets.join("\n    ")}\n`);
         await page.screenshot({ path: test.info().outputPath(`${role}/${slug(path)}-${mode}.png`), fullPage: true });
       }
       await setScheme(page, "light");
-      wide.push(...(await overflowingTables(page)).map((t) => `${path}: ${t}`));
+      const tooWide = (await overflowingTables(page)).map((t) => `${path}: ${t}`);
+      wide.push(...tooWide);
+      for (const t of tooWide) appendFileSync(log, `table wider than 1440 px: ${t}\n`);
+      appendFileSync(log, `visited ${path}\n`);
 
       // The first link to each kind of detail page not seen yet.
       const links = await page.locator("main a[href^='/']").evaluateAll((as) => as.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
