@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
+import { headers } from "next/headers";
 import { Providers } from "@/components/trpc/client";
+import { ThemeProvider } from "@/components/ui/theme";
 import "./globals.css";
 
 /**
@@ -12,11 +14,16 @@ export const dynamic = "force-dynamic";
 
 export const metadata: Metadata = { title: { default: "Warrant", template: "%s · Warrant" }, description: "Access governance with evidence" };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // The theme's first-paint script is inline: it needs this request's nonce (proxy.ts) to run.
+  const nonce = (await headers()).get("x-nonce") ?? undefined;
   return (
-    <html lang="en">
+    // next-themes sets the class and color-scheme on <html> before React hydrates: expected, not a mismatch.
+    <html lang="en" suppressHydrationWarning>
       <body className="min-h-screen font-sans">
-        <Providers>{children}</Providers>
+        <ThemeProvider nonce={nonce}>
+          <Providers>{children}</Providers>
+        </ThemeProvider>
       </body>
     </html>
   );

@@ -10,7 +10,7 @@ const POINTS = [
 export default function AuthLayout({ children }: { children: ReactNode }) {
   return (
     <div className="grid min-h-screen lg:grid-cols-[minmax(0,5fr)_minmax(0,7fr)]">
-      <aside className="relative hidden overflow-hidden bg-linear-to-br from-brand-900 via-brand-700 to-brand-600 px-12 py-10 text-white lg:flex lg:flex-col lg:justify-between">
+      <aside className="keep-light-tokens relative hidden overflow-hidden bg-linear-to-br from-brand-900 via-brand-700 to-brand-600 px-12 py-10 text-white lg:flex lg:flex-col lg:justify-between">
         <div aria-hidden className="pointer-events-none absolute -right-24 -top-24 h-80 w-80 rounded-full bg-white/5" />
         <div aria-hidden className="pointer-events-none absolute -bottom-32 -left-16 h-96 w-96 rounded-full bg-white/5" />
         <div className="relative flex items-center gap-2.5 text-xl font-semibold tracking-tight">

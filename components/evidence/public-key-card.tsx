@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { Button, buttonClass } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
+import { formatDate } from "@/components/ui/format";
 
 export function PublicKeyCard({ keyId, publicKeyPem, previous = [] }: { keyId: string; publicKeyPem: string; previous?: { keyId: string; registeredAt: string }[] }) {
   const [copied, setCopied] = useState<"pem" | "id" | null>(null);
@@ -62,7 +63,7 @@ export function PublicKeyCard({ keyId, publicKeyPem, previous = [] }: { keyId: s
             <ul className="mt-1 list-inside list-disc">
               {previous.map((p) => (
                 <li key={p.keyId}>
-                  <code className="font-mono text-xs">{p.keyId}</code> (registered {p.registeredAt.slice(0, 10)})
+                  <code className="font-mono text-xs">{p.keyId}</code> (registered {formatDate(p.registeredAt)})
                 </li>
               ))}
             </ul>

@@ -2,9 +2,10 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
-import type { ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import type { Me } from "@/server/domain/identities/me";
 import { roleLabels } from "@/server/domain/identities/schema";
+import { ThemeToggle } from "@/components/ui/theme";
 
 type NavItem = { href: string; label: string; show: (me: Me) => boolean; match?: (path: string, me: Me) => boolean };
 
@@ -49,6 +50,14 @@ const NAV: { group: string; items: NavItem[] }[] = [
   },
 ];
 
+function MenuIcon({ open }: { open: boolean }) {
+  return (
+    <svg aria-hidden viewBox="0 0 20 20" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" className="h-5 w-5">
+      {open ? <path d="M5 5l10 10M15 5L5 15" /> : <path d="M3 5.5h14M3 10h14M3 14.5h14" />}
+    </svg>
+  );
+}
+
 function BellIcon() {
   return (
     <svg aria-hidden viewBox="0 0 20 20" fill="currentColor" className="h-5 w-5">
@@ -57,8 +66,30 @@ function BellIcon() {
   );
 }
 
+/** The navigation a person sees: groups with at least one item for them. */
+function visibleNav(me: Me) {
+  return NAV.map((g) => ({ ...g, items: g.items.filter((n) => n.show(me)) })).filter((g) => g.items.length > 0);
+}
+
+function isActive(n: NavItem, path: string, me: Me) {
+  return n.match ? n.match(path, me) : path === n.href || path.startsWith(n.href + "/");
+}
+
+/**
+ * The frame of every portal page. From 768 px up the navigation is a row under the header; below, a "Menu"
+ * button opens it as a list (with the person and Sign out), so a phone never scrolls the header sideways.
+ */
 export function AppShell({ me, demo, unread = 0, children }: { me: Me; demo: boolean; unread?: number; children: ReactNode }) {
   const path = usePathname();
+  const nav = visibleNav(me);
+  const [menuOpen, setMenuOpen] = useState(false);
+  // The menu closes when the page changes (a link in it was followed): state adjusted while rendering, not in an effect.
+  const [menuPath, setMenuPath] = useState(path);
+  if (menuPath !== path) {
+    setMenuPath(path);
+    setMenuOpen(false);
+  }
+  const roles = roleLabels(me).join(" · ");
   return (
     <div className="flex min-h-screen flex-col">
       {demo && (
@@ -66,52 +97,101 @@ export function AppShell({ me, demo, unread = 0, children }: { me: Me; demo: boo
           Demo portal: demo data and password-less demo sign-in are on. Do not use for real access decisions.
         </div>
       )}
-      <header className="border-b border-slate-200 bg-white print:hidden">
-        <div className="mx-auto flex max-w-7xl items-center gap-4 px-4 pb-1 pt-3 sm:px-6">
+      <header className="border-b border-slate-200 bg-white print:hidden" onKeyDown={(e) => e.key === "Escape" && menuOpen && setMenuOpen(false)}>
+        <div className="mx-auto flex max-w-7xl items-center gap-2 px-4 pb-3 pt-3 sm:gap-4 sm:px-6 md:pb-1">
           <Link href="/" className="flex items-center gap-2 text-lg font-semibold tracking-tight text-slate-900">
             <span aria-hidden className="grid h-7 w-7 place-items-center rounded-md bg-brand-600 text-sm font-bold text-white">W</span>
             Warrant
           </Link>
           <div className="flex-1" />
-          <div className="flex items-center gap-3">
+          <div className="flex items-center gap-1 sm:gap-3">
+            <ThemeToggle />
             <Link href="/notifications" className="relative rounded-md px-2 py-1.5 text-sm text-slate-600 hover:bg-slate-100" aria-label={unread ? `Notifications, ${unread} unread` : "Notifications"}>
               <BellIcon />
               {unread > 0 && <span className="absolute -right-1 -top-1 rounded-full bg-red-600 px-1.5 text-[10px] font-semibold text-white">{unread > 99 ? "99+" : unread}</span>}
             </Link>
-            <div className="text-right">
+            <div className="hidden text-right md:block">
               <Link href={`/identities/${me.id}`} className="block text-sm font-medium text-slate-900 hover:underline" data-testid="signed-in-as">
                 {me.displayName}
               </Link>
               <span className="block text-xs text-slate-500" data-testid="signed-in-roles">
-                {roleLabels(me).join(" · ")}
+                {roles}
               </span>
             </div>
-            <button type="button" onClick={() => signOut({ callbackUrl: "/signin" })} className="rounded-md border border-slate-300 px-2.5 py-1.5 text-sm text-slate-700 hover:bg-slate-50">
+            <button type="button" onClick={() => signOut({ callbackUrl: "/signin" })} className="hidden rounded-md border border-slate-300 px-2.5 py-1.5 text-sm text-slate-700 hover:bg-slate-50 md:block">
               Sign out
+            </button>
+            <button
+              type="button"
+              onClick={() => setMenuOpen((o) => !o)}
+              aria-expanded={menuOpen}
+              aria-controls="phone-menu"
+              data-testid="menu-button"
+              className="inline-flex items-center gap-1.5 rounded-md border border-slate-300 px-2.5 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50 md:hidden"
+            >
+              <MenuIcon open={menuOpen} />
+              Menu
             </button>
           </div>
         </div>
-        <nav aria-label="Main" className="mx-auto flex max-w-7xl items-center gap-1 overflow-x-auto px-4 pb-2 sm:px-6">
-          {NAV.map((g) => ({ ...g, items: g.items.filter((n) => n.show(me)) }))
-            .filter((g) => g.items.length > 0)
-            .map((g, gi) => (
-              <div key={g.group} role="group" aria-label={g.group} className={`flex shrink-0 items-center gap-1 ${gi > 0 ? "ml-2 border-l border-slate-200 pl-3" : ""}`}>
-                {g.items.map((n) => {
-                  const active = n.match ? n.match(path, me) : path === n.href || path.startsWith(n.href + "/");
-                  return (
-                    <Link
-                      key={n.href}
-                      href={n.href}
-                      aria-current={active ? "page" : undefined}
-                      className={`whitespace-nowrap rounded-md px-2.5 py-1.5 text-sm font-medium ${active ? "bg-brand-50 text-brand-700" : "text-slate-600 hover:bg-slate-100 hover:text-slate-900"}`}
-                    >
-                      {n.label}
-                    </Link>
-                  );
-                })}
+        <nav aria-label="Main" className="mx-auto hidden max-w-7xl flex-wrap items-center gap-1 px-4 pb-2 sm:px-6 md:flex">
+          {nav.map((g, gi) => (
+            <div key={g.group} role="group" aria-label={g.group} className={`flex shrink-0 items-center gap-1 ${gi > 0 ? "ml-2 border-l border-slate-200 pl-3" : ""}`}>
+              {g.items.map((n) => {
+                const active = isActive(n, path, me);
+                return (
+                  <Link
+                    key={n.href}
+                    href={n.href}
+                    aria-current={active ? "page" : undefined}
+                    className={`whitespace-nowrap rounded-md px-2.5 py-1.5 text-sm font-medium ${active ? "bg-brand-50 text-brand-700" : "text-slate-600 hover:bg-slate-100 hover:text-slate-900"}`}
+                  >
+                    {n.label}
+                  </Link>
+                );
+              })}
+            </div>
+          ))}
+        </nav>
+        {menuOpen && (
+          <nav id="phone-menu" aria-label="Menu" className="border-t border-slate-200 px-4 pb-4 pt-2 md:hidden">
+            {nav.map((g) => (
+              <div key={g.group} role="group" aria-labelledby={`menu-group-${g.group}`} className="py-2">
+                <p id={`menu-group-${g.group}`} className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">
+                  {g.group}
+                </p>
+                <ul>
+                  {g.items.map((n) => {
+                    const active = isActive(n, path, me);
+                    return (
+                      <li key={n.href}>
+                        <Link
+                          href={n.href}
+                          aria-current={active ? "page" : undefined}
+                          onClick={() => setMenuOpen(false)}
+                          className={`block rounded-md px-2 py-2 text-base font-medium ${active ? "bg-brand-50 text-brand-700" : "text-slate-700 hover:bg-slate-100"}`}
+                        >
+                          {n.label}
+                        </Link>
+                      </li>
+                    );
+                  })}
+                </ul>
               </div>
             ))}
-        </nav>
+            <div className="mt-2 flex items-center justify-between gap-3 border-t border-slate-200 px-2 pt-3">
+              <div className="min-w-0">
+                <Link href={`/identities/${me.id}`} className="block truncate text-sm font-medium text-slate-900 hover:underline">
+                  {me.displayName}
+                </Link>
+                <span className="block text-xs text-slate-500">{roles}</span>
+              </div>
+              <button type="button" onClick={() => signOut({ callbackUrl: "/signin" })} className="shrink-0 rounded-md border border-slate-300 px-2.5 py-1.5 text-sm text-slate-700 hover:bg-slate-50">
+                Sign out
+              </button>
+            </div>
+          </nav>
+        )}
       </header>
       <main className="mx-auto w-full max-w-7xl flex-1 px-4 py-8 sm:px-6 print:max-w-none print:p-0">{children}</main>
       <footer className="print:hidden border-t border-slate-200 bg-white px-4 py-3 text-center text-xs text-slate-500">

@@ -6,9 +6,9 @@ type Variant = "primary" | "secondary" | "danger" | "ghost";
 const base =
   "inline-flex items-center justify-center gap-1.5 rounded-md px-3 py-2 text-sm font-medium shadow-sm transition-colors disabled:cursor-not-allowed disabled:opacity-50";
 const variants: Record<Variant, string> = {
-  primary: "bg-brand-600 text-white hover:bg-brand-700",
+  primary: "bg-brand-600 text-white hover:bg-brand-700 dark:hover:bg-brand-500",
   secondary: "border border-slate-300 bg-white text-slate-800 hover:bg-slate-50",
-  danger: "bg-red-600 text-white hover:bg-red-700",
+  danger: "bg-red-600 text-white hover:bg-red-700 dark:hover:bg-red-500",
   ghost: "text-slate-700 shadow-none hover:bg-slate-100",
 };
 

@@ -69,7 +69,8 @@ export function DetailList({ items }: { items: { label: string; value: ReactNode
       {items.map((it) => (
         <div key={it.label}>
           <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{it.label}</dt>
-          <dd className="mt-0.5 text-sm text-slate-900">{it.value ?? <span className="text-slate-400">—</span>}</dd>
+          {/* A link next to plain text must not rely on colour alone (WCAG 1.4.1, axe link-in-text-block): underlined. */}
+          <dd className="mt-0.5 text-sm text-slate-900 [&_a]:underline [&_a]:underline-offset-2">{it.value ?? <span className="text-slate-400">—</span>}</dd>
         </div>
       ))}
     </dl>

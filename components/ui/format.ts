@@ -1,4 +1,9 @@
-/** Small display helpers shared by pages (no server code). */
+/**
+ * Small display helpers shared by pages (no server code, no React). The one date format of the portal: every
+ * date or time a person reads (pages, notifications, e-mails) goes through formatDate / formatDateTime here,
+ * "2 Dec 2026" and "2 Dec 2026, 13:45 UTC" (UTC everywhere, as the footer says). Evidence, exports and
+ * machine interfaces keep ISO 8601. Server code writing text for people imports it too (it is plain TypeScript).
+ */
 const dateFmt = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
 const dateTimeFmt = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: "UTC", timeZoneName: "short" });
 

@@ -4,6 +4,7 @@
  * admins notified, "break_glass.review_escalated" in the ledger. Claimed with SKIP LOCKED.
  */
 import type { PrismaClient } from "../db";
+import { formatDateTime } from "@/components/ui/format";
 import { recordEvent } from "../ledger/ledger";
 import { raiseFinding } from "../domain/findings/service";
 import { notify } from "../domain/notifications/notify";
@@ -41,7 +42,7 @@ export async function escalateLateBreakGlassReviews(db: PrismaClient, now: Date,
         recipientIds: recipients,
         kind: "break_glass.review_late",
         title: `Break-glass review overdue: ${r.entitlement.name}`,
-        body: `The post-incident review of ${r.beneficiary.displayName}'s emergency access to ${r.entitlement.name} (${r.entitlement.system.name}${r.incidentRef ? `, incident ${r.incidentRef}` : ""}) was due ${r.reviewDueAt?.toISOString().slice(0, 16).replace("T", " ")} UTC.`,
+        body: `The post-incident review of ${r.beneficiary.displayName}'s emergency access to ${r.entitlement.name} (${r.entitlement.system.name}${r.incidentRef ? `, incident ${r.incidentRef}` : ""}) was due ${formatDateTime(r.reviewDueAt)}.`,
         link: "/tasks?view=awaiting",
         dedupeKey: `break-glass-late:${id}`,
       });

@@ -15,11 +15,12 @@ import { notifyAll, type NotifyInput } from "../domain/notifications/notify";
 import { startRevocations } from "../domain/provisioning/grant-lifecycle";
 import { holderRecipients } from "../domain/provisioning/people";
 import { BATCH_SIZE, BATCH_TX, inBatches, RUN_CAPS } from "./batches";
+import { formatDateTime } from "@/components/ui/format";
 
 /** How long before the end date holders are warned. */
 export const EXPIRY_WARNING_MS = 3 * 24 * 3_600_000;
 
-const fmt = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+const fmt = formatDateTime;
 
 /**
  * Revokes every ACTIVE grant whose expiresAt <= now: PENDING_REVOKE with a REVOKE task, "grant.expired",

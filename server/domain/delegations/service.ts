@@ -4,6 +4,7 @@
  * delegation as part of its authority. Only one's own approvals can be delegated; the delegator can revoke.
  */
 import type { z } from "zod";
+import { formatDateTime } from "@/components/ui/format";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { recordEvent } from "../../ledger/ledger";
 import { ledgerActor, type ServiceCtx } from "../actor";
@@ -39,7 +40,7 @@ export async function createDelegation(ctx: ServiceCtx, input: z.output<typeof Z
       recipientIds: [to.id],
       kind: "delegation.created",
       title: `${ctx.actor.displayName} delegated their approvals to you`,
-      body: `From ${d.startsAt.toISOString()} to ${d.endsAt.toISOString()}: ${d.reason}`,
+      body: `From ${formatDateTime(d.startsAt)} to ${formatDateTime(d.endsAt)}: ${d.reason}`,
       link: "/delegations",
     });
     return d;

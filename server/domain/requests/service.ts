@@ -9,6 +9,7 @@
  * start again from the first.
  */
 import { createHash } from "node:crypto";
+import { formatDateTime } from "@/components/ui/format";
 import type { z } from "zod";
 import type { Tx } from "../../db";
 import { isUniqueViolation } from "../../db/refusals";
@@ -197,7 +198,7 @@ async function notifySecurityOfBreakGlass(tx: Tx, requestId: string, title: stri
     recipientIds: security.map((s) => s.identityId),
     kind: "break-glass.granted",
     title: "Break-glass access granted",
-    body: `Emergency access was granted at once: ${title}, incident ${incidentRef ?? "(none)"}. A post-incident review is due by ${reviewDueAt.toISOString()}.`,
+    body: `Emergency access was granted at once: ${title}, incident ${incidentRef ?? "(none)"}. A post-incident review is due by ${formatDateTime(reviewDueAt)}.`,
     link: `/requests/${requestId}`,
     dedupeKey: `break-glass:${requestId}`,
   });

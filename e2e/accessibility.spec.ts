@@ -1,0 +1,128 @@
+/**
+ * Accessibility: axe (WCAG 2.x A/AA rules) on every page each demo role can reach, in light and in dark mode,
+ * fails on any serious or critical violation. The pages come from the portal itself: the main navigation as
+ * that role sees it, then the first detail page of each kind linked from a page already visited (a request, a
+ * campaign and its review and report, a system, an entitlement, a person, a grant's lineage, ...), so a new
+ * page is checked as soon as something links to it.
+ *
+ * Dark mode is reached the way a person's system reaches it: the browser reports `prefers-color-scheme: dark`
+ * and the portal (no stored choice) follows it. The same visit also checks that no table scrolls sideways at
+ * 1440 px (issue 14: "every table fits 1440 px"), and keeps a screenshot of each page per role and mode.
+ */
+import { appendFileSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import AxeBuilder from "@axe-core/playwright";
+import type { Page } from "@playwright/test";
+import { test, expect, signInAs, type DemoRole } from "./fixtures";
+
+const ROLES: DemoRole[] = ["employee", "manager", "owner", "security", "admin", "auditor"];
+
+/** Kinds of detail page, each visited once per role (the first link found). Lists come from the navigation. */
+const DETAIL_PAGES: { kind: string; path: RegExp }[] = [
+  { kind: "request", path: /^\/requests\/(?!new$)[^/]+$/ },
+  { kind: "campaign", path: /^\/campaigns\/(?!new$)[^/]+$/ },
+  { kind: "campaign review", path: /^\/campaigns\/[^/]+\/review$/ },
+  { kind: "campaign report", path: /^\/campaigns\/[^/]+\/report$/ },
+  { kind: "new campaign", path: /^\/campaigns\/new$/ },
+  { kind: "system", path: /^\/catalog\/systems\/(?!new$)[^/]+$/ },
+  { kind: "new system", path: /^\/catalog\/systems\/new$/ },
+  { kind: "system edit", path: /^\/catalog\/systems\/[^/]+\/edit$/ },
+  { kind: "entitlement", path: /^\/catalog\/entitlements\/(?!new$)[^/]+$/ },
+  { kind: "new entitlement", path: /^\/catalog\/entitlements\/new$/ },
+  { kind: "identity", path: /^\/identities\/(?!new$)[^/]+$/ },
+  { kind: "new identity", path: /^\/identities\/new$/ },
+  { kind: "grant lineage", path: /^\/audit\/grants\/[^/]+$/ },
+  { kind: "audit page", path: /^\/audit\/[a-z-]+$/ },
+  { kind: "delegations", path: /^\/delegations$/ },
+];
+
+const SERIOUS = new Set(["serious", "critical"]);
+
+type Finding = { path: string; mode: string; rule: string; impact: string; help: string; targets: string[] };
+
+async function axeFindings(page: Page, path: string, mode: "light" | "dark"): Promise<Finding[]> {
+  const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  return result.violations
+    .filter((v) => SERIOUS.has(v.impact ?? ""))
+    .map((v) => ({ path, mode, rule: v.id, impact: v.impact ?? "", help: v.help, targets: v.nodes.slice(0, 5).map((n) => n.target.join(" ")) }));
+}
+
+/** Tables whose frame scrolls sideways at this width (their content is wider than the frame). */
+async function overflowingTables(page: Page): Promise<string[]> {
+  return page.locator("[data-table-frame]").evaluateAll((frames) =>
+    frames.filter((f) => f.scrollWidth > f.clientWidth + 1).map((f) => `${f.querySelector("table")?.getAttribute("aria-label") ?? "a table"} (${f.scrollWidth} > ${f.clientWidth})`),
+  );
+}
+
+async function setScheme(page: Page, mode: "light" | "dark") {
+  await page.emulateMedia({ colorScheme: mode });
+  // next-themes follows the media query (no stored choice): wait for the class it sets, not for time.
+  if (mode === "dark") await expect(page.locator("html")).toHaveClass(/\bdark\b/);
+  else await expect(page.locator("html")).not.toHaveClass(/\bdark\b/);
+}
+
+function slug(path: string) {
+  return path.replace(/^\//, "").replace(/[^a-z0-9]+/gi, "-").replace(/[0-9a-f]{8}-[0-9a-f-]{27}/gi, "id") || "home";
+}
+
+for (const role of ROLES) {
+  test(`axe finds no serious or critical violation on any page a ${role} can see, light and dark`, async ({ page }) => {
+    // ~20 pages × 2 modes × a full axe run: about a minute a page on a busy shared two-core machine.
+    test.setTimeout(2_400_000);
+    // Findings are written as they are found (test-results/<test>/findings.txt), so a long run can be read
+    // while it runs, and a timeout still leaves what was found.
+    const log = test.info().outputPath("findings.txt");
+    mkdirSync(dirname(log), { recursive: true });
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.emulateMedia({ colorScheme: "light" });
+    await signInAs(page, role);
+
+    const nav = await page.getByRole("navigation", { name: "Main" }).getByRole("link").evaluateAll((as) => as.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
+    const me = new URL((await page.getByTestId("signed-in-as").evaluate((a) => (a as HTMLAnchorElement).href))).pathname;
+    const queue = [...new Set([...nav, "/notifications", me])];
+    const seenKinds = new Set<string>(["identity"]); // their own profile is queued already
+    const visited = new Set<string>();
+    const findings: Finding[] = [];
+    const wide: string[] = [];
+
+    while (queue.length > 0) {
+      const path = queue.shift()!;
+      if (visited.has(path)) continue;
+      visited.add(path);
+      await page.goto(path);
+      await expect(page.getByRole("main")).toBeVisible();
+
+      for (const mode of ["light", "dark"] as const) {
+        await setScheme(page, mode);
+        const found = await axeFindings(page, path, mode);
+        findings.push(...found);
+        for (const f of found) appendFileSync(log, `${f.path} [${f.mode}] ${f.impact} ${f.rule}: ${f.help}\n    ${f.targets.join("\n    ")}\n`);
+        await page.screenshot({ path: test.info().outputPath(`${role}/${slug(path)}-${mode}.png`), fullPage: true });
+      }
+      await setScheme(page, "light");
+      const tooWide = (await overflowingTables(page)).map((t) => `${path}: ${t}`);
+      wide.push(...tooWide);
+      for (const t of tooWide) appendFileSync(log, `table wider than 1440 px: ${t}\n`);
+      appendFileSync(log, `visited ${path}\n`);
+
+      // The first link to each kind of detail page not seen yet.
+      const links = await page.locator("main a[href^='/']").evaluateAll((as) => as.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
+      for (const { kind, path: re } of DETAIL_PAGES) {
+        if (seenKinds.has(kind)) continue;
+        const found = links.find((l) => re.test(l) && !visited.has(l));
+        if (found) {
+          seenKinds.add(kind);
+          queue.push(found);
+        }
+      }
+      // Every audit page is a page of its own (not one "kind"): visit each one linked.
+      for (const l of links) if (/^\/audit\/[a-z-]+$/.test(l) && !visited.has(l) && !queue.includes(l)) queue.push(l);
+    }
+
+    test.info().annotations.push({ type: "pages", description: [...visited].join(", ") });
+    expect(visited.size, "pages visited").toBeGreaterThan(5);
+    const report = findings.map((f) => `${f.path} [${f.mode}] ${f.impact} ${f.rule}: ${f.help}\n    ${f.targets.join("\n    ")}`);
+    expect(report, "serious or critical axe violations").toEqual([]);
+    expect(wide, "tables scrolling sideways at 1440 px").toEqual([]);
+  });
+}
