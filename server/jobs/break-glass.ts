@@ -7,6 +7,7 @@ import type { PrismaClient } from "../db";
 import { recordEvent } from "../ledger/ledger";
 import { raiseFinding } from "../domain/findings/service";
 import { notify } from "../domain/notifications/notify";
+import { workKey } from "../domain/notifications/resolve";
 import { activeWithRole } from "../domain/provisioning/people";
 
 export async function escalateLateBreakGlassReviews(db: PrismaClient, now: Date, limit = 100): Promise<{ processed: number }> {
@@ -28,7 +29,7 @@ export async function escalateLateBreakGlassReviews(db: PrismaClient, now: Date,
         where: { id },
         select: { id: true, incidentRef: true, reviewDueAt: true, requesterId: true, beneficiary: { select: { displayName: true } }, entitlement: { select: { name: true, system: { select: { name: true } } } } },
       });
-      await raiseFinding(tx, {
+      const findingId = await raiseFinding(tx, {
         kind: "BREAK_GLASS_REVIEW_LATE",
         subjectType: "AccessRequest",
         subjectId: id,
@@ -44,6 +45,7 @@ export async function escalateLateBreakGlassReviews(db: PrismaClient, now: Date,
         body: `The post-incident review of ${r.beneficiary.displayName}'s emergency access to ${r.entitlement.name} (${r.entitlement.system.name}${r.incidentRef ? `, incident ${r.incidentRef}` : ""}) was due ${r.reviewDueAt?.toISOString().slice(0, 16).replace("T", " ")} UTC.`,
         link: "/tasks?view=awaiting",
         dedupeKey: `break-glass-late:${id}`,
+        workKey: findingId ? workKey.finding(findingId) : undefined,
       });
       await recordEvent(tx, {
         actorId: null,

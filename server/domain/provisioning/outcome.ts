@@ -11,6 +11,7 @@ import { recordEvent } from "../../ledger/ledger";
 import type { Receipt } from "../../connectors/types";
 import { raiseFinding } from "../findings/service";
 import { notify } from "../notifications/notify";
+import { resolveWork, workKey } from "../notifications/resolve";
 import { startRevocation } from "./grant-lifecycle";
 import { activeWithRole, holderRecipients, ownerIds } from "./people";
 
@@ -77,6 +78,8 @@ export async function completeTask(
     },
   });
   if (moved.count === 0) return false;
+  // Done, by a connector or by a person's confirmation: "do it by hand" / "retry it" notifications are resolved.
+  await resolveWork(tx, [workKey.task(t.id)], o.now);
   const g = t.grant;
   if (t.action === "GRANT") {
     const activated = await tx.grant.updateMany({ where: { id: g.id, status: "PENDING_PROVISION" }, data: { status: "ACTIVE" } });
@@ -150,6 +153,8 @@ export async function failAttempt(
     data: { status: "FAILED", attempts, lastError: error, claimedBy: null, claimedUntil: null, ...(o.receipt ? { receipt: o.receipt as object } : {}) },
   });
   if (moved.count === 0) return "lost";
+  // The "do it by hand" work is over (it failed): the failure notification below is the new work.
+  await resolveWork(tx, [workKey.task(t.id)], o.now);
   const g = t.grant;
   const grantAction = t.action satisfies TaskAction;
   await tx.grant.updateMany({
@@ -172,6 +177,7 @@ export async function failAttempt(
     body: `${what} ${describe(t)} failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${error.slice(0, 300)}. Fix the cause, then retry it from Tasks.`,
     link: "/tasks",
     dedupeKey: `task-failed:${t.id}:${attempts}`,
+    workKey: workKey.task(t.id),
   });
   await recordEvent(tx, {
     actorId: o.actorId,
@@ -217,6 +223,7 @@ export async function awaitConfirmation(tx: Tx, t: TaskContext, guard: TaskGuard
       body: `${t.action === "GRANT" ? "Grant" : "Remove"} ${describe(t)}, then confirm it in Tasks with a note of what you did.`,
       link: "/tasks",
       dedupeKey: `task-assigned:${t.id}`,
+      workKey: workKey.task(t.id),
     });
   }
   return true;

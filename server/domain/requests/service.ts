@@ -18,6 +18,7 @@ import { canonicalJson } from "../../ledger/hash";
 import { recordEvent } from "../../ledger/ledger";
 import { ledgerActor, type Actor, type ServiceCtx } from "../actor";
 import { notify } from "../notifications/notify";
+import { resolveClosedApprovalStages } from "../notifications/resolve";
 import { GRANT_IN_EFFECT } from "../grants/status";
 import { evaluatePolicy } from "../policy/evaluate";
 import { buildPolicyInput, type PolicyInputArgs } from "../policy/facts";
@@ -351,7 +352,7 @@ export async function cancelRequest(ctx: ServiceCtx, input: z.output<typeof ZCan
     requireRequester(r, ctx.actor.id, "cancel");
     const moved = await tx.accessRequest.updateMany({ where: { id: r.id, status: "PENDING", revision: input.expectedRevision }, data: { status: "CANCELLED", decidedAt: now } });
     if (moved.count === 0) throw conflict(STALE_REQUEST);
-    const voided = await voidOpenSteps(tx, r.id);
+    const voided = await voidOpenSteps(tx, r.id, now);
     await recordEvent(tx, { ...actor, action: "request.cancelled", subjectType: "AccessRequest", subjectId: r.id, occurredAt: now, payload: { revision: r.revision, voidedSteps: voided } });
   });
   return requestOutcome(ctx, input.id);
@@ -419,6 +420,7 @@ export async function editRequest(ctx: ServiceCtx, input: z.output<typeof ZEditR
     const toVoid = r.steps.filter((s) => s.status === "APPROVED" || s.status === "OPEN" || s.status === "WAITING");
     const voided = await tx.approvalStep.updateMany({ where: { id: { in: toVoid.map((s) => s.id) }, status: { in: ["APPROVED", "OPEN", "WAITING"] } }, data: { status: "VOID" } });
     if (voided.count !== toVoid.length) throw conflict(STALE_REQUEST);
+    await resolveClosedApprovalStages(tx, r.id, now);
 
     await recordEvent(tx, {
       ...actor,
