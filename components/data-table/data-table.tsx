@@ -9,7 +9,8 @@ import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { flexRender, getCoreRowModel, useReactTable, type ColumnDef } from "@tanstack/react-table";
 
-export type FilterDef = { key: string; label: string; options: { value: string; label: string }[] };
+/** `allLabel` names the no-filter choice when it is not "All" (e.g. a filter whose default is a subset). */
+export type FilterDef = { key: string; label: string; options: { value: string; label: string }[]; allLabel?: string };
 
 export type DataTableProps<Row> = {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -124,7 +125,7 @@ export function DataTable<Row>({ columns, rows, total, page, size, sort, dir = "
                 onChange={(e) => navigate({ [f.key]: e.target.value || null })}
                 className="mt-0.5 block rounded-md border border-slate-300 bg-white px-2.5 py-2 text-sm shadow-sm focus:border-brand-500 focus:outline-none focus:ring-2 focus:ring-brand-500/30"
               >
-                <option value="">All</option>
+                <option value="">{f.allLabel ?? "All"}</option>
                 {f.options.map((o) => (
                   <option key={o.value} value={o.value}>
                     {o.label}
