@@ -174,6 +174,12 @@ export const PROCEDURE_MATRIX: Record<string, MatrixEntry> = {
   // grants: revocation by owners, admins and security; leavers by admins; break-glass reviews by security.
   "grants.revocable": { input: (s) => ({ identityId: s.people.employee.id }), expect: everyoneSignedIn(), note: "Only the grants the caller may revoke (none for an auditor)." },
   "grants.revoke": { input: (s) => ({ grantId: s.grants.revocable.id, reason: "No longer reconciles payments" }), expect: only(["owner", "security", "admin"]) },
+  "grants.relinquish": {
+    input: (s) => ({ grantId: s.grants.expiring.id, reason: "I moved to the risk team" }),
+    expect: only(["employee"], "NOT_FOUND", { auditor: "FORBIDDEN" }),
+    note: "Only the holder (or the owner of the NHI holding it) gives access up; anyone else, owners and admins included, NOT_FOUND (they revoke instead).",
+    fuzzAs: "employee",
+  },
   "grants.deprovisionIdentity": { input: (s) => ({ identityId: s.people.leaving.id, reason: "Leaves the company today" }), expect: only(ADMIN) },
   "grants.reviewBreakGlass": { input: (s) => ({ requestId: s.requests.breakGlass.id, note: "Incident INC-2041 confirmed, access used as described" }), expect: only(["security"]) },
 

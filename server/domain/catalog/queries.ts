@@ -8,6 +8,7 @@
  * Lists are one SQL statement each (filters, search, sort and counts together) because two of the sort
  * keys are aggregates over grants that Prisma's orderBy cannot express with a status filter.
  */
+import { myHoldings } from "./mine";
 import type { Tx } from "../../db";
 import { Prisma, type ConnectorKind, type GrantOrigin, type GrantStatus, type IdentityKind, type RiskLevel } from "../../db/generated/client";
 import { notFound } from "../../errors";
@@ -122,10 +123,11 @@ export async function systemById(ctx: ServiceCtx, id: string) {
     },
   });
   if (!s) throw notFound("System");
-  const [counts, activeGrantCount] = await Promise.all([
+  const [counts, activeGrantCount, mine] = await Promise.all([
     holderCounts(ctx.db, s.entitlements.map((e) => e.id)),
     // Same definition as listSystems: grants in effect (an identity holding twice counts twice).
     ctx.db.grant.count({ where: { entitlement: { systemId: s.id }, status: { in: GRANT_IN_EFFECT } } }),
+    myHoldings(ctx.db, ctx.actor.id, s.entitlements.map((e) => e.id)),
   ]);
   const showConfig = canSeeConnectorConfig(ctx.actor, s.ownerId);
   return {
@@ -152,9 +154,11 @@ export async function systemById(ctx: ServiceCtx, id: string) {
       maxDurationDays: e.maxDurationDays,
       requestable: e.requestable,
       holderCount: counts.get(e.id) ?? 0,
+      /** What the viewer holds of it themselves (null: nothing, no pending request). */
+      mine: mine.get(e.id) ?? null,
     })),
     /** UI hint only: the server checks again on every write. */
-    viewer: { canEdit: hasRole(ctx.actor, "ADMIN") && !hasRole(ctx.actor, "AUDITOR"), canSeeConnectorConfig: showConfig },
+    viewer: { canEdit: hasRole(ctx.actor, "ADMIN") && !hasRole(ctx.actor, "AUDITOR"), canSeeConnectorConfig: showConfig, actsOnAccess: !hasRole(ctx.actor, "AUDITOR") },
   };
 }
 export type SystemDetail = Awaited<ReturnType<typeof systemById>>;
@@ -251,9 +255,10 @@ export async function entitlementById(ctx: ServiceCtx, input: z.output<typeof ZE
   if (!e) throw notFound("Entitlement");
   const effectiveOwner = e.owner ?? e.system.owner;
   const holding = { entitlementId: e.id, status: { in: GRANT_IN_EFFECT } };
-  const [holderCount, grantCount] = await Promise.all([
+  const [holderCount, grantCount, mine] = await Promise.all([
     holderCounts(ctx.db, [e.id]).then((m) => m.get(e.id) ?? 0),
     ctx.db.grant.count({ where: holding }),
+    myHoldings(ctx.db, ctx.actor.id, [e.id]),
   ]);
   let holders: Page<HolderRow> | null = null;
   if (canSeeHolders(ctx.actor, e.system.ownerId, effectiveOwner.id)) {
@@ -298,7 +303,9 @@ export async function entitlementById(ctx: ServiceCtx, input: z.output<typeof ZE
     holderCount,
     /** Null when the viewer may see only the count. */
     holders,
-    viewer: { canEdit: hasRole(ctx.actor, "ADMIN") && !hasRole(ctx.actor, "AUDITOR") },
+    viewer: { canEdit: hasRole(ctx.actor, "ADMIN") && !hasRole(ctx.actor, "AUDITOR"), actsOnAccess: !hasRole(ctx.actor, "AUDITOR") },
+    /** What the viewer holds of it themselves (null: nothing, no pending request). */
+    mine: mine.get(e.id) ?? null,
   };
 }
 export type EntitlementDetail = Awaited<ReturnType<typeof entitlementById>>;

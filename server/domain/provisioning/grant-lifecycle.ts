@@ -97,6 +97,8 @@ export type RevocationInput = {
   actorId: string | null;
   note: string;
   now: Date;
+  /** HOLDER: the holder (or the NHI's owner) gave the access up themselves (relinquishGrant). */
+  requestedBy?: "HOLDER";
 };
 
 /**
@@ -120,7 +122,7 @@ export async function startRevocation(tx: Tx, r: RevocationInput): Promise<{ tas
     subjectType: "Grant",
     subjectId: r.grantId,
     occurredAt: r.now,
-    payload: { cause: r.cause, note: r.note, previousStatus: grant.status, entitlement: grant.entitlement.name, taskId: task.id },
+    payload: { cause: r.cause, note: r.note, previousStatus: grant.status, entitlement: grant.entitlement.name, taskId: task.id, ...(r.requestedBy ? { requestedBy: r.requestedBy } : {}) },
   });
   return { taskId: task.id };
 }

@@ -30,6 +30,7 @@ import { requestPartiesSelect, toParties, type RequestParties } from "../approva
 import { completeApproval, openStage, requestTitle, STALE_REQUEST, voidOpenSteps, type OpenedStage } from "../approvals/stages";
 import { BREAK_GLASS_REVIEW_HOURS, DEADLINE_DAYS, type ZCancelRequestInput, type ZEditRequestInput, type ZPreviewRequestInput, type ZSubmitRequestInput } from "./schema";
 import { canSeeRequest, stageViews } from "./queries";
+import { assertNotAlreadyHeld } from "./already-held";
 
 const HOUR = 3_600_000;
 
@@ -232,6 +233,7 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
     if (!ent) throw notFound("The entitlement");
     const extendsGrantId = input.extendsGrantId ?? null;
     if (extendsGrantId) await checkExtendable(tx, extendsGrantId, beneficiaryId, ent.id);
+    await assertNotAlreadyHeld(tx, { beneficiaryId, entitlementId: ent.id, entitlementName: ent.name, forSelf: beneficiaryId === ctx.actor.id, extendsGrantId, emergency: input.emergency });
     // One pending request per identity and entitlement. Holding the access already does not count: an
     // extension is a new request made while the grant is still held.
     const pending = await tx.accessRequest.findFirst({ where: { beneficiaryId, entitlementId: ent.id, status: "PENDING" }, select: { id: true } });
