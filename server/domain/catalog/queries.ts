@@ -8,7 +8,7 @@
  * Lists are one SQL statement each (filters, search, sort and counts together) because two of the sort
  * keys are aggregates over grants that Prisma's orderBy cannot express with a status filter.
  */
-import { myHoldings } from "./mine";
+import { myHoldings, type MyHolding } from "./mine";
 import type { Tx } from "../../db";
 import { Prisma, type ConnectorKind, type GrantOrigin, type GrantStatus, type IdentityKind, type RiskLevel } from "../../db/generated/client";
 import { notFound } from "../../errors";
@@ -178,6 +178,8 @@ export type EntitlementRow = {
   maxDurationDays: number;
   requestable: boolean;
   activeHolderCount: number;
+  /** What the viewer holds of it themselves (null: nothing, no pending request). */
+  mine: MyHolding | null;
 };
 
 const ENTITLEMENT_ORDER: Record<z.infer<typeof ZListEntitlementsInput>["sort"] & string, Prisma.Sql> = {
@@ -208,7 +210,7 @@ export async function listEntitlements(ctx: ServiceCtx, input: z.output<typeof Z
   const order = ENTITLEMENT_ORDER[input.sort ?? "name"];
   const { skip, take } = skipTake(input);
 
-  type Raw = Omit<EntitlementRow, "owner"> & { ownerId: string; ownerName: string };
+  type Raw = Omit<EntitlementRow, "owner" | "mine"> & { ownerId: string; ownerName: string };
   const [rows, count] = await Promise.all([
     ctx.db.$queryRaw<Raw[]>`
       SELECT e."id", e."name", e."description", e."systemId", s."name" AS "systemName",
@@ -225,8 +227,9 @@ export async function listEntitlements(ctx: ServiceCtx, input: z.output<typeof Z
     ctx.db.$queryRaw<{ n: number }[]>`
       SELECT COUNT(*)::int AS n FROM "Entitlement" e JOIN "System" s ON s."id" = e."systemId" ${w}`,
   ]);
+  const mine = await myHoldings(ctx.db, ctx.actor.id, rows.map((r) => r.id));
   return {
-    rows: rows.map(({ ownerId, ownerName, ...r }) => ({ ...r, owner: { id: ownerId, name: ownerName } })),
+    rows: rows.map(({ ownerId, ownerName, ...r }) => ({ ...r, owner: { id: ownerId, name: ownerName }, mine: mine.get(r.id) ?? null })),
     total: count[0]?.n ?? 0,
     page: input.page,
     size: input.size,
