@@ -5,6 +5,7 @@ import { signOut } from "next-auth/react";
 import type { ReactNode } from "react";
 import type { Me } from "@/server/domain/identities/me";
 import { roleLabels } from "@/server/domain/identities/schema";
+import { CommandPalette } from "@/components/search/command-palette";
 
 type NavItem = { href: string; label: string; show: (me: Me) => boolean; match?: (path: string, me: Me) => boolean };
 
@@ -74,6 +75,7 @@ export function AppShell({ me, demo, unread = 0, children }: { me: Me; demo: boo
           </Link>
           <div className="flex-1" />
           <div className="flex items-center gap-3">
+            <CommandPalette />
             <Link href="/notifications" className="relative rounded-md px-2 py-1.5 text-sm text-slate-600 hover:bg-slate-100" aria-label={unread ? `Notifications, ${unread} unread` : "Notifications"}>
               <BellIcon />
               {unread > 0 && <span className="absolute -right-1 -top-1 rounded-full bg-red-600 px-1.5 text-[10px] font-semibold text-white">{unread > 99 ? "99+" : unread}</span>}

@@ -106,6 +106,9 @@ export const PROCEDURE_MATRIX: Record<string, MatrixEntry> = {
 
   "home.summary": { expect: everyoneSignedIn(), note: "Organisation totals only for admin, security and auditor." },
 
+  // search: each kind through its area's own list read (directory, catalog, my requests, campaigns).
+  "search.global": { input: () => ({ q: "pay" }), expect: everyoneSignedIn(), note: "Requests: the caller's own (all for admin, security, auditor); campaigns: owner, reviewers and the three roles." },
+
   // policy: read, validated and tried by admins, security and auditors; saved by admins only.
   "policy.current": { expect: only(READS_EVERYTHING) },
   "policy.versions": { expect: only(READS_EVERYTHING) },
