@@ -1,4 +1,5 @@
 "use client";
+import { notify } from "@/components/ui/toast";
 import { useState } from "react";
 import { useRouter } from "next/navigation";
 import { useMutation, useQuery } from "@tanstack/react-query";
@@ -64,26 +65,20 @@ export function LaunchButton({ campaign, scope }: { campaign: Base & { name: str
 export function RemindButton({ campaignId, openReviewers }: { campaignId: string; openReviewers: number }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
   const remind = useMutation(
     trpc.campaignOps.remind.mutationOptions({
       onSuccess: (r) => {
-        setMsg({ ok: true, text: r.reminded === 0 ? "Nobody needed a reminder." : `Reminded ${plural(r.reminded, "reviewer")}.` });
+        notify.success(r.reminded === 0 ? "Nobody needed a reminder." : `Reminded ${plural(r.reminded, "reviewer")}.`);
         router.refresh();
       },
-      onError: (e) => setMsg({ ok: false, text: readFormError(e).message }),
+      onError: (e) => notify.error(e),
     }),
   );
   return (
     <div className="space-y-1">
-      <Button variant="secondary" disabled={remind.isPending || openReviewers === 0} onClick={() => { setMsg(null); remind.mutate({ campaignId }); }}>
+      <Button variant="secondary" disabled={remind.isPending || openReviewers === 0} onClick={() => remind.mutate({ campaignId })}>
         {remind.isPending ? "Sending…" : "Send reminders"}
       </Button>
-      {msg && (
-        <p role={msg.ok ? "status" : "alert"} className={`text-xs ${msg.ok ? "text-emerald-700" : "font-medium text-red-700"}`}>
-          {msg.text}
-        </p>
-      )}
     </div>
   );
 }

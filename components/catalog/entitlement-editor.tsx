@@ -2,29 +2,21 @@
 import { useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
+import { notify } from "@/components/ui/toast";
 import { EntitlementForm, type EntitlementFormValues } from "./entitlement-form";
 
 /** The admin's "Edit entitlement" control on an entitlement's page: opens the form in place. */
 export function EntitlementEditor({ initial, systemOwnerName }: { initial: EntitlementFormValues; systemOwnerName: string }) {
   const [open, setOpen] = useState(false);
-  const [saved, setSaved] = useState(false);
   if (!open) {
     return (
       <div className="flex items-center gap-3">
         <Button
           variant="secondary"
-          onClick={() => {
-            setSaved(false);
-            setOpen(true);
-          }}
+          onClick={() => setOpen(true)}
         >
           Edit entitlement
         </Button>
-        {saved && (
-          <span role="status" className="text-sm text-emerald-700">
-            Changes saved.
-          </span>
-        )}
       </div>
     );
   }
@@ -36,7 +28,7 @@ export function EntitlementEditor({ initial, systemOwnerName }: { initial: Entit
         systemOwnerName={systemOwnerName}
         onSaved={() => {
           setOpen(false);
-          setSaved(true);
+          notify.success("Changes saved.", "The change is recorded in the evidence ledger.");
         }}
         onCancel={() => setOpen(false)}
       />

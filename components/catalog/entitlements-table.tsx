@@ -1,7 +1,8 @@
 "use client";
 import { createColumnHelper } from "@tanstack/react-table";
 import { DataTable, type FilterDef } from "@/components/data-table/data-table";
-import { PrivilegedBadge, RiskBadge } from "@/components/ui/badge";
+import { Badge, PrivilegedBadge, RiskBadge } from "@/components/ui/badge";
+import { holdingLabel } from "./my-access";
 import type { Page } from "@/server/domain/list";
 import type { EntitlementRow } from "@/server/domain/catalog/queries";
 import { RISK_LABEL, RISK_LEVELS } from "@/server/domain/catalog/schema";
@@ -9,6 +10,14 @@ import { RISK_LABEL, RISK_LEVELS } from "@/server/domain/catalog/schema";
 const col = createColumnHelper<EntitlementRow>();
 
 const nameColumn = col.accessor("name", { id: "name", header: "Entitlement", cell: (c) => c.getValue() });
+const mineColumn = col.display({
+  id: "mine",
+  header: "Your access",
+  cell: (c) => {
+    const l = holdingLabel(c.row.original.mine);
+    return l ? <Badge tone={l.tone}>{l.text.replace(/^You hold it/, "Held")}</Badge> : <span className="text-slate-400">—</span>;
+  },
+});
 const systemColumn = col.accessor("systemName", { id: "system", header: "System" });
 const otherColumns = [
   col.accessor("risk", {
@@ -69,7 +78,7 @@ export function EntitlementsTable({
   return (
     <DataTable
       label="Entitlements"
-      columns={withinSystem ? [nameColumn, ...otherColumns] : [nameColumn, systemColumn, ...otherColumns]}
+      columns={withinSystem ? [nameColumn, mineColumn, ...otherColumns] : [nameColumn, systemColumn, mineColumn, ...otherColumns]}
       rows={page.rows}
       total={page.total}
       page={page.page}

@@ -30,7 +30,8 @@ declare module "@tanstack/react-table" {
   }
 }
 
-export type FilterDef = { key: string; label: string; options: { value: string; label: string }[] };
+/** `allLabel` names the no-filter choice when it is not "All" (e.g. a filter whose default is a subset). */
+export type FilterDef = { key: string; label: string; options: { value: string; label: string }[]; allLabel?: string };
 
 export type DataTableProps<Row> = {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -184,7 +185,7 @@ export function DataTable<Row>({ columns, rows, total, totalCapped = false, page
                 onChange={(e) => navigate({ [f.key]: e.target.value || null })}
                 className="mt-0.5 block rounded-md border border-slate-300 bg-white px-2.5 py-2 text-sm shadow-sm focus:border-brand-500 focus:outline-none focus:ring-2 focus:ring-brand-500/30"
               >
-                <option value="">All</option>
+                <option value="">{f.allLabel ?? "All"}</option>
                 {f.options.map((o) => (
                   <option key={o.value} value={o.value}>
                     {o.label}

@@ -49,7 +49,7 @@ function ResolveAction({ row }: { row: FindingRow }) {
       trigger="Resolve…"
       label="What was done?"
       hint="Kept with the finding and in the evidence ledger. 5 to 1000 characters."
-      submits={[{ label: "Resolve", run: (note) => resolve.mutateAsync({ id: row.id, note }) }]}
+      submits={[{ label: "Resolve", run: (note) => resolve.mutateAsync({ id: row.id, note }), done: "Finding resolved." }]}
       onDone={() => router.refresh()}
     />
   );

@@ -1,10 +1,11 @@
 "use client";
+import { notify } from "@/components/ui/toast";
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { Button, buttonClass } from "@/components/ui/button";
 import { Field, Textarea } from "@/components/ui/form";
 import { readFormError } from "@/components/catalog/form-errors";
 
-export type ReasonSubmit = { label: string; variant?: "primary" | "secondary" | "danger"; run: (text: string) => Promise<unknown> };
+export type ReasonSubmit = { label: string; variant?: "primary" | "secondary" | "danger"; run: (text: string) => Promise<unknown>; /** The toast after it worked. */ done?: string };
 
 /**
  * A button that opens a small inline form asking for a reason or note (5–1000 characters), then runs one
@@ -67,6 +68,7 @@ export function ReasonAction({
               setError(null);
               try {
                 await s.run(text.trim());
+                notify.success(s.done ?? `${s.label}: done.`);
                 setOpen(false);
                 setText("");
                 onDone?.();

@@ -15,7 +15,7 @@ export function RevokeGrantButton({ grantId, what }: { grantId: string; what: st
       triggerVariant="secondary"
       label={`Why revoke ${what}?`}
       hint="The holder is told. The connector removes the access; it shows as revoked once the target system confirms."
-      submits={[{ label: "Revoke access", variant: "danger", run: (reason) => revoke.mutateAsync({ grantId, reason }) }]}
+      submits={[{ label: "Revoke access", variant: "danger", run: (reason) => revoke.mutateAsync({ grantId, reason }), done: "Revocation started: the access is being removed." }]}
       onDone={() => router.refresh()}
     />
   );

@@ -1,4 +1,5 @@
 "use client";
+import { notify } from "@/components/ui/toast";
 import { useEffect, useRef, useState } from "react";
 import { buttonClass } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
@@ -7,7 +8,6 @@ import { NhiForm, type NhiFormValues } from "./nhi-form";
 /** The identity page's management card for a non-human identity (shown to admins only). */
 export function NhiEditPanel({ id, updatedAt, initial, systems }: { id: string; updatedAt: Date; initial: NhiFormValues; systems: { id: string; name: string }[] }) {
   const [open, setOpen] = useState(false);
-  const [message, setMessage] = useState("");
   const editButton = useRef<HTMLButtonElement>(null);
   const body = useRef<HTMLDivElement>(null);
   const wasOpen = useRef(false);
@@ -28,10 +28,7 @@ export function NhiEditPanel({ id, updatedAt, initial, systems }: { id: string; 
             ref={editButton}
             type="button"
             className={buttonClass("secondary")}
-            onClick={() => {
-              setMessage("");
-              setOpen(true);
-            }}
+            onClick={() => setOpen(true)}
           >
             Edit
           </button>
@@ -39,11 +36,6 @@ export function NhiEditPanel({ id, updatedAt, initial, systems }: { id: string; 
       }
     >
       <div ref={body}>
-        {message && (
-          <p role="status" className="mb-3 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
-            {message}
-          </p>
-        )}
         {open ? (
           <NhiForm
             key={updatedAt.toISOString()}
@@ -53,7 +45,7 @@ export function NhiEditPanel({ id, updatedAt, initial, systems }: { id: string; 
             initial={initial}
             systems={systems}
             onDone={(m) => {
-              setMessage(m);
+              if (m) notify.success(m);
               setOpen(false);
             }}
           />

@@ -2,14 +2,13 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMutation } from "@tanstack/react-query";
-import { useState } from "react";
 import { createColumnHelper } from "@tanstack/react-table";
 import { DataTable } from "@/components/data-table/data-table";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { formatDateTime } from "@/components/ui/format";
 import { useTRPC } from "@/components/trpc/client";
-import { readFormError } from "@/components/catalog/form-errors";
+import { notify } from "@/components/ui/toast";
 import type { Page } from "@/server/domain/list";
 import type { NotificationRow } from "@/server/domain/notifications/queries";
 
@@ -47,7 +46,12 @@ const columns = [
         <div className="max-w-2xl whitespace-normal">
           <p className={`${r.readAt ? "text-slate-700" : "font-semibold text-slate-900"}`}>
             {!r.readAt && <span className="sr-only">Unread: </span>}
-            {r.title} {!r.readAt && <Badge tone="blue">New</Badge>}
+            {r.title} {!r.readAt && !r.resolvedAt && <Badge tone="blue">New</Badge>}
+            {r.resolvedAt && (
+              <Badge tone="green" title={`The work it pointed to was done ${formatDateTime(r.resolvedAt)}`}>
+                Done
+              </Badge>
+            )}
           </p>
           <p className="text-sm text-slate-600">{r.body}</p>
         </div>
@@ -71,7 +75,6 @@ export function NotificationsList({ page, dir, unread }: { page: Page<Notificati
   const trpc = useTRPC();
   const router = useRouter();
   const markAll = useMutation(trpc.notifications.markRead.mutationOptions());
-  const [error, setError] = useState<string | null>(null);
   return (
     <div className="space-y-3">
       <div className="flex items-center justify-between gap-3">
@@ -81,19 +84,22 @@ export function NotificationsList({ page, dir, unread }: { page: Page<Notificati
         <Button
           variant="secondary"
           disabled={unread === 0 || markAll.isPending}
-          onClick={() => {
-            setError(null);
-            markAll.mutate({ all: true }, { onSuccess: () => router.refresh(), onError: (e) => setError(readFormError(e).message) });
-          }}
+          onClick={() =>
+            markAll.mutate(
+              { all: true },
+              {
+                onSuccess: (r) => {
+                  notify.success(r.updated === 1 ? "1 notification marked read." : `${r.updated} notifications marked read.`);
+                  router.refresh();
+                },
+                onError: (e) => notify.error(e),
+              },
+            )
+          }
         >
           Mark all as read
         </Button>
       </div>
-      {error && (
-        <p role="alert" className="text-sm font-medium text-red-700">
-          {error}
-        </p>
-      )}
       <DataTable
         label="Notifications"
         columns={columns}
@@ -104,8 +110,11 @@ export function NotificationsList({ page, dir, unread }: { page: Page<Notificati
         sort="createdAt"
         dir={dir}
         searchPlaceholder="Search notifications…"
-        filters={[{ key: "unread", label: "Show", options: [{ value: "true", label: "Unread only" }, { value: "false", label: "Read only" }] }]}
-        emptyMessage="No notifications."
+        filters={[
+          { key: "state", label: "Work", allLabel: "Open", options: [{ value: "done", label: "Done" }, { value: "all", label: "Open and done" }] },
+          { key: "unread", label: "Show", options: [{ value: "true", label: "Unread only" }, { value: "false", label: "Read only" }] },
+        ]}
+        emptyMessage="Nothing open. Notifications whose work was done are under Work: Done."
       />
     </div>
   );

@@ -6,6 +6,7 @@ import { useState, type ReactNode } from "react";
 import type { Me } from "@/server/domain/identities/me";
 import { roleLabels } from "@/server/domain/identities/schema";
 import { ThemeToggle } from "@/components/ui/theme";
+import { CommandPalette } from "@/components/search/command-palette";
 
 type NavItem = { href: string; label: string; show: (me: Me) => boolean; match?: (path: string, me: Me) => boolean };
 
@@ -105,6 +106,7 @@ export function AppShell({ me, demo, unread = 0, children }: { me: Me; demo: boo
           </Link>
           <div className="flex-1" />
           <div className="flex items-center gap-1 sm:gap-3">
+            <CommandPalette />
             <ThemeToggle />
             <Link href="/notifications" className="relative rounded-md px-2 py-1.5 text-sm text-slate-600 hover:bg-slate-100" aria-label={unread ? `Notifications, ${unread} unread` : "Notifications"}>
               <BellIcon />

@@ -52,7 +52,7 @@ export function BreakGlassReviews({ rows }: { rows: BreakGlassReviewRow[] }) {
                       trigger="Review…"
                       triggerVariant="primary"
                       label="Review note (what was done with the access, follow-ups)"
-                      submits={[{ label: "Record review", run: (note) => review.mutateAsync({ requestId: r.requestId, note }) }]}
+                      submits={[{ label: "Record review", run: (note) => review.mutateAsync({ requestId: r.requestId, note }), done: "Review recorded." }]}
                       onDone={() => router.refresh()}
                     />
                   ) : (

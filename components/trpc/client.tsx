@@ -7,6 +7,7 @@ import { createTRPCContext } from "@trpc/tanstack-react-query";
 import superjson from "superjson";
 import type { AppRouter } from "@/server/trpc/root";
 import { CLIENT_MAX_URL_LENGTH, MAX_BATCH_CALLS } from "@/server/http/limits";
+import { Toaster } from "@/components/ui/toast";
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
@@ -23,6 +24,8 @@ export function Providers({ children }: { children: ReactNode }) {
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
         {children}
+        {/* Actions answer with a toast (components/ui/toast.ts). */}
+        <Toaster theme="system" richColors closeButton position="top-right" containerAriaLabel="Messages" />
       </TRPCProvider>
     </QueryClientProvider>
   );

@@ -8,6 +8,7 @@ import { formatDateTime } from "@/components/ui/format";
 import { recordEvent } from "../ledger/ledger";
 import { raiseFinding } from "../domain/findings/service";
 import { notify } from "../domain/notifications/notify";
+import { workKey } from "../domain/notifications/resolve";
 import { activeWithRole } from "../domain/provisioning/people";
 
 export async function escalateLateBreakGlassReviews(db: PrismaClient, now: Date, limit = 100): Promise<{ processed: number }> {
@@ -29,7 +30,7 @@ export async function escalateLateBreakGlassReviews(db: PrismaClient, now: Date,
         where: { id },
         select: { id: true, incidentRef: true, reviewDueAt: true, requesterId: true, beneficiary: { select: { displayName: true } }, entitlement: { select: { name: true, system: { select: { name: true } } } } },
       });
-      await raiseFinding(tx, {
+      const findingId = await raiseFinding(tx, {
         kind: "BREAK_GLASS_REVIEW_LATE",
         subjectType: "AccessRequest",
         subjectId: id,
@@ -45,6 +46,7 @@ export async function escalateLateBreakGlassReviews(db: PrismaClient, now: Date,
         body: `The post-incident review of ${r.beneficiary.displayName}'s emergency access to ${r.entitlement.name} (${r.entitlement.system.name}${r.incidentRef ? `, incident ${r.incidentRef}` : ""}) was due ${formatDateTime(r.reviewDueAt)}.`,
         link: "/tasks?view=awaiting",
         dedupeKey: `break-glass-late:${id}`,
+        workKey: findingId ? workKey.finding(findingId) : undefined,
       });
       await recordEvent(tx, {
         actorId: null,

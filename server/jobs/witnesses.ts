@@ -14,6 +14,7 @@ import { env } from "../env";
 import { raiseFinding } from "../domain/findings/service";
 import { lockKeys } from "../domain/locks";
 import { notify } from "../domain/notifications/notify";
+import { workKey } from "../domain/notifications/resolve";
 import { activeWithRole } from "../domain/provisioning/people";
 import { packCheckpoint } from "../evidence/checkpoints";
 import { configuredWitnesses, witnessKind } from "../evidence/witnesses";
@@ -94,7 +95,7 @@ async function deliverOne(db: PrismaClient, id: string, now: Date, workerId: str
       select: { id: true },
     });
     if (!open) {
-      await raiseFinding(tx, { kind: "WITNESS_DELIVERY_FAILED", subjectType: "Checkpoint", subjectId: cp.id, assigneeId: null, details, dedupeKey: `WITNESS_DELIVERY_FAILED:${id}` });
+      const findingId = await raiseFinding(tx, { kind: "WITNESS_DELIVERY_FAILED", subjectType: "Checkpoint", subjectId: cp.id, assigneeId: null, details, dedupeKey: `WITNESS_DELIVERY_FAILED:${id}` });
       await notify(tx, {
         recipientIds: await activeWithRole(tx, "SECURITY", "ADMIN"),
         kind: "checkpoint.witness_failed",
@@ -102,6 +103,7 @@ async function deliverOne(db: PrismaClient, id: string, now: Date, workerId: str
         body: `Checkpoint seq ${cp.seq} could not be delivered to the ${d.kind} witness ${d.target} after ${attempts} attempts: ${error.slice(0, 300)}. Until a checkpoint reaches it again, that witness cannot detect a rewrite of the history after its last delivered checkpoint.`,
         link: "/findings?kind=WITNESS_DELIVERY_FAILED&status=OPEN",
         dedupeKey: `witness-failed:${id}`,
+        workKey: findingId ? workKey.finding(findingId) : undefined,
       });
     }
     await recordEvent(tx, { actorId: null, action: WITNESS_FAILED, subjectType: "Checkpoint", subjectId: cp.id, occurredAt: now, payload: details });

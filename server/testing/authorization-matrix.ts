@@ -106,6 +106,9 @@ export const PROCEDURE_MATRIX: Record<string, MatrixEntry> = {
 
   "home.summary": { expect: everyoneSignedIn(), note: "Organisation totals and organisation-wide charts only for admin, security and auditor; others get figures of their own, their reports' and what they own." },
 
+  // search: each kind through its area's own list read (directory, catalog, my requests, campaigns).
+  "search.global": { input: () => ({ q: "pay" }), expect: everyoneSignedIn(), note: "Requests: the caller's own (all for admin, security, auditor); campaigns: owner, reviewers and the three roles." },
+
   // policy: read, validated and tried by admins, security and auditors; saved by admins only.
   "policy.current": { expect: only(READS_EVERYTHING) },
   "policy.versions": { expect: only(READS_EVERYTHING) },
@@ -186,6 +189,12 @@ export const PROCEDURE_MATRIX: Record<string, MatrixEntry> = {
   // grants: revocation by owners, admins and security; leavers by admins; break-glass reviews by security.
   "grants.revocable": { input: (s) => ({ identityId: s.people.employee.id }), expect: everyoneSignedIn(), note: "Only the grants the caller may revoke (none for an auditor)." },
   "grants.revoke": { input: (s) => ({ grantId: s.grants.revocable.id, reason: "No longer reconciles payments" }), expect: only(["owner", "security", "admin"]) },
+  "grants.relinquish": {
+    input: (s) => ({ grantId: s.grants.expiring.id, reason: "I moved to the risk team" }),
+    expect: only(["employee"], "NOT_FOUND", { auditor: "FORBIDDEN" }),
+    note: "Only the holder (or the owner of the NHI holding it) gives access up; anyone else, owners and admins included, NOT_FOUND (they revoke instead).",
+    fuzzAs: "employee",
+  },
   "grants.deprovisionIdentity": { input: (s) => ({ identityId: s.people.leaving.id, reason: "Leaves the company today" }), expect: only(ADMIN) },
   "grants.reviewBreakGlass": { input: (s) => ({ requestId: s.requests.breakGlass.id, note: "Incident INC-2041 confirmed, access used as described" }), expect: only(["security"]) },
 

@@ -16,6 +16,7 @@ import { campaignOpsRouter } from "./routers/campaign-ops";
 import { campaignsRouter } from "./routers/campaigns";
 import { auditRouter } from "./routers/audit";
 import { evidenceRouter } from "./routers/evidence";
+import { searchRouter } from "./routers/search";
 
 export const appRouter = router({
   me: meRouter,
@@ -35,6 +36,7 @@ export const appRouter = router({
   campaigns: campaignsRouter,
   audit: auditRouter,
   evidence: evidenceRouter,
+  search: searchRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -135,6 +135,9 @@ describe(`approvals.decide (${TEST_ENGINE})`, () => {
   });
 
   it("refuses people without the power: a peer, the entitlement owner at the manager stage, an auditor; nothing changes", async () => {
+    // The first test granted the employee write-batches; asking for what one holds is refused at submit
+    // (requests/already-held.ts), so that grant is ended first (the scene, not under test).
+    await db.prisma.grant.updateMany({ where: { identityId: c.employee.id, entitlementId: c.medium.id }, data: { status: "REVOKED", revokedAt: new Date(), revocationCause: "MANUAL" } });
     const r = await submit("employee", c.medium.id, { justification: "Second batch fix for the settlement run tonight" });
     const s1 = await openStep(r.id);
     const decide = (as: RequestCast["as"][keyof RequestCast["as"]]) => as.approvals.decide({ requestId: r.id, stepId: s1.id, decision: "APPROVE", expectedRevision: 1 });

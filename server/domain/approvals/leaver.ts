@@ -9,6 +9,7 @@
 import type { Tx } from "../../db";
 import { recordEvent } from "../../ledger/ledger";
 import { notify } from "../notifications/notify";
+import { workKey } from "../notifications/resolve";
 import { fallbackApprovers, fallbackRole, priorApproverIds, requestPartiesSelect, toParties } from "./eligibility";
 import { KIND_LABEL, requestTitle } from "./stages";
 
@@ -52,6 +53,7 @@ export async function escalateStagesOfLeaver(tx: Tx, o: { leaverId: string; acto
       body: `The only approver of the ${KIND_LABEL[step.kind].toLowerCase()} stage has left; as a fallback approver you can now decide it.`,
       link: `/requests/${step.requestId}`,
       dedupeKey: `escalated-leaver:${step.id}:${o.leaverId}`,
+      workKey: workKey.approvalStep(step.id),
     });
   }
   return escalated;

@@ -15,6 +15,7 @@ import { logUnexpected } from "../../logger";
 import { recordEvent } from "../../ledger/ledger";
 import { ledgerActor, type ServiceCtx } from "../actor";
 import { notify } from "../notifications/notify";
+import { resolveWork, workKey } from "../notifications/resolve";
 import { conflictReason, priorApproverIds, requestPartiesSelect, resolveAuthority, toParties } from "./eligibility";
 import { completeApproval, KIND_LABEL, openStage, requestTitle, STALE_REQUEST, voidOpenSteps } from "./stages";
 import type { ZDecideManyInput, ZDecideStepInput } from "./schema";
@@ -112,6 +113,8 @@ export async function decideStep(ctx: ServiceCtx, input: z.output<typeof ZDecide
         },
       });
       if (stepGuard.count === 0) throw conflict(STALE_REQUEST);
+      // The stage is decided, whoever decided it: every approver's "approval needed" for it is done.
+      await resolveWork(tx, [workKey.approvalStep(step.id)], now);
 
       const title = requestTitle(r);
       await recordEvent(tx, {
@@ -124,7 +127,7 @@ export async function decideStep(ctx: ServiceCtx, input: z.output<typeof ZDecide
       });
 
       if (!approve) {
-        await voidOpenSteps(tx, r.id);
+        await voidOpenSteps(tx, r.id, now);
         await recordEvent(tx, { ...actor, action: "request.denied", subjectType: "AccessRequest", subjectId: r.id, occurredAt: now, payload: { stepId: step.id, kind: step.kind, reason, revision: r.revision } });
         await notify(tx, { recipientIds: [r.requesterId], kind: "request.denied", title: `Denied: ${title}`, body: `${ctx.actor.displayName} denied your request: ${reason}`, link: `/requests/${r.id}` });
         return { requestId: r.id, status: "DENIED" as const, nextStage: null, grantId: null };

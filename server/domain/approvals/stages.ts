@@ -8,6 +8,7 @@ import type { ApprovalKind } from "../../db/generated/client";
 import { conflict } from "../../errors";
 import { recordEvent } from "../../ledger/ledger";
 import { notify } from "../notifications/notify";
+import { resolveClosedApprovalStages, workKey } from "../notifications/resolve";
 import { createGrantForRequest } from "../provisioning/grant-lifecycle";
 import { ESCALATE_AFTER_HOURS } from "../requests/schema";
 import { activeDelegatesOf, conflictedIds, directApprovers, fallbackApprovers, type PersonRef, type RequestParties } from "./eligibility";
@@ -64,6 +65,7 @@ export async function openStage(
     body: `You can decide the ${KIND_LABEL[o.step.kind].toLowerCase()} stage of this request${fallback ? " (as a fallback approver)" : ""}.`,
     link: `/requests/${o.parties.id}`,
     dedupeKey: `stage-opened:${o.step.id}`,
+    workKey: workKey.approvalStep(o.step.id),
   });
   return { stepId: o.step.id, eligible, fallback, delegates };
 }
@@ -99,9 +101,13 @@ export async function completeApproval(
   return { grantId };
 }
 
-/** Voids every WAITING or OPEN step of a request (on deny, cancel, expiry). Returns how many. */
-export async function voidOpenSteps(tx: Tx, requestId: string): Promise<number> {
+/**
+ * Voids every WAITING or OPEN step of a request (on deny, cancel, expiry) and resolves the approvers'
+ * notifications of its closed stages. Returns how many steps were voided.
+ */
+export async function voidOpenSteps(tx: Tx, requestId: string, now: Date): Promise<number> {
   const res = await tx.approvalStep.updateMany({ where: { requestId, status: { in: ["WAITING", "OPEN"] } }, data: { status: "VOID" } });
+  await resolveClosedApprovalStages(tx, requestId, now);
   return res.count;
 }
 

@@ -35,6 +35,7 @@ import { conflict, forbidden, notFound } from "../../errors";
 import { recordEvent } from "../../ledger/ledger";
 import type { Actor, ServiceCtx } from "../actor";
 import { notify } from "../notifications/notify";
+import { resolveCampaignWork, workKey } from "../notifications/resolve";
 import { startRevocation } from "../provisioning/grant-lifecycle";
 import { GRANT_IN_EFFECT } from "../grants/status";
 import type { ZCampaignRef } from "./ops-schema";
@@ -122,6 +123,8 @@ async function escalate(tx: Tx, c: Campaign, actor: Actor, now: Date): Promise<C
   const moved = await tx.campaign.updateMany({ where: { id: c.id, status: "ACTIVE", dueAt: c.dueAt }, data: { dueAt } });
   if (moved.count === 0) throw conflict("This campaign changed while it was being closed: reload and try again.");
   const perReviewer = await tx.reviewItem.groupBy({ by: ["reviewerId"], where: { campaignId: c.id, decision: null }, _count: { _all: true } });
+  // Reviewers whose items all moved to someone else have nothing left to do here.
+  await resolveCampaignWork(tx, c.id, now, perReviewer.map((r) => r.reviewerId));
   for (const r of perReviewer) {
     await notify(tx, {
       recipientIds: [r.reviewerId],
@@ -129,6 +132,7 @@ async function escalate(tx: Tx, c: Campaign, actor: Actor, now: Date): Promise<C
       title: `Access review escalated to you: ${c.name}`,
       body: `${r._count._all} access review item${r._count._all === 1 ? " was" : "s were"} not decided in time and ${r._count._all === 1 ? "is" : "are"} now yours to decide in "${c.name}", by ${fmtDate(dueAt)}.`,
       link: `/campaigns/${c.id}`,
+      workKey: workKey.campaignReviewer(c.id, r.reviewerId),
     });
   }
   await recordEvent(tx, {
@@ -213,6 +217,8 @@ async function applyAndClose(tx: Tx, c: Campaign, actor: Actor, now: Date, escal
   const status = pending > 0 ? "REMEDIATING" : "CLOSED";
   const moved = await tx.campaign.updateMany({ where: { id: c.id, status: "ACTIVE" }, data: { status, closedAt: now, closedById: actor.id } });
   if (moved.count === 0) throw conflict("This campaign was closed by someone else meanwhile.");
+  // Nothing is left to review: every reviewer's reminder and the owner's "overdue" are done.
+  await resolveCampaignWork(tx, c.id, now);
   await recordEvent(tx, {
     actorId: actor.id,
     action: "campaign.closed",

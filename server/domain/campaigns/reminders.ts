@@ -20,6 +20,7 @@ import { badInput, conflict } from "../../errors";
 import { recordEvent } from "../../ledger/ledger";
 import type { ServiceCtx } from "../actor";
 import { notify } from "../notifications/notify";
+import { workKey } from "../notifications/resolve";
 import { fmtDate, loadManagedCampaign, lockCampaign } from "./close";
 import type { ZCampaignRef, ZExtendDueInput } from "./ops-schema";
 
@@ -44,6 +45,7 @@ async function remindReviewers(tx: Tx, c: Campaign, now: Date, kind: ReminderKin
       body: `You have ${n} undecided access review item${n === 1 ? "" : "s"} in "${c.name}", due ${fmtDate(c.dueAt)}.`,
       link: `/campaigns/${c.id}`,
       dedupeKey: kind.manual ? undefined : `campaign-reminder:${c.id}:${c.dueAt.toISOString()}:${kind.daysBefore}`,
+      workKey: workKey.campaignReviewer(c.id, r.reviewerId),
     });
     if (sent > 0) {
       reminded.push(r.reviewerId);
@@ -169,6 +171,7 @@ export async function notifyOverdueCampaigns(db: PrismaClient, now: Date, limit 
         body: `"${c.name}" was due ${fmtDate(c.dueAt)} and ${undecided} item${undecided === 1 ? " is" : "s are"} still undecided (${reviewers.length} reviewer${reviewers.length === 1 ? "" : "s"}). Remind the reviewers, extend the due date, or close the campaign to apply its default action (${c.defaultAction.toLowerCase()}).`,
         link: `/campaigns/${c.id}`,
         dedupeKey: `campaign-overdue:${c.id}:${c.dueAt.toISOString()}`,
+        workKey: workKey.campaign(c.id),
       });
       if (sent === 0) return false;
       await recordEvent(tx, {

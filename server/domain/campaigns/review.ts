@@ -19,6 +19,7 @@ import type { ReviewDecision, ReviewItem } from "../../db/generated/client";
 import { DomainError, badInput, conflict, forbidden, notFound } from "../../errors";
 import { recordEvent } from "../../ledger/ledger";
 import { notify } from "../notifications/notify";
+import { resolveReviewerIfDone, resolveWork, workKey } from "../notifications/resolve";
 import { ledgerActor, type Actor, type ServiceCtx } from "../actor";
 import { lockIdentities } from "../locks";
 import { canManageCampaign, canSeeWholeCampaign } from "./policy";
@@ -67,6 +68,8 @@ async function writeDecision(tx: Tx, ctx: ServiceCtx, item: LoadedItem, expected
     data: { decision, comment: comment ?? null, decidedAt: now, decidedById: ctx.actor.id, version: { increment: 1 } },
   });
   if (res.count !== 1) return false;
+  await resolveWork(tx, [workKey.reviewItem(item.campaignId, item.id)], now);
+  await resolveReviewerIfDone(tx, item.campaignId, ctx.actor.id, now);
   await recordEvent(tx, {
     ...ledgerActor(ctx.actor),
     action: "review.decided",
@@ -185,6 +188,9 @@ export async function reassignItem(ctx: ServiceCtx, input: z.output<typeof ZReas
       data: { reviewerId: to.id, routedFromId: item.reviewerId, routingReason: `reassigned: ${input.reason}`, lastRemindedAt: null, version: { increment: 1 } },
     });
     if (res.count !== 1) throw conflict("This item changed after you loaded it (decided or reassigned). Reload to see its current state.");
+    // The item is no longer the previous reviewer's work (nor that of whoever it was reassigned to before).
+    await resolveWork(tx, [workKey.reviewItem(item.campaignId, item.id)], now);
+    await resolveReviewerIfDone(tx, item.campaignId, item.reviewerId, now);
     await recordEvent(tx, {
       ...ledgerActor(ctx.actor),
       action: "review.reassigned",
@@ -200,6 +206,7 @@ export async function reassignItem(ctx: ServiceCtx, input: z.output<typeof ZReas
       body: `${ctx.actor.displayName} asked you to review ${item.identityName}'s access to ${item.entitlementName} (${item.systemName}): ${input.reason}`,
       link: `/campaigns/${campaign.id}`,
       dedupeKey: `review.reassigned:${item.id}:v${input.expectedVersion + 1}`,
+      workKey: workKey.reviewItem(item.campaignId, item.id),
     });
     return tx.reviewItem.findUniqueOrThrow({ where: { id: item.id } });
   });

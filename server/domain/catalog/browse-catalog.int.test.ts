@@ -167,7 +167,7 @@ describe("catalog.systemById", () => {
     const s = await cast.as.employee.catalog.systemById({ id: ids.payments });
     expect(s.connectorConfig).toBeNull();
     expect(s.connector).toBe("WEBHOOK");
-    expect(s.viewer).toEqual({ canEdit: false, canSeeConnectorConfig: false });
+    expect(s.viewer).toEqual({ canEdit: false, canSeeConnectorConfig: false, actsOnAccess: true });
     expect((await cast.as.admin.catalog.systemById({ id: ids.payments })).viewer.canEdit).toBe(true);
     expect((await cast.as.auditor.catalog.systemById({ id: ids.payments })).viewer.canEdit).toBe(false);
   });

@@ -8,6 +8,7 @@
  * Lists are one SQL statement each (filters, search, sort and counts together) because two of the sort
  * keys are aggregates over grants that Prisma's orderBy cannot express with a status filter.
  */
+import { myHoldings, type MyHolding } from "./mine";
 import type { Tx } from "../../db";
 import { Prisma, type ConnectorKind, type GrantOrigin, type GrantStatus, type IdentityKind, type RiskLevel } from "../../db/generated/client";
 import { notFound } from "../../errors";
@@ -122,10 +123,11 @@ export async function systemById(ctx: ServiceCtx, id: string) {
     },
   });
   if (!s) throw notFound("System");
-  const [counts, activeGrantCount] = await Promise.all([
+  const [counts, activeGrantCount, mine] = await Promise.all([
     holderCounts(ctx.db, s.entitlements.map((e) => e.id)),
     // Same definition as listSystems: grants in effect (an identity holding twice counts twice).
     ctx.db.grant.count({ where: { entitlement: { systemId: s.id }, status: { in: GRANT_IN_EFFECT } } }),
+    myHoldings(ctx.db, ctx.actor.id, s.entitlements.map((e) => e.id)),
   ]);
   const showConfig = canSeeConnectorConfig(ctx.actor, s.ownerId);
   return {
@@ -152,9 +154,11 @@ export async function systemById(ctx: ServiceCtx, id: string) {
       maxDurationDays: e.maxDurationDays,
       requestable: e.requestable,
       holderCount: counts.get(e.id) ?? 0,
+      /** What the viewer holds of it themselves (null: nothing, no pending request). */
+      mine: mine.get(e.id) ?? null,
     })),
     /** UI hint only: the server checks again on every write. */
-    viewer: { canEdit: hasRole(ctx.actor, "ADMIN") && !hasRole(ctx.actor, "AUDITOR"), canSeeConnectorConfig: showConfig },
+    viewer: { canEdit: hasRole(ctx.actor, "ADMIN") && !hasRole(ctx.actor, "AUDITOR"), canSeeConnectorConfig: showConfig, actsOnAccess: !hasRole(ctx.actor, "AUDITOR") },
   };
 }
 export type SystemDetail = Awaited<ReturnType<typeof systemById>>;
@@ -174,6 +178,8 @@ export type EntitlementRow = {
   maxDurationDays: number;
   requestable: boolean;
   activeHolderCount: number;
+  /** What the viewer holds of it themselves (null: nothing, no pending request). */
+  mine: MyHolding | null;
 };
 
 const ENTITLEMENT_ORDER: Record<z.infer<typeof ZListEntitlementsInput>["sort"] & string, Prisma.Sql> = {
@@ -204,7 +210,7 @@ export async function listEntitlements(ctx: ServiceCtx, input: z.output<typeof Z
   const order = ENTITLEMENT_ORDER[input.sort ?? "name"];
   const { skip, take } = skipTake(input);
 
-  type Raw = Omit<EntitlementRow, "owner"> & { ownerId: string; ownerName: string };
+  type Raw = Omit<EntitlementRow, "owner" | "mine"> & { ownerId: string; ownerName: string };
   const [rows, count] = await Promise.all([
     ctx.db.$queryRaw<Raw[]>`
       SELECT e."id", e."name", e."description", e."systemId", s."name" AS "systemName",
@@ -221,8 +227,9 @@ export async function listEntitlements(ctx: ServiceCtx, input: z.output<typeof Z
     ctx.db.$queryRaw<{ n: number }[]>`
       SELECT COUNT(*)::int AS n FROM "Entitlement" e JOIN "System" s ON s."id" = e."systemId" ${w}`,
   ]);
+  const mine = await myHoldings(ctx.db, ctx.actor.id, rows.map((r) => r.id));
   return {
-    rows: rows.map(({ ownerId, ownerName, ...r }) => ({ ...r, owner: { id: ownerId, name: ownerName } })),
+    rows: rows.map(({ ownerId, ownerName, ...r }) => ({ ...r, owner: { id: ownerId, name: ownerName }, mine: mine.get(r.id) ?? null })),
     total: count[0]?.n ?? 0,
     page: input.page,
     size: input.size,
@@ -251,9 +258,10 @@ export async function entitlementById(ctx: ServiceCtx, input: z.output<typeof ZE
   if (!e) throw notFound("Entitlement");
   const effectiveOwner = e.owner ?? e.system.owner;
   const holding = { entitlementId: e.id, status: { in: GRANT_IN_EFFECT } };
-  const [holderCount, grantCount] = await Promise.all([
+  const [holderCount, grantCount, mine] = await Promise.all([
     holderCounts(ctx.db, [e.id]).then((m) => m.get(e.id) ?? 0),
     ctx.db.grant.count({ where: holding }),
+    myHoldings(ctx.db, ctx.actor.id, [e.id]),
   ]);
   let holders: Page<HolderRow> | null = null;
   if (canSeeHolders(ctx.actor, e.system.ownerId, effectiveOwner.id)) {
@@ -298,7 +306,9 @@ export async function entitlementById(ctx: ServiceCtx, input: z.output<typeof ZE
     holderCount,
     /** Null when the viewer may see only the count. */
     holders,
-    viewer: { canEdit: hasRole(ctx.actor, "ADMIN") && !hasRole(ctx.actor, "AUDITOR") },
+    viewer: { canEdit: hasRole(ctx.actor, "ADMIN") && !hasRole(ctx.actor, "AUDITOR"), actsOnAccess: !hasRole(ctx.actor, "AUDITOR") },
+    /** What the viewer holds of it themselves (null: nothing, no pending request). */
+    mine: mine.get(e.id) ?? null,
   };
 }
 export type EntitlementDetail = Awaited<ReturnType<typeof entitlementById>>;

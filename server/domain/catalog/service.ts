@@ -17,6 +17,7 @@ import { hasRole, ledgerActor, type Actor, type ServiceCtx } from "../actor";
 import { lockIdentities } from "../locks";
 import { raiseFinding } from "../findings/service";
 import { notify } from "../notifications/notify";
+import { workKey } from "../notifications/resolve";
 import { activeWithRole } from "../provisioning/people";
 import { connectorTarget, targetChange, type ConnectorTarget, type TargetChange } from "./connector-target";
 import {
@@ -97,7 +98,7 @@ async function reportTargetChange(tx: Tx, ctx: ServiceCtx, system: { id: string;
     payload: { name: system.name, before: change.before, after: change.after, changed: change.changed },
     occurredAt: ctx.now(),
   });
-  await raiseFinding(tx, {
+  const findingId = await raiseFinding(tx, {
     kind: "CONNECTOR_TARGET_CHANGED",
     subjectType: "System",
     subjectId: system.id,
@@ -120,6 +121,7 @@ async function reportTargetChange(tx: Tx, ctx: ServiceCtx, system: { id: string;
     title: `Connector target ${change.before ? "changed" : "set"}: ${system.name}`,
     body: `${ctx.actor.displayName} ${change.before ? "changed" : "set"} where Warrant sends access changes for ${system.name} (${change.after.connector}): ${fields.join("; ")}. Check it with the system owner, then resolve the finding.`.slice(0, 2000),
     link: "/findings?kind=CONNECTOR_TARGET_CHANGED&status=OPEN",
+    workKey: findingId ? workKey.finding(findingId) : undefined,
   });
 }
 

@@ -8,6 +8,7 @@ import type { Tx } from "../../db";
 import type { Prisma } from "../../db/generated/client";
 import { conflict, forbidden, notFound } from "../../errors";
 import { recordEvent } from "../../ledger/ledger";
+import { resolveWork, workKey } from "../notifications/resolve";
 import { hasRole, type Actor, type ServiceCtx } from "../actor";
 import { SECURITY_CHECKED_KINDS, type FindingKind, type ZResolveFindingInput } from "./schema";
 
@@ -66,6 +67,9 @@ export async function resolveFinding(ctx: ServiceCtx, input: z.output<typeof ZRe
       data: { status: "RESOLVED", resolvedAt: now, resolvedById: ctx.actor.id, details: details as Prisma.InputJsonValue },
     });
     if (moved.count === 0) throw conflict("This finding is already resolved; reload to see who resolved it.");
+    // The finding's notifications (and, for a failed provisioning action, the task's "retry it") are done.
+    const taskId = (f.details as { taskId?: unknown } | null)?.taskId;
+    await resolveWork(tx, [workKey.finding(f.id), ...(typeof taskId === "string" ? [workKey.task(taskId)] : [])], now);
     await recordEvent(tx, {
       actorId: ctx.actor.id,
       action: "finding.resolved",

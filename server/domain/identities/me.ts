@@ -1,6 +1,7 @@
 import type { Tx } from "../../db";
 import { loadActor } from "../actor";
 import { readsAllAccess } from "./policy";
+import { unreadOpenWhere } from "../notifications/queries";
 
 export type Me = {
   id: string;
@@ -25,7 +26,7 @@ export async function whoAmI(db: Tx, identityId: string): Promise<Me | null> {
     db.system.count({ where: { ownerId: actor.id } }),
     db.entitlement.count({ where: { ownerId: actor.id } }),
     db.identity.count({ where: { ownerId: actor.id } }),
-    db.notification.count({ where: { recipientId: actor.id, readAt: null } }),
+    db.notification.count({ where: unreadOpenWhere(actor.id) }),
   ]);
   return {
     id: actor.id,

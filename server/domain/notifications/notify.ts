@@ -14,6 +14,8 @@ export type NotifyInput = {
   link?: string;
   /** Same key (per recipient) = the same notification: jobs that run twice do not notify twice. */
   dedupeKey?: string;
+  /** The work this points to (`workKey` in ./resolve.ts): it resolves itself when that work is done. */
+  workKey?: string;
 };
 
 export async function notify(tx: Tx, n: NotifyInput): Promise<number> {
@@ -34,6 +36,7 @@ export async function notifyAll(tx: Tx, ns: NotifyInput[]): Promise<number> {
       body: n.body,
       link: n.link ?? null,
       dedupeKey: n.dedupeKey ? `${n.dedupeKey}:${recipientId}` : null,
+      workKey: n.workKey ?? null,
       emailStatus,
     })),
   );

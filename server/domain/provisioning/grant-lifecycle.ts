@@ -97,6 +97,8 @@ export type RevocationInput = {
   actorId: string | null;
   note: string;
   now: Date;
+  /** HOLDER: the holder (or the NHI's owner) gave the access up themselves (relinquishGrant). */
+  requestedBy?: "HOLDER";
 };
 
 /**
@@ -149,7 +151,7 @@ export async function startRevocations(tx: Tx, rs: RevocationInput[]): Promise<M
       subjectType: "Grant",
       subjectId: r.grantId,
       occurredAt: r.now,
-      payload: { cause: r.cause, note: r.note, previousStatus: grant.status, entitlement: grant.entitlement.name, taskId },
+      payload: { cause: r.cause, note: r.note, previousStatus: grant.status, entitlement: grant.entitlement.name, taskId, ...(r.requestedBy ? { requestedBy: r.requestedBy } : {}) },
     });
     out.set(r.grantId, { taskId });
   }

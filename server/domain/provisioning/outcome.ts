@@ -11,6 +11,7 @@ import { recordEvent } from "../../ledger/ledger";
 import type { Receipt } from "../../connectors/types";
 import { raiseFinding } from "../findings/service";
 import { notify, notifyAll, type NotifyInput } from "../notifications/notify";
+import { resolveWork, workKey } from "../notifications/resolve";
 import { startRevocations, type RevocationInput } from "./grant-lifecycle";
 import { activeWithRole, holderRecipients, ownerIds } from "./people";
 
@@ -100,6 +101,8 @@ export async function completeTasks(
     RETURNING p."id"`;
   const done = new Set(moved.map((m) => m.id));
   const completed = items.filter((i) => done.has(i.t.id));
+  // Done, by a connector or by a person's confirmation: "do it by hand" / "retry it" notifications are resolved.
+  await resolveWork(tx, completed.map((i) => workKey.task(i.t.id)), o.now);
   const grantIds = (action: TaskAction) => completed.filter((i) => i.t.action === action).map((i) => i.t.grant.id);
   const toActivate = grantIds("GRANT");
   const toRevoke = grantIds("REVOKE");
@@ -191,6 +194,8 @@ export async function failAttempt(
     data: { status: "FAILED", attempts, lastError: error, claimedBy: null, claimedUntil: null, ...(o.receipt ? { receipt: o.receipt as object } : {}) },
   });
   if (moved.count === 0) return "lost";
+  // The "do it by hand" work is over (it failed): the failure notification below is the new work.
+  await resolveWork(tx, [workKey.task(t.id)], o.now);
   const g = t.grant;
   const grantAction = t.action satisfies TaskAction;
   await tx.grant.updateMany({
@@ -213,6 +218,7 @@ export async function failAttempt(
     body: `${what} ${describe(t)} failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${error.slice(0, 300)}. Fix the cause, then retry it from Tasks.`,
     link: "/tasks",
     dedupeKey: `task-failed:${t.id}:${attempts}`,
+    workKey: workKey.task(t.id),
   });
   await recordEvent(tx, {
     actorId: o.actorId,
@@ -258,6 +264,7 @@ export async function awaitConfirmation(tx: Tx, t: TaskContext, guard: TaskGuard
       body: `${t.action === "GRANT" ? "Grant" : "Remove"} ${describe(t)}, then confirm it in Tasks with a note of what you did.`,
       link: "/tasks",
       dedupeKey: `task-assigned:${t.id}`,
+      workKey: workKey.task(t.id),
     });
   }
   return true;

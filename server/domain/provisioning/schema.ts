@@ -49,3 +49,7 @@ export const TASK_VIEW_LABEL: Record<(typeof TASK_VIEWS)[number], string> = {
   open: "In progress",
   done: "Done",
 };
+
+/** "Remove my access": the holder gives up a grant (a short reason is kept in the evidence). */
+export const ZRelinquishGrantInput = z.object({ grantId: ZId, reason: note("A reason") }).strict();
+export type TRelinquishGrantInput = z.input<typeof ZRelinquishGrantInput>;

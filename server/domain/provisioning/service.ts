@@ -12,6 +12,7 @@ import { escalateStagesOfLeaver } from "../approvals/leaver";
 import { raiseFinding } from "../findings/service";
 import { cancelPendingRequestsOfLeaver } from "../requests/leaver";
 import { notify } from "../notifications/notify";
+import { resolveWork, workKey } from "../notifications/resolve";
 import { revokeSessionsOf } from "../sessions/service";
 import { startRevocation, startRevocationOrConflict } from "./grant-lifecycle";
 import { completeTask, failAttempt, loadTaskContext } from "./outcome";
@@ -85,6 +86,9 @@ export async function retryTask(ctx: ServiceCtx, input: z.output<typeof ZRetryTa
       data: { status: "PENDING", attempts: 0, nextAttemptAt: now, claimedBy: null, claimedUntil: null, confirmedById: null, confirmNote: null },
     });
     if (moved.count === 0) throw conflict("Only a failed task can be retried.");
+    // Retried: the failure's "retry it" notifications and its finding's are done.
+    const failures = await tx.finding.findMany({ where: { kind: "PROVISIONING_FAILED", subjectType: "Grant", subjectId: g.id, status: "OPEN" }, select: { id: true } });
+    await resolveWork(tx, [workKey.task(t.id), ...failures.map((f) => workKey.finding(f.id))], now);
     await tx.finding.updateMany({
       where: { kind: "PROVISIONING_FAILED", subjectType: "Grant", subjectId: g.id, status: "OPEN" },
       data: { status: "RESOLVED", resolvedAt: now, resolvedById: ctx.actor.id },
@@ -230,6 +234,8 @@ export async function reviewBreakGlass(ctx: ServiceCtx, input: z.output<typeof Z
       data: { reviewedAt: now, reviewedById: ctx.actor.id, reviewNote: input.note },
     });
     if (moved.count === 0) throw conflict("This break-glass access has already been reviewed.");
+    const late = await tx.finding.findMany({ where: { kind: "BREAK_GLASS_REVIEW_LATE", subjectType: "AccessRequest", subjectId: r.id, status: "OPEN" }, select: { id: true } });
+    await resolveWork(tx, late.map((f) => workKey.finding(f.id)), now);
     await tx.finding.updateMany({
       where: { kind: "BREAK_GLASS_REVIEW_LATE", subjectType: "AccessRequest", subjectId: r.id, status: "OPEN" },
       data: { status: "RESOLVED", resolvedAt: now, resolvedById: ctx.actor.id },

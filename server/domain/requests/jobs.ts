@@ -11,6 +11,7 @@
 import type { PrismaClient, Tx } from "../../db";
 import { recordEvent } from "../../ledger/ledger";
 import { notify } from "../notifications/notify";
+import { resolveClosedApprovalStages, workKey } from "../notifications/resolve";
 import { fallbackApprovers, fallbackRole, priorApproverIds, requestPartiesSelect, toParties } from "../approvals/eligibility";
 import { KIND_LABEL, requestTitle } from "../approvals/stages";
 
@@ -73,6 +74,7 @@ export async function escalateOverdueStages(db: PrismaClient, now: Date): Promis
         body: `The ${KIND_LABEL[step.kind].toLowerCase()} stage has waited past its limit; as a fallback approver you can now decide it.`,
         link: `/requests/${step.requestId}`,
         dedupeKey: `escalated:${id}`,
+        workKey: workKey.approvalStep(id),
       });
       return true;
     },
@@ -97,6 +99,7 @@ export async function expireOverdueRequests(db: PrismaClient, now: Date): Promis
       const moved = await tx.accessRequest.updateMany({ where: { id, status: "PENDING", revision: r.revision }, data: { status: "EXPIRED", decidedAt: now } });
       if (moved.count === 0) return false;
       const voided = await tx.approvalStep.updateMany({ where: { requestId: id, status: { in: ["WAITING", "OPEN"] } }, data: { status: "VOID" } });
+      await resolveClosedApprovalStages(tx, id, now);
       await recordEvent(tx, {
         actorId: null,
         action: "request.expired",

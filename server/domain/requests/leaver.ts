@@ -18,7 +18,7 @@ export async function cancelPendingRequestsOfLeaver(tx: Tx, o: { leaverId: strin
   for (const r of pending) {
     const moved = await tx.accessRequest.updateMany({ where: { id: r.id, status: "PENDING", revision: r.revision }, data: { status: "CANCELLED", decidedAt: o.now } });
     if (moved.count === 0) continue;
-    const voided = await voidOpenSteps(tx, r.id);
+    const voided = await voidOpenSteps(tx, r.id, o.now);
     await recordEvent(tx, {
       actorId: o.actorId,
       action: "request.cancelled",

@@ -19,6 +19,7 @@ import { canonicalJson } from "../../ledger/hash";
 import { recordEvent, withDeferredLedger } from "../../ledger/ledger";
 import { ledgerActor, type Actor, type ServiceCtx } from "../actor";
 import { notify } from "../notifications/notify";
+import { resolveClosedApprovalStages } from "../notifications/resolve";
 import { GRANT_IN_EFFECT } from "../grants/status";
 import { evaluatePolicy, isPolicyPrepared, type PolicyVersionRef, type PreparedPolicyRef } from "../policy/evaluate";
 import { buildPolicyInput, type PolicyInputArgs } from "../policy/facts";
@@ -30,6 +31,7 @@ import { requestPartiesSelect, toParties, type RequestParties } from "../approva
 import { completeApproval, openStage, requestTitle, STALE_REQUEST, voidOpenSteps, type OpenedStage } from "../approvals/stages";
 import { BREAK_GLASS_REVIEW_HOURS, DEADLINE_DAYS, type ZCancelRequestInput, type ZEditRequestInput, type ZPreviewRequestInput, type ZSubmitRequestInput } from "./schema";
 import { canSeeRequest, stageViews } from "./queries";
+import { assertNotAlreadyHeld } from "./already-held";
 
 const HOUR = 3_600_000;
 
@@ -292,6 +294,7 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
     if (!ent) throw notFound("The entitlement");
     const extendsGrantId = input.extendsGrantId ?? null;
     if (extendsGrantId) await checkExtendable(tx, extendsGrantId, beneficiaryId, ent.id);
+    await assertNotAlreadyHeld(tx, { beneficiaryId, entitlementId: ent.id, entitlementName: ent.name, forSelf: beneficiaryId === ctx.actor.id, extendsGrantId, emergency: input.emergency });
     // One pending request per identity and entitlement. Holding the access already does not count: an
     // extension is a new request made while the grant is still held.
     if (f.pendingId) throw conflict(`There is already a pending request for ${ent.name} for this identity: follow or edit that one.`);
@@ -428,7 +431,7 @@ export async function cancelRequest(ctx: ServiceCtx, input: z.output<typeof ZCan
     requireRequester(r, ctx.actor.id, "cancel");
     const moved = await tx.accessRequest.updateMany({ where: { id: r.id, status: "PENDING", revision: input.expectedRevision }, data: { status: "CANCELLED", decidedAt: now } });
     if (moved.count === 0) throw conflict(STALE_REQUEST);
-    const voided = await voidOpenSteps(tx, r.id);
+    const voided = await voidOpenSteps(tx, r.id, now);
     await recordEvent(tx, { ...actor, action: "request.cancelled", subjectType: "AccessRequest", subjectId: r.id, occurredAt: now, payload: { revision: r.revision, voidedSteps: voided } });
   });
   return requestOutcome(ctx, input.id);
@@ -496,6 +499,7 @@ export async function editRequest(ctx: ServiceCtx, input: z.output<typeof ZEditR
     const toVoid = r.steps.filter((s) => s.status === "APPROVED" || s.status === "OPEN" || s.status === "WAITING");
     const voided = await tx.approvalStep.updateMany({ where: { id: { in: toVoid.map((s) => s.id) }, status: { in: ["APPROVED", "OPEN", "WAITING"] } }, data: { status: "VOID" } });
     if (voided.count !== toVoid.length) throw conflict(STALE_REQUEST);
+    await resolveClosedApprovalStages(tx, r.id, now);
 
     await recordEvent(tx, {
       ...actor,

@@ -11,6 +11,7 @@ import { daysUntil, formatDate } from "@/components/ui/format";
 import { CurrentGrantsTable, ExpiryNote, GrantHistoryTable } from "@/components/identities/grant-tables";
 import { NhiEditPanel } from "@/components/identities/nhi-edit-panel";
 import { RevokeGrantButton } from "@/components/grants/revoke-grant-button";
+import { MyGrantActions } from "@/components/catalog/my-access";
 import { DeprovisionPanel } from "@/components/grants/deprovision-panel";
 
 /** One identity, loaded once per request (metadata and page share it); null when there is no such identity. */
@@ -54,6 +55,8 @@ export default async function IdentityPage({ params }: Params) {
     api.me.profile(),
   ]);
   const revocable = new Set(revocableIds);
+  // My own access (or my NHI's): Extend and Remove my access on each grant, instead of an owner's Revoke.
+  const mine = !!me && !me.roles.includes("AUDITOR") && (me.id === identity.id || (identity.kind !== "HUMAN" && identity.owner?.id === me.id));
   const now = new Date();
   const human = identity.kind === "HUMAN";
   const cred = identity.credential;
@@ -167,7 +170,24 @@ export default async function IdentityPage({ params }: Params) {
             </p>
           )}
           <Card title={`Access held (${current.length})`}>
-            {current.length === 0 ? <EmptyState title="No access held." /> : <CurrentGrantsTable grants={current} now={now} actions={revocable.size ? (g) => (revocable.has(g.id) ? <RevokeGrantButton grantId={g.id} what={g.entitlement.name} /> : null) : undefined} />}
+            {current.length === 0 ? (
+              <EmptyState title="No access held." />
+            ) : (
+              <CurrentGrantsTable
+                grants={current}
+                now={now}
+                actions={
+                  mine || revocable.size
+                    ? (g) =>
+                        mine ? (
+                          <MyGrantActions grantId={g.id} what={g.entitlement.name} status={g.status} expiresAt={g.expiresAt} />
+                        ) : revocable.has(g.id) ? (
+                          <RevokeGrantButton grantId={g.id} what={g.entitlement.name} />
+                        ) : null
+                    : undefined
+                }
+              />
+            )}
           </Card>
 
           <Card title={`Access history (${historyCount} revoked)`}>

@@ -6,6 +6,7 @@ import { Badge, PrivilegedBadge, RiskBadge } from "@/components/ui/badge";
 import { formatDateTime } from "@/components/ui/format";
 import { HoldersTable } from "@/components/catalog/holders-table";
 import { EntitlementEditor } from "@/components/catalog/entitlement-editor";
+import { MyAccess } from "@/components/catalog/my-access";
 import { orNotFound, type SearchParams } from "../../_lib/server";
 
 export const metadata = { title: "Entitlement" };
@@ -43,6 +44,7 @@ export default async function EntitlementPage({ params, searchParams }: { params
         }
         description={e.description || undefined}
       />
+      {e.viewer.actsOnAccess && <MyAccess entitlement={{ id: e.id, name: e.name, requestable: e.requestable }} mine={e.mine} />}
       <Card title="Details">
         <DetailList
           items={[

@@ -7,6 +7,7 @@ import { LinkButton } from "@/components/ui/button";
 import { RiskBadge } from "@/components/ui/badge";
 import { formatDateTime } from "@/components/ui/format";
 import { EntitlementsTable } from "@/components/catalog/entitlements-table";
+import { MyAccessInSystem } from "@/components/catalog/my-access";
 import { orNotFound, type SearchParams } from "../../_lib/server";
 
 export const metadata = { title: "System" };
@@ -98,6 +99,7 @@ export default async function SystemPage({ params, searchParams }: { params: Pro
           )}
         </Card>
       </div>
+      {system.viewer.actsOnAccess && <MyAccessInSystem entitlements={system.entitlements} />}
       <section aria-labelledby="entitlements-heading" className="space-y-3">
         <h2 id="entitlements-heading" className="text-lg font-semibold text-slate-900">
           Entitlements
