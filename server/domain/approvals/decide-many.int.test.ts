@@ -82,7 +82,9 @@ describe(`approvals.decideMany (${TEST_ENGINE})`, () => {
   });
 
   it("refuses the whole call, writing nothing, when the input is wrong: a denial without a reason, a stage listed twice, more than the maximum, none", async () => {
-    const r = await c.as.peer.requests.submit(submitInput(c.medium.id));
+    // Something the peer does not hold yet (the mixed batch above approved c.medium for them).
+    const fresh = await makeEntitlement(db.prisma, c.system.id, { name: "write-batches-2", risk: "MEDIUM" });
+    const r = await c.as.peer.requests.submit(submitInput(fresh.id));
     const item = await ref(r.id);
     before = await lifecycleSnapshot(db.prisma);
     await expect(c.as.manager.approvals.decideMany({ items: [item], decision: "DENY" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("reason: is required to deny") });

@@ -13,6 +13,7 @@ import { makeGrantWithTask, provisioningCast } from "../provisioning/provisionin
 import { raiseFinding } from "../findings/service";
 import { notify } from "./notify";
 import { workKey } from "./resolve";
+import { makeEntitlement } from "../../testing/factories";
 
 let db: TestDb;
 
@@ -60,7 +61,9 @@ describe("approval notifications", () => {
   });
 
   it("the security stage has two eligible officers: when one approves, the other's notification is resolved and leaves the list and the bell", async () => {
-    const r = await c.as.employee.requests.submit(submitInput(c.high.id));
+    // An entitlement like c.high that the employee does not hold yet (the test above got her c.high).
+    const high2 = await makeEntitlement(db.prisma, c.system.id, { name: "db-admin-2", risk: "HIGH", privileged: true, ownerId: c.high.ownerId!, maxDurationDays: 30 });
+    const r = await c.as.employee.requests.submit(submitInput(high2.id));
     let step = await db.prisma.approvalStep.findFirstOrThrow({ where: { requestId: r.id, status: "OPEN" } });
     while (step.kind !== "SECURITY") {
       const id = step.eligibleIds[0]!;

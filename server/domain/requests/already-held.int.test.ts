@@ -30,7 +30,7 @@ describe("requests.submit: already held", () => {
     before = await lifecycleSnapshot(db.prisma);
     await expect(c.as.peer.requests.submit(submitInput(c.low.id))).rejects.toMatchObject({
       code: "CONFLICT",
-      message: "You already have read-reports until 2026-04-01 12:00 UTC. Extend it instead of requesting it again.",
+      message: "You already have read-reports until 1 Apr 2026, 12:00 UTC. Extend it instead of requesting it again.",
     });
     await expectUnchanged(db.prisma, before);
   });

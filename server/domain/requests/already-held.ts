@@ -8,6 +8,7 @@
 import type { Tx } from "../../db";
 import type { GrantStatus } from "../../db/generated/client";
 import { conflict } from "../../errors";
+import { formatDateTime } from "@/components/ui/format";
 
 /** A grant in these states means the access is there or on its way: asking again would duplicate it. */
 export const HELD_OR_COMING: GrantStatus[] = ["ACTIVE", "PENDING_PROVISION"];
@@ -24,7 +25,7 @@ export async function assertNotAlreadyHeld(
   });
   if (!held) return;
   const who = o.forSelf ? "You already have" : "This identity already has";
-  const until = held.expiresAt ? ` until ${held.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC` : " with no end date";
+  const until = held.expiresAt ? ` until ${formatDateTime(held.expiresAt)}` : " with no end date";
   const coming = held.status === "PENDING_PROVISION" ? " (it is being set up now)" : "";
   const instead = held.expiresAt ? " Extend it instead of requesting it again." : " There is nothing to request.";
   throw conflict(`${who} ${o.entitlementName}${until}${coming}.${instead}`);
