@@ -32,6 +32,8 @@ test("request → manager and owner approve → granted in the target database �
   await expect(ownerPage.getByRole("heading", { name: "Your decision" })).toHaveCount(0);
   await approve(managerPage, requestPath);
   await approve(ownerPage, requestPath);
+  // The approver moved on to the next request (or the inbox); the request itself now says Approved.
+  await ownerPage.goto(requestPath);
   await expect(ownerPage.getByText("Approved", { exact: true }).first()).toBeVisible();
 
   // Provisioning through the outbox: the grant is ACTIVE only once the connector's read-back confirms it.
