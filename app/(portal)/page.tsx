@@ -21,7 +21,7 @@ export default async function HomePage() {
       <PageHeader title={`Hello, ${firstName}`} description="What waits for you, what expires soon, and what you are accountable for." />
 
       <section aria-labelledby="home-waiting" className="space-y-3">
-        <h2 id="home-waiting" className="text-base font-semibold text-slate-900 dark:text-slate-100">
+        <h2 id="home-waiting" className="text-base font-semibold text-slate-900">
           Waiting for you
         </h2>
         <WorkTiles tiles={workTiles(s)} />
@@ -32,21 +32,21 @@ export default async function HomePage() {
           {s.expiringSoon.length === 0 ? (
             <EmptyState title="Nothing of yours expires in the next 14 days." />
           ) : (
-            <ul className="divide-y divide-slate-100 dark:divide-slate-800" data-testid="expiring-soon">
+            <ul className="divide-y divide-slate-100" data-testid="expiring-soon">
               {s.expiringSoon.map((g) => (
                 <li key={g.id} className="flex flex-wrap items-center justify-between gap-x-3 gap-y-2 py-2" data-testid="expiring-item">
                   <div className="min-w-0">
-                    <Link href={`/catalog/entitlements/${g.entitlementId}`} className="text-sm font-medium text-brand-700 hover:underline dark:text-brand-300">
+                    <Link href={`/catalog/entitlements/${g.entitlementId}`} className="text-sm font-medium text-brand-700 hover:underline">
                       {g.entitlement}
                     </Link>
-                    <p className="text-xs text-slate-500 dark:text-slate-400">
+                    <p className="text-xs text-slate-500">
                       {g.system}
                       {!g.holder.isMe && <> · held by {g.holder.name}</>}
                     </p>
                   </div>
                   <div className="flex items-center gap-3">
                     <RiskBadge risk={g.risk} />
-                    <span className="whitespace-nowrap text-sm text-amber-800 dark:text-amber-400" title={formatDate(g.expiresAt)}>
+                    <span className="whitespace-nowrap text-sm text-amber-800" title={formatDate(g.expiresAt)}>
                       expires {relativeDays(g.expiresAt)}
                     </span>
                     <ExtendButton
@@ -68,7 +68,7 @@ export default async function HomePage() {
 
       {hasCharts && (
         <section aria-labelledby="home-dashboard" className="space-y-3">
-          <h2 id="home-dashboard" className="text-base font-semibold text-slate-900 dark:text-slate-100">
+          <h2 id="home-dashboard" className="text-base font-semibold text-slate-900">
             Dashboard
           </h2>
           <DashboardCharts charts={s.charts} />
@@ -101,18 +101,18 @@ function Owned({ s }: { s: HomeSummary }) {
     <div className="space-y-4">
       <dl className="grid grid-cols-2 gap-3 text-sm">
         <div>
-          <dt className="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">Access you hold</dt>
+          <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">Access you hold</dt>
           <dd>
-            <Link href={`/identities/${s.me.id}`} className="text-xl font-semibold tabular-nums text-brand-700 hover:underline dark:text-brand-300" data-testid="my-grants">
+            <Link href={`/identities/${s.me.id}`} className="text-xl font-semibold tabular-nums text-brand-700 hover:underline" data-testid="my-grants">
               {s.myGrants.toLocaleString("en-GB")}
             </Link>
           </dd>
         </div>
         {s.reports > 0 && (
           <div>
-            <dt className="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">People reporting to you</dt>
+            <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">People reporting to you</dt>
             <dd>
-              <Link href={`/identities?manager=${s.me.id}`} className="text-xl font-semibold tabular-nums text-brand-700 hover:underline dark:text-brand-300">
+              <Link href={`/identities?manager=${s.me.id}`} className="text-xl font-semibold tabular-nums text-brand-700 hover:underline">
                 {s.reports.toLocaleString("en-GB")}
               </Link>
             </dd>
@@ -120,7 +120,7 @@ function Owned({ s }: { s: HomeSummary }) {
         )}
       </dl>
       {nothing ? (
-        <p className="text-sm text-slate-600 dark:text-slate-400">You own no systems, entitlements or non-human identities.</p>
+        <p className="text-sm text-slate-600">You own no systems, entitlements or non-human identities.</p>
       ) : (
         <>
           <OwnedList title="Systems" count={o.systemCount} testId="owned-systems" items={o.systems.map((x) => ({ id: x.id, href: `/catalog/systems/${x.id}`, name: x.name, aside: `${x.entitlements} entitlements` }))} />
@@ -151,26 +151,26 @@ function OwnedList({ title, count, items, testId }: { title: string; count: numb
   if (count === 0) return null;
   return (
     <div data-testid={testId}>
-      <h3 className="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">
+      <h3 className="text-xs font-medium uppercase tracking-wide text-slate-500">
         {title} <span className="tabular-nums">({count})</span>
       </h3>
-      <ul className="divide-y divide-slate-100 dark:divide-slate-800">
+      <ul className="divide-y divide-slate-100">
         {items.map((it) => (
           <li key={it.id} className="flex flex-wrap items-center justify-between gap-x-3 gap-y-1 py-1.5">
             <span className="min-w-0">
-              <Link href={it.href} className="text-sm font-medium text-brand-700 hover:underline dark:text-brand-300">
+              <Link href={it.href} className="text-sm font-medium text-brand-700 hover:underline">
                 {it.name}
               </Link>
-              {it.sub && <span className="ml-2 text-xs text-slate-500 dark:text-slate-400">{it.sub}</span>}
+              {it.sub && <span className="ml-2 text-xs text-slate-500">{it.sub}</span>}
             </span>
             <span className="flex items-center gap-2">
               {it.badge}
-              {it.aside && <span className={`text-xs ${it.alert ? "text-red-700 dark:text-red-400" : "text-slate-500 dark:text-slate-400"}`}>{it.aside}</span>}
+              {it.aside && <span className={`text-xs ${it.alert ? "text-red-700" : "text-slate-500"}`}>{it.aside}</span>}
             </span>
           </li>
         ))}
       </ul>
-      {count > items.length && <p className="pt-1 text-xs text-slate-500 dark:text-slate-400">and {count - items.length} more</p>}
+      {count > items.length && <p className="pt-1 text-xs text-slate-500">and {count - items.length} more</p>}
     </div>
   );
 }
@@ -181,16 +181,16 @@ function OrgTotals({ org }: { org: NonNullable<HomeSummary["org"]> }) {
     { label: "Systems", value: org.systems.toLocaleString("en-GB"), href: "/catalog" },
     { label: "Entitlements", value: org.entitlements.toLocaleString("en-GB"), href: "/catalog/entitlements" },
     { label: "Active grants", value: n(org.activeGrants), href: "/audit/grants" },
-    { label: "Origin unverified", value: n(org.unverifiedGrants), tone: org.unverifiedGrants.value ? "text-amber-700 dark:text-amber-400" : undefined, hint: "Standing access with no approved request behind it" },
-    { label: "Past expiry, still active", value: n(org.overdueGrants), tone: org.overdueGrants.value ? "text-red-700 dark:text-red-400" : undefined },
+    { label: "Origin unverified", value: n(org.unverifiedGrants), tone: org.unverifiedGrants.value ? "text-amber-700" : undefined, hint: "Standing access with no approved request behind it" },
+    { label: "Past expiry, still active", value: n(org.overdueGrants), tone: org.overdueGrants.value ? "text-red-700" : undefined },
   ];
   return (
     <Card title="Organisation at a glance">
       <dl className="grid grid-cols-2 gap-4 sm:grid-cols-5" data-testid="org-totals">
         {stats.map((st) => (
           <div key={st.label} title={st.hint}>
-            <dt className="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">{st.label}</dt>
-            <dd className={`mt-1 text-2xl font-semibold tabular-nums ${st.tone ?? "text-slate-900 dark:text-slate-100"}`}>
+            <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{st.label}</dt>
+            <dd className={`mt-1 text-2xl font-semibold tabular-nums ${st.tone ?? "text-slate-900"}`}>
               {st.href ? (
                 <Link href={st.href} className="hover:underline">
                   {st.value}

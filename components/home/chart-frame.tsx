@@ -14,18 +14,18 @@ export function ChartFrame({ id, title, summary, table, children, testId }: { id
   const [mounted, setMounted] = useState(false);
   useEffect(() => setMounted(true), []);
   return (
-    <figure aria-labelledby={`${id}-title`} aria-describedby={`${id}-summary`} data-testid={testId} className="flex min-w-0 flex-col rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-700 dark:bg-slate-900">
-      <h3 id={`${id}-title`} className="text-sm font-semibold text-slate-900 dark:text-slate-100">
+    <figure aria-labelledby={`${id}-title`} aria-describedby={`${id}-summary`} data-testid={testId} className="flex min-w-0 flex-col rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+      <h3 id={`${id}-title`} className="text-sm font-semibold text-slate-900">
         {title}
       </h3>
-      <p id={`${id}-summary`} className="mt-0.5 text-xs text-slate-600 dark:text-slate-400">
+      <p id={`${id}-summary`} className="mt-0.5 text-xs text-slate-600">
         {summary}
       </p>
-      <div aria-hidden="true" className="mt-3 h-56 text-slate-500 dark:text-slate-400">
+      <div aria-hidden="true" className="mt-3 h-56 text-slate-500">
         {mounted ? children : null}
       </div>
-      <details className="mt-2 text-xs text-slate-600 dark:text-slate-300">
-        <summary className="cursor-pointer select-none font-medium text-brand-700 hover:underline dark:text-brand-300">Show figures</summary>
+      <details className="mt-2 text-xs text-slate-600">
+        <summary className="cursor-pointer select-none font-medium text-brand-700 hover:underline">Show figures</summary>
         <div className="mt-2 overflow-x-auto">{table}</div>
       </details>
     </figure>
@@ -38,9 +38,9 @@ export function FiguresTable({ caption, head, rows }: { caption: string; head: s
     <table className="w-full text-left tabular-nums">
       <caption className="sr-only">{caption}</caption>
       <thead>
-        <tr className="border-b border-slate-200 dark:border-slate-700">
+        <tr className="border-b border-slate-200">
           {head.map((h) => (
-            <th key={h} scope="col" className="py-1 pr-3 font-medium text-slate-700 dark:text-slate-200">
+            <th key={h} scope="col" className="py-1 pr-3 font-medium text-slate-700">
               {h}
             </th>
           ))}
@@ -48,7 +48,7 @@ export function FiguresTable({ caption, head, rows }: { caption: string; head: s
       </thead>
       <tbody>
         {rows.map((r) => (
-          <tr key={String(r[0])} className="border-b border-slate-100 dark:border-slate-800">
+          <tr key={String(r[0])} className="border-b border-slate-100">
             {r.map((v, i) =>
               i === 0 ? (
                 <th key={i} scope="row" className="py-1 pr-3 font-normal">
@@ -71,7 +71,7 @@ export function FiguresTable({ caption, head, rows }: { caption: string; head: s
 export function ChartTooltip({ active, label, payload }: { active?: boolean; label?: string | number; payload?: readonly { name?: string | number; value?: unknown; color?: string }[] }) {
   if (!active || !payload?.length) return null;
   return (
-    <div className="rounded-md border border-slate-200 bg-white px-3 py-2 text-xs shadow-md dark:border-slate-600 dark:bg-slate-800 dark:text-slate-100">
+    <div className="rounded-md border border-slate-200 bg-white px-3 py-2 text-xs shadow-md">
       {label !== undefined && <p className="mb-1 font-medium">{label}</p>}
       {payload.map((p) => (
         <p key={String(p.name)}>

@@ -8,11 +8,11 @@ type Charts = HomeSummary["charts"];
 
 // Mid-tone colours that read on white and on slate-900 alike (the dark theme).
 const C = { blue: "#3b82f6", green: "#16a34a", red: "#dc2626", amber: "#d97706", violet: "#7c3aed", slate: "#94a3b8" };
-// Axis text and grid lines follow the text colour of the chart's box (slate-500 / dark: slate-400).
+// Axis text and grid lines follow the text colour of the chart's box (slate-500; html.dark remaps the colour tokens, app/globals.css).
 const AXIS = { tick: { fill: "currentColor", fontSize: 11 }, stroke: "currentColor", tickLine: false } as const;
 const GRID = <CartesianGrid stroke="currentColor" strokeOpacity={0.15} vertical={false} />;
 const TIP = <Tooltip content={ChartTooltip} cursor={{ fill: "currentColor", fillOpacity: 0.06 }} isAnimationActive={false} />;
-const LEGEND = <Legend iconSize={10} formatter={(v: string) => <span className="text-xs text-slate-600 dark:text-slate-300">{v}</span>} />;
+const LEGEND = <Legend iconSize={10} formatter={(v: string) => <span className="text-xs text-slate-600">{v}</span>} />;
 
 const RISK_LABEL: Record<string, string> = { LOW: "Low", MEDIUM: "Medium", HIGH: "High", CRITICAL: "Critical" };
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);

@@ -48,7 +48,7 @@ export function ExtendButton({ target }: { target: ExtendTarget }) {
   });
   if (requestId) {
     return (
-      <Link href={`/requests/${requestId}`} className="whitespace-nowrap text-sm font-medium text-brand-700 hover:underline dark:text-brand-300" data-testid="extension-requested">
+      <Link href={`/requests/${requestId}`} className="whitespace-nowrap text-sm font-medium text-brand-700 hover:underline" data-testid="extension-requested">
         Extension requested →
       </Link>
     );
@@ -66,7 +66,7 @@ export function ExtendButton({ target }: { target: ExtendTarget }) {
         {submit.isPending ? "Requesting…" : "Extend"}
       </Button>
       {error && (
-        <p role="alert" className="max-w-xs text-right text-xs text-red-700 dark:text-red-400">
+        <p role="alert" className="max-w-xs text-right text-xs text-red-700">
           {error}{" "}
           <Link href={`/requests/new?extend=${target.grantId}`} className="font-medium underline">
             Open the form

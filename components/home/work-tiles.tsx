@@ -8,20 +8,20 @@ export function WorkTiles({ tiles }: { tiles: WorkTile[] }) {
     <ul className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-5" aria-label="Waiting for you">
       {tiles.map((t) => {
         const busy = t.count > 0;
-        const color = !busy ? "text-slate-400 dark:text-slate-500" : t.tone === "red" ? "text-red-700 dark:text-red-400" : t.tone === "amber" ? "text-amber-700 dark:text-amber-400" : "text-brand-700 dark:text-brand-300";
+        const color = !busy ? "text-slate-400" : t.tone === "red" ? "text-red-700" : t.tone === "amber" ? "text-amber-700" : "text-brand-700";
         return (
           <li key={t.key}>
             <Link
               href={t.href}
               data-testid={`work-${t.key}`}
               aria-label={`${t.label}: ${t.count}${t.detail ? ` (${t.detail})` : ""}`}
-              className={`block h-full rounded-lg border p-4 shadow-sm transition-colors hover:border-brand-300 hover:ring-2 hover:ring-brand-100 dark:hover:ring-brand-900 ${busy ? "border-slate-200 bg-white dark:border-slate-700 dark:bg-slate-900" : "border-slate-200 bg-slate-50 dark:border-slate-800 dark:bg-slate-900/60"}`}
+              className={`block h-full rounded-lg border p-4 shadow-sm transition-colors hover:border-brand-300 hover:ring-2 hover:ring-brand-100 ${busy ? "border-slate-200 bg-white" : "border-slate-200 bg-slate-50"}`}
             >
               <span className={`block text-3xl font-semibold tabular-nums ${color}`} data-testid="count">
                 {t.count.toLocaleString("en-GB")}
               </span>
-              <span className="mt-1 block text-sm font-medium text-slate-900 dark:text-slate-100">{t.label}</span>
-              {t.detail && <span className="block text-xs text-slate-500 dark:text-slate-400">{t.detail}</span>}
+              <span className="mt-1 block text-sm font-medium text-slate-900">{t.label}</span>
+              {t.detail && <span className="block text-xs text-slate-500">{t.detail}</span>}
             </Link>
           </li>
         );
