@@ -35,7 +35,7 @@ export function PolicyDiff({ lines, full = false }: { lines: DiffLine[]; full?: 
   if (!lines.some((l) => l.op !== "same")) return <p className="text-sm text-slate-500">The two versions have the same text.</p>;
   const rows = full ? lines.map((line) => ({ kind: "line", line }) as Row) : withContext(lines);
   return (
-    <div className="overflow-x-auto rounded-md border border-slate-200" data-testid="policy-diff">
+    <div tabIndex={0} role="region" aria-label="Policy changes" className="overflow-x-auto rounded-md border border-slate-200 focus:outline-none focus-visible:ring-2 focus-visible:ring-brand-500" data-testid="policy-diff">
       <table className="w-full border-collapse font-mono text-[13px] leading-5">
         <tbody>
           {rows.map((r, i) =>

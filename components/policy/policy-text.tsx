@@ -3,7 +3,8 @@ export function PolicyText({ text, marked = [] }: { text: string; marked?: numbe
   const lines = text.replace(/\n$/, "").split("\n");
   const mark = new Set(marked);
   return (
-    <div className="overflow-x-auto rounded-md border border-slate-200 bg-slate-50" data-testid="policy-text">
+    // Focusable, so a keyboard can scroll a long line into view (axe: scrollable-region-focusable).
+    <div tabIndex={0} role="region" aria-label="Policy text" className="overflow-x-auto rounded-md border border-slate-200 bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-brand-500" data-testid="policy-text">
       <table className="w-full border-collapse font-mono text-[13px] leading-5">
         <tbody>
           {lines.map((line, i) => (

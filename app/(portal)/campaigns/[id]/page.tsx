@@ -146,7 +146,7 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
                   </div>
                   <p className="mt-3 text-xs text-slate-600">
                     A revocation counts as confirmed only when the connector reads the target system back (or the owner confirms a manual change). Failed revocations are listed in the report and on{" "}
-                    <Link href="/tasks?view=failed" className="text-brand-700 hover:underline">
+                    <Link href="/tasks?view=failed" className="text-brand-700 underline">
                       Tasks
                     </Link>
                     .
