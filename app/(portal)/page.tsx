@@ -27,7 +27,8 @@ export default async function HomePage() {
         <WorkTiles tiles={workTiles(s)} />
       </section>
 
-      <div className="grid gap-6 lg:grid-cols-2">
+      {/* min-w-0: a grid item is otherwise as wide as its longest line, and a phone scrolls sideways. */}
+      <div className="grid gap-6 lg:grid-cols-2 [&>*]:min-w-0">
         <Card title={`Expiring in the next 14 days${s.expiringSoon.length ? ` (${s.expiringSoon.length})` : ""}`}>
           {s.expiringSoon.length === 0 ? (
             <EmptyState title="Nothing of yours expires in the next 14 days." />
@@ -44,7 +45,7 @@ export default async function HomePage() {
                       {!g.holder.isMe && <> · held by {g.holder.name}</>}
                     </p>
                   </div>
-                  <div className="flex items-center gap-3">
+                  <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
                     <RiskBadge risk={g.risk} />
                     <span className="whitespace-nowrap text-sm text-amber-800" title={formatDate(g.expiresAt)}>
                       expires {relativeDays(g.expiresAt)}
