@@ -63,7 +63,8 @@ test("on a phone the approver's inbox is reached through the menu and shows each
   const card = table.locator("tr[data-card]").filter({ hasText: "datadog:log-rehydration" }).filter({ hasText: DEMO.employee.name });
   await expect(card).toHaveCount(1);
   await expect(card).toHaveCSS("display", "grid");
-  await expect(table.locator("thead")).toBeHidden();
+  // The inbox now selects rows for bulk decisions: on a phone its header row stays only to carry "select all".
+  await expect(table.getByRole("checkbox", { name: "Select every request on this page" })).toBeVisible();
   // Values carry their column's name on a card.
   await expect(card.locator("td[data-label='Risk']")).toBeVisible();
   const open = card.getByRole("link", { name: "Open" });
