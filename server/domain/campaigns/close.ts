@@ -41,12 +41,11 @@ import { GRANT_IN_EFFECT } from "../grants/status";
 import type { ZCampaignRef } from "./ops-schema";
 import { canManageCampaign } from "./policy";
 import { assertCanSeeCampaign } from "./visibility";
+import { formatDateTime } from "@/components/ui/format";
 
 const DAY_MS = 86_400_000;
 /** How much time an escalation gives the fallback reviewer. */
 export const ESCALATION_EXTENSION_MS = 7 * DAY_MS;
-
-export const fmtDate = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 
 /** Locks the campaign row for the rest of the transaction and returns it (null if there is none). */
 export async function lockCampaign(tx: Tx, campaignId: string): Promise<Campaign | null> {
@@ -101,7 +100,7 @@ export async function closeCampaign(ctx: ServiceCtx, input: z.output<typeof ZCam
 async function escalate(tx: Tx, c: Campaign, actor: Actor, now: Date): Promise<CloseResult> {
   const fb = c.fallbackReviewerId;
   const nowIso = now.toISOString();
-  const reason = `Escalated when the campaign was closed: not decided by ${fmtDate(c.dueAt)}.`;
+  const reason = `Escalated when the campaign was closed: not decided by ${formatDateTime(c.dueAt)}.`;
   // To the fallback reviewer (not for items the fallback reviewer holds: nobody reviews their own access).
   const toFallback = await tx.$executeRaw`
     UPDATE "ReviewItem" SET "routedFromId" = "reviewerId", "reviewerId" = ${fb}::uuid, "routingReason" = ${reason},
@@ -130,7 +129,7 @@ async function escalate(tx: Tx, c: Campaign, actor: Actor, now: Date): Promise<C
       recipientIds: [r.reviewerId],
       kind: "campaign.escalated",
       title: `Access review escalated to you: ${c.name}`,
-      body: `${r._count._all} access review item${r._count._all === 1 ? " was" : "s were"} not decided in time and ${r._count._all === 1 ? "is" : "are"} now yours to decide in "${c.name}", by ${fmtDate(dueAt)}.`,
+      body: `${r._count._all} access review item${r._count._all === 1 ? " was" : "s were"} not decided in time and ${r._count._all === 1 ? "is" : "are"} now yours to decide in "${c.name}", by ${formatDateTime(dueAt)}.`,
       link: `/campaigns/${c.id}`,
       workKey: workKey.campaignReviewer(c.id, r.reviewerId),
     });
@@ -306,7 +305,7 @@ export async function createNextCampaign(tx: Tx, c: Campaign, now: Date, actorId
     recipientIds: [c.ownerId],
     kind: "campaign.recurrence_drafted",
     title: `Next access review drafted: ${c.name}`,
-    body: `"${c.name}" recurs ${c.recurrence!.toLowerCase()}: the next campaign (${fmtDate(startsAt)} to ${fmtDate(dueAt)}) is a draft waiting for you to launch it.`,
+    body: `"${c.name}" recurs ${c.recurrence!.toLowerCase()}: the next campaign (${formatDateTime(startsAt)} to ${formatDateTime(dueAt)}) is a draft waiting for you to launch it.`,
     link: `/campaigns/${next.id}`,
     dedupeKey: `campaign-next:${c.id}`,
   });

@@ -18,7 +18,8 @@ import type { PrismaClient, Tx } from "../../db";
 import { recordEvent } from "../../ledger/ledger";
 import { notify } from "../notifications/notify";
 import { startRevocation } from "../provisioning/grant-lifecycle";
-import { createNextCampaign, fmtDate } from "./close";
+import { createNextCampaign } from "./close";
+import { formatDateTime } from "@/components/ui/format";
 
 const BATCH = 50;
 
@@ -198,7 +199,7 @@ export async function completeRemediatingCampaigns(db: PrismaClient, now: Date, 
         recipientIds: [c.ownerId],
         kind: "campaign.closed",
         title: `Access review closed: ${c.name}`,
-        body: `Every revocation of "${c.name}" has been followed up (${fmtDate(now)}): ${confirmed} confirmed${failed ? `, ${failed} failed and still to be fixed` : ""}.`,
+        body: `Every revocation of "${c.name}" has been followed up (${formatDateTime(now)}): ${confirmed} confirmed${failed ? `, ${failed} failed and still to be fixed` : ""}.`,
         link: `/campaigns/${id}`,
         dedupeKey: `campaign-closed:${id}`,
       });

@@ -21,8 +21,9 @@ import { recordEvent } from "../../ledger/ledger";
 import type { ServiceCtx } from "../actor";
 import { notify } from "../notifications/notify";
 import { workKey } from "../notifications/resolve";
-import { fmtDate, loadManagedCampaign, lockCampaign } from "./close";
+import { loadManagedCampaign, lockCampaign } from "./close";
 import type { ZCampaignRef, ZExtendDueInput } from "./ops-schema";
+import { formatDateTime } from "@/components/ui/format";
 
 const DAY_MS = 86_400_000;
 
@@ -42,7 +43,7 @@ async function remindReviewers(tx: Tx, c: Campaign, now: Date, kind: ReminderKin
       recipientIds: [r.reviewerId],
       kind: "campaign.reminder",
       title: `Reminder: ${n} access review item${n === 1 ? "" : "s"} to decide — ${c.name}`,
-      body: `You have ${n} undecided access review item${n === 1 ? "" : "s"} in "${c.name}", due ${fmtDate(c.dueAt)}.`,
+      body: `You have ${n} undecided access review item${n === 1 ? "" : "s"} in "${c.name}", due ${formatDateTime(c.dueAt)}.`,
       link: `/campaigns/${c.id}`,
       dedupeKey: kind.manual ? undefined : `campaign-reminder:${c.id}:${c.dueAt.toISOString()}:${kind.daysBefore}`,
       workKey: workKey.campaignReviewer(c.id, r.reviewerId),
@@ -82,7 +83,7 @@ export async function extendDue(ctx: ServiceCtx, input: z.output<typeof ZExtendD
     if (c.status !== "ACTIVE") throw conflict(`This campaign is ${c.status.toLowerCase()}: only an active campaign's due date can be extended.`);
     const now = ctx.now();
     if (input.dueAt.getTime() <= now.getTime()) throw badInput("The new due date must be in the future.");
-    if (input.dueAt.getTime() <= c.dueAt.getTime()) throw badInput(`The new due date must be later than the current one (${fmtDate(c.dueAt)}).`);
+    if (input.dueAt.getTime() <= c.dueAt.getTime()) throw badInput(`The new due date must be later than the current one (${formatDateTime(c.dueAt)}).`);
     const moved = await tx.campaign.updateMany({ where: { id: c.id, status: "ACTIVE", dueAt: c.dueAt }, data: { dueAt: input.dueAt } });
     if (moved.count === 0) throw conflict("This campaign changed meanwhile: reload and try again.");
     await recordEvent(tx, {
@@ -168,7 +169,7 @@ export async function notifyOverdueCampaigns(db: PrismaClient, now: Date, limit 
         recipientIds: [c.ownerId, c.fallbackReviewerId],
         kind: "campaign.overdue",
         title: `Access review overdue: ${c.name}`,
-        body: `"${c.name}" was due ${fmtDate(c.dueAt)} and ${undecided} item${undecided === 1 ? " is" : "s are"} still undecided (${reviewers.length} reviewer${reviewers.length === 1 ? "" : "s"}). Remind the reviewers, extend the due date, or close the campaign to apply its default action (${c.defaultAction.toLowerCase()}).`,
+        body: `"${c.name}" was due ${formatDateTime(c.dueAt)} and ${undecided} item${undecided === 1 ? " is" : "s are"} still undecided (${reviewers.length} reviewer${reviewers.length === 1 ? "" : "s"}). Remind the reviewers, extend the due date, or close the campaign to apply its default action (${c.defaultAction.toLowerCase()}).`,
         link: `/campaigns/${c.id}`,
         dedupeKey: `campaign-overdue:${c.id}:${c.dueAt.toISOString()}`,
         workKey: workKey.campaign(c.id),

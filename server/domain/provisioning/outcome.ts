@@ -14,6 +14,7 @@ import { notify, notifyAll, type NotifyInput } from "../notifications/notify";
 import { resolveWork, workKey } from "../notifications/resolve";
 import { startRevocations, type RevocationInput } from "./grant-lifecycle";
 import { activeWithRole, holderRecipients, ownerIds } from "./people";
+import { formatDateTime } from "@/components/ui/format";
 
 /** After this many failed attempts a task stops retrying and is shown as FAILED to owners and admins. */
 export const MAX_ATTEMPTS = 6;
@@ -136,7 +137,7 @@ export async function completeTasks(
         recipientIds: holderRecipients(g.identity),
         kind: "grant.active",
         title: `Access granted: ${g.entitlement.name}`,
-        body: `${g.identity.displayName} now has ${g.entitlement.name} in ${g.entitlement.system.name}${g.expiresAt ? ` until ${g.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC` : ""}.`,
+        body: `${g.identity.displayName} now has ${g.entitlement.name} in ${g.entitlement.system.name}${g.expiresAt ? ` until ${formatDateTime(g.expiresAt)}` : ""}.`,
         link: `/identities/${g.identityId}`,
         dedupeKey: `grant-active:${g.id}`,
       });
