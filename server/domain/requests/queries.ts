@@ -114,9 +114,14 @@ export async function stageViews(tx: Tx, parties: RequestParties, steps: StepLik
   return out;
 }
 
+/** Those who see every request, whoever its parties (admins, security officers, auditors). */
+export function seesEveryRequest(actor: Actor): boolean {
+  return hasRole(actor, "ADMIN", "SECURITY", "AUDITOR");
+}
+
 /** May this person see the request? (Roles come from the actor, loaded fresh for this call.) */
 export async function canSeeRequest(tx: Tx, r: RequestParties, actor: Actor, now: Date): Promise<boolean> {
-  if (hasRole(actor, "ADMIN", "SECURITY", "AUDITOR")) return true;
+  if (seesEveryRequest(actor)) return true;
   if ([r.requesterId, r.beneficiaryId, r.beneficiaryOwnerId].includes(actor.id)) return true;
   if ((r.entitlement.ownerId ?? r.entitlement.system.ownerId) === actor.id) return true;
   const steps = await tx.approvalStep.findMany({ where: { requestId: r.id }, select: { status: true, eligibleIds: true, decidedById: true } });

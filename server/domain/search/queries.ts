@@ -12,12 +12,11 @@
  * indexes added for the directory.
  */
 import type { ServiceCtx } from "../actor";
-import { hasRole } from "../actor";
 import { listIdentities } from "../identities/queries";
 import { ZListIdentities } from "../identities/schema";
 import { listEntitlements, listSystems } from "../catalog/queries";
 import { ZListEntitlementsInput, ZListSystemsInput } from "../catalog/schema";
-import { listMyRequests } from "../requests/queries";
+import { listMyRequests, seesEveryRequest } from "../requests/queries";
 import { ZListMyRequestsInput } from "../requests/schema";
 import { listCampaigns } from "../campaigns/queries";
 import { ZListCampaignsInput } from "../campaigns/schema";
@@ -29,7 +28,7 @@ const STATUS_WORD: Record<string, string> = { PENDING: "pending", APPROVED: "app
 export async function globalSearch(ctx: ServiceCtx, input: z.output<typeof ZGlobalSearchInput>): Promise<SearchResults> {
   const q = input.q;
   const size = SEARCH_PER_KIND;
-  const seesAllRequests = hasRole(ctx.actor, "ADMIN", "SECURITY", "AUDITOR");
+  const seesAllRequests = seesEveryRequest(ctx.actor);
   const [people, systems, entitlements, myRequests, allRequests, campaigns] = await Promise.all([
     listIdentities(ctx, ZListIdentities.parse({ q, size })),
     listSystems(ctx, ZListSystemsInput.parse({ q, size })),
