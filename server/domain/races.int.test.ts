@@ -128,6 +128,21 @@ describe.skipIf(TEST_ENGINE !== "postgres")("races on PostgreSQL", () => {
     expect(await db.ledgerEvent.count({ where: { subjectId: grant.id, action: "grant.revocation_requested" } })).toBe(1);
   });
 
+  it("the holder removes their access 50 times at once while an owner revokes it: one revocation task, one ledger event", async () => {
+    const ent = await makeEntitlement(db, c.system.id, { name: "race-relinquish" });
+    const grant = await makeGrant(db, c.peer.id, ent.id, { expiresAt: new Date(now().getTime() + 30 * 24 * HOUR) });
+    const tally = await race(
+      dbs,
+      N,
+      (i, as) => (i % 5 === 0 ? as(c.owner.id).grants.revoke({ grantId: grant.id, reason: "Race: no longer needed" }) : as(c.peer.id).grants.relinquish({ grantId: grant.id, reason: "Race: I no longer need it" })),
+      now,
+    );
+    await expectCleanRace(db, tally);
+    expect(tally.ok).toBe(1);
+    expect(await db.provisioningTask.count({ where: { grantId: grant.id, action: "REVOKE" } })).toBe(1);
+    expect(await db.ledgerEvent.count({ where: { subjectId: grant.id, action: "grant.revocation_requested" } })).toBe(1);
+  });
+
   it("a leaver processed while they submit and are approved: no open request and no access left that is not being removed", async () => {
     const person = await makeHuman(db, { name: "Leaving Racer", managerId: c.manager.id });
     const ents = await Promise.all(Array.from({ length: 10 }, (_, i) => makeEntitlement(db, c.system.id, { name: `race-leaver-${i}` })));
