@@ -100,6 +100,23 @@ export function DataTable<Row>({ columns, rows, total, totalCapped = false, page
 
   useEffect(() => setQ(params.get("q") ?? ""), [params]);
 
+  // A search still waiting for its debounce must not fire after the person has followed a link (a row, the
+  // menu): it would push this list's URL over the page they chose. Typing a name and clicking its row within
+  // the debounce did exactly that (the form opened, then the list came back).
+  useEffect(() => {
+    const cancelPendingSearch = (e: MouseEvent) => {
+      if (debounce.current && e.target instanceof Element && e.target.closest("a[href]")) {
+        clearTimeout(debounce.current);
+        debounce.current = null;
+      }
+    };
+    document.addEventListener("click", cancelPendingSearch, true);
+    return () => {
+      document.removeEventListener("click", cancelPendingSearch, true);
+      if (debounce.current) clearTimeout(debounce.current);
+    };
+  }, []);
+
   function navigate(changes: Record<string, string | null>, resetPage = true) {
     const next = new URLSearchParams(params.toString());
     for (const [k, v] of Object.entries(changes)) {
