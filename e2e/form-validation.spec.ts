@@ -43,3 +43,33 @@ test("the request form says every problem of a field as the person leaves it, an
   await expect(page.getByTestId("request-outcome")).toContainText(/Submitted|Granted/);
   expect(sent).toHaveLength(1);
 });
+
+test("the system and entitlement forms check each field with the server's rules before anything is sent", async ({ adminPage: page }) => {
+  const sent: string[] = [];
+  page.on("request", (r) => {
+    if (/catalog\.(createSystem|createEntitlement)/.test(r.url())) sent.push(r.url());
+  });
+
+  await page.goto("/catalog/systems/new");
+  const system = page.getByRole("form", { name: "New system" });
+  await system.getByLabel("Name", { exact: true }).fill("x");
+  await system.getByLabel("Description").focus();
+  await expect(system.getByText("must be at least 2 characters")).toBeVisible();
+  await expect(system.getByLabel("Name", { exact: true })).toHaveAttribute("aria-invalid", "true");
+  // Submitting without an owner names the missing choice in plain words, focuses the first problem, sends nothing.
+  await system.getByRole("button", { name: "Create system" }).click();
+  await expect(system.getByText("Choose the person accountable for this system.")).toBeVisible();
+  await expect(system.getByLabel("Name", { exact: true })).toBeFocused();
+  await system.getByLabel("Name", { exact: true }).fill("Ledger archive");
+  await expect(system.getByText("must be at least 2 characters")).toHaveCount(0);
+
+  await page.goto("/catalog/entitlements/new");
+  const ent = page.getByRole("form", { name: "New entitlement" });
+  await ent.getByLabel("Maximum duration (days)").fill("2.5");
+  await ent.getByLabel("External reference").focus();
+  await expect(ent.getByText("must be a whole number of days")).toBeVisible();
+  await ent.getByRole("button", { name: "Create entitlement" }).click();
+  await expect(ent.getByText("Choose the system this access is granted in.")).toBeVisible();
+  await expect(ent.getByText("is required")).toBeVisible(); // the name
+  expect(sent).toEqual([]);
+});

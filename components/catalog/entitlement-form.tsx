@@ -7,11 +7,15 @@ import { useTRPC } from "@/components/trpc/client";
 import { Button, buttonClass } from "@/components/ui/button";
 import { ErrorBanner, ReloadLink } from "@/components/ui/card";
 import { Checkbox, Field, Input, Select, Textarea } from "@/components/ui/form";
-import { durationProblem, MAX_DURATION_DAYS, PRIVILEGED_MAX_DURATION_DAYS, RISK_LABEL, RISK_LEVELS } from "@/server/domain/catalog/schema";
+import { durationProblem, MAX_DURATION_DAYS, PRIVILEGED_MAX_DURATION_DAYS, RISK_LABEL, RISK_LEVELS, ZCreateEntitlementInput } from "@/server/domain/catalog/schema";
+import { useFieldValidation } from "@/components/ui/use-field-validation";
 import { OwnerPicker } from "./owner-picker";
 import { readFormError, type FormError } from "./form-errors";
 
 type Risk = (typeof RISK_LEVELS)[number];
+
+/** The fields checked in the browser by the server's own schema. */
+const FIELDS = ["systemId", "name", "description", "maxDurationDays", "externalRef", "ownerId"] as const;
 
 export type EntitlementFormValues = {
   id?: string;
@@ -96,25 +100,30 @@ export function EntitlementForm({
   const days = Number(duration);
   const durationHint = Number.isInteger(days) ? durationProblem({ privileged, risk, maxDurationDays: days }) : null;
 
+  const values = {
+    name,
+    description,
+    risk,
+    privileged,
+    ownerId: ownerId || null,
+    requestable,
+    // Checked and sent as typed: the schema names what is wrong with it (not a whole number, out of range, ...).
+    maxDurationDays: duration.trim() === "" ? Number.NaN : days,
+    externalRef: externalRef.trim() || null,
+  };
+  // Each field checked as the person leaves it, by the server's own schema (all its problems at once).
+  const v = useFieldValidation(ZCreateEntitlementInput, { systemId, ...values }, FIELDS);
+
   function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);
-    const values = {
-      name,
-      description,
-      risk,
-      privileged,
-      ownerId: ownerId || null,
-      requestable,
-      // Sent as typed: the server names what is wrong with it (not a whole number, out of range, ...).
-      maxDurationDays: duration.trim() === "" ? Number.NaN : days,
-      externalRef: externalRef.trim() || null,
-    };
+    if (!v.checkAll()) return;
     if (mode === "create") create.mutate({ systemId, ...values });
     else update.mutate({ id: initial.id!, expectedUpdatedAt: initial.updatedAt!, ...values });
   }
 
-  const fe = error?.fields ?? {};
+  const fe: Record<string, string | undefined> = { ...error?.fields, ...v.errors };
+  if (fe.systemId && !systemId) fe.systemId = "Choose the system this access is granted in.";
   const stale = error?.code === "CONFLICT" && /changed by someone else/.test(error.message);
 
   return (
@@ -128,7 +137,7 @@ export function EntitlementForm({
       {mode === "create" && systems && (
         <Field label="System" error={fe.systemId}>
           {(p) => (
-            <Select {...p} value={systemId} onChange={(e) => setSystemId(e.target.value)} required>
+            <Select {...p} name="systemId" value={systemId} onChange={(e) => setSystemId(e.target.value)} onBlur={() => v.blur("systemId")} required>
               <option value="">Choose a system…</option>
               {systems.map((s) => (
                 <option key={s.id} value={s.id}>
@@ -140,10 +149,10 @@ export function EntitlementForm({
         </Field>
       )}
       <Field label="Name" error={fe.name} hint="The role, group or permission as people know it, e.g. “Read-only analyst”.">
-        {(p) => <Input {...p} value={name} onChange={(e) => setName(e.target.value)} required maxLength={120} autoComplete="off" />}
+        {(p) => <Input {...p} name="name" value={name} onChange={(e) => setName(e.target.value)} onBlur={() => v.blur("name")} required maxLength={120} autoComplete="off" />}
       </Field>
       <Field label="Description" error={fe.description} hint="What this access lets someone do.">
-        {(p) => <Textarea {...p} value={description} onChange={(e) => setDescription(e.target.value)} maxLength={2000} />}
+        {(p) => <Textarea {...p} name="description" value={description} onChange={(e) => setDescription(e.target.value)} onBlur={() => v.blur("description")} maxLength={2000} />}
       </Field>
       <div className="grid gap-5 sm:grid-cols-2">
         <Field label="Risk" error={fe.risk}>
@@ -162,7 +171,7 @@ export function EntitlementForm({
           error={fe.maxDurationDays ?? durationHint}
           hint={`1 to ${MAX_DURATION_DAYS} days; at most ${PRIVILEGED_MAX_DURATION_DAYS} for privileged or critical-risk access.`}
         >
-          {(p) => <Input {...p} type="number" inputMode="numeric" min={1} max={MAX_DURATION_DAYS} step={1} value={duration} onChange={(e) => setDuration(e.target.value)} required />}
+          {(p) => <Input {...p} name="maxDurationDays" type="number" inputMode="numeric" min={1} max={MAX_DURATION_DAYS} step={1} value={duration} onChange={(e) => setDuration(e.target.value)} onBlur={() => v.blur("maxDurationDays")} required />}
         </Field>
       </div>
       <div className="space-y-3">
@@ -177,12 +186,13 @@ export function EntitlementForm({
       <OwnerPicker
         value={ownerId}
         onChange={setOwnerId}
+        onBlur={() => v.blur("ownerId")}
         error={fe.ownerId}
         emptyLabel={systemOwnerName ? `The system owner (${systemOwnerName})` : "The system owner"}
         hint="Leave as the system owner unless someone else answers for this access."
       />
       <Field label="External reference" error={fe.externalRef} hint="Optional: the group or role name in the target system, used by the connector.">
-        {(p) => <Input {...p} value={externalRef} onChange={(e) => setExternalRef(e.target.value)} maxLength={200} autoComplete="off" />}
+        {(p) => <Input {...p} name="externalRef" value={externalRef} onChange={(e) => setExternalRef(e.target.value)} onBlur={() => v.blur("externalRef")} maxLength={200} autoComplete="off" />}
       </Field>
 
       <div className="flex items-center gap-3">

@@ -14,12 +14,15 @@ export function OwnerPicker({
   error,
   emptyLabel,
   hint,
+  onBlur,
 }: {
   value: string;
   onChange: (id: string) => void;
   error?: string | null;
   emptyLabel?: string;
   hint?: string;
+  /** The form's per-field check (components/ui/use-field-validation.ts). */
+  onBlur?: () => void;
 }) {
   const trpc = useTRPC();
   const [search, setSearch] = useState("");
@@ -40,7 +43,7 @@ export function OwnerPicker({
       </Field>
       <Field label="Owner" error={error} hint={hint}>
         {(p) => (
-          <Select {...p} value={value} onChange={(e) => onChange(e.target.value)} required={!emptyLabel}>
+          <Select {...p} name="ownerId" value={value} onChange={(e) => onChange(e.target.value)} onBlur={onBlur} required={!emptyLabel}>
             {emptyLabel ? <option value="">{emptyLabel}</option> : <option value="">Choose a person…</option>}
             {people.isPending && <option disabled>Loading people…</option>}
             {people.isError && <option disabled>Could not load people</option>}

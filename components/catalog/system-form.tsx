@@ -7,7 +7,8 @@ import { useTRPC } from "@/components/trpc/client";
 import { Button, buttonClass } from "@/components/ui/button";
 import { ErrorBanner, ReloadLink } from "@/components/ui/card";
 import { Field, Input, Select, Textarea } from "@/components/ui/form";
-import { CONNECTOR_HINT, CONNECTOR_KINDS, CONNECTOR_LABEL, connectorConfigIssues, RISK_LABEL, RISK_LEVELS } from "@/server/domain/catalog/schema";
+import { CONNECTOR_HINT, CONNECTOR_KINDS, CONNECTOR_LABEL, connectorConfigIssues, RISK_LABEL, RISK_LEVELS, ZCreateSystemInput } from "@/server/domain/catalog/schema";
+import { useFieldValidation } from "@/components/ui/use-field-validation";
 import { OwnerPicker } from "./owner-picker";
 import { ConnectorSettingsFields, configFields, toConnectorConfig, type ConfigFields } from "./connector-settings-fields";
 import { nestedFieldErrors, readFormError, type FormError } from "./form-errors";
@@ -33,7 +34,13 @@ const ROUTE: [RegExp, string][] = [
   [/Connector settings/, "connectorConfig"],
 ];
 
-/** Create or edit a system (admins). Server errors are shown next to the field they concern. */
+/** The fields checked in the browser by the server's own schema (connector settings have their own check). */
+const FIELDS = ["name", "description", "ownerId", "criticality", "connector"] as const;
+
+/**
+ * Create or edit a system (admins). Each field is checked as the person leaves it, by the server's own schema
+ * (all its problems at once); what the server still refuses is shown next to the field it concerns.
+ */
 export function SystemForm({ initial, mode }: { initial?: SystemFormValues; mode: "create" | "edit" }) {
   const trpc = useTRPC();
   const router = useRouter();
@@ -72,6 +79,7 @@ export function SystemForm({ initial, mode }: { initial?: SystemFormValues; mode
     }),
   );
   const pending = create.isPending || update.isPending;
+  const v = useFieldValidation(ZCreateSystemInput, { name, description, ownerId, criticality, connector, connectorConfig: {} }, FIELDS);
 
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -79,6 +87,7 @@ export function SystemForm({ initial, mode }: { initial?: SystemFormValues; mode
     const connectorConfig = toConnectorConfig(connector, config);
     const issues = connectorConfigIssues(connector, connectorConfig);
     setConfigIssues(issues);
+    if (!v.checkAll()) return;
     if (Object.keys(issues).length > 0) {
       setError({ message: "Check the connector settings marked below.", code: "BAD_REQUEST", fields: {} });
       return;
@@ -88,7 +97,9 @@ export function SystemForm({ initial, mode }: { initial?: SystemFormValues; mode
     else update.mutate({ id: initial!.id!, expectedUpdatedAt: initial!.updatedAt!, ...values });
   }
 
-  const fe = error?.fields ?? {};
+  // What the browser found first, then what the server said; an empty owner is a choice still to make.
+  const fe: Record<string, string | undefined> = { ...error?.fields, ...v.errors };
+  if (fe.ownerId && !ownerId) fe.ownerId = "Choose the person accountable for this system.";
   const stale = error?.code === "CONFLICT" && /changed by someone else/.test(error.message);
 
   return (
@@ -100,12 +111,12 @@ export function SystemForm({ initial, mode }: { initial?: SystemFormValues; mode
         </ErrorBanner>
       )}
       <Field label="Name" error={fe.name}>
-        {(p) => <Input {...p} value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} autoComplete="off" />}
+        {(p) => <Input {...p} name="name" value={name} onChange={(e) => setName(e.target.value)} onBlur={() => v.blur("name")} required maxLength={100} autoComplete="off" />}
       </Field>
       <Field label="Description" error={fe.description} hint="What the system is for and what access to it means.">
-        {(p) => <Textarea {...p} value={description} onChange={(e) => setDescription(e.target.value)} maxLength={2000} />}
+        {(p) => <Textarea {...p} name="description" value={description} onChange={(e) => setDescription(e.target.value)} onBlur={() => v.blur("description")} maxLength={2000} />}
       </Field>
-      <OwnerPicker value={ownerId} onChange={setOwnerId} error={fe.ownerId} hint="An active person, accountable for the system and its access." />
+      <OwnerPicker value={ownerId} onChange={setOwnerId} onBlur={() => v.blur("ownerId")} error={fe.ownerId} hint="An active person, accountable for the system and its access." />
       <div className="grid gap-5 sm:grid-cols-2">
         <Field label="Criticality" error={fe.criticality}>
           {(p) => (
