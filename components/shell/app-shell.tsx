@@ -14,6 +14,7 @@ type NavItem = { href: string; label: string; show: (me: Me) => boolean; match?:
 const isGovernance = (me: Me) => me.roles.some((r) => r === "ADMIN" || r === "SECURITY" || r === "AUDITOR");
 const actsOnAccess = (me: Me) => !me.roles.includes("AUDITOR");
 
+/** Each label is the title of the page it opens (e2e/accessibility.spec.ts checks it for every role). */
 const NAV: { group: string; items: NavItem[] }[] = [
   {
     group: "Access",
@@ -26,7 +27,7 @@ const NAV: { group: string; items: NavItem[] }[] = [
       { href: "/approvals", label: "Approvals", show: actsOnAccess, match: (p) => p === "/approvals" },
       // Delegation is reached from the Approvals page (it is about one's approvals).
       // Access reviews: a reviewer's items; the campaign pages themselves are under Governance for those who oversee them.
-      { href: "/campaigns", label: "Reviews", show: actsOnAccess, match: (p) => p === "/campaigns" || p.startsWith("/campaigns/") },
+      { href: "/campaigns", label: "Access reviews", show: actsOnAccess, match: (p) => p === "/campaigns" || p.startsWith("/campaigns/") },
       { href: "/tasks", label: "Tasks", show: (me) => me.ownsSystems || me.roles.some((r) => r === "ADMIN" || r === "SECURITY") },
     ],
   },
@@ -44,9 +45,9 @@ const NAV: { group: string; items: NavItem[] }[] = [
       // The audit hub: evidence ledger, grant lineage, access as of a date, control checks, evidence packs.
       { href: "/audit", label: "Audit", show: isGovernance, match: (p) => p === "/audit" || p.startsWith("/audit/") },
       { href: "/findings", label: "Findings", show: isGovernance },
-      // Auditors do not review access; they oversee the campaigns here (everyone else has "Reviews").
-      { href: "/campaigns", label: "Campaigns", show: (me) => !actsOnAccess(me), match: (p) => p === "/campaigns" || p.startsWith("/campaigns/") },
-      { href: "/admin/policy", label: "Policy", show: isGovernance },
+      // Auditors do not review access; they oversee the campaigns here (everyone else has it under Access).
+      { href: "/campaigns", label: "Access reviews", show: (me) => !actsOnAccess(me), match: (p) => p === "/campaigns" || p.startsWith("/campaigns/") },
+      { href: "/admin/policy", label: "Approval policy", show: isGovernance },
     ],
   },
 ];

@@ -6,7 +6,7 @@ import { LinkButton } from "@/components/ui/button";
 import { SystemsTable } from "@/components/catalog/systems-table";
 import { canEditCatalog, type SearchParams } from "./_lib/server";
 
-export const metadata = { title: "Catalog" };
+export const metadata = { title: "Systems" };
 
 export default async function CatalogPage({ searchParams }: { searchParams: SearchParams }) {
   const api = await serverCaller();
@@ -15,7 +15,7 @@ export default async function CatalogPage({ searchParams }: { searchParams: Sear
   return (
     <div>
       <PageHeader
-        title="Catalog"
+        title="Systems"
         description="The systems access is granted in, who owns them and how access is provisioned. Open a system to see its entitlements."
         actions={
           <>
