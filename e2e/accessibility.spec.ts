@@ -6,8 +6,10 @@
  * page is checked as soon as something links to it.
  *
  * Dark mode is reached the way a person's system reaches it: the browser reports `prefers-color-scheme: dark`
- * and the portal (no stored choice) follows it. The same visit also checks that no table scrolls sideways at
- * 1440 px (issue 14: "every table fits 1440 px"), and keeps a screenshot of each page per role and mode.
+ * and the portal (no stored choice) follows it. Colours come from the same tokens for every role (globals.css),
+ * so the colour rules (contrast, the slowest axe rules) run once per kind of page and mode in a run, for the first
+ * role that reaches it; every other rule (names, labels, landmarks, structure) runs on every page of every role.
+ * A role run on its own checks all of its pages in both.
  */
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -38,13 +40,23 @@ const DETAIL_PAGES: { kind: string; path: RegExp }[] = [
 
 const SERIOUS = new Set(["serious", "critical"]);
 
+/** Kinds of page whose colours were checked in this run (shared by the role tests of this file's worker). */
+const coloursChecked = new Set<string>();
+const COLOUR_RULES = ["color-contrast", "link-in-text-block"];
+
+/** What a path is, for the colour check: its detail kind, or the path itself (list and audit pages). */
+function kindOf(path: string): string {
+  return DETAIL_PAGES.find((d) => d.kind !== "audit page" && d.path.test(path))?.kind ?? path;
+}
+
 type Finding = { path: string; mode: string; rule: string; impact: string; help: string; targets: string[] };
 
-async function axeFindings(page: Page, path: string, mode: "light" | "dark"): Promise<Finding[]> {
-  // Dark mode changes colours only: there only the colour rules are run again (the page's structure, labels and
-  // landmarks were checked in light mode), which keeps the run within the suite's time on two cores.
+/** `rules`: every rule, the colour rules only, or every rule but the colour ones. */
+async function axeFindings(page: Page, path: string, mode: "light" | "dark", rules: "all" | "colours" | "structure"): Promise<Finding[]> {
   const builder = new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]);
-  const result = await (mode === "dark" ? builder.withRules(["color-contrast", "link-in-text-block"]) : builder).analyze();
+  if (rules === "colours") builder.withRules(COLOUR_RULES);
+  if (rules === "structure") builder.disableRules(COLOUR_RULES);
+  const result = await builder.analyze();
   return result.violations
     .filter((v) => SERIOUS.has(v.impact ?? ""))
     .map((v) => ({ path, mode, rule: v.id, impact: v.impact ?? "", help: v.help, targets: v.nodes.slice(0, 5).map((n) => n.target.join(" ")) }));
@@ -80,7 +92,13 @@ for (const role of ROLES) {
     await page.emulateMedia({ colorScheme: "light" });
     await signInAs(page, role);
 
-    const nav = await page.getByRole("navigation", { name: "Main" }).getByRole("link").evaluateAll((as) => as.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
+    const navLinks = await page
+      .getByRole("navigation", { name: "Main" })
+      .getByRole("link")
+      .evaluateAll((as) => as.map((a) => ({ path: new URL((a as HTMLAnchorElement).href).pathname, label: (a.textContent ?? "").trim() })));
+    const nav = navLinks.map((l) => l.path);
+    const navLabel = new Map(navLinks.map((l) => [l.path, l.label]));
+    const titles: string[] = [];
     const me = new URL((await page.getByTestId("signed-in-as").evaluate((a) => (a as HTMLAnchorElement).href))).pathname;
     const queue = [...new Set([...nav, "/notifications", me])];
     const seenKinds = new Set<string>(["identity"]); // their own profile is queued already
@@ -94,10 +112,21 @@ for (const role of ROLES) {
       visited.add(path);
       await page.goto(path);
       await expect(page.getByRole("main")).toBeVisible();
+      // A navigation label names the page it opens: the page's title says the same words (home greets instead).
+      const label = path === "/" ? undefined : navLabel.get(path);
+      if (label) {
+        const h1 = ((await page.getByRole("heading", { level: 1 }).first().textContent()) ?? "").trim();
+        if (!h1.startsWith(label)) titles.push(`${path}: the menu says "${label}", the page is titled "${h1}"`);
+      }
 
-      for (const mode of ["light", "dark"] as const) {
+      const kind = kindOf(path);
+      const colours = !coloursChecked.has(kind);
+      coloursChecked.add(kind);
+      const modes = colours ? (["light", "dark"] as const) : (["light"] as const);
+      const t0 = Date.now();
+      for (const mode of modes) {
         await setScheme(page, mode);
-        const found = await axeFindings(page, path, mode);
+        const found = await axeFindings(page, path, mode, mode === "dark" ? "colours" : colours ? "all" : "structure");
         findings.push(...found);
         for (const f of found) appendFileSync(log, `${f.path} [${f.mode}] ${f.impact} ${f.rule}: ${f.help}\n    ${f.targets.join("\n    ")}\n`);
         // The whole page in light; the first screen in dark (a full-page capture of a long page costs seconds).
@@ -107,7 +136,7 @@ for (const role of ROLES) {
       const tooWide = (await overflowingTables(page)).map((t) => `${path}: ${t}`);
       wide.push(...tooWide);
       for (const t of tooWide) appendFileSync(log, `table wider than 1440 px: ${t}\n`);
-      appendFileSync(log, `visited ${path}\n`);
+      appendFileSync(log, `visited ${path} (${colours ? "all rules, colours light and dark" : "structure"}, ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
 
       // The first link to each kind of detail page not seen yet.
       const links = await page.locator("main a[href^='/']").evaluateAll((as) => as.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
@@ -128,5 +157,6 @@ for (const role of ROLES) {
     const report = findings.map((f) => `${f.path} [${f.mode}] ${f.impact} ${f.rule}: ${f.help}\n    ${f.targets.join("\n    ")}`);
     expect(report, "serious or critical axe violations").toEqual([]);
     expect(wide, "tables scrolling sideways at 1440 px").toEqual([]);
+    expect(titles, "navigation labels that differ from the page titles").toEqual([]);
   });
 }
