@@ -28,7 +28,8 @@ import {
   type PersonRef,
   type RequestParties,
 } from "../approvals/eligibility";
-import type { ZListMyRequestsInput } from "./schema";
+import type { OnBehalfRelation, ZListMyRequestsInput } from "./schema";
+import { relationToBeneficiary } from "../policy/evaluate";
 
 type StepLike = {
   id: string;
@@ -135,6 +136,13 @@ export async function canSeeRequest(tx: Tx, r: RequestParties, actor: Actor, now
 }
 
 export type StoredDecisionView = PolicyDecision & { input?: PolicyInput };
+
+/** The requester's relation to the beneficiary recorded in a stored decision's input ("none" if not recorded). */
+export function storedRelation(d: Pick<StoredDecisionView, "input"> | null): OnBehalfRelation {
+  if (!d?.input?.facts) return "none";
+  const rel = relationToBeneficiary(d.input);
+  return rel === "self" ? "none" : rel;
+}
 
 export type MyRequestRow = {
   id: string;
@@ -297,6 +305,8 @@ export async function requestById(ctx: ServiceCtx, id: string) {
   }
   const isRequester = r.requesterId === ctx.actor.id;
   const decision = r.policyDecision as unknown as StoredDecisionView;
+  const requester = { id: r.requester.id, name: r.requester.displayName, email: r.requester.email };
+  const beneficiary = { id: r.beneficiary.id, name: r.beneficiary.displayName, kind: r.beneficiary.kind, owner: r.beneficiary.owner ? { id: r.beneficiary.owner.id, name: r.beneficiary.owner.displayName } : null };
 
   return {
     id: r.id,
@@ -316,8 +326,10 @@ export async function requestById(ctx: ServiceCtx, id: string) {
     reviewedAt: r.reviewedAt,
     /** Set when this request extends a grant the beneficiary holds. */
     extendsGrantId: r.extendsGrantId,
-    requester: { id: r.requester.id, name: r.requester.displayName, email: r.requester.email },
-    beneficiary: { id: r.beneficiary.id, name: r.beneficiary.displayName, kind: r.beneficiary.kind, owner: r.beneficiary.owner ? { id: r.beneficiary.owner.id, name: r.beneficiary.owner.displayName } : null },
+    requester,
+    beneficiary,
+    /** Set when someone asked for another identity: who for whom, and how they stood (when it was asked). */
+    onBehalf: r.requesterId === r.beneficiaryId ? null : { requester, beneficiary, relation: storedRelation(decision) },
     entitlement: {
       id: r.entitlement.id,
       name: r.entitlement.name,

@@ -164,3 +164,27 @@ export const ZListMyRequestsInput = ZListBase.extend({
   dir: z.enum(["asc", "desc"]).default("desc"),
 }).strict();
 export type TListMyRequestsInput = z.input<typeof ZListMyRequestsInput>;
+
+/** How a requester stood to the person they asked for (as the policy saw it when the request was made). */
+export type OnBehalfRelation = "owner" | "manager" | "colleague" | "none";
+
+/** The short words after a beneficiary's name: "(Marcus's report)", "(a colleague)", ... or "". */
+export function onBehalfRelationText(requesterName: string, relation: OnBehalfRelation): string {
+  const first = requesterName.trim().split(/\s+/)[0] || requesterName;
+  switch (relation) {
+    case "manager":
+      return `${first}'s report`;
+    case "colleague":
+      return "a colleague in the same department";
+    case "owner":
+      return `a non-human identity ${first} owns`;
+    case "none":
+      return "";
+  }
+}
+
+/** "Asked by Priya Nair for Tom Okafor (Priya's report)": who asked for whom, in one line. */
+export function onBehalfSentence(o: { requester: { name: string }; beneficiary: { name: string }; relation: OnBehalfRelation }): string {
+  const rel = onBehalfRelationText(o.requester.name, o.relation);
+  return `Asked by ${o.requester.name} for ${o.beneficiary.name}${rel ? ` (${rel})` : ""}`;
+}
