@@ -28,7 +28,7 @@ import {
   type PersonRef,
   type RequestParties,
 } from "../approvals/eligibility";
-import type { OnBehalfRelation, ZListMyRequestsInput } from "./schema";
+import type { OnBehalfRelation, ZBeneficiarySearchInput, ZListMyRequestsInput } from "./schema";
 import { relationToBeneficiary } from "../policy/evaluate";
 
 type StepLike = {
@@ -377,14 +377,48 @@ export async function requestById(ctx: ServiceCtx, id: string) {
 }
 export type RequestDetail = Awaited<ReturnType<typeof requestById>>;
 
-/** Who the actor may request for: themselves and the active non-human identities they own. */
-export async function beneficiaryOptions(ctx: ServiceCtx) {
-  const nhis = await ctx.db.identity.findMany({
-    where: { ownerId: ctx.actor.id, status: "ACTIVE", kind: { not: "HUMAN" } },
-    orderBy: { displayName: "asc" },
-    select: { id: true, displayName: true, kind: true },
+export type BeneficiaryOption = { id: string; name: string; kind: string; group: "me" | "nhi" | "report" | "colleague"; hint?: string };
+
+/**
+ * Who the request form offers: me, the active non-human identities I own, then my active direct reports.
+ * A convenience, not the control: submitting asks the policy about whoever is named.
+ */
+export async function beneficiaryOptions(ctx: ServiceCtx): Promise<BeneficiaryOption[]> {
+  const [nhis, reports] = await Promise.all([
+    ctx.db.identity.findMany({ where: { ownerId: ctx.actor.id, status: "ACTIVE", kind: { not: "HUMAN" } }, orderBy: { displayName: "asc" }, select: { id: true, displayName: true, kind: true } }),
+    ctx.db.identity.findMany({ where: { managerId: ctx.actor.id, status: "ACTIVE", kind: "HUMAN" }, orderBy: { displayName: "asc" }, take: 200, select: { id: true, displayName: true, kind: true } }),
+  ]);
+  return [
+    { id: ctx.actor.id, name: `Me (${ctx.actor.displayName})`, kind: "HUMAN", group: "me" },
+    ...nhis.map((n) => ({ id: n.id, name: n.displayName, kind: n.kind, group: "nhi" as const })),
+    ...reports.map((r) => ({ id: r.id, name: r.displayName, kind: r.kind, group: "report" as const, hint: "your report" })),
+  ];
+}
+
+/**
+ * Colleagues the actor may ask for (the default policy's "same department"): active people in the actor's
+ * department whose name or email matches `q`, not the actor, not their reports (offered already), at most
+ * 10, by name. Nobody when the actor has no department. Only names and titles are shown: what a colleague
+ * sees in the directory anyway.
+ */
+export async function searchBeneficiaries(ctx: ServiceCtx, input: z.output<typeof ZBeneficiarySearchInput>): Promise<BeneficiaryOption[]> {
+  const me = await ctx.db.identity.findUnique({ where: { id: ctx.actor.id }, select: { department: true } });
+  const department = me?.department?.trim();
+  if (!department) return [];
+  const rows = await ctx.db.identity.findMany({
+    where: {
+      kind: "HUMAN",
+      status: "ACTIVE",
+      department: { equals: department, mode: "insensitive" },
+      id: { not: ctx.actor.id },
+      OR: [{ managerId: null }, { managerId: { not: ctx.actor.id } }],
+      AND: [{ OR: [{ displayName: { contains: input.q, mode: "insensitive" } }, { email: { contains: input.q, mode: "insensitive" } }] }],
+    },
+    orderBy: [{ displayName: "asc" }, { id: "asc" }],
+    take: 10,
+    select: { id: true, displayName: true, kind: true, title: true },
   });
-  return [{ id: ctx.actor.id, name: `Me (${ctx.actor.displayName})`, kind: "HUMAN" as const }, ...nhis.map((n) => ({ id: n.id, name: n.displayName, kind: n.kind }))];
+  return rows.map((r) => ({ id: r.id, name: r.displayName, kind: r.kind, group: "colleague" as const, hint: r.title ?? `${department} colleague` }));
 }
 
 /** The entitlement a request form is for (requestable or not: the policy says what happens). */

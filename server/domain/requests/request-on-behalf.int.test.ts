@@ -155,3 +155,27 @@ describe(`requests on behalf: refusals change nothing (${TEST_ENGINE})`, () => {
     await c.as.employee.requests.cancel({ id: mine.id, expectedRevision: 1 });
   });
 });
+
+describe(`who the form offers (${TEST_ENGINE})`, () => {
+  it("me, my non-human identities, then my active reports (not a leaver)", async () => {
+    const opts = await c.as.manager.requests.beneficiaryOptions();
+    expect(opts.map((o) => [o.group, o.name])).toEqual([
+      ["me", "Me (Marcus Manager)"],
+      ["report", "Pete Peer"],
+      ["report", "Priya Employee"],
+    ]);
+    expect((await c.as.employee.requests.beneficiaryOptions()).map((o) => o.group)).toEqual(["me", "nhi"]);
+  });
+
+  it("a search of colleagues: active people in my department matching the text, not me, not my reports, nobody from elsewhere", async () => {
+    expect((await c.as.peer.requests.searchBeneficiaries({ q: "priya" })).map((o) => [o.group, o.name])).toEqual([["colleague", "Priya Employee"]]);
+    expect(await c.as.manager.requests.searchBeneficiaries({ q: "priya" })).toEqual([]); // a report: offered already
+    expect(await c.as.peer.requests.searchBeneficiaries({ q: "pete" })).toEqual([]); // me
+    expect(await c.as.peer.requests.searchBeneficiaries({ q: "fiona" })).toEqual([]); // Finance
+    expect(await c.as.peer.requests.searchBeneficiaries({ q: "len" })).toEqual([]); // a leaver
+    expect(await asOutsider.requests.searchBeneficiaries({ q: "priya" })).toEqual([]);
+    await expect(c.as.peer.requests.searchBeneficiaries({ q: " a " })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expectUnchanged(db.prisma, before);
+  });
+});
+

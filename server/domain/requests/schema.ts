@@ -98,7 +98,7 @@ const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === 
 export const ZSubmitRequestInput = z
   .object({
     entitlementId: ZId,
-    /** Absent: the requester. Otherwise the requester or a non-human identity the requester owns. */
+    /** Absent: the requester. Otherwise a non-human identity the requester owns, or a person the policy lets them ask for. */
     beneficiaryId: ZId.optional(),
     justification: ZJustification,
     durationHours: ZDurationHours,
@@ -153,6 +153,11 @@ export const ZEditRequestInput = z
 export type TEditRequestInput = z.input<typeof ZEditRequestInput>;
 
 export const ZRequestById = z.object({ id: ZId }).strict();
+
+/** The request form's search of colleagues to ask for: part of a name or email. */
+export const ZBeneficiarySearchInput = z
+  .object({ q: z.string({ message: "must be text" }).trim().min(2, { message: "type at least 2 characters" }).max(100, { message: "must be at most 100 characters" }) })
+  .strict();
 
 /** The request form opened from an expiry warning: `/requests/new?extend=<grantId>`. */
 export const ZExtensionPrefillInput = z.object({ grantId: ZId }).strict();
