@@ -78,6 +78,9 @@ describe(`requests on behalf (${TEST_ENGINE})`, () => {
     const out = await c.as.peer.requests.submit(submitInput(c.high.id, { beneficiaryId: c.employee.id }));
     expect(out.decision.stages).toEqual(["MANAGER", "OWNER", "SECURITY"]);
     expect(out.stages[0]).toMatchObject({ kind: "MANAGER", status: "OPEN", fallback: false, eligible: [{ id: c.manager.id }] });
+    // The manager's inbox row says who asked for whom, and how they stand.
+    const inbox = await c.as.manager.approvals.inbox({});
+    expect(inbox.rows.find((x) => x.requestId === out.id)).toMatchObject({ requester: { name: "Pete Peer" }, beneficiary: { name: "Priya Employee" }, relation: "colleague" });
     const step = (await db.prisma.approvalStep.findFirstOrThrow({ where: { requestId: out.id, stageOrder: 1 } })).id;
     const decided = await c.as.manager.approvals.decide({ requestId: out.id, stepId: step, decision: "APPROVE", expectedRevision: 1 });
     expect(decided.status).toBe("PENDING");
