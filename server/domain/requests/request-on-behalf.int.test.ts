@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDb, TEST_ENGINE, type TestDb } from "../../testing/db";
 import { makeEntitlement, makeGrant, makeHuman, callerAs } from "../../testing/factories";
+import { expectCleanRace, expectRefusedOnlyWith, moreInstances, race } from "../../testing/race-kit";
 import { replayRequestDecision } from "../policy/queries";
 import { actionsSince, expectUnchanged, lifecycleSnapshot, requestCast, submitInput, type LifecycleSnapshot, type RequestCast } from "./request-test-kit";
 
@@ -179,6 +180,23 @@ describe(`who the form offers (${TEST_ENGINE})`, () => {
     expect(await asOutsider.requests.searchBeneficiaries({ q: "priya" })).toEqual([]);
     await expect(c.as.peer.requests.searchBeneficiaries({ q: " a " })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     await expectUnchanged(db.prisma, before);
+  });
+});
+
+describe.skipIf(TEST_ENGINE !== "postgres")("on behalf: a race on PostgreSQL", () => {
+  it("the person, their manager and a colleague ask for the same access 50 times at once: one pending request, the rest CONFLICT", async () => {
+    const extra = moreInstances(db.url!, 3);
+    try {
+      const ent = await makeEntitlement(db.prisma, c.system.id, { name: "race-on-behalf" });
+      const askers = [c.employee.id, c.manager.id, c.peer.id];
+      const tally = await race([db.prisma, ...extra.map((h) => h.prisma)], 50, (i, as) => as(askers[i % 3]!).requests.submit(submitInput(ent.id, { beneficiaryId: c.employee.id })), c.clock.now);
+      await expectCleanRace(db.prisma, tally);
+      expect(tally.ok).toBe(1);
+      expectRefusedOnlyWith(tally, ["CONFLICT"]);
+      expect(await db.prisma.accessRequest.count({ where: { beneficiaryId: c.employee.id, entitlementId: ent.id, status: "PENDING" } })).toBe(1);
+    } finally {
+      await Promise.all(extra.map((h) => h.close()));
+    }
   });
 });
 
