@@ -7,6 +7,7 @@ import { formatDateTime } from "@/components/ui/format";
 import type { Page } from "@/server/domain/list";
 import type { InboxRow } from "@/server/domain/approvals/queries";
 import { APPROVAL_KIND_LABEL, APPROVAL_KINDS } from "@/server/domain/approvals/schema";
+import { onBehalfRelationText } from "@/server/domain/requests/schema";
 import { RISK_LABEL, RISK_LEVELS } from "@/server/domain/catalog/schema";
 import { formatHours, kindLabel } from "@/components/requests/badges";
 import { BulkDecideBar, type Selected } from "./bulk-decide-bar";
@@ -45,6 +46,7 @@ const columns = [
           {r.beneficiary.id !== r.requester.id && (
             <>
               <span className="text-slate-400">for</span> {r.beneficiary.name} {r.beneficiary.kind !== "HUMAN" && <KindBadge kind={r.beneficiary.kind} />}
+              {r.relation && onBehalfRelationText(r.requester.name, r.relation) && <span className="text-xs text-slate-500">({onBehalfRelationText(r.requester.name, r.relation)})</span>}
             </>
           )}
         </span>

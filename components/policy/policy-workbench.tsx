@@ -216,7 +216,7 @@ export function PolicyWorkbench({
             Evaluate {dirty ? "the draft" : "the policy"} for a sample request, using what Warrant knows now (who owns what, what the beneficiary already holds). Nothing is saved or requested.
           </p>
           <SamplePicker label="Requester" what="identities" value={requesterId} onChange={setRequesterId} />
-          <SamplePicker label="Beneficiary" what="identities" value={beneficiaryId} onChange={setBeneficiaryId} hint="The requester themselves, or a non-human identity." />
+          <SamplePicker label="Beneficiary" what="identities" value={beneficiaryId} onChange={setBeneficiaryId} hint="The requester themselves, a non-human identity, or another person (the policy decides who may ask for whom)." />
           <SamplePicker label="Entitlement" what="entitlements" value={entitlementId} onChange={setEntitlementId} />
           <div className="grid grid-cols-2 items-end gap-4">
             <Field label="Duration (hours)" error={tryError?.fields.durationHours}>

@@ -13,7 +13,14 @@ import type { RequestOutcome } from "@/server/domain/requests/service";
 import { formatHours, kindLabel } from "./badges";
 import { OutcomePanel } from "./outcome";
 
-type Beneficiary = { id: string; name: string; kind: string };
+type Beneficiary = { id: string; name: string; kind: string; group?: "me" | "nhi" | "report" | "colleague"; hint?: string };
+
+const GROUPS: [NonNullable<Beneficiary["group"]>, string][] = [
+  ["me", "Me"],
+  ["nhi", "Non-human identities I own"],
+  ["report", "My reports"],
+  ["colleague", "Colleagues"],
+];
 
 const FIELDS = ["beneficiaryId", "justification", "durationHours", "ticketUrl", "incidentRef"] as const;
 /** "Justification" + "must be at least 20 characters…" → one plain sentence. */
@@ -21,11 +28,12 @@ const said = (label: string, message: string | undefined) => (message ? `${label
 
 const ROUTE: [RegExp, string][] = [
   [/longest duration|hours/i, "durationHours"],
-  [/yourself or for a non-human/, "beneficiaryId"],
+  [/non-human identity only if|cannot request this for|not active \(/, "beneficiaryId"],
 ];
 
 /**
- * The request form for one entitlement: for me or an NHI I own, why, how long, ticket, emergency. With
+ * The request form for one entitlement: for me, an NHI I own, a report or a colleague (found by a search; the
+ * policy decides, the preview says what it would), why, how long, ticket, emergency. With
  * `extendsGrantId` it asks to extend that grant (the beneficiary is fixed; the justification is asked again).
  */
 export function RequestForm({
@@ -40,6 +48,11 @@ export function RequestForm({
   const trpc = useTRPC();
   const router = useRouter();
   const [beneficiaryId, setBeneficiaryId] = useState(beneficiaries[0]?.id ?? "");
+  // Colleagues picked from the search join the list (kept, so switching back and forth works).
+  const [picked, setPicked] = useState<Beneficiary[]>([]);
+  const options = [...beneficiaries, ...picked.filter((x) => !beneficiaries.some((b) => b.id === x.id))];
+  const chosen = options.find((b) => b.id === beneficiaryId);
+  const onBehalf = chosen?.group === "report" || chosen?.group === "colleague";
   const [justification, setJustification] = useState("");
   const [amount, setAmount] = useState("3");
   const [unit, setUnit] = useState<"days" | "hours">("days");
@@ -106,17 +119,44 @@ export function RequestForm({
     <form onSubmit={onSubmit} className="grid gap-6 lg:grid-cols-[1fr_20rem]" aria-label={extendsGrantId ? "Request an extension" : "Request access"} noValidate>
       <div className="space-y-5">
         {error && <ErrorBanner title="The request was not submitted">{error.message}</ErrorBanner>}
-        <Field label="For" error={said("The beneficiary", v.errors.beneficiaryId) ?? fe.beneficiaryId} hint={extendsGrantId ? "The holder of the access being extended." : "Yourself, or a non-human identity you own."}>
+        <Field
+          label="Request for"
+          error={said("The beneficiary", v.errors.beneficiaryId) ?? fe.beneficiaryId}
+          hint={extendsGrantId ? "The holder of the access being extended." : "Yourself, a non-human identity you own, one of your reports, or a colleague found below. The policy decides who may ask for whom."}
+        >
           {(a) => (
             <Select {...a} name="beneficiaryId" onBlur={() => v.blur("beneficiaryId")} value={beneficiaryId} disabled={Boolean(extendsGrantId)} onChange={(e) => setBeneficiaryId(e.target.value)}>
-              {beneficiaries.map((b) => (
-                <option key={b.id} value={b.id}>
-                  {b.name}
-                </option>
-              ))}
+              {options.some((b) => b.group) ? (
+                GROUPS.map(([g, label]) => {
+                  const list = options.filter((b) => b.group === g);
+                  return list.length === 0 ? null : (
+                    <optgroup key={g} label={label}>
+                      {list.map((b) => (
+                        <option key={b.id} value={b.id}>
+                          {b.name}
+                        </option>
+                      ))}
+                    </optgroup>
+                  );
+                })
+              ) : (
+                options.map((b) => (
+                  <option key={b.id} value={b.id}>
+                    {b.name}
+                  </option>
+                ))
+              )}
             </Select>
           )}
         </Field>
+        {!extendsGrantId && (
+          <ColleagueSearch
+            onPick={(b) => {
+              setPicked((xs) => (xs.some((x) => x.id === b.id) ? xs : [...xs, b]));
+              setBeneficiaryId(b.id);
+            }}
+          />
+        )}
         <Field
           label="Justification"
           error={said("Justification", v.errors.justification) ?? fe.justification}
@@ -201,8 +241,64 @@ export function RequestForm({
             </ol>
           </>
         )}
+        {p && onBehalf && chosen && (
+          <p className="text-xs text-slate-600" data-testid="on-behalf-note">
+            You are asking on behalf of {chosen.name}
+            {chosen.group === "report" ? " (your report)" : " (a colleague)"}; they are told you asked, and approvers see who asked for whom.
+          </p>
+        )}
         {p && <p className="pt-1 text-xs text-slate-500">Policy version {p.decision.policyVersion}</p>}
       </aside>
     </form>
+  );
+}
+
+/**
+ * "Someone else in my department": a search of active colleagues (2+ characters, debounced). Picking one
+ * adds them to "Request for" and chooses them; the preview then says what the policy would do.
+ */
+function ColleagueSearch({ onPick }: { onPick: (b: Beneficiary) => void }) {
+  const trpc = useTRPC();
+  const [q, setQ] = useState("");
+  const [term, setTerm] = useState("");
+  useEffect(() => {
+    const t = setTimeout(() => setTerm(q.trim()), 250);
+    return () => clearTimeout(t);
+  }, [q]);
+  const found = useQuery({ ...trpc.requests.searchBeneficiaries.queryOptions({ q: term }), enabled: term.length >= 2 });
+  const list = term.length >= 2 ? (found.data ?? []) : [];
+  return (
+    <div className="space-y-2">
+      <Field label="Find a colleague" hint="Someone in your department, by name or email. Their manager approves a request you make for them.">
+        {(a) => <Input {...a} type="search" name="colleague" autoComplete="off" value={q} onChange={(e) => setQ(e.target.value)} placeholder="e.g. Tom" maxLength={100} />}
+      </Field>
+      {term.length >= 2 && (
+        <div aria-live="polite">
+          {found.isPending ? (
+            <p className="text-xs text-slate-500">Searching…</p>
+          ) : list.length === 0 ? (
+            <p className="text-xs text-slate-500">Nobody in your department matches “{term}”.</p>
+          ) : (
+            <ul className="flex flex-wrap gap-2" aria-label="Colleagues found">
+              {list.map((b) => (
+                <li key={b.id}>
+                  <button
+                    type="button"
+                    className="rounded-md border border-slate-300 bg-white px-2.5 py-1 text-left text-sm text-slate-800 hover:border-brand-500 hover:bg-brand-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-brand-500"
+                    onClick={() => {
+                      onPick(b);
+                      setQ("");
+                    }}
+                  >
+                    Request for {b.name}
+                    {b.hint && <span className="block text-xs text-slate-500">{b.hint}</span>}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+    </div>
   );
 }

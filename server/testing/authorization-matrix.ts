@@ -134,7 +134,8 @@ export const PROCEDURE_MATRIX: Record<string, MatrixEntry> = {
     expect: everyoneSignedIn(),
     note: "Each role has its reason here: requester, eligible manager, entitlement owner, the three roles. Anyone else gets NOT_FOUND (tested in the requests suite).",
   },
-  "requests.beneficiaryOptions": { expect: everyoneSignedIn() },
+  "requests.beneficiaryOptions": { expect: everyoneSignedIn(), note: "Me, my NHIs and my reports only." },
+  "requests.searchBeneficiaries": { input: () => ({ q: "an" }), expect: everyoneSignedIn(), note: "Active people in the caller's own department only (a convenience: the policy decides on submit)." },
   "requests.entitlement": { input: (s) => ({ id: s.ent.dashboards.id }), expect: everyoneSignedIn() },
   "requests.extension": {
     input: (s) => ({ grantId: s.grants.expiring.id }),

@@ -16,7 +16,7 @@ export default async function MyRequestsPage({ searchParams }: { searchParams: S
     <div>
       <PageHeader
         title="My requests"
-        description="Requests you made, for yourself or for non-human identities you own. Open one to follow its approvals and timeline, or to cancel or change it while it is pending."
+        description="Requests you made (for yourself, a non-human identity you own, or someone you asked for) and requests others made for you. Open one to follow its approvals and timeline, or to cancel or change it while it is pending."
         actions={<LinkButton href="/requests/new">Request access</LinkButton>}
       />
       <MyRequestsTable page={page} sort={input.sort} dir={input.dir} />

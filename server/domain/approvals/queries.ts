@@ -4,6 +4,7 @@
  * authority fresh; this list is what to look at.
  */
 import type { z } from "zod";
+import type { OnBehalfRelation } from "../requests/schema";
 import { Prisma } from "../../db/generated/client";
 import type { ServiceCtx } from "../actor";
 import { cappedTotal, countBound, likePattern, skipTake, type Page } from "../list";
@@ -24,6 +25,8 @@ export type InboxRow = {
   system: { id: string; name: string };
   requester: { id: string; name: string };
   beneficiary: { id: string; name: string; kind: string };
+  /** For someone else: how the requester stood to the beneficiary when asking (null: for themselves). */
+  relation: OnBehalfRelation | null;
   durationHours: number;
   emergency: boolean;
   justification: string;
@@ -64,6 +67,7 @@ type InboxSqlRow = {
   beneficiaryId: string;
   beneficiaryName: string;
   beneficiaryKind: string;
+  relation: OnBehalfRelation | null;
   position: number;
   stageCount: number;
 };
@@ -152,6 +156,11 @@ export async function approvalInbox(ctx: ServiceCtx, input: z.output<typeof ZInb
         sy."id" AS "systemId", sy."name" AS "systemName",
         rq."id" AS "requesterId", rq."displayName" AS "requesterName",
         b."id" AS "beneficiaryId", b."displayName" AS "beneficiaryName", b."kind"::text AS "beneficiaryKind",
+        CASE WHEN r."requesterId" = r."beneficiaryId" THEN NULL
+          WHEN r."policyDecision" #>> '{input,facts,requesterOwnsBeneficiary}' = 'true' THEN 'owner'
+          WHEN r."policyDecision" #>> '{input,facts,requesterIsManagerOfBeneficiary}' = 'true' THEN 'manager'
+          WHEN r."policyDecision" #>> '{input,facts,requesterSharesDepartment}' = 'true' THEN 'colleague'
+          ELSE 'none' END AS "relation",
         st."position", st."stageCount"
       FROM page
       JOIN "ApprovalStep" s ON s."id" = page."id"
@@ -187,6 +196,7 @@ export async function approvalInbox(ctx: ServiceCtx, input: z.output<typeof ZInb
         system: { id: r.systemId, name: r.systemName },
         requester: { id: r.requesterId, name: r.requesterName },
         beneficiary: { id: r.beneficiaryId, name: r.beneficiaryName, kind: r.beneficiaryKind },
+        relation: r.relation,
         durationHours: r.durationHours,
         emergency: r.emergency,
         justification: r.justification,

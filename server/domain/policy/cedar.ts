@@ -47,6 +47,9 @@ export const POLICY_SCHEMA = `namespace ${NAMESPACE} {
     requesterIsBeneficiary: Bool,
     requesterOwnsBeneficiary: Bool,      // the requester is the accountable owner of the (non-human) beneficiary
     requesterIsManagerOfBeneficiary: Bool,
+    requesterSharesDepartment: Bool,     // requester and (human) beneficiary are different people in the same department
+    beneficiaryHasManager: Bool,         // the beneficiary has a manager
+    relationToBeneficiary: String,       // "self" | "owner" | "manager" | "colleague" | "none"
     conflictsWithHeld: Bool,             // separation of duties: a conflicting entitlement is held or pending
     conflictingHeld: Set<String>,        // the names of those conflicting entitlements
     emergencyMinutesUsed: Long,          // minutes of emergency access to this entitlement the beneficiary had,

@@ -105,9 +105,48 @@ describe("the default policy", () => {
     expect(d.reasons).toEqual(["Only the accountable owner of a non-human identity may request access for it"]);
   });
 
-  it("a request for another person is denied (even by their manager)", () => {
-    const d = decide({ beneficiary: { id: "dev", managerId: "priya" }, facts: { requesterIsBeneficiary: false, requesterIsManagerOfBeneficiary: true } });
-    expect(d).toMatchObject({ allowed: false, stages: [], determining: ["people-request-for-themselves"] });
+  // Requests on someone else's behalf: Priya (Engineering) asks for Dev.
+  const forReport: Over = { beneficiary: { id: "dev", managerId: "priya" }, facts: { requesterIsBeneficiary: false, requesterIsManagerOfBeneficiary: true, requesterSharesDepartment: true } };
+  const forColleague: Over = { beneficiary: { id: "dev", managerId: "marcus" }, facts: { requesterIsBeneficiary: false, requesterSharesDepartment: true } };
+  const forStranger: Over = { beneficiary: { id: "dev", managerId: "marcus" }, facts: { requesterIsBeneficiary: false, requesterSharesDepartment: false } };
+
+  it("on behalf: a manager may request for a direct report, through the normal approval chain", () => {
+    expect(decide(forReport)).toMatchObject({ allowed: true, stages: ["MANAGER"], determining: ["anyone-may-ask", "low-risk-manager"] });
+    expect(decide({ ...forReport, entitlement: { risk: "HIGH" } })).toMatchObject({ allowed: true, stages: ["OWNER", "SECURITY"] });
+  });
+
+  it("on behalf: a colleague in the same department may request, with the person's manager as an approval stage even where the chain has none", () => {
+    const low = decide(forColleague);
+    expect(low).toMatchObject({ allowed: true, stages: ["MANAGER"] });
+    expect(low.determining).toContain("on-behalf-colleague-manager");
+    const high = decide({ ...forColleague, entitlement: { risk: "HIGH" } });
+    expect(high).toMatchObject({ allowed: true, stages: ["MANAGER", "OWNER", "SECURITY"] });
+    expect(high.reasons).toContain("Requested by a colleague on the person's behalf: their manager approves it");
+    // The same high-risk request made by the person themselves has no manager stage.
+    expect(decide({ entitlement: { risk: "HIGH" } }).stages).toEqual(["OWNER", "SECURITY"]);
+  });
+
+  it("on behalf: a colleague's request for someone with no manager is denied, with the reason", () => {
+    const d = decide({ ...forColleague, beneficiary: { id: "dev", managerId: null } });
+    expect(d).toMatchObject({ allowed: false, stages: [], determining: ["on-behalf-colleague-needs-manager"] });
+    expect(d.reasons[0]).toMatch(/has no manager in Warrant/);
+  });
+
+  it("on behalf: anyone else (neither manager nor same department) is denied with a plain reason", () => {
+    const d = decide(forStranger);
+    expect(d).toMatchObject({ allowed: false, stages: [], determining: ["on-behalf-manager-or-colleague"] });
+    expect(d.reasons).toEqual(["You can request access for another person only as their manager or as a colleague in their department: ask them, or their manager, to make the request"]);
+    // A decision stored before the fact existed (no requesterSharesDepartment) reads as "not a colleague".
+    const { requesterSharesDepartment: _omitted, ...olderFacts } = input(forStranger).facts;
+    expect(evaluatePolicy(V1, { ...input(forStranger), facts: olderFacts }).determining).toEqual(["on-behalf-manager-or-colleague"]);
+  });
+
+  it("on behalf: emergency access is asked for only by the person who needs it (manager or colleague alike)", () => {
+    for (const o of [forReport, forColleague]) {
+      const d = decide({ ...o, emergency: true, durationHours: 2 });
+      expect(d).toMatchObject({ allowed: false, autoApproved: false });
+      expect(d.determining).toContain("on-behalf-no-emergency");
+    }
   });
 
   it("emergency access ≤ 4 h is auto-approved, with no stages", () => {

@@ -17,6 +17,8 @@ export const DEFAULT_POLICY_TEXT = `// Warrant approval policy (Cedar).
 //             requestable, maxDurationHours)
 // context   = the beneficiary (kind, human or not), the duration in hours, the emergency flag and facts:
 //             requesterIsBeneficiary, requesterOwnsBeneficiary, requesterIsManagerOfBeneficiary,
+//             requesterSharesDepartment (a different person in the same department), beneficiaryHasManager,
+//             relationToBeneficiary ("self", "owner", "manager", "colleague" or "none"),
 //             conflictsWithHeld, conflictingHeld (names of conflicting entitlements held or pending),
 //             emergencyMinutesUsed (emergency access to this entitlement in the last 24 hours, counting
 //             what is still scheduled), extendsEmergencyAccess (the request extends a break-glass grant).
@@ -68,11 +70,24 @@ when { resource.riskLevel >= 4 && context.durationHours > 168 };
 forbid (principal, action == Warrant::Action::"request", resource)
 when { context.conflictsWithHeld };
 
-// People request access for themselves; nobody asks on another person's behalf.
-@id("people-request-for-themselves")
-@reason("People request access for themselves: ask the person to make the request")
+// Asking on someone else's behalf: a person's manager may request for them, and so may a colleague in
+// the same department; nobody else. (People always may request for themselves.)
+@id("on-behalf-manager-or-colleague")
+@reason("You can request access for another person only as their manager or as a colleague in their department: ask them, or their manager, to make the request")
 forbid (principal, action == Warrant::Action::"request", resource)
-when { context.beneficiaryIsHuman && !context.requesterIsBeneficiary };
+when { context.beneficiaryIsHuman && !context.requesterIsBeneficiary && !context.requesterIsManagerOfBeneficiary && !context.requesterSharesDepartment };
+
+// A colleague's request needs the person's manager to approve it; without a manager it cannot proceed.
+@id("on-behalf-colleague-needs-manager")
+@reason("A request made by a colleague is approved by the person's manager, and this person has no manager in Warrant: ask them to make the request")
+forbid (principal, action == Warrant::Action::"request", resource)
+when { context.beneficiaryIsHuman && context.relationToBeneficiary == "colleague" && !context.beneficiaryHasManager };
+
+// Emergency (break-glass) access is granted at once, so only the person who needs it may ask for it.
+@id("on-behalf-no-emergency")
+@reason("Emergency access is requested by the person who needs it, not on their behalf")
+forbid (principal, action == Warrant::Action::"request", resource)
+when { context.emergency && context.beneficiaryIsHuman && !context.requesterIsBeneficiary };
 
 // A non-human identity (service account, API key, agent, ...) gets access only through a request by its
 // accountable owner, so the owner is always involved.
@@ -124,6 +139,12 @@ when { resource.riskLevel == 2 && !resource.privileged };
 @reason("Medium risk: approved by the manager, then the entitlement owner")
 permit (principal, action == Warrant::Action::"requireOwner", resource)
 when { resource.riskLevel == 2 && !resource.privileged };
+
+// Asked for by a colleague: the person's manager approves it too, first, whatever the risk.
+@id("on-behalf-colleague-manager")
+@reason("Requested by a colleague on the person's behalf: their manager approves it")
+permit (principal, action == Warrant::Action::"requireManager", resource)
+when { context.beneficiaryIsHuman && context.relationToBeneficiary == "colleague" };
 
 // High or critical risk, or privileged: the entitlement's owner, then security (distinct people).
 @id("high-risk-owner")

@@ -106,6 +106,9 @@ function cedarCall(input: PolicyInput, action: PolicyAction, durationHours: numb
       requesterIsBeneficiary: input.facts.requesterIsBeneficiary,
       requesterOwnsBeneficiary: input.facts.requesterOwnsBeneficiary,
       requesterIsManagerOfBeneficiary: input.facts.requesterIsManagerOfBeneficiary,
+      requesterSharesDepartment: input.facts.requesterSharesDepartment ?? false,
+      beneficiaryHasManager: input.beneficiary.managerId !== null,
+      relationToBeneficiary: relationToBeneficiary(input),
       conflictsWithHeld: input.facts.conflictingHeld.length > 0,
       conflictingHeld: input.facts.conflictingHeld,
       emergencyMinutesUsed: input.facts.emergencyMinutesUsed ?? 0,
@@ -128,6 +131,20 @@ function cedarCall(input: PolicyInput, action: PolicyAction, durationHours: numb
       },
     ],
   };
+}
+
+/**
+ * How the requester stands to the beneficiary, most specific first: "self", "owner" (of a non-human
+ * identity), "manager", "colleague" (same department), else "none".
+ */
+export type Relation = "self" | "owner" | "manager" | "colleague" | "none";
+export function relationToBeneficiary(input: Pick<PolicyInput, "facts">): Relation {
+  const f = input.facts;
+  if (f.requesterIsBeneficiary) return "self";
+  if (f.requesterOwnsBeneficiary) return "owner";
+  if (f.requesterIsManagerOfBeneficiary) return "manager";
+  if (f.requesterSharesDepartment) return "colleague";
+  return "none";
 }
 
 function entitlementMaxHours(input: PolicyInput): number {

@@ -84,7 +84,7 @@ describe("buildPolicyInput", () => {
       },
       durationHours: 48,
       emergency: false,
-      facts: { requesterIsBeneficiary: true, requesterOwnsBeneficiary: false, requesterIsManagerOfBeneficiary: false, conflictingHeld: [], emergencyMinutesUsed: 0, extendsEmergencyAccess: false },
+      facts: { requesterIsBeneficiary: true, requesterOwnsBeneficiary: false, requesterIsManagerOfBeneficiary: false, requesterSharesDepartment: false, conflictingHeld: [], emergencyMinutesUsed: 0, extendsEmergencyAccess: false },
     });
     const forBot = await buildPolicyInput(p, args({ beneficiaryId: c.bot.id }));
     expect(forBot.beneficiary).toMatchObject({ kind: "AI_AGENT", ownerId: c.priya.id });

@@ -89,15 +89,22 @@ async function isEmergencyGrant(tx: Tx, grantId: string): Promise<boolean> {
  */
 export type KnownPolicyRows = {
   requester: { id: string; department: string | null };
-  beneficiary: { id: string; kind: IdentityKind; ownerId: string | null; managerId: string | null };
+  beneficiary: { id: string; kind: IdentityKind; ownerId: string | null; managerId: string | null; department: string | null };
   entitlement: { id: string; name: string; systemId: string; system: { name: string }; risk: RiskLevel; privileged: boolean; requestable: boolean; maxDurationDays: number };
 };
+
+/** Two different people in the same named department (an empty or missing department is nobody's). */
+export function sharesDepartment(requester: { id: string; department: string | null }, beneficiary: { id: string; kind: IdentityKind; department: string | null }): boolean {
+  const a = requester.department?.trim().toLowerCase();
+  const b = beneficiary.department?.trim().toLowerCase();
+  return beneficiary.kind === "HUMAN" && requester.id !== beneficiary.id && Boolean(a) && a === b;
+}
 
 export async function buildPolicyInput(tx: Tx, args: PolicyInputArgs, known?: KnownPolicyRows): Promise<PolicyInput> {
   // One after the other: queries inside an interactive transaction share one connection anyway. A caller
   // that has read these rows in the same transaction (submitting) passes them instead of a second read.
   const requester = known?.requester ?? (await tx.identity.findUnique({ where: { id: args.requesterId }, select: { id: true, department: true } }));
-  const beneficiary = known?.beneficiary ?? (await tx.identity.findUnique({ where: { id: args.beneficiaryId }, select: { id: true, kind: true, ownerId: true, managerId: true } }));
+  const beneficiary = known?.beneficiary ?? (await tx.identity.findUnique({ where: { id: args.beneficiaryId }, select: { id: true, kind: true, ownerId: true, managerId: true, department: true } }));
   const entitlement =
     known?.entitlement ??
     (await tx.entitlement.findUnique({
@@ -126,6 +133,7 @@ export async function buildPolicyInput(tx: Tx, args: PolicyInputArgs, known?: Kn
       requesterIsBeneficiary: requester.id === beneficiary.id,
       requesterOwnsBeneficiary: beneficiary.ownerId !== null && beneficiary.ownerId === requester.id,
       requesterIsManagerOfBeneficiary: beneficiary.managerId !== null && beneficiary.managerId === requester.id,
+      requesterSharesDepartment: sharesDepartment(requester, beneficiary),
       conflictingHeld: await conflictingHeld(tx, beneficiary.id, entitlement.id),
       emergencyMinutesUsed: await emergencyMinutesUsed(tx, beneficiary.id, entitlement.id, args.now),
       extendsEmergencyAccess: args.extendsGrantId ? await isEmergencyGrant(tx, args.extendsGrantId) : false,

@@ -25,6 +25,12 @@ export type PolicyInput = {
     requesterIsBeneficiary: boolean;
     requesterOwnsBeneficiary: boolean;
     requesterIsManagerOfBeneficiary: boolean;
+    /**
+     * The requester and a human beneficiary are different people in the same (non-empty) department. Absent
+     * in decisions stored before requests on behalf existed (= false: every such request was for oneself or
+     * an owned non-human identity).
+     */
+    requesterSharesDepartment?: boolean;
     /** Names of entitlements the beneficiary already holds (or has pending) that conflict with this one (SoD). */
     conflictingHeld: string[];
     /**

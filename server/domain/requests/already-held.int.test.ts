@@ -50,7 +50,7 @@ describe("requests.submit: already held", () => {
     before = await lifecycleSnapshot(db.prisma);
     await expect(c.as.employee.requests.submit(submitInput(c.medium.id, { beneficiaryId: c.nhi.id }))).rejects.toMatchObject({
       code: "CONFLICT",
-      message: expect.stringMatching(/^This identity already has write-batches until/),
+      message: expect.stringMatching(/^svc-settlement already has write-batches until/),
     });
     await expectUnchanged(db.prisma, before);
   });

@@ -15,7 +15,7 @@ export const HELD_OR_COMING: GrantStatus[] = ["ACTIVE", "PENDING_PROVISION"];
 
 export async function assertNotAlreadyHeld(
   tx: Tx,
-  o: { beneficiaryId: string; entitlementId: string; entitlementName: string; forSelf: boolean; extendsGrantId: string | null; emergency: boolean },
+  o: { beneficiaryId: string; beneficiaryName?: string; entitlementId: string; entitlementName: string; forSelf: boolean; extendsGrantId: string | null; emergency: boolean },
 ): Promise<void> {
   if (o.extendsGrantId || o.emergency) return;
   const held = await tx.grant.findFirst({
@@ -24,7 +24,7 @@ export async function assertNotAlreadyHeld(
     select: { status: true, expiresAt: true },
   });
   if (!held) return;
-  const who = o.forSelf ? "You already have" : "This identity already has";
+  const who = o.forSelf ? "You already have" : `${o.beneficiaryName ?? "This identity"} already has`;
   const until = held.expiresAt ? ` until ${formatDateTime(held.expiresAt)}` : " with no end date";
   const coming = held.status === "PENDING_PROVISION" ? " (it is being set up now)" : "";
   const instead = held.expiresAt ? " Extend it instead of requesting it again." : " There is nothing to request.";

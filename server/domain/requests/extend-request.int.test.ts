@@ -82,8 +82,11 @@ describe("one-click extension (/requests/new?extend=<grantId>)", () => {
     before = await lifecycleSnapshot(db.prisma);
     await expect(c.as.employee.requests.extension({ grantId: g.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(c.as.employee.requests.submit(submitInput(c.medium.id, { extendsGrantId: g.id }))).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    // Nor can the holder's request name it for another identity they own.
-    await expect(c.as.peer.requests.submit(submitInput(c.medium.id, { beneficiaryId: c.employee.id, extendsGrantId: g.id }))).rejects.toMatchObject({ code: "FORBIDDEN" });
+    // Nor can the holder name it in a request for someone else (a colleague the policy would let them ask for).
+    await expect(c.as.peer.requests.submit(submitInput(c.medium.id, { beneficiaryId: c.employee.id, extendsGrantId: g.id }))).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("must be a grant held by the identity you are requesting for"),
+    });
     await expectUnchanged(db.prisma, before);
   });
 

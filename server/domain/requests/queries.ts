@@ -28,7 +28,8 @@ import {
   type PersonRef,
   type RequestParties,
 } from "../approvals/eligibility";
-import type { ZListMyRequestsInput } from "./schema";
+import type { OnBehalfRelation, ZBeneficiarySearchInput, ZListMyRequestsInput } from "./schema";
+import { relationToBeneficiary } from "../policy/evaluate";
 
 type StepLike = {
   id: string;
@@ -135,6 +136,13 @@ export async function canSeeRequest(tx: Tx, r: RequestParties, actor: Actor, now
 }
 
 export type StoredDecisionView = PolicyDecision & { input?: PolicyInput };
+
+/** The requester's relation to the beneficiary recorded in a stored decision's input ("none" if not recorded). */
+export function storedRelation(d: Pick<StoredDecisionView, "input"> | null): OnBehalfRelation {
+  if (!d?.input?.facts) return "none";
+  const rel = relationToBeneficiary(d.input);
+  return rel === "self" ? "none" : rel;
+}
 
 export type MyRequestRow = {
   id: string;
@@ -297,6 +305,8 @@ export async function requestById(ctx: ServiceCtx, id: string) {
   }
   const isRequester = r.requesterId === ctx.actor.id;
   const decision = r.policyDecision as unknown as StoredDecisionView;
+  const requester = { id: r.requester.id, name: r.requester.displayName, email: r.requester.email };
+  const beneficiary = { id: r.beneficiary.id, name: r.beneficiary.displayName, kind: r.beneficiary.kind, owner: r.beneficiary.owner ? { id: r.beneficiary.owner.id, name: r.beneficiary.owner.displayName } : null };
 
   return {
     id: r.id,
@@ -316,8 +326,10 @@ export async function requestById(ctx: ServiceCtx, id: string) {
     reviewedAt: r.reviewedAt,
     /** Set when this request extends a grant the beneficiary holds. */
     extendsGrantId: r.extendsGrantId,
-    requester: { id: r.requester.id, name: r.requester.displayName, email: r.requester.email },
-    beneficiary: { id: r.beneficiary.id, name: r.beneficiary.displayName, kind: r.beneficiary.kind, owner: r.beneficiary.owner ? { id: r.beneficiary.owner.id, name: r.beneficiary.owner.displayName } : null },
+    requester,
+    beneficiary,
+    /** Set when someone asked for another identity: who for whom, and how they stood (when it was asked). */
+    onBehalf: r.requesterId === r.beneficiaryId ? null : { requester, beneficiary, relation: storedRelation(decision) },
     entitlement: {
       id: r.entitlement.id,
       name: r.entitlement.name,
@@ -365,14 +377,48 @@ export async function requestById(ctx: ServiceCtx, id: string) {
 }
 export type RequestDetail = Awaited<ReturnType<typeof requestById>>;
 
-/** Who the actor may request for: themselves and the active non-human identities they own. */
-export async function beneficiaryOptions(ctx: ServiceCtx) {
-  const nhis = await ctx.db.identity.findMany({
-    where: { ownerId: ctx.actor.id, status: "ACTIVE", kind: { not: "HUMAN" } },
-    orderBy: { displayName: "asc" },
-    select: { id: true, displayName: true, kind: true },
+export type BeneficiaryOption = { id: string; name: string; kind: string; group: "me" | "nhi" | "report" | "colleague"; hint?: string };
+
+/**
+ * Who the request form offers: me, the active non-human identities I own, then my active direct reports.
+ * A convenience, not the control: submitting asks the policy about whoever is named.
+ */
+export async function beneficiaryOptions(ctx: ServiceCtx): Promise<BeneficiaryOption[]> {
+  const [nhis, reports] = await Promise.all([
+    ctx.db.identity.findMany({ where: { ownerId: ctx.actor.id, status: "ACTIVE", kind: { not: "HUMAN" } }, orderBy: { displayName: "asc" }, select: { id: true, displayName: true, kind: true } }),
+    ctx.db.identity.findMany({ where: { managerId: ctx.actor.id, status: "ACTIVE", kind: "HUMAN" }, orderBy: { displayName: "asc" }, take: 200, select: { id: true, displayName: true, kind: true } }),
+  ]);
+  return [
+    { id: ctx.actor.id, name: `Me (${ctx.actor.displayName})`, kind: "HUMAN", group: "me" },
+    ...nhis.map((n) => ({ id: n.id, name: n.displayName, kind: n.kind, group: "nhi" as const })),
+    ...reports.map((r) => ({ id: r.id, name: r.displayName, kind: r.kind, group: "report" as const, hint: "your report" })),
+  ];
+}
+
+/**
+ * Colleagues the actor may ask for (the default policy's "same department"): active people in the actor's
+ * department whose name or email matches `q`, not the actor, not their reports (offered already), at most
+ * 10, by name. Nobody when the actor has no department. Only names and titles are shown: what a colleague
+ * sees in the directory anyway.
+ */
+export async function searchBeneficiaries(ctx: ServiceCtx, input: z.output<typeof ZBeneficiarySearchInput>): Promise<BeneficiaryOption[]> {
+  const me = await ctx.db.identity.findUnique({ where: { id: ctx.actor.id }, select: { department: true } });
+  const department = me?.department?.trim();
+  if (!department) return [];
+  const rows = await ctx.db.identity.findMany({
+    where: {
+      kind: "HUMAN",
+      status: "ACTIVE",
+      department: { equals: department, mode: "insensitive" },
+      id: { not: ctx.actor.id },
+      OR: [{ managerId: null }, { managerId: { not: ctx.actor.id } }],
+      AND: [{ OR: [{ displayName: { contains: input.q, mode: "insensitive" } }, { email: { contains: input.q, mode: "insensitive" } }] }],
+    },
+    orderBy: [{ displayName: "asc" }, { id: "asc" }],
+    take: 10,
+    select: { id: true, displayName: true, kind: true, title: true },
   });
-  return [{ id: ctx.actor.id, name: `Me (${ctx.actor.displayName})`, kind: "HUMAN" as const }, ...nhis.map((n) => ({ id: n.id, name: n.displayName, kind: n.kind }))];
+  return rows.map((r) => ({ id: r.id, name: r.displayName, kind: r.kind, group: "colleague" as const, hint: r.title ?? `${department} colleague` }));
 }
 
 /** The entitlement a request form is for (requestable or not: the policy says what happens). */

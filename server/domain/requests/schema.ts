@@ -98,7 +98,7 @@ const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === 
 export const ZSubmitRequestInput = z
   .object({
     entitlementId: ZId,
-    /** Absent: the requester. Otherwise the requester or a non-human identity the requester owns. */
+    /** Absent: the requester. Otherwise a non-human identity the requester owns, or a person the policy lets them ask for. */
     beneficiaryId: ZId.optional(),
     justification: ZJustification,
     durationHours: ZDurationHours,
@@ -154,6 +154,11 @@ export type TEditRequestInput = z.input<typeof ZEditRequestInput>;
 
 export const ZRequestById = z.object({ id: ZId }).strict();
 
+/** The request form's search of colleagues to ask for: part of a name or email. */
+export const ZBeneficiarySearchInput = z
+  .object({ q: z.string({ message: "must be text" }).trim().min(2, { message: "type at least 2 characters" }).max(100, { message: "must be at most 100 characters" }) })
+  .strict();
+
 /** The request form opened from an expiry warning: `/requests/new?extend=<grantId>`. */
 export const ZExtensionPrefillInput = z.object({ grantId: ZId }).strict();
 
@@ -164,3 +169,27 @@ export const ZListMyRequestsInput = ZListBase.extend({
   dir: z.enum(["asc", "desc"]).default("desc"),
 }).strict();
 export type TListMyRequestsInput = z.input<typeof ZListMyRequestsInput>;
+
+/** How a requester stood to the person they asked for (as the policy saw it when the request was made). */
+export type OnBehalfRelation = "owner" | "manager" | "colleague" | "none";
+
+/** The short words after a beneficiary's name: "(Marcus's report)", "(a colleague)", ... or "". */
+export function onBehalfRelationText(requesterName: string, relation: OnBehalfRelation): string {
+  const first = requesterName.trim().split(/\s+/)[0] || requesterName;
+  switch (relation) {
+    case "manager":
+      return `${first}'s report`;
+    case "colleague":
+      return "a colleague in the same department";
+    case "owner":
+      return `a non-human identity ${first} owns`;
+    case "none":
+      return "";
+  }
+}
+
+/** "Asked by Priya Nair for Tom Okafor (Priya's report)": who asked for whom, in one line. */
+export function onBehalfSentence(o: { requester: { name: string }; beneficiary: { name: string }; relation: OnBehalfRelation }): string {
+  const rel = onBehalfRelationText(o.requester.name, o.relation);
+  return `Asked by ${o.requester.name} for ${o.beneficiary.name}${rel ? ` (${rel})` : ""}`;
+}

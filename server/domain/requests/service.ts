@@ -21,7 +21,7 @@ import { ledgerActor, type Actor, type ServiceCtx } from "../actor";
 import { notify } from "../notifications/notify";
 import { resolveClosedApprovalStages } from "../notifications/resolve";
 import { GRANT_IN_EFFECT } from "../grants/status";
-import { evaluatePolicy, isPolicyPrepared, type PolicyVersionRef, type PreparedPolicyRef } from "../policy/evaluate";
+import { evaluatePolicy, isPolicyPrepared, relationToBeneficiary, type PolicyVersionRef, type PreparedPolicyRef } from "../policy/evaluate";
 import { buildPolicyInput, type PolicyInputArgs } from "../policy/facts";
 import { lockIdentities, lockRequestBeneficiary } from "../locks";
 import { currentPolicyVersion, NO_POLICY_MESSAGE } from "../policy/queries";
@@ -84,15 +84,29 @@ function hoursText(h: number): string {
 }
 
 
-/** The beneficiary must be the requester or an active non-human identity the requester owns. */
+/**
+ * The beneficiary the service itself insists on, whatever the policy says: it exists, it is active (a leaver
+ * or a suspended person gets nothing new), and a non-human identity is asked for only by its owner. Whether
+ * one person may ask for another is the policy's question (manager, colleague, nobody else by default).
+ */
+function checkBeneficiaryRow<T extends { id: string; kind: IdentityKind; status: IdentityStatus; ownerId: string | null; displayName: string }>(b: T | null, actorId: string): T {
+  if (!b) throw notFound("The identity you are requesting for");
+  if (b.id !== actorId && b.kind !== "HUMAN" && b.ownerId !== actorId) {
+    throw forbidden("You can request access for a non-human identity only if you are its owner.");
+  }
+  if (b.status !== "ACTIVE") throw badInput(`${b.displayName} is not active (${b.status.toLowerCase()}): access cannot be requested for ${b.kind === "HUMAN" ? "them" : "it"}.`);
+  return b;
+}
+
 async function loadBeneficiary(tx: Tx, actorId: string, beneficiaryId: string) {
   const b = await tx.identity.findUnique({ where: { id: beneficiaryId }, select: { id: true, kind: true, status: true, ownerId: true, displayName: true } });
-  if (!b) throw notFound("The identity you are requesting for");
-  if (b.id !== actorId && (b.kind === "HUMAN" || b.ownerId !== actorId)) {
-    throw forbidden("You can request access only for yourself or for a non-human identity you own.");
-  }
-  if (b.status !== "ACTIVE") throw badInput(`${b.displayName} is not active (${b.status.toLowerCase()}): access cannot be requested for it.`);
-  return b;
+  return checkBeneficiaryRow(b, actorId);
+}
+
+/** A request for another person that the policy refuses is not recorded in their name: the requester is told why. */
+function refuseDeniedOnBehalf(decision: PolicyDecision, policyInput: PolicyInput, beneficiaryName: string) {
+  if (decision.allowed || policyInput.beneficiary.kind !== "HUMAN" || policyInput.facts.requesterIsBeneficiary) return;
+  throw forbidden(`You cannot request this for ${beneficiaryName}: ${decision.reasons.join("; ") || "the policy does not allow it"}. Nothing was submitted.`);
 }
 
 /**
@@ -207,7 +221,7 @@ async function notifySecurityOfBreakGlass(tx: Tx, requestId: string, title: stri
 }
 
 type SubmitFacts = {
-  requester: { status: IdentityStatus; department: string | null } | null;
+  requester: { status: IdentityStatus; department: string | null; displayName: string } | null;
   beneficiary: Beneficiary | null;
   entitlement: {
     id: string;
@@ -229,6 +243,7 @@ type Beneficiary = {
   status: IdentityStatus;
   ownerId: string | null;
   managerId: string | null;
+  department: string | null;
   displayName: string;
   owner: { id: string; displayName: string; managerId: string | null } | null;
 };
@@ -241,8 +256,8 @@ type Beneficiary = {
  */
 async function readSubmitFacts(tx: Tx, requesterId: string, beneficiaryId: string, entitlementId: string): Promise<SubmitFacts> {
   const rows = await tx.$queryRaw<SubmitFacts[]>`SELECT
-    (SELECT json_build_object('status', i."status", 'department', i."department") FROM "Identity" i WHERE i."id" = ${requesterId}::uuid) AS "requester",
-    (SELECT json_build_object('id', b."id", 'kind', b."kind", 'status', b."status", 'ownerId', b."ownerId", 'managerId', b."managerId", 'displayName', b."displayName",
+    (SELECT json_build_object('status', i."status", 'department', i."department", 'displayName', i."displayName") FROM "Identity" i WHERE i."id" = ${requesterId}::uuid) AS "requester",
+    (SELECT json_build_object('id', b."id", 'kind', b."kind", 'status', b."status", 'ownerId', b."ownerId", 'managerId', b."managerId", 'department', b."department", 'displayName', b."displayName",
         'owner', CASE WHEN o."id" IS NULL THEN NULL ELSE json_build_object('id', o."id", 'displayName', o."displayName", 'managerId', o."managerId") END)
       FROM "Identity" b LEFT JOIN "Identity" o ON o."id" = b."ownerId" WHERE b."id" = ${beneficiaryId}::uuid) AS "beneficiary",
     (SELECT json_build_object('id', e."id", 'name', e."name", 'ownerId', e."ownerId", 'systemId', e."systemId", 'risk', e."risk", 'privileged', e."privileged",
@@ -261,16 +276,13 @@ async function currentPolicyVersionText(tx: Tx, v: PreparedPolicyRef): Promise<P
 
 /** As loadBeneficiary, on the row readSubmitFacts read. */
 function checkBeneficiary(b: Beneficiary | null, actorId: string): Beneficiary {
-  if (!b) throw notFound("The identity you are requesting for");
-  if (b.id !== actorId && (b.kind === "HUMAN" || b.ownerId !== actorId)) {
-    throw forbidden("You can request access only for yourself or for a non-human identity you own.");
-  }
-  if (b.status !== "ACTIVE") throw badInput(`${b.displayName} is not active (${b.status.toLowerCase()}): access cannot be requested for it.`);
-  return b;
+  return checkBeneficiaryRow(b, actorId);
 }
 
 /**
- * Submits a request for the actor or a non-human identity they own. Evaluates the policy against the
+ * Submits a request for the actor, a non-human identity they own, or another person where the policy allows
+ * it (by default their manager or a colleague; a refused request for someone else is not recorded: FORBIDDEN
+ * with the policy's reasons, and the beneficiary is told of one that is). Evaluates the policy against the
  * version in force and stores the decision. Denied → DENIED at once (reasons kept); auto-approved →
  * APPROVED with the grant created in the same transaction (break-glass: security notified, a review due in
  * 24 hours); otherwise the stages are created and the first opened. Any signed-in person (not an auditor).
@@ -294,10 +306,10 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
     if (!ent) throw notFound("The entitlement");
     const extendsGrantId = input.extendsGrantId ?? null;
     if (extendsGrantId) await checkExtendable(tx, extendsGrantId, beneficiaryId, ent.id);
-    await assertNotAlreadyHeld(tx, { beneficiaryId, entitlementId: ent.id, entitlementName: ent.name, forSelf: beneficiaryId === ctx.actor.id, extendsGrantId, emergency: input.emergency });
+    await assertNotAlreadyHeld(tx, { beneficiaryId, beneficiaryName: b.displayName, entitlementId: ent.id, entitlementName: ent.name, forSelf: beneficiaryId === ctx.actor.id, extendsGrantId, emergency: input.emergency });
     // One pending request per identity and entitlement. Holding the access already does not count: an
     // extension is a new request made while the grant is still held.
-    if (f.pendingId) throw conflict(`There is already a pending request for ${ent.name} for this identity: follow or edit that one.`);
+    if (f.pendingId) throw conflict(`There is already a pending request for ${ent.name} for ${beneficiaryId === ctx.actor.id ? "you" : b.displayName}: ${beneficiaryId === ctx.actor.id ? "follow or edit that one" : "it is being decided already"}.`);
     if (!f.policy) throw conflict(NO_POLICY_MESSAGE);
 
     const content: BoundContent = {
@@ -312,13 +324,14 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
     const policyArgs = { requesterId: ctx.actor.id, beneficiaryId, entitlementId: ent.id, durationHours: input.durationHours, emergency: input.emergency, extendsGrantId, now };
     const policyInput = await buildPolicyInput(tx, policyArgs, {
       requester: { id: ctx.actor.id, department: f.requester.department },
-      beneficiary: { id: b.id, kind: b.kind, ownerId: b.ownerId, managerId: b.managerId },
+      beneficiary: { id: b.id, kind: b.kind, ownerId: b.ownerId, managerId: b.managerId, department: b.department },
       entitlement: { ...ent, system: { name: ent.system.name } },
     });
     // The policy text is read only when this process has not prepared that version yet; nothing is awaited
     // between the check and the evaluation.
     const version = f.policy;
     const decision = isPolicyPrepared(version.sha256) ? evaluatePolicy(version, policyInput) : evaluatePolicy(await currentPolicyVersionText(tx, version), policyInput);
+    refuseDeniedOnBehalf(decision, policyInput, b.displayName);
     checkDuration(decision, input.durationHours);
     const outcome = !decision.allowed ? "DENIED" : decision.autoApproved ? "APPROVED" : "PENDING";
     const stored: StoredDecision = { ...decision, input: policyInput };
@@ -361,6 +374,7 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
       entitlement: { id: ent.id, name: ent.name, ownerId: ent.ownerId, system: ent.system },
     });
     const title = requestTitle(parties);
+    const onBehalf = b.kind === "HUMAN" && beneficiaryId !== ctx.actor.id;
 
     await recordEvent(tx, {
       ...actor,
@@ -368,7 +382,16 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
       subjectType: "AccessRequest",
       subjectId: req.id,
       occurredAt: now,
-      payload: { ...content, revision: 1, contentHash: req.contentHash, requesterId: ctx.actor.id, beneficiaryOwnerId: parties.beneficiaryOwnerId, ...(extendsGrantId ? { extendsGrantId } : {}) },
+      payload: {
+        ...content,
+        revision: 1,
+        contentHash: req.contentHash,
+        requesterId: ctx.actor.id,
+        beneficiaryOwnerId: parties.beneficiaryOwnerId,
+        ...(extendsGrantId ? { extendsGrantId } : {}),
+        // Asked on a person's behalf: how the requester stood to them, as the policy saw it.
+        ...(onBehalf ? { onBehalf: { relation: relationToBeneficiary(policyInput) } } : {}),
+      },
     });
     await recordEvent(tx, { ...actor, action: "request.policy_decided", subjectType: "AccessRequest", subjectId: req.id, occurredAt: now, payload: { revision: 1, ...decisionSummary(decision) } });
 
@@ -387,6 +410,17 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
       if (reviewDueAt) await notifySecurityOfBreakGlass(tx, req.id, title, content.incidentRef, reviewDueAt);
     } else {
       await createAndOpenStages(tx, { parties, stages: decision.stages, actorId: ctx.actor.id, now, title, newRequest: true });
+    }
+    if (onBehalf) {
+      // The person asked for is told, whatever the outcome: access is being arranged in their name.
+      await notify(tx, {
+        recipientIds: [beneficiaryId],
+        kind: "request.on_behalf",
+        title: `${f.requester.displayName} asked for ${ent.name} on your behalf`,
+        body: `${f.requester.displayName} asked for ${ent.name} (${ent.system.name}) for you, for ${hoursText(content.durationHours)}${outcome === "APPROVED" ? "; it was granted at once" : ""}. Reason given: ${content.justification}`,
+        link: `/requests/${req.id}`,
+        dedupeKey: `on-behalf:${req.id}`,
+      });
     }
     return req.id;
     }),

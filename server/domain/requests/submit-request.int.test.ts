@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "../../testing/db";
-import { makeEntitlement } from "../../testing/factories";
+import { callerAs, makeEntitlement, makeHuman } from "../../testing/factories";
 import { replayRequestDecision } from "../policy/queries";
 import { actionsSince, DAY, expectUnchanged, HOUR, lifecycleSnapshot, requestCast, submitInput, type LifecycleSnapshot, type RequestCast } from "./request-test-kit";
 
@@ -132,10 +132,12 @@ describe("requests.submit: the policy decides at once", () => {
 });
 
 describe("requests.submit: refusals change nothing", () => {
-  it("refuses a request for another person", async () => {
-    await expect(c.as.employee.requests.submit(submitInput(c.low.id, { beneficiaryId: c.peer.id }))).rejects.toMatchObject({
+  it("refuses a request for another person by someone the policy does not allow (neither manager nor colleague)", async () => {
+    const finance = await makeHuman(db.prisma, { name: "Fiona Finance", department: "Finance" });
+    before = await lifecycleSnapshot(db.prisma);
+    await expect(callerAs(db.prisma, finance.id, c.clock.now).requests.submit(submitInput(c.low.id, { beneficiaryId: c.peer.id }))).rejects.toMatchObject({
       code: "FORBIDDEN",
-      message: "You can request access only for yourself or for a non-human identity you own.",
+      message: expect.stringContaining("only as their manager or as a colleague in their department"),
     });
     await expectUnchanged(db.prisma, before);
   });

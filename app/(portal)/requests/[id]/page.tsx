@@ -11,6 +11,7 @@ import { Timeline } from "@/components/requests/timeline";
 import { RequestActions } from "@/components/requests/request-actions";
 import { DecisionPanel } from "@/components/approvals/decision-panel";
 import { DecidedNotice } from "@/components/approvals/decided-notice";
+import { onBehalfRelationText, onBehalfSentence } from "@/server/domain/requests/schema";
 import { orNotFound } from "../_lib/server";
 
 export const metadata = { title: "Request" };
@@ -44,7 +45,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
             {r.emergency && <Badge tone="red">Emergency</Badge>}
           </span>
         }
-        description={r.beneficiary.id === r.requester.id ? `Requested by ${r.requester.name} for themselves` : `Requested by ${r.requester.name} for ${r.beneficiary.name}`}
+        description={r.onBehalf ? onBehalfSentence(r.onBehalf) : `Requested by ${r.requester.name} for themselves`}
       />
 
       <DecidedNotice />
@@ -55,6 +56,11 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
           <dl className="grid grid-cols-1 gap-x-6 gap-y-3 text-sm sm:grid-cols-[9rem_1fr]" data-testid="request-facts">
             <Fact label="Who asks">
               <Link href={`/identities/${r.requester.id}`} className="text-brand-700 hover:underline">{r.requester.name}</Link>
+              {r.onBehalf && r.beneficiary.kind === "HUMAN" && (
+                <span className="mt-1 block text-xs text-slate-600" data-testid="on-behalf">
+                  {onBehalfSentence(r.onBehalf)}: asked on their behalf, so neither {r.requester.name} nor {r.beneficiary.name} may approve it.
+                </span>
+              )}
             </Fact>
             <Fact label="For whom">
               {r.beneficiary.id === r.requester.id ? (
@@ -64,6 +70,9 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
                   <Link href={`/identities/${r.beneficiary.id}`} className="text-brand-700 hover:underline">{r.beneficiary.name}</Link>
                   {r.beneficiary.kind !== "HUMAN" && <KindBadge kind={r.beneficiary.kind} />}
                   {r.beneficiary.owner && <span className="text-xs text-slate-500">owned by {r.beneficiary.owner.name}</span>}
+                  {r.onBehalf && r.beneficiary.kind === "HUMAN" && onBehalfRelationText(r.requester.name, r.onBehalf.relation) && (
+                    <span className="text-xs text-slate-500">({onBehalfRelationText(r.requester.name, r.onBehalf.relation)})</span>
+                  )}
                 </span>
               )}
             </Fact>
