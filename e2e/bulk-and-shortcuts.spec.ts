@@ -8,7 +8,7 @@
  * through the bulk decision, and hands two items to Grace at once. Screenshots at 1440 and 390 px wide.
  */
 import type { Page } from "@playwright/test";
-import { test, expect } from "./fixtures";
+import { test, expect, DEMO } from "./fixtures";
 import { RequestAccessPage, myIdentityId } from "./pages/lifecycle.page";
 import { CampaignsPage, ReviewWorkspace } from "./pages/campaigns.page";
 
@@ -161,6 +161,7 @@ test("suggested decisions with their reason, accepted in bulk, and a bulk reassi
   for (const l of labels) await review.table().getByRole("checkbox", { name: l, exact: true }).check();
   await ownerPage.getByRole("button", { name: "Reassign selected…" }).click();
   const move = ownerPage.getByRole("dialog", { name: "Reassign 2 items" });
+  await move.getByLabel("Search people (reassign to)").fill(DEMO.admin.name);
   await move.getByLabel("Reassign to", { exact: true }).selectOption(graceId);
   await move.getByLabel("Reason for reassigning").fill("Grace runs the data platform now");
   await shoot(ownerPage, "review-bulk-reassign");

@@ -1,7 +1,7 @@
 "use client";
 /**
- * The review table's columns, one line per item where it fits (holder, access, risk, origin, since,
- * suggestion, decision, actions); on a phone each row is a card (meta.card). Module-level constants: see
+ * The review table's columns, one line per item where it fits at 1440 px (holder, access with its risk,
+ * origin, since, suggestion, the decision buttons or the decision taken); on a phone each row is a card (meta.card). Module-level constants: see
  * ./workspace.tsx for why they must not be rebuilt per render.
  */
 import Link from "next/link";
@@ -50,7 +50,7 @@ function HolderCell({ r }: { r: ReviewItemRow }) {
   const focused = w.focusedId === r.id;
   return (
     <span className={`inline-flex items-center gap-1.5 whitespace-nowrap rounded ${focused ? "ring-2 ring-brand-500 ring-offset-2" : ""}`} data-focused={focused || undefined} data-testid={focused ? "focused-item" : undefined}>
-      <Link href={`/identities/${r.identityId}`} className="font-medium text-brand-700 hover:underline">
+      <Link href={`/identities/${r.identityId}`} className="max-w-36 truncate font-medium text-brand-700 hover:underline max-md:max-w-none max-md:whitespace-normal" title={r.identityName}>
         {r.identityName}
       </Link>
       {r.identityKind !== "HUMAN" && <KindBadge kind={r.identityKind} />}
@@ -58,12 +58,14 @@ function HolderCell({ r }: { r: ReviewItemRow }) {
   );
 }
 
+/** Entitlement and system, its risk and whether it is privileged: one line. */
 function AccessCell({ r }: { r: ReviewItemRow }) {
   return (
-    <span className="inline-flex max-w-72 items-center gap-1.5">
-      <span className="truncate" title={`${r.entitlementName} (${r.systemName})`}>
+    <span className="inline-flex items-center gap-1.5 max-md:flex-wrap">
+      <span className="max-w-44 truncate max-md:max-w-none max-md:whitespace-normal" title={`${r.entitlementName} (${r.systemName})`}>
         <span className="font-medium text-slate-900">{r.entitlementName}</span> <span className="text-xs text-slate-500">{r.systemName}</span>
       </span>
+      <RiskBadge risk={r.risk} />
       {r.privileged && <PrivilegedBadge />}
     </span>
   );
@@ -75,14 +77,14 @@ function OriginCell({ r }: { r: ReviewItemRow }) {
   if (c.originUnverified) {
     return (
       <Badge tone="amber" title="Imported standing access, or no approved request behind it: nobody is on record as having approved it">
-        Origin unverified
+        Unverified
       </Badge>
     );
   }
   if (r.origin === "BREAK_GLASS") return <Badge tone="red">Break-glass</Badge>;
   const by = c.approvedBy && c.approvedBy.length > 0 ? `Approved by ${c.approvedBy.map((a) => `${a.name} (${a.authority})`).join(", ")}` : "Approved automatically by policy";
   return (
-    <span className="block max-w-52 truncate text-xs text-slate-600" title={by}>
+    <span className="block max-w-28 truncate text-xs text-slate-600 max-md:max-w-none max-md:whitespace-normal" title={by}>
       {by}
     </span>
   );
@@ -93,9 +95,10 @@ function SinceCell({ r }: { r: ReviewItemRow }) {
   const prev = r.context.previousDecisions;
   const before = prev.length ? `Before: ${prev.map((p) => `${p.decision === "KEEP" ? "kept" : "revoked"} in ${p.campaignName} (${formatDate(p.decidedAt)})`).join("; ")}` : "Never reviewed before";
   return (
-    <span className="block max-w-44 text-xs text-slate-600" title={`Held ${plural(r.heldDays, "day")}. ${before}`}>
-      <span className="whitespace-nowrap text-slate-800">{formatDate(r.grantStartsAt)}</span>
-      <span className="block truncate">{prev.length ? before : `${plural(r.heldDays, "day")}, never reviewed`}</span>
+    <span className="whitespace-nowrap text-xs text-slate-800 max-md:whitespace-normal" title={`Held ${plural(r.heldDays, "day")}. ${before}`}>
+      {formatDate(r.grantStartsAt)}
+      {prev.length > 0 && <span className="text-slate-500"> · {prev[0]!.decision === "KEEP" ? "kept" : "revoked"} before</span>}
+      <span className="hidden text-slate-500 max-md:block">{before}</span>
     </span>
   );
 }
@@ -106,11 +109,11 @@ function SuggestionCell({ r }: { r: ReviewItemRow }) {
   if (s) {
     const [, why] = s.text.split(" — ");
     return (
-      <span className="inline-flex max-w-72 items-center gap-1.5" data-testid="suggestion">
+      <span className="inline-flex items-center gap-1.5 max-md:flex-wrap" data-testid="suggestion">
         <Badge tone={s.decision === "REVOKE" ? "orange" : "green"} title={`Suggested from the data: ${s.text}`}>
           Suggest: {s.decision === "REVOKE" ? "revoke" : "keep"}
         </Badge>
-        <span className="truncate text-xs text-slate-600" title={why}>
+        <span className="max-w-36 truncate text-xs text-slate-600 max-md:max-w-none max-md:whitespace-normal" title={why}>
           {why}
         </span>
       </span>
@@ -125,11 +128,15 @@ function SuggestionCell({ r }: { r: ReviewItemRow }) {
   );
 }
 
-function DecisionColumnCell({ r }: { r: ReviewItemRow }) {
+/** The decision buttons of an open item (when the campaign is active), or the decision taken; a refusal below. */
+function ActionsCell({ r }: { r: ReviewItemRow }) {
   const w = useWorkspace();
+  const open = w.active && !r.decision;
   return (
     <div className="space-y-0.5">
-      {!r.decision ? (
+      {open ? (
+        <RowActions r={r} active onDecided={w.decided} onConflict={w.conflict} command={w.command} />
+      ) : !r.decision ? (
         <Badge tone="slate">Open</Badge>
       ) : (
         <div className="max-w-56 space-y-0.5 whitespace-normal">
@@ -147,19 +154,12 @@ function DecisionColumnCell({ r }: { r: ReviewItemRow }) {
   );
 }
 
-function ActionsCell({ r }: { r: ReviewItemRow }) {
-  const w = useWorkspace();
-  return <RowActions r={r} active={w.active && !r.decision} onDecided={w.decided} onConflict={w.conflict} command={w.command} />;
-}
-
 export const REVIEW_COLUMNS = [
   col.display({ id: "select", enableSorting: false, header: () => <SelectAllHeader />, cell: (c) => <SelectCell r={c.row.original} /> }),
   col.accessor("identityName", { id: "identity", header: "Holder", cell: (c) => <HolderCell r={c.row.original} />, meta: { card: "title" } }),
   col.accessor("entitlementName", { id: "entitlement", header: "Access", cell: (c) => <AccessCell r={c.row.original} />, meta: { card: "subtitle" } }),
-  col.accessor("risk", { id: "risk", header: "Risk", cell: (c) => <RiskBadge risk={c.row.original.risk} /> }),
   col.accessor("origin", { id: "origin", header: "Origin", enableSorting: false, cell: (c) => <OriginCell r={c.row.original} /> }),
   col.accessor("heldDays", { id: "heldDays", header: "Since", cell: (c) => <SinceCell r={c.row.original} /> }),
   col.display({ id: "suggestion", header: "Suggestion", enableSorting: false, cell: (c) => <SuggestionCell r={c.row.original} /> }),
-  col.accessor("decision", { id: "decision", header: "Decision", cell: (c) => <DecisionColumnCell r={c.row.original} /> }),
-  col.display({ id: "actions", header: "Action", cell: (c) => <ActionsCell r={c.row.original} /> }),
+  col.accessor("decision", { id: "actions", header: "Decision", enableSorting: false, cell: (c) => <ActionsCell r={c.row.original} /> }),
 ];

@@ -65,7 +65,7 @@ export function RowActions({ r, active, onConflict, onDecided, command }: { r: R
   const required = decision ? needsComment(r, decision) : false;
   const missing = required && comment.trim().length < COMMENT_MIN;
   return (
-    <div className="flex flex-wrap gap-1">
+    <div className="flex flex-wrap gap-1 md:flex-nowrap">
       <Button variant="secondary" className="px-2 py-0.5 text-xs" onClick={() => open("KEEP")} aria-label={`Keep ${what}`}>
         Keep
       </Button>

@@ -1,7 +1,7 @@
 /**
- * Reviewing: decide an item (KEEP / REVOKE), decide many at once, reassign an item. Each call is one
- * transaction that holds the campaign row FOR SHARE (so closing the campaign waits for it, and a decision
- * never lands after the close), writes each item conditionally on the version the reviewer loaded
+ * Reviewing: decide an item (KEEP / REVOKE), decide many at once (or accept suggestions), reassign one or
+ * many. Each call is one transaction that holds the campaign row FOR SHARE (so closing the campaign waits
+ * for it, and a decision never lands after the close), writes each item conditionally on the version the reviewer loaded
  * (CONFLICT for the loser of a race) and records one ledger event per item.
  *
  * Rules:
@@ -11,6 +11,10 @@
  *   it), needs a comment of 5..2000 characters; a REVOKE comment is optional.
  * - Reassign: the current reviewer, the campaign's owner or an ADMIN; to an active person who is not the
  *   holder (nobody reviews their own access) and not already the reviewer; a reason is required.
+ * - Bulk decide and bulk reassign apply the same per-item rules to at most BULK_MAX items and return the
+ *   refusals per item. Accepting suggestions is a bulk decision with `asSuggested`: each item is decided only
+ *   if the server, in this transaction, still suggests that decision (./suggestions.ts), and its comment
+ *   names the suggestion's reasons.
  * Revocations are not started here: closing the campaign applies the decisions (close.ts).
  */
 import type { z } from "zod";
