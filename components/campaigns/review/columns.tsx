@@ -113,7 +113,7 @@ function SuggestionCell({ r }: { r: ReviewItemRow }) {
         <Badge tone={s.decision === "REVOKE" ? "orange" : "green"} title={`Suggested from the data: ${s.text}`}>
           Suggest: {s.decision === "REVOKE" ? "revoke" : "keep"}
         </Badge>
-        <span className="max-w-36 truncate text-xs text-slate-600 max-md:max-w-none max-md:whitespace-normal" title={why}>
+        <span className="line-clamp-2 w-40 text-xs leading-tight text-slate-600 max-md:w-auto" title={why}>
           {why}
         </span>
       </span>
