@@ -97,7 +97,6 @@ function SinceCell({ r }: { r: ReviewItemRow }) {
   return (
     <span className="whitespace-nowrap text-xs text-slate-800 max-md:whitespace-normal" title={`Held ${plural(r.heldDays, "day")}. ${before}`}>
       {formatDate(r.grantStartsAt)}
-      {prev.length > 0 && <span className="text-slate-500"> · {prev[0]!.decision === "KEEP" ? "kept" : "revoked"} before</span>}
       <span className="hidden text-slate-500 max-md:block">{before}</span>
     </span>
   );
