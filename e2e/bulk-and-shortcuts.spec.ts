@@ -140,6 +140,10 @@ test("suggested decisions with their reason, accepted in bulk, and a bulk reassi
   const suggested = review.table().getByRole("row").filter({ has: ownerPage.getByTestId("suggestion") });
   await expect(suggested.first()).toBeVisible();
   await expect(suggested.first().getByTestId("suggestion")).toHaveText(/^Suggest: (revoke|keep)\s*(origin unverified|holder is|owner is|\d+ of \d+ peers hold it)/);
+  // One line per item at 1440 and every column in view: the table's frame does not scroll sideways.
+  const frame = ownerPage.locator("[data-table-frame]").first();
+  expect(await frame.evaluate((f) => f.scrollWidth - f.clientWidth)).toBeLessThanOrEqual(1);
+  await expect(review.table().getByRole("columnheader", { name: "Suggestion" })).toBeVisible();
   await shoot(ownerPage, "review-suggestions");
 
   // Accept one suggestion through the bulk decision.
