@@ -50,7 +50,7 @@ function HolderCell({ r }: { r: ReviewItemRow }) {
   const focused = w.focusedId === r.id;
   return (
     <span className={`inline-flex flex-wrap items-center gap-x-1.5 gap-y-0.5 rounded ${focused ? "ring-2 ring-brand-500 ring-offset-2" : ""}`} data-focused={focused || undefined} data-testid={focused ? "focused-item" : undefined}>
-      <Link href={`/identities/${r.identityId}`} className="max-w-32 truncate font-medium text-brand-700 hover:underline max-md:max-w-none max-md:whitespace-normal" title={r.identityName}>
+      <Link href={`/identities/${r.identityId}`} className="max-w-28 truncate font-medium text-brand-700 hover:underline max-md:max-w-none max-md:whitespace-normal" title={r.identityName}>
         {r.identityName}
       </Link>
       {r.identityKind !== "HUMAN" && <KindBadge kind={r.identityKind} />}
@@ -62,7 +62,7 @@ function HolderCell({ r }: { r: ReviewItemRow }) {
 function AccessCell({ r }: { r: ReviewItemRow }) {
   return (
     <span className="inline-flex items-center gap-1.5 max-md:flex-wrap">
-      <span className="max-w-40 truncate max-md:max-w-none max-md:whitespace-normal" title={`${r.entitlementName} (${r.systemName})`}>
+      <span className="max-w-28 truncate max-md:max-w-none max-md:whitespace-normal" title={`${r.entitlementName} (${r.systemName})`}>
         <span className="font-medium text-slate-900">{r.entitlementName}</span> <span className="text-xs text-slate-500">{r.systemName}</span>
       </span>
       <RiskBadge risk={r.risk} />
@@ -112,7 +112,7 @@ function SuggestionCell({ r }: { r: ReviewItemRow }) {
         <Badge tone={s.decision === "REVOKE" ? "orange" : "green"} title={`Suggested from the data: ${s.text}`}>
           Suggest: {s.decision === "REVOKE" ? "revoke" : "keep"}
         </Badge>
-        <span className="line-clamp-2 w-28 text-xs leading-tight text-slate-600 max-md:w-auto" title={why}>
+        <span className="line-clamp-2 w-24 text-xs leading-tight text-slate-600 max-md:w-auto" title={why}>
           {why}
         </span>
       </span>

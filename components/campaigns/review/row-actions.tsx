@@ -66,13 +66,13 @@ export function RowActions({ r, active, onConflict, onDecided, command }: { r: R
   const missing = required && comment.trim().length < COMMENT_MIN;
   return (
     <div className="flex flex-wrap gap-1 md:flex-nowrap">
-      <Button variant="secondary" className="px-2 py-0.5 text-xs" onClick={() => open("KEEP")} aria-label={`Keep ${what}`}>
+      <Button variant="secondary" className="px-1.5 py-0.5 text-xs" onClick={() => open("KEEP")} aria-label={`Keep ${what}`}>
         Keep
       </Button>
-      <Button variant="secondary" className="px-2 py-0.5 text-xs text-red-700" onClick={() => open("REVOKE")} aria-label={`Revoke ${what}`}>
+      <Button variant="secondary" className="px-1.5 py-0.5 text-xs text-red-700" onClick={() => open("REVOKE")} aria-label={`Revoke ${what}`}>
         Revoke
       </Button>
-      <Button variant="ghost" className="px-2 py-0.5 text-xs" onClick={() => open("REASSIGN")} aria-label={`Reassign ${what}`}>
+      <Button variant="ghost" className="px-1.5 py-0.5 text-xs" onClick={() => open("REASSIGN")} aria-label={`Reassign ${what}`}>
         Reassign
       </Button>
       <ConfirmDialog
