@@ -4,10 +4,11 @@
  * denies it, and lands back in his inbox told what he decided. Grace launches a review campaign; Sofia moves
  * through her items with the keyboard (j/k, r opens the revoke dialog, whose comment survives the page
  * refreshing under it), then selects every open item matching the filters (beyond the page shown) and keeps
- * them in one go. Screenshots at 1440 and 390 px wide.
+ * them in one go. In another campaign she sees the suggested decisions with their reasons, accepts one
+ * through the bulk decision, and hands two items to Grace at once. Screenshots at 1440 and 390 px wide.
  */
 import type { Page } from "@playwright/test";
-import { test, expect } from "./fixtures";
+import { test, expect, DEMO } from "./fixtures";
 import { RequestAccessPage, myIdentityId } from "./pages/lifecycle.page";
 import { CampaignsPage, ReviewWorkspace } from "./pages/campaigns.page";
 
@@ -124,4 +125,60 @@ test("review shortcuts, a revoke dialog that keeps what was typed, and select al
   await expect(keep).toBeHidden();
   await expect(ownerPage.getByRole("status").filter({ hasText: `${n} items kept` })).toBeVisible();
   await expect(review.table().getByText("No items match these filters.")).toBeVisible();
+});
+
+test("suggested decisions with their reason, accepted in bulk, and a bulk reassignment", async ({ ownerPage, adminPage }) => {
+  test.setTimeout(300_000);
+  const graceId = await myIdentityId(adminPage);
+  const campaigns = new CampaignsPage(adminPage);
+  const campaignPath = await campaigns.create({ name: `Suggestions review ${Date.now()}`, systems: ["Production Database", "Data Warehouse"], strategy: /^Entitlement owner/, fallbackId: graceId, defaultAction: /^Keep/ });
+  await campaigns.launch();
+
+  const review = new ReviewWorkspace(ownerPage);
+  await review.goto(campaignPath);
+  // Each suggestion says what and why, from the data (origin, peers, a leaver).
+  const suggested = review.table().getByRole("row").filter({ has: ownerPage.getByTestId("suggestion") });
+  await expect(suggested.first()).toBeVisible();
+  await expect(suggested.first().getByTestId("suggestion")).toHaveText(/^Suggest: (revoke|keep)\s*(origin unverified|holder is|owner is|\d+ of \d+ peers hold it)/);
+  // One line per item at 1440 and every column in view: the table's frame does not scroll sideways.
+  const frame = ownerPage.locator("[data-table-frame]").first();
+  expect(await frame.evaluate((f) => f.scrollWidth - f.clientWidth)).toBeLessThanOrEqual(1);
+  await expect(review.table().getByRole("columnheader", { name: "Suggestion" })).toBeVisible();
+  await shoot(ownerPage, "review-suggestions");
+
+  // Accept one suggestion through the bulk decision.
+  const box = suggested.first().getByRole("checkbox", { name: /^Select .+ for / });
+  const label = (await box.getAttribute("aria-label"))!;
+  await box.check();
+  await ownerPage.getByRole("button", { name: "Accept 1 suggestion…" }).click();
+  const accept = ownerPage.getByRole("dialog", { name: "Accept 1 suggestion?" });
+  await expect(accept.getByTestId("suggested-summary")).toContainText("as suggested");
+  await accept.getByRole("button", { name: "Accept 1 suggestion" }).click();
+  await expect(accept).toBeHidden();
+  await expect(ownerPage.getByRole("status").filter({ hasText: "1 suggestion accepted." })).toBeVisible();
+  await expect(review.table().getByRole("checkbox", { name: label })).toHaveCount(0); // decided: gone from "To decide"
+
+  // Reassign two items at once to Grace, with a reason.
+  await review.waitInteractive();
+  const boxes = review.table().getByRole("checkbox", { name: /^Select .+ for / });
+  const labels = [(await boxes.nth(0).getAttribute("aria-label"))!, (await boxes.nth(1).getAttribute("aria-label"))!];
+  for (const l of labels) await review.table().getByRole("checkbox", { name: l, exact: true }).check();
+  await ownerPage.getByRole("button", { name: "Reassign selected…" }).click();
+  const move = ownerPage.getByRole("dialog", { name: "Reassign 2 items" });
+  await move.getByLabel("Search people (reassign to)").fill(DEMO.admin.name);
+  await move.getByLabel("Reassign to", { exact: true }).selectOption(graceId);
+  await move.getByLabel("Reason for reassigning").fill("Grace runs the data platform now");
+  await shoot(ownerPage, "review-bulk-reassign");
+  await move.getByRole("button", { name: "Reassign 2 items" }).click();
+  await expect(move).toBeHidden();
+  const notice = ownerPage.getByRole("status").filter({ hasText: /reassigned to/ });
+  await expect(notice).toBeVisible();
+  const moved = Number((await notice.textContent())!.match(/^(\d+) items? reassigned/)![1]);
+  expect(moved).toBeGreaterThanOrEqual(1);
+  // Grace now has them in her workspace.
+  const graceReview = new ReviewWorkspace(adminPage);
+  await graceReview.goto(campaignPath);
+  let found = 0;
+  for (const l of labels) found += await graceReview.table().getByRole("checkbox", { name: l, exact: true }).count();
+  expect(found).toBe(moved);
 });

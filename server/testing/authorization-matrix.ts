@@ -285,6 +285,12 @@ export const PROCEDURE_MATRIX: Record<string, MatrixEntry> = {
     expect: only(["owner", "admin"], "FORBIDDEN", { employee: "NOT_FOUND", manager: "NOT_FOUND" }),
     note: "The current reviewer, the campaign's owner or an admin; security sees the campaign but may not.",
   },
+  "campaigns.bulkReassign": {
+    input: (s) => ({ campaignId: s.campaigns.active.id, items: [{ itemId: s.items.toBulkReassign.id, expectedVersion: s.items.toBulkReassign.version }], toId: s.people.director.id, reason: "Dana knows this team better" }),
+    expect: only(["owner", "admin"], "FORBIDDEN", { employee: "NOT_FOUND", manager: "NOT_FOUND" }),
+    note: "The same rule as campaigns.reassign, per item: the item's reviewer, the campaign's owner or an admin.",
+    fuzzAs: "owner",
+  },
 
   // audit workspace: admins, security and auditors.
   "audit.grants": { input: () => ({}), expect: only(READS_EVERYTHING) },

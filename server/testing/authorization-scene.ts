@@ -159,7 +159,7 @@ export async function authorizationScene(db: PrismaClient) {
     delegation,
     finding,
     campaigns: { active: campaign, toClose: campaignToClose, draftToEdit, draftToLaunch },
-    items: { toDecide: items[0]!, toBulkDecide: items[1]!, toReassign: items[2]! },
+    items: { toDecide: items[0]!, toBulkDecide: items[1]!, toReassign: items[2]!, toBulkReassign: items[3]! },
     evidenceExport: { id: exportId, dir: exportDir },
     notificationIds: notifications.map((n) => n.id),
   };

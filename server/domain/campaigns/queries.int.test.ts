@@ -133,10 +133,13 @@ describe("campaigns.myItems: the reviewer's workspace", () => {
       previousDecisions: [],
       peersInDepartmentHolding: 0,
       departmentSize: 0,
+      // Verified, and nobody else in Sales to compare with: nothing to suggest.
+      suggestion: null,
     });
     const priya = page.rows[2]!;
     // Engineering (makeHuman's default department): admin, security, auditor, manager, peer besides Priya; Pete holds it.
     expect(priya.context).toMatchObject({ approvedBy: null, originUnverified: true, peersInDepartmentHolding: 1, departmentSize: 5 });
+    expect(priya.context.suggestion).toEqual({ decision: "REVOKE", text: "revoke — origin unverified; 1 of 5 peers hold it" });
     expect(priya.context.previousDecisions).toEqual([{ campaignName: "Q2 payments review", decision: "KEEP", decidedAt: expect.any(Date) }]);
   });
 

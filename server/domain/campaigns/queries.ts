@@ -14,19 +14,20 @@
  * - peersInDepartmentHolding / departmentSize: among the other active people of the holder's department
  *   (a non-human identity's department is its owner's), how many hold the same entitlement now, and how
  *   many there are. 0 / 0 when the holder has no department.
+ * - suggestion: for an undecided item of an active campaign, the suggested decision and its reasons
+ *   (./suggestions.ts), or null.
  */
 import type { z } from "zod";
 import { Prisma, type Campaign, type ReviewDecision } from "../../db/generated/client";
 import { notFound } from "../../errors";
 import { hasRole, type ServiceCtx } from "../actor";
 import type { Authority } from "../approvals/eligibility";
-import { GRANT_IN_EFFECT } from "../grants/status";
 import { skipTake, type Page } from "../list";
 import { canManageCampaign, canSeeWholeCampaign } from "./policy";
+import { suggestionsFor } from "./suggestions";
 import { ZCampaignScope, type CampaignScope, type ZCampaignById, type ZListCampaignsInput, type ZMyItemsInput, type ZMyProgressInput } from "./schema";
 
 const DAY_MS = 86_400_000;
-const IN_EFFECT_SQL = Prisma.raw(GRANT_IN_EFFECT.map((s) => `'${s}'`).join(", "));
 const where = (parts: Prisma.Sql[]) => (parts.length ? Prisma.sql`WHERE ${Prisma.join(parts, " AND ")}` : Prisma.empty);
 
 /** `%term%` for ILIKE, with the user's own %, _ and \ taken literally. */
@@ -156,6 +157,8 @@ export type DecisionContext = {
   previousDecisions: { campaignName: string; decision: ReviewDecision; decidedAt: Date }[];
   peersInDepartmentHolding: number;
   departmentSize: number;
+  /** For an undecided item of an active campaign: what the server suggests and why (./suggestions.ts). */
+  suggestion: { decision: ReviewDecision; text: string } | null;
 };
 
 export type MyItemRow = {
@@ -269,31 +272,14 @@ async function decisionContexts(ctx: ServiceCtx, items: RawItem[]): Promise<Map<
       select: { grantId: true, campaignId: true, decision: true, decidedAt: true, campaign: { select: { name: true } } },
       orderBy: { decidedAt: "desc" },
     }),
-    // Each department's active people are counted once per page (not once per item), less the holder
-    // themselves when they are one of them.
-    ctx.db.$queryRaw<{ id: string; peers: number; size: number }[]>`
-      WITH x AS (
-        SELECT r."id", r."entitlementId", r."identityId", COALESCE(h."department", ho."department") AS "dept",
-          (h."kind" = 'HUMAN' AND h."status" = 'ACTIVE') AS "selfCounted", h."department" AS "ownDept"
-        FROM "ReviewItem" r JOIN "Identity" h ON h."id" = r."identityId" LEFT JOIN "Identity" ho ON ho."id" = h."ownerId"
-        WHERE r."id" = ANY(${`{${itemIds.join(",")}}`}::uuid[])
-      ), sizes AS (
-        SELECT p."department" AS "dept", count(*)::int AS "n" FROM "Identity" p
-        WHERE p."department" IN (SELECT "dept" FROM x) AND p."kind" = 'HUMAN' AND p."status" = 'ACTIVE'
-        GROUP BY p."department"
-      )
-      SELECT x."id",
-        (SELECT count(DISTINCT g2."identityId")::int FROM "Grant" g2 JOIN "Identity" p ON p."id" = g2."identityId"
-          WHERE g2."entitlementId" = x."entitlementId" AND g2."status" IN (${IN_EFFECT_SQL})
-            AND p."department" = x."dept" AND p."kind" = 'HUMAN' AND p."status" = 'ACTIVE' AND p."id" <> x."identityId") AS "peers",
-        (COALESCE(sz."n", 0) - CASE WHEN x."selfCounted" AND x."ownDept" = x."dept" THEN 1 ELSE 0 END)::int AS "size"
-      FROM x LEFT JOIN sizes sz ON sz."dept" = x."dept"`,
+    // Peers and the suggestion: each department's active people are counted once per page (not once per item).
+    suggestionsFor(ctx.db, itemIds),
   ]);
   const deciderIds = [...new Set(steps.map((s) => s.decidedById!))];
   const deciders = deciderIds.length ? await ctx.db.identity.findMany({ where: { id: { in: deciderIds } }, select: { id: true, displayName: true } }) : [];
   const deciderName = new Map(deciders.map((d) => [d.id, d.displayName]));
   for (const i of items) {
-    const peer = peers.find((p) => p.id === i.id);
+    const peer = peers.get(i.id);
     out.set(i.id, {
       approvedBy: i.requestId
         ? steps.filter((s) => s.requestId === i.requestId).map((s) => ({ name: deciderName.get(s.decidedById!) ?? "(unknown)", authority: describeAuthority(s.authority as Authority | null) }))
@@ -303,8 +289,9 @@ async function decisionContexts(ctx: ServiceCtx, items: RawItem[]): Promise<Map<
         .filter((p) => p.grantId === i.grantId && p.campaignId !== i.campaignId)
         .slice(0, 5)
         .map((p) => ({ campaignName: p.campaign.name, decision: p.decision!, decidedAt: p.decidedAt! })),
-      peersInDepartmentHolding: peer?.peers ?? 0,
-      departmentSize: peer?.size ?? 0,
+      peersInDepartmentHolding: peer?.facts.peersHolding ?? 0,
+      departmentSize: peer?.facts.departmentSize ?? 0,
+      suggestion: !i.decision && i.campaignStatus === "ACTIVE" && peer?.suggestion ? { decision: peer.suggestion.decision, text: peer.suggestion.text } : null,
     });
   }
   return out;

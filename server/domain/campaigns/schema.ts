@@ -194,6 +194,11 @@ export const ZBulkDecideInput = z
       .refine((a) => new Set(a.map((i) => i.itemId)).size === a.length, { message: "each item may appear only once" }),
     decision: z.enum(REVIEW_DECISIONS, { message: "must be KEEP or REVOKE" }),
     comment: ZComment,
+    /**
+     * Accepting the server's suggestions: each item is decided only if the server, now, suggests this
+     * decision for it (refused per item otherwise), and its comment names the suggestion's reasons.
+     */
+    asSuggested: z.boolean().default(false),
   })
   .strict();
 export type TBulkDecideInput = z.input<typeof ZBulkDecideInput>;
@@ -207,3 +212,13 @@ export const ZReassignInput = z
   })
   .strict();
 export type TReassignInput = z.input<typeof ZReassignInput>;
+
+export const ZBulkReassignInput = z
+  .object({
+    campaignId: ZId,
+    items: ZBulkDecideInput.shape.items,
+    toId: ZId,
+    reason: ZReassignInput.shape.reason,
+  })
+  .strict();
+export type TBulkReassignInput = z.input<typeof ZBulkReassignInput>;

@@ -3,9 +3,10 @@ import { createCampaign, previewScope, updateCampaign } from "../../domain/campa
 import { launchCampaign } from "../../domain/campaigns/launch";
 import { myItems } from "../../domain/campaigns/queries";
 import { campaignDetail, campaignList, myCampaignProgress } from "../../domain/campaigns/progress";
-import { bulkDecide, decideItem, reassignItem } from "../../domain/campaigns/review";
+import { bulkDecide, bulkReassign, decideItem, reassignItem } from "../../domain/campaigns/review";
 import {
   ZBulkDecideInput,
+  ZBulkReassignInput,
   ZCampaignById,
   ZCreateCampaignInput,
   ZDecideInput,
@@ -35,4 +36,6 @@ export const campaignsRouter = router({
   decide: signedInProcedure.input(ZDecideInput).mutation(({ ctx, input }) => decideItem(ctx.svc, input)),
   bulkDecide: signedInProcedure.input(ZBulkDecideInput).mutation(({ ctx, input }) => bulkDecide(ctx.svc, input)),
   reassign: signedInProcedure.input(ZReassignInput).mutation(({ ctx, input }) => reassignItem(ctx.svc, input)),
+  /** Many items to one new reviewer, each under the single-item rules; per-item outcomes. */
+  bulkReassign: signedInProcedure.input(ZBulkReassignInput).mutation(({ ctx, input }) => bulkReassign(ctx.svc, input)),
 });
