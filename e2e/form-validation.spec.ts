@@ -73,3 +73,20 @@ test("the system and entitlement forms check each field with the server's rules 
   await expect(ent.getByText("is required")).toBeVisible(); // the name
   expect(sent).toEqual([]);
 });
+
+test("the campaign form checks its fields with the server's rules and sends nothing while one is wrong", async ({ adminPage: page }) => {
+  const sent: string[] = [];
+  page.on("request", (r) => {
+    if (r.url().includes("campaigns.create")) sent.push(r.url());
+  });
+  await page.goto("/campaigns/new");
+  const form = page.getByRole("form", { name: "New campaign" });
+  await form.getByLabel("Name", { exact: true }).fill("Q4");
+  await form.getByLabel("Description (optional)").focus();
+  await expect(form.getByText("must be at least 3 characters")).toBeVisible();
+  await form.getByRole("button", { name: "Save draft" }).click();
+  await expect(form.getByLabel("Name", { exact: true })).toBeFocused();
+  await form.getByLabel("Name", { exact: true }).fill("Q4 access review");
+  await expect(form.getByText("must be at least 3 characters")).toHaveCount(0);
+  expect(sent).toEqual([]);
+});

@@ -8,6 +8,8 @@ import { ErrorBanner } from "@/components/ui/card";
 import { Badge, KIND_LABEL, PrivilegedBadge, RiskBadge } from "@/components/ui/badge";
 import { Checkbox, Field, Input, Select, Textarea } from "@/components/ui/form";
 import { readFormError, type FormError } from "@/components/catalog/form-errors";
+import { useFieldValidation } from "@/components/ui/use-field-validation";
+import { ZCreateCampaignInput } from "@/server/domain/campaigns/schema";
 import { DEFAULT_ACTION, DEFAULT_ACTIONS, RECURRENCE_LABEL, RECURRENCES, STRATEGIES, STRATEGY, plural, type DefaultAction, type Strategy } from "./labels";
 import { PeoplePicker, PersonPicker, type Person } from "./people-picker";
 import type { CampaignScope } from "./types";
@@ -20,6 +22,9 @@ const NHI_KINDS = KINDS.filter((k) => k !== "HUMAN");
 const RISKS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
 type Kind = (typeof KINDS)[number];
 type Risk = (typeof RISKS)[number];
+
+/** The fields checked in the browser by the server's own schema as the person leaves them (and all on submit). */
+const FIELDS = ["name", "description", "fallbackReviewerId", "startsAt", "dueAt"] as const;
 
 const ROUTE: [RegExp, string][] = [
   [/system/i, "scope"],
@@ -140,6 +145,22 @@ export function CampaignForm({ systems, entitlements, me, isAdmin, now, defaultF
     return on ? [...list, v] : list.filter((x) => x !== v);
   }
 
+  // Exactly what is sent, checked in the browser by the server's own schema as the person fills the form.
+  const input = {
+    name,
+    description,
+    scope,
+    reviewerStrategy: strategy,
+    ...(strategy === "NAMED" ? { namedReviewerIds: named.map((p) => p.id) } : {}),
+    fallbackReviewerId: fallback?.id ?? "",
+    startsAt: new Date(`${startsOn}T00:00:00.000Z`),
+    dueAt: new Date(`${dueOn}T23:59:59.000Z`),
+    reminderDays: reminderDays ?? [],
+    defaultAction,
+    ...(recurrence ? { recurrence } : {}),
+  };
+  const v = useFieldValidation(ZCreateCampaignInput, input, FIELDS);
+
   function onSubmit(e: FormEvent) {
     e.preventDefault();
     setError(null);
@@ -147,32 +168,23 @@ export function CampaignForm({ systems, entitlements, me, isAdmin, now, defaultF
       setError({ message: "Reminder days must be whole numbers of days before the due date, separated by commas (e.g. 7, 3, 1).", code: "BAD_REQUEST", fields: { reminderDays: "Whole numbers separated by commas, e.g. 7, 3, 1." } });
       return;
     }
-    create.mutate({
-      name,
-      ...(description.trim() ? { description } : {}),
-      scope,
-      reviewerStrategy: strategy,
-      ...(strategy === "NAMED" ? { namedReviewerIds: named.map((p) => p.id) } : {}),
-      fallbackReviewerId: fallback?.id ?? "",
-      startsAt: new Date(`${startsOn}T00:00:00.000Z`),
-      dueAt: new Date(`${dueOn}T23:59:59.000Z`),
-      reminderDays,
-      defaultAction,
-      ...(recurrence ? { recurrence } : {}),
-    } as Parameters<typeof create.mutate>[0]);
+    if (!v.checkAll()) return;
+    create.mutate(input as Parameters<typeof create.mutate>[0]);
   }
 
-  const f = error?.fields ?? {};
+  // What the browser found first, then what the server said; no fallback reviewer is a choice still to make.
+  const f: Record<string, string | undefined> = { ...error?.fields, ...v.errors };
+  if (f.fallbackReviewerId && !fallback) f.fallbackReviewerId = "Choose who reviews the items nobody else may review.";
   return (
     <form onSubmit={onSubmit} className="space-y-6" aria-label="New campaign" noValidate>
       {error && <ErrorBanner title="The campaign was not saved">{error.message}</ErrorBanner>}
 
       <div className="grid gap-4 md:grid-cols-2">
         <Field label="Name" error={f.name} hint="Shown to reviewers, e.g. “Production Database — Q3 access review”.">
-          {(a) => <Input {...a} value={name} onChange={(e) => setName(e.target.value)} maxLength={200} required />}
+          {(a) => <Input {...a} name="name" value={name} onChange={(e) => setName(e.target.value)} onBlur={() => v.blur("name")} maxLength={200} required />}
         </Field>
         <Field label="Description (optional)" error={f.description} hint="Why this review, what reviewers should look for.">
-          {(a) => <Textarea {...a} rows={2} value={description} onChange={(e) => setDescription(e.target.value)} maxLength={2000} />}
+          {(a) => <Textarea {...a} name="description" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} onBlur={() => v.blur("description")} maxLength={2000} />}
         </Field>
       </div>
 
@@ -280,10 +292,10 @@ export function CampaignForm({ systems, entitlements, me, isAdmin, now, defaultF
       <Fieldset legend="Schedule">
         <div className="grid gap-4 sm:grid-cols-3">
           <Field label="Starts on" error={f.startsAt}>
-            {(a) => <Input {...a} type="date" value={startsOn} onChange={(e) => setStartsOn(e.target.value)} required />}
+            {(a) => <Input {...a} name="startsAt" type="date" value={startsOn} onChange={(e) => setStartsOn(e.target.value)} onBlur={() => v.blur("startsAt")} required />}
           </Field>
           <Field label="Due on" error={f.dueAt} hint="Due at the end of the day (UTC).">
-            {(a) => <Input {...a} type="date" value={dueOn} onChange={(e) => setDueOn(e.target.value)} required />}
+            {(a) => <Input {...a} name="dueAt" type="date" value={dueOn} onChange={(e) => setDueOn(e.target.value)} onBlur={() => v.blur("dueAt")} required />}
           </Field>
           <Field label="Reminder days" error={f.reminderDays} hint="Days before the due date when reviewers with open items are reminded, e.g. 7, 3, 1.">
             {(a) => <Input {...a} value={reminders} onChange={(e) => setReminders(e.target.value)} inputMode="numeric" />}
