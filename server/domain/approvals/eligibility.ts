@@ -26,6 +26,8 @@ export type RequestParties = {
   requesterId: string;
   beneficiaryId: string;
   beneficiaryOwnerId: string | null;
+  /** Who asked (for the approvers' notification when they asked for someone else). */
+  requester?: { displayName: string };
   beneficiary: { id: string; displayName: string; kind: string; managerId: string | null; owner: { id: string; displayName: string; managerId: string | null } | null };
   entitlement: { id: string; name: string; ownerId: string | null; system: { id: string; name: string; ownerId: string } };
 };
@@ -34,6 +36,7 @@ export const requestPartiesSelect = {
   id: true,
   requesterId: true,
   beneficiaryId: true,
+  requester: { select: { displayName: true } },
   beneficiary: { select: { id: true, displayName: true, kind: true, managerId: true, owner: { select: { id: true, displayName: true, managerId: true } } } },
   entitlement: { select: { id: true, name: true, ownerId: true, system: { select: { id: true, name: true, ownerId: true } } } },
 } as const;

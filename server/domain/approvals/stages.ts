@@ -62,7 +62,7 @@ export async function openStage(
     recipientIds: [...eligible.map((p) => p.id), ...delegates.map((p) => p.id)],
     kind: "approval.requested",
     title: `Approval needed: ${o.title}`,
-    body: `You can decide the ${KIND_LABEL[o.step.kind].toLowerCase()} stage of this request${fallback ? " (as a fallback approver)" : ""}.`,
+    body: `${onBehalfLine(o.parties)}You can decide the ${KIND_LABEL[o.step.kind].toLowerCase()} stage of this request${fallback ? " (as a fallback approver)" : ""}.`,
     link: `/requests/${o.parties.id}`,
     dedupeKey: `stage-opened:${o.step.id}`,
     workKey: workKey.approvalStep(o.step.id),
@@ -109,6 +109,12 @@ export async function voidOpenSteps(tx: Tx, requestId: string, now: Date): Promi
   const res = await tx.approvalStep.updateMany({ where: { requestId, status: { in: ["WAITING", "OPEN"] } }, data: { status: "VOID" } });
   await resolveClosedApprovalStages(tx, requestId, now);
   return res.count;
+}
+
+/** "Asked by X for Y. " when someone asked on another person's behalf (approvers see who asked for whom). */
+function onBehalfLine(p: RequestParties): string {
+  if (p.requesterId === p.beneficiaryId || !p.requester) return "";
+  return `Asked by ${p.requester.displayName} for ${p.beneficiary.displayName}. `;
 }
 
 export function requestTitle(r: { entitlement: { name: string; system: { name: string } }; beneficiary: { displayName: string } }): string {

@@ -55,6 +55,10 @@ describe(`requests on behalf (${TEST_ENGINE})`, () => {
     const told = await db.prisma.notification.findMany({ where: { recipientId: c.employee.id, kind: "request.on_behalf" } });
     expect(told).toHaveLength(1);
     expect(told[0]).toMatchObject({ title: "Marcus Manager asked for read-reports on your behalf", link: `/requests/${out.id}` });
+    // The approvers are told who asked for whom too.
+    const asked = await db.prisma.notification.findMany({ where: { kind: "approval.requested", link: `/requests/${out.id}` } });
+    expect(asked.length).toBeGreaterThan(0);
+    for (const n of asked) expect(n.body).toMatch(/^Asked by Marcus Manager for \S.* You can decide the manager stage/);
 
     // Neither the requester nor the beneficiary may decide it, and the refusals change nothing.
     const step = req.steps[0]!;

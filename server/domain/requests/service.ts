@@ -369,6 +369,7 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
     const parties = toParties({
       id: req.id,
       requesterId: ctx.actor.id,
+      requester: { displayName: ctx.actor.displayName },
       beneficiaryId,
       beneficiary: { id: b.id, displayName: b.displayName, kind: b.kind, managerId: b.managerId, owner: b.owner },
       entitlement: { id: ent.id, name: ent.name, ownerId: ent.ownerId, system: ent.system },
