@@ -58,15 +58,16 @@ function HolderCell({ r }: { r: ReviewItemRow }) {
   );
 }
 
-/** Entitlement and system, its risk and whether it is privileged: one line. */
+/** The entitlement's name on its line (the longest thing a reviewer must read), then its system, risk and privilege. */
 function AccessCell({ r }: { r: ReviewItemRow }) {
   return (
-    <span className="inline-flex items-center gap-1.5 max-md:flex-wrap">
-      <span className="max-w-28 truncate max-md:max-w-none max-md:whitespace-normal" title={`${r.entitlementName} (${r.systemName})`}>
-        <span className="font-medium text-slate-900">{r.entitlementName}</span> <span className="text-xs text-slate-500">{r.systemName}</span>
+    <span className="flex flex-col items-start gap-0.5" title={`${r.entitlementName} (${r.systemName})`}>
+      <span className="max-w-64 truncate font-medium text-slate-900 max-md:max-w-none max-md:whitespace-normal max-md:[overflow-wrap:anywhere]">{r.entitlementName}</span>
+      <span className="inline-flex items-center gap-1.5 max-md:flex-wrap">
+        <span className="max-w-28 truncate text-xs text-slate-500 max-md:max-w-none">{r.systemName}</span>
+        <RiskBadge risk={r.risk} />
+        {r.privileged && <PrivilegedBadge />}
       </span>
-      <RiskBadge risk={r.risk} />
-      {r.privileged && <PrivilegedBadge />}
     </span>
   );
 }
@@ -108,11 +109,11 @@ function SuggestionCell({ r }: { r: ReviewItemRow }) {
   if (s) {
     const [, why] = s.text.split(" — ");
     return (
-      <span className="inline-flex items-center gap-1.5 max-md:flex-wrap" data-testid="suggestion">
+      <span className="flex flex-col items-start gap-0.5" data-testid="suggestion">
         <Badge tone={s.decision === "REVOKE" ? "orange" : "green"} title={`Suggested from the data: ${s.text}`}>
           Suggest: {s.decision === "REVOKE" ? "revoke" : "keep"}
         </Badge>
-        <span className="line-clamp-2 w-24 text-xs leading-tight text-slate-600 max-md:w-auto" title={why}>
+        <span className="line-clamp-2 max-w-44 whitespace-normal text-xs leading-tight text-slate-600 max-md:max-w-none" title={why}>
           {why}
         </span>
       </span>
