@@ -22,6 +22,14 @@ describe("suggest (the rule, one reason at a time)", () => {
     expect(suggest({ ...base, holderStatus: "SUSPENDED", peersHolding: 9, departmentSize: 10 })).toEqual({ decision: "REVOKE", reasons: ["holder-inactive"], text: "revoke — holder is suspended; 9 of 10 peers hold it" });
     expect(suggest({ ...base, holderStatus: "DEPROVISIONED" })?.decision).toBe("REVOKE");
   });
+  it("holder moved department since asking for it: revoke (the same department in other letters is no move)", () => {
+    expect(suggest({ ...base, departmentAtGrant: "Finance", departmentNow: "Legal" })).toEqual({ decision: "REVOKE", reasons: ["holder-moved"], text: "revoke — holder moved from Finance to Legal" });
+    expect(suggest({ ...base, departmentAtGrant: "Finance", departmentNow: null })?.text).toBe("revoke — holder moved from Finance to no department");
+    expect(suggest({ ...base, departmentAtGrant: " finance ", departmentNow: "Finance" })).toBeNull();
+    expect(suggest({ ...base, departmentAtGrant: null, departmentNow: "Legal" })).toBeNull();
+    // Moved, but the new department's peers mostly hold it: mixed signals, no suggestion.
+    expect(suggest({ ...base, departmentAtGrant: "Finance", departmentNow: "Legal", peersHolding: 6, departmentSize: 10 })).toBeNull();
+  });
   it("a non-human identity whose owner is no longer active: revoke", () => {
     expect(suggest({ ...base, ownerStatus: "DEPROVISIONED" })).toEqual({ decision: "REVOKE", reasons: ["owner-inactive"], text: "revoke — owner is deprovisioned" });
   });
@@ -103,6 +111,20 @@ describe("campaigns.myItems: the suggestion of each undecided item, from the dat
     await db.prisma.identity.update({ where: { id: owner.id }, data: { status: "DEPROVISIONED" } });
     const rows = (await c.as(c.owner.id).campaigns.myItems({ campaignId: l.campaign.id, size: 100 })).rows;
     expect(rows.find((r) => r.id === it0.id)!.context.suggestion?.text).toMatch(/^revoke — owner is deprovisioned/);
+  });
+  it("suggests revoking access the holder asked for in a department they have since left", async () => {
+    const t = Math.random().toString(36).slice(2, 8);
+    const mover = await makeHuman(db.prisma, { name: "Mo Mover", department: `Sales ${t}` });
+    for (const n of ["Sam", "Sid", "Sol"]) await makeHuman(db.prisma, { name: `${n} Support`, department: `Support ${t}` });
+    const g = await makeRequestedGrant(db.prisma, { beneficiaryId: mover.id, entitlementId: c.a1.id, approvers: [] });
+    // What the policy saw when Mo asked: Mo, in Sales.
+    await db.prisma.accessRequest.update({ where: { id: g.requestId! }, data: { policyDecision: { input: { requester: { id: mover.id, department: `Sales ${t}` } } } } });
+    const l = await launched(db.prisma, c, { name: "Mover review" });
+    const it0 = l.items.find((i) => i.grantId === g.id)!;
+    const rows = async () => (await c.as(c.owner.id).campaigns.myItems({ campaignId: l.campaign.id, size: 100 })).rows.find((r) => r.id === it0.id)!.context.suggestion;
+    expect(await rows()).toBeNull(); // still in Sales, nobody else there to compare with
+    await db.prisma.identity.update({ where: { id: mover.id }, data: { department: `Support ${t}` } });
+    expect(await rows()).toEqual({ decision: "REVOKE", text: `revoke — holder moved from Sales ${t} to Support ${t}; 0 of 3 peers hold it` });
   });
   it("shows no suggestion once the item is decided", async () => {
     await c.as(c.owner.id).campaigns.decide({ itemId: item.la!.id, expectedVersion: 1, decision: "REVOKE" });

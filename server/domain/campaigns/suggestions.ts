@@ -15,9 +15,12 @@
  *   person's own reason) and peers mostly hold it (at least half of the others in the department).
  * - Otherwise no suggestion (mixed or too few facts).
  *
- * Facts the schema does not have and the rule therefore does not use: when a grant was last used (nothing
- * records use), and the holder's department when the grant was made (department changes are not recorded;
- * only the current department is known).
+ * - Against keeping too: the holder moved department since the grant was made. The department at grant time is
+ *   the one the policy saw when the person asked for it themselves (AccessRequest.policyDecision.input.requester);
+ *   for access asked by someone else or imported, it is not known and this reason says nothing.
+ *
+ * A fact the schema does not have and the rule therefore does not use: when a grant was last used (nothing
+ * records use yet; reconciliation with the target systems, issue 11, is where it would come from).
  */
 import { Prisma } from "../../db/generated/client";
 import type { Tx } from "../../db";
@@ -38,9 +41,13 @@ export type SuggestionFacts = {
   /** Other active people of the holder's department (a non-human identity's: its owner's) holding it now. */
   peersHolding: number;
   departmentSize: number;
+  /** The holder's department when they asked for this access themselves (null: not known). */
+  departmentAtGrant?: string | null;
+  /** The holder's department now. */
+  departmentNow?: string | null;
 };
 
-export type SuggestionReason = "holder-inactive" | "owner-inactive" | "origin-unverified" | "peers-rare" | "peers-common";
+export type SuggestionReason = "holder-inactive" | "owner-inactive" | "holder-moved" | "origin-unverified" | "peers-rare" | "peers-common";
 
 export type Suggestion = {
   decision: "KEEP" | "REVOKE";
@@ -58,6 +65,10 @@ export function suggest(f: SuggestionFacts): Suggestion | null {
   const against: [SuggestionReason, string][] = [];
   if (f.holderStatus !== "ACTIVE") against.push(["holder-inactive", `holder is ${status(f.holderStatus)}`]);
   if (f.ownerStatus !== null && f.ownerStatus !== "ACTIVE") against.push(["owner-inactive", `owner is ${status(f.ownerStatus)}`]);
+  const norm = (d: string | null | undefined) => d?.trim().toLowerCase() ?? "";
+  if (f.departmentAtGrant && norm(f.departmentAtGrant) !== norm(f.departmentNow)) {
+    against.push(["holder-moved", `holder moved from ${f.departmentAtGrant.trim()} to ${f.departmentNow?.trim() || "no department"}`]);
+  }
   if (f.originUnverified) against.push(["origin-unverified", "origin unverified"]);
   if (share !== null && share < PEERS_RARE_BELOW) against.push(["peers-rare", peerText]);
   const mostly = share !== null && share >= PEERS_MOSTLY_FROM;
@@ -90,8 +101,11 @@ export async function loadSuggestionFacts(db: Tx, itemIds: string[]): Promise<Ma
       SELECT r."id", r."entitlementId", r."identityId", r."privileged", (r."origin" = 'IMPORTED' OR g."requestId" IS NULL) AS "originUnverified",
         h."status"::text AS "holderStatus", ho."status"::text AS "ownerStatus",
         COALESCE(h."department", ho."department") AS "dept",
-        (h."kind" = 'HUMAN' AND h."status" = 'ACTIVE') AS "selfCounted", h."department" AS "ownDept"
+        (h."kind" = 'HUMAN' AND h."status" = 'ACTIVE') AS "selfCounted", h."department" AS "ownDept",
+        CASE WHEN h."kind" = 'HUMAN' AND rq."requesterId" = r."identityId" AND rq."beneficiaryId" = r."identityId"
+          THEN NULLIF(btrim(rq."policyDecision"->'input'->'requester'->>'department'), '') END AS "departmentAtGrant"
       FROM "ReviewItem" r JOIN "Grant" g ON g."id" = r."grantId" JOIN "Identity" h ON h."id" = r."identityId" LEFT JOIN "Identity" ho ON ho."id" = h."ownerId"
+        LEFT JOIN "AccessRequest" rq ON rq."id" = g."requestId"
       WHERE r."id" = ANY(${`{${itemIds.join(",")}}`}::uuid[])
     ), sizes AS (
       SELECT p."department" AS "dept", count(*)::int AS "n" FROM "Identity" p
@@ -103,7 +117,7 @@ export async function loadSuggestionFacts(db: Tx, itemIds: string[]): Promise<Ma
       JOIN "Identity" p ON p."id" = g2."identityId" AND p."department" = x."dept" AND p."kind" = 'HUMAN' AND p."status" = 'ACTIVE' AND p."id" <> x."identityId"
       GROUP BY x."id"
     )
-    SELECT x."id", x."privileged", x."originUnverified", x."holderStatus", x."ownerStatus",
+    SELECT x."id", x."privileged", x."originUnverified", x."holderStatus", x."ownerStatus", x."departmentAtGrant", x."ownDept" AS "departmentNow",
       COALESCE(hd."n", 0)::int AS "peersHolding",
       (COALESCE(sz."n", 0) - CASE WHEN x."selfCounted" AND x."ownDept" = x."dept" THEN 1 ELSE 0 END)::int AS "departmentSize"
     FROM x LEFT JOIN sizes sz ON sz."dept" = x."dept" LEFT JOIN holding hd ON hd."id" = x."id"`;
