@@ -58,7 +58,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
               <Link href={`/identities/${r.requester.id}`} className="text-brand-700 hover:underline">{r.requester.name}</Link>
               {r.onBehalf && r.beneficiary.kind === "HUMAN" && (
                 <span className="mt-1 block text-xs text-slate-600" data-testid="on-behalf">
-                  {onBehalfSentence(r.onBehalf)}: asked on their behalf, so neither {r.requester.name} nor {r.beneficiary.name} may approve it.
+                  Asked on {r.beneficiary.name}&apos;s behalf, so neither {r.requester.name} nor {r.beneficiary.name} may approve it.
                 </span>
               )}
             </Fact>
