@@ -311,6 +311,15 @@ export const PROCEDURE_MATRIX: Record<string, MatrixEntry> = {
     note: "The auditor's pack: a security officer sees only their own packs, so this one is missing for them.",
   },
   "evidence.formOptions": { expect: only(READS_EVERYTHING) },
+
+  // SCIM clients (governed API clients, server/domain/api-tokens): admins manage them; security and auditors read.
+  "scimClients.list": { expect: only(READS_EVERYTHING), note: "Prefixes, states and dates only: never a token or its hash." },
+  "scimClients.create": {
+    input: (s) => ({ displayName: "Okta SCIM (matrix)", ownerId: s.people.owner.id, purpose: "Pushes joiners and leavers from the company IdP", expiresAt: new Date(s.clock.now().getTime() + 30 * DAY) }),
+    expect: only(ADMIN),
+  },
+  "scimClients.rotate": { input: (s) => ({ tokenId: s.scimTokens.toRotate, overlapHours: 24 }), expect: only(ADMIN) },
+  "scimClients.revoke": { input: (s) => ({ tokenId: s.scimTokens.toRevoke, reason: "Leaked in a support ticket" }), expect: only(ADMIN) },
   "evidence.publicKey": { expect: everyoneSignedIn(), note: "Public by design, for any signed-in person." },
 };
 
