@@ -12,7 +12,7 @@
 import type { PrismaClient } from "../db";
 import { loadClock } from "../clock";
 import { env } from "../env";
-import { authenticateApiToken } from "../domain/api-tokens/service";
+import { authenticateApiToken, type ApiClient } from "../domain/api-tokens/service";
 import { bearerToken } from "../domain/api-tokens/token";
 import { checkRateLimit, describeRefusal, scimAddressBuckets, scimBuckets } from "../domain/rate-limits/policy";
 import { declareScimResources, listGroups, listUsers, MAX_COUNT, SCIMMY, type ScimCtx } from "../domain/scim/resources";
@@ -87,6 +87,16 @@ function route(segments: string[]): Route | null {
 
 export type ScimRequestOptions = { now?: Date };
 
+/**
+ * Who is calling: the SCIM client of the request's bearer token, or null (answered 401). A browser session
+ * counts for nothing here: the cookie is never read. This is the route's whole authorization rule (the
+ * authorization matrix probes it); rate limits come after it in handleScimRequest.
+ */
+export async function authenticateScimRequest(db: PrismaClient, req: Request, now: Date): Promise<ApiClient | null> {
+  const token = bearerToken(req.headers.get("authorization"));
+  return token ? authenticateApiToken(db, token, "scim", now) : null;
+}
+
 /** Serves one request to /scim/v2/<segments>. `db` is the portal's database (tests pass their own). */
 export async function handleScimRequest(db: PrismaClient, req: Request, segments: string[], opts: ScimRequestOptions = {}): Promise<Response> {
   try {
@@ -98,8 +108,7 @@ export async function handleScimRequest(db: PrismaClient, req: Request, segments
     if (hasBody && declaredOver(req, MAX_BODY_BYTES)) return scimError(413, null, `The request body is too large: at most ${MAX_BODY_BYTES} bytes are accepted. Nothing was changed.`);
 
     const now = opts.now ?? (await loadClock(db))();
-    const token = bearerToken(req.headers.get("authorization"));
-    const client = token ? await authenticateApiToken(db, token, "scim", now) : null;
+    const client = await authenticateScimRequest(db, req, now);
     if (!client) {
       const limited = await checkRateLimit(db, scimAddressBuckets(clientAddress(req.headers, env().TRUST_PROXY === true)));
       if (!limited.ok) return scimError(429, null, describeRefusal(limited), { "Retry-After": String(limited.retryAfterSeconds) });
