@@ -88,7 +88,7 @@ function TokenActions({ row }: { row: Row }) {
   const revoke = useMutation(trpc.scimClients.revoke.mutationOptions());
   if (!canManage || row.state === "revoked" || row.state === "expired") return null;
   return (
-    <div className="flex flex-col gap-2">
+    <div className="flex flex-col items-start gap-2">
       {row.state === "active" && <RotateAction row={row} />}
       <ReasonAction
         trigger="Revoke…"

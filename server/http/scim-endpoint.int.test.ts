@@ -274,6 +274,50 @@ describe("refusals change nothing", () => {
     await refusedWithNothingChanged(() => scim("POST", "Schemas", {}), 405);
   });
 
+  it("hostile input on every endpoint: never a 5xx, never a stack, and nothing changes", async () => {
+    const target = (await scim("POST", "Users", { schemas: [USER], userName: "fuzz.target@example.test", active: true })).body.id as string;
+    const group = (await scim("POST", "Groups", { schemas: [GROUP], displayName: "Fuzz target" })).body.id as string;
+    let deep: unknown = "x";
+    for (let i = 0; i < 2000; i++) deep = { a: deep };
+    const hostile: unknown[] = [
+      null,
+      42,
+      "a string",
+      [],
+      { schemas: [USER] },
+      { schemas: [USER], userName: "\u0000nul@example.test" },
+      { schemas: [USER], userName: "bidi\u202e@example.test", displayName: 7 },
+      { schemas: [USER, ENT], userName: "x@example.test", [ENT]: { manager: "not-an-object" } },
+      { schemas: [USER], userName: "x@example.test", emails: "nope", active: "maybe" },
+      { schemas: [GROUP], displayName: "", members: [{ value: 1 }] },
+      { schemas: [PATCH], Operations: "nope" },
+      { schemas: [PATCH], Operations: [{ op: "replace", path: 'emails[type eq "work"', value: "x" }] },
+      { schemas: [PATCH], Operations: [{ op: "add", path: "members", value: "nope" }] },
+      { schemas: [PATCH], Operations: [null, 1, "x"] },
+      deep,
+    ];
+    const paths = ["Users", `Users/${target}`, "Groups", `Groups/${group}`];
+    for (const path of paths) {
+      for (const method of path.includes("/") ? ["PUT", "PATCH"] : ["POST"]) {
+        for (const body of hostile) {
+          const before = await dbFingerprint(db.prisma);
+          const out = await scim(method, path, undefined, { raw: JSON.stringify(body) });
+          expect(out.status, `${method} ${path} ${JSON.stringify(body).slice(0, 120)} → ${JSON.stringify(out.body).slice(0, 300)}`).toBeLessThan(500);
+          expect(out.status, `${method} ${path} ${JSON.stringify(body).slice(0, 120)}`).toBeGreaterThanOrEqual(400);
+          expect(JSON.stringify(out.body)).not.toMatch(/prisma|SELECT|at .*\.ts:/i);
+          await expectNothingChanged(db.prisma, { ...before, RateLimitCounter: (await dbFingerprint(db.prisma)).RateLimitCounter }, `${method} ${path} with a hostile body`);
+        }
+      }
+    }
+    for (const filter of ['userName eq "a" and (', "x".repeat(900), 'userName eq "\u0000"', "not (userName pr)", 'members[value eq "x"]']) {
+      const out = await scim("GET", `Users?filter=${encodeURIComponent(filter)}`);
+      expect(out.status, `${filter} → ${JSON.stringify(out.body).slice(0, 200)}`).toBeLessThan(500);
+    }
+    for (const q of ["startIndex=-5&count=-1", "startIndex=abc", "count=1e9", "startIndex=99999999"]) {
+      expect((await scim("GET", `Users?${q}`)).status, q).toBeLessThan(500);
+    }
+  });
+
   it("pages with startIndex and count (at most 200)", async () => {
     const all = await scim("GET", "Users?count=1000");
     const total = all.body.totalResults as number;

@@ -17,6 +17,7 @@ import { bearerToken } from "../domain/api-tokens/token";
 import { checkRateLimit, describeRefusal, scimAddressBuckets, scimBuckets } from "../domain/rate-limits/policy";
 import { declareScimResources, listGroups, listUsers, MAX_COUNT, SCIMMY, type ScimCtx } from "../domain/scim/resources";
 import { logUnexpected } from "../logger";
+import { findUnsafeText } from "../domain/text";
 import { readBodyCapped, declaredOver } from "./body";
 import { clientAddress } from "./client-address";
 import { MAX_BODY_BYTES, MAX_URL_LENGTH } from "./limits";
@@ -42,8 +43,9 @@ function publicOrigin(): string {
 export function normalisePatch(body: unknown, resourceId: string): unknown {
   if (!body || typeof body !== "object" || !Array.isArray((body as { Operations?: unknown }).Operations)) return body;
   const bool = (v: unknown) => (typeof v === "string" && /^(true|false)$/i.test(v) ? v.toLowerCase() === "true" : v);
-  const ops = (body as { Operations: unknown[] }).Operations.map((raw) => {
-    if (!raw || typeof raw !== "object") return raw;
+  const ops = (body as { Operations: unknown[] }).Operations.map((raw, i) => {
+    // scimmy reads each operation's fields without checking it is an object first.
+    if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new SCIMMY.Types.Error(400, "invalidSyntax", `Operation ${i + 1} of the PatchOp is not an object.`);
     const op = { ...(raw as Record<string, unknown>) };
     if (typeof op.op === "string") op.op = op.op.toLowerCase();
     const path = typeof op.path === "string" ? op.path : null;
@@ -130,6 +132,9 @@ export async function handleScimRequest(db: PrismaClient, req: Request, segments
         return scimError(400, "invalidSyntax", "The request body is not valid JSON. Nothing was changed.");
       }
     }
+    // The same rule as every tRPC input: no NUL, control character or bidi override in any text, never stored.
+    const unsafe = findUnsafeText({ body, filter: url.searchParams.get("filter") });
+    if (unsafe) return scimError(400, "invalidValue", `${unsafe.message} (at ${unsafe.path.join(".").slice(0, 200)}). Nothing was changed.`);
     return await dispatch(db, r, method, url.searchParams, body, { client, now });
   } catch (e) {
     if (e instanceof SCIMMY.Types.Error) return scimError(e.status, e.scimType ?? null, e.message);
