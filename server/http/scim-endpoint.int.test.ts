@@ -151,6 +151,14 @@ describe("Okta's sequence", () => {
     expect(await db.prisma.ledgerEvent.count()).toBe(n);
   });
 
+  it("a PUT that leaves active out does not bring a leaver back", async () => {
+    const current = (await scim("GET", `Users/${userId}`)).body;
+    delete current.active;
+    const out = await scim("PUT", `Users/${userId}`, current);
+    expect(out.status, JSON.stringify(out.body)).toBe(200);
+    expect((await db.prisma.identity.findUniqueOrThrow({ where: { id: userId } })).status).toBe("DEPROVISIONED");
+  });
+
   it("active true brings a leaver back (rejoin)", async () => {
     const out = await scim("PATCH", `Users/${userId}`, { schemas: [PATCH], Operations: [{ op: "replace", value: { active: true } }] });
     expect(out.body.active).toBe(true);

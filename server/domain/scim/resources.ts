@@ -157,7 +157,8 @@ async function userIngress(resource: { id?: string }, instance: ScimUserIn, ctx:
   }
   const before = await loadUser(tx, resource.id);
   const fields = await personFields(tx, instance, before.id);
-  if (instance.active !== false && before.status === "DEPROVISIONED") await rejoinPerson(tx, { ...base, identityId: before.id });
+  // Only an explicit `active: true` brings a leaver back: a PUT that leaves `active` out changes nothing there.
+  if (instance.active === true && before.status === "DEPROVISIONED") await rejoinPerson(tx, { ...base, identityId: before.id });
   await updatePerson(tx, { ...base, identityId: before.id, fields });
   if (instance.active === false && before.status !== "DEPROVISIONED") {
     await leavePerson(tx, { ...base, identityId: before.id, reason: `Deactivated by SCIM client ${client.displayName}` });
