@@ -87,7 +87,12 @@ function route(segments: string[]): Route | null {
   return { kind, id: id ?? null };
 }
 
-export type ScimRequestOptions = { now?: Date };
+export type ScimRequestOptions = {
+  /** The business clock's now (default: the portal's clock). */
+  now?: Date;
+  /** The rate limits' now (default: the wall clock; tests pin it so a window boundary cannot fall mid-test). */
+  rateLimitNow?: Date;
+};
 
 /**
  * Who is calling: the SCIM client of the request's bearer token, or null (answered 401). A browser session
@@ -112,11 +117,11 @@ export async function handleScimRequest(db: PrismaClient, req: Request, segments
     const now = opts.now ?? (await loadClock(db))();
     const client = await authenticateScimRequest(db, req, now);
     if (!client) {
-      const limited = await checkRateLimit(db, scimAddressBuckets(clientAddress(req.headers, env().TRUST_PROXY === true)));
+      const limited = await checkRateLimit(db, scimAddressBuckets(clientAddress(req.headers, env().TRUST_PROXY === true)), opts.rateLimitNow);
       if (!limited.ok) return scimError(429, null, describeRefusal(limited), { "Retry-After": String(limited.retryAfterSeconds) });
       return scimError(401, null, "A valid SCIM client token is required (Authorization: Bearer …). It may be unknown, expired, revoked or rotated out.", { "WWW-Authenticate": 'Bearer realm="warrant-scim"' });
     }
-    const limited = await checkRateLimit(db, scimBuckets(client.id));
+    const limited = await checkRateLimit(db, scimBuckets(client.id), opts.rateLimitNow);
     if (!limited.ok) return scimError(429, null, `${describeRefusal(limited)} Nothing was changed.`, { "Retry-After": String(limited.retryAfterSeconds) });
 
     const r = route(segments);
