@@ -338,7 +338,7 @@ describe("refusals change nothing", () => {
 });
 
 describe.runIf(TEST_ENGINE === "postgres")("races (PostgreSQL)", () => {
-  it("two parallel POSTs of the same userName create one person; the other gets 409 uniqueness", async () => {
+  it("parallel POSTs of the same userName create one person, of the same group name one group; the others get 409 uniqueness", async () => {
     const a = openDb({ url: db.url! });
     const b = openDb({ url: db.url! });
     try {
@@ -353,6 +353,16 @@ describe.runIf(TEST_ENGINE === "postgres")("races (PostgreSQL)", () => {
       expect(outs.map((o) => o.status).sort()).toEqual([201, 409, 409, 409]);
       expect(await db.prisma.identity.count({ where: { email: "twin@example.test" } })).toBe(1);
       expect(await db.prisma.ledgerEvent.count({ where: { action: "identity.joined", payload: { path: ["email"], equals: "twin@example.test" } } })).toBe(1);
+      const group = (p: typeof a) =>
+        handleScimRequest(
+          p.prisma,
+          new Request("http://portal.test/scim/v2/Groups", { method: "POST", headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify({ schemas: [GROUP], displayName: "Twins" }) }),
+          ["Groups"],
+          { now: new Date(T0.getTime() + 60_000) },
+        );
+      const groups = await Promise.all([group(a), group(b), group(a), group(b)]);
+      expect(groups.map((o) => o.status).sort()).toEqual([201, 409, 409, 409]);
+      expect(await db.prisma.scimGroup.count({ where: { displayName: "Twins" } })).toBe(1);
     } finally {
       await a.close();
       await b.close();

@@ -16,6 +16,7 @@
 import SCIMMY from "scimmy";
 import type { PrismaClient, Tx } from "../../db";
 import { DomainError } from "../../errors";
+import { Prisma } from "../../db/generated/client";
 import { logUnexpected } from "../../logger";
 import { recordEvent } from "../../ledger/ledger";
 import type { ApiClient } from "../api-tokens/service";
@@ -39,6 +40,8 @@ function toScimError(e: unknown): Error {
     if (e.code === "BUSY") return new ScimError(503, null as unknown as string, e.message);
     return new ScimError(400, "invalidValue", e.message);
   }
+  // A unique index hit by a parallel request (e.g. two creates of one group name): the same answer as the check.
+  if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002") return new ScimError(409, "uniqueness", "This name or externalId was just taken by another request.");
   const id = logUnexpected(e, "scim");
   return new ScimError(500, null as unknown as string, `Unexpected error (reference ${id}). Nothing was changed.`);
 }
@@ -210,7 +213,7 @@ type ScimGroupIn = { displayName?: string; externalId?: string; members?: { valu
 
 async function memberIds(tx: Tx, body: ScimGroupIn): Promise<string[]> {
   const ids = [...new Set((body.members ?? []).map((m) => (m.value ?? "").trim()))];
-  if (ids.length > 10_000) throw new ScimError(400, "tooMany", "A group may carry at most 10000 members in one request.");
+  if (ids.length > 10_000) throw new ScimError(400, "invalidValue", "A group may carry at most 10000 members in one request.");
   const bad = ids.find((v) => !UUID.test(v));
   if (bad !== undefined) throw new ScimError(400, "invalidValue", `members.value must be the SCIM id of a User; '${bad.slice(0, 80)}' is not.`);
   const found = await tx.identity.findMany({ where: { id: { in: ids }, kind: "HUMAN" }, select: { id: true } });
