@@ -75,6 +75,8 @@ const ZEnv = z
     RATE_LIMIT_CALLS_PER_PERSON: rateLimit(600),
     /** tRPC procedure calls per client address per window, signed in or not (each call of a batch counts). */
     RATE_LIMIT_CALLS_PER_ADDRESS: rateLimit(3000),
+    /** SCIM requests per SCIM client (per token's identity), per window. */
+    RATE_LIMIT_SCIM_PER_CLIENT: rateLimit(1200),
     /** Downloads (evidence packs, CSV reports, the public key) per signed-in person per window. */
     RATE_LIMIT_DOWNLOADS_PER_PERSON: rateLimit(60),
     PORT: z.coerce.number({ message: "must be a port number" }).int().min(1).max(65535).default(3000),

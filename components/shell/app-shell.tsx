@@ -48,6 +48,8 @@ const NAV: { group: string; items: NavItem[] }[] = [
       // Auditors do not review access; they oversee the campaigns here (everyone else has it under Access).
       { href: "/campaigns", label: "Access reviews", show: (me) => !actsOnAccess(me), match: (p) => p === "/campaigns" || p.startsWith("/campaigns/") },
       { href: "/admin/policy", label: "Approval policy", show: isGovernance },
+      // Identity providers pushing people in over SCIM, and their tokens.
+      { href: "/admin/scim", label: "SCIM clients", show: isGovernance },
     ],
   },
 ];

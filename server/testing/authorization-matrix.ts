@@ -20,6 +20,7 @@ import { DAY } from "../domain/requests/request-test-kit";
 import { ROLES, type AuthorizationScene, type RoleName } from "./authorization-scene";
 import { callerAs } from "./factories";
 import { errorResponse } from "../../app/api/audit/_lib/http";
+import { authenticateScimRequest } from "../http/scim-endpoint";
 
 export { ROLES, type RoleName };
 export type Refusal = "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND";
@@ -311,6 +312,15 @@ export const PROCEDURE_MATRIX: Record<string, MatrixEntry> = {
     note: "The auditor's pack: a security officer sees only their own packs, so this one is missing for them.",
   },
   "evidence.formOptions": { expect: only(READS_EVERYTHING) },
+
+  // SCIM clients (governed API clients, server/domain/api-tokens): admins manage them; security and auditors read.
+  "scimClients.list": { expect: only(READS_EVERYTHING), note: "Prefixes, states and dates only: never a token or its hash." },
+  "scimClients.create": {
+    input: (s) => ({ displayName: "Okta SCIM (matrix)", ownerId: s.people.owner.id, purpose: "Pushes joiners and leavers from the company IdP", expiresAt: new Date(s.clock.now().getTime() + 30 * DAY) }),
+    expect: only(ADMIN),
+  },
+  "scimClients.rotate": { input: (s) => ({ tokenId: s.scimTokens.toRotate, overlapHours: 24 }), expect: only(ADMIN) },
+  "scimClients.revoke": { input: (s) => ({ tokenId: s.scimTokens.toRevoke, reason: "Leaked in a support ticket" }), expect: only(ADMIN) },
   "evidence.publicKey": { expect: everyoneSignedIn(), note: "Public by design, for any signed-in person." },
 };
 
@@ -319,7 +329,7 @@ export const PROCEDURE_MATRIX: Record<string, MatrixEntry> = {
 // function the route is a thin wrapper of, as each role, and compares the HTTP status it would answer.
 
 export type RouteEntry = {
-  methods: ("GET" | "POST")[];
+  methods: ("GET" | "POST" | "PUT" | "PATCH" | "DELETE")[];
   serves: string;
   /** The expected HTTP status per role. */
   expect: Record<RoleName, number> | null;
@@ -420,6 +430,18 @@ export const ROUTE_MATRIX: Record<string, RouteEntry> = {
       // An unsigned callback for a real task: refused whoever's browser sends it (the session is never read).
       const res = await handleWebhookCallback(s.db, { rawBody: JSON.stringify({ taskId: s.tasks.awaiting.id, status: "done" }), timestamp: null, signature: null, now: s.clock.now() });
       return res.status;
+    },
+  },
+  "app/scim/v2/[[...path]]/route.ts": {
+    methods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+    serves: "SCIM 2.0 for identity providers: a machine, authenticated by a SCIM client's bearer token, never by a session",
+    expect: same(401),
+    probe: async (s) => {
+      // A joiner sent from anyone's browser session without a SCIM token: refused (the session is never read).
+      // The probe is the route's authorization step; its refusal also counts against the address's rate
+      // limit (a write by design, proven in server/http/scim-endpoint.int.test.ts).
+      const req = new Request("http://portal.test/scim/v2/Users", { method: "POST", body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "matrix@example.test" }) });
+      return (await authenticateScimRequest(s.db, req, s.clock.now())) ? 200 : 401;
     },
   },
   "app/api/dev/clock/route.ts": {

@@ -137,6 +137,11 @@ export async function authorizationScene(db: PrismaClient) {
   writeFileSync(packFile, "PK scene pack");
   await db.evidenceExport.update({ where: { id: exportId }, data: { status: "DONE", filePath: packFile, fileSha256: "ab".repeat(32), byteSize: 13n, completedAt: clock.now() } });
 
+  // SCIM clients: one token to rotate, one to revoke.
+  const scimClient = (name: string) =>
+    as(admin).scimClients.create({ displayName: name, ownerId: owner.id, purpose: "Pushes joiners and leavers from the company IdP", expiresAt: new Date(now.getTime() + 90 * DAY) });
+  const scimTokens = { toRotate: (await scimClient("Okta SCIM (scene)")).tokenId, toRevoke: (await scimClient("Entra SCIM (scene)")).tokenId };
+
   const notifications = await db.notification.findMany({ where: { recipientId: employee.id, readAt: null }, select: { id: true } });
   if (notifications.length === 0) throw new Error("The scene needs unread notifications for the employee");
 
@@ -162,6 +167,7 @@ export async function authorizationScene(db: PrismaClient) {
     items: { toDecide: items[0]!, toBulkDecide: items[1]!, toReassign: items[2]!, toBulkReassign: items[3]! },
     evidenceExport: { id: exportId, dir: exportDir },
     notificationIds: notifications.map((n) => n.id),
+    scimTokens,
   };
 }
 export type AuthorizationScene = Awaited<ReturnType<typeof authorizationScene>>;

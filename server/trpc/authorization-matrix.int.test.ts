@@ -72,7 +72,7 @@ describe("the matrix covers every procedure and route", () => {
     }
   });
 
-  it("has exactly one entry per route handler under app/api", () => {
+  it("has exactly one entry per route handler under app/api and app/scim", () => {
     const files = routeFiles();
     const keys = Object.keys(ROUTE_MATRIX).sort();
     expect(files.filter((f) => !keys.includes(f)), "route handlers without an entry in ROUTE_MATRIX: add their rule").toEqual([]);
@@ -86,7 +86,7 @@ describe("the matrix covers every procedure and route", () => {
   });
 });
 
-/** Every app/api/**\/route.ts, relative to the project root, with forward slashes. */
+/** Every app/api/**\/route.ts and app/scim/**\/route.ts, relative to the project root, with forward slashes. */
 function routeFiles(): string[] {
   const root = path.resolve(import.meta.dirname, "../..");
   const out: string[] = [];
@@ -98,6 +98,7 @@ function routeFiles(): string[] {
     }
   };
   walk(path.join(root, "app/api"));
+  walk(path.join(root, "app/scim"));
   return out.sort();
 }
 

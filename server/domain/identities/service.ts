@@ -68,47 +68,58 @@ function assertMayManage(ctx: ServiceCtx): void {
 export async function createNhi(ctx: ServiceCtx, input: TCreateNhi): Promise<NhiRecord> {
   assertMayManage(ctx);
   const now = ctx.now();
+  assertFutureExpiry(input, now);
+  return ctx.db.$transaction((tx) => insertNhi(tx, ctx, input, now));
+}
+
+function assertFutureExpiry(input: TCreateNhi, now: Date): void {
   if (input.credentialExpiresAt && input.credentialExpiresAt.getTime() <= now.getTime()) {
     throw badInput("The credential expiry must be in the future.");
   }
-  return ctx.db.$transaction(async (tx) => {
-    await assertActiveHumanOwner(tx, input.ownerId);
-    if (input.systemId) await assertSystemExists(tx, input.systemId);
+}
 
-    const created = await tx.identity.create({
-      data: {
-        kind: input.kind,
-        status: "ACTIVE",
-        displayName: input.displayName,
-        ownerId: input.ownerId,
-        purpose: input.purpose,
-        systemId: input.systemId ?? null,
-        credentialKeyId: input.credentialKeyId ?? null,
-        credentialCreatedAt: input.credentialKeyId ? now : null,
-        credentialExpiresAt: input.credentialExpiresAt ?? null,
-      },
-      select: NHI_SELECT,
-    });
-    await recordEvent(tx, {
-      ...ledgerActor(ctx.actor),
-      action: "identity.nhi.created",
-      subjectType: "Identity",
-      subjectId: created.id,
-      occurredAt: now,
-      payload: {
-        kind: created.kind,
-        status: created.status,
-        displayName: created.displayName,
-        ownerId: created.ownerId,
-        purpose: created.purpose,
-        systemId: created.systemId,
-        credentialKeyId: created.credentialKeyId,
-        credentialCreatedAt: created.credentialCreatedAt,
-        credentialExpiresAt: created.credentialExpiresAt,
-      },
-    });
-    return created;
+/**
+ * createNhi's writes inside a caller's transaction (a SCIM client is created with its first token in one
+ * transaction, server/domain/api-tokens). The caller has checked the actor may manage non-human identities.
+ */
+export async function insertNhi(tx: Tx, ctx: ServiceCtx, input: TCreateNhi, now: Date): Promise<NhiRecord> {
+  assertFutureExpiry(input, now);
+  await assertActiveHumanOwner(tx, input.ownerId);
+  if (input.systemId) await assertSystemExists(tx, input.systemId);
+
+  const created = await tx.identity.create({
+    data: {
+      kind: input.kind,
+      status: "ACTIVE",
+      displayName: input.displayName,
+      ownerId: input.ownerId,
+      purpose: input.purpose,
+      systemId: input.systemId ?? null,
+      credentialKeyId: input.credentialKeyId ?? null,
+      credentialCreatedAt: input.credentialKeyId ? now : null,
+      credentialExpiresAt: input.credentialExpiresAt ?? null,
+    },
+    select: NHI_SELECT,
   });
+  await recordEvent(tx, {
+    ...ledgerActor(ctx.actor),
+    action: "identity.nhi.created",
+    subjectType: "Identity",
+    subjectId: created.id,
+    occurredAt: now,
+    payload: {
+      kind: created.kind,
+      status: created.status,
+      displayName: created.displayName,
+      ownerId: created.ownerId,
+      purpose: created.purpose,
+      systemId: created.systemId,
+      credentialKeyId: created.credentialKeyId,
+      credentialCreatedAt: created.credentialCreatedAt,
+      credentialExpiresAt: created.credentialExpiresAt,
+    },
+  });
+  return created;
 }
 
 type DiffField = (typeof NHI_EDITABLE_FIELDS)[number] | "credentialCreatedAt";

@@ -28,6 +28,16 @@ export function downloadBuckets(identityId: string): Bucket[] {
   return [{ scope: "downloads-person", subject: identityId, limit: env().RATE_LIMIT_DOWNLOADS_PER_PERSON }];
 }
 
+/** One request to /scim/v2 by an authenticated SCIM client (its identity). */
+export function scimBuckets(clientId: string): Bucket[] {
+  return [{ scope: "scim-client", subject: clientId, limit: env().RATE_LIMIT_SCIM_PER_CLIENT }];
+}
+
+/** One request to /scim/v2 before its token is checked: per client address, like tRPC calls. */
+export function scimAddressBuckets(address: string): Bucket[] {
+  return [{ scope: "calls-address", subject: address, limit: env().RATE_LIMIT_CALLS_PER_ADDRESS }];
+}
+
 /** Counts an attempt against the buckets now (wall clock: the business clock never moves rate limits). */
 export function checkRateLimit(db: PrismaClient, buckets: Bucket[], now: Date = new Date()): Promise<LimitOutcome> {
   return consume(db, buckets, now, env().RATE_LIMIT_WINDOW_SECONDS);
@@ -41,6 +51,7 @@ export function describeRefusal(out: Extract<LimitOutcome, { ok: false }>): stri
     "calls-address": "Too many requests from your network address",
     "calls-person": "Too many requests from your account",
     "downloads-person": "Too many downloads from your account",
+    "scim-client": "Too many SCIM requests from this client",
   };
   const secs = out.retryAfterSeconds;
   return `${what[out.scope] ?? "Too many requests"}. Try again in ${secs} ${secs === 1 ? "second" : "seconds"}.`;
