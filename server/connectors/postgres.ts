@@ -18,7 +18,7 @@ import { checkServerIdentity, type ConnectionOptions } from "node:tls";
 import pg from "pg";
 import { effectiveSslMode, PG_DEFAULT_HOST, PG_DEFAULT_PORT, SSL_MODES, type SslMode } from "./pg-target";
 import { resolveSecretRef } from "./secrets";
-import { ConnectorError, type Connector, type ConnectorCtx, type Receipt } from "./types";
+import { ConnectorError, type Connector, type ConnectorCtx, type ListAccessCtx, type Membership, type Receipt } from "./types";
 
 type PgConfig = { database: string; host: string; port: number; user?: string; secretRef?: string; sslmode: SslMode; sslRootCertRef?: string };
 
@@ -64,6 +64,17 @@ export function tlsOptions(cfg: PgConfig): false | ConnectionOptions {
 /** Where a receipt says the change was made: the address and the TLS mode it was made over. */
 export function targetLabel(cfg: PgConfig): string {
   return `postgresql://${cfg.host}:${cfg.port}/${cfg.database}?sslmode=${cfg.sslmode}`;
+}
+
+/**
+ * The identity a member role stands for, inverted: `w_<8 hex>` → the range of UUIDs starting with those
+ * hex digits (an index range on Identity.id), or null for any other role name (a login made by hand: no
+ * identity in Warrant, an orphan account).
+ */
+export function identityIdRangeOf(account: string): { lo: string; hi: string } | null {
+  const m = /^w_([0-9a-f]{8})$/.exec(account);
+  if (!m) return null;
+  return { lo: `${m[1]}-0000-0000-0000-000000000000`, hi: `${m[1]}-ffff-ffff-ffff-ffffffffffff` };
 }
 
 /** The role that stands for an identity in target databases: stable, short, and safe as an identifier. */
@@ -222,7 +233,48 @@ function receipt(cfg: PgConfig, action: "GRANT" | "REVOKE", rb: ReadBack): Recei
   };
 }
 
+/** Rows per page of discovery: the catalog is read in keyset pages over one session, never as one array. */
+export const LIST_PAGE_SIZE = 5000;
+
+/**
+ * Every membership of the managed roles: pg_auth_members joined to pg_roles, the member's name and the role's
+ * name, ordered by both in the "C" collation (byte order), read in keyset pages of LIST_PAGE_SIZE.
+ */
+async function* listMemberships(ctx: ListAccessCtx): AsyncGenerator<Membership> {
+  const cfg = postgresConfig(ctx.system.connectorConfig);
+  if (ctx.managedRefs.length === 0) return;
+  const client = await connect(cfg);
+  try {
+    let after: [string, string] | null = null;
+    for (;;) {
+      let res: pg.QueryResult<{ account: string; ref: string }>;
+      try {
+        res = await client.query<{ account: string; ref: string }>(
+          `SELECT u.rolname::text AS account, r.rolname::text AS ref
+             FROM pg_auth_members m
+             JOIN pg_roles r ON r.oid = m.roleid
+             JOIN pg_roles u ON u.oid = m.member
+            WHERE r.rolname::text = ANY($1::text[])
+              AND ($2::text IS NULL OR (u.rolname::text COLLATE "C", r.rolname::text COLLATE "C") > ($2::text COLLATE "C", $3::text COLLATE "C"))
+            ORDER BY u.rolname::text COLLATE "C", r.rolname::text COLLATE "C"
+            LIMIT ${LIST_PAGE_SIZE}`,
+          [ctx.managedRefs, after?.[0] ?? null, after?.[1] ?? null],
+        );
+      } catch (e) {
+        throw new ConnectorError(`PostgreSQL ${targetLabel(cfg)}: ${(e as Error).message}`);
+      }
+      for (const row of res.rows) yield { account: row.account, externalRef: row.ref };
+      if (res.rows.length < LIST_PAGE_SIZE) return;
+      const last = res.rows[res.rows.length - 1]!;
+      after = [last.account, last.ref];
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 export const postgresConnector: Connector = {
+  listAccess: listMemberships,
   async grant(ctx) {
     const cfg = postgresConfig(ctx.system.connectorConfig);
     const role = targetRole(ctx);
