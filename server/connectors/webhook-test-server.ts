@@ -35,7 +35,11 @@ export async function startWebhookServer(secret: string, respond: Responder, opt
         res.writeHead(404).end(JSON.stringify({ error: "unknown list" }));
         return;
       }
-      const sorted = [...memberships].sort((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : a.entitlement < b.entitlement ? -1 : a.entitlement > b.entitlement ? 1 : 0));
+      const key = (m: ListedMembership) => [m.account.toLowerCase(), m.entitlement] as const;
+      const sorted = [...memberships].sort((x, y) => {
+        const [a, b] = [key(x), key(y)];
+        return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+      });
       const from = Number(url.searchParams.get("cursor") ?? "0");
       const page = sorted.slice(from, from + pageSize);
       const next = from + pageSize < sorted.length ? String(from + pageSize) : null;

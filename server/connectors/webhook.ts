@@ -16,8 +16,8 @@
  * Discovery (reconciliation): `GET <url>?list=access[&cursor=<next>]`, signed like the POSTs with the
  * signed text "<timestamp>.GET <path and query>" (listSignedText). The endpoint answers 200 with
  * `{ "memberships": [{ "account": "<email>", "entitlement": "<externalRef>" }, ...], "next": "<cursor>" | null }`,
- * in ascending order of (account, entitlement) across pages (plain code-unit order), at most 10,000 per page;
- * Warrant follows `next` until it is null. Accounts are emails (compared lower-case).
+ * in ascending order of (lower-cased account, entitlement) across pages (plain code-unit order), at most
+ * 10,000 per page; Warrant follows `next` until it is null. Accounts are emails, compared in lower case.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { TaskAction } from "../db/generated/enums";

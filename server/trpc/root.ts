@@ -17,6 +17,7 @@ import { campaignsRouter } from "./routers/campaigns";
 import { auditRouter } from "./routers/audit";
 import { evidenceRouter } from "./routers/evidence";
 import { searchRouter } from "./routers/search";
+import { reconciliationRouter } from "./routers/reconciliation";
 
 export const appRouter = router({
   me: meRouter,
@@ -37,6 +38,7 @@ export const appRouter = router({
   audit: auditRouter,
   evidence: evidenceRouter,
   search: searchRouter,
+  reconciliation: reconciliationRouter,
 });
 
 export type AppRouter = typeof appRouter;
