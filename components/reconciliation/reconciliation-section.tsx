@@ -144,6 +144,9 @@ const columns = [
   col.display({ id: "actions", header: "Action", cell: (c) => (c.row.original.actions.length ? <FindingActions row={c.row.original} /> : null) }),
 ];
 
+/** Resolved findings offer no action: no empty action cell (or empty card footer on a phone). */
+const resolvedColumns = columns.filter((c) => c.id !== "actions");
+
 function ReconcileNow({ view }: { view: ReconciliationView }) {
   const trpc = useTRPC();
   const router = useRouter();
@@ -224,7 +227,7 @@ export function ReconciliationSection({ view, showing }: { view: ReconciliationV
       </nav>
       <DataTable
         label={`${showing === "OPEN" ? "Open" : "Resolved"} reconciliation findings`}
-        columns={columns}
+        columns={showing === "OPEN" ? columns : resolvedColumns}
         rows={view.findings.rows}
         total={view.findings.rows.length}
         page={1}
