@@ -275,6 +275,15 @@ async function* listMemberships(ctx: ListAccessCtx): AsyncGenerator<Membership> 
 
 export const postgresConnector: Connector = {
   listAccess: listMemberships,
+  async revokeAccount(ctx, m) {
+    const cfg = postgresConfig(ctx.system.connectorConfig);
+    if (!ctx.managedRefs.includes(m.externalRef)) throw new ConnectorError(`The role "${m.externalRef}" is not one the catalog manages in this system.`, { permanent: true });
+    return withClient(cfg, async (c) => {
+      const before = await readBack(c, cfg, m.externalRef, m.account);
+      if (before.isMember) await c.query(`REVOKE ${c.escapeIdentifier(m.externalRef)} FROM ${c.escapeIdentifier(m.account)}`);
+      return receipt(cfg, "REVOKE", await readBack(c, cfg, m.externalRef, m.account));
+    });
+  },
   async grant(ctx) {
     const cfg = postgresConfig(ctx.system.connectorConfig);
     const role = targetRole(ctx);

@@ -56,6 +56,12 @@ export interface Connector {
    * in the same order and refuses a stream that is out of order.
    */
   listAccess?(ctx: ListAccessCtx): AsyncIterable<Membership>;
+  /**
+   * Removes a membership found by discovery whose account stands for no identity (an orphan account made by
+   * hand), and reads the target back: confirmed only when the membership is gone. Connectors that cannot
+   * name an account other than an identity's leave it out.
+   */
+  revokeAccount?(ctx: ListAccessCtx, m: Membership): Promise<Receipt>;
 }
 
 export function isAwaiting(r: ConnectorResult): r is AwaitingConfirmation {

@@ -94,14 +94,22 @@ describe.skipIf(!ADMIN_URL)("reconciliation against a real PostgreSQL target", (
     expect(await isMember(writeRole, memberRoleName(drifted.id))).toBe(false);
     expect(await isMember(readRole, memberRoleName(holder.id))).toBe(true);
     expect(await isMember(writeRole, memberRoleName(adopted.id))).toBe(true);
-    expect(await p.provisioningTask.findUniqueOrThrow({ where: { id: revoked.taskId } })).toMatchObject({ status: "DONE", receipt: { confirmed: true, readBack: { isMember: false, role: writeRole } } });
-    expect((await p.grant.findUniqueOrThrow({ where: { id: revoked.grantId } })).status).toBe("REVOKED");
+    expect(await p.provisioningTask.findUniqueOrThrow({ where: { id: revoked.taskId! } })).toMatchObject({ status: "DONE", receipt: { confirmed: true, readBack: { isMember: false, role: writeRole } } });
+    expect((await p.grant.findUniqueOrThrow({ where: { id: revoked.grantId! } })).status).toBe("REVOKED");
 
     // The next run: only the hand-made login is left.
     const after = await as.reconciliation.reconcileNow({ systemId: system.id });
     expect(after.counts).toMatchObject({ UNMANAGED_ACCESS: 0, MISSING_ACCESS: 0, ORPHAN_ACCOUNT: 1, opened: 0 });
     const open = await p.finding.findMany({ where: { subjectId: system.id, status: "OPEN" } });
     expect(open.map((f) => (f.details as { account: string }).account)).toEqual([handLogin]);
+
+    // The hand-made login stands for no identity: the connector removes its membership now, confirmed by read-back.
+    const orphanRes = await as.reconciliation.revoke({ findingId: open[0]!.id, reason: "Nobody owns this login" });
+    expect(orphanRes).toMatchObject({ grantId: null, taskId: null });
+    expect(await isMember(readRole, handLogin)).toBe(false);
+    expect(await p.finding.findUniqueOrThrow({ where: { id: open[0]!.id } })).toMatchObject({ status: "RESOLVED", details: { outcome: "REVOKED", receipt: { confirmed: true, readBack: { isMember: false, member: handLogin, role: readRole } } } });
+    const last = await as.reconciliation.reconcileNow({ systemId: system.id });
+    expect(last.counts).toMatchObject({ UNMANAGED_ACCESS: 0, MISSING_ACCESS: 0, ORPHAN_ACCOUNT: 0 });
   });
 
   it("two runs started at once from two clients: one runs, the other is refused, one set of findings", async () => {

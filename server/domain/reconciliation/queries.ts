@@ -86,7 +86,8 @@ export async function systemReconciliation(ctx: ServiceCtx, input: z.output<type
       acceptedUntil: str(d.acceptedUntil),
       resolvedAt: r.resolvedAt,
       task: task ? { id: task.id, status: task.status, confirmed: task.status === "DONE" && (task.receipt as { confirmed?: unknown } | null)?.confirmed !== false } : null,
-      actions: canAct && r.status === "OPEN" ? RECON_ACTIONS[r.kind as ReconKind] : [],
+      // An account with no identity: only a connector that can name it (PostgreSQL) removes it.
+      actions: canAct && r.status === "OPEN" ? RECON_ACTIONS[r.kind as ReconKind].filter((a) => a !== "revoke" || who || system.connector === "POSTGRES") : [],
     };
   });
   const open = Object.fromEntries(RECON_KINDS.map((k) => [k, openByKind.find((g) => g.kind === k)?._count._all ?? 0])) as Record<ReconKind, number>;

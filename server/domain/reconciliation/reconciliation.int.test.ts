@@ -150,12 +150,12 @@ describe("reconciling a webhook system (discovery over its signed list endpoint)
     await s.as(s.owner.id).reconciliation.reconcileNow({ systemId: s.system.id });
     const orphan = (await open(s.system.id)).find((x) => x.kind === "ORPHAN_ACCOUNT" && (x.details as { account: string }).account === s.leaver.email)!;
     const res = await s.as(s.security.id).reconciliation.revoke({ findingId: orphan.id, reason: "Leaver still in the system" });
-    expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: res.grantId } })).toMatchObject({ status: "PENDING_REVOKE", origin: "IMPORTED", identityId: s.leaver.id, revocationCause: "MANUAL" });
+    expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: res.grantId! } })).toMatchObject({ status: "PENDING_REVOKE", origin: "IMPORTED", identityId: s.leaver.id, revocationCause: "MANUAL" });
     await processProvisioningTasks(db.prisma, new Date(), "recon-worker", 10);
     const revokeCall = hook.calls.find((c) => c.body.taskId === res.taskId)!;
     expect(revokeCall.body).toMatchObject({ action: "REVOKE", identity: { id: s.leaver.id } });
-    expect(await db.prisma.provisioningTask.findUniqueOrThrow({ where: { id: res.taskId } })).toMatchObject({ status: "DONE", receipt: { confirmed: true } });
-    expect((await db.prisma.grant.findUniqueOrThrow({ where: { id: res.grantId } })).status).toBe("REVOKED");
+    expect(await db.prisma.provisioningTask.findUniqueOrThrow({ where: { id: res.taskId! } })).toMatchObject({ status: "DONE", receipt: { confirmed: true } });
+    expect((await db.prisma.grant.findUniqueOrThrow({ where: { id: res.grantId! } })).status).toBe("REVOKED");
     const view = await s.as(s.owner.id).reconciliation.forSystem({ systemId: s.system.id, status: "RESOLVED" });
     expect(view.findings.rows.find((r) => r.id === orphan.id)).toMatchObject({ outcome: "REVOKE_REQUESTED", task: { status: "DONE", confirmed: true } });
   });

@@ -13,11 +13,12 @@ export const RECON_KIND_LABEL: Record<ReconKind, string> = {
 };
 
 /** How a reconciliation finding ended (kept in its details.outcome). */
-export const RECON_OUTCOMES = ["ADOPTED", "REVOKE_REQUESTED", "REPROVISION_REQUESTED", "ACCEPTED", "GONE"] as const;
+export const RECON_OUTCOMES = ["ADOPTED", "REVOKE_REQUESTED", "REVOKED", "REPROVISION_REQUESTED", "ACCEPTED", "GONE"] as const;
 export type ReconOutcome = (typeof RECON_OUTCOMES)[number];
 export const RECON_OUTCOME_LABEL: Record<ReconOutcome, string> = {
   ADOPTED: "Adopted as imported access",
   REVOKE_REQUESTED: "Removal sent to the system",
+  REVOKED: "Removed, confirmed by the system's read-back",
   REPROVISION_REQUESTED: "Provisioning sent again",
   ACCEPTED: "Accepted as an exception",
   GONE: "No longer in the system",

@@ -506,18 +506,44 @@ export async function adoptFinding(ctx: ServiceCtx, input: z.output<typeof ZAdop
 }
 
 /**
- * Revoke access found in the target through the connector: an IMPORTED grant recording it, moved at once to
- * revocation (a REVOKE task; the grant is REVOKED only when the connector's read-back confirms it).
+ * Revoke access found in the target through the connector. For an identity: an imported grant recording the
+ * access, moved at once to revocation (a REVOKE task; the grant is REVOKED only when the connector's read-back
+ * confirms it). For an account that stands for no identity (a login made by hand), where the connector can
+ * name it (PostgreSQL): the connector removes the membership now and the finding is closed only when its
+ * read-back confirms it (the receipt is kept in the finding and the ledger event).
  */
 export async function revokeFinding(ctx: ServiceCtx, input: z.output<typeof ZRevokeFindingInput>) {
+  const pre = await ctx.db.$transaction((tx) => loadForAction(tx, ctx, input.findingId, "revoke"));
+  if (!pre.d.identityId) return revokeAccountFinding(ctx, input, pre);
   return ctx.db.$transaction(async (tx) => {
     const { f, d } = await loadForAction(tx, ctx, input.findingId, "revoke");
-    if (!d.identityId) throw conflict("This account has no identity in Warrant, so the connector cannot remove it: remove it in the system by hand, or accept it with a reason.");
+    if (!d.identityId) throw conflict("This finding changed: reload.");
     const g = await importGrant(tx, ctx, d, f.id, ctx.now(), input.reason);
     const res = await startRevocationOrConflict(tx, { grantId: g.id, cause: "MANUAL", actorId: ctx.actor.id, note: `Reconciliation: ${input.reason}`, now: ctx.now() });
     await closeFinding(tx, ctx, f, "REVOKE_REQUESTED", { grantId: g.id, taskId: res.taskId, reason: input.reason });
     await findingEvent(tx, ctx, "reconciliation.finding_revoked", f, d, { grantId: g.id, taskId: res.taskId, reason: input.reason });
-    return { findingId: f.id, grantId: g.id, taskId: res.taskId };
+    return { findingId: f.id, grantId: g.id as string | null, taskId: res.taskId as string | null };
+  });
+}
+
+async function revokeAccountFinding(ctx: ServiceCtx, input: z.output<typeof ZRevokeFindingInput>, pre: Awaited<ReturnType<typeof loadForAction>>) {
+  const connector = connectorFor(pre.system.connector);
+  if (!connector.revokeAccount) throw conflict("This account has no identity in Warrant, and this connector can only remove an identity's access: remove it in the system by hand, or accept it with a reason.");
+  const system = await ctx.db.system.findUniqueOrThrow({ where: { id: pre.system.id }, select: { id: true, name: true, connectorConfig: true } });
+  const ents = await managedEntitlements(ctx.db, { ...pre.system, connectorConfig: system.connectorConfig });
+  let receipt;
+  try {
+    receipt = await connector.revokeAccount({ system, managedRefs: [...ents.keys()] }, { account: pre.d.account, externalRef: pre.d.externalRef });
+  } catch (e) {
+    if (e instanceof ConnectorError) throw conflict(`The connector could not remove it: ${e.message}`);
+    throw e;
+  }
+  if (!receipt.confirmed) throw conflict("The connector's read-back still shows the membership: nothing was closed. Try again, or remove it by hand.");
+  return ctx.db.$transaction(async (tx) => {
+    const { f, d } = await loadForAction(tx, ctx, input.findingId, "revoke");
+    await closeFinding(tx, ctx, f, "REVOKED", { receipt, reason: input.reason });
+    await findingEvent(tx, ctx, "reconciliation.finding_revoked", f, d, { receipt, reason: input.reason });
+    return { findingId: f.id, grantId: null as string | null, taskId: null as string | null };
   });
 }
 
