@@ -233,41 +233,46 @@ function receipt(cfg: PgConfig, action: "GRANT" | "REVOKE", rb: ReadBack): Recei
   };
 }
 
-/** Rows per page of discovery: the catalog is read in keyset pages over one session, never as one array. */
+/** Rows fetched per round trip of discovery: the catalog is read through a cursor, never as one array. */
 export const LIST_PAGE_SIZE = 5000;
 
 /**
  * Every membership of the managed roles: pg_auth_members joined to pg_roles, the member's name and the role's
- * name, ordered by both in the "C" collation (byte order), read in keyset pages of LIST_PAGE_SIZE.
+ * name, ordered by both in the "C" collation (byte order), read through a server-side cursor (sorted once,
+ * fetched LIST_PAGE_SIZE rows at a time) in a read-only transaction.
  */
 async function* listMemberships(ctx: ListAccessCtx): AsyncGenerator<Membership> {
   const cfg = postgresConfig(ctx.system.connectorConfig);
   if (ctx.managedRefs.length === 0) return;
   const client = await connect(cfg);
+  const fail = (e: unknown) => (e instanceof ConnectorError ? e : new ConnectorError(`PostgreSQL ${targetLabel(cfg)}: ${(e as Error).message}`));
   try {
-    let after: [string, string] | null = null;
-    for (;;) {
-      let res: pg.QueryResult<{ account: string; ref: string }>;
-      try {
-        res = await client.query<{ account: string; ref: string }>(
-          `SELECT u.rolname::text AS account, r.rolname::text AS ref
+    try {
+      await client.query("BEGIN READ ONLY");
+      await client.query(
+        `DECLARE warrant_discovery NO SCROLL CURSOR FOR
+           SELECT u.rolname::text AS account, r.rolname::text AS ref
              FROM pg_auth_members m
              JOIN pg_roles r ON r.oid = m.roleid
              JOIN pg_roles u ON u.oid = m.member
             WHERE r.rolname::text = ANY($1::text[])
-              AND ($2::text IS NULL OR (u.rolname::text COLLATE "C", r.rolname::text COLLATE "C") > ($2::text COLLATE "C", $3::text COLLATE "C"))
-            ORDER BY u.rolname::text COLLATE "C", r.rolname::text COLLATE "C"
-            LIMIT ${LIST_PAGE_SIZE}`,
-          [ctx.managedRefs, after?.[0] ?? null, after?.[1] ?? null],
-        );
+            ORDER BY u.rolname::text COLLATE "C", r.rolname::text COLLATE "C"`,
+        [ctx.managedRefs],
+      );
+    } catch (e) {
+      throw fail(e);
+    }
+    for (;;) {
+      let res: pg.QueryResult<{ account: string; ref: string }>;
+      try {
+        res = await client.query<{ account: string; ref: string }>(`FETCH ${LIST_PAGE_SIZE} FROM warrant_discovery`);
       } catch (e) {
-        throw new ConnectorError(`PostgreSQL ${targetLabel(cfg)}: ${(e as Error).message}`);
+        throw fail(e);
       }
       for (const row of res.rows) yield { account: row.account, externalRef: row.ref };
-      if (res.rows.length < LIST_PAGE_SIZE) return;
-      const last = res.rows[res.rows.length - 1]!;
-      after = [last.account, last.ref];
+      if (res.rows.length < LIST_PAGE_SIZE) break;
     }
+    await client.query("COMMIT").catch(() => undefined);
   } finally {
     await client.end().catch(() => undefined);
   }

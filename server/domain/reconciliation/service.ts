@@ -101,25 +101,45 @@ function refExpr(connector: SystemRow["connector"]): Prisma.Sql {
 
 type WarrantKey = { account: string; ref: string; identityId: string; entitlementId: string; activeGrantId: string | null; inFlight: boolean };
 
-/** Warrant's grants in the system (not revoked), grouped per (account, entitlement), in merge order, by keyset pages. */
+/**
+ * Warrant's grants in the system (not revoked), grouped per (account, entitlement), in merge order, by keyset
+ * pages. PostgreSQL accounts are `w_` + the first 8 hex digits of the identity id, so their order is the
+ * order of the identity ids: pages walk the Grant (identityId, …) index instead of sorting every grant of
+ * the system for each page. Email accounts (webhook, manual) are sorted by lower(email).
+ */
 async function* warrantKeys(db: PrismaClient, system: SystemRow): AsyncGenerator<WarrantKey> {
   type Row = { account: string; ref: string; identityId: string; entitlementId: string; grantId: string; status: string };
   const acct = accountExpr(system.connector);
   const ref = refExpr(system.connector);
+  const byId = system.connector === "POSTGRES";
   let after: Row | null = null;
   let cur: WarrantKey | null = null;
+  const NIL = "00000000-0000-0000-0000-000000000000";
   for (;;) {
-    const rows: Row[] = await db.$queryRaw<Row[]>`
-      SELECT x.account, x.ref, x."identityId"::text AS "identityId", x."entitlementId"::text AS "entitlementId", x.id::text AS "grantId", x.status
-        FROM (SELECT g.id, g."identityId", g."entitlementId", g.status::text AS status, ${acct} AS account, ${ref} AS ref
-                FROM "Grant" g
-                JOIN "Identity" i ON i.id = g."identityId"
-                JOIN "Entitlement" e ON e.id = g."entitlementId"
-               WHERE e."systemId" = ${system.id}::uuid AND g.status <> 'REVOKED') x
-       WHERE x.account IS NOT NULL AND x.ref IS NOT NULL
-         AND (${after === null} OR (x.account COLLATE "C", x.ref COLLATE "C", x.id) > (${after?.account ?? ""} COLLATE "C", ${after?.ref ?? ""} COLLATE "C", ${after?.grantId ?? "00000000-0000-0000-0000-000000000000"}::uuid))
-       ORDER BY x.account COLLATE "C", x.ref COLLATE "C", x.id
-       LIMIT ${WARRANT_PAGE}`;
+    const a = after;
+    const rows: Row[] = byId
+      ? await db.$queryRaw<Row[]>`
+          SELECT x.account, x.ref, x."identityId"::text AS "identityId", x."entitlementId"::text AS "entitlementId", x.id::text AS "grantId", x.status
+            FROM (SELECT g.id, g."identityId", g."entitlementId", g.status::text AS status, ${acct} AS account, ${ref} AS ref
+                    FROM "Grant" g
+                    JOIN "Identity" i ON i.id = g."identityId"
+                    JOIN "Entitlement" e ON e.id = g."entitlementId"
+                   WHERE e."systemId" = ${system.id}::uuid AND g.status <> 'REVOKED' AND g."identityId" >= ${a?.identityId ?? NIL}::uuid) x
+           WHERE x.ref IS NOT NULL
+             AND (${a === null} OR (x."identityId", x.ref COLLATE "C", x.id) > (${a?.identityId ?? NIL}::uuid, ${a?.ref ?? ""} COLLATE "C", ${a?.grantId ?? NIL}::uuid))
+           ORDER BY x."identityId", x.ref COLLATE "C", x.id
+           LIMIT ${WARRANT_PAGE}`
+      : await db.$queryRaw<Row[]>`
+          SELECT x.account, x.ref, x."identityId"::text AS "identityId", x."entitlementId"::text AS "entitlementId", x.id::text AS "grantId", x.status
+            FROM (SELECT g.id, g."identityId", g."entitlementId", g.status::text AS status, ${acct} AS account, ${ref} AS ref
+                    FROM "Grant" g
+                    JOIN "Identity" i ON i.id = g."identityId"
+                    JOIN "Entitlement" e ON e.id = g."entitlementId"
+                   WHERE e."systemId" = ${system.id}::uuid AND g.status <> 'REVOKED') x
+           WHERE x.account IS NOT NULL AND x.ref IS NOT NULL
+             AND (${a === null} OR (x.account COLLATE "C", x.ref COLLATE "C", x.id) > (${a?.account ?? ""} COLLATE "C", ${a?.ref ?? ""} COLLATE "C", ${a?.grantId ?? NIL}::uuid))
+           ORDER BY x.account COLLATE "C", x.ref COLLATE "C", x.id
+           LIMIT ${WARRANT_PAGE}`;
     for (const r of rows) {
       if (cur && cur.account === r.account && cur.ref === r.ref) {
         if (r.status === "ACTIVE") cur.activeGrantId ??= r.grantId;
