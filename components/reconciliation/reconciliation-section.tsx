@@ -168,7 +168,7 @@ function ReconcileNow({ view }: { view: ReconciliationView }) {
   return (
     <div className="space-y-2">
       {view.needsUpload && (
-        <Field label="Access export (CSV: account,entitlement)" hint="Accounts are email addresses; entitlements their role or group name." error={error}>
+        <Field label="Access export (CSV: account,entitlement)" hint="Accounts are email addresses; entitlements their role or group name. At most 1 MB." error={error}>
           {(p) => <Input {...p} type="file" accept=".csv,text/csv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />}
         </Field>
       )}

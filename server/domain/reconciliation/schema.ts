@@ -35,7 +35,8 @@ export const ADOPT_MAX_DAYS = 365;
 export const ACCEPT_MAX_DAYS = 365;
 export const REASON_MIN = 5;
 export const REASON_MAX = 1000;
-export const ACCESS_EXPORT_MAX_CHARS = 20 * 1024 * 1024;
+/** An export travels in the tRPC request, whose body the HTTP edge caps at 1 MB (server/http/limits.ts). */
+export const ACCESS_EXPORT_MAX_CHARS = 1_000_000;
 
 const ZId = z.uuid({ message: "must be an id (UUID)" });
 const ZReason = z
@@ -49,7 +50,7 @@ export const ZReconcileNowInput = z
   .object({
     systemId: ZId,
     /** For a manual system: the access export (CSV account,entitlement). */
-    accessExport: z.string().max(ACCESS_EXPORT_MAX_CHARS, { message: "The export is too large (20 MB at most)" }).optional(),
+    accessExport: z.string().max(ACCESS_EXPORT_MAX_CHARS, { message: "The export is too large (1 MB at most through the portal)" }).optional(),
   })
   .strict();
 export type TReconcileNowInput = z.input<typeof ZReconcileNowInput>;
