@@ -27,8 +27,17 @@ if (!adminUrl) {
   process.exit(0);
 }
 
+// With --expose-gc (as npm run bench runs it), a collection before each sample: the peak is what is live, not
+// garbage V8 has not collected yet.
+const gc = (globalThis as { gc?: () => void }).gc;
 let peak = process.memoryUsage().rss;
-const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+let peakHeap = process.memoryUsage().heapUsed;
+const sampler = setInterval(() => {
+  gc?.();
+  const m = process.memoryUsage();
+  peak = Math.max(peak, m.rss);
+  peakHeap = Math.max(peakHeap, m.heapUsed);
+}, 250);
 sampler.unref();
 
 await setup();
@@ -89,20 +98,25 @@ try {
   const raw = new pg.Client({ connectionString: new URL(`/${database}`, adminUrl).toString() });
   await raw.connect();
   const t3 = performance.now();
-  const all = await raw.query("SELECT u.rolname::text, r.rolname::text FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE r.rolname::text = ANY($1::text[])", [managedRefs]);
+  let all: pg.QueryResult | null = await raw.query("SELECT u.rolname::text, r.rolname::text FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE r.rolname::text = ANY($1::text[])", [managedRefs]);
   const plainMs = performance.now() - t3;
   await raw.end();
   const rate = (rows: number, ms: number) => `${Math.round(rows / (ms / 1000)).toLocaleString()} /s`;
   console.log(`  raw read, connector cursor (5,000 per fetch): ${n.toLocaleString()} rows in ${(pagedMs / 1000).toFixed(1)} s (${rate(n, pagedMs)})`);
   console.log(`  raw read, one plain query (all in memory): ${all.rowCount?.toLocaleString()} rows in ${(plainMs / 1000).toFixed(1)} s (${rate(all.rowCount ?? 0, plainMs)})`);
+  all = null;
+  gc?.();
 
+  gc?.();
   peak = process.memoryUsage().rss;
+  peakHeap = process.memoryUsage().heapUsed;
   const rssBefore = peak;
+  const heapBefore = peakHeap;
   const t4 = performance.now();
   const res = await runReconciliation(db.prisma, { systemId: (await db.prisma.system.findFirstOrThrow({ where: { name: "Bench target" } })).id, trigger: "MANUAL", actorId: null, now: new Date() });
   const runMs = performance.now() - t4;
   console.log(`  reconciliation: ${res.memberships.toLocaleString()} memberships in ${(runMs / 1000).toFixed(1)} s (${rate(res.memberships, runMs)}); findings ${JSON.stringify(res.counts)}`);
-  console.log(`  RSS before the run ${mb(rssBefore)}, peak during it ${mb(peak)}`);
+  console.log(`  RSS before the run ${mb(rssBefore)}, peak during it ${mb(peak)}; JS heap in use before ${mb(heapBefore)}, peak ${mb(peakHeap)}${gc ? "" : " (run with --expose-gc for live-heap figures)"}`);
 } finally {
   clearInterval(sampler);
   await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(database)} WITH (FORCE)`).catch(() => undefined);
