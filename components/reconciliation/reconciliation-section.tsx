@@ -118,7 +118,7 @@ const columns = [
     header: "Account",
     enableSorting: false,
     meta: { card: "title" },
-    cell: (c) => <span className="break-all font-mono text-xs">{c.getValue()}</span>,
+    cell: (c) => <span className="font-mono text-xs md:whitespace-nowrap max-md:break-all">{c.getValue()}</span>,
   }),
   col.accessor("kind", { header: "Kind", enableSorting: false, cell: (c) => <Badge tone={KIND_TONE[c.getValue()]}>{RECON_KIND_LABEL[c.getValue()]}</Badge> }),
   col.accessor("entitlement", { header: "Entitlement", enableSorting: false }),
