@@ -15,4 +15,4 @@ export function connectorFor(kind: ConnectorKind): Connector {
   return CONNECTORS[kind];
 }
 
-export type { Connector, ConnectorCtx, ConnectorResult, Receipt } from "./types";
+export type { Connector, ConnectorCtx, ConnectorResult, ListAccessCtx, Membership, Receipt } from "./types";

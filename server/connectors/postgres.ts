@@ -18,7 +18,7 @@ import { checkServerIdentity, type ConnectionOptions } from "node:tls";
 import pg from "pg";
 import { effectiveSslMode, PG_DEFAULT_HOST, PG_DEFAULT_PORT, SSL_MODES, type SslMode } from "./pg-target";
 import { resolveSecretRef } from "./secrets";
-import { ConnectorError, type Connector, type ConnectorCtx, type Receipt } from "./types";
+import { ConnectorError, type Connector, type ConnectorCtx, type ListAccessCtx, type Membership, type Receipt } from "./types";
 
 type PgConfig = { database: string; host: string; port: number; user?: string; secretRef?: string; sslmode: SslMode; sslRootCertRef?: string };
 
@@ -64,6 +64,17 @@ export function tlsOptions(cfg: PgConfig): false | ConnectionOptions {
 /** Where a receipt says the change was made: the address and the TLS mode it was made over. */
 export function targetLabel(cfg: PgConfig): string {
   return `postgresql://${cfg.host}:${cfg.port}/${cfg.database}?sslmode=${cfg.sslmode}`;
+}
+
+/**
+ * The identity a member role stands for, inverted: `w_<8 hex>` → the range of UUIDs starting with those
+ * hex digits (an index range on Identity.id), or null for any other role name (a login made by hand: no
+ * identity in Warrant, an orphan account).
+ */
+export function identityIdRangeOf(account: string): { lo: string; hi: string } | null {
+  const m = /^w_([0-9a-f]{8})$/.exec(account);
+  if (!m) return null;
+  return { lo: `${m[1]}-0000-0000-0000-000000000000`, hi: `${m[1]}-ffff-ffff-ffff-ffffffffffff` };
 }
 
 /** The role that stands for an identity in target databases: stable, short, and safe as an identifier. */
@@ -222,7 +233,62 @@ function receipt(cfg: PgConfig, action: "GRANT" | "REVOKE", rb: ReadBack): Recei
   };
 }
 
+/** Rows fetched per round trip of discovery: the catalog is read through a cursor, never as one array. */
+export const LIST_PAGE_SIZE = 5000;
+
+/**
+ * Every membership of the managed roles: pg_auth_members joined to pg_roles, the member's name and the role's
+ * name, ordered by both in the "C" collation (byte order), read through a server-side cursor (sorted once,
+ * fetched LIST_PAGE_SIZE rows at a time) in a read-only transaction.
+ */
+async function* listMemberships(ctx: ListAccessCtx): AsyncGenerator<Membership> {
+  const cfg = postgresConfig(ctx.system.connectorConfig);
+  if (ctx.managedRefs.length === 0) return;
+  const client = await connect(cfg);
+  const fail = (e: unknown) => (e instanceof ConnectorError ? e : new ConnectorError(`PostgreSQL ${targetLabel(cfg)}: ${(e as Error).message}`));
+  try {
+    try {
+      await client.query("BEGIN READ ONLY");
+      await client.query(
+        `DECLARE warrant_discovery NO SCROLL CURSOR FOR
+           SELECT u.rolname::text AS account, r.rolname::text AS ref
+             FROM pg_auth_members m
+             JOIN pg_roles r ON r.oid = m.roleid
+             JOIN pg_roles u ON u.oid = m.member
+            WHERE r.rolname::text = ANY($1::text[])
+            ORDER BY u.rolname::text COLLATE "C", r.rolname::text COLLATE "C"`,
+        [ctx.managedRefs],
+      );
+    } catch (e) {
+      throw fail(e);
+    }
+    for (;;) {
+      let res: pg.QueryResult<{ account: string; ref: string }>;
+      try {
+        res = await client.query<{ account: string; ref: string }>(`FETCH ${LIST_PAGE_SIZE} FROM warrant_discovery`);
+      } catch (e) {
+        throw fail(e);
+      }
+      for (const row of res.rows) yield { account: row.account, externalRef: row.ref };
+      if (res.rows.length < LIST_PAGE_SIZE) break;
+    }
+    await client.query("COMMIT").catch(() => undefined);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 export const postgresConnector: Connector = {
+  listAccess: listMemberships,
+  async revokeAccount(ctx, m) {
+    const cfg = postgresConfig(ctx.system.connectorConfig);
+    if (!ctx.managedRefs.includes(m.externalRef)) throw new ConnectorError(`The role "${m.externalRef}" is not one the catalog manages in this system.`, { permanent: true });
+    return withClient(cfg, async (c) => {
+      const before = await readBack(c, cfg, m.externalRef, m.account);
+      if (before.isMember) await c.query(`REVOKE ${c.escapeIdentifier(m.externalRef)} FROM ${c.escapeIdentifier(m.account)}`);
+      return receipt(cfg, "REVOKE", await readBack(c, cfg, m.externalRef, m.account));
+    });
+  },
   async grant(ctx) {
     const cfg = postgresConfig(ctx.system.connectorConfig);
     const role = targetRole(ctx);

@@ -29,11 +29,39 @@ export type AwaitingConfirmation = { awaitingConfirmation: true; detail?: Record
 
 export type ConnectorResult = Receipt | AwaitingConfirmation;
 
+/** What discovery needs: the system, and the entitlements the catalog manages there (their role / group names). */
+export type ListAccessCtx = {
+  system: { id: string; name: string; connectorConfig: unknown };
+  /** The externalRefs (role / group names) of the system's entitlements: only these are listed. */
+  managedRefs: string[];
+  /** The manual connector's input: the text of an uploaded access export (CSV `account,entitlement`). */
+  upload?: string;
+};
+
+/**
+ * One membership in the target: an account (the PostgreSQL member role, or the email for webhook and
+ * manual systems) holds the role / group `externalRef`.
+ */
+export type Membership = { account: string; externalRef: string };
+
 export interface Connector {
   grant(ctx: ConnectorCtx): Promise<ConnectorResult>;
   revoke(ctx: ConnectorCtx): Promise<ConnectorResult>;
   /** What the target system currently shows for this identity and entitlement. */
   readAccess(ctx: ConnectorCtx): Promise<{ hasAccess: boolean | null; readBack: Record<string, unknown> }>;
+  /**
+   * Discovery: every membership of the managed roles / groups in the target, streamed (flat memory), in
+   * ascending order of (account, externalRef) by UTF-16 code units (what `<` on strings does; the same as
+   * PostgreSQL's "C" collation for ASCII names). Reconciliation merges this stream with Warrant's grants
+   * in the same order and refuses a stream that is out of order.
+   */
+  listAccess?(ctx: ListAccessCtx): AsyncIterable<Membership>;
+  /**
+   * Removes a membership found by discovery whose account stands for no identity (an orphan account made by
+   * hand), and reads the target back: confirmed only when the membership is gone. Connectors that cannot
+   * name an account other than an identity's leave it out.
+   */
+  revokeAccount?(ctx: ListAccessCtx, m: Membership): Promise<Receipt>;
 }
 
 export function isAwaiting(r: ConnectorResult): r is AwaitingConfirmation {

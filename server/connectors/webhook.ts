@@ -12,11 +12,17 @@
  * carries a boolean `hasAccess`, it must agree with the action); 202 with `{ "status": "accepted" }` means
  * the endpoint will call back later (POST /api/connectors/webhook/callback, signed the same way, body
  * `{ taskId, status: "done" | "failed", readBack?, error? }`). Anything else is a failure, retried with backoff.
+ *
+ * Discovery (reconciliation): `GET <url>?list=access[&cursor=<next>]`, signed like the POSTs with the
+ * signed text "<timestamp>.GET <path and query>" (listSignedText). The endpoint answers 200 with
+ * `{ "memberships": [{ "account": "<email>", "entitlement": "<externalRef>" }, ...], "next": "<cursor>" | null }`,
+ * in ascending order of (lower-cased account, entitlement) across pages (plain code-unit order), at most
+ * 10,000 per page; Warrant follows `next` until it is null. Accounts are emails, compared in lower case.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { TaskAction } from "../db/generated/enums";
 import { resolveSecretRef } from "./secrets";
-import { ConnectorError, type Connector, type ConnectorCtx, type ConnectorResult } from "./types";
+import { ConnectorError, type Connector, type ConnectorCtx, type ConnectorResult, type ListAccessCtx, type Membership } from "./types";
 
 export const SIGNATURE_HEADER = "x-warrant-signature";
 export const TIMESTAMP_HEADER = "x-warrant-timestamp";
@@ -110,7 +116,58 @@ async function perform(ctx: ConnectorCtx, action: TaskAction): Promise<Connector
   throw new ConnectorError(`The webhook answered HTTP ${res.status}${detail ? `: ${detail}` : ""} (expected 2xx with {"status":"done"} or 202 with {"status":"accepted"}).`);
 }
 
+/** The text a discovery GET signs in place of a body: "GET <path and query>". */
+export function listSignedText(url: URL): string {
+  return `GET ${url.pathname}${url.search}`;
+}
+
+export const LIST_MAX_PAGE = 10_000;
+const LIST_MAX_PAGES = 100_000;
+
+async function* listMemberships(ctx: ListAccessCtx): AsyncGenerator<Membership> {
+  const cfg = webhookConfig(ctx.system.connectorConfig);
+  const secret = resolveSecretRef(cfg.secretRef, "webhook connector");
+  const managed = new Set(ctx.managedRefs);
+  let cursor: string | null = null;
+  for (let page = 0; page < LIST_MAX_PAGES; page++) {
+    const url = new URL(cfg.url);
+    url.searchParams.set("list", "access");
+    if (cursor !== null) url.searchParams.set("cursor", cursor);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: "GET",
+        headers: { "X-Warrant-Timestamp": timestamp, "X-Warrant-Signature": signPayload(secret, timestamp, listSignedText(url)) },
+        redirect: "error",
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+    } catch (e) {
+      throw new ConnectorError(`The webhook at ${url.origin} could not be reached for the access list: ${(e as Error).message}`);
+    }
+    if (res.status !== 200) throw new ConnectorError(`The webhook answered HTTP ${res.status} to the access list (expected 200 with {"memberships": [...], "next": ...}).`);
+    let body: { memberships?: unknown; next?: unknown };
+    try {
+      body = (await res.json()) as typeof body;
+    } catch {
+      throw new ConnectorError("The webhook's access list is not JSON.");
+    }
+    if (!Array.isArray(body.memberships) || body.memberships.length > LIST_MAX_PAGE) throw new ConnectorError(`The webhook's access list needs "memberships": an array of at most ${LIST_MAX_PAGE}.`);
+    for (const m of body.memberships as unknown[]) {
+      const r = m as { account?: unknown; entitlement?: unknown };
+      if (typeof r.account !== "string" || typeof r.entitlement !== "string" || !r.account || !r.entitlement) throw new ConnectorError('Each membership in the webhook\'s access list needs "account" and "entitlement" strings.');
+      if (!managed.has(r.entitlement)) continue;
+      yield { account: r.account.trim().toLowerCase(), externalRef: r.entitlement };
+    }
+    if (body.next === null || body.next === undefined) return;
+    if (typeof body.next !== "string") throw new ConnectorError('The webhook\'s access list "next" must be a string or null.');
+    cursor = body.next;
+  }
+  throw new ConnectorError(`The webhook's access list has more than ${LIST_MAX_PAGES} pages.`);
+}
+
 export const webhookConnector: Connector = {
+  listAccess: listMemberships,
   grant: (ctx) => perform(ctx, "GRANT"),
   revoke: (ctx) => perform(ctx, "REVOKE"),
   async readAccess(ctx) {

@@ -21,7 +21,7 @@
 import type { Tx } from "../db";
 
 /** What a lock is about. One namespace per kind of rule owner, so keys of different kinds never collide. */
-export type LockKey = `identity:${string}` | `exports:${string}` | `witness:${string}`;
+export type LockKey = `identity:${string}` | `exports:${string}` | `witness:${string}` | `reconcile:${string}`;
 
 /** Takes the advisory transaction locks for `keys` (deduplicated, in sorted order). Waits for holders. */
 export async function lockKeys(tx: Tx, keys: LockKey[]): Promise<void> {

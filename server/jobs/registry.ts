@@ -13,6 +13,7 @@ import { runQueuedExports, signScheduledCheckpoint } from "./evidence";
 import { deliverWitnessCheckpoints } from "./witnesses";
 import { expireEvidenceExports } from "../domain/evidence-exports/retention";
 import { sweepEdgeState } from "./edge-state";
+import { reconcileDueSystems } from "../domain/reconciliation/service";
 import { completeRemediatingCampaigns, notifyOverdueCampaigns, sendScheduledReminders, settleRemediations, startDeferredRevocations } from "./campaigns";
 
 /** `workerId` names the claiming worker (jobs that lease work record it); jobs may ignore it. */
@@ -31,6 +32,8 @@ export const JOBS: Job[] = [
   { name: "complete-remediating-campaigns", run: (db, now) => completeRemediatingCampaigns(db, now) },
   { name: "send-campaign-reminders", run: (db, now) => sendScheduledReminders(db, now) },
   { name: "notify-overdue-campaigns", run: (db, now) => notifyOverdueCampaigns(db, now) },
+  // Each system with a connector that can list access, every reconcileEveryHours (default daily).
+  { name: "reconcile-systems", run: (db, now) => reconcileDueSystems(db, now) },
   { name: "deliver-pending-emails", run: (db, now) => deliverPendingEmails(db, now) },
   { name: "evidence-retention", run: (db, now) => expireEvidenceExports(db, now) },
   // Wall-clock housekeeping of the HTTP edge (rate-limit counters, ended sessions); ignores the business clock.

@@ -221,6 +221,15 @@ export const PROCEDURE_MATRIX: Record<string, MatrixEntry> = {
   "findings.list": { input: () => ({}), expect: only(READS_EVERYTHING) },
   "findings.resolve": { input: (s) => ({ id: s.finding.id, note: "svc-leaver-reports handed to Marcus Manager" }), expect: only(["security", "admin"]) },
 
+  // reconciliation (domain/reconciliation): seen by the system's owner, admins, security and auditors; run by the
+  // owner or an admin; its findings acted on by the owner, admins and security.
+  "reconciliation.forSystem": { input: (s) => ({ systemId: s.system.id }), expect: only(["owner", "security", "admin", "auditor"]) },
+  "reconciliation.reconcileNow": { input: (s) => ({ systemId: s.system.id, accessExport: ["account,entitlement", ...[s.people.employee, s.people.deprovisioned, s.people.auditor].map((p) => `${p.email},recon-only`)].join("\n") }), expect: only(["owner", "admin"]) },
+  "reconciliation.adopt": { input: (s) => ({ findingId: s.recon.unmanaged.id, days: 30, reason: "Granted by hand before Warrant" }), expect: only(["owner", "security", "admin"]) },
+  "reconciliation.revoke": { input: (s) => ({ findingId: s.recon.orphan.id, reason: "Leaver still in the system" }), expect: only(["owner", "security", "admin"]) },
+  "reconciliation.reprovision": { input: (s) => ({ findingId: s.recon.missing.id, reason: "Lost in the restore of March" }), expect: only(["owner", "security", "admin"]) },
+  "reconciliation.accept": { input: (s) => ({ findingId: s.recon.toAccept.id, days: 30, reason: "Auditor's read access, agreed with the CISO" }), expect: only(["owner", "security", "admin"]) },
+
   // campaign operations (campaigns/policy.ts): manage = the campaign's owner or an admin; the report = those who
   // see the whole campaign; a reviewer sees the campaign; nobody else sees it at all (NOT_FOUND).
   "campaignOps.remind": {

@@ -25,6 +25,8 @@ import type { PrismaClient } from "../db";
 import { processProvisioningTasks } from "../jobs/provisioning";
 import { ensureDefaultPolicy } from "../domain/policy/service";
 import { DAY, HOUR, JUSTIFICATION, testClock } from "../domain/requests/request-test-kit";
+import { reconDedupeKey } from "../domain/reconciliation/service";
+import type { ReconKind } from "../domain/reconciliation/schema";
 import { callerAs, makeEntitlement, makeGrant, makeHuman, makeNhi, makeSystem } from "./factories";
 
 /** The roles every procedure and route is checked for. */
@@ -107,6 +109,30 @@ export async function authorizationScene(db: PrismaClient) {
   await as(admin).grants.deprovisionIdentity({ identityId: leaver.id, reason: "Left the company on 28 February" });
   const finding = await db.finding.findFirstOrThrow({ where: { kind: "NHI_OWNER_LEFT", subjectId: leaverNhi.id } });
 
+  // Reconciliation findings of the system, as a run over its access export leaves them (server/domain/reconciliation):
+  // access the employee holds in the target only, a leaver's account still there, a grant of the manager's the
+  // target lacks, and one more to accept. Their entitlement is held by nobody in Warrant but the manager. The
+  // matrix's reconcileNow uploads the export they came from, so a run finds the same four again.
+  const reconEnt = await makeEntitlement(db, system.id, { name: "recon-only", risk: "LOW" });
+  const missingGrant = await db.grant.create({ data: { identityId: manager.id, entitlementId: reconEnt.id, status: "ACTIVE", origin: "IMPORTED", startsAt: now, expiresAt: new Date(now.getTime() + 30 * DAY) } });
+  const reconFinding = async (kind: string, who: { id: string; email: string | null }, grantId: string | null = null) =>
+    db.finding.create({
+      data: {
+        kind,
+        subjectType: "System",
+        subjectId: system.id,
+        assigneeId: owner.id,
+        dedupeKey: reconDedupeKey(system.id, kind as ReconKind, who.email!.toLowerCase(), reconEnt.name),
+        details: { systemId: system.id, system: system.name, account: who.email!.toLowerCase(), externalRef: reconEnt.name, entitlementId: reconEnt.id, entitlement: reconEnt.name, identityId: who.id, grantId },
+      },
+    });
+  const recon = {
+    unmanaged: await reconFinding("UNMANAGED_ACCESS", employee),
+    orphan: await reconFinding("ORPHAN_ACCOUNT", leaver),
+    missing: await reconFinding("MISSING_ACCESS", manager, missingGrant.id),
+    toAccept: await reconFinding("UNMANAGED_ACCESS", auditor),
+  };
+
   // Campaigns over the system: two active ones run by the admin (reviewed by the owner), two drafts of the owner's.
   const definition = (name: string) => ({
     name,
@@ -163,6 +189,7 @@ export async function authorizationScene(db: PrismaClient) {
     tasks: { awaiting: awaitingTask, failed: failedTask },
     delegation,
     finding,
+    recon,
     campaigns: { active: campaign, toClose: campaignToClose, draftToEdit, draftToLaunch },
     items: { toDecide: items[0]!, toBulkDecide: items[1]!, toReassign: items[2]!, toBulkReassign: items[3]! },
     evidenceExport: { id: exportId, dir: exportDir },

@@ -18,6 +18,7 @@ import { auditRouter } from "./routers/audit";
 import { evidenceRouter } from "./routers/evidence";
 import { searchRouter } from "./routers/search";
 import { scimClientsRouter } from "./routers/scim-clients";
+import { reconciliationRouter } from "./routers/reconciliation";
 
 export const appRouter = router({
   me: meRouter,
@@ -39,6 +40,7 @@ export const appRouter = router({
   evidence: evidenceRouter,
   search: searchRouter,
   scimClients: scimClientsRouter,
+  reconciliation: reconciliationRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { ZListBase } from "../list";
 
-export const FINDING_KINDS = ["NHI_OWNER_LEFT", "PROVISIONING_FAILED", "BREAK_GLASS_REVIEW_LATE", "CONNECTOR_TARGET_CHANGED", "WITNESS_DELIVERY_FAILED"] as const;
+export const FINDING_KINDS = ["NHI_OWNER_LEFT", "PROVISIONING_FAILED", "BREAK_GLASS_REVIEW_LATE", "CONNECTOR_TARGET_CHANGED", "WITNESS_DELIVERY_FAILED", "UNMANAGED_ACCESS", "MISSING_ACCESS", "ORPHAN_ACCOUNT"] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 export const FINDING_KIND_LABEL: Record<FindingKind, string> = {
   NHI_OWNER_LEFT: "NHI owner left",
@@ -13,6 +13,10 @@ export const FINDING_KIND_LABEL: Record<FindingKind, string> = {
   BREAK_GLASS_REVIEW_LATE: "Late break-glass review",
   CONNECTOR_TARGET_CHANGED: "Connector target changed",
   WITNESS_DELIVERY_FAILED: "Checkpoint witness unreachable",
+  // Reconciliation (server/domain/reconciliation): the target differs from Warrant.
+  UNMANAGED_ACCESS: "Unmanaged access",
+  MISSING_ACCESS: "Missing access",
+  ORPHAN_ACCOUNT: "Orphan account",
 };
 
 /**

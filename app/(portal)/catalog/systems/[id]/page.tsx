@@ -8,6 +8,8 @@ import { RiskBadge } from "@/components/ui/badge";
 import { formatDateTime } from "@/components/ui/format";
 import { EntitlementsTable } from "@/components/catalog/entitlements-table";
 import { MyAccessInSystem } from "@/components/catalog/my-access";
+import { ReconciliationSection } from "@/components/reconciliation/reconciliation-section";
+import { TRPCError } from "@trpc/server";
 import { orNotFound, type SearchParams } from "../../_lib/server";
 
 export const metadata = { title: "System" };
@@ -46,8 +48,15 @@ export default async function SystemPage({ params, searchParams }: { params: Pro
   const { id } = await params;
   const api = await serverCaller();
   const system = await orNotFound(api.catalog.systemById({ id }));
-  const input = { ...parseListParams(ZListEntitlementsInput, await searchParams), systemId: system.id };
+  const sp = await searchParams;
+  const input = { ...parseListParams(ZListEntitlementsInput, sp), systemId: system.id };
   const entitlements = await api.catalog.listEntitlements(input);
+  // Reconciliation: for the system's owner, admins, security and auditors (others are refused: no section).
+  const showing = sp.recon === "resolved" ? "RESOLVED" : "OPEN";
+  const recon = await api.reconciliation.forSystem({ systemId: system.id, status: showing, pageSize: 50 }).catch((e: unknown) => {
+    if (e instanceof TRPCError && e.code === "FORBIDDEN") return null;
+    throw e;
+  });
   const canEdit = system.viewer.canEdit;
 
   return (
@@ -106,6 +115,7 @@ export default async function SystemPage({ params, searchParams }: { params: Pro
         </h2>
         <EntitlementsTable page={entitlements} sort={input.sort} dir={input.dir} withinSystem />
       </section>
+      {recon && <ReconciliationSection view={recon} showing={showing} />}
     </div>
   );
 }
