@@ -7,16 +7,12 @@ import type { z } from "zod";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { recordEvent } from "../../ledger/ledger";
 import { hasRole, type ServiceCtx } from "../actor";
-import { lockIdentities } from "../locks";
-import { escalateStagesOfLeaver } from "../approvals/leaver";
-import { raiseFinding } from "../findings/service";
-import { cancelPendingRequestsOfLeaver } from "../requests/leaver";
+import { leavePerson } from "../identities/lifecycle";
 import { notify } from "../notifications/notify";
 import { resolveWork, workKey } from "../notifications/resolve";
-import { revokeSessionsOf } from "../sessions/service";
-import { startRevocation, startRevocationOrConflict } from "./grant-lifecycle";
+import { startRevocationOrConflict } from "./grant-lifecycle";
 import { completeTask, failAttempt, loadTaskContext } from "./outcome";
-import { activeWithRole, holderRecipients, isGrantOwnerOrAdmin } from "./people";
+import { holderRecipients, isGrantOwnerOrAdmin } from "./people";
 import type { ZConfirmTaskInput, ZDeprovisionIdentityInput, ZRetryTaskInput, ZReviewBreakGlassInput, ZRevokeGrantInput } from "./schema";
 
 const NOT_WAITING = "This task is not waiting for a confirmation any more (someone may have confirmed it already). Reload to see where it is.";
@@ -151,66 +147,13 @@ export async function deprovisionIdentity(ctx: ServiceCtx, input: z.output<typeo
   if (!hasRole(ctx.actor, "ADMIN")) throw forbidden("Only an admin can deprovision a person.");
   if (input.identityId === ctx.actor.id) throw badInput("You cannot deprovision yourself: ask another admin.");
   return ctx.db.$transaction(async (tx) => {
-    // Serialised with every decision about this person (see server/domain/locks.ts): a request submitted
-    // or approved in parallel either committed before (and its grant or request is swept up below) or
-    // waits and then finds the person deprovisioned.
-    await lockIdentities(tx, [input.identityId]);
-    const person = await tx.identity.findUnique({ where: { id: input.identityId }, select: { id: true, kind: true, status: true, displayName: true, managerId: true } });
-    if (!person) throw notFound("The person");
-    if (person.kind !== "HUMAN") throw badInput("Only a person can be deprovisioned as a leaver: retire a non-human identity from its own page.");
-    const moved = await tx.identity.updateMany({ where: { id: person.id, status: { in: ["ACTIVE", "SUSPENDED"] } }, data: { status: "DEPROVISIONED" } });
-    if (moved.count === 0) throw conflict(`${person.displayName} is already deprovisioned.`);
-    const now = ctx.now();
-    // Signed out everywhere, in this transaction: a copy of their session cookie stops working at commit.
-    // Sessions run on wall-clock time (server/domain/sessions), whatever the business clock says.
-    const endedSessionIds = await revokeSessionsOf(tx, { identityId: person.id, cause: "deprovisioned", actorId: ctx.actor.id, now: new Date() });
-
-    const grants = await tx.grant.findMany({ where: { identityId: person.id, status: { in: ["ACTIVE", "REVOKE_FAILED", "PROVISION_FAILED"] } }, select: { id: true }, orderBy: { id: "asc" } });
-    const revoking: string[] = [];
-    for (const g of grants) {
-      const res = await startRevocation(tx, { grantId: g.id, cause: "LEAVER", actorId: ctx.actor.id, note: input.reason, now });
-      if (res) revoking.push(g.id);
+    // The leaver flow itself lives in identities/lifecycle.ts, shared with SCIM and the HR file import.
+    const result = await leavePerson(tx, { actorId: ctx.actor.id, now: ctx.now(), source: { via: "portal" }, identityId: input.identityId, reason: input.reason });
+    if (!result) {
+      const person = await tx.identity.findUnique({ where: { id: input.identityId }, select: { displayName: true } });
+      throw conflict(`${person?.displayName ?? "This person"} is already deprovisioned.`);
     }
-
-    const leaver = { leaverId: person.id, actorId: ctx.actor.id, now, reason: input.reason };
-    const cancelledRequestIds = await cancelPendingRequestsOfLeaver(tx, leaver);
-    const escalatedStepIds = await escalateStagesOfLeaver(tx, leaver);
-
-    const nhis = await tx.identity.findMany({ where: { ownerId: person.id, status: { not: "DEPROVISIONED" } }, select: { id: true, displayName: true, kind: true }, orderBy: { displayName: "asc" } });
-    const assigneeId = person.managerId;
-    const findingIds: string[] = [];
-    for (const nhi of nhis) {
-      const id = await raiseFinding(tx, {
-        kind: "NHI_OWNER_LEFT",
-        subjectType: "Identity",
-        subjectId: nhi.id,
-        assigneeId,
-        details: { nhi: nhi.displayName, nhiKind: nhi.kind, formerOwnerId: person.id, formerOwner: person.displayName, reason: input.reason },
-        dedupeKey: `NHI_OWNER_LEFT:${nhi.id}:${person.id}`,
-      });
-      if (id) findingIds.push(id);
-    }
-    if (nhis.length > 0) {
-      const recipients = assigneeId ? [assigneeId] : await activeWithRole(tx, "ADMIN");
-      await notify(tx, {
-        recipientIds: recipients,
-        kind: "nhi.owner_left",
-        title: `${person.displayName} left: ${nhis.length} non-human identit${nhis.length === 1 ? "y needs" : "ies need"} a new owner`,
-        body: `${person.displayName} owned ${nhis.map((n) => n.displayName).join(", ")}. Hand each to an active owner.`,
-        link: `/identities?owner=${person.id}`,
-        dedupeKey: `nhi-owner-left:${person.id}`,
-      });
-    }
-
-    await recordEvent(tx, {
-      actorId: ctx.actor.id,
-      action: "identity.deprovisioned",
-      subjectType: "Identity",
-      subjectId: person.id,
-      occurredAt: now,
-      payload: { reason: input.reason, previousStatus: person.status, revokingGrantIds: revoking, ownedNhiIds: nhis.map((n) => n.id), findingIds, assigneeId, cancelledRequestIds, escalatedStepIds, endedSessionIds },
-    });
-    return { identityId: person.id, revokingGrants: revoking.length, nhisFlagged: nhis.length, cancelledRequests: cancelledRequestIds.length, escalatedStages: escalatedStepIds.length };
+    return result;
   });
 }
 
