@@ -17,6 +17,7 @@ import { campaignsRouter } from "./routers/campaigns";
 import { auditRouter } from "./routers/audit";
 import { evidenceRouter } from "./routers/evidence";
 import { searchRouter } from "./routers/search";
+import { identityImportRouter } from "./routers/identity-import";
 
 export const appRouter = router({
   me: meRouter,
@@ -37,6 +38,7 @@ export const appRouter = router({
   audit: auditRouter,
   evidence: evidenceRouter,
   search: searchRouter,
+  identityImport: identityImportRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -46,12 +46,22 @@ const APPLY_ORDER: ImportAction[] = ["INVALID", "JOIN", "REJOIN", "MOVE", "UPDAT
 export async function directoryHash(tx: Tx): Promise<string> {
   const [row] = await tx.$queryRaw<{ h: string }[]>`
     SELECT md5(coalesce(string_agg(json_build_array("id", "kind", "status", "email", "displayName", "department", "title",
-      "managerId", "ownerId", "purpose", "credentialExpiresAt")::text, E'\n' ORDER BY "id"), '')) AS h
+      "managerId", "ownerId", "purpose", "credentialExpiresAt", "externalId", "employeeNumber")::text, E'\n' ORDER BY "id"), '')) AS h
     FROM "Identity"`;
   return row?.h ?? "";
 }
 
-type Person = { id: string; email: string; displayName: string; department: string | null; title: string | null; managerId: string | null; status: string };
+type Person = {
+  id: string;
+  email: string;
+  displayName: string;
+  department: string | null;
+  title: string | null;
+  managerId: string | null;
+  externalId: string | null;
+  employeeNumber: string | null;
+  status: string;
+};
 type Nhi = { id: string; kind: string; displayName: string; ownerId: string | null; purpose: string | null; credentialExpiresAt: Date | null; status: string };
 
 type FileRows = { sha256: string; rows: ParsedRow[]; invalid: PlannedRow[]; columns: Set<Column>; rowCount: number };
@@ -98,7 +108,7 @@ const sameDate = (a: Date | null, b: Date | null) => (a ? a.getTime() : null) ==
  */
 export async function planImport(tx: Tx, file: FileRows, opts: { fullList: boolean; actorId: string }): Promise<{ rows: PlannedRow[]; counts: ImportCounts }> {
   const people = await tx.$queryRaw<Person[]>`
-    SELECT "id", "email", "displayName", "department", "title", "managerId", "status"::text AS "status"
+    SELECT "id", "email", "displayName", "department", "title", "managerId", "externalId", "employeeNumber", "status"::text AS "status"
     FROM "Identity" WHERE "kind" = 'HUMAN' AND "email" IS NOT NULL`;
   const nhis = await tx.$queryRaw<Nhi[]>`
     SELECT "id", "kind"::text AS "kind", "displayName", "ownerId", "purpose", "credentialExpiresAt", "status"::text AS "status"
@@ -181,8 +191,10 @@ export async function planImport(tx: Tx, file: FileRows, opts: { fullList: boole
     cmp("department", p.department, r.department, changes);
     cmp("title", p.title, r.title, changes);
     cmp("managerEmail", p.managerId ? (emailOf.get(p.managerId) ?? null) : null, r.managerEmail, changes);
+    cmp("externalId", p.externalId, r.externalId, changes);
+    cmp("employeeNumber", p.employeeNumber, r.employeeNumber, changes);
     const action: ImportAction | null =
-      p.status !== "ACTIVE" ? "REJOIN" : changes.managerEmail || changes.department ? "MOVE" : Object.keys(changes).length ? "UPDATE" : null;
+      p.status === "DEPROVISIONED" ? "REJOIN" : changes.managerEmail || changes.department ? "MOVE" : Object.keys(changes).length ? "UPDATE" : null;
     if (!action) counts.unchanged++;
     else rest.push({ line: r.line, action, identityId: p.id, email: r.email, displayName: r.displayName, detail: changes, reason: null });
   }
