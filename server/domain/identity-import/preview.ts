@@ -18,7 +18,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Tx } from "../../db";
-import { Prisma } from "../../db/generated/client";
+import { type Prisma } from "../../db/generated/client";
 import { readCsvRecords } from "../../csv";
 import { badInput, forbidden } from "../../errors";
 import type { ServiceCtx } from "../actor";
