@@ -10,5 +10,5 @@ export const identityImportRouter = router({
   /** One kind of row of a preview (joiners, movers, invalid rows, …), paged. */
   rows: roleProcedure("ADMIN").input(ZImportRowsInput).query(({ ctx, input }) => importRows(ctx.svc, input)),
   /** Applies exactly the previewed changes, once, in one transaction (CONFLICT when stale or already applied). */
-  apply: roleProcedure("ADMIN").input(ZApplyImportInput).mutation(({ ctx, input }) => applyImport(ctx.svc, input)),
+  applyPreview: roleProcedure("ADMIN").input(ZApplyImportInput).mutation(({ ctx, input }) => applyImport(ctx.svc, input)),
 });
