@@ -6,7 +6,7 @@
  *   everything back;
  * - exactly once: the import row is claimed with a conditional write (PREVIEWED → APPLIED); a second apply,
  *   also a parallel one, waits for the first and gets CONFLICT;
- * - never on a stale picture: when the directory changed since the preview (its fingerprint differs),
+ * - never on a stale picture: when the identities the preview read changed since (their fingerprint differs),
  *   CONFLICT and nothing applied: upload the file again for a fresh preview;
  * - idempotent on the same file: applying it again needs a new preview, which finds nothing to change;
  * - one `identity_import.applied` event with the counts, the file's SHA-256 and name.
@@ -18,7 +18,7 @@ import { hasRole, type ServiceCtx } from "../actor";
 import { joinPerson, leavePerson, rejoinPerson, updatePerson, type PersonFields, type SyncSource } from "../identities/lifecycle";
 import { lockIdentities } from "../locks";
 import type { IdentityImportRow } from "../../db/generated/client";
-import { directoryHash } from "./preview";
+import { directoryHash, type ImportWatch } from "./preview";
 import type { ImportCounts } from "./schema";
 
 type Change = { from: unknown; to: unknown };
@@ -141,7 +141,7 @@ export async function applyImport(ctx: ServiceCtx, input: { id: string }): Promi
       if (claimed.count !== 1) throw conflict("This import was already applied. Upload the file again to see what is left to change.");
       const counts = imp.counts as unknown as ImportCounts;
       if (counts.INVALID > 0) throw badInput(`This file has ${counts.INVALID} invalid row${counts.INVALID === 1 ? "" : "s"}: nothing was applied. Correct the file and upload it again.`);
-      if ((await directoryHash(tx)) !== imp.directoryHash) {
+      if ((await directoryHash(tx, imp.watch as unknown as ImportWatch)) !== imp.directoryHash) {
         throw conflict("People in Warrant changed since this preview was made, so it no longer shows what would happen: nothing was applied. Upload the file again for a fresh preview.");
       }
       const joined = new Map<string, string>();

@@ -184,15 +184,29 @@ describe(`HR import: apply (${TEST_ENGINE})`, () => {
     expect(await db.prisma.identity.findMany({ orderBy: { id: "asc" } })).toEqual(identities);
   });
 
-  it("refuses a stale preview (the directory changed since) with CONFLICT and applies nothing", async () => {
+  it("refuses a stale preview (a person it read changed since, or a joiner with an email it names) with CONFLICT and applies nothing", async () => {
     const u = uniq();
-    const { id } = await preview(`email,name\nst.${u}@example.test,Stale ${u}`);
-    const someone = await makeHuman(db.prisma);
-    await db.prisma.identity.update({ where: { id: someone.id }, data: { title: "Changed behind the preview" } });
+    const named = await makeHuman(db.prisma, { name: `Nat ${u}` });
+    const csv = `email,name,title\n${named.email},${named.displayName},Analyst\nst.${u}@example.test,Stale ${u},Clerk`;
+    const first = await preview(csv);
+    await db.prisma.identity.update({ where: { id: named.id }, data: { title: "Changed behind the preview" } });
+    const second = await preview(csv);
+    await makeHuman(db.prisma).then((p) => db.prisma.identity.update({ where: { id: p.id }, data: { email: `st.${u}@example.test` } }));
     const before = await directory();
-    expect(await refusal(api().identityImport.applyPreview({ id }))).toBe("CONFLICT");
+    for (const { id } of [first, second]) {
+      expect(await refusal(api().identityImport.applyPreview({ id }))).toBe("CONFLICT");
+      expect((await db.prisma.identityImport.findUniqueOrThrow({ where: { id } })).status).toBe("PREVIEWED");
+    }
     expect(await directory()).toEqual(before);
-    expect((await db.prisma.identityImport.findUniqueOrThrow({ where: { id } })).status).toBe("PREVIEWED");
+  });
+
+  it("a change to someone the file does not name does not make the preview stale", async () => {
+    const u = uniq();
+    const { id } = await preview(`email,name\nfresh.${u}@example.test,Fresh ${u}`);
+    const someone = await makeHuman(db.prisma);
+    await db.prisma.identity.update({ where: { id: someone.id }, data: { title: "Unrelated change" } });
+    await api().identityImport.applyPreview({ id });
+    expect(await db.prisma.identity.count({ where: { email: `fresh.${u}@example.test` } })).toBe(1);
   });
 
   it("only an admin applies (FORBIDDEN for others, nothing changed)", async () => {

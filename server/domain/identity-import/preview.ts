@@ -14,7 +14,8 @@
  * - Invalid rows (with their line and reason): broken CSV, missing or bad cells, unknown kind or status, a
  *   second line for the same email (or the same non-human identity), an unknown or leaving manager or owner,
  *   a manager cycle among joiners. A preview with any invalid row can be looked at but never applied.
- * - The directory's fingerprint (directoryHash) is stored: apply refuses when it changed in between.
+ * - The fingerprint of what the preview read (ImportWatch: the people it names, the NHIs it matched, all
+ *   people for a full list) is stored: apply refuses when it changed in between.
  */
 import { createHash } from "node:crypto";
 import type { Tx } from "../../db";
@@ -40,16 +41,39 @@ export type PlannedRow = {
 const APPLY_ORDER: ImportAction[] = ["INVALID", "JOIN", "REJOIN", "MOVE", "UPDATE", "NHI_NEW", "NHI_UPDATE", "LEAVE"];
 
 /**
- * The directory's fingerprint: every field an import reads or writes, of every identity. Any change
- * between preview and apply (an edit, a joiner from SCIM, another import) changes it.
+ * What a preview read, so apply can tell whether it still holds: the people named in the file (as rows,
+ * managers or owners), the non-human identities it matched by kind and name, and with a full list every
+ * person (absence makes leavers). Changes elsewhere in the directory (a SCIM update of someone else) do not
+ * make a preview stale.
  */
-export async function directoryHash(tx: Tx): Promise<string> {
+export type ImportWatch = { emails: string[]; nhis: string[]; allPeople: boolean };
+
+/**
+ * The fingerprint of the watched identities: every field an import reads or writes. Any change to them
+ * between preview and apply (an edit, a joiner with a watched email, another import) changes it.
+ */
+export async function directoryHash(tx: Tx, watch: ImportWatch): Promise<string> {
   const [row] = await tx.$queryRaw<{ h: string }[]>`
     SELECT md5(coalesce(string_agg(json_build_array("id", "kind", "status", "email", "displayName", "department", "title",
       "managerId", "ownerId", "purpose", "credentialExpiresAt", "externalId", "employeeNumber")::text, E'\n' ORDER BY "id"), '')) AS h
-    FROM "Identity"`;
+    FROM "Identity"
+    WHERE ("kind" = 'HUMAN' AND (${watch.allPeople} OR lower("email") = ANY(${watch.emails}::text[])))
+       OR ("kind" <> 'HUMAN' AND ("kind"::text || '|' || lower("displayName")) = ANY(${watch.nhis}::text[]))`;
   return row?.h ?? "";
 }
+
+/** What a file makes the preview read (from the file alone, so it is known before the directory is read). */
+export function watchOf(file: FileRows, fullList: boolean): ImportWatch {
+  const emails = new Set<string>();
+  const nhis = new Set<string>();
+  for (const r of file.rows) {
+    for (const e of [r.email, r.managerEmail, r.ownerEmail]) if (e) emails.add(e);
+    if (r.kind !== "HUMAN") nhis.add(nhiKey(r.kind, r.displayName));
+  }
+  return { emails: [...emails].sort(), nhis: [...nhis].sort(), allPeople: fullList };
+}
+
+const nhiKey = (kind: string, name: string) => `${kind}|${name.toLowerCase()}`;
 
 type Person = {
   id: string;
@@ -106,7 +130,11 @@ const sameDate = (a: Date | null, b: Date | null) => (a ? a.getTime() : null) ==
  * The plan for a read file against the directory as `tx` sees it (pure apart from the reads), in apply order.
  * Exported for the benchmark and the tests.
  */
-export async function planImport(tx: Tx, file: FileRows, opts: { fullList: boolean; actorId: string }): Promise<{ rows: PlannedRow[]; counts: ImportCounts }> {
+export async function planImport(
+  tx: Tx,
+  file: FileRows,
+  opts: { fullList: boolean; actorId: string },
+): Promise<{ rows: PlannedRow[]; counts: ImportCounts }> {
   const people = await tx.$queryRaw<Person[]>`
     SELECT "id", "email", "displayName", "department", "title", "managerId", "externalId", "employeeNumber", "status"::text AS "status"
     FROM "Identity" WHERE "kind" = 'HUMAN' AND "email" IS NOT NULL`;
@@ -115,7 +143,6 @@ export async function planImport(tx: Tx, file: FileRows, opts: { fullList: boole
     FROM "Identity" WHERE "kind" <> 'HUMAN' AND "status" <> 'DEPROVISIONED'`;
   const byEmail = new Map(people.map((p) => [p.email.toLowerCase(), p]));
   const emailOf = new Map(people.map((p) => [p.id, p.email.toLowerCase()]));
-  const nhiKey = (kind: string, name: string) => `${kind}\u0000${name.toLowerCase()}`;
   const nhiByKey = new Map(nhis.map((n) => [nhiKey(n.kind, n.displayName), n]));
 
   const out: PlannedRow[] = [...file.invalid];
@@ -273,8 +300,10 @@ export async function previewImport(
   const now = ctx.now();
   return ctx.db.$transaction(
     async (tx) => {
-      // The plan and the fingerprint are read in one transaction, so they describe the same directory.
-      const hash = await directoryHash(tx);
+      // The fingerprint first, then the plan: a change landing in between is in the plan but not in the
+      // fingerprint, so apply refuses the preview as stale; a plan is never applied over a directory it did not see.
+      const watch = watchOf(file, input.fullList);
+      const hash = await directoryHash(tx, watch);
       const { rows, counts } = await planImport(tx, file, { fullList: input.fullList, actorId: ctx.actor.id });
       const imp = await tx.identityImport.create({
         data: {
@@ -283,6 +312,7 @@ export async function previewImport(
           fullList: input.fullList,
           rowCount: file.rowCount,
           counts: counts as unknown as Prisma.InputJsonValue,
+          watch: watch as unknown as Prisma.InputJsonValue,
           directoryHash: hash,
           createdById: ctx.actor.id,
           createdAt: now,

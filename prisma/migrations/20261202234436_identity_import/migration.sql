@@ -13,6 +13,7 @@ CREATE TABLE "IdentityImport" (
     "fullList" BOOLEAN NOT NULL,
     "rowCount" INTEGER NOT NULL,
     "counts" JSONB NOT NULL,
+    "watch" JSONB NOT NULL,
     "directoryHash" TEXT NOT NULL,
     "createdById" UUID NOT NULL,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
