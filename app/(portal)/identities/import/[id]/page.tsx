@@ -20,7 +20,8 @@ export default async function ImportPreviewPage({ params, searchParams }: { para
   const imp = await api.identityImport.byId({ id }).catch(() => null);
   if (!imp) notFound();
   const c = imp.counts;
-  const first = IMPORT_ACTIONS.find((a) => c[a] > 0) ?? "JOIN";
+  // Invalid lines first: they are what stands between the admin and applying.
+  const first = c.INVALID > 0 ? "INVALID" : (IMPORT_ACTIONS.find((a) => c[a] > 0) ?? "JOIN");
   const requested = firstValues(sp).show as ImportAction | undefined;
   const action: ImportAction = requested && IMPORT_ACTIONS.includes(requested) ? requested : first;
   const input = parseListParams(ZImportRowsInput, { ...sp, id, action });
