@@ -33,7 +33,20 @@ async function personId(tx: Tx, email: string | null, joined: Map<string, string
   return p.id;
 }
 
-async function applyRow(tx: Tx, row: IdentityImportRow, base: { actorId: string; now: Date; importId: string }, joined: Map<string, string>): Promise<void> {
+type Base = { actorId: string; now: Date; importId: string };
+
+/** A row's field changes (MOVE, UPDATE, and a returning person's once everyone has joined). */
+async function updateFields(tx: Tx, row: IdentityImportRow, base: Base, joined: Map<string, string>): Promise<void> {
+  const source: SyncSource = { via: "csv", importId: base.importId, ...(row.line !== null ? { line: row.line } : {}) };
+  const fields: Partial<PersonFields> = {};
+  for (const [k, c] of Object.entries(row.detail as Record<string, Change>)) {
+    if (k === "managerEmail") fields.managerId = await personId(tx, (c.to as string | null) ?? null, joined);
+    else (fields as Record<string, unknown>)[k] = c.to;
+  }
+  if (Object.keys(fields).length) await updatePerson(tx, { actorId: base.actorId, now: base.now, source, identityId: row.identityId!, fields });
+}
+
+async function applyRow(tx: Tx, row: IdentityImportRow, base: Base, joined: Map<string, string>): Promise<void> {
   const source: SyncSource = { via: "csv", importId: base.importId, ...(row.line !== null ? { line: row.line } : {}) };
   const common = { actorId: base.actorId, now: base.now, source };
   const d = row.detail as Record<string, unknown>;
@@ -53,19 +66,12 @@ async function applyRow(tx: Tx, row: IdentityImportRow, base: { actorId: string;
       return;
     }
     case "REJOIN":
-    case "MOVE":
-    case "UPDATE": {
-      const id = row.identityId!;
-      if (row.action === "REJOIN") await rejoinPerson(tx, { ...common, identityId: id });
-      const changes = d as Record<string, Change>;
-      const fields: Partial<PersonFields> = {};
-      for (const [k, c] of Object.entries(changes)) {
-        if (k === "managerEmail") fields.managerId = await personId(tx, (c.to as string | null) ?? null, joined);
-        else (fields as Record<string, unknown>)[k] = c.to;
-      }
-      if (Object.keys(fields).length) await updatePerson(tx, { ...common, identityId: id, fields });
+      // Active again now (a joiner may name them as manager); their field changes wait for the joiners.
+      await rejoinPerson(tx, { ...common, identityId: row.identityId! });
       return;
-    }
+    case "MOVE":
+    case "UPDATE":
+      return updateFields(tx, row, base, joined);
     case "LEAVE":
       await leavePerson(tx, { ...common, identityId: row.identityId!, reason: `HR import: ${String(d.reason ?? "leaver")}` });
       return;
@@ -146,11 +152,21 @@ export async function applyImport(ctx: ServiceCtx, input: { id: string }): Promi
       }
       const joined = new Map<string, string>();
       const base = { actorId: ctx.actor.id, now, importId: imp.id };
+      let returning: IdentityImportRow[] = [];
+      const flushReturning = async () => {
+        for (const r of returning) await updateFields(tx, r, base, joined);
+        returning = [];
+      };
       for (let seq = 0; ; seq += PAGE) {
         const rows = await tx.identityImportRow.findMany({ where: { importId: imp.id, seq: { gte: seq, lt: seq + PAGE } }, orderBy: { seq: "asc" } });
         if (rows.length === 0) break;
-        for (const row of rows) await applyRow(tx, row, base, joined);
+        for (const row of rows) {
+          if (row.action !== "REJOIN" && row.action !== "JOIN") await flushReturning();
+          await applyRow(tx, row, base, joined);
+          if (row.action === "REJOIN") returning.push(row);
+        }
       }
+      await flushReturning();
       await recordEvent(tx, {
         actorId: ctx.actor.id,
         action: "identity_import.applied",

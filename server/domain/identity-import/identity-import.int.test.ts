@@ -184,6 +184,17 @@ describe(`HR import: apply (${TEST_ENGINE})`, () => {
     expect(await db.prisma.identity.findMany({ orderBy: { id: "asc" } })).toEqual(identities);
   });
 
+  it("a returning person comes back before the joiners who name them as manager, and takes their new details", async () => {
+    const u = uniq();
+    const back = await makeHuman(db.prisma, { name: `Ray Returns ${u}`, department: "Finance", status: "DEPROVISIONED" });
+    const { id, counts } = await preview(`email,name,department,manager\nnewbie.${u}@example.test,Newbie ${u},Sales,${back.email}\n${back.email},${back.displayName},Sales,newbie.${u}@example.test`);
+    expect(counts).toMatchObject({ REJOIN: 1, JOIN: 1, INVALID: 0 });
+    await api().identityImport.applyPreview({ id });
+    const newbie = await db.prisma.identity.findUniqueOrThrow({ where: { email: `newbie.${u}@example.test` } });
+    expect(newbie.managerId).toBe(back.id);
+    expect(await db.prisma.identity.findUniqueOrThrow({ where: { id: back.id } })).toMatchObject({ status: "ACTIVE", department: "Sales", managerId: newbie.id });
+  });
+
   it("refuses a stale preview (a person it read changed since, or a joiner with an email it names) with CONFLICT and applies nothing", async () => {
     const u = uniq();
     const named = await makeHuman(db.prisma, { name: `Nat ${u}` });

@@ -37,8 +37,11 @@ export type PlannedRow = {
   reason: string | null;
 };
 
-/** Order apply runs the actions in: managers and owners exist before they are referred to; leavers last. */
-const APPLY_ORDER: ImportAction[] = ["INVALID", "JOIN", "REJOIN", "MOVE", "UPDATE", "NHI_NEW", "NHI_UPDATE", "LEAVE"];
+/**
+ * Order apply runs the actions in: managers and owners are active before they are referred to (returning
+ * people first, then joiners, manager before report); leavers last.
+ */
+const APPLY_ORDER: ImportAction[] = ["INVALID", "REJOIN", "JOIN", "MOVE", "UPDATE", "NHI_NEW", "NHI_UPDATE", "LEAVE"];
 
 /**
  * What a preview read, so apply can tell whether it still holds: the people named in the file (as rows,
