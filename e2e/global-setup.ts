@@ -160,6 +160,9 @@ async function start() {
       DEMO_LOGIN: "true",
       // Tests move the business clock (expiry, escalation) through /api/dev/clock and run jobs on demand.
       CLOCK_CONTROL: "true",
+      // The Production Database target is the throwaway cluster of this run (configure-target above), not the
+      // embedded demo target, whose data folder and port a portal started by hand on this machine may use.
+      DEMO_TARGET: "false",
     }),
   );
   state.servers.push({ label: "next-start", pid: app.child.pid! });

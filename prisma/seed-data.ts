@@ -7,6 +7,7 @@
  * (`priya.nair`), an NHI's key is its display name, an entitlement's key is its name (`prod-db:superuser`).
  */
 import type { IdentityKind, RevocationCause, RiskLevel } from "../server/db/generated/client";
+import { DEMO_TARGET_DEFAULT_PORT, DEMO_TARGET_HOST } from "../server/demo-target/config";
 
 export const COMPANY = { name: "Halcyon Pay", domain: "halcyon.example" } as const;
 
@@ -227,7 +228,7 @@ export type SystemSpec = {
   owner: string;
   criticality: RiskLevel;
   connector?: "MANUAL" | "POSTGRES";
-  connectorConfig?: Record<string, string>;
+  connectorConfig?: Record<string, string | number>;
   description: string;
 };
 
@@ -255,7 +256,8 @@ export const SYSTEMS: Record<string, SystemSpec> = {
     owner: "sofia.alvarez",
     criticality: "CRITICAL",
     connector: "POSTGRES",
-    connectorConfig: { database: "halcyon_prod" },
+    // An embedded PostgreSQL started with the portal (server/demo-target); docs/configuration.md says how to point it at a real server.
+    connectorConfig: { database: "halcyon_prod", host: DEMO_TARGET_HOST, port: DEMO_TARGET_DEFAULT_PORT },
     description: "Primary PostgreSQL cluster behind payments-core: merchants, payment intents, refunds and payouts. Holds cardholder-adjacent personal data.",
   },
   salesforce: {

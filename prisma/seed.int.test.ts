@@ -111,7 +111,7 @@ describe("demo organisation seed", () => {
     for (const a of [priya, marcus, sofia]) expect(a.roles).toEqual([]);
 
     const prodDb = await p.system.findUniqueOrThrow({ where: { name: "Production Database" } });
-    expect(prodDb).toMatchObject({ connector: "POSTGRES", connectorConfig: { database: "halcyon_prod" }, criticality: "CRITICAL" });
+    expect(prodDb).toMatchObject({ connector: "POSTGRES", connectorConfig: { database: "halcyon_prod", host: "127.0.0.1", port: 54329 }, criticality: "CRITICAL" });
   });
 
   it("installs the default approval policy as version 1 and the refund separation-of-duties pair", async () => {

@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import { z } from "zod";
+import { DEMO_TARGET_DEFAULT_PORT } from "./demo-target/config";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
@@ -91,6 +92,15 @@ const ZEnv = z
     /** SMTP for email notifications, e.g. smtp://user:pass@mail.example:587. Unset = in-app notifications only. */
     SMTP_URL: z.string().regex(/^smtps?:\/\//, { message: "must be an smtp:// or smtps:// URL" }).optional(),
     MAIL_FROM: z.string().min(3).default("Warrant <warrant@localhost>"),
+    /**
+     * The demo's "Production Database" target (server/demo-target): an embedded PostgreSQL (PGlite over the
+     * wire protocol, on 127.0.0.1 only) started with the portal. Default on for the embedded database, off
+     * with DATABASE_URL. DEMO_TARGET_PORT must match the port in the demo system's connector settings.
+     */
+    DEMO_TARGET: bool.optional(),
+    DEMO_TARGET_PORT: z.coerce.number({ message: "must be a port number" }).int().min(1).max(65535).default(DEMO_TARGET_DEFAULT_PORT),
+    /** Where the demo target keeps its data. Unset = `demo-target` beside PGLITE_DIR (.data/demo-target). */
+    DEMO_TARGET_DIR: z.string().min(1).optional(),
     /** Run background jobs inside the portal process (default on); `npm run worker` runs them separately. */
     IN_PROCESS_WORKER: bool.optional(),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
@@ -159,6 +169,9 @@ export type Env = z.infer<typeof ZEnv> & {
   /** Demo sign-in (pick a demo account) is on for the embedded demo, or when DEMO_LOGIN=true. */
   demoLogin: boolean;
   embedded: boolean;
+  /** The demo target runs with the portal (server/demo-target): DEMO_TARGET, default on for the embedded database. */
+  demoTarget: boolean;
+  demoTargetDir: string;
   oidcEnabled: boolean;
 };
 
@@ -177,6 +190,8 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     ...e,
     embedded,
     demoLogin: e.DEMO_LOGIN ?? embedded,
+    demoTarget: e.DEMO_TARGET ?? embedded,
+    demoTargetDir: e.DEMO_TARGET_DIR ?? path.join(path.dirname(e.PGLITE_DIR), "demo-target"),
     oidcEnabled: Boolean(e.OIDC_ISSUER && e.OIDC_CLIENT_ID && e.OIDC_CLIENT_SECRET),
   };
 }
