@@ -51,3 +51,10 @@ export function proxy(request: NextRequest) {
   headers.set("x-warrant-path", request.nextUrl.pathname + request.nextUrl.search);
   return withHeaders(NextResponse.next({ request: { headers } }));
 }
+
+/**
+ * Every path except the HR file upload (app/api/identity-import/upload/route.ts): Next.js buffers the body of
+ * every request a proxy sees and cuts it at PROXY_BODY_LIMIT, and that upload streams files of up to 64 MiB.
+ * Its route runs the same Origin check and security headers itself.
+ */
+export const config = { matcher: ["/((?!api/identity-import/upload).*)"] };

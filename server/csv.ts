@@ -61,3 +61,157 @@ export function csvCell(v: unknown): string {
 export function csvLine(cells: readonly unknown[], eol: "\r\n" | "\n" = "\r\n"): string {
   return `${cells.map(csvCell).join(",")}${eol}`;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Reading (RFC 4180), streamed: the HR import (server/domain/identity-import) reads files of 100k rows
+// chunk by chunk, never holding the whole file.
+
+/** One record read back: the physical line it starts on (1 = the header), its cells, or why it is broken. */
+export type CsvRecord = { line: number; cells: string[]; error?: string };
+
+export type CsvReadLimits = { maxCells: number; maxCellChars: number };
+const READ_LIMITS: CsvReadLimits = { maxCells: 64, maxCellChars: 10_000 };
+
+/**
+ * The inverse of `csvCellValue` for one cell: a cell Warrant wrote with the formula guard (`'=…`) reads back
+ * as the text it guarded, so a file exported from Warrant imports unchanged. Any other cell is itself.
+ */
+export function unneutralise(cell: string): string {
+  return cell.length > 1 && cell[0] === "'" && FORMULA_START.test(cell.slice(1)) ? cell.slice(1) : cell;
+}
+
+/**
+ * An incremental RFC 4180 reader: `push` text as it arrives (any chunking, even inside a quoted cell or a
+ * CRLF), get the complete records back; `end` flushes the last one. Accepts LF or CRLF record ends, a UTF-8
+ * byte-order mark, quoted cells holding commas, quotes (doubled) and line breaks. A quote inside an unquoted
+ * cell, text after a closing quote, an unterminated quote, or a record past the limits is a broken record
+ * (`error`, with the line it starts on), never a silent guess. Blank lines are skipped.
+ */
+export class CsvReader {
+  private cells: string[] = [];
+  private cell = "";
+  private quoted = false;
+  private inQuotes = false;
+  private afterQuote = false;
+  private pendingQuote = false;
+  private pendingCr = false;
+  private error: string | undefined;
+  private line = 1;
+  private startLine = 1;
+  private started = false;
+  private first = true;
+  constructor(private readonly limits: CsvReadLimits = READ_LIMITS) {}
+
+  private fail(message: string) {
+    if (!this.error) this.error = message;
+  }
+
+  private endCell() {
+    if (this.cells.length >= this.limits.maxCells) this.fail(`more than ${this.limits.maxCells} cells`);
+    else this.cells.push(this.cell);
+    this.cell = "";
+    this.quoted = false;
+    this.afterQuote = false;
+  }
+
+  private endRecord(out: CsvRecord[]) {
+    const blank = this.cells.length === 0 && this.cell === "" && !this.quoted && !this.error;
+    if (this.started && !blank) {
+      this.endCell();
+      out.push(this.error ? { line: this.startLine, cells: this.cells, error: this.error } : { line: this.startLine, cells: this.cells });
+    }
+    this.cells = [];
+    this.cell = "";
+    this.quoted = false;
+    this.afterQuote = false;
+    this.error = undefined;
+    this.started = false;
+  }
+
+  private add(ch: string) {
+    if (this.cell.length >= this.limits.maxCellChars) this.fail(`a cell longer than ${this.limits.maxCellChars} characters`);
+    else this.cell += ch;
+  }
+
+  push(text: string): CsvRecord[] {
+    const out: CsvRecord[] = [];
+    let s = text;
+    if (this.first && s.length) {
+      this.first = false;
+      if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+    }
+    for (let i = 0; i < s.length; i++) {
+      const ch = s[i]!;
+      if (this.pendingCr) {
+        this.pendingCr = false;
+        if (ch === "\n") continue; // the LF of a CRLF already ended the record
+      }
+      if (!this.started) {
+        this.started = true;
+        this.startLine = this.line;
+      }
+      if (this.inQuotes) {
+        if (this.pendingQuote) {
+          this.pendingQuote = false;
+          if (ch === '"') {
+            this.add('"');
+            continue;
+          }
+          this.inQuotes = false;
+          this.afterQuote = true;
+          // fall through: this character follows a closing quote
+        } else if (ch === '"') {
+          this.pendingQuote = true;
+          continue;
+        } else {
+          if (ch === "\n") this.line++;
+          this.add(ch);
+          continue;
+        }
+      }
+      if (ch === ",") {
+        this.endCell();
+      } else if (ch === "\n" || ch === "\r") {
+        this.line++;
+        if (ch === "\r") this.pendingCr = true;
+        this.endRecord(out);
+      } else if (ch === '"') {
+        if (this.cell === "" && !this.quoted && !this.afterQuote) {
+          this.quoted = true;
+          this.inQuotes = true;
+        } else {
+          this.fail("a quote inside a cell that is not quoted");
+          this.add(ch);
+        }
+      } else {
+        if (this.afterQuote) this.fail("text after a closing quote");
+        this.add(ch);
+      }
+    }
+    return out;
+  }
+
+  end(): CsvRecord[] {
+    const out: CsvRecord[] = [];
+    if (this.inQuotes && this.pendingQuote) {
+      this.pendingQuote = false;
+      this.inQuotes = false;
+      this.afterQuote = true;
+    }
+    if (this.inQuotes) {
+      this.fail("a quoted cell that never ends");
+      this.inQuotes = false;
+    }
+    this.endRecord(out);
+    return out;
+  }
+}
+
+/** Every record of a byte stream (UTF-8), as it arrives. */
+export async function* readCsvRecords(source: AsyncIterable<Uint8Array>, limits?: CsvReadLimits): AsyncGenerator<CsvRecord> {
+  const decoder = new TextDecoder("utf-8");
+  const reader = new CsvReader(limits);
+  for await (const chunk of source) yield* reader.push(decoder.decode(chunk, { stream: true }));
+  yield* reader.push(decoder.decode());
+  yield* reader.end();
+}

@@ -15,6 +15,7 @@ import { DEFAULT_POLICY_TEXT } from "../domain/policy/default-policy";
 import { openReportCsv } from "../domain/campaigns/report";
 import { openControlMembersCsv } from "../domain/audit/controls";
 import { openExportDownload, publicKeyForRoute } from "../domain/evidence-exports/queries";
+import { uploadImport } from "../domain/identity-import/upload";
 import { handleWebhookCallback } from "../domain/provisioning/webhook-callback";
 import { DAY } from "../domain/requests/request-test-kit";
 import { ROLES, type AuthorizationScene, type RoleName } from "./authorization-scene";
@@ -84,6 +85,11 @@ export const PROCEDURE_MATRIX: Record<string, MatrixEntry> = {
     input: (s) => ({ id: s.nhi.id, expectedUpdatedAt: s.nhi.updatedAt, purpose: "Settles card batches every night at 02:00" }),
     expect: only(ADMIN),
   },
+
+  // HR import (docs/identity-import.md): admins only.
+  "identityImport.byId": { input: (s) => ({ id: s.identityImport.id }), expect: only(ADMIN) },
+  "identityImport.rows": { input: (s) => ({ id: s.identityImport.id, action: "INVALID" }), expect: only(ADMIN) },
+  "identityImport.applyPreview": { input: (s) => ({ id: s.identityImport.id }), expect: only(ADMIN) },
 
   // catalog: browsing for everyone, changes for admins (never auditors).
   "catalog.listSystems": { input: () => ({}), expect: everyoneSignedIn() },
@@ -451,6 +457,20 @@ export const ROUTE_MATRIX: Record<string, RouteEntry> = {
       // limit (a write by design, proven in server/http/scim-endpoint.int.test.ts).
       const req = new Request("http://portal.test/scim/v2/Users", { method: "POST", body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "matrix@example.test" }) });
       return (await authenticateScimRequest(s.db, req, s.clock.now())) ? 200 : 401;
+    },
+  },
+  "app/api/identity-import/upload/route.ts": {
+    methods: ["POST"],
+    serves: "Upload of an HR file (CSV of people and NHIs) for a stored preview; admins only",
+    // The probe sends a header-only file, so an admin gets past authorization to the reader's refusal (400)
+    // and nothing is stored; everyone else is stopped before the file is read.
+    expect: statuses(ADMIN, 400, 404),
+    probe: async (s, id) => {
+      const file = new TextEncoder().encode("email,name\n");
+      const source = (async function* () {
+        yield file;
+      })();
+      return (await uploadImport(s.db, id, { fileName: "hr.csv", fullList: false, source }, s.clock.now)).status;
     },
   },
   "app/api/dev/clock/route.ts": {

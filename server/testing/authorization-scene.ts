@@ -27,6 +27,8 @@ import { ensureDefaultPolicy } from "../domain/policy/service";
 import { DAY, HOUR, JUSTIFICATION, testClock } from "../domain/requests/request-test-kit";
 import { reconDedupeKey } from "../domain/reconciliation/service";
 import type { ReconKind } from "../domain/reconciliation/schema";
+import { loadActor } from "../domain/actor";
+import { previewImport } from "../domain/identity-import/preview";
 import { callerAs, makeEntitlement, makeGrant, makeHuman, makeNhi, makeSystem } from "./factories";
 
 /** The roles every procedure and route is checked for. */
@@ -168,6 +170,14 @@ export async function authorizationScene(db: PrismaClient) {
     as(admin).scimClients.create({ displayName: name, ownerId: owner.id, purpose: "Pushes joiners and leavers from the company IdP", expiresAt: new Date(now.getTime() + 90 * DAY) });
   const scimTokens = { toRotate: (await scimClient("Okta SCIM (scene)")).tokenId, toRevoke: (await scimClient("Entra SCIM (scene)")).tokenId };
 
+  // An HR import preview: one joiner (an email nothing else in the scene uses, so it stays fresh).
+  const identityImport = await previewImport(
+    { db, actor: (await loadActor(db, admin.id))!, now: clock.now },
+    { fileName: "hr.csv", fullList: false, source: (async function* () {
+      yield new TextEncoder().encode("email,name\nnew.joiner@example.test,New Joiner\n");
+    })() },
+  );
+
   const notifications = await db.notification.findMany({ where: { recipientId: employee.id, readAt: null }, select: { id: true } });
   if (notifications.length === 0) throw new Error("The scene needs unread notifications for the employee");
 
@@ -193,6 +203,7 @@ export async function authorizationScene(db: PrismaClient) {
     campaigns: { active: campaign, toClose: campaignToClose, draftToEdit, draftToLaunch },
     items: { toDecide: items[0]!, toBulkDecide: items[1]!, toReassign: items[2]!, toBulkReassign: items[3]! },
     evidenceExport: { id: exportId, dir: exportDir },
+    identityImport: { id: identityImport.id },
     notificationIds: notifications.map((n) => n.id),
     scimTokens,
   };

@@ -19,6 +19,7 @@ import { evidenceRouter } from "./routers/evidence";
 import { searchRouter } from "./routers/search";
 import { scimClientsRouter } from "./routers/scim-clients";
 import { reconciliationRouter } from "./routers/reconciliation";
+import { identityImportRouter } from "./routers/identity-import";
 
 export const appRouter = router({
   me: meRouter,
@@ -41,6 +42,7 @@ export const appRouter = router({
   search: searchRouter,
   scimClients: scimClientsRouter,
   reconciliation: reconciliationRouter,
+  identityImport: identityImportRouter,
 });
 
 export type AppRouter = typeof appRouter;

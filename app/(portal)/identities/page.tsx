@@ -47,7 +47,16 @@ export default async function IdentitiesPage({ searchParams }: { searchParams: P
       <PageHeader
         title="Directory"
         description="Everyone and everything that can hold access: people from HR and the identity provider, and non-human identities (service accounts, API keys, OAuth apps, workloads, AI agents), each with an accountable owner."
-        actions={isAdmin ? <LinkButton href="/identities/new">New non-human identity</LinkButton> : undefined}
+        actions={
+          isAdmin ? (
+            <>
+              <LinkButton href="/identities/import" variant="secondary">
+                Import people
+              </LinkButton>
+              <LinkButton href="/identities/new">New non-human identity</LinkButton>
+            </>
+          ) : undefined
+        }
       />
       <div className="mb-4 flex flex-wrap items-center justify-between gap-3">
         <nav aria-label="Identity kinds" className="inline-flex rounded-lg border border-slate-200 bg-white p-1 shadow-sm">

@@ -21,7 +21,7 @@ beforeEach(async () => {
   g = await coreGrants(db.prisma, c);
 });
 
-const scope = (o: Partial<CampaignScope>): CampaignScope => ({ systemIds: [c.systemA.id], entitlementIds: [], privilegedOnly: false, identityKinds: [], ...o });
+const scope = (o: Partial<CampaignScope>): CampaignScope => ({ systemIds: [c.systemA.id], entitlementIds: [], privilegedOnly: false, identityKinds: [], identityIds: [], ...o });
 
 describe("launching takes a snapshot of the population", () => {
   it("creates one item per grant in effect in scope, with the reviewer per strategy, the evidence, the ledger event and one notification per reviewer", async () => {

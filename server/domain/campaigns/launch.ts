@@ -38,7 +38,8 @@ import { checkScope, nextVersion } from "./define";
 import { canManageCampaign } from "./policy";
 import { assertCanSeeCampaign } from "./visibility";
 import { ZCampaignScope, type CampaignScope, type ZLaunchCampaignInput } from "./schema";
-import type { ReviewerStrategy } from "../../db/generated/client";
+import type { Campaign, ReviewerStrategy } from "../../db/generated/client";
+import type { LedgerActor } from "../../ledger/ledger";
 
 const DAY_MS = 86_400_000;
 const IN_EFFECT_SQL = Prisma.raw(GRANT_IN_EFFECT.map((s) => `'${s}'`).join(", "));
@@ -59,6 +60,7 @@ export function scopeWhere(scope: CampaignScope, now: Date): Prisma.Sql {
   if (scope.entitlementIds.length) conds.push(Prisma.sql`g."entitlementId" = ANY(${uuidArray(scope.entitlementIds)})`);
   if (scope.minRisk) conds.push(Prisma.sql`e."risk" >= ${scope.minRisk}::"RiskLevel"`);
   if (scope.privilegedOnly) conds.push(Prisma.sql`e."privileged"`);
+  if (scope.identityIds.length) conds.push(Prisma.sql`g."identityId" = ANY(${uuidArray(scope.identityIds)})`);
   if (scope.identityKinds.length) conds.push(Prisma.sql`i."kind" = ANY(${`{${scope.identityKinds.join(",")}}`}::"IdentityKind"[])`);
   if (scope.notReviewedForDays) {
     const cutoff = new Date(now.getTime() - scope.notReviewedForDays * DAY_MS);
@@ -208,57 +210,67 @@ export async function launchCampaign(ctx: ServiceCtx, input: z.output<typeof ZLa
       if (c.updatedAt.getTime() !== input.expectedUpdatedAt.getTime()) {
         throw conflict("This campaign was changed by someone else after you opened it. Reload to see the current version, then launch again.");
       }
-      const scope = ZCampaignScope.parse(c.scope);
-      await checkScope(tx, ctx.actor, scope);
-      if (c.dueAt <= now) throw badInput("The due date has passed: set a later due date before launching.");
-      const fallback = await activeHuman(tx, c.fallbackReviewerId);
-      if (!fallback) throw badInput("The fallback reviewer is no longer an active person: choose another one before launching.");
-      if (c.reviewerStrategy === "NAMED") {
-        const named = await tx.identity.count({ where: { id: { in: c.namedReviewerIds }, kind: "HUMAN", status: "ACTIVE" } });
-        if (c.namedReviewerIds.length === 0 || named !== c.namedReviewerIds.length) {
-          throw badInput("Every named reviewer must be an active person: update the list before launching.");
-        }
-      }
-
-      const claimed = await tx.campaign.updateMany({
-        where: { id: c.id, status: "DRAFT", updatedAt: input.expectedUpdatedAt },
-        data: { status: "ACTIVE", launchedAt: now, updatedAt: nextVersion(c.updatedAt) },
-      });
-      if (claimed.count !== 1) throw conflict("This campaign was launched or changed by someone else at the same time. Reload to see it.");
-
-      const sql = snapshotSql({
-        campaignId: c.id,
-        scope,
-        strategy: c.reviewerStrategy,
-        namedReviewerIds: c.namedReviewerIds,
-        fallbackReviewerId: fallback.id,
-        secondFallbackId: await secondFallback(tx, c.ownerId, fallback.id),
-        now,
-      });
-      const populationCount = await tx.$executeRaw(sql).catch((e: unknown) => {
-        throw isNullViolation(e)
-          ? badInput(`${fallback.displayName}, the fallback reviewer, holds access in this scope and nobody else can review it: choose another fallback reviewer.`)
-          : e;
-      });
-      if (populationCount === 0) throw badInput("No access is in this campaign's scope: widen the scope before launching.");
-
-      const { scopeQuery, scopeHash } = scopeEvidence(scope, sql);
-      await tx.campaign.update({ where: { id: c.id }, data: { populationCount, scopeQuery, scopeHash } });
-      const [stats] = await tx.$queryRaw<{ reviewers: number; routed: number }[]>`
-        SELECT count(DISTINCT "reviewerId")::int AS reviewers, count(*) FILTER (WHERE "routingReason" IS NOT NULL)::int AS routed
-        FROM "ReviewItem" WHERE "campaignId" = ${c.id}::uuid`;
-      await notifyReviewers(tx, c, now);
-      await recordEvent(tx, {
-        ...ledgerActor(ctx.actor),
-        action: "campaign.launched",
-        subjectType: "Campaign",
-        subjectId: c.id,
-        occurredAt: now,
-        payload: { name: c.name, populationCount, scopeHash, reviewers: stats?.reviewers ?? 0, routedToFallback: stats?.routed ?? 0, dueAt: c.dueAt },
-      });
-      return { populationCount, scopeHash };
+      await checkScope(tx, ctx.actor, ZCampaignScope.parse(c.scope));
+      return launchDraftInTx(tx, c, ledgerActor(ctx.actor), now);
     },
     // A million-item snapshot takes longer than the default interactive-transaction timeout.
     { timeout: 600_000, maxWait: 10_000 },
   );
+}
+
+/**
+ * The launch itself, inside the caller's transaction, once the caller has checked who may launch: the checks
+ * of the definition (due date, reviewers), DRAFT → ACTIVE (conditional on the version read), the snapshot,
+ * the evidence, the reviewers' notifications and "campaign.launched". Used by launchCampaign and by the
+ * mover review (mover-review.ts), which opens its campaign inside the mover's transaction.
+ */
+export async function launchDraftInTx(tx: Tx, c: Campaign, actor: LedgerActor, now: Date): Promise<{ populationCount: number; scopeHash: string }> {
+  const scope = ZCampaignScope.parse(c.scope);
+  if (c.dueAt <= now) throw badInput("The due date has passed: set a later due date before launching.");
+  const fallback = await activeHuman(tx, c.fallbackReviewerId);
+  if (!fallback) throw badInput("The fallback reviewer is no longer an active person: choose another one before launching.");
+  if (c.reviewerStrategy === "NAMED") {
+    const named = await tx.identity.count({ where: { id: { in: c.namedReviewerIds }, kind: "HUMAN", status: "ACTIVE" } });
+    if (c.namedReviewerIds.length === 0 || named !== c.namedReviewerIds.length) {
+      throw badInput("Every named reviewer must be an active person: update the list before launching.");
+    }
+  }
+
+  const claimed = await tx.campaign.updateMany({
+    where: { id: c.id, status: "DRAFT", updatedAt: c.updatedAt },
+    data: { status: "ACTIVE", launchedAt: now, updatedAt: nextVersion(c.updatedAt) },
+  });
+  if (claimed.count !== 1) throw conflict("This campaign was launched or changed by someone else at the same time. Reload to see it.");
+
+  const sql = snapshotSql({
+    campaignId: c.id,
+    scope,
+    strategy: c.reviewerStrategy,
+    namedReviewerIds: c.namedReviewerIds,
+    fallbackReviewerId: fallback.id,
+    secondFallbackId: await secondFallback(tx, c.ownerId, fallback.id),
+    now,
+  });
+  const populationCount = await tx.$executeRaw(sql).catch((e: unknown) => {
+    throw isNullViolation(e)
+      ? badInput(`${fallback.displayName}, the fallback reviewer, holds access in this scope and nobody else can review it: choose another fallback reviewer.`)
+      : e;
+  });
+  if (populationCount === 0) throw badInput("No access is in this campaign's scope: widen the scope before launching.");
+
+  const { scopeQuery, scopeHash } = scopeEvidence(scope, sql);
+  await tx.campaign.update({ where: { id: c.id }, data: { populationCount, scopeQuery, scopeHash } });
+  const [stats] = await tx.$queryRaw<{ reviewers: number; routed: number }[]>`
+    SELECT count(DISTINCT "reviewerId")::int AS reviewers, count(*) FILTER (WHERE "routingReason" IS NOT NULL)::int AS routed
+    FROM "ReviewItem" WHERE "campaignId" = ${c.id}::uuid`;
+  await notifyReviewers(tx, c, now);
+  await recordEvent(tx, {
+    ...actor,
+    action: "campaign.launched",
+    subjectType: "Campaign",
+    subjectId: c.id,
+    occurredAt: now,
+    payload: { name: c.name, populationCount, scopeHash, reviewers: stats?.reviewers ?? 0, routedToFallback: stats?.routed ?? 0, dueAt: c.dueAt },
+  });
+  return { populationCount, scopeHash };
 }

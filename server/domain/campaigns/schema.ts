@@ -66,7 +66,8 @@ const ZDate = (what: string) => z.coerce.date({ message: `must be a date (${what
 /**
  * Which grants a campaign reviews: grants in effect (GRANT_IN_EFFECT) matching every filter given. Empty
  * lists mean "any"; identityKinds ["SERVICE_ACCOUNT", ...] without HUMAN is a non-human-only campaign.
- * notReviewedForDays: only grants with no decided review item within that many days.
+ * notReviewedForDays: only grants with no decided review item within that many days. identityIds: only
+ * these holders (mover reviews, campaigns/mover-review.ts).
  */
 export const ZCampaignScope = z
   .object({
@@ -75,6 +76,8 @@ export const ZCampaignScope = z
     minRisk: ZRisk.optional(),
     privilegedOnly: z.boolean().default(false),
     identityKinds: z.array(z.enum(IDENTITY_KINDS, { message: `must be one of ${IDENTITY_KINDS.join(", ")}` })).default([]),
+    /** Only these holders (a mover review: the one person who moved). */
+    identityIds: z.array(ZId).max(50, { message: "at most 50 identities" }).default([]),
     notReviewedForDays: z
       .number({ message: "must be a whole number of days" })
       .int({ message: "must be a whole number of days" })

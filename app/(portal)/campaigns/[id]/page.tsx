@@ -39,6 +39,7 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
     c.scope.minRisk ? `${c.scope.minRisk.charAt(0)}${c.scope.minRisk.slice(1).toLowerCase()} risk and above` : null,
     c.scope.privilegedOnly ? "privileged access only" : null,
     c.scope.identityKinds.length ? `identities: ${c.scope.identityKinds.map((k) => KIND_LABEL[k] ?? k).join(", ")}` : "every kind of identity",
+    c.scope.identityIds?.length ? `the access of ${plural(c.scope.identityIds.length, "chosen person", "chosen people")}` : null,
     c.scope.notReviewedForDays ? `not reviewed in the last ${plural(c.scope.notReviewedForDays, "day")}` : null,
   ].filter(Boolean);
 

@@ -1,0 +1,48 @@
+/**
+ * The upload route's domain side (app/api/identity-import/upload/route.ts): who may upload (a signed-in,
+ * active ADMIN; 401 signed out or inactive, 404 for anyone else, as every route under /api answers "not
+ * allowed" like "missing"), then the streamed preview. The route is a thin wrapper; the authorization matrix
+ * probes this function.
+ */
+import type { PrismaClient } from "../../db";
+import { DomainError } from "../../errors";
+import { hasRole, loadActor } from "../actor";
+import { previewImport } from "./preview";
+import type { ImportCounts } from "./schema";
+
+export type UploadOutcome = { status: 200; body: { id: string; counts: ImportCounts } } | { status: 400 | 401 | 404 | 409 | 413; body: { error: string } };
+
+export async function uploadImport(
+  db: PrismaClient,
+  identityId: string | null,
+  input: { fileName: string; fullList: boolean; source: AsyncIterable<Uint8Array> },
+  now: () => Date,
+): Promise<UploadOutcome> {
+  if (!identityId) return { status: 401, body: { error: "Sign in first." } };
+  const actor = await loadActor(db, identityId);
+  if (!actor) return { status: 401, body: { error: "Sign in first." } };
+  if (!hasRole(actor, "ADMIN")) return { status: 404, body: { error: "Not found." } };
+  try {
+    const out = await previewImport({ db, actor, now }, input);
+    return { status: 200, body: out };
+  } catch (e) {
+    if (e instanceof DomainError && e.code === "BAD_INPUT") return { status: /larger than/.test(e.message) ? 413 : 400, body: { error: e.message } };
+    if (e instanceof DomainError && e.code === "CONFLICT") return { status: 409, body: { error: e.message } };
+    throw e;
+  }
+}
+
+/** A web ReadableStream as an async iterable of its chunks (an absent body is empty). */
+export async function* streamChunks(body: ReadableStream<Uint8Array> | null): AsyncGenerator<Uint8Array> {
+  if (!body) return;
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
