@@ -1,11 +1,12 @@
 /**
  * Joiners, movers and leavers: the one place where a person enters Warrant, changes manager or
  * department, leaves, or comes back. Every feed goes through here: SCIM from the identity provider
- * (server/scim), the HR file import (server/domain/identity-import) and the admin's "Deprovision" button
- * (provisioning/service.ts). Each function works inside the caller's transaction (so a file import or a
- * SCIM request is all or nothing), takes the person's advisory lock (server/domain/locks.ts) before it
- * reads, and records its own ledger event naming who did it (`actorId`: the admin, or the SCIM client's
- * own non-human identity) and where the change came from (`source`).
+ * (server/domain/scim, served by server/http/scim-endpoint.ts), the HR file import
+ * (server/domain/identity-import) and the admin's "Deprovision" button (provisioning/service.ts). Each
+ * function works inside the caller's transaction (so a file import or a SCIM request is all or nothing),
+ * takes the person's advisory lock (server/domain/locks.ts) before it reads, and records its own ledger
+ * event naming who did it (`actorId`: the admin, or the SCIM client's own non-human identity) and where the
+ * change came from (`source`).
  */
 import type { Tx } from "../../db";
 import { Prisma } from "../../db/generated/client";
@@ -52,12 +53,25 @@ function sourcePayload(source: SyncSource): Record<string, unknown> {
   return Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined));
 }
 
+/**
+ * Who else holds this email, compared case-insensitively through the index on lower("email") (migration
+ * identity_email_lower; Prisma's `mode: "insensitive"` is an ILIKE, which scans).
+ */
+async function emailHolder(tx: Tx, email: string, exceptId: string | null): Promise<{ displayName: string } | null> {
+  const except = exceptId ? Prisma.sql`AND "id" <> ${exceptId}::uuid` : Prisma.empty;
+  const rows = await tx.$queryRaw<{ displayName: string }[]>`
+    SELECT "displayName" FROM "Identity" WHERE lower("email") = lower(${email}) ${except} LIMIT 1`;
+  return rows[0] ?? null;
+}
+
 /** "email 'a@x' is already used by Ann" — the unique attributes, checked before the insert for a plain message. */
 async function assertUnique(tx: Tx, fields: Partial<Record<"email" | "externalId" | "employeeNumber", string | null>>, exceptId: string | null): Promise<void> {
   for (const [name, value] of Object.entries(fields) as [keyof typeof fields, string | null][]) {
     if (!value) continue;
-    const where = name === "email" ? { email: { equals: value, mode: "insensitive" as const } } : { [name]: value };
-    const other = await tx.identity.findFirst({ where: { ...where, ...(exceptId ? { id: { not: exceptId } } : {}) }, select: { displayName: true } });
+    const other =
+      name === "email"
+        ? await emailHolder(tx, value, exceptId)
+        : await tx.identity.findFirst({ where: { [name]: value, ...(exceptId ? { id: { not: exceptId } } : {}) }, select: { displayName: true } });
     if (other) throw conflict(`The ${name} '${value}' is already used by ${other.displayName}.`);
   }
 }

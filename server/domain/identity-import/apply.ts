@@ -28,11 +28,12 @@ async function personId(tx: Tx, email: string | null, joined: Map<string, string
   if (!email) return null;
   const known = joined.get(email);
   if (known) return known;
-  // Emails are stored lower-case (lifecycle.ts), so the unique index finds them; the case-insensitive scan
-  // is only for an address stored before that rule.
+  // Emails are stored lower-case (lifecycle.ts), so the unique index finds them; the index on lower("email")
+  // finds an address stored before that rule.
   const p =
     (await tx.identity.findFirst({ where: { email, kind: "HUMAN" }, select: { id: true } })) ??
-    (await tx.identity.findFirst({ where: { email: { equals: email, mode: "insensitive" }, kind: "HUMAN" }, select: { id: true } }));
+    (await tx.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Identity" WHERE lower("email") = lower(${email}) AND "kind" = 'HUMAN' LIMIT 1`)[0] ??
+    null;
   if (!p) throw conflict(`The person ${email} is no longer in Warrant: upload the file again.`);
   joined.set(email, p.id);
   return p.id;
