@@ -5,7 +5,8 @@ import { MAX_BODY_BYTES } from "@/server/http/limits";
 import { contentSecurityPolicy, newNonce, staticSecurityHeaders } from "@/server/http/security-headers";
 
 /**
- * The HTTP edge, for every request (no matcher: pages, route handlers, static files and 404s alike):
+ * The HTTP edge, for every request (pages, route handlers, static files and 404s alike; the one path left out
+ * is the HR file upload, see `config` below):
  *   1. security headers on the response, with a Content-Security-Policy whose nonce is fresh per request
  *      (Next.js takes the nonce from the CSP request header forwarded here and puts it on its scripts);
  *   2. the Origin check of state-changing requests (server/http/origin.ts): 403 before anything runs;

@@ -79,6 +79,8 @@ const ZEnv = z
     RATE_LIMIT_SCIM_PER_CLIENT: rateLimit(1200),
     /** Downloads (evidence packs, CSV reports, the public key) per signed-in person per window. */
     RATE_LIMIT_DOWNLOADS_PER_PERSON: rateLimit(60),
+    /** File uploads (the HR import, up to 64 MiB each) per signed-in person per window. */
+    RATE_LIMIT_UPLOADS_PER_PERSON: rateLimit(10),
     PORT: z.coerce.number({ message: "must be a port number" }).int().min(1).max(65535).default(3000),
     NEXTAUTH_URL: z.url({ message: "must be the portal's public URL, e.g. https://warrant.example.com" }).optional(),
     NEXTAUTH_SECRET: z.string().min(32, { message: "must be at least 32 characters (e.g. `openssl rand -base64 32`)" }).optional(),

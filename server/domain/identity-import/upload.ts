@@ -7,21 +7,30 @@
 import type { PrismaClient } from "../../db";
 import { DomainError } from "../../errors";
 import { hasRole, loadActor } from "../actor";
+import { checkRateLimit, describeRefusal, uploadBuckets } from "../rate-limits/policy";
 import { previewImport } from "./preview";
 import type { ImportCounts } from "./schema";
 
-export type UploadOutcome = { status: 200; body: { id: string; counts: ImportCounts } } | { status: 400 | 401 | 404 | 409 | 413; body: { error: string } };
+export type UploadOutcome =
+  | { status: 200; body: { id: string; counts: ImportCounts } }
+  | { status: 400 | 401 | 404 | 409 | 413; body: { error: string } }
+  | { status: 429; body: { error: string }; retryAfterSeconds: number };
 
 export async function uploadImport(
   db: PrismaClient,
   identityId: string | null,
   input: { fileName: string; fullList: boolean; source: AsyncIterable<Uint8Array> },
   now: () => Date,
+  rateLimitNow: Date = new Date(),
 ): Promise<UploadOutcome> {
   if (!identityId) return { status: 401, body: { error: "Sign in first." } };
   const actor = await loadActor(db, identityId);
   if (!actor) return { status: 401, body: { error: "Sign in first." } };
   if (!hasRole(actor, "ADMIN")) return { status: 404, body: { error: "Not found." } };
+  // Counted before the file is read (RATE_LIMIT_UPLOADS_PER_PERSON): a refused upload reads nothing. Wall clock:
+  // the business clock never moves rate limits.
+  const limited = await checkRateLimit(db, uploadBuckets(identityId), rateLimitNow);
+  if (!limited.ok) return { status: 429, body: { error: describeRefusal(limited) }, retryAfterSeconds: limited.retryAfterSeconds };
   try {
     const out = await previewImport({ db, actor, now }, input);
     return { status: 200, body: out };

@@ -28,6 +28,11 @@ export function downloadBuckets(identityId: string): Bucket[] {
   return [{ scope: "downloads-person", subject: identityId, limit: env().RATE_LIMIT_DOWNLOADS_PER_PERSON }];
 }
 
+/** One file upload (the HR import) by a signed-in person: a 64 MiB stream costs far more than a call. */
+export function uploadBuckets(identityId: string): Bucket[] {
+  return [{ scope: "uploads-person", subject: identityId, limit: env().RATE_LIMIT_UPLOADS_PER_PERSON }];
+}
+
 /** One request to /scim/v2 by an authenticated SCIM client (its identity). */
 export function scimBuckets(clientId: string): Bucket[] {
   return [{ scope: "scim-client", subject: clientId, limit: env().RATE_LIMIT_SCIM_PER_CLIENT }];
@@ -51,6 +56,7 @@ export function describeRefusal(out: Extract<LimitOutcome, { ok: false }>): stri
     "calls-address": "Too many requests from your network address",
     "calls-person": "Too many requests from your account",
     "downloads-person": "Too many downloads from your account",
+    "uploads-person": "Too many file uploads from your account",
     "scim-client": "Too many SCIM requests from this client",
   };
   const secs = out.retryAfterSeconds;

@@ -49,5 +49,6 @@ export const POST = guardedRoute("api/identity-import/upload", async (req) => {
     { fileName: url.searchParams.get("fileName") ?? "import.csv", fullList: url.searchParams.get("fullList") === "1", source: streamChunks(req.body) },
     now,
   );
+  if (out.status === 429) return NextResponse.json(out.body, { status: 429, headers: { ...headers, "Retry-After": String(out.retryAfterSeconds) } });
   return answer(out.status, out.body);
 });
