@@ -48,6 +48,22 @@ describe(`deferred and batched ledger appends (${TEST_ENGINE})`, () => {
     expect(await verifyChain(t.prisma)).toMatchObject({ firstBroken: null });
   });
 
+  it("defers recordEvents inside the block too, keeping the order of recording across both calls", async () => {
+    const before = await t.prisma.ledgerEvent.count();
+    await t.prisma.$transaction((tx) =>
+      withDeferredLedger(tx, async () => {
+        await recordEvent(tx, ev(21));
+        await recordEvents(tx, [ev(22), ev(23)]);
+        await recordEvent(tx, ev(24));
+        // The batch did not take the head early: nothing is appended until the end.
+        expect(await tx.ledgerEvent.count()).toBe(before);
+      }),
+    );
+    const rows = await chain();
+    expect(rows.slice(before).map((r) => r.subjectId)).toEqual(["s-21", "s-22", "s-23", "s-24"]);
+    expectLinear(rows);
+  });
+
   it("refuses to hand out a deferred event's seq or hash before the append", async () => {
     const before = await t.prisma.ledgerEvent.count();
     await expect(

@@ -114,9 +114,15 @@ export async function recordEvent(tx: Tx, input: LedgerEventInput): Promise<Reco
   return (await append(tx, [prepare(input)]))[0]!;
 }
 
-/** Appends several events, in order, under one head lock and in one statement. */
+/** Appends several events, in order, under one head lock and in one statement (deferred like recordEvent inside withDeferredLedger). */
 export async function recordEvents(tx: Tx, inputs: LedgerEventInput[]): Promise<RecordedEvent[]> {
   assertInTransaction(tx);
+  const buffer = deferred.get(tx);
+  if (buffer) {
+    const events = inputs.map(prepare);
+    buffer.push(...events);
+    return events.map((e) => pendingEvent(e.occurredAt));
+  }
   return append(tx, inputs.map(prepare));
 }
 
