@@ -19,7 +19,7 @@ export default async function FindingsPage({ searchParams }: { searchParams: Pro
     <div>
       <PageHeader
         title="Findings"
-        description="Exceptions that need a person: a non-human identity whose owner left, a provisioning change that kept failing, a break-glass review that is late, a connector target an admin changed (security checks it; the person who made the change cannot resolve it). Admins and security resolve them with a note of what was done; each resolution is an evidence event."
+        description="Exceptions that need a person: a non-human identity whose owner left, a provisioning change that kept failing, a break-glass review that is late, a connector target an admin changed (security checks it; the person who made the change cannot resolve it), access a system holds that differs from Warrant's (unmanaged or missing access, orphan accounts: acted on from the system's page). Admins and security resolve the others with a note of what was done; each resolution is an evidence event."
       />
       <FindingsTable page={page} sort={input.sort} dir={input.dir} />
     </div>

@@ -47,6 +47,19 @@ describe("findings: who may read and resolve them", () => {
     expect(await snapshot(db.prisma)).toEqual(before);
   });
 
+  it("refuses to close reconciliation drift with a note (its actions close it), for admin and security alike, changing nothing", async () => {
+    const id = await db.prisma.$transaction((tx) =>
+      raiseFinding(tx, { kind: "UNMANAGED_ACCESS", subjectType: "System", subjectId: cast.system.id, assigneeId: cast.systemOwner.id, details: { account: "w_deadbeef", externalRef: "app_read" } }),
+    );
+    const before = await snapshot(db.prisma);
+    for (const who of [cast.admin.id, cast.security.id]) {
+      await expect(cast.as(who).findings.resolve({ id: id!, note: NOTE })).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringMatching(/from its system's page/) });
+    }
+    expect(await snapshot(db.prisma)).toEqual(before);
+    const row = (await cast.as(cast.security.id).findings.list({ kind: "UNMANAGED_ACCESS" })).rows.find((r) => r.id === id);
+    expect(row).toMatchObject({ canResolve: false, subject: { href: `/catalog/systems/${cast.system.id}` } });
+  });
+
   it("lets an auditor read findings with links to their subjects, but not resolve them", async () => {
     const s = await scene();
     const page = await cast.as(cast.auditor.id).findings.list({ status: "OPEN" });

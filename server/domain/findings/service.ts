@@ -1,7 +1,8 @@
 /**
  * Findings: exceptions that need a person (an NHI whose owner left, a late break-glass review, a
- * provisioning action that kept failing, a connector target an admin changed). Written inside the
- * transaction of the change that raised them.
+ * provisioning action that kept failing, a connector target an admin changed, drift found by a
+ * reconciliation). Written inside the transaction of the change that raised them. Most are resolved here with
+ * a note; reconciliation drift only through its actions (server/domain/reconciliation).
  */
 import type { z } from "zod";
 import type { Tx } from "../../db";
@@ -10,6 +11,7 @@ import { conflict, forbidden, notFound } from "../../errors";
 import { recordEvent } from "../../ledger/ledger";
 import { resolveWork, workKey } from "../notifications/resolve";
 import { hasRole, type Actor, type ServiceCtx } from "../actor";
+import { RECON_KINDS } from "../reconciliation/schema";
 import { SECURITY_CHECKED_KINDS, type FindingKind, type ZResolveFindingInput } from "./schema";
 
 export type FindingInput = {
@@ -38,6 +40,11 @@ export async function raiseFinding(tx: Tx, f: FindingInput): Promise<string | nu
 /** Why this actor may not resolve this finding, or null when they may (the list view uses it as a hint). */
 export function resolveRefusal(actor: Actor, f: { kind: string; details: unknown }): string | null {
   if (!hasRole(actor, "ADMIN", "SECURITY")) return "Only an admin or a security officer can resolve a finding.";
+  if ((RECON_KINDS as readonly string[]).includes(f.kind)) {
+    // Drift is closed by what is done about it (server/domain/reconciliation), not by a note: a note would
+    // leave the access as it is and the next run would open the finding again.
+    return "Act on this finding from its system's page: adopt, revoke, re-provision, or accept it with a reason and an end date.";
+  }
   if ((SECURITY_CHECKED_KINDS as readonly string[]).includes(f.kind)) {
     if (!hasRole(actor, "SECURITY")) return "Only a security officer can resolve this finding: it is security's check of an admin's change.";
     const by = (f.details as { changedById?: unknown } | null)?.changedById;
