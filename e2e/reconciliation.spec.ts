@@ -25,7 +25,7 @@ test("the owner reconciles Production Database after roles were granted by hand,
   const adminUrl = process.env.TEST_PG_ADMIN_URL;
   expect(adminUrl, "run through scripts/e2e.sh (a real target cluster)").toBeTruthy();
   const auditorId = await myIdentityId(auditorPage);
-  const member = `w_${auditorId.replace(/-/g, "").slice(0, 8)}`;
+  const member = `w_${auditorId.replace(/-/g, "")}`;
 
   // Behind Warrant's back: the DBA grants the auditor's member role two roles by hand.
   const admin = new pg.Client({ connectionString: adminUrl });

@@ -61,7 +61,7 @@ export async function runJobs(page: Page) {
   return (await res.json()) as { runs: unknown };
 }
 
-/** The target system of the postgres connector: is `w_<id8>` a member of `role` in halcyon_prod? */
+/** The target system of the postgres connector: is `w_<id hex>` a member of `role` in halcyon_prod? */
 export async function targetHasMembership(identityId: string, role: string): Promise<boolean> {
   const admin = process.env.TEST_PG_ADMIN_URL;
   if (!admin) throw new Error("TEST_PG_ADMIN_URL is not set (run through scripts/e2e.sh)");
@@ -70,7 +70,7 @@ export async function targetHasMembership(identityId: string, role: string): Pro
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   try {
-    const member = `w_${identityId.replace(/-/g, "").slice(0, 8)}`;
+    const member = `w_${identityId.replace(/-/g, "")}`;
     const res = await client.query(
       `SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = $1 AND u.rolname = $2`,
       [role, member],

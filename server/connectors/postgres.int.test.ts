@@ -9,7 +9,7 @@ import { createTestDb, type TestDb } from "../testing/db";
 import { processProvisioningTasks } from "../jobs/provisioning";
 import { revokeExpiredGrants } from "../jobs/expiry";
 import { eventsSince, makeGrantWithTask, provisioningCast, provisioningSnapshot } from "../domain/provisioning/provisioning-test-kit";
-import { memberRoleName, postgresConnector } from "./postgres";
+import { legacyMemberRoleName, memberRoleName, postgresConnector } from "./postgres";
 import type { ConnectorCtx } from "./types";
 import { openTargetDatabase, type TargetDatabase } from "./target-test-kit";
 
@@ -50,7 +50,7 @@ describe.skipIf(!ADMIN_URL)("postgres connector (real cluster)", () => {
   it("GRANT creates the identity's NOLOGIN role, grants membership, and the catalog read-back confirms it; a repeat is idempotent", async () => {
     const id = randomUUID();
     const member = memberRoleName(id);
-    expect(member).toMatch(/^w_[0-9a-f]{8}$/);
+    expect(member).toMatch(/^w_[0-9a-f]{32}$/);
     const receipt = await postgresConnector.grant(ctx(id));
     expect(receipt).toMatchObject({ connector: "POSTGRES", action: "GRANT", confirmed: true, readBack: { role, member, isMember: true, roleExists: true, memberRoleExists: true, source: "pg_auth_members" } });
     expect(await isMember(member)).toBe(true);
@@ -71,6 +71,31 @@ describe.skipIf(!ADMIN_URL)("postgres connector (real cluster)", () => {
     expect(await isMember(member)).toBe(false);
     expect(await postgresConnector.revoke(ctx(id))).toMatchObject({ confirmed: true });
     expect(await postgresConnector.revoke(ctx(randomUUID()))).toMatchObject({ confirmed: true, readBack: { memberRoleExists: false } });
+  });
+
+  it("member roles carry the whole id: two identities sharing the first 8 hex digits get two roles, and granting one grants nothing to the other", async () => {
+    const a = `abcd${suffix.slice(0, 4)}-0000-4000-8000-${randomUUID().slice(-12)}`;
+    const b = `${a.slice(0, 8)}-1111-4111-8111-${randomUUID().slice(-12)}`;
+    expect(memberRoleName(a)).not.toBe(memberRoleName(b));
+    await postgresConnector.grant(ctx(a));
+    expect(await isMember(memberRoleName(a))).toBe(true);
+    expect(await postgresConnector.readAccess(ctx(b))).toMatchObject({ hasAccess: false });
+    await postgresConnector.revoke(ctx(a));
+  });
+
+  it("revocation also removes a membership granted under the legacy 8-hex name, confirmed only when both are gone", async () => {
+    const id = randomUUID();
+    const legacy = legacyMemberRoleName(id);
+    await admin.query(`CREATE ROLE ${admin.escapeIdentifier(legacy)} NOLOGIN; GRANT ${admin.escapeIdentifier(role)} TO ${admin.escapeIdentifier(legacy)}`);
+    try {
+      expect(await postgresConnector.readAccess(ctx(id))).toMatchObject({ hasAccess: true, readBack: { isMember: false, legacyMember: { member: legacy, isMember: true } } });
+      const receipt = await postgresConnector.revoke(ctx(id));
+      expect(receipt).toMatchObject({ action: "REVOKE", confirmed: true, readBack: { isMember: false, legacyMember: { member: legacy, wasMember: true, isMember: false } } });
+      expect(await isMember(legacy)).toBe(false);
+      expect(await postgresConnector.readAccess(ctx(id))).toMatchObject({ hasAccess: false });
+    } finally {
+      await admin.query(`DROP ROLE IF EXISTS ${admin.escapeIdentifier(legacy)}`);
+    }
   });
 
   it("refuses a missing role, a missing externalRef and a superuser role, with clear messages", async () => {

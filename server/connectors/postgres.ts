@@ -1,7 +1,10 @@
 /**
  * The PostgreSQL connector: grants and revokes membership of a role (the entitlement's `externalRef`) for a
- * role that stands for the identity (`w_<first 8 hex of its id>`, created NOLOGIN when missing), then
+ * role that stands for the identity (`w_<the 32 hex digits of its id>`, created NOLOGIN when missing), then
  * reads the catalog (pg_auth_members / pg_roles) back. It is confirmed only when the read-back agrees.
+ * Member roles made before 2026-12-03 were named `w_<first 8 hex>`, which two identities can share (at
+ * 55,000 people a shared prefix is likely): revocation and read-back still look at that legacy name too, so
+ * a membership granted under it is removed with the grant.
  *
  * Settings (System.connectorConfig): { database, host? (default 127.0.0.1), port? (default 5432), user?,
  * secretRef? (the password's reference: env:WARRANT_CONNECTOR_<NAME> or file:<name>; passwords are never
@@ -67,21 +70,35 @@ export function targetLabel(cfg: PgConfig): string {
 }
 
 /**
- * The identity a member role stands for, inverted: `w_<8 hex>` → the range of UUIDs starting with those
- * hex digits (an index range on Identity.id), or null for any other role name (a login made by hand: no
- * identity in Warrant, an orphan account).
+ * The identity a member role stands for, inverted: `w_<32 hex>` → that identity id (lo = hi); a legacy
+ * `w_<8 hex>` → the range of UUIDs starting with those digits (the caller must treat a range holding several
+ * identities as no identity); null for any other role name (a login made by hand: an orphan account).
  */
 export function identityIdRangeOf(account: string): { lo: string; hi: string } | null {
+  const full = /^w_([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})$/.exec(account);
+  if (full) {
+    const id = full.slice(1).join("-");
+    return { lo: id, hi: id };
+  }
   const m = /^w_([0-9a-f]{8})$/.exec(account);
   if (!m) return null;
   return { lo: `${m[1]}-0000-0000-0000-000000000000`, hi: `${m[1]}-ffff-ffff-ffff-ffffffffffff` };
 }
 
-/** The role that stands for an identity in target databases: stable, short, and safe as an identifier. */
+function idHex(identityId: string): string {
+  const hex = identityId.replace(/-/g, "").toLowerCase();
+  if (!/^[0-9a-f]{32}$/.test(hex)) throw new ConnectorError("The identity id is not a UUID.");
+  return hex;
+}
+
+/** The role that stands for an identity in target databases: the whole id (unique), safe as an identifier (34 of 63 bytes). */
 export function memberRoleName(identityId: string): string {
-  const hex = identityId.replace(/-/g, "").toLowerCase().slice(0, 8);
-  if (!/^[0-9a-f]{8}$/.test(hex)) throw new ConnectorError("The identity id is not a UUID.");
-  return `w_${hex}`;
+  return `w_${idHex(identityId)}`;
+}
+
+/** The member role's name before 2026-12-03 (`w_` + the id's first 8 hex digits): still revoked and read back. */
+export function legacyMemberRoleName(identityId: string): string {
+  return `w_${idHex(identityId).slice(0, 8)}`;
 }
 
 function targetRole(ctx: ConnectorCtx): string {
@@ -164,6 +181,8 @@ type ReadBack = {
   tls: { sslmode: SslMode; encrypted: boolean | null; version: string | null };
   checkedAt: string;
   source: string;
+  /** The identity's legacy member role (`w_<8 hex>`), when it held the role: see legacyMemberRoleName. */
+  legacyMember?: { member: string; wasMember?: boolean; isMember: boolean };
 };
 
 /** The server's own view of this session's encryption: evidence that sslmode was in force, not just configured. */
@@ -305,20 +324,31 @@ export const postgresConnector: Connector = {
     const cfg = postgresConfig(ctx.system.connectorConfig);
     const role = targetRole(ctx);
     const member = memberRoleName(ctx.identity.id);
+    const legacy = legacyMemberRoleName(ctx.identity.id);
     return withClient(cfg, async (c) => {
       const before = await readBack(c, cfg, role, member);
       // Nothing to remove when either role is gone or the membership is not there: already revoked.
       if (before.isMember) await c.query(`REVOKE ${c.escapeIdentifier(role)} FROM ${c.escapeIdentifier(member)}`);
-      return receipt(cfg, "REVOKE", await readBack(c, cfg, role, member));
+      // A membership granted under the legacy name goes too (if another identity shares that name, it loses the
+      // membership as well: reconciliation then finds its access missing and re-provisions it under its own name).
+      const legacyBefore = await readBack(c, cfg, role, legacy);
+      if (legacyBefore.isMember) await c.query(`REVOKE ${c.escapeIdentifier(role)} FROM ${c.escapeIdentifier(legacy)}`);
+      const rb = await readBack(c, cfg, role, member);
+      if (!legacyBefore.isMember) return receipt(cfg, "REVOKE", rb);
+      const legacyAfter = await readBack(c, cfg, role, legacy);
+      const r = receipt(cfg, "REVOKE", { ...rb, legacyMember: { member: legacy, wasMember: true, isMember: legacyAfter.isMember } });
+      return { ...r, confirmed: r.confirmed && !legacyAfter.isMember };
     });
   },
   async readAccess(ctx) {
     const cfg = postgresConfig(ctx.system.connectorConfig);
     const role = targetRole(ctx);
     const member = memberRoleName(ctx.identity.id);
+    const legacy = legacyMemberRoleName(ctx.identity.id);
     return withClient(cfg, async (c) => {
       const rb = await readBack(c, cfg, role, member);
-      return { hasAccess: rb.isMember, readBack: rb };
+      const viaLegacy = (await readBack(c, cfg, role, legacy)).isMember;
+      return { hasAccess: rb.isMember || viaLegacy, readBack: viaLegacy ? { ...rb, legacyMember: { member: legacy, isMember: true } } : rb };
     });
   },
 };

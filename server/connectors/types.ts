@@ -16,7 +16,7 @@ export type ConnectorCtx = {
 export type Receipt = {
   connector: ConnectorKind;
   action: TaskAction;
-  /** Where the change was made, e.g. "postgresql://127.0.0.1:5432/halcyon_prod?sslmode=disable role app_read → w_1a2b3c4d". */
+  /** Where the change was made, e.g. "postgresql://127.0.0.1:5432/halcyon_prod?sslmode=disable role app_read → w_1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6". */
   target: string;
   performedAt: string;
   readBack: Record<string, unknown>;

@@ -112,6 +112,37 @@ describe.skipIf(!ADMIN_URL)("reconciliation against a real PostgreSQL target", (
     expect(last.counts).toMatchObject({ UNMANAGED_ACCESS: 0, MISSING_ACCESS: 0, ORPHAN_ACCOUNT: 0 });
   });
 
+  it("a legacy 8-hex member role stands for its identity only when no other identity shares the prefix", async () => {
+    const p = db.prisma;
+    const owner = await makeHuman(p, { name: "Lena Legacy-Owner" });
+    const system = await makeSystem(p, owner.id);
+    await p.system.update({ where: { id: system.id }, data: { connector: "POSTGRES", connectorConfig: { host: new URL(ADMIN_URL!).hostname, port: target.port, database: target.database, user: target.user } } });
+    const ent = await makeEntitlement(p, system.id, { name: "Legacy write" });
+    await p.entitlement.update({ where: { id: ent.id }, data: { externalRef: writeRole } });
+    const as = callerAs(p, owner.id);
+    await as.reconciliation.reconcileNow({ systemId: system.id }); // the first run, before the drift below
+
+    const person = (id: string, name: string) => p.identity.create({ data: { id, kind: "HUMAN", displayName: name, email: `${id}@example.test`, department: "Engineering" } });
+    const prefix = suffix.slice(0, 8);
+    const twinA = await person(`${prefix}-aaaa-4aaa-8aaa-${randomUUID().slice(-12)}`, "Twin A");
+    await person(`${prefix}-bbbb-4bbb-8bbb-${randomUUID().slice(-12)}`, "Twin B");
+    const single = await person(`${suffix.slice(2, 10)}-cccc-4ccc-8ccc-${randomUUID().slice(-12)}`, "Solo");
+    const shared = `w_${prefix}`;
+    const own = `w_${suffix.slice(2, 10)}`;
+    for (const m of [shared, own]) await byHand(`CREATE ROLE ${q(m)} NOLOGIN; GRANT ${q(writeRole)} TO ${q(m)}`);
+    try {
+      await as.reconciliation.reconcileNow({ systemId: system.id });
+      const view = await as.reconciliation.forSystem({ systemId: system.id });
+      const row = (account: string) => view.findings.rows.find((r) => r.account === account);
+      // Twin A or Twin B? Neither is named: the shared role is an orphan account, never mapped to the first created.
+      expect(row(shared)).toMatchObject({ kind: "ORPHAN_ACCOUNT", identity: null });
+      expect(row(own)).toMatchObject({ kind: "UNMANAGED_ACCESS", identity: { id: single.id } });
+      expect(twinA.id.startsWith(prefix)).toBe(true);
+    } finally {
+      for (const m of [shared, own]) await byHand(`DROP ROLE IF EXISTS ${q(m)}`);
+    }
+  });
+
   it("two runs started at once from two clients: one runs, the other is refused, one set of findings", async () => {
     const p = db.prisma;
     const owner = await makeHuman(p, { name: "Olga Owner" });

@@ -92,7 +92,7 @@ export function reconDedupeKey(systemId: string, kind: ReconKind, account: strin
 
 /** How Warrant names an identity's account in this kind of system: the PostgreSQL member role, or the email. */
 function accountExpr(connector: SystemRow["connector"]): Prisma.Sql {
-  return connector === "POSTGRES" ? Prisma.sql`('w_' || left(replace(i."id"::text, '-', ''), 8))` : Prisma.sql`lower(i."email")`;
+  return connector === "POSTGRES" ? Prisma.sql`('w_' || replace(i."id"::text, '-', ''))` : Prisma.sql`lower(i."email")`;
 }
 /** The name an entitlement has in the target: its externalRef (PostgreSQL needs one), else its catalog name. */
 function refExpr(connector: SystemRow["connector"]): Prisma.Sql {
@@ -103,7 +103,7 @@ type WarrantKey = { account: string; ref: string; identityId: string; entitlemen
 
 /**
  * Warrant's grants in the system (not revoked), grouped per (account, entitlement), in merge order, by keyset
- * pages. PostgreSQL accounts are `w_` + the first 8 hex digits of the identity id, so their order is the
+ * pages. PostgreSQL accounts are `w_` + the 32 hex digits of the identity id, so their order is the
  * order of the identity ids: pages walk the Grant (identityId, …) index instead of sorting every grant of
  * the system for each page. Email accounts (webhook, manual) are sorted by lower(email).
  */
@@ -186,7 +186,14 @@ async function identitiesOf(db: Tx, system: SystemRow, accounts: string[]): Prom
         FROM unnest(${ranges.map((x) => x.a)}::text[], ${ranges.map((x) => x.r!.lo)}::uuid[], ${ranges.map((x) => x.r!.hi)}::uuid[]) AS v(account, lo, hi)
         JOIN "Identity" i ON i.id BETWEEN v.lo AND v.hi
        ORDER BY i."createdAt"`;
-    for (const r of rows) if (!out.has(r.account)) out.set(r.account, { id: r.id, status: r.status });
+    // A legacy `w_<8 hex>` name shared by several identities stands for none of them (an orphan account).
+    const shared = new Set<string>();
+    for (const r of rows) {
+      const seen = out.get(r.account);
+      if (seen && seen.id !== r.id) shared.add(r.account);
+      else out.set(r.account, { id: r.id, status: r.status });
+    }
+    for (const a of shared) out.delete(a);
     return out;
   }
   const rows = await db.$queryRaw<{ account: string; id: string; status: string }[]>`
