@@ -16,28 +16,10 @@ import { dirname } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
 import { test, expect, signInAs, type DemoRole } from "./fixtures";
+import { DETAIL_PAGES } from "./page-kinds";
 
 const ROLES: DemoRole[] = ["employee", "manager", "owner", "security", "admin", "auditor"];
 
-/** Kinds of detail page, each visited once per role (the first link found). Lists come from the navigation. */
-const DETAIL_PAGES: { kind: string; path: RegExp }[] = [
-  { kind: "request", path: /^\/requests\/(?!new$)[^/]+$/ },
-  { kind: "campaign", path: /^\/campaigns\/(?!new$)[^/]+$/ },
-  { kind: "campaign review", path: /^\/campaigns\/[^/]+\/review$/ },
-  { kind: "campaign report", path: /^\/campaigns\/[^/]+\/report$/ },
-  { kind: "new campaign", path: /^\/campaigns\/new$/ },
-  { kind: "system", path: /^\/catalog\/systems\/(?!new$)[^/]+$/ },
-  { kind: "new system", path: /^\/catalog\/systems\/new$/ },
-  { kind: "system edit", path: /^\/catalog\/systems\/[^/]+\/edit$/ },
-  { kind: "entitlement", path: /^\/catalog\/entitlements\/(?!new$)[^/]+$/ },
-  { kind: "new entitlement", path: /^\/catalog\/entitlements\/new$/ },
-  { kind: "identity", path: /^\/identities\/(?!new$|import$)[^/]+$/ },
-  { kind: "new identity", path: /^\/identities\/new$/ },
-  { kind: "import people", path: /^\/identities\/import$/ },
-  { kind: "grant lineage", path: /^\/audit\/grants\/[^/]+$/ },
-  { kind: "audit page", path: /^\/audit\/[a-z-]+$/ },
-  { kind: "delegations", path: /^\/delegations$/ },
-];
 
 const SERIOUS = new Set(["serious", "critical"]);
 

@@ -42,18 +42,20 @@ function freePort(): Promise<number> {
 export type Portal = { origin: string; secret: string; pid: number; stop(): Promise<void> };
 
 /**
- * Serves the built portal (sessions signed with `secret`, its NEXTAUTH_SECRET) on a free port against `databaseUrl`. Background jobs stay off (IN_PROCESS_WORKER=false:
+ * Serves the built portal (sessions signed with `secret`, its NEXTAUTH_SECRET) on a free port against `databaseUrl`
+ * (or the embedded database in `pgliteDir`, migrated and seeded by the portal at start, as `npm start` does), with
+ * `extraEnv` on top. Background jobs stay off (IN_PROCESS_WORKER=false:
  * they are measured by their own benchmarks) and the per-person/per-address rate limits are off (a benchmark is
  * one address sending thousands of calls a second); everything else is the production configuration.
  */
-export async function startPortal(databaseUrl: string, secret: string): Promise<Portal> {
+export async function startPortal(databaseUrl: string | { pgliteDir: string }, secret: string, extraEnv: Record<string, string> = {}): Promise<Portal> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
-    DATABASE_URL: databaseUrl,
+    ...(typeof databaseUrl === "string" ? { DATABASE_URL: databaseUrl } : { PGLITE_DIR: databaseUrl.pgliteDir }),
     PORT: String(port),
     HOST: "127.0.0.1",
     NEXTAUTH_URL: origin,
@@ -66,6 +68,8 @@ export async function startPortal(databaseUrl: string, secret: string): Promise<
   };
   delete env.DEMO_LOGIN;
   delete env.TEST_PG_ADMIN_URL;
+  if (typeof databaseUrl !== "string") delete env.DATABASE_URL;
+  Object.assign(env, extraEnv);
   const child: ChildProcess = spawn(process.execPath, [path.join(root, "scripts/serve.mjs")], { cwd: root, env, stdio: ["ignore", "inherit", "inherit"] });
   let exited = false;
   child.on("exit", () => (exited = true));
