@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # npm test: every check the project has, in order, stopping at the first failure:
-#   types → lint → unit/integration tests on PGlite → the same tests on PostgreSQL 15 → browser tests.
+#   types → lint → unit/integration tests on PGlite → the integration tests (*.int.test.ts, the ones that touch a
+#   database) again on PostgreSQL 15 → browser tests.
 # Ends with one line per stage (ok / FAILED / skipped, and how long it took).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,7 @@ STAGES=(
   "typecheck|npx tsc --noEmit"
   "lint|npx eslint ."
   "tests (PGlite)|npx vitest run"
-  "tests (PostgreSQL)|bash scripts/with-postgres.sh npx vitest run"
+  "tests (PostgreSQL)|bash scripts/with-postgres.sh npx vitest run .int.test."
   "browser tests|bash scripts/e2e.sh"
 )
 # Only for the script's own test (scripts/test-all.int.test.ts): other stages, one "name|command" per line.
