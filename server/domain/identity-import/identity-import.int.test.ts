@@ -1,3 +1,6 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyChain } from "../../ledger/ledger";
@@ -178,6 +181,26 @@ describe(`HR import: preview (${TEST_ENGINE})`, () => {
     await expect(preview("email,name\n")).rejects.toThrow(/no rows/);
     await expect(preview("email,name,shoe size\na@x.test,A,42")).rejects.toThrow(/Unknown columns/);
     expect(await db.prisma.identityImport.count()).toBe(imports);
+  });
+
+  it("leaves no copy of the upload behind, whether the preview is stored, refused, or too large", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "import-test-"));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = dir;
+    try {
+      await preview(`email,name\nspool.${uniq()}@example.test,Spool`);
+      await expect(preview("email,name\n")).rejects.toThrow(/no rows/);
+      async function* huge() {
+        for (let i = 0; i < 70; i++) yield new Uint8Array(1024 * 1024).fill(65);
+      }
+      const actor = (await loadActor(db.prisma, admin.id))!;
+      await expect(previewImport({ db: db.prisma, actor, now: clock }, { fileName: "big.csv", fullList: false, source: huge() })).rejects.toThrow(/larger than 64 MiB/);
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("uploads only for admins: 401 signed out, 404 for anyone else (nothing stored)", async () => {
