@@ -23,8 +23,9 @@
  * rows (every line, UNCHANGED ones too). What needs the whole file runs in SQL over the stored rows at the
  * end: duplicate lines (each batch asks the rows stored before it), managers and owners named before or after
  * their own line, manager cycles among joiners, leavers by absence, the apply order, the counts and the
- * fingerprint. The transaction is REPEATABLE READ, so every batch and the fingerprint see one snapshot of the
- * directory: a change landing midway is in neither, and apply sees it as stale.
+ * fingerprint. The transaction is REPEATABLE READ on PostgreSQL, so every batch and the fingerprint see one
+ * snapshot of the directory: a change landing midway is in neither, and apply sees it as stale. (PGlite's
+ * adapter leaves it READ COMMITTED, but PGlite has one connection: nothing else commits meanwhile.)
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
