@@ -18,11 +18,19 @@ import { hasRole, type ServiceCtx } from "../actor";
 import { joinPerson, leavePerson, rejoinPerson, updatePerson, type PersonFields, type SyncSource } from "../identities/lifecycle";
 import { lockIdentities } from "../locks";
 import type { IdentityImportRow } from "../../db/generated/client";
-import { directoryHash, type ImportWatch } from "./preview";
+import { directoryHash, UNCHANGED, type ImportWatch } from "./preview";
 import type { ImportCounts } from "./schema";
 
 type Change = { from: unknown; to: unknown };
+/** Stored rows read at a time; and the most people remembered by email (the rest are looked up again). */
 const PAGE = 1000;
+const REMEMBERED = 10_000;
+
+/** The email → id cache stays bounded: past REMEMBERED it starts again (a miss is one indexed lookup). */
+function remember(joined: Map<string, string>, email: string, id: string) {
+  if (joined.size >= REMEMBERED) joined.clear();
+  joined.set(email, id);
+}
 
 async function personId(tx: Tx, email: string | null, joined: Map<string, string>): Promise<string | null> {
   if (!email) return null;
@@ -35,7 +43,7 @@ async function personId(tx: Tx, email: string | null, joined: Map<string, string
     (await tx.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Identity" WHERE lower("email") = lower(${email}) AND "kind" = 'HUMAN' LIMIT 1`)[0] ??
     null;
   if (!p) throw conflict(`The person ${email} is no longer in Warrant: upload the file again.`);
-  joined.set(email, p.id);
+  remember(joined, email, p.id);
   return p.id;
 }
 
@@ -68,7 +76,7 @@ async function applyRow(tx: Tx, row: IdentityImportRow, base: Base, joined: Map<
         employeeNumber: (d.employeeNumber as string | null) ?? null,
       };
       const { identityId } = await joinPerson(tx, { ...common, fields });
-      joined.set(fields.email.toLowerCase(), identityId);
+      remember(joined, fields.email.toLowerCase(), identityId);
       return;
     }
     case "REJOIN":
@@ -153,23 +161,37 @@ export async function applyImport(ctx: ServiceCtx, input: { id: string }): Promi
       if (claimed.count !== 1) throw conflict("This import was already applied. Upload the file again to see what is left to change.");
       const counts = imp.counts as unknown as ImportCounts;
       if (counts.INVALID > 0) throw badInput(`This file has ${counts.INVALID} invalid row${counts.INVALID === 1 ? "" : "s"}: nothing was applied. Correct the file and upload it again.`);
-      if ((await directoryHash(tx, imp.watch as unknown as ImportWatch)) !== imp.directoryHash) {
+      if ((await directoryHash(tx, imp.watch as unknown as ImportWatch, imp.id)) !== imp.directoryHash) {
         throw conflict("People in Warrant changed since this preview was made, so it no longer shows what would happen: nothing was applied. Upload the file again for a fresh preview.");
       }
       const joined = new Map<string, string>();
       const base = { actorId: ctx.actor.id, now, importId: imp.id };
-      let returning: IdentityImportRow[] = [];
-      const flushReturning = async () => {
-        for (const r of returning) await updateFields(tx, r, base, joined);
-        returning = [];
+      // Rows are read a page at a time (never the whole file), in their stored order; unchanged lines are skipped.
+      const pages = async function* (action?: string) {
+        for (let seq = 0; ; ) {
+          const rows = await tx.identityImportRow.findMany({
+            where: { importId: imp.id, seq: { gte: seq }, ...(action ? { action } : { action: { not: UNCHANGED } }) },
+            orderBy: { seq: "asc" },
+            take: PAGE,
+          });
+          if (rows.length === 0) return;
+          yield rows;
+          seq = rows[rows.length - 1]!.seq + 1;
+        }
       };
-      for (let seq = 0; ; seq += PAGE) {
-        const rows = await tx.identityImportRow.findMany({ where: { importId: imp.id, seq: { gte: seq, lt: seq + PAGE } }, orderBy: { seq: "asc" } });
-        if (rows.length === 0) break;
+      // Returning people are active first (a joiner may name them as manager); their field changes wait for the
+      // joiners, and are read again from the stored rows then rather than kept.
+      let returning = false;
+      const flushReturning = async () => {
+        if (!returning) return;
+        returning = false;
+        for await (const rows of pages("REJOIN")) for (const r of rows) await updateFields(tx, r, base, joined);
+      };
+      for await (const rows of pages()) {
         for (const row of rows) {
           if (row.action !== "REJOIN" && row.action !== "JOIN") await flushReturning();
           await applyRow(tx, row, base, joined);
-          if (row.action === "REJOIN") returning.push(row);
+          if (row.action === "REJOIN") returning = true;
         }
       }
       await flushReturning();

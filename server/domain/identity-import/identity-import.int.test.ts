@@ -1,3 +1,6 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyChain } from "../../ledger/ledger";
@@ -6,7 +9,7 @@ import { callerAs, makeEntitlement, makeGrant, makeHuman, makeSystem } from "../
 import { expectCleanRace, moreInstances, race } from "../../testing/race-kit";
 import { loadActor } from "../actor";
 import { openMoverReview } from "../campaigns/mover-review";
-import { previewImport } from "./preview";
+import { BATCH, previewImport } from "./preview";
 import { uploadImport } from "./upload";
 
 let db: TestDb;
@@ -123,12 +126,81 @@ describe(`HR import: preview (${TEST_ENGINE})`, () => {
     });
   });
 
+  it("sees the whole file past one batch: a duplicate far below names the first line, a manager joining later is created first, a manager leaving later invalidates the report", async () => {
+    const u = uniq();
+    const boss = await makeHuman(db.prisma, { name: `Big Boss ${u}` });
+    const quitter = await makeHuman(db.prisma, { name: `Quinn Quits ${u}` });
+    const fill = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `fill.${from + i}.${u}@example.test,Fill ${from + i} ${u},${boss.email},`);
+    const lines = [
+      "email,name,manager,status",
+      `early.${u}@example.test,Early Report ${u},late.lead.${u}@example.test,`, // line 2: names a joiner of line ~1,500
+      `dup.${u}@example.test,Dup First ${u},,`, // line 3
+      `stays.${u}@example.test,Stays ${u},${quitter.email},`, // line 4: manager leaves on the last line
+      ...fill(0, BATCH + 200),
+      `late.lead.${u}@example.test,Late Lead ${u},${boss.email},`,
+      ...fill(BATCH + 200, 2 * BATCH + 100),
+      `DUP.${u}@example.test,Dup Again ${u},,`,
+      `${quitter.email},${quitter.displayName},,leaver`,
+    ];
+    const before = await directory();
+    const { id, counts } = await preview(lines.join("\n"));
+    expect(await directory()).toEqual(before);
+    expect(counts).toMatchObject({ JOIN: 2 * BATCH + 100 + 3, LEAVE: 1, INVALID: 2, unchanged: 0 });
+    const invalid = await rows(id, "INVALID");
+    expect(invalid.map((r) => [r.line, r.reason])).toEqual([
+      [4, `The manager ${quitter.email} leaves in this import.`],
+      [lines.length - 1, `The email dup.${u}@example.test is also on line 3: one line per identity.`],
+    ]);
+    // Apply order: the late lead (a root: their manager is in Warrant) before the report on line 2.
+    const pair = await db.prisma.identityImportRow.findMany({ where: { importId: id, displayName: { in: [`Late Lead ${u}`, `Early Report ${u}`] } }, orderBy: { seq: "asc" } });
+    expect(pair.map((r) => [r.displayName, r.line])).toEqual([
+      [`Late Lead ${u}`, BATCH + 205],
+      [`Early Report ${u}`, 2],
+    ]);
+    const all = await api().identityImport.rows({ id, action: "JOIN", size: 5, q: `Early Report ${u}` });
+    expect(all.rows[0]).toMatchObject({ line: 2, detail: { managerEmail: `late.lead.${u}@example.test` } });
+  });
+
+  it("a change to a manager the file names only as a manager makes the preview stale; an unchanged line is not listed but counted", async () => {
+    const u = uniq();
+    const lead = await makeHuman(db.prisma, { name: `Lead ${u}` });
+    const member = await makeHuman(db.prisma, { name: `Member ${u}` });
+    await db.prisma.identity.update({ where: { id: member.id }, data: { managerId: lead.id } });
+    const { id, counts } = await preview(`email,name,manager\n${member.email},${member.displayName},${lead.email}\nnew.${u}@example.test,New ${u},${lead.email}`);
+    expect(counts).toMatchObject({ JOIN: 1, unchanged: 1 });
+    for (const action of ["JOIN", "MOVE", "UPDATE", "INVALID"] as const) expect((await rows(id, action)).some((r) => r.identityId === member.id)).toBe(false);
+    await db.prisma.identity.update({ where: { id: lead.id }, data: { title: "Changed behind the preview" } });
+    const before = await directory();
+    expect(await refusal(api().identityImport.applyPreview({ id }))).toBe("CONFLICT");
+    expect(await directory()).toEqual(before);
+  });
+
   it("refuses a file it cannot read at all (no email column, only a header) and stores nothing", async () => {
     const imports = await db.prisma.identityImport.count();
     await expect(preview("name,department\nAnn,Sales")).rejects.toThrow(/no email column/);
     await expect(preview("email,name\n")).rejects.toThrow(/no rows/);
     await expect(preview("email,name,shoe size\na@x.test,A,42")).rejects.toThrow(/Unknown columns/);
     expect(await db.prisma.identityImport.count()).toBe(imports);
+  });
+
+  it("leaves no copy of the upload behind, whether the preview is stored, refused, or too large", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "import-test-"));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = dir;
+    try {
+      await preview(`email,name\nspool.${uniq()}@example.test,Spool`);
+      await expect(preview("email,name\n")).rejects.toThrow(/no rows/);
+      async function* huge() {
+        for (let i = 0; i < 70; i++) yield new Uint8Array(1024 * 1024).fill(65);
+      }
+      const actor = (await loadActor(db.prisma, admin.id))!;
+      await expect(previewImport({ db: db.prisma, actor, now: clock }, { fileName: "big.csv", fullList: false, source: huge() })).rejects.toThrow(/larger than 64 MiB/);
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("uploads only for admins: 401 signed out, 404 for anyone else (nothing stored)", async () => {
