@@ -13,7 +13,7 @@
  */
 import type { Tx } from "../../db";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
-import { recordEvent } from "../../ledger/ledger";
+import { recordEvent, withDeferredLedger } from "../../ledger/ledger";
 import { hasRole, type ServiceCtx } from "../actor";
 import { joinPerson, leavePerson, rejoinPerson, updatePerson, type PersonFields, type SyncSource } from "../identities/lifecycle";
 import { lockIdentities } from "../locks";
@@ -164,48 +164,57 @@ export async function applyImport(ctx: ServiceCtx, input: { id: string }): Promi
       if ((await directoryHash(tx, imp.watch as unknown as ImportWatch, imp.id)) !== imp.directoryHash) {
         throw conflict("People in Warrant changed since this preview was made, so it no longer shows what would happen: nothing was applied. Upload the file again for a fresh preview.");
       }
-      const joined = new Map<string, string>();
-      const base = { actorId: ctx.actor.id, now, importId: imp.id };
-      // Rows are read a page at a time (never the whole file), in their stored order; unchanged lines are skipped.
-      const pages = async function* (action?: string) {
-        for (let seq = 0; ; ) {
-          const rows = await tx.identityImportRow.findMany({
-            where: { importId: imp.id, seq: { gte: seq }, ...(action ? { action } : { action: { not: UNCHANGED } }) },
-            orderBy: { seq: "asc" },
-            take: PAGE,
-          });
-          if (rows.length === 0) return;
-          yield rows;
-          seq = rows[rows.length - 1]!.seq + 1;
-        }
-      };
-      // Returning people are active first (a joiner may name them as manager); their field changes wait for the
-      // joiners, and are read again from the stored rows then rather than kept.
-      let returning = false;
-      const flushReturning = async () => {
-        if (!returning) return;
-        returning = false;
-        for await (const rows of pages("REJOIN")) for (const r of rows) await updateFields(tx, r, base, joined);
-      };
-      for await (const rows of pages()) {
-        for (const row of rows) {
-          if (row.action !== "REJOIN" && row.action !== "JOIN") await flushReturning();
-          await applyRow(tx, row, base, joined);
-          if (row.action === "REJOIN") returning = true;
-        }
-      }
-      await flushReturning();
-      await recordEvent(tx, {
-        actorId: ctx.actor.id,
-        action: "identity_import.applied",
-        subjectType: "IdentityImport",
-        subjectId: imp.id,
-        occurredAt: now,
-        payload: { fileName: imp.fileName, sha256: imp.sha256, fullList: imp.fullList, rowCount: imp.rowCount, counts },
-      });
-      return { counts, sha256: imp.sha256 };
+      // Every change's ledger event waits for the end of the transaction (withDeferredLedger): the ledger's head
+      // is then held for one final append, not from the first change of a long import until its commit, so the
+      // rest of the portal keeps writing meanwhile (and the head stays the last lock taken: no deadlock with a
+      // request holding a person's lock). The events wait in memory, a few hundred bytes per change.
+      return withDeferredLedger(tx, () => applyRows(tx, ctx, imp, now, counts));
     },
     // A 100k-line file is one transaction: longer than the default interactive-transaction timeout.
     { timeout: 600_000, maxWait: 10_000 },
   );
+}
+
+/** The stored rows, applied in order (see applyImport: inside its transaction, ledger events deferred). */
+async function applyRows(tx: Tx, ctx: ServiceCtx, imp: { id: string; fileName: string; sha256: string; fullList: boolean; rowCount: number }, now: Date, counts: ImportCounts) {
+  const joined = new Map<string, string>();
+  const base = { actorId: ctx.actor.id, now, importId: imp.id };
+  // Rows are read a page at a time (never the whole file), in their stored order; unchanged lines are skipped.
+  const pages = async function* (action?: string) {
+    for (let seq = 0; ; ) {
+      const rows = await tx.identityImportRow.findMany({
+        where: { importId: imp.id, seq: { gte: seq }, ...(action ? { action } : { action: { not: UNCHANGED } }) },
+        orderBy: { seq: "asc" },
+        take: PAGE,
+      });
+      if (rows.length === 0) return;
+      yield rows;
+      seq = rows[rows.length - 1]!.seq + 1;
+    }
+  };
+  // Returning people are active first (a joiner may name them as manager); their field changes wait for the
+  // joiners, and are read again from the stored rows then rather than kept.
+  let returning = false;
+  const flushReturning = async () => {
+    if (!returning) return;
+    returning = false;
+    for await (const rows of pages("REJOIN")) for (const r of rows) await updateFields(tx, r, base, joined);
+  };
+  for await (const rows of pages()) {
+    for (const row of rows) {
+      if (row.action !== "REJOIN" && row.action !== "JOIN") await flushReturning();
+      await applyRow(tx, row, base, joined);
+      if (row.action === "REJOIN") returning = true;
+    }
+  }
+  await flushReturning();
+  await recordEvent(tx, {
+    actorId: ctx.actor.id,
+    action: "identity_import.applied",
+    subjectType: "IdentityImport",
+    subjectId: imp.id,
+    occurredAt: now,
+    payload: { fileName: imp.fileName, sha256: imp.sha256, fullList: imp.fullList, rowCount: imp.rowCount, counts },
+  });
+  return { counts, sha256: imp.sha256 };
 }
