@@ -27,7 +27,7 @@ import { ZipFile } from "yazl";
 import { csvLine } from "../server/csv";
 import { Measure } from "../server/evidence/export";
 import { eventHash, GENESIS_HASH } from "../server/ledger/hash";
-import { CONTROL_IDS, FILES, FORMAT_VERSION, GENESIS_ANCHOR, GRANT_COLUMNS, checkpointMessage, keyIdOf, toJsonText, type Manifest, type ManifestFile, type PackCheckpoint } from "../server/evidence/format";
+import { CONTROL_IDS, FILES, FORMAT_VERSION, GENESIS_ANCHOR, GRANT_COLUMNS, RECON_FINDING_COLUMNS, checkpointMessage, keyIdOf, toJsonText, type Manifest, type ManifestFile, type PackCheckpoint } from "../server/evidence/format";
 
 const MB = 1024 * 1024;
 const LIMIT_MB = 256;
@@ -126,7 +126,9 @@ async function build(file: string, grants: number, key: { privateKey: KeyObject;
     { path: FILES.readme, chunks: () => ["Synthetic evidence pack for npm run bench.\n"] },
     { path: FILES.grantsCsv, chunks: () => [csvLine(GRANT_COLUMNS, "\n"), ...batches(grants, 1000, (i) => csvLine(Object.values(grantRow(i, at)), "\n"))] },
     { path: FILES.grants, chunks: () => batches(grants, 1000, (i) => `${toJsonText(grantRow(i, at))}\n`) },
-    ...[FILES.requests, FILES.approvals, FILES.provisioning, FILES.reviewItems, FILES.revocations, FILES.policyVersions, FILES.scopeExclusions].map((p) => ({ path: p, chunks: () => [] })),
+    ...[FILES.requests, FILES.approvals, FILES.provisioning, FILES.reviewItems, FILES.revocations, FILES.policyVersions, FILES.scopeExclusions, FILES.reconciliationRuns].map((p) => ({ path: p, chunks: () => [] })),
+    { path: FILES.reconciliationFindingsCsv, chunks: () => [csvLine(RECON_FINDING_COLUMNS, "\n")] },
+    { path: FILES.reconciliationFindings, chunks: () => [] },
     { path: FILES.controls, chunks: controls },
     { path: FILES.checkpoint, chunks: () => [] }, // written once the head is known (below)
     { path: FILES.ledger, chunks: ledger },

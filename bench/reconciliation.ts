@@ -113,7 +113,7 @@ try {
   const rssBefore = peak;
   const heapBefore = peakHeap;
   const t4 = performance.now();
-  const res = await runReconciliation(db.prisma, { systemId: (await db.prisma.system.findFirstOrThrow({ where: { name: "Bench target" } })).id, trigger: "MANUAL", actorId: null, now: new Date() });
+  const res = await runReconciliation(db.prisma, { systemId: (await db.prisma.system.findFirstOrThrow({ where: { name: "Bench target" } })).id, trigger: "MANUAL", actorId: null, now: new Date(), adoptExisting: false });
   const runMs = performance.now() - t4;
   console.log(`  reconciliation: ${res.memberships.toLocaleString()} memberships in ${(runMs / 1000).toFixed(1)} s (${rate(res.memberships, runMs)}); findings ${JSON.stringify(res.counts)}`);
   console.log(`  RSS before the run ${mb(rssBefore)}, peak during it ${mb(peak)}; JS heap in use before ${mb(heapBefore)}, peak ${mb(peakHeap)}${gc ? "" : " (run with --expose-gc for live-heap figures)"}`);

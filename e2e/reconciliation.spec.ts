@@ -27,6 +27,27 @@ test("the owner reconciles Production Database after roles were granted by hand,
   const auditorId = await myIdentityId(auditorPage);
   const member = `w_${auditorId.replace(/-/g, "")}`;
 
+  await page.goto("/catalog");
+  await page.getByRole("table", { name: "Systems" }).getByRole("link", { name: "Production Database", exact: true }).click();
+  await page.waitForURL(/\/catalog\/systems\/[0-9a-f-]{36}$/);
+  const section = page.getByRole("region", { name: "Reconciliation" });
+  await expect(section).toBeVisible();
+  // The scheduled job may be reconciling the same system at this moment: "Reconcile now" is then refused; try again.
+  const reconcile = async () =>
+    expect(async () => {
+      await section.getByRole("button", { name: "Reconcile now" }).click();
+      await expect(page.getByText("Reconciled.")).toBeVisible({ timeout: 10_000 });
+    }).toPass({ timeout: 60_000 });
+  // Not reconciled yet (the scheduled job usually has, at start): the first run would be the onboarding, which
+  // adopts every unmanaged membership. Run it now with "adopt existing access" unticked, before the DBA's change.
+  const onboarding = section.getByLabel("Adopt existing access (onboarding)");
+  if (await onboarding.isVisible()) {
+    await onboarding.uncheck();
+    await reconcile();
+    await page.reload();
+  }
+  await expect(onboarding).toHaveCount(0);
+
   // Behind Warrant's back: the DBA grants the auditor's member role two roles by hand.
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -38,16 +59,7 @@ test("the owner reconciles Production Database after roles were granted by hand,
     await admin.end();
   }
 
-  await page.goto("/catalog");
-  await page.getByRole("table", { name: "Systems" }).getByRole("link", { name: "Production Database", exact: true }).click();
-  await page.waitForURL(/\/catalog\/systems\/[0-9a-f-]{36}$/);
-  const section = page.getByRole("region", { name: "Reconciliation" });
-  await expect(section).toBeVisible();
-  // The scheduled job may be reconciling the same system at this moment: "Reconcile now" is then refused; try again.
-  await expect(async () => {
-    await section.getByRole("button", { name: "Reconcile now" }).click();
-    await expect(page.getByText("Reconciled.")).toBeVisible({ timeout: 10_000 });
-  }).toPass({ timeout: 60_000 });
+  await reconcile();
 
   const findings = page.getByRole("table", { name: "Open reconciliation findings" });
   const row = (entitlement: string) => findings.getByRole("row").filter({ hasText: member }).filter({ hasText: entitlement });

@@ -84,13 +84,30 @@ function RadioCard<T extends string>({ name, value, checked, onChange, label, ex
  * is proposed their manager instead, since a system owner usually holds access in their own systems and the
  * fallback reviewer gets exactly the items nobody else may review.
  */
-export function CampaignForm({ systems, entitlements, me, isAdmin, now, defaultFallback }: { systems: SystemOption[]; entitlements: EntitlementOption[]; me: Person; isAdmin: boolean; now: string; defaultFallback?: Person | null }) {
+export function CampaignForm({
+  systems,
+  entitlements,
+  me,
+  isAdmin,
+  now,
+  defaultFallback,
+  initial,
+}: {
+  systems: SystemOption[];
+  entitlements: EntitlementOption[];
+  me: Person;
+  isAdmin: boolean;
+  now: string;
+  defaultFallback?: Person | null;
+  /** Prefilled from the link that opened the form (e.g. a system's onboarding: its first review). */
+  initial?: { systemIds: string[]; name: string };
+}) {
   const trpc = useTRPC();
   const router = useRouter();
   const today = new Date(now);
-  const [name, setName] = useState("");
+  const [name, setName] = useState(initial?.name ?? "");
   const [description, setDescription] = useState("");
-  const [systemIds, setSystemIds] = useState<string[]>(isAdmin ? (systems.length === 1 ? [systems[0].id] : []) : systems.map((s) => s.id));
+  const [systemIds, setSystemIds] = useState<string[]>(initial?.systemIds.length ? initial.systemIds : isAdmin ? (systems.length === 1 ? [systems[0].id] : []) : systems.map((s) => s.id));
   const [entitlementIds, setEntitlementIds] = useState<string[]>([]);
   const [minRisk, setMinRisk] = useState<Risk | "">("");
   const [privilegedOnly, setPrivilegedOnly] = useState(false);

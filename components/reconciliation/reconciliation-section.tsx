@@ -13,7 +13,7 @@ import { DataTable } from "@/components/data-table/data-table";
 import { Badge, type Tone } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, DetailList } from "@/components/ui/card";
-import { Field, Input } from "@/components/ui/form";
+import { Checkbox, Field, Input } from "@/components/ui/form";
 import { formatDateTime } from "@/components/ui/format";
 import { notify } from "@/components/ui/toast";
 import { useTRPC } from "@/components/trpc/client";
@@ -27,6 +27,8 @@ export type ReconciliationView = {
   canReconcile: boolean;
   canAct: boolean;
   needsUpload: boolean;
+  firstRun: boolean;
+  onboarding: { runId: string; at: Date; adopted: number } | null;
   runs: ReconRunRow[];
   open: Record<ReconKind, number>;
   findings: { rows: ReconFindingRow[]; total: number; page: number; pageSize: number };
@@ -152,14 +154,16 @@ function ReconcileNow({ view }: { view: ReconciliationView }) {
   const router = useRouter();
   const run = useMutation(trpc.reconciliation.reconcileNow.mutationOptions());
   const [file, setFile] = useState<File | null>(null);
+  const [adoptExisting, setAdoptExisting] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const go = async () => {
     setError(null);
     try {
       const accessExport = view.needsUpload && file ? await file.text() : undefined;
-      const res = await run.mutateAsync({ systemId: view.system.id, ...(accessExport !== undefined ? { accessExport } : {}) });
+      const res = await run.mutateAsync({ systemId: view.system.id, ...(accessExport !== undefined ? { accessExport } : {}), ...(view.firstRun ? { adoptExisting } : {}) });
       const c = res.counts;
-      notify.success("Reconciled.", `${res.memberships} memberships read: ${c.UNMANAGED_ACCESS} unmanaged, ${c.MISSING_ACCESS} missing, ${c.ORPHAN_ACCOUNT} orphan; ${c.opened} new, ${c.resolved} resolved.`);
+      const adopted = res.onboarding ? ` Onboarding: ${c.adopted} existing memberships came in as imported grants.` : "";
+      notify.success("Reconciled.", `${res.memberships} memberships read: ${c.UNMANAGED_ACCESS} unmanaged, ${c.MISSING_ACCESS} missing, ${c.ORPHAN_ACCOUNT} orphan; ${c.opened} new, ${c.resolved} resolved.${adopted}`);
       router.refresh();
     } catch (e) {
       setError(readFormError(e).message);
@@ -171,6 +175,14 @@ function ReconcileNow({ view }: { view: ReconciliationView }) {
         <Field label="Access export (CSV: account,entitlement)" hint="Accounts are email addresses; entitlements their role or group name. At most 1 MB." error={error}>
           {(p) => <Input {...p} type="file" accept=".csv,text/csv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />}
         </Field>
+      )}
+      {view.firstRun && (
+        <Checkbox
+          label="Adopt existing access (onboarding)"
+          hint="First reconciliation: access of active people found in the system comes in as imported grants (origin unverified) for a first review. Untick to decide finding by finding."
+          checked={adoptExisting}
+          onChange={(e) => setAdoptExisting(e.target.checked)}
+        />
       )}
       {!view.needsUpload && error && (
         <p role="alert" className="text-sm font-medium text-red-700">
@@ -188,7 +200,7 @@ function runSummary(r: ReconRunRow): string {
   const c = r.counts;
   if (r.status === "FAILED") return r.error ?? "Failed";
   if (r.status === "RUNNING") return "Running…";
-  return `${r.memberships} memberships: ${c.UNMANAGED_ACCESS ?? 0} unmanaged, ${c.MISSING_ACCESS ?? 0} missing, ${c.ORPHAN_ACCOUNT ?? 0} orphan (${c.opened ?? 0} new, ${c.resolved ?? 0} resolved)`;
+  return `${r.memberships} memberships: ${c.UNMANAGED_ACCESS ?? 0} unmanaged, ${c.MISSING_ACCESS ?? 0} missing, ${c.ORPHAN_ACCOUNT ?? 0} orphan (${c.opened ?? 0} new, ${c.resolved ?? 0} resolved${c.adopted ? `, ${c.adopted} adopted by onboarding` : ""})`;
 }
 
 export function ReconciliationSection({ view, showing }: { view: ReconciliationView; showing: "OPEN" | "RESOLVED" }) {
@@ -199,6 +211,15 @@ export function ReconciliationSection({ view, showing }: { view: ReconciliationV
       <h2 id="reconciliation-heading" className="text-lg font-semibold text-slate-900">
         Reconciliation
       </h2>
+      {view.onboarding && (
+        <div role="status" className="rounded-md border border-brand-200 bg-brand-50 p-3 text-sm text-slate-800">
+          Onboarding: {view.onboarding.adopted} existing {view.onboarding.adopted === 1 ? "membership" : "memberships"} came in as imported grants ({formatDateTime(view.onboarding.at)}) —{" "}
+          <Link href={`/campaigns/new?system=${view.system.id}`} className="font-medium text-brand-700 hover:underline">
+            launch a first review
+          </Link>
+          .
+        </div>
+      )}
       <div className="grid gap-6 lg:grid-cols-3">
         <Card title="Last run" className="lg:col-span-2">
           <DetailList

@@ -55,7 +55,7 @@ describe(`npm run evidence:export / evidence:verify (${TEST_ENGINE})`, () => {
     writeFileSync(pub, key.publicKeyPem);
     const v = await run(process.execPath, [TSX, "scripts/evidence-verify.ts", out, "--public-key", pub], { env: { ...process.env, DATABASE_URL: "postgresql://nobody@127.0.0.1:1/none", PGLITE_DIR: "/nonexistent" } });
     expect(v.stdout).toMatch(/^signature: 2\/2 valid$/m);
-    expect(v.stdout).toMatch(/^files: 13\/13 valid$/m);
+    expect(v.stdout).toMatch(/^files: 16\/16 valid$/m);
     expect(v.stdout).toMatch(/^ledger chain: (\d+)\/\1 valid$/m);
     expect(v.stdout).toMatch(/^Evidence pack VALID\.$/m);
     expect(v.stdout).toMatch(/^Integrity verified and signed with a pinned key \(key id [0-9a-f]{16}\)\.$/m);

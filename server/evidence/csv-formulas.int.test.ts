@@ -83,7 +83,9 @@ describe(`CSV formulas (${TEST_ENGINE})`, () => {
       .split("\n")
       .filter(Boolean)
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(r.checks.find((c) => c.name === "csv")).toMatchObject({ passed: jsonl.length + 1, failures: [] });
+    // grants.csv and reconciliation-findings.csv (its own formula cells: server/evidence/evidence-pack.int.test.ts), header and rows each.
+    const findings = entry(zip, "reconciliation-findings.jsonl").data.toString("utf8").split("\n").filter(Boolean).length;
+    expect(r.checks.find((c) => c.name === "csv")).toMatchObject({ passed: jsonl.length + 1 + findings + 1, failures: [] });
 
     const csvText = entry(zip, "grants.csv").data.toString("utf8");
     const csv = parseCsv(csvText);

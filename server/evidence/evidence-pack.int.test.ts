@@ -6,7 +6,7 @@ import { seedDemo } from "../../prisma/seed";
 import { verifyChain } from "../ledger/ledger";
 import { eventHash } from "../ledger/hash";
 import type { RequestCast } from "../domain/requests/request-test-kit";
-import { entry, exportTo, LIFECYCLE_PERIOD, packDir, readZip, resign, runLifecycle, tamper, useTempKey } from "./pack-kit";
+import { entry, exportTo, FORMULA_REASON, LIFECYCLE_PERIOD, packDir, readZip, resign, rowsOf, runLifecycle, runReconciliationScene, setRows, tamper, tamperResealed, useTempKey } from "./pack-kit";
 import { formatReport, verifyPack, type VerifyResult } from "./verify";
 import { checkpointMessage, verifyEd25519, type Manifest } from "./format";
 
@@ -54,7 +54,7 @@ describe(`evidence pack round trip (${TEST_ENGINE})`, () => {
   it("a pack of the seeded organisation verifies: signature, every file, the whole chain from genesis to the export checkpoint", async () => {
     const r = await expectValid(seededPack);
     expect(check(r, "signature")).toMatchObject({ passed: 2, total: 2 });
-    expect(check(r, "files")).toMatchObject({ passed: 13, total: 13 });
+    expect(check(r, "files")).toMatchObject({ passed: 16, total: 16 });
     expect(check(r, "ledger chain")).toMatchObject({ passed: seedEvents, total: seedEvents });
     expect(await db.prisma.ledgerEvent.findUniqueOrThrow({ where: { seq: BigInt(seedEvents) } })).toMatchObject({ action: "seed.completed" });
     expect(await db.prisma.ledgerEvent.count({ where: { action: "evidence.key_registered", seq: { lte: BigInt(seedEvents) } } })).toBe(1);
@@ -63,7 +63,8 @@ describe(`evidence pack round trip (${TEST_ENGINE})`, () => {
     // grants.csv against grants.jsonl: the header and every row.
     const manifest = JSON.parse(entry(await readZip(seededPack), "manifest.json").data.toString("utf8")) as Manifest;
     const grants = manifest.files.find((f) => f.path === "grants.csv")!.rows!;
-    expect(check(r, "csv")).toMatchObject({ passed: grants + 1, total: grants + 1 });
+    const findings = manifest.files.find((f) => f.path === "reconciliation-findings.csv")!.rows!;
+    expect(check(r, "csv")).toMatchObject({ passed: grants + 1 + findings + 1, total: grants + 1 + findings + 1 });
     expect(check(r, "cross-references").total).toBeGreaterThan(870);
     expect(formatReport(r)).toMatch(new RegExp(`^ledger chain: ${seedEvents}/${seedEvents} valid$`, "m"));
 
@@ -113,6 +114,56 @@ describe(`evidence pack round trip (${TEST_ENGINE})`, () => {
     const sys = await exportTo(db2.prisma, systemPack, { ...ALL, systems: [c.system.name] });
     await expectValid(systemPack);
     expect(sys.fileStats.find((f) => f.path === "grants.jsonl")!.rows).toBe(1);
+  });
+
+  it("reconciliation runs and findings, with their outcomes, are in the pack and verify; an edited outcome or a dropped finding fails, naming it", async () => {
+    // After the lifecycle, on its clock (inside MARCH): a manual system's first reconciliation onboards one
+    // membership; the unknown account is accepted (a reason a spreadsheet would run as a formula), the missing
+    // grant re-provisioned.
+    const p = db2.prisma;
+    const { system, found, gone, run, orphan } = await runReconciliationScene(p, c);
+    expect(run).toMatchObject({ onboarding: true, counts: { adopted: 1, ORPHAN_ACCOUNT: 1, MISSING_ACCESS: 1 } });
+    const formula = FORMULA_REASON;
+
+    const pack = path.join(dir, "recon.zip");
+    await exportTo(p, pack, MARCH, { batchSize: 2 });
+    await expectValid(pack);
+    const es = await readZip(pack);
+    const runs = rowsOf(es, "reconciliation-runs.jsonl");
+    expect(runs).toEqual([expect.objectContaining({ id: run.runId, systemName: "Vendor Portal", status: "COMPLETED", startedById: c.owner.id, memberships: 2, snapshotSha256: run.snapshotSha256, counts: expect.objectContaining({ adopted: 1 }) })]);
+    const done = await p.ledgerEvent.findFirstOrThrow({ where: { action: "reconciliation.completed", subjectId: system.id } });
+    expect(runs[0]!.ledgerEventSeq).toBe(done.seq.toString());
+    const rows = rowsOf(es, "reconciliation-findings.jsonl");
+    const byKind = Object.fromEntries(rows.map((r) => [r.kind, r]));
+    expect(byKind.UNMANAGED_ACCESS).toMatchObject({ account: found.email, identityId: found.id, status: "RESOLVED", outcome: "ADOPTED", resolvedById: c.owner.id, reason: expect.stringMatching(/^Onboarding: /) });
+    expect(byKind.ORPHAN_ACCOUNT).toMatchObject({ account: "ghost@elsewhere.test", outcome: "ACCEPTED", reason: formula, resolvedByName: "Sofia Owner", acceptedUntil: expect.any(String) });
+    expect(byKind.MISSING_ACCESS).toMatchObject({ account: gone.email, outcome: "REPROVISION_REQUESTED", taskId: expect.any(String) });
+    for (const r of rows) {
+      const events = await p.ledgerEvent.findMany({ where: { subjectType: "Finding", subjectId: String(r.id) }, orderBy: { seq: "asc" } });
+      expect(r.ledgerEventSeqs).toEqual(events.map((e) => e.seq.toString()));
+      expect(r.outcomeEventSeq).toBe(events.at(-1)!.seq.toString());
+    }
+    // The CSV twin: the reason a spreadsheet would run is neutralised there, exact in the JSON Lines.
+    expect(entry(es, "reconciliation-findings.csv").data.toString("utf8")).toContain(`"'=HYPERLINK(""http://x"",""y"") vendor break-fix account"`);
+    // A pack of another system holds none of it.
+    const other = path.join(dir, "recon-other.zip");
+    await exportTo(p, other, { ...MARCH, systems: [c.system.name] });
+    await expectValid(other);
+    expect(rowsOf(await readZip(other), "reconciliation-findings.jsonl")).toEqual([]);
+
+    // A dishonest exporter with the real key: the accepted finding's reason rewritten (JSON Lines and CSV agree).
+    const edited = path.join(dir, "recon-edited.zip");
+    await tamperResealed(pack, edited, key.file, (x) => setRows(x, "reconciliation-findings.jsonl", rows.map((r) => (r.kind === "ORPHAN_ACCOUNT" ? { ...r, reason: "Approved by the CISO" } : r))));
+    const v = await verifyPack(edited, { publicKeyPem: key.publicKeyPem });
+    expect(v.verdict).toBe("INVALID");
+    expect(failuresOf(v)).toEqual([
+      `cross-references: reconciliation-findings.jsonl: finding ${orphan.id} (ORPHAN_ACCOUNT, account "ghost@elsewhere.test"): its outcome does not match its ledger event (seq ${byKind.ORPHAN_ACCOUNT!.outcomeEventSeq}, reconciliation.finding_accepted): reason is "Approved by the CISO" in the file but ${JSON.stringify(formula)} in the event`,
+    ]);
+    // ... or the adopted finding left out.
+    const dropped = path.join(dir, "recon-dropped.zip");
+    await tamperResealed(pack, dropped, key.file, (x) => setRows(x, "reconciliation-findings.jsonl", rows.filter((r) => r.kind !== "UNMANAGED_ACCESS")));
+    const d = await verifyPack(dropped, { publicKeyPem: key.publicKeyPem });
+    expect(failuresOf(d).join("\n")).toMatch(new RegExp(`^completeness: reconciliation-findings\\.jsonl: finding ${byKind.UNMANAGED_ACCESS!.id} is missing: the ledger has an event about it`, "m"));
   });
 
   it("refuses unknown systems, an unknown campaign and an empty period, naming what is wrong", async () => {

@@ -24,6 +24,8 @@ import {
   FORMAT_VERSION,
   GENESIS_ANCHOR,
   GRANT_COLUMNS,
+  RECON_FINDING_COLUMNS,
+  RECON_OUTCOME_ACTIONS,
   RowCounter,
   kindOf,
   toJsonText,
@@ -250,44 +252,147 @@ async function withLedgerRefs(db: Tx, rows: Row[], subjectType: string, endSeq: 
   });
 }
 
+/**
+ * A CSV file and its JSON Lines twin over the same rows (grants, reconciliation findings): the JSON Lines
+ * hold the exact values; the CSV is the same rows and columns written with the project's one CSV rule
+ * (server/csv.ts: formulas neutralised), LF record ends, header first.
+ */
+function twinFiles(o: {
+  csv: { path: string; description: string };
+  jsonl: { path: string; description: string };
+  columns: readonly string[];
+  base: Prisma.Sql;
+  note: string;
+  count: () => Promise<number>;
+  rows: (progress: (n: number) => void) => AsyncGenerator<Row[]>;
+}): FileSpec[] {
+  const q = queryText(o.base);
+  return [
+    {
+      ...o.csv,
+      query: `${q.query} -- ${o.note}`,
+      parameters: q.parameters,
+      count: o.count,
+      async *chunks(progress) {
+        yield csvLine(o.columns, "\n");
+        for await (const rows of o.rows(progress)) yield rows.map((r) => csvLine(o.columns.map((c) => r[c]), "\n")).join("");
+      },
+    },
+    {
+      ...o.jsonl,
+      query: `${q.query} -- ${o.note}`,
+      parameters: q.parameters,
+      count: o.count,
+      async *chunks(progress) {
+        for await (const rows of o.rows(progress)) yield rows.map((r) => `${toJsonText(Object.fromEntries(o.columns.map((c) => [c, r[c] ?? null])))}\n`).join("");
+      },
+    },
+  ];
+}
+
 function grantFiles(db: Tx, sc: Scope, endSeq: bigint, batch: number): FileSpec[] {
   const base = Prisma.sql`SELECT g."id", g."identityId", i."displayName" AS "identityName", i."kind"::text AS "identityKind", i."email" AS "identityEmail",
     g."entitlementId", e."name" AS "entitlementName", s."id" AS "systemId", s."name" AS "systemName", e."risk"::text AS "risk", e."privileged",
     g."status"::text AS "status", g."origin"::text AS "origin", g."requestId", g."startsAt", g."expiresAt", g."revokedAt",
     g."revocationCause"::text AS "revocationCause", g."revokedById", g."revocationNote", g."createdAt"
     FROM ${GRANT_FROM} WHERE ${grantWhere(sc)}`;
-  const q = queryText(base);
-  const note = `paged by id; firstEventSeq = min(seq) of LedgerEvent with subjectType 'Grant' and subjectId = id; ledgerEvents = their count with seq <= ${endSeq}`;
-  const rowsOf = async function* (progress: (n: number) => void) {
-    for await (const page of paged(db, base, "id", batch)) {
-      const rows = (await withLedgerRefs(db, page, "Grant", endSeq)).map(normalise);
+  return twinFiles({
+    csv: { path: FILES.grantsCsv, description: "The grant population (same rows as grants.jsonl), one CSV record per grant, header first." },
+    jsonl: { path: FILES.grants, description: "The grant population: every grant in scope held at some time in the period (or in the campaign)." },
+    columns: GRANT_COLUMNS,
+    base,
+    note: `paged by id; firstEventSeq = min(seq) of LedgerEvent with subjectType 'Grant' and subjectId = id; ledgerEvents = their count with seq <= ${endSeq}`,
+    count: () => countOf(db, base),
+    rows: async function* (progress) {
+      for await (const page of paged(db, base, "id", batch)) {
+        const rows = (await withLedgerRefs(db, page, "Grant", endSeq)).map(normalise);
+        progress(rows.length);
+        yield rows;
+      }
+    },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reconciliation: runs and findings of the systems in scope (server/domain/reconciliation)
+
+const RECON_KIND_LIST = ["UNMANAGED_ACCESS", "MISSING_ACCESS", "ORPHAN_ACCOUNT"];
+
+/**
+ * reconciliation-runs.jsonl and reconciliation-findings.jsonl / .csv. The period and the systems bound them
+ * (a campaign scope does not narrow them): runs that overlap the period (started before `to`, not completed
+ * before `from`) or whose ending event (reconciliation.completed / failed, payload.runId) is in the period;
+ * reconciliation findings open at some time in the period (opened before `to`, not resolved before `from`)
+ * or with a ledger event about them (subject `Finding`) in the period. Each row carries the seqs of its
+ * ledger events, so the verifier can hold every outcome to the event that recorded it.
+ */
+function reconFiles(db: Tx, sc: Scope, endSeq: bigint, batch: number): FileSpec[] {
+  const end = endSeq.toString();
+  const systems = sc.systems.length ? Prisma.sql`s."id" = ANY(${uuidArray(sc.systems.map((x) => x.id))})` : Prisma.sql`true`;
+  const runEvents = Prisma.sql`SELECT le."payload"->>'runId' FROM "LedgerEvent" le WHERE le."subjectType" = 'System' AND le."action" IN ('reconciliation.completed', 'reconciliation.failed')
+    AND le."occurredAt" >= ${ts(sc.from)} AND le."occurredAt" < ${ts(sc.to)} AND le."seq" <= ${end}::bigint`;
+  const runs = Prisma.sql`SELECT r."id", r."systemId", s."name" AS "systemName", r."trigger", r."status"::text AS "status", r."actorId" AS "startedById", a."displayName" AS "startedByName",
+    r."startedAt", r."completedAt", r."memberships", r."counts", r."snapshotSha256", r."error"
+    FROM "ReconciliationRun" r JOIN "System" s ON s."id" = r."systemId" LEFT JOIN "Identity" a ON a."id" = r."actorId"
+    WHERE ${systems} AND ((r."startedAt" < ${ts(sc.to)} AND (r."completedAt" IS NULL OR r."completedAt" >= ${ts(sc.from)})) OR r."id"::text IN (${runEvents}))`;
+  const resolved = (expr: string) => Prisma.raw(`CASE WHEN f."status" = 'RESOLVED' THEN ${expr} END`);
+  const findings = Prisma.sql`SELECT f."id", s."id" AS "systemId", s."name" AS "systemName", f."kind", coalesce(f."details"->>'account', '') AS "account",
+    f."details"->>'entitlementId' AS "entitlementId", coalesce(f."details"->>'entitlement', '') AS "entitlementName", f."details"->>'identityId' AS "identityId",
+    f."details"->>'grantId' AS "grantId", f."status"::text AS "status", f."createdAt" AS "openedAt", f."details"->>'firstSeenRunId' AS "firstSeenRunId",
+    f."details"->>'lastSeenRunId' AS "lastSeenRunId", ${resolved(`f."details"->>'outcome'`)} AS "outcome", f."resolvedAt", f."resolvedById", ri."displayName" AS "resolvedByName",
+    ${resolved(`coalesce(f."details"->>'reason', f."details"->>'resolutionNote')`)} AS "reason", ${resolved(`f."details"->>'acceptedUntil'`)} AS "acceptedUntil",
+    ${resolved(`f."details"->>'adoptedUntil'`)} AS "adoptedUntil", ${resolved(`f."details"->>'taskId'`)} AS "taskId", ${resolved(`f."details"->'receipt'`)} AS "receipt",
+    ${resolved(`f."details"->>'goneInRunId'`)} AS "resolvedInRunId"
+    FROM "Finding" f JOIN "System" s ON s."id"::text = f."subjectId" LEFT JOIN "Identity" ri ON ri."id" = f."resolvedById"
+    WHERE f."subjectType" = 'System' AND f."kind" = ANY(${textArray(RECON_KIND_LIST)}) AND ${systems}
+      AND ((f."createdAt" < ${ts(sc.to)} AND (f."resolvedAt" IS NULL OR f."resolvedAt" >= ${ts(sc.from)})) OR f."id"::text IN (${eventSubjects(sc, "Finding")}))`;
+  const outcomeActions = textArray(Object.values(RECON_OUTCOME_ACTIONS));
+  const findingRows = async function* (progress: (n: number) => void) {
+    for await (const page of paged(db, findings, "id", batch)) {
+      const refs = await db.$queryRaw<{ subjectId: string; seqs: string[]; last: bigint | null }[]>`
+        SELECT "subjectId", array_agg("seq"::text ORDER BY "seq") AS seqs, max("seq") FILTER (WHERE "action" = ANY(${outcomeActions})) AS last
+          FROM "LedgerEvent" WHERE "subjectType" = 'Finding' AND "subjectId" = ANY(${textArray(page.map((r) => String(r.id)))}) AND "seq" <= ${end}::bigint GROUP BY "subjectId"`;
+      const by = new Map(refs.map((r) => [r.subjectId, r]));
+      const rows = page.map((r) => {
+        const ref = by.get(String(r.id));
+        const acted = r.status === "RESOLVED" && r.outcome !== "GONE";
+        return normalise({ ...r, outcomeEventSeq: acted && ref?.last != null ? ref.last.toString() : null, ledgerEventSeqs: ref?.seqs ?? [] });
+      });
       progress(rows.length);
       yield rows;
     }
   };
   return [
-    {
-      path: FILES.grantsCsv,
-      description: "The grant population (same rows as grants.jsonl), one CSV record per grant, header first.",
-      query: `${q.query} -- ${note}`,
-      parameters: q.parameters,
-      count: () => countOf(db, base),
-      async *chunks(progress) {
-        // The project's one CSV rule (server/csv.ts: formulas neutralised), LF record ends; grants.jsonl keeps the exact values.
-        yield csvLine(GRANT_COLUMNS, "\n");
-        for await (const rows of rowsOf(progress)) yield rows.map((r) => csvLine(GRANT_COLUMNS.map((c) => r[c]), "\n")).join("");
+    jsonlFile(db, {
+      path: FILES.reconciliationRuns,
+      description:
+        "Reconciliation runs of the systems in scope that overlap the period (or ended in it): who started them, the memberships read, counts per kind, the SHA-256 of the target's sorted memberships, and the seq of the ledger event that ended each (reconciliation.completed / reconciliation.failed).",
+      base: runs,
+      batch,
+      note: `paged by id; ledgerEventSeq = max(seq) <= ${end} of LedgerEvent with subjectType 'System', subjectId = systemId, action reconciliation.completed or reconciliation.failed and payload.runId = id`,
+      map: async (rows) => {
+        if (!rows.length) return rows;
+        const seqs = await db.$queryRaw<{ runId: string; seq: bigint }[]>`
+          SELECT le."payload"->>'runId' AS "runId", max(le."seq") AS seq FROM "LedgerEvent" le
+           WHERE le."subjectType" = 'System' AND le."subjectId" = ANY(${textArray([...new Set(rows.map((r) => String(r.systemId)))])}) AND le."action" IN ('reconciliation.completed', 'reconciliation.failed')
+             AND le."payload"->>'runId' = ANY(${textArray(rows.map((r) => String(r.id)))}) AND le."seq" <= ${end}::bigint GROUP BY 1`;
+        const by = new Map(seqs.map((x) => [x.runId, x.seq.toString()]));
+        return rows.map((r) => normalise({ ...r, ledgerEventSeq: by.get(String(r.id)) ?? null }));
       },
-    },
-    {
-      path: FILES.grants,
-      description: "The grant population: every grant in scope held at some time in the period (or in the campaign).",
-      query: `${q.query} -- ${note}`,
-      parameters: q.parameters,
-      count: () => countOf(db, base),
-      async *chunks(progress) {
-        for await (const rows of rowsOf(progress)) yield rows.map((r) => `${toJsonText(Object.fromEntries(GRANT_COLUMNS.map((c) => [c, r[c] ?? null])))}\n`).join("");
+    }),
+    ...twinFiles({
+      csv: { path: FILES.reconciliationFindingsCsv, description: "Reconciliation findings (same rows as reconciliation-findings.jsonl), one CSV record per finding, header first." },
+      jsonl: {
+        path: FILES.reconciliationFindings,
+        description:
+          "Reconciliation findings of the systems in scope open at some time in the period (or with a ledger event in it), with their outcome: who acted, when, why, until when, the receipt, and the seqs of the ledger events about them.",
       },
-    },
+      columns: RECON_FINDING_COLUMNS,
+      base: findings,
+      note: `paged by id; ledgerEventSeqs = seqs <= ${end} of LedgerEvent with subjectType 'Finding' and subjectId = id; outcomeEventSeq = the largest of them whose action records an outcome (RESOLVED findings other than GONE)`,
+      count: () => countOf(db, findings),
+      rows: findingRows,
+    }),
   ];
 }
 
@@ -537,6 +642,10 @@ policy-versions.jsonl         every approval-policy version (Cedar text + SHA-25
 controls.jsonl                control checks: population, exceptions (one line each)
 scope-exclusions.jsonl        grants, requests and review items the ledger names for the period but whose
                               system is outside the pack's systems (empty without systems)
+reconciliation-runs.jsonl     reconciliations of the systems: who, when, counts, target snapshot SHA-256
+reconciliation-findings.csv / reconciliation-findings.jsonl
+                              what reconciliation found (unmanaged / missing access, orphan accounts) and
+                              its outcome: adopted, revoked, re-provisioned, accepted (reason, until), gone
 checkpoint.json               the anchor checkpoint and the checkpoint signed at export
 ledger-events.jsonl           the ledger events from the anchor to the export checkpoint
 `;
@@ -642,6 +751,7 @@ async function writePack(
     ...dataFiles(db, sc, endSeq, batch),
     controlsFile(db, sc, now, batch),
     exclusionsFile(db, sc, BigInt(anchor.seq), batch),
+    ...reconFiles(db, sc, endSeq, batch),
     {
       path: FILES.checkpoint,
       description:

@@ -20,6 +20,9 @@ export const FILES = {
   policyVersions: "policy-versions.jsonl",
   controls: "controls.jsonl",
   scopeExclusions: "scope-exclusions.jsonl",
+  reconciliationRuns: "reconciliation-runs.jsonl",
+  reconciliationFindingsCsv: "reconciliation-findings.csv",
+  reconciliationFindings: "reconciliation-findings.jsonl",
   checkpoint: "checkpoint.json",
   ledger: "ledger-events.jsonl",
   manifest: "manifest.json",
@@ -173,7 +176,7 @@ export class RowCounter {
  * buffer without bound before it knows the pack is bad.
  */
 export const VERIFY_LIMITS = {
-  /** Entries in the zip (a pack has 15). */
+  /** Entries in the zip (a pack has 18). */
   maxEntries: 64,
   /** manifest.json, parsed whole. */
   maxManifestBytes: 1024 * 1024,
@@ -366,6 +369,70 @@ export const GRANT_COLUMNS = [
   "firstEventSeq",
   "ledgerEvents",
 ] as const;
+
+/** reconciliation-runs.jsonl: one reconciliation of a system (server/domain/reconciliation), in this column order. */
+export const RECON_RUN_COLUMNS = [
+  "id",
+  "systemId",
+  "systemName",
+  "trigger",
+  "status",
+  "startedById",
+  "startedByName",
+  "startedAt",
+  "completedAt",
+  "memberships",
+  "counts",
+  "snapshotSha256",
+  "error",
+  "ledgerEventSeq",
+] as const;
+
+/** reconciliation-findings.jsonl / .csv: one reconciliation finding and its outcome, in this column order. */
+export const RECON_FINDING_COLUMNS = [
+  "id",
+  "systemId",
+  "systemName",
+  "kind",
+  "account",
+  "entitlementId",
+  "entitlementName",
+  "identityId",
+  "grantId",
+  "status",
+  "openedAt",
+  "firstSeenRunId",
+  "lastSeenRunId",
+  "outcome",
+  "resolvedAt",
+  "resolvedById",
+  "resolvedByName",
+  "reason",
+  "acceptedUntil",
+  "adoptedUntil",
+  "taskId",
+  "receipt",
+  "resolvedInRunId",
+  "outcomeEventSeq",
+  "ledgerEventSeqs",
+] as const;
+
+/**
+ * The ledger action that records each outcome of a reconciliation finding (subject `Finding`); `RESOLVED`
+ * stands for a finding closed by hand on the findings page (outcome null). GONE (no longer in the target) is
+ * recorded by the run that saw it gone (`reconciliation.completed`), named by the row's `resolvedInRunId`.
+ */
+export const RECON_OUTCOME_ACTIONS: Record<string, string> = {
+  ADOPTED: "reconciliation.finding_adopted",
+  REVOKE_REQUESTED: "reconciliation.finding_revoked",
+  REVOKED: "reconciliation.finding_revoked",
+  REPROVISION_REQUESTED: "reconciliation.finding_reprovisioned",
+  ACCEPTED: "reconciliation.finding_accepted",
+  RESOLVED: "finding.resolved",
+};
+
+/** Ledger actions that end a reconciliation run (subject `System`, `payload.runId`). */
+export const RECON_RUN_ACTIONS: Record<string, string> = { COMPLETED: "reconciliation.completed", FAILED: "reconciliation.failed" };
 
 /**
  * A row of scope-exclusions.jsonl: a subject the ledger says the pack must explain (docs/evidence-pack.md,

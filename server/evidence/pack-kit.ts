@@ -13,9 +13,9 @@ import type { PrismaClient } from "../db";
 import { followCampaignRemediation } from "../jobs/campaigns";
 import { processProvisioningTasks } from "../jobs/provisioning";
 import { DAY, HOUR, requestCast, submitInput, type RequestCast } from "../domain/requests/request-test-kit";
-import { makeEntitlement, makeSystem } from "../testing/factories";
+import { makeEntitlement, makeHuman, makeSystem } from "../testing/factories";
 import { exportEvidencePack, type ExportOptions, type ExportParams } from "./export";
-import { GRANT_COLUMNS, RowCounter, keyIdOf as keyIdLocal, kindOf, type Manifest } from "./format";
+import { GRANT_COLUMNS, RECON_FINDING_COLUMNS, RowCounter, keyIdOf as keyIdLocal, kindOf, type Manifest } from "./format";
 import { csvLine } from "../csv";
 
 export const packDir = () => mkdtempSync(path.join(tmpdir(), "warrant-evidence-"));
@@ -217,6 +217,33 @@ export async function runLifecycle(db: PrismaClient, dir: string, opts: { otherS
   return { cast: c, first, other, requestId: r.id, grantId: grant.id, grantTaskId: task.id, revokeTaskId: revoke.id, campaignId, itemId: item.id };
 }
 
+/** A reason a spreadsheet would run as a formula: exact in the JSON Lines, neutralised in the CSV. */
+export const FORMULA_REASON = '=HYPERLINK("http://x","y") vendor break-fix account';
+
+/**
+ * After `runLifecycle`, on its clock (inside LIFECYCLE_PERIOD): a manual system "Vendor Portal" reconciled for
+ * the first time from an access export, which onboards one membership (adopted as an imported grant); the
+ * unknown account is accepted with FORMULA_REASON and the missing grant re-provisioned. Every outcome the
+ * pack's reconciliation files carry, with its ledger events.
+ */
+export async function runReconciliationScene(db: PrismaClient, c: RequestCast) {
+  const system = await makeSystem(db, c.owner.id, { name: "Vendor Portal" });
+  await db.system.update({ where: { id: system.id }, data: { connector: "MANUAL" } });
+  const ent = await makeEntitlement(db, system.id, { name: "vendor-admin" });
+  const found = await makeHuman(db, { name: "Fay Found" });
+  const gone = await makeHuman(db, { name: "Gus Gone" });
+  await db.grant.create({ data: { identityId: gone.id, entitlementId: ent.id, status: "ACTIVE", origin: "IMPORTED", startsAt: c.clock.now(), expiresAt: new Date(c.clock.now().getTime() + 30 * DAY) } });
+  c.clock.advance(60_000);
+  const run = await c.as.owner.reconciliation.reconcileNow({ systemId: system.id, accessExport: `account,entitlement\n${found.email},vendor-admin\nghost@elsewhere.test,vendor-admin\n` });
+  const open = await db.finding.findMany({ where: { subjectId: system.id, status: "OPEN" } });
+  const orphan = open.find((f) => f.kind === "ORPHAN_ACCOUNT")!;
+  const missing = open.find((f) => f.kind === "MISSING_ACCESS")!;
+  c.clock.advance(60_000);
+  await c.as.owner.reconciliation.accept({ findingId: orphan.id, days: 7, reason: FORMULA_REASON });
+  await c.as.owner.reconciliation.reprovision({ findingId: missing.id, reason: "Lost in the March restore" });
+  return { system, found, gone, run, orphan, missing };
+}
+
 /** A request for `entitlementId` by the employee, approved by manager and owner, provisioned and confirmed by the owner. */
 async function approvedAndProvisioned(db: PrismaClient, c: RequestCast, entitlementId: string, note: string) {
   const request = await c.as.employee.requests.submit(submitInput(entitlementId));
@@ -241,13 +268,21 @@ export function rowsOf(entries: Entries, name: string): Record<string, unknown>[
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/** The JSON Lines files with a CSV twin, and the twin's columns. */
+const CSV_TWINS: Record<string, { csv: string; columns: readonly string[] }> = {
+  "grants.jsonl": { csv: "grants.csv", columns: GRANT_COLUMNS },
+  "reconciliation-findings.jsonl": { csv: "reconciliation-findings.csv", columns: RECON_FINDING_COLUMNS },
+};
+
 /**
  * Replaces the rows of a JSON Lines entry (written as the exporter writes them, keys in the given order);
- * for grants.jsonl, grants.csv too, so the CSV twin still agrees and only the deeper checks can notice.
+ * for a file with a CSV twin (grants, reconciliation findings), the CSV too, so the twin still agrees and
+ * only the deeper checks can notice.
  */
 export function setRows(entries: Entries, name: string, rows: Record<string, unknown>[]): void {
   entry(entries, name).data = Buffer.from(rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
-  if (name === "grants.jsonl") entry(entries, "grants.csv").data = Buffer.from([csvLine(GRANT_COLUMNS, "\n"), ...rows.map((r) => csvLine(GRANT_COLUMNS.map((c) => r[c]), "\n"))].join(""));
+  const twin = CSV_TWINS[name];
+  if (twin) entry(entries, twin.csv).data = Buffer.from([csvLine(twin.columns, "\n"), ...rows.map((r) => csvLine(twin.columns.map((c) => r[c]), "\n"))].join(""));
 }
 
 /** The manifest of a pack's entries, edited in place by `edit` (call `reseal` afterwards to sign it again). */

@@ -10,9 +10,9 @@ import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, TEST_ENGINE, type TestDb } from "../testing/db";
 import { seedDemo } from "../../prisma/seed";
-import { editManifest, entry, exportTo, LIFECYCLE_PERIOD, packDir, readZip, reseal, rowsOf, runLifecycle, setRows, tamper, tamperResealed, useTempKey, writeZip } from "./pack-kit";
+import { editManifest, entry, exportTo, LIFECYCLE_PERIOD, packDir, readZip, reseal, rowsOf, runLifecycle, runReconciliationScene, setRows, tamper, tamperResealed, useTempKey, writeZip } from "./pack-kit";
 import { formatReport, PACK_SCHEMAS, rowSchemaOf, verifyPack, type VerifyResult } from "./verify";
-import { GRANT_COLUMNS, schemaProblems, validateSchema, type JsonSchema } from "./format";
+import { GRANT_COLUMNS, RECON_FINDING_COLUMNS, schemaProblems, validateSchema, type JsonSchema } from "./format";
 
 const dir = packDir();
 // The signing key must be configured before anything reads the environment.
@@ -22,6 +22,8 @@ const ALL = { from: new Date("2000-01-01T00:00:00Z"), to: new Date("2100-01-01T0
 let seeded: TestDb;
 let life: TestDb;
 let lc: Awaited<ReturnType<typeof runLifecycle>>;
+/** A manual system's first reconciliation in the lifecycle's period (onboarding, an acceptance, a re-provisioning). */
+let recon: Awaited<ReturnType<typeof runReconciliationScene>>;
 /** The seeded organisation, whole-organisation scope, all time. */
 let orgPack: string;
 /** The same, one system. */
@@ -34,6 +36,9 @@ let campaignPack: string;
 let periodSystemPack: string;
 /** The lifecycle's campaign, scoped to the second system: the campaign's item and grant are excluded. */
 let campaignSystemPack: string;
+/** The lifecycle's period after the reconciliation scene: whole organisation, and its first system only. */
+let reconPack: string;
+let reconSystemPack: string;
 
 const check = (r: VerifyResult, name: string) => r.checks.find((x) => x.name === name) ?? { name, passed: 0, total: 0, failures: [] };
 const failing = (r: VerifyResult) => r.checks.filter((c) => c.failures.length).map((c) => c.name);
@@ -72,6 +77,12 @@ beforeAll(async () => {
   const other = await life.prisma.system.findUniqueOrThrow({ where: { id: lc.other!.systemId } });
   campaignSystemPack = path.join(dir, "campaign-system.zip");
   await exportTo(life.prisma, campaignSystemPack, { ...ALL, campaignId: lc.campaignId, systems: [other.name] });
+  // Then a reconciliation (a system of its own, after the packs above, which it would otherwise change).
+  recon = await runReconciliationScene(life.prisma, lc.cast);
+  reconPack = path.join(dir, "recon.zip");
+  await exportTo(life.prisma, reconPack, LIFECYCLE_PERIOD);
+  reconSystemPack = path.join(dir, "recon-system.zip");
+  await exportTo(life.prisma, reconSystemPack, { ...LIFECYCLE_PERIOD, systems: [lc.cast.system.name] });
 });
 afterAll(async () => {
   await seeded.close();
@@ -371,9 +382,28 @@ describe(`the JSON Schemas and the writer cannot drift apart (${TEST_ENGINE})`, 
     for (const s of all()) expect(schemaProblems(s)).toEqual([]);
   });
 
+  it("reconciliation: a run dropped is missing, a run's counts edited fails against its ledger event, a finding outside the systems is outside the scope", async () => {
+    const es = await readZip(reconPack);
+    const runs = rowsOf(es, "reconciliation-runs.jsonl");
+    expect(runs.map((r) => r.id)).toEqual([recon.run.runId]);
+    const dropped = await resealed(reconPack, (x) => setRows(x, "reconciliation-runs.jsonl", []));
+    expect(check(dropped, "completeness").failures.join("\n")).toMatch(new RegExp(`reconciliation-runs\\.jsonl: run ${recon.run.runId} is missing: the ledger has its reconciliation\\.completed event in the period`));
+    const counts = await resealed(reconPack, (x) => setRows(x, "reconciliation-runs.jsonl", runs.map((r) => ({ ...r, counts: { ...(r.counts as object), adopted: 0 } }))));
+    expect(check(counts, "cross-references").failures).toEqual([
+      expect.stringMatching(new RegExp(`^reconciliation-runs\\.jsonl: run ${recon.run.runId} \\(COMPLETED\\) does not match its ledger event \\(seq \\d+\\): counts\\.adopted is 0, the event says 1$`)),
+    ]);
+    // The lifecycle's first system only: the Vendor Portal's findings do not belong there.
+    const sys = await readZip(reconSystemPack);
+    expect(rowsOf(sys, "reconciliation-findings.jsonl")).toEqual([]);
+    const foreign = rowsOf(es, "reconciliation-findings.jsonl");
+    expect(foreign).toHaveLength(3);
+    const outside = await resealed(reconSystemPack, (x) => setRows(x, "reconciliation-findings.jsonl", foreign));
+    expect(check(outside, "completeness").failures).toEqual(foreign.map((f) => `reconciliation-findings.jsonl: finding ${f.id} is outside the declared scope (system ${recon.system.id} is not in scope.systems)`));
+  });
+
   it("every row the exporter writes validates, and its fields are exactly the schema's, in the schema's order (a schema field the writer does not write fails here)", async () => {
     const seen = new Map<JsonSchema, number>();
-    for (const p of [orgPack, periodPack, campaignPack, periodSystemPack]) {
+    for (const p of [orgPack, periodPack, campaignPack, periodSystemPack, reconPack]) {
       const es = await readZip(p);
       for (const e of es.filter((x) => x.name.endsWith(".jsonl"))) {
         for (const row of rowsOf(es, e.name)) {
@@ -389,8 +419,9 @@ describe(`the JSON Schemas and the writer cannot drift apart (${TEST_ENGINE})`, 
     }
     // Every row schema was exercised by a real row.
     for (const s of all().filter((x) => x !== PACK_SCHEMAS.manifest)) expect(seen.get(s) ?? 0, s.title).toBeGreaterThan(0);
-    // grants.csv's documented columns are the grant schema's fields, in order.
+    // grants.csv's and reconciliation-findings.csv's documented columns are their schema's fields, in order.
     expect(Object.keys(PACK_SCHEMAS.rows["grants.jsonl"]!.properties!)).toEqual([...GRANT_COLUMNS]);
+    expect(Object.keys(PACK_SCHEMAS.rows["reconciliation-findings.jsonl"]!.properties!)).toEqual([...RECON_FINDING_COLUMNS]);
   });
 
   it("a field the writer adds without updating the schema fails validation, for every row type and the manifest", async () => {

@@ -230,7 +230,8 @@ export const PROCEDURE_MATRIX: Record<string, MatrixEntry> = {
   // reconciliation (domain/reconciliation): seen by the system's owner, admins, security and auditors; run by the
   // owner or an admin; its findings acted on by the owner, admins and security.
   "reconciliation.forSystem": { input: (s) => ({ systemId: s.system.id }), expect: only(["owner", "security", "admin", "auditor"]) },
-  "reconciliation.reconcileNow": { input: (s) => ({ systemId: s.system.id, accessExport: ["account,entitlement", ...[s.people.employee, s.people.deprovisioned, s.people.auditor].map((p) => `${p.email},recon-only`)].join("\n") }), expect: only(["owner", "admin"]) },
+  // adoptExisting: false: the system's first run would otherwise onboard (adopt) the findings the entries below act on.
+  "reconciliation.reconcileNow": { input: (s) => ({ systemId: s.system.id, adoptExisting: false, accessExport: ["account,entitlement", ...[s.people.employee, s.people.deprovisioned, s.people.auditor].map((p) => `${p.email},recon-only`)].join("\n") }), expect: only(["owner", "admin"]) },
   "reconciliation.adopt": { input: (s) => ({ findingId: s.recon.unmanaged.id, days: 30, reason: "Granted by hand before Warrant" }), expect: only(["owner", "security", "admin"]) },
   "reconciliation.revoke": { input: (s) => ({ findingId: s.recon.orphan.id, reason: "Leaver still in the system" }), expect: only(["owner", "security", "admin"]) },
   "reconciliation.reprovision": { input: (s) => ({ findingId: s.recon.missing.id, reason: "Lost in the restore of March" }), expect: only(["owner", "security", "admin"]) },

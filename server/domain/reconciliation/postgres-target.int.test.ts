@@ -170,9 +170,14 @@ describe.skipIf(!ADMIN_URL)("reconciliation against a real PostgreSQL target", (
       } finally {
         await Promise.all(clients.map((c) => c.close()));
       }
+      // The first completed run is the onboarding one, once: the three memberships came in as one imported grant each.
       const findings = await p.finding.findMany({ where: { subjectId: system.id } });
       expect(findings).toHaveLength(3);
-      expect(findings.every((f) => f.status === "OPEN" && f.kind === "UNMANAGED_ACCESS")).toBe(true);
+      expect(findings.every((f) => f.status === "RESOLVED" && f.kind === "UNMANAGED_ACCESS" && (f.details as { outcome?: string; source?: string }).outcome === "ADOPTED")).toBe(true);
+      const imported = await p.grant.findMany({ where: { entitlementId: ent.id } });
+      expect(imported).toHaveLength(3);
+      expect(imported.every((g) => g.origin === "IMPORTED" && g.status === "ACTIVE" && g.requestId === null)).toBe(true);
+      expect(await p.reconciliationRun.count({ where: { systemId: system.id, status: "COMPLETED", counts: { path: ["adopted"], equals: 3 } } })).toBe(1);
       expect(await p.reconciliationRun.count({ where: { systemId: system.id, status: "RUNNING" } })).toBe(0);
     } finally {
       for (const m of members) await byHand(`DROP ROLE IF EXISTS ${q(m)}`).catch(() => undefined);

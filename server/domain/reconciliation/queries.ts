@@ -46,8 +46,10 @@ export async function systemReconciliation(ctx: ServiceCtx, input: z.output<type
   if (!system) throw notFound("The system");
   if (!maySeeReconciliation(ctx.actor, system)) throw forbidden("Only the system's owner, admins, security officers and auditors can see its reconciliation.");
   const where = { subjectType: "System", subjectId: system.id, kind: { in: [...RECON_KINDS] as string[] } };
-  const [runs, openByKind, total, rows] = await Promise.all([
+  const [runs, firstCompleted, openByKind, total, rows] = await Promise.all([
     ctx.db.reconciliationRun.findMany({ where: { systemId: system.id }, orderBy: [{ startedAt: "desc" }, { id: "desc" }], take: 5 }),
+    // The onboarding run: the system's first completed one.
+    ctx.db.reconciliationRun.findFirst({ where: { systemId: system.id, status: "COMPLETED" }, orderBy: [{ completedAt: "asc" }, { id: "asc" }], select: { id: true, completedAt: true, counts: true } }),
     ctx.db.finding.groupBy({ by: ["kind"], where: { ...where, status: "OPEN" }, _count: { _all: true } }),
     ctx.db.finding.count({ where: { ...where, status: input.status } }),
     ctx.db.finding.findMany({
@@ -96,6 +98,13 @@ export async function systemReconciliation(ctx: ServiceCtx, input: z.output<type
     canReconcile: mayReconcile(ctx.actor, system),
     canAct,
     needsUpload: system.connector === "MANUAL",
+    /** No completed run yet: the next run is the system's onboarding ("adopt existing access" offered, on by default). */
+    firstRun: firstCompleted === null,
+    /** What onboarding adopted (the first completed run), when it adopted anything. */
+    onboarding:
+      firstCompleted && Number((firstCompleted.counts as Partial<RunCounts>).adopted ?? 0) > 0
+        ? { runId: firstCompleted.id, at: firstCompleted.completedAt!, adopted: Number((firstCompleted.counts as Partial<RunCounts>).adopted) }
+        : null,
     runs: runs.map((r): ReconRunRow => ({ id: r.id, trigger: r.trigger, status: r.status, startedAt: r.startedAt, completedAt: r.completedAt, memberships: r.memberships, counts: r.counts as Partial<RunCounts>, snapshotSha256: r.snapshotSha256, error: r.error })),
     open,
     findings: { rows: findings, total, page: input.page, pageSize: input.pageSize },

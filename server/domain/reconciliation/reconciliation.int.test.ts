@@ -10,7 +10,7 @@ import { processProvisioningTasks } from "../../jobs/provisioning";
 import { createTestDb, type TestDb } from "../../testing/db";
 import { callerAs, makeEntitlement, makeHuman, makeSystem } from "../../testing/factories";
 import { eventsSince } from "../provisioning/provisioning-test-kit";
-import { reconcileDueSystems, runReconciliation } from "./service";
+import { ONBOARDING_ADOPT_DAYS, reconcileDueSystems, runReconciliation } from "./service";
 
 const SECRET = "recon-webhook-secret-0123456789abcdef";
 process.env.WARRANT_CONNECTOR_RECON_SECRET = SECRET;
@@ -88,7 +88,7 @@ describe("reconciling a webhook system (discovery over its signed list endpoint)
 
   it("records unmanaged access, missing access and orphan accounts once each; a re-run keeps them; drift that went away is resolved", async () => {
     const seqBefore = await db.prisma.ledgerEvent.count();
-    const res = await s.as(s.owner.id).reconciliation.reconcileNow({ systemId: s.system.id });
+    const res = await s.as(s.owner.id).reconciliation.reconcileNow({ systemId: s.system.id, adoptExisting: false });
     expect(res.counts).toMatchObject({ UNMANAGED_ACCESS: 1, MISSING_ACCESS: 1, ORPHAN_ACCOUNT: 2, opened: 4, resolved: 0 });
     expect(res.memberships).toBe(5);
     // Every page was signed and checked by the endpoint; the list came in pages of 2.
@@ -132,7 +132,7 @@ describe("reconciling a webhook system (discovery over its signed list endpoint)
   });
 
   it("adopt: an IMPORTED grant ending when asked; the next run finds nothing for it", async () => {
-    await s.as(s.owner.id).reconciliation.reconcileNow({ systemId: s.system.id });
+    await s.as(s.owner.id).reconciliation.reconcileNow({ systemId: s.system.id, adoptExisting: false });
     const f = (await open(s.system.id)).find((x) => x.kind === "UNMANAGED_ACCESS")!;
     const now = new Date();
     const res = await s.as(s.owner.id, () => now).reconciliation.adopt({ findingId: f.id, days: 30, reason: "Granted by hand during the migration" });
@@ -184,7 +184,7 @@ describe("reconciling a webhook system (discovery over its signed list endpoint)
   });
 
   it("refusals change nothing: wrong role, stale finding, wrong action for the kind, bad input, an orphan with no identity to revoke", async () => {
-    await s.as(s.owner.id).reconciliation.reconcileNow({ systemId: s.system.id });
+    await s.as(s.owner.id).reconciliation.reconcileNow({ systemId: s.system.id, adoptExisting: false });
     const f = await open(s.system.id);
     const unmanaged = f.find((x) => x.kind === "UNMANAGED_ACCESS")!;
     const missing = f.find((x) => x.kind === "MISSING_ACCESS")!;
@@ -203,6 +203,7 @@ describe("reconciling a webhook system (discovery over its signed list endpoint)
     await expect(s.as(s.owner.id).reconciliation.accept({ findingId: unmanaged.id, days: 5, reason: "ok" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     await expect(s.as(s.owner.id).reconciliation.revoke({ findingId: ghost.id, reason })).rejects.toMatchObject({ code: "CONFLICT" });
     await expect(s.as(s.owner.id).reconciliation.adopt({ findingId: "00000000-0000-4000-8000-000000000000", days: 5, reason })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(s.as(s.owner.id).reconciliation.reconcileNow({ systemId: s.system.id, adoptExisting: "yes" as unknown as boolean })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     expect(await snapshot()).toEqual(before);
 
     // Stale: someone adopted it first; the second action is refused and changes nothing.
@@ -235,6 +236,87 @@ describe("reconciling a webhook system (discovery over its signed list endpoint)
     expect(await reconcileDueSystems(db.prisma, new Date(t0.getTime() + 3_600_000))).toEqual({ processed: 0 });
     expect(await reconcileDueSystems(db.prisma, new Date(t0.getTime() + 25 * 3_600_000))).toEqual({ processed: 1 });
     expect(await db.prisma.reconciliationRun.count({ where: { systemId: s.system.id, trigger: "SCHEDULED", status: "COMPLETED" } })).toBe(2);
+  });
+});
+
+describe("onboarding: the first reconciliation of a system brings existing access in as imported grants", () => {
+  let s: Awaited<ReturnType<typeof scene>>;
+  beforeEach(async () => {
+    s = await scene();
+    hook.setMemberships(s.target);
+  });
+
+  it("the first run adopts unmanaged access of active identities (ledgered, source onboarding); orphans, leavers, suspended holders and missing access stay findings", async () => {
+    const suspended = await makeHuman(db.prisma, { name: "Sue Suspended", status: "SUSPENDED" });
+    hook.setMemberships([...s.target, { account: suspended.email!, entitlement: s.write.name }]);
+    const seqBefore = await db.prisma.ledgerEvent.count();
+    const now = new Date();
+    const res = await s.as(s.owner.id, () => now).reconciliation.reconcileNow({ systemId: s.system.id });
+    expect(res.onboarding).toBe(true);
+    expect(res.counts).toMatchObject({ UNMANAGED_ACCESS: 2, ORPHAN_ACCOUNT: 2, MISSING_ACCESS: 1, adopted: 1 });
+
+    const grants = await db.prisma.grant.findMany({ where: { identityId: s.drifted.id, entitlementId: s.write.id } });
+    expect(grants).toHaveLength(1);
+    expect(grants[0]).toMatchObject({ status: "ACTIVE", origin: "IMPORTED", requestId: null });
+    expect(grants[0]!.expiresAt!.getTime()).toBe(now.getTime() + ONBOARDING_ADOPT_DAYS * DAY);
+    const adopted = await db.prisma.finding.findFirstOrThrow({ where: { subjectId: s.system.id, kind: "UNMANAGED_ACCESS", status: "RESOLVED" } });
+    expect(adopted).toMatchObject({ resolvedById: s.owner.id, details: { outcome: "ADOPTED", grantId: grants[0]!.id, source: "onboarding", onboardingRunId: res.runId } });
+
+    // Still findings: the suspended holder's access, the leaver's and the unknown account, the missing grant.
+    const still = await open(s.system.id);
+    const accounts = (k: string) => still.filter((f) => f.kind === k).map((f) => (f.details as { account: string }).account).sort();
+    expect(accounts("UNMANAGED_ACCESS")).toEqual([suspended.email!.toLowerCase()]);
+    expect(accounts("ORPHAN_ACCOUNT")).toEqual(["ghost@elsewhere.test", s.leaver.email!].sort());
+    expect(accounts("MISSING_ACCESS")).toEqual([s.missing.email!]);
+    expect(await db.prisma.grant.count({ where: { identityId: { in: [suspended.id, s.leaver.id] } } })).toBe(0);
+
+    const events = await eventsSince(db.prisma, seqBefore);
+    const imported = events.find((e) => e.action === "grant.imported" && e.subjectId === grants[0]!.id)!;
+    expect(imported).toMatchObject({ actorId: s.owner.id, payload: { source: "onboarding", findingId: adopted.id, origin: "IMPORTED", requestId: null } });
+    const adoptedEvent = events.find((e) => e.action === "reconciliation.finding_adopted" && e.subjectId === adopted.id)!;
+    expect(adoptedEvent).toMatchObject({ actorId: s.owner.id, payload: { source: "onboarding", runId: res.runId, grantId: grants[0]!.id } });
+    expect(imported.seq < adoptedEvent.seq).toBe(true);
+    const done = events.find((e) => e.action === "reconciliation.completed")!;
+    expect(done.payload).toMatchObject({ runId: res.runId, onboarding: true, counts: { adopted: 1 } });
+    expect(done.seq > adoptedEvent.seq).toBe(true);
+
+    // The system's page says so and links to a first review of the system.
+    const view = await s.as(s.owner.id).reconciliation.forSystem({ systemId: s.system.id });
+    expect(view).toMatchObject({ firstRun: false, onboarding: { runId: res.runId, adopted: 1 } });
+  });
+
+  it("a second run does not adopt new drift, even when asked to", async () => {
+    await runReconciliation(db.prisma, { systemId: s.system.id, trigger: "SCHEDULED", actorId: null, now: new Date() });
+    expect(await db.prisma.grant.count({ where: { identityId: s.drifted.id, origin: "IMPORTED" } })).toBe(1);
+    hook.setMemberships([...s.target, { account: s.employee.email!, entitlement: s.read.name }]);
+    const second = await s.as(s.owner.id).reconciliation.reconcileNow({ systemId: s.system.id, adoptExisting: true });
+    expect(second).toMatchObject({ onboarding: false, counts: { UNMANAGED_ACCESS: 1, opened: 1, adopted: 0 } });
+    expect(await db.prisma.grant.count({ where: { identityId: s.employee.id } })).toBe(0);
+    expect((await open(s.system.id)).filter((f) => f.kind === "UNMANAGED_ACCESS").map((f) => (f.details as { identityId: string }).identityId)).toEqual([s.employee.id]);
+  });
+
+  it("unticked (adoptExisting: false), the first run adopts nothing, and no later run onboards", async () => {
+    const before = await db.prisma.grant.count();
+    const seqBefore = await db.prisma.ledgerEvent.count();
+    const res = await s.as(s.owner.id).reconciliation.reconcileNow({ systemId: s.system.id, adoptExisting: false });
+    expect(res).toMatchObject({ onboarding: false, counts: { UNMANAGED_ACCESS: 1, adopted: 0 } });
+    expect(await db.prisma.grant.count()).toBe(before);
+    expect((await eventsSince(db.prisma, seqBefore)).filter((e) => e.action === "grant.imported" || e.action === "reconciliation.finding_adopted")).toEqual([]);
+    const again = await s.as(s.owner.id).reconciliation.reconcileNow({ systemId: s.system.id });
+    expect(again).toMatchObject({ onboarding: false, counts: { adopted: 0 } });
+    expect(await db.prisma.grant.count()).toBe(before);
+    expect((await s.as(s.owner.id).reconciliation.forSystem({ systemId: s.system.id })).onboarding).toBeNull();
+  });
+
+  it("adopts in several transactions when there are more findings than a batch", async () => {
+    const more = await Promise.all([1, 2, 3, 4, 5].map((i) => makeHuman(db.prisma, { name: `Batch ${i}` })));
+    hook.setMemberships([...s.target, ...more.map((m) => ({ account: m.email!, entitlement: s.read.name }))]);
+    const res = await runReconciliation(db.prisma, { systemId: s.system.id, trigger: "SCHEDULED", actorId: null, now: new Date(), onboardBatch: 2 });
+    expect(res.counts.adopted).toBe(6);
+    expect(await db.prisma.grant.count({ where: { identityId: { in: [...more.map((m) => m.id), s.drifted.id] }, origin: "IMPORTED", status: "ACTIVE" } })).toBe(6);
+    expect(await db.prisma.finding.count({ where: { subjectId: s.system.id, kind: "UNMANAGED_ACCESS", status: "OPEN" } })).toBe(0);
+    // The scheduled job has no person behind it: the events name none.
+    expect(await db.prisma.ledgerEvent.count({ where: { action: "reconciliation.finding_adopted", actorId: null, payload: { path: ["runId"], equals: res.runId } } })).toBe(6);
   });
 });
 

@@ -51,6 +51,11 @@ export const ZReconcileNowInput = z
     systemId: ZId,
     /** For a manual system: the access export (CSV account,entitlement). */
     accessExport: z.string().max(ACCESS_EXPORT_MAX_CHARS, { message: "The export is too large (1 MB at most through the portal)" }).optional(),
+    /**
+     * Onboarding: on the system's first run (no earlier completed run), adopt the unmanaged access of active
+     * identities as imported grants. Unset = yes on the first run; it changes nothing on later runs.
+     */
+    adoptExisting: z.boolean().optional(),
   })
   .strict();
 export type TReconcileNowInput = z.input<typeof ZReconcileNowInput>;

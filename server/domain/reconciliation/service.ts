@@ -50,8 +50,12 @@ export const RUN_LEASE_MS = 15 * 60_000;
 const RUN_TX = { maxWait: 30_000, timeout: 120_000 };
 const IN_FLIGHT = new Set(["PENDING_PROVISION", "PENDING_REVOKE", "PROVISION_FAILED", "REVOKE_FAILED"]);
 
-export type RunCounts = Record<ReconKind, number> & { accepted: number; opened: number; reopened: number; resolved: number };
-export type RunResult = { runId: string; memberships: number; snapshotSha256: string; counts: RunCounts };
+export type RunCounts = Record<ReconKind, number> & { accepted: number; opened: number; reopened: number; resolved: number; adopted: number };
+export type RunResult = { runId: string; memberships: number; snapshotSha256: string; counts: RunCounts; onboarding: boolean };
+/** Onboarding adopts open unmanaged access in transactions of this many findings. */
+export const ONBOARD_BATCH = 200;
+/** How long access adopted by onboarding lasts (days) unless a review decides it first. */
+export const ONBOARDING_ADOPT_DAYS = 90;
 
 // ---------------------------------------------------------------------------------------------------
 // Who may do what.
@@ -304,7 +308,7 @@ async function flush(c: Ctx, batch: Candidate[]) {
 }
 
 /** Starts a run: under the system's lock, takes over an expired run, refuses when one is in progress. */
-async function startRun(db: PrismaClient, system: SystemRow, o: { trigger: "MANUAL" | "SCHEDULED"; actorId: string | null; now: Date }): Promise<string> {
+async function startRun(db: PrismaClient, system: SystemRow, o: { trigger: "MANUAL" | "SCHEDULED"; actorId: string | null; now: Date }): Promise<{ runId: string; firstRun: boolean }> {
   return db.$transaction(async (tx) => {
     await lockKeys(tx, [`reconcile:${system.id}`]);
     const stale = await tx.reconciliationRun.updateManyAndReturn({
@@ -317,24 +321,34 @@ async function startRun(db: PrismaClient, system: SystemRow, o: { trigger: "MANU
     }
     const running = await tx.reconciliationRun.findFirst({ where: { systemId: system.id, status: "RUNNING" }, select: { id: true } });
     if (running) throw conflict(`A reconciliation of ${system.name} is already running: wait for it to finish.`);
+    // Decided under the system's lock: the first run to complete is the onboarding one.
+    const completed = await tx.reconciliationRun.findFirst({ where: { systemId: system.id, status: "COMPLETED" }, select: { id: true } });
     const run = await tx.reconciliationRun.create({
       data: { systemId: system.id, trigger: o.trigger, actorId: o.actorId, startedAt: o.now, leaseUntil: new Date(o.now.getTime() + RUN_LEASE_MS) },
       select: { id: true },
     });
-    return run.id;
+    return { runId: run.id, firstRun: completed === null };
   });
 }
 
 function emptyCounts(): RunCounts {
-  return { UNMANAGED_ACCESS: 0, MISSING_ACCESS: 0, ORPHAN_ACCOUNT: 0, accepted: 0, opened: 0, reopened: 0, resolved: 0 };
+  return { UNMANAGED_ACCESS: 0, MISSING_ACCESS: 0, ORPHAN_ACCOUNT: 0, accepted: 0, opened: 0, reopened: 0, resolved: 0, adopted: 0 };
 }
 
 /**
  * One reconciliation of a system (the service behind "Reconcile now" and the scheduled job). CONFLICT when a
  * run of the same system is in progress. A connector error fails the run ("reconciliation.failed") and is
  * thrown again; nothing is resolved by a failed run.
+ *
+ * Onboarding: the first run of a system (no earlier COMPLETED run) adopts, unless `adoptExisting` is false,
+ * every open unmanaged-access finding it saw whose account is an ACTIVE identity, as an IMPORTED grant (the
+ * adopt action's own path and ledger events, source "onboarding"), in transactions of ONBOARD_BATCH findings.
+ * Orphan accounts and missing access stay findings. `adoptExisting: true` on a later run adopts nothing.
  */
-export async function runReconciliation(db: PrismaClient, o: { systemId: string; trigger: "MANUAL" | "SCHEDULED"; actorId: string | null; now: Date; upload?: string }): Promise<RunResult> {
+export async function runReconciliation(
+  db: PrismaClient,
+  o: { systemId: string; trigger: "MANUAL" | "SCHEDULED"; actorId: string | null; now: Date; upload?: string; adoptExisting?: boolean; /** Tests: a smaller onboarding batch. */ onboardBatch?: number },
+): Promise<RunResult> {
   const system = await db.system.findUnique({ where: { id: o.systemId }, select: { id: true, name: true, ownerId: true, connector: true, connectorConfig: true } });
   if (!system) throw notFound("The system");
   const connector = connectorFor(system.connector);
@@ -347,7 +361,8 @@ export async function runReconciliation(db: PrismaClient, o: { systemId: string;
     const parsed = parseAccessExport(o.upload, new Set(listCtx.managedRefs));
     if (!parsed.ok) throw badInput(new AccessExportInvalid(parsed.errors).message, "accessExport");
   }
-  const runId = await startRun(db, system, o);
+  const { runId, firstRun } = await startRun(db, system, o);
+  const onboarding = firstRun && o.adoptExisting !== false;
   const counts = emptyCounts();
   const c: Ctx = { db, system, ents, runId, now: o.now, counts };
   const hash = createHash("sha256");
@@ -398,6 +413,7 @@ export async function runReconciliation(db: PrismaClient, o: { systemId: string;
       }
     }
     await flush(c, batch);
+    if (onboarding) counts.adopted = await onboardFindings(c, o.actorId, o.onboardBatch ?? ONBOARD_BATCH);
   } catch (e) {
     const message = e instanceof ConnectorError || e instanceof AccessExportInvalid ? e.message : `Reconciliation failed: ${(e as Error).message}`;
     await db.$transaction(async (tx) => {
@@ -425,10 +441,10 @@ export async function runReconciliation(db: PrismaClient, o: { systemId: string;
       subjectType: "System",
       subjectId: system.id,
       occurredAt: o.now,
-      payload: { runId, trigger: o.trigger, connector: system.connector, memberships, snapshotSha256, counts, resolvedFindingIds: gone.slice(0, 1000).map((g) => g.id) },
+      payload: { runId, trigger: o.trigger, connector: system.connector, memberships, snapshotSha256, counts, onboarding, resolvedFindingIds: gone.slice(0, 1000).map((g) => g.id) },
     });
   }, RUN_TX);
-  return { runId, memberships, snapshotSha256, counts };
+  return { runId, memberships, snapshotSha256, counts, onboarding };
 }
 
 /** "Reconcile now" (and, for a manual system, with its uploaded access export): the system's owner or an admin. */
@@ -436,7 +452,7 @@ export async function reconcileNow(ctx: ServiceCtx, input: z.output<typeof ZReco
   const system = await ctx.db.system.findUnique({ where: { id: input.systemId }, select: { ownerId: true } });
   if (!system) throw notFound("The system");
   if (!mayReconcile(ctx.actor, system)) throw forbidden("Only the system's owner or an admin can reconcile it.");
-  return runReconciliation(ctx.db, { systemId: input.systemId, trigger: "MANUAL", actorId: ctx.actor.id, now: ctx.now(), upload: input.accessExport });
+  return runReconciliation(ctx.db, { systemId: input.systemId, trigger: "MANUAL", actorId: ctx.actor.id, now: ctx.now(), upload: input.accessExport, adoptExisting: input.adoptExisting });
 }
 
 /** The scheduled job: systems with a connector that can list, due by their interval; a few per tick. */
@@ -477,44 +493,69 @@ async function loadForAction(tx: Tx, ctx: ServiceCtx, findingId: string, action:
   return { f, kind, system, d: f.details as unknown as ReconDetails };
 }
 
-async function closeFinding(tx: Tx, ctx: ServiceCtx, f: { id: string; details: unknown }, outcome: ReconOutcome, extra: Record<string, unknown>, keepKey = false) {
-  const now = ctx.now();
-  const details = { ...((f.details ?? {}) as Record<string, unknown>), outcome, ...extra, resolvedBy: ctx.actor.displayName };
+/** Who acts on a finding: a person (the actions), or a run's starter (onboarding; null for the scheduled job). */
+type Acting = { actorId: string | null; actorName: string; now: Date };
+const acting = (ctx: ServiceCtx): Acting => ({ actorId: ctx.actor.id, actorName: ctx.actor.displayName, now: ctx.now() });
+
+async function closeFinding(tx: Tx, who: Acting, f: { id: string; details: unknown }, outcome: ReconOutcome, extra: Record<string, unknown>, keepKey = false) {
+  const now = who.now;
+  const details = { ...((f.details ?? {}) as Record<string, unknown>), outcome, ...extra, resolvedBy: who.actorName };
   const moved = await tx.$executeRaw`
-    UPDATE "Finding" SET status = 'RESOLVED', "resolvedAt" = ${now.toISOString()}::timestamp, "resolvedById" = ${ctx.actor.id}::uuid,
+    UPDATE "Finding" SET status = 'RESOLVED', "resolvedAt" = ${now.toISOString()}::timestamp, "resolvedById" = ${who.actorId}::uuid,
            details = ${JSON.stringify(details)}::jsonb,
            "dedupeKey" = CASE WHEN ${keepKey} THEN "dedupeKey" ELSE "dedupeKey" || '#' || id::text END
      WHERE id = ${f.id}::uuid AND status = 'OPEN'`;
   if (moved === 0) throw conflict("This finding is not open any more (a later run or someone else resolved it): reload.");
 }
 
-async function findingEvent(tx: Tx, ctx: ServiceCtx, action: string, f: { id: string; kind: string }, d: ReconDetails, payload: Record<string, unknown>) {
+async function findingEvent(tx: Tx, who: Acting, action: string, f: { id: string; kind: string }, d: ReconDetails, payload: Record<string, unknown>) {
   await recordEvent(tx, {
-    actorId: ctx.actor.id,
+    actorId: who.actorId,
     action,
     subjectType: "Finding",
     subjectId: f.id,
-    occurredAt: ctx.now(),
+    occurredAt: who.now,
     payload: { kind: f.kind, systemId: d.systemId, account: d.account, entitlement: d.entitlement, entitlementId: d.entitlementId, identityId: d.identityId, ...payload },
   });
 }
 
 /** An imported grant for access found in the target: ACTIVE, origin IMPORTED (unverified), with an end date. */
-async function importGrant(tx: Tx, ctx: ServiceCtx, d: ReconDetails, findingId: string, expiresAt: Date, reason: string) {
+async function importGrant(tx: Tx, who: Acting, d: ReconDetails, findingId: string, expiresAt: Date, reason: string, source: "reconciliation" | "onboarding" = "reconciliation") {
   if (!d.identityId || !d.entitlementId) throw conflict("This account has no identity in Warrant: there is no one to hold the access.");
   await lockIdentities(tx, [d.identityId]);
   const held = await tx.grant.findFirst({ where: { identityId: d.identityId, entitlementId: d.entitlementId, status: { not: "REVOKED" } }, select: { id: true } });
   if (held) throw conflict("Warrant already has a grant of this access for this identity (it changed since the run): reconcile again.");
-  const now = ctx.now();
+  const now = who.now;
   const g = await tx.grant.create({ data: { identityId: d.identityId, entitlementId: d.entitlementId, status: "ACTIVE", origin: "IMPORTED", startsAt: now, expiresAt } });
   await recordEvent(tx, {
-    actorId: ctx.actor.id,
+    actorId: who.actorId,
     action: "grant.imported",
     subjectType: "Grant",
     subjectId: g.id,
     occurredAt: now,
-    payload: { identityId: g.identityId, entitlementId: g.entitlementId, status: g.status, origin: g.origin, requestId: null, startsAt: g.startsAt, expiresAt: g.expiresAt, source: "reconciliation", findingId, account: d.account, reason },
+    payload: { identityId: g.identityId, entitlementId: g.entitlementId, status: g.status, origin: g.origin, requestId: null, startsAt: g.startsAt, expiresAt: g.expiresAt, source, findingId, account: d.account, reason },
   });
+  return g;
+}
+
+/**
+ * Why this unmanaged access cannot be adopted now, or null: the holder must be an ACTIVE identity and Warrant
+ * must hold no grant of it (not revoked). Reads only, so onboarding can skip a finding and carry on.
+ */
+async function adoptRefusal(tx: Tx, d: ReconDetails): Promise<string | null> {
+  const identity = d.identityId ? await tx.identity.findUnique({ where: { id: d.identityId }, select: { status: true } }) : null;
+  if (!identity || identity.status !== "ACTIVE" || !d.entitlementId) return "The holder is not an active identity: this access cannot be adopted; revoke it instead.";
+  await lockIdentities(tx, [d.identityId!]);
+  const held = await tx.grant.findFirst({ where: { identityId: d.identityId!, entitlementId: d.entitlementId, status: { not: "REVOKED" } }, select: { id: true } });
+  return held ? "Warrant already has a grant of this access for this identity (it changed since the run): reconcile again." : null;
+}
+
+/** The adopt action itself, for a person and for onboarding: the grant, the finding closed, both ledger events. */
+async function adoptLoaded(tx: Tx, who: Acting, f: { id: string; kind: string; details: unknown }, d: ReconDetails, o: { days: number; reason: string; source: "reconciliation" | "onboarding"; runId?: string }) {
+  const expiresAt = new Date(who.now.getTime() + o.days * 86_400_000);
+  const g = await importGrant(tx, who, d, f.id, expiresAt, o.reason, o.source);
+  await closeFinding(tx, who, f, "ADOPTED", { grantId: g.id, reason: o.reason, adoptedUntil: expiresAt.toISOString(), ...(o.source === "onboarding" ? { source: o.source, onboardingRunId: o.runId } : {}) });
+  await findingEvent(tx, who, "reconciliation.finding_adopted", f, d, { grantId: g.id, expiresAt, reason: o.reason, ...(o.source === "onboarding" ? { source: o.source, runId: o.runId } : {}) });
   return g;
 }
 
@@ -522,14 +563,47 @@ async function importGrant(tx: Tx, ctx: ServiceCtx, d: ReconDetails, findingId: 
 export async function adoptFinding(ctx: ServiceCtx, input: z.output<typeof ZAdoptFindingInput>) {
   return ctx.db.$transaction(async (tx) => {
     const { f, d } = await loadForAction(tx, ctx, input.findingId, "adopt");
-    const identity = d.identityId ? await tx.identity.findUnique({ where: { id: d.identityId }, select: { status: true } }) : null;
-    if (!identity || identity.status !== "ACTIVE") throw conflict("The holder is not an active identity: this access cannot be adopted; revoke it instead.");
-    const expiresAt = new Date(ctx.now().getTime() + input.days * 86_400_000);
-    const g = await importGrant(tx, ctx, d, f.id, expiresAt, input.reason);
-    await closeFinding(tx, ctx, f, "ADOPTED", { grantId: g.id, reason: input.reason, adoptedUntil: expiresAt.toISOString() });
-    await findingEvent(tx, ctx, "reconciliation.finding_adopted", f, d, { grantId: g.id, expiresAt, reason: input.reason });
+    const refused = await adoptRefusal(tx, d);
+    if (refused) throw conflict(refused);
+    const g = await adoptLoaded(tx, acting(ctx), f, d, { days: input.days, reason: input.reason, source: "reconciliation" });
     return { findingId: f.id, grantId: g.id };
   });
+}
+
+/**
+ * Onboarding (the first completed run of a system): every open UNMANAGED_ACCESS finding this run saw whose
+ * holder is an ACTIVE identity is adopted through `adoptLoaded`, ONBOARD_BATCH findings per transaction (keyset
+ * by id, each finding locked and re-checked OPEN inside its transaction), so a target of 100,000 memberships
+ * never becomes one giant transaction. Returns how many were adopted.
+ */
+async function onboardFindings(c: Ctx, actorId: string | null, batchSize: number): Promise<number> {
+  const actor = actorId ? await c.db.identity.findUnique({ where: { id: actorId }, select: { displayName: true } }) : null;
+  const who: Acting = { actorId, actorName: actor?.displayName ?? "Warrant (scheduled reconciliation)", now: c.now };
+  const reason = `Onboarding: access found in ${c.system.name} by its first reconciliation; the first review decides it`;
+  let after = "00000000-0000-0000-0000-000000000000";
+  let adopted = 0;
+  for (;;) {
+    const page = await c.db.$transaction(async (tx) => {
+      await lockKeys(tx, [`reconcile:${c.system.id}`]);
+      const rows = await tx.$queryRaw<{ id: string; kind: string; details: unknown }[]>`
+        SELECT f.id::text AS id, f.kind, f.details FROM "Finding" f
+         WHERE f."subjectType" = 'System' AND f."subjectId" = ${c.system.id} AND f.kind = 'UNMANAGED_ACCESS' AND f.status = 'OPEN'
+           AND f.details->>'lastSeenRunId' = ${c.runId} AND f.id > ${after}::uuid
+         ORDER BY f.id LIMIT ${batchSize} FOR UPDATE`;
+      let n = 0;
+      for (const f of rows) {
+        const d = f.details as ReconDetails;
+        if (await adoptRefusal(tx, d)) continue; // a suspended holder, or a grant made since: stays a finding
+        await adoptLoaded(tx, who, f, d, { days: ONBOARDING_ADOPT_DAYS, reason, source: "onboarding", runId: c.runId });
+        n++;
+      }
+      await tx.reconciliationRun.update({ where: { id: c.runId }, data: { leaseUntil: new Date(c.now.getTime() + RUN_LEASE_MS) } });
+      return { n, last: rows.length ? rows[rows.length - 1]!.id : null, full: rows.length === batchSize };
+    }, RUN_TX);
+    adopted += page.n;
+    if (!page.full || !page.last) return adopted;
+    after = page.last;
+  }
 }
 
 /**
@@ -545,10 +619,10 @@ export async function revokeFinding(ctx: ServiceCtx, input: z.output<typeof ZRev
   return ctx.db.$transaction(async (tx) => {
     const { f, d } = await loadForAction(tx, ctx, input.findingId, "revoke");
     if (!d.identityId) throw conflict("This finding changed: reload.");
-    const g = await importGrant(tx, ctx, d, f.id, ctx.now(), input.reason);
+    const g = await importGrant(tx, acting(ctx), d, f.id, ctx.now(), input.reason);
     const res = await startRevocationOrConflict(tx, { grantId: g.id, cause: "MANUAL", actorId: ctx.actor.id, note: `Reconciliation: ${input.reason}`, now: ctx.now() });
-    await closeFinding(tx, ctx, f, "REVOKE_REQUESTED", { grantId: g.id, taskId: res.taskId, reason: input.reason });
-    await findingEvent(tx, ctx, "reconciliation.finding_revoked", f, d, { grantId: g.id, taskId: res.taskId, reason: input.reason });
+    await closeFinding(tx, acting(ctx), f, "REVOKE_REQUESTED", { grantId: g.id, taskId: res.taskId, reason: input.reason });
+    await findingEvent(tx, acting(ctx), "reconciliation.finding_revoked", f, d, { grantId: g.id, taskId: res.taskId, reason: input.reason });
     return { findingId: f.id, grantId: g.id as string | null, taskId: res.taskId as string | null };
   });
 }
@@ -568,8 +642,8 @@ async function revokeAccountFinding(ctx: ServiceCtx, input: z.output<typeof ZRev
   if (!receipt.confirmed) throw conflict("The connector's read-back still shows the membership: nothing was closed. Try again, or remove it by hand.");
   return ctx.db.$transaction(async (tx) => {
     const { f, d } = await loadForAction(tx, ctx, input.findingId, "revoke");
-    await closeFinding(tx, ctx, f, "REVOKED", { receipt, reason: input.reason });
-    await findingEvent(tx, ctx, "reconciliation.finding_revoked", f, d, { receipt, reason: input.reason });
+    await closeFinding(tx, acting(ctx), f, "REVOKED", { receipt, reason: input.reason });
+    await findingEvent(tx, acting(ctx), "reconciliation.finding_revoked", f, d, { receipt, reason: input.reason });
     return { findingId: f.id, grantId: null as string | null, taskId: null as string | null };
   });
 }
@@ -593,8 +667,8 @@ export async function reprovisionFinding(ctx: ServiceCtx, input: z.output<typeof
       occurredAt: now,
       payload: { identityId: g.identityId, entitlementId: g.entitlementId, entitlement: d.entitlement, expiresAt: g.expiresAt, connector: system.connector, taskId: task.id, reprovision: true, findingId: f.id, reason: input.reason },
     });
-    await closeFinding(tx, ctx, f, "REPROVISION_REQUESTED", { taskId: task.id, reason: input.reason });
-    await findingEvent(tx, ctx, "reconciliation.finding_reprovisioned", f, d, { grantId: g.id, taskId: task.id, reason: input.reason });
+    await closeFinding(tx, acting(ctx), f, "REPROVISION_REQUESTED", { taskId: task.id, reason: input.reason });
+    await findingEvent(tx, acting(ctx), "reconciliation.finding_reprovisioned", f, d, { grantId: g.id, taskId: task.id, reason: input.reason });
     return { findingId: f.id, taskId: task.id };
   });
 }
@@ -604,8 +678,8 @@ export async function acceptFinding(ctx: ServiceCtx, input: z.output<typeof ZAcc
   return ctx.db.$transaction(async (tx) => {
     const { f, d } = await loadForAction(tx, ctx, input.findingId, "accept");
     const acceptedUntil = new Date(ctx.now().getTime() + input.days * 86_400_000);
-    await closeFinding(tx, ctx, f, "ACCEPTED", { acceptedUntil: acceptedUntil.toISOString(), reason: input.reason }, true);
-    await findingEvent(tx, ctx, "reconciliation.finding_accepted", f, d, { acceptedUntil, reason: input.reason });
+    await closeFinding(tx, acting(ctx), f, "ACCEPTED", { acceptedUntil: acceptedUntil.toISOString(), reason: input.reason }, true);
+    await findingEvent(tx, acting(ctx), "reconciliation.finding_accepted", f, d, { acceptedUntil, reason: input.reason });
     return { findingId: f.id, acceptedUntil };
   });
 }

@@ -5,7 +5,8 @@ import { CampaignForm, type EntitlementOption, type SystemOption } from "@/compo
 
 export const metadata = { title: "New campaign" };
 
-export default async function NewCampaignPage() {
+export default async function NewCampaignPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const sp = await searchParams;
   const api = await serverCaller();
   const me = await api.me.profile();
   const isAdmin = !!me?.roles.includes("ADMIN");
@@ -39,6 +40,9 @@ export default async function NewCampaignPage() {
       </div>
     );
   }
+  // ?system=<id> (a system's onboarding links here): that system in scope, a name saying what the review is for.
+  const preset = typeof sp.system === "string" ? systems.find((s) => s.id === sp.system) : undefined;
+  const initial = preset ? { systemIds: [preset.id], name: `First review: ${preset.name}` } : undefined;
   // A system owner is not proposed as the fallback reviewer (they usually hold access in their own systems):
   // their manager is, when they have an active one; else nobody, and the form asks.
   const self = isAdmin ? null : await api.identities.byId({ id: me.id }).catch(() => null);
@@ -54,6 +58,7 @@ export default async function NewCampaignPage() {
           isAdmin={isAdmin}
           now={new Date().toISOString()}
           defaultFallback={isAdmin ? undefined : manager}
+          initial={initial}
         />
       </Card>
     </div>
