@@ -26,6 +26,7 @@ import { AccessExportInvalid, parseAccessExport } from "../../connectors/access-
 import { identityIdRangeOf } from "../../connectors/postgres";
 import { ConnectorError, type Membership } from "../../connectors/types";
 import type { PrismaClient, Tx } from "../../db";
+import type { ConnectorKind } from "../../db/generated/enums";
 import { Prisma } from "../../db/generated/client";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { recordEvent } from "../../ledger/ledger";
@@ -56,7 +57,7 @@ export type RunResult = { runId: string; memberships: number; snapshotSha256: st
 // ---------------------------------------------------------------------------------------------------
 // Who may do what.
 
-type SystemRow = { id: string; name: string; ownerId: string; connector: "MANUAL" | "WEBHOOK" | "POSTGRES"; connectorConfig: unknown };
+type SystemRow = { id: string; name: string; ownerId: string; connector: ConnectorKind; connectorConfig: unknown };
 
 /** Run a reconciliation on demand: the system's owner or an admin. */
 export function mayReconcile(actor: Actor, system: { ownerId: string }): boolean {
@@ -90,7 +91,7 @@ export function reconDedupeKey(systemId: string, kind: ReconKind, account: strin
   return `recon:${systemId}:${kind}:${pair}`;
 }
 
-/** How Warrant names an identity's account in this kind of system: the PostgreSQL member role, or the email. */
+/** How Warrant names an identity's account in this kind of system: the PostgreSQL member role, or the email (webhook, manual, SCIM userName). */
 function accountExpr(connector: SystemRow["connector"]): Prisma.Sql {
   return connector === "POSTGRES" ? Prisma.sql`('w_' || left(replace(i."id"::text, '-', ''), 8))` : Prisma.sql`lower(i."email")`;
 }
