@@ -274,8 +274,11 @@ describe("reconciling a SCIM 2.0 application (discovery over its Groups and User
     // Removed behind Warrant's back too: the next run resolves the unmanaged finding.
     const g = scim.groupByName(s.write.name)!;
     g.members = g.members.filter((m) => m.value !== scim.userByName(s.drifted.email!)!.id);
-    const again = await runReconciliation(db.prisma, { systemId: s.system.id, trigger: "SCHEDULED", actorId: null, now: new Date() });
-    expect(again.counts).toMatchObject({ UNMANAGED_ACCESS: 0, ORPHAN_ACCOUNT: 1, resolved: 1 });
+    // By the scheduled job, like PostgreSQL and webhook systems.
+    await db.prisma.system.updateMany({ where: { id: { not: s.system.id } }, data: { reconcileEveryHours: 0 } });
+    expect(await reconcileDueSystems(db.prisma, new Date(Date.now() + 25 * 3_600_000))).toEqual({ processed: 1 });
+    const again = await db.prisma.reconciliationRun.findFirstOrThrow({ where: { systemId: s.system.id, trigger: "SCHEDULED" } });
+    expect(again).toMatchObject({ status: "COMPLETED", counts: { UNMANAGED_ACCESS: 0, ORPHAN_ACCOUNT: 1, resolved: 1 } });
   });
 });
 

@@ -437,7 +437,7 @@ export async function reconcileNow(ctx: ServiceCtx, input: z.output<typeof ZReco
 export async function reconcileDueSystems(db: PrismaClient, now: Date, limit = 2): Promise<{ processed: number }> {
   const due = await db.$queryRaw<{ id: string }[]>`
     SELECT s.id::text AS id FROM "System" s
-     WHERE s.connector IN ('POSTGRES', 'WEBHOOK') AND s."reconcileEveryHours" > 0
+     WHERE s.connector IN ('POSTGRES', 'WEBHOOK', 'SCIM') AND s."reconcileEveryHours" > 0
        AND NOT EXISTS (SELECT 1 FROM "ReconciliationRun" r
                         WHERE r."systemId" = s.id AND (r.status = 'RUNNING' OR r."startedAt" > ${now.toISOString()}::timestamp - make_interval(hours => s."reconcileEveryHours")))
      ORDER BY s.id LIMIT ${limit}`;
