@@ -268,6 +268,8 @@ describe("reconciling a SCIM 2.0 application (discovery over its Groups and User
 
     // An account with no identity in Warrant: the SCIM connector can remove it from the group by its userName.
     const ghost = f.find((x) => x.kind === "ORPHAN_ACCOUNT" && (x.details as { account: string }).account === "ghost@elsewhere.test")!;
+    const view = await s.as(s.owner.id).reconciliation.forSystem({ systemId: s.system.id, status: "OPEN" });
+    expect(view.findings.rows.find((r) => r.id === ghost.id)!.actions).toContain("revoke");
     await s.as(s.security.id).reconciliation.revoke({ findingId: ghost.id, reason: "Nobody we know" });
     expect(scim.membersOf(s.read.name)).not.toContain("ghost@elsewhere.test");
 
