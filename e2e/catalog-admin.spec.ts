@@ -158,6 +158,11 @@ test.describe.serial("catalog administration", () => {
     await expect(form).toContainText("https://");
     await expect(form).toContainText("WARRANT_CONNECTOR_");
     await shot(page, "catalog-scim-system-refused");
+    const desktop = page.viewportSize()!;
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect(form.getByLabel("Bearer token reference")).toBeVisible();
+    await shot(page, "catalog-scim-system-refused-phone");
+    await page.setViewportSize(desktop);
 
     await form.getByLabel("SCIM base URL").fill("https://crm.example.test/scim/v2");
     await form.getByLabel("Bearer token reference").fill("env:WARRANT_CONNECTOR_CRM_SCIM_TOKEN");
@@ -169,5 +174,8 @@ test.describe.serial("catalog administration", () => {
     await expect(page.getByText("https://crm.example.test/scim/v2")).toBeVisible();
     await expect(page.getByText("env:WARRANT_CONNECTOR_CRM_SCIM_TOKEN")).toBeVisible();
     await shot(page, "catalog-scim-system");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect(page.getByText("Connector: SCIM 2.0 application")).toBeVisible();
+    await shot(page, "catalog-scim-system-phone");
   });
 });
