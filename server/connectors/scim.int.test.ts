@@ -3,13 +3,15 @@
  * on scimmy, started on 127.0.0.1:0): provisioning through the task worker, read-back confirmation, refusals,
  * and discovery. Reconciliation of a SCIM system is in server/domain/reconciliation/reconciliation.int.test.ts.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "../testing/db";
 import { processProvisioningTasks } from "../jobs/provisioning";
 import { eventsSince, expectUnchanged, makeGrantWithTask, provisioningCast, provisioningSnapshot } from "../domain/provisioning/provisioning-test-kit";
 import { makeHuman } from "../testing/factories";
 import { checkConnectorConfig, connectorConfigIssues } from "../domain/catalog/schema";
-import { scimConnector } from "./scim";
+import { SCIM_MAX_RESPONSE_BYTES, scimConnector } from "./scim";
 import { startScimServer, type ScimTestServer } from "./scim-test-server";
 import { ConnectorError, type ConnectorCtx, type Membership, type Receipt } from "./types";
 
@@ -145,6 +147,25 @@ describe("SCIM connector: provisioning through the task worker", () => {
     expect(err).toBeInstanceOf(ConnectorError);
     expect(err).toMatchObject({ permanent: false, message: expect.stringContaining("could not be reached") });
     expect((err as Error).message).not.toContain(TOKEN);
+  });
+
+  it("an answer larger than the cap is refused without being read (no unbounded memory)", async () => {
+    const person = await makeHuman(db.prisma, { name: "Big Answer" });
+    const big = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/scim+json", "content-length": String(SCIM_MAX_RESPONSE_BYTES + 1) });
+      res.write("{");
+      // Never finishes: the connector must give up on the declared size, not wait for the body.
+    });
+    await new Promise<void>((resolve) => big.listen(0, "127.0.0.1", resolve));
+    try {
+      const baseUrl = `http://127.0.0.1:${(big.address() as AddressInfo).port}/scim/v2`;
+      const err = await scimConnector.grant({ ...ctxFor(person), system: { id: cast.system.id, name: "x", connectorConfig: { baseUrl, tokenRef: TOKEN_REF } } }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConnectorError);
+      expect((err as Error).message).toMatch(/larger than 16 MiB/);
+    } finally {
+      big.closeAllConnections();
+      await new Promise<void>((resolve) => big.close(() => resolve()));
+    }
   });
 
   it("a group the application does not have is a permanent error, and no user is created for it", async () => {
