@@ -2,7 +2,8 @@
  * The catalog, admin and auditor: the admin adds an entitlement to an existing system through the forms,
  * finds it again by searching the entitlements table and opens it. The auditor (another browser) sees the
  * same entitlement and the catalog with no edit or "new" controls, and a mutation sent straight from the
- * auditor's session is refused with 403 and creates nothing.
+ * auditor's session is refused with 403 and creates nothing. The admin connects a SCIM 2.0 application through
+ * the system form (settings checked per field).
  */
 import path from "node:path";
 import { test, expect, type DemoRole } from "./fixtures";
@@ -44,6 +45,7 @@ const SYSTEM = "Production Database";
 // Unique per run, so the spec can run again against the same database.
 const ENTITLEMENT = `prod-db:e2e-report-reader-${Date.now().toString(36)}`;
 const FORBIDDEN_SYSTEM = `Auditor Shadow System ${Date.now().toString(36)}`;
+const SCIM_SYSTEM = `CRM (SCIM) ${Date.now().toString(36)}`;
 
 let entitlementUrl = "";
 
@@ -133,5 +135,47 @@ test.describe.serial("catalog administration", () => {
     expect(read.status()).toBe(200);
     expect((await read.json()).result.data.json.total).toBe(0);
     await context.close();
+  });
+
+  test("an admin connects a SCIM 2.0 application: the settings are checked per field, and the system page shows the connector", async ({ page, signInAs }) => {
+    await signInAs(page, "admin" satisfies DemoRole);
+    await page.goto("/catalog/systems/new");
+    const form = page.getByRole("form", { name: "New system" });
+    await form.getByLabel("Name", { exact: true }).fill(SCIM_SYSTEM);
+    await form.getByLabel("Search people").fill("sofia.alvarez");
+    const sofia = form.getByLabel("Owner", { exact: true }).locator("option", { hasText: "Sofia Alvarez" }).first();
+    await expect(sofia).toBeAttached();
+    await form.getByLabel("Owner", { exact: true }).selectOption((await sofia.getAttribute("value"))!);
+    await form.getByLabel("Connector", { exact: true }).selectOption("SCIM");
+    await expect(form.getByText(/over SCIM 2.0/)).toBeVisible();
+
+    // Plain http to another host, and one of the portal's own settings as the token: each refused next to its field.
+    await form.getByLabel("SCIM base URL").fill("http://crm.example.test/scim/v2");
+    await form.getByLabel("Bearer token reference").fill("env:NEXTAUTH_SECRET");
+    await form.getByRole("button", { name: "Create system" }).click();
+    await expect(form.getByLabel("SCIM base URL")).toHaveAttribute("aria-invalid", "true");
+    await expect(form.getByLabel("Bearer token reference")).toHaveAttribute("aria-invalid", "true");
+    await expect(form).toContainText("https://");
+    await expect(form).toContainText("WARRANT_CONNECTOR_");
+    await shot(page, "catalog-scim-system-refused");
+    const desktop = page.viewportSize()!;
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect(form.getByLabel("Bearer token reference")).toBeVisible();
+    await shot(page, "catalog-scim-system-refused-phone");
+    await page.setViewportSize(desktop);
+
+    await form.getByLabel("SCIM base URL").fill("https://crm.example.test/scim/v2");
+    await form.getByLabel("Bearer token reference").fill("env:WARRANT_CONNECTOR_CRM_SCIM_TOKEN");
+    await form.getByRole("button", { name: "Create system" }).click();
+    await page.waitForURL(/\/catalog\/systems\/[0-9a-f-]{36}$/);
+    await expect(page.getByRole("heading", { level: 1, name: SCIM_SYSTEM })).toBeVisible();
+    await expect(page.getByText("Connector: SCIM 2.0 application")).toBeVisible();
+    await expect(page.getByText("SCIM base URL")).toBeVisible();
+    await expect(page.getByText("https://crm.example.test/scim/v2")).toBeVisible();
+    await expect(page.getByText("env:WARRANT_CONNECTOR_CRM_SCIM_TOKEN")).toBeVisible();
+    await shot(page, "catalog-scim-system");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect(page.getByText("Connector: SCIM 2.0 application")).toBeVisible();
+    await shot(page, "catalog-scim-system-phone");
   });
 });

@@ -5,7 +5,7 @@ import { type CONNECTOR_KINDS, SECRET_REF_HINT, SSL_MODE_LABEL, SSL_MODES } from
 type Connector = (typeof CONNECTOR_KINDS)[number];
 
 /** Every connector setting the form edits, as text (the form converts them with `toConnectorConfig`). */
-export const CONFIG_FIELDS = ["instructions", "url", "secretRef", "database", "host", "port", "user", "sslmode", "sslRootCertRef"] as const;
+export const CONFIG_FIELDS = ["instructions", "url", "secretRef", "database", "host", "port", "user", "sslmode", "sslRootCertRef", "baseUrl", "tokenRef"] as const;
 export type ConfigFields = Record<(typeof CONFIG_FIELDS)[number], string>;
 
 const str = (v: unknown) => (typeof v === "string" ? v : typeof v === "number" ? String(v) : "");
@@ -24,6 +24,10 @@ export function toConnectorConfig(kind: Connector, f: ConfigFields): Record<stri
   if (kind === "WEBHOOK") {
     put("url", f.url.trim());
     put("secretRef", f.secretRef.trim());
+  }
+  if (kind === "SCIM") {
+    put("baseUrl", f.baseUrl.trim());
+    put("tokenRef", f.tokenRef.trim());
   }
   if (kind === "POSTGRES") {
     put("database", f.database.trim());
@@ -71,6 +75,18 @@ export function ConnectorSettingsFields({
           {(p) => <Input {...p} type="url" value={config.url} onChange={(e) => setField("url")(e.target.value)} placeholder="https://hooks.example.com/warrant" />}
         </Field>
         {secretRef("Signing secret reference")}
+      </div>
+    );
+  }
+  if (connector === "SCIM") {
+    return (
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field label="SCIM base URL" error={issues.baseUrl} hint="The application's SCIM 2.0 endpoint, before /Users and /Groups: https:// (plain http only for 127.0.0.1 or localhost).">
+          {(p) => <Input {...p} type="url" value={config.baseUrl} onChange={(e) => setField("baseUrl")(e.target.value)} placeholder="https://app.example.com/scim/v2" />}
+        </Field>
+        <Field label="Bearer token reference" error={issues.tokenRef} hint={SECRET_REF_HINT}>
+          {(p) => <Input {...p} value={config.tokenRef} onChange={(e) => setField("tokenRef")(e.target.value)} placeholder="env:WARRANT_CONNECTOR_…" autoComplete="off" spellCheck={false} />}
+        </Field>
       </div>
     );
   }

@@ -142,7 +142,7 @@ export function SystemForm({ initial, mode }: { initial?: SystemFormValues; mode
         </Field>
       </div>
 
-      <fieldset className="space-y-4 rounded-lg border border-slate-200 bg-slate-50/60 p-4">
+      <fieldset className="min-w-0 space-y-4 rounded-lg border border-slate-200 bg-slate-50/60 p-4">
         <legend className="px-1 text-sm font-semibold text-slate-800">Connector settings</legend>
         <p className="text-xs text-slate-600">Never enter a password or key here: refer to a secret in the connector secrets namespace instead.</p>
         {fe.connectorConfig && (

@@ -2,6 +2,7 @@
 import type { ConnectorKind } from "../db/generated/enums";
 import { manualConnector } from "./manual";
 import { postgresConnector } from "./postgres";
+import { scimConnector } from "./scim";
 import type { Connector } from "./types";
 import { webhookConnector } from "./webhook";
 
@@ -9,6 +10,7 @@ export const CONNECTORS: Record<ConnectorKind, Connector> = {
   MANUAL: manualConnector,
   WEBHOOK: webhookConnector,
   POSTGRES: postgresConnector,
+  SCIM: scimConnector,
 };
 
 export function connectorFor(kind: ConnectorKind): Connector {

@@ -111,6 +111,23 @@ describe("connector secret references on save", () => {
     await expectUnchanged(db.prisma, before);
   });
 
+  it("refuses the portal's settings, or a token typed in, for a SCIM application's bearer token, naming the setting", async () => {
+    const scimSystem = (connectorConfig: Record<string, unknown>): TCreateSystemInput => ({ name: `CRM ${++n}`, ownerId: cast.owner.id, criticality: "HIGH", connector: "SCIM", connectorConfig });
+    const url = "https://crm.example.test/scim/v2";
+    for (const tokenRef of ["env:NEXTAUTH_SECRET", "file:../token", "file:escape-link", PORTAL_SECRET]) {
+      const err = await cast.as.admin.catalog.createSystem(scimSystem({ baseUrl: url, tokenRef })).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "BAD_REQUEST", cause: { field: "connectorConfig.tokenRef" } });
+      expect((err as Error).message).not.toContain(PORTAL_SECRET);
+    }
+    await expect(cast.as.admin.catalog.createSystem(scimSystem({ baseUrl: url, tokenRef: "env:WARRANT_CONNECTOR_CRM", token: "abc" }))).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(cast.as.admin.catalog.createSystem(scimSystem({ baseUrl: "http://crm.example.test/scim/v2", tokenRef: "env:WARRANT_CONNECTOR_CRM" }))).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      cause: { field: "connectorConfig.baseUrl" },
+    });
+    await expectUnchanged(db.prisma, before);
+    await expect(cast.as.admin.catalog.createSystem(scimSystem({ baseUrl: url, tokenRef: "env:WARRANT_CONNECTOR_CRM_SCIM_TOKEN" }))).resolves.toMatchObject({ connector: "SCIM" });
+  });
+
   it("sends the refusal to the browser as a field error on connectorConfig.secretRef (HTTP 400)", async () => {
     for (const ref of ["env:NEXTAUTH_SECRET", "file:escape-link"]) {
       const res = await mutateOverHttp(db.prisma, cast.admin.id, "catalog.createSystem", webhook(ref));

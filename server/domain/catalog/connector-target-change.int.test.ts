@@ -118,6 +118,17 @@ describe("connector target changes", () => {
     expect(await db.prisma.finding.count()).toBe(before.findings + 1);
   });
 
+  it("reports a SCIM application's base URL or bearer token reference changing (people's names and emails go there)", async () => {
+    const SCIM = { baseUrl: "https://crm.example.test/scim/v2", tokenRef: "env:WARRANT_CONNECTOR_CRM_SCIM_TOKEN" };
+    const s = await makeSystem("SCIM", SCIM);
+    const created = await db.prisma.ledgerEvent.findFirstOrThrow({ where: { subjectId: s.id, action: "system.connector_target_changed" } });
+    expect(created.payload).toMatchObject({ before: null, after: { connector: "SCIM", ...SCIM } });
+    await cast.as.admin.catalog.updateSystem({ id: s.id, expectedUpdatedAt: s.updatedAt, connectorConfig: { ...SCIM, baseUrl: "https://elsewhere.test/scim/v2" } });
+    const [, target] = await expectEvents(db.prisma, before.events, ["system.updated", "system.connector_target_changed"], s.id);
+    expect(target!.payload).toMatchObject({ changed: ["baseUrl"], before: { baseUrl: SCIM.baseUrl }, after: { baseUrl: "https://elsewhere.test/scim/v2", tokenRef: SCIM.tokenRef } });
+    expect(await db.prisma.finding.count()).toBe(before.findings + 1);
+  });
+
   it("records a description-only change as system.updated alone: no target event, no notification, no finding", async () => {
     const s = await makeSystem("WEBHOOK", HOOK);
     await cast.as.admin.catalog.updateSystem({ id: s.id, expectedUpdatedAt: s.updatedAt, description: "Card and bank payments" });

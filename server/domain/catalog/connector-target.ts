@@ -12,10 +12,12 @@ import { effectiveSslMode, PG_DEFAULT_HOST, PG_DEFAULT_PORT, SSL_MODES, type Ssl
  * WEBHOOK: the whole URL (on a shared host such as a webhook relay the path is the recipient) and the
  * signing secret. POSTGRES: where it connects, as whom, how (sslmode, CA) and with which password; unset
  * settings are shown with the value the connector uses (e.g. sslmode verify-full for a remote host), so
- * writing out a default is not a change and an implicit change of default is.
+ * writing out a default is not a change and an implicit change of default is. SCIM: the base URL (the
+ * application that receives people's names and emails) and the bearer token's reference.
  */
 export type ConnectorTarget =
   | { connector: "WEBHOOK"; url: string | null; secretRef: string | null }
+  | { connector: "SCIM"; baseUrl: string | null; tokenRef: string | null }
   | {
       connector: "POSTGRES";
       host: string;
@@ -33,6 +35,7 @@ const str = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : null
 export function connectorTarget(kind: ConnectorKind, config: unknown): ConnectorTarget | null {
   const c = (config && typeof config === "object" && !Array.isArray(config) ? config : {}) as Record<string, unknown>;
   if (kind === "WEBHOOK") return { connector: "WEBHOOK", url: str(c.url), secretRef: str(c.secretRef) };
+  if (kind === "SCIM") return { connector: "SCIM", baseUrl: str(c.baseUrl), tokenRef: str(c.tokenRef) };
   if (kind === "POSTGRES") {
     const host = str(c.host) ?? PG_DEFAULT_HOST;
     const mode = SSL_MODES.find((m) => m === c.sslmode);

@@ -10,14 +10,15 @@ import { ZListBase } from "../list";
 import { INPUT_DATE_MAX, INPUT_DATE_MIN, INPUT_DATE_RANGE } from "../input-bounds";
 
 export const RISK_LEVELS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const satisfies readonly RiskLevel[];
-export const CONNECTOR_KINDS = ["MANUAL", "WEBHOOK", "POSTGRES"] as const satisfies readonly ConnectorKind[];
+export const CONNECTOR_KINDS = ["MANUAL", "WEBHOOK", "POSTGRES", "SCIM"] as const satisfies readonly ConnectorKind[];
 
 export const RISK_LABEL: Record<RiskLevel, string> = { LOW: "Low", MEDIUM: "Medium", HIGH: "High", CRITICAL: "Critical" };
-export const CONNECTOR_LABEL: Record<ConnectorKind, string> = { MANUAL: "Manual", WEBHOOK: "Webhook", POSTGRES: "PostgreSQL" };
+export const CONNECTOR_LABEL: Record<ConnectorKind, string> = { MANUAL: "Manual", WEBHOOK: "Webhook", POSTGRES: "PostgreSQL", SCIM: "SCIM 2.0 application" };
 export const CONNECTOR_HINT: Record<ConnectorKind, string> = {
   MANUAL: "The owner grants and removes access by hand; Warrant tracks the task and the confirmation.",
   WEBHOOK: "Warrant calls your endpoint, signed with a shared secret, to grant and remove access.",
   POSTGRES: "Warrant grants and revokes PostgreSQL roles in the database, over TLS unless the host is local.",
+  SCIM: "Warrant adds and removes people in the application's groups over SCIM 2.0 (e.g. a SaaS application), with a bearer token.",
 };
 
 /** Longest grant any entitlement may allow, and the cap for privileged or critical-risk ones. */
@@ -132,6 +133,38 @@ export const ZWebhookConfig = z
   })
   .strict();
 
+/** An https:// URL without credentials; plain http:// only to this machine (127.0.0.1, ::1 or localhost). */
+const ZServiceUrl = (required: string, what: string) =>
+  z
+    .url({ message: required })
+    .max(500)
+    .refine(
+      (u) => {
+        try {
+          const p = new URL(u);
+          if (p.username || p.password || p.search || p.hash) return false;
+          if (p.protocol === "https:") return true;
+          return p.protocol === "http:" && (p.hostname === "127.0.0.1" || p.hostname === "localhost" || p.hostname === "[::1]");
+        } catch {
+          return false;
+        }
+      },
+      { message: `must be an https:// ${what} without credentials, query or fragment (plain http:// is allowed only for 127.0.0.1, [::1] or localhost)` },
+    );
+
+/**
+ * The outbound SCIM 2.0 connector (server/connectors/scim.ts): the application's SCIM base URL (the one
+ * that ends before /Users and /Groups) and the reference of its bearer token.
+ */
+export const ZScimConfig = z
+  .object({
+    baseUrl: ZServiceUrl("is required: the application's SCIM base URL (https://…/scim/v2)", "URL"),
+    tokenRef: ZSecretRef(`is required: the reference of the application's SCIM bearer token (env:${CONNECTOR_ENV_PREFIX}<NAME> or file:<name>)`),
+    /** Which identity field becomes the SCIM userName; only the work email for now. */
+    userNameFrom: z.enum(["email"], { message: 'must be "email"' }).optional(),
+  })
+  .strict();
+
 export { SSL_MODES };
 export const SSL_MODE_LABEL: Record<SslMode, string> = {
   disable: "disable: no TLS",
@@ -181,7 +214,7 @@ export const ZPostgresConfig = z
     }
   });
 
-const CONFIG_SCHEMA = { MANUAL: ZManualConfig, WEBHOOK: ZWebhookConfig, POSTGRES: ZPostgresConfig } as const;
+const CONFIG_SCHEMA = { MANUAL: ZManualConfig, WEBHOOK: ZWebhookConfig, POSTGRES: ZPostgresConfig, SCIM: ZScimConfig } as const;
 
 export type ConnectorConfig = Record<string, unknown>;
 
@@ -193,7 +226,7 @@ function findSecretKey(value: unknown, path: string[] = []): string | null {
     }
   } else if (value && typeof value === "object") {
     for (const [k, v] of Object.entries(value)) {
-      if (SECRET_KEY.test(k) && k !== "secretRef") return [...path, k].join(".");
+      if (SECRET_KEY.test(k) && !(SECRET_REF_KEYS as readonly string[]).includes(k)) return [...path, k].join(".");
       const hit = findSecretKey(v, [...path, k]);
       if (hit) return hit;
     }
@@ -234,7 +267,7 @@ export function checkConnectorConfig(
 }
 
 /** The keys of connector settings that hold secret references (checked again on the server and in the worker). */
-export const SECRET_REF_KEYS = ["secretRef", "sslRootCertRef"] as const;
+export const SECRET_REF_KEYS = ["secretRef", "sslRootCertRef", "tokenRef"] as const;
 
 /** Per-setting problems, for forms (setting name → message); empty when the settings are valid. */
 export function connectorConfigIssues(kind: ConnectorKind, config: Record<string, unknown>): Record<string, string> {

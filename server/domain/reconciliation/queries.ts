@@ -4,6 +4,7 @@
  * connector's read-back or not yet). The system's owner, admins, security officers and auditors.
  */
 import type { z } from "zod";
+import { connectorFor } from "../../connectors";
 import { forbidden, notFound } from "../../errors";
 import type { ServiceCtx } from "../actor";
 import { RECON_ACTIONS, RECON_KINDS, type ReconKind, type ReconOutcome, type ZSystemReconciliationInput } from "./schema";
@@ -88,8 +89,8 @@ export async function systemReconciliation(ctx: ServiceCtx, input: z.output<type
       acceptedUntil: str(d.acceptedUntil),
       resolvedAt: r.resolvedAt,
       task: task ? { id: task.id, status: task.status, confirmed: task.status === "DONE" && (task.receipt as { confirmed?: unknown } | null)?.confirmed !== false } : null,
-      // An account with no identity: only a connector that can name it (PostgreSQL) removes it.
-      actions: canAct && r.status === "OPEN" ? RECON_ACTIONS[r.kind as ReconKind].filter((a) => a !== "revoke" || who || system.connector === "POSTGRES") : [],
+      // An account with no identity: only a connector that can name it (PostgreSQL, SCIM: revokeAccount) removes it.
+      actions: canAct && r.status === "OPEN" ? RECON_ACTIONS[r.kind as ReconKind].filter((a) => a !== "revoke" || who || connectorFor(system.connector).revokeAccount !== undefined) : [],
     };
   });
   const open = Object.fromEntries(RECON_KINDS.map((k) => [k, openByKind.find((g) => g.kind === k)?._count._all ?? 0])) as Record<ReconKind, number>;

@@ -1,10 +1,12 @@
 /**
  * Reconciliation against real counterparts: a webhook system's discovery endpoint (a real HTTP server that
  * checks Warrant's signature and serves its list in pages) and a manual system's uploaded access export.
- * The PostgreSQL target (roles changed behind Warrant's back) is in reconciliation.pg.int.test.ts.
+ * A SCIM 2.0 application (a real scimmy-based SCIM server over HTTP, memberships added behind Warrant's back)
+ * is reconciled too. The PostgreSQL target (roles changed behind Warrant's back) is in reconciliation.pg.int.test.ts.
  */
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startScimServer, type ScimTestServer } from "../../connectors/scim-test-server";
 import { startWebhookServer, type WebhookCall } from "../../connectors/webhook-test-server";
 import { processProvisioningTasks } from "../../jobs/provisioning";
 import { createTestDb, type TestDb } from "../../testing/db";
@@ -14,18 +16,23 @@ import { ONBOARDING_ADOPT_DAYS, reconcileDueSystems, runReconciliation } from ".
 
 const SECRET = "recon-webhook-secret-0123456789abcdef";
 process.env.WARRANT_CONNECTOR_RECON_SECRET = SECRET;
+const SCIM_TOKEN = "recon-scim-token-0123456789abcdef";
+process.env.WARRANT_CONNECTOR_RECON_SCIM_TOKEN = SCIM_TOKEN;
 const DAY = 86_400_000;
 
 let db: TestDb;
 let hook: Awaited<ReturnType<typeof startWebhookServer>>;
+let scim: ScimTestServer;
 const confirmAtOnce = (call: WebhookCall) => ({ status: 200, json: { status: "done", readBack: { hasAccess: call.body.action !== "REVOKE" } } });
 
 beforeAll(async () => {
   db = await createTestDb();
   hook = await startWebhookServer(SECRET, confirmAtOnce, { pageSize: 2 });
+  scim = await startScimServer({ token: SCIM_TOKEN, maxCount: 2 });
 });
 afterAll(async () => {
   await hook.close();
+  await scim.close();
   await db.close();
 });
 
@@ -42,7 +49,7 @@ async function snapshot() {
   return { findings, grants, tasks, runs, events };
 }
 
-async function scene(connector: "WEBHOOK" | "MANUAL" = "WEBHOOK") {
+async function scene(connector: "WEBHOOK" | "MANUAL" | "SCIM" = "WEBHOOK") {
   const p = db.prisma;
   const admin = await makeHuman(p, { name: "Ada Admin", roles: ["ADMIN"] });
   const security = await makeHuman(p, { name: "Sam Security", roles: ["SECURITY"] });
@@ -55,7 +62,12 @@ async function scene(connector: "WEBHOOK" | "MANUAL" = "WEBHOOK") {
   const pending = await makeHuman(p, { name: "Pia Pending" }); // being provisioned: in flight, no finding
   const leaver = await makeHuman(p, { name: "Lee Leaver", status: "DEPROVISIONED" });
   const system = await makeSystem(p, owner.id);
-  await p.system.update({ where: { id: system.id }, data: { connector, connectorConfig: connector === "WEBHOOK" ? { url: hook.url, secretRef: "env:WARRANT_CONNECTOR_RECON_SECRET" } : {} } });
+  const config = {
+    WEBHOOK: { url: hook.url, secretRef: "env:WARRANT_CONNECTOR_RECON_SECRET" },
+    SCIM: { baseUrl: scim.baseUrl, tokenRef: "env:WARRANT_CONNECTOR_RECON_SCIM_TOKEN" },
+    MANUAL: {},
+  }[connector];
+  await p.system.update({ where: { id: system.id }, data: { connector, connectorConfig: config } });
   const read = await makeEntitlement(p, system.id, { name: `read-${system.id.slice(0, 6)}` });
   const write = await makeEntitlement(p, system.id, { name: `write-${system.id.slice(0, 6)}` });
   const now = new Date();
@@ -317,6 +329,40 @@ describe("onboarding: the first reconciliation of a system brings existing acces
     expect(await db.prisma.finding.count({ where: { subjectId: s.system.id, kind: "UNMANAGED_ACCESS", status: "OPEN" } })).toBe(0);
     // The scheduled job has no person behind it: the events name none.
     expect(await db.prisma.ledgerEvent.count({ where: { action: "reconciliation.finding_adopted", actorId: null, payload: { path: ["runId"], equals: res.runId } } })).toBe(6);
+  });
+});
+
+describe("reconciling a SCIM 2.0 application (discovery over its Groups and Users)", () => {
+  it("finds access added directly in the application; the orphan account is removed from the group through the connector", async () => {
+    const s = await scene("SCIM");
+    // The application's state, made by its own admins: the managed groups with their members, and one group
+    // Warrant does not manage.
+    for (const m of s.target) scim.addMember(m.entitlement, m.account);
+    const res = await s.as(s.owner.id).reconciliation.reconcileNow({ systemId: s.system.id });
+    expect(res.counts).toMatchObject({ UNMANAGED_ACCESS: 1, MISSING_ACCESS: 1, ORPHAN_ACCOUNT: 2, opened: 4, resolved: 0 });
+    expect(res.memberships).toBe(5);
+    expect(scim.requests.every((r) => r.authorized)).toBe(true);
+    const f = await open(s.system.id);
+    const byKind = (k: string) => f.filter((x) => x.kind === k).map((x) => (x.details as { account: string }).account).sort();
+    expect(byKind("UNMANAGED_ACCESS")).toEqual([s.drifted.email!.toLowerCase()]);
+    expect(byKind("MISSING_ACCESS")).toEqual([s.missing.email]);
+    expect(byKind("ORPHAN_ACCOUNT")).toEqual(["ghost@elsewhere.test", s.leaver.email].sort());
+
+    // An account with no identity in Warrant: the SCIM connector can remove it from the group by its userName.
+    const ghost = f.find((x) => x.kind === "ORPHAN_ACCOUNT" && (x.details as { account: string }).account === "ghost@elsewhere.test")!;
+    const view = await s.as(s.owner.id).reconciliation.forSystem({ systemId: s.system.id, status: "OPEN" });
+    expect(view.findings.rows.find((r) => r.id === ghost.id)!.actions).toContain("revoke");
+    await s.as(s.security.id).reconciliation.revoke({ findingId: ghost.id, reason: "Nobody we know" });
+    expect(scim.membersOf(s.read.name)).not.toContain("ghost@elsewhere.test");
+
+    // Removed behind Warrant's back too: the next run resolves the unmanaged finding.
+    const g = scim.groupByName(s.write.name)!;
+    g.members = g.members.filter((m) => m.value !== scim.userByName(s.drifted.email!)!.id);
+    // By the scheduled job, like PostgreSQL and webhook systems.
+    await db.prisma.system.updateMany({ where: { id: { not: s.system.id } }, data: { reconcileEveryHours: 0 } });
+    expect(await reconcileDueSystems(db.prisma, new Date(Date.now() + 25 * 3_600_000))).toEqual({ processed: 1 });
+    const again = await db.prisma.reconciliationRun.findFirstOrThrow({ where: { systemId: s.system.id, trigger: "SCHEDULED" } });
+    expect(again).toMatchObject({ status: "COMPLETED", counts: { UNMANAGED_ACCESS: 0, ORPHAN_ACCOUNT: 1, resolved: 1 } });
   });
 });
 

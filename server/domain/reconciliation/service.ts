@@ -26,6 +26,7 @@ import { AccessExportInvalid, parseAccessExport } from "../../connectors/access-
 import { identityIdRangeOf } from "../../connectors/postgres";
 import { ConnectorError, type Membership } from "../../connectors/types";
 import type { PrismaClient, Tx } from "../../db";
+import type { ConnectorKind } from "../../db/generated/enums";
 import { Prisma } from "../../db/generated/client";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { recordEvent } from "../../ledger/ledger";
@@ -60,7 +61,7 @@ export const ONBOARDING_ADOPT_DAYS = 90;
 // ---------------------------------------------------------------------------------------------------
 // Who may do what.
 
-type SystemRow = { id: string; name: string; ownerId: string; connector: "MANUAL" | "WEBHOOK" | "POSTGRES"; connectorConfig: unknown };
+type SystemRow = { id: string; name: string; ownerId: string; connector: ConnectorKind; connectorConfig: unknown };
 
 /** Run a reconciliation on demand: the system's owner or an admin. */
 export function mayReconcile(actor: Actor, system: { ownerId: string }): boolean {
@@ -94,7 +95,7 @@ export function reconDedupeKey(systemId: string, kind: ReconKind, account: strin
   return `recon:${systemId}:${kind}:${pair}`;
 }
 
-/** How Warrant names an identity's account in this kind of system: the PostgreSQL member role, or the email. */
+/** How Warrant names an identity's account in this kind of system: the PostgreSQL member role, or the email (webhook, manual, SCIM userName). */
 function accountExpr(connector: SystemRow["connector"]): Prisma.Sql {
   return connector === "POSTGRES" ? Prisma.sql`('w_' || replace(i."id"::text, '-', ''))` : Prisma.sql`lower(i."email")`;
 }
@@ -459,7 +460,7 @@ export async function reconcileNow(ctx: ServiceCtx, input: z.output<typeof ZReco
 export async function reconcileDueSystems(db: PrismaClient, now: Date, limit = 2): Promise<{ processed: number }> {
   const due = await db.$queryRaw<{ id: string }[]>`
     SELECT s.id::text AS id FROM "System" s
-     WHERE s.connector IN ('POSTGRES', 'WEBHOOK') AND s."reconcileEveryHours" > 0
+     WHERE s.connector IN ('POSTGRES', 'WEBHOOK', 'SCIM') AND s."reconcileEveryHours" > 0
        AND NOT EXISTS (SELECT 1 FROM "ReconciliationRun" r
                         WHERE r."systemId" = s.id AND (r.status = 'RUNNING' OR r."startedAt" > ${now.toISOString()}::timestamp - make_interval(hours => s."reconcileEveryHours")))
      ORDER BY s.id LIMIT ${limit}`;

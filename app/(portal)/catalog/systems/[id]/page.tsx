@@ -24,6 +24,9 @@ const SETTING_LABEL: Record<string, string> = {
   user: "User",
   sslmode: "TLS (sslmode)",
   sslRootCertRef: "CA certificate reference",
+  baseUrl: "SCIM base URL",
+  tokenRef: "Bearer token reference",
+  userNameFrom: "userName from",
 };
 
 /** Connector settings (never secrets: the catalog refuses them). */
