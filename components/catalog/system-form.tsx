@@ -25,6 +25,7 @@ export type SystemFormValues = {
   criticality: Risk;
   connector: Connector;
   connectorConfig: Record<string, unknown>;
+  reconcileEveryHours: number;
 };
 
 /** Domain messages → the field they are about. */
@@ -35,7 +36,7 @@ const ROUTE: [RegExp, string][] = [
 ];
 
 /** The fields checked in the browser by the server's own schema (connector settings have their own check). */
-const FIELDS = ["name", "description", "ownerId", "criticality", "connector"] as const;
+const FIELDS = ["name", "description", "ownerId", "criticality", "connector", "reconcileEveryHours"] as const;
 
 /**
  * Create or edit a system (admins). Each field is checked as the person leaves it, by the server's own schema
@@ -49,6 +50,7 @@ export function SystemForm({ initial, mode }: { initial?: SystemFormValues; mode
   const [ownerId, setOwnerId] = useState(initial?.ownerId ?? "");
   const [criticality, setCriticality] = useState<Risk>(initial?.criticality ?? "MEDIUM");
   const [connector, setConnector] = useState<Connector>(initial?.connector ?? "MANUAL");
+  const [reconcileEveryHours, setReconcileEveryHours] = useState(String(initial?.reconcileEveryHours ?? 24));
   const [config, setConfig] = useState<ConfigFields>(() => configFields(initial?.connectorConfig ?? {}));
   const [error, setError] = useState<FormError | null>(null);
   /** Problems with individual connector settings, found before sending (the server checks again). */
@@ -79,7 +81,7 @@ export function SystemForm({ initial, mode }: { initial?: SystemFormValues; mode
     }),
   );
   const pending = create.isPending || update.isPending;
-  const v = useFieldValidation(ZCreateSystemInput, { name, description, ownerId, criticality, connector, connectorConfig: {} }, FIELDS);
+  const v = useFieldValidation(ZCreateSystemInput, { name, description, ownerId, criticality, connector, connectorConfig: {}, reconcileEveryHours }, FIELDS);
 
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -92,7 +94,7 @@ export function SystemForm({ initial, mode }: { initial?: SystemFormValues; mode
       setError({ message: "Check the connector settings marked below.", code: "BAD_REQUEST", fields: {} });
       return;
     }
-    const values = { name, description, ownerId, criticality, connector, connectorConfig };
+    const values = { name, description, ownerId, criticality, connector, connectorConfig, reconcileEveryHours: Number(reconcileEveryHours) };
     if (mode === "create") create.mutate(values);
     else update.mutate({ id: initial!.id!, expectedUpdatedAt: initial!.updatedAt!, ...values });
   }
@@ -151,6 +153,29 @@ export function SystemForm({ initial, mode }: { initial?: SystemFormValues; mode
           </p>
         )}
         <ConnectorSettingsFields connector={connector} config={config} issues={configIssues} setField={setField} />
+        {connector !== "MANUAL" && (
+          <Field
+            label="Reconcile every (hours)"
+            error={fe.reconcileEveryHours}
+            hint="How often Warrant compares what the system really holds with what it granted. 0: only when someone presses Reconcile now."
+          >
+            {(p) => (
+              <Input
+                {...p}
+                name="reconcileEveryHours"
+                type="number"
+                inputMode="numeric"
+                min={0}
+                max={720}
+                step={1}
+                className="w-32"
+                value={reconcileEveryHours}
+                onChange={(e) => setReconcileEveryHours(e.target.value)}
+                onBlur={() => v.blur("reconcileEveryHours")}
+              />
+            )}
+          </Field>
+        )}
         {connector !== "MANUAL" && (
           <p className="text-xs text-slate-600">Security is notified, and a finding opened for them to check, whenever the connector&apos;s target or a secret reference changes.</p>
         )}

@@ -137,6 +137,8 @@ export async function systemById(ctx: ServiceCtx, id: string) {
     owner: { id: s.owner.id, name: s.owner.displayName, email: s.owner.email, status: s.owner.status },
     criticality: s.criticality,
     connector: s.connector,
+    /** How often the reconciliation job runs over this system (0: on demand only). */
+    reconcileEveryHours: s.reconcileEveryHours,
     /** Null when the viewer may not see connector settings. */
     connectorConfig: showConfig ? (s.connectorConfig as ConnectorConfig) : null,
     createdAt: s.createdAt,

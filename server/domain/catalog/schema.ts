@@ -295,6 +295,14 @@ export function durationProblem(e: { privileged: boolean; risk: RiskLevel; maxDu
 
 const ZConnectorConfigInput = z.record(z.string(), z.unknown(), { message: "must be an object" });
 
+/** How often the reconciliation job compares the system with Warrant: whole hours, 0 = on demand only, at most 30 days. */
+export const RECONCILE_MAX_HOURS = 720;
+const ZReconcileEveryHours = z.coerce
+  .number({ message: "must be a number of hours" })
+  .int({ message: "must be a whole number of hours" })
+  .min(0, { message: "must be 0 (on demand only) or more" })
+  .max(RECONCILE_MAX_HOURS, { message: `must be at most ${RECONCILE_MAX_HOURS} hours (30 days)` });
+
 export const ZCreateSystemInput = z
   .object({
     name: ZSystemName,
@@ -303,6 +311,7 @@ export const ZCreateSystemInput = z
     criticality: ZRisk,
     connector: ZConnector,
     connectorConfig: ZConnectorConfigInput.default({}),
+    reconcileEveryHours: ZReconcileEveryHours.default(24),
   })
   .strict();
 export type TCreateSystemInput = z.input<typeof ZCreateSystemInput>;
@@ -317,6 +326,7 @@ export const ZUpdateSystemInput = z
     criticality: ZRisk.optional(),
     connector: ZConnector.optional(),
     connectorConfig: ZConnectorConfigInput.optional(),
+    reconcileEveryHours: ZReconcileEveryHours.optional(),
   })
   .strict();
 export type TUpdateSystemInput = z.input<typeof ZUpdateSystemInput>;

@@ -151,6 +151,7 @@ const systemSnapshot = (s: System) => ({
   criticality: s.criticality,
   connector: s.connector,
   connectorConfig: s.connectorConfig,
+  reconcileEveryHours: s.reconcileEveryHours,
 });
 
 const entitlementSnapshot = (e: Entitlement) => ({
@@ -188,6 +189,7 @@ export async function createSystem(ctx: ServiceCtx, input: z.output<typeof ZCrea
           criticality: input.criticality,
           connector: input.connector,
           connectorConfig: connectorConfig as Prisma.InputJsonObject,
+          reconcileEveryHours: input.reconcileEveryHours,
         },
       })
       .catch((e: unknown) => {
@@ -233,6 +235,7 @@ export async function updateSystem(ctx: ServiceCtx, input: z.output<typeof ZUpda
       criticality: input.criticality,
       connector: input.connector,
       connectorConfig: connectorConfig as System["connectorConfig"] | undefined,
+      reconcileEveryHours: input.reconcileEveryHours,
     });
     if (Object.keys(changes).length === 0) return current;
     if (changes.name) await assertSystemNameFree(tx, input.name!, current.id);
@@ -245,6 +248,7 @@ export async function updateSystem(ctx: ServiceCtx, input: z.output<typeof ZUpda
     if (changes.criticality) data.criticality = input.criticality;
     if (changes.connector) data.connector = input.connector;
     if (changes.connectorConfig) data.connectorConfig = connectorConfig as Prisma.InputJsonObject;
+    if (changes.reconcileEveryHours) data.reconcileEveryHours = input.reconcileEveryHours;
     const res = await tx.system
       .updateMany({ where: { id: current.id, updatedAt: input.expectedUpdatedAt }, data })
       .catch((e: unknown) => {

@@ -50,6 +50,20 @@ describe("catalog.updateSystem", () => {
     });
   });
 
+  it("sets how often the system is reconciled (0: on demand only), recorded like any field; a bad value changes nothing", async () => {
+    const s = await current();
+    before = await catalogSnapshot(db.prisma);
+    for (const bad of [-1, 721, 1.5]) {
+      await expect(cast.as.admin.catalog.updateSystem({ id: s.id, expectedUpdatedAt: s.updatedAt, reconcileEveryHours: bad })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    }
+    await expectUnchanged(db.prisma, before);
+    const updated = await cast.as.admin.catalog.updateSystem({ id: s.id, expectedUpdatedAt: s.updatedAt, reconcileEveryHours: 0 });
+    expect(updated.reconcileEveryHours).toBe(0);
+    const [event] = await expectEvents(db.prisma, before.events, ["system.updated"], s.id);
+    expect(event!.payload).toEqual({ name: s.name, changes: { reconcileEveryHours: { before: s.reconcileEveryHours, after: 0 } } });
+    expect((await cast.as.owner.catalog.systemById({ id: s.id })).reconcileEveryHours).toBe(0);
+  });
+
   it("writes nothing (no event) when no field changes", async () => {
     const s = await current();
     const res = await cast.as.admin.catalog.updateSystem({ id: s.id, expectedUpdatedAt: s.updatedAt, name: s.name, criticality: s.criticality });

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "../../testing/db";
 import { makeHuman } from "../../testing/factories";
-import { uploadImport } from "./upload";
+import { uploadWithinLimit } from "./upload";
 
 // Read once, lazily, by server/env.ts: set before the first upload of this file.
 process.env.RATE_LIMIT_UPLOADS_PER_PERSON = "2";
@@ -29,7 +29,7 @@ function upload(identityId: string, email: string) {
     read = true;
     yield new TextEncoder().encode(`email,name\n${email},Someone New\n`);
   })();
-  return uploadImport(db.prisma, identityId, { fileName: "hr.csv", fullList: false, source }, () => T0, LIMIT_NOW).then((out) => ({ out, read }));
+  return uploadWithinLimit(db.prisma, identityId, { fileName: "hr.csv", fullList: false, source }, () => T0, LIMIT_NOW).then((out) => ({ out, read }));
 }
 
 describe("HR upload rate limit", () => {

@@ -21,16 +21,11 @@ export async function uploadImport(
   identityId: string | null,
   input: { fileName: string; fullList: boolean; source: AsyncIterable<Uint8Array> },
   now: () => Date,
-  rateLimitNow: Date = new Date(),
 ): Promise<UploadOutcome> {
   if (!identityId) return { status: 401, body: { error: "Sign in first." } };
   const actor = await loadActor(db, identityId);
   if (!actor) return { status: 401, body: { error: "Sign in first." } };
   if (!hasRole(actor, "ADMIN")) return { status: 404, body: { error: "Not found." } };
-  // Counted before the file is read (RATE_LIMIT_UPLOADS_PER_PERSON): a refused upload reads nothing. Wall clock:
-  // the business clock never moves rate limits.
-  const limited = await checkRateLimit(db, uploadBuckets(identityId), rateLimitNow);
-  if (!limited.ok) return { status: 429, body: { error: describeRefusal(limited) }, retryAfterSeconds: limited.retryAfterSeconds };
   try {
     const out = await previewImport({ db, actor, now }, input);
     return { status: 200, body: out };
@@ -39,6 +34,24 @@ export async function uploadImport(
     if (e instanceof DomainError && e.code === "CONFLICT") return { status: 409, body: { error: e.message } };
     throw e;
   }
+}
+
+/**
+ * What the route runs: the person's upload counted first (RATE_LIMIT_UPLOADS_PER_PERSON; refused: 429 and the
+ * file is never read), then uploadImport. Wall clock for the limit: the business clock never moves rate limits.
+ */
+export async function uploadWithinLimit(
+  db: PrismaClient,
+  identityId: string | null,
+  input: { fileName: string; fullList: boolean; source: AsyncIterable<Uint8Array> },
+  now: () => Date,
+  rateLimitNow: Date = new Date(),
+): Promise<UploadOutcome> {
+  if (identityId) {
+    const limited = await checkRateLimit(db, uploadBuckets(identityId), rateLimitNow);
+    if (!limited.ok) return { status: 429, body: { error: describeRefusal(limited) }, retryAfterSeconds: limited.retryAfterSeconds };
+  }
+  return uploadImport(db, identityId, input, now);
 }
 
 /** A web ReadableStream as an async iterable of its chunks (an absent body is empty). */

@@ -17,7 +17,7 @@ import { guardedRoute } from "@/server/http/route";
 import { declaredOver } from "@/server/http/body";
 import { checkOrigin } from "@/server/http/origin";
 import { staticSecurityHeaders } from "@/server/http/security-headers";
-import { streamChunks, uploadImport } from "@/server/domain/identity-import/upload";
+import { streamChunks, uploadWithinLimit } from "@/server/domain/identity-import/upload";
 import { IMPORT_MAX_BYTES } from "@/server/domain/identity-import/schema";
 
 export const dynamic = "force-dynamic";
@@ -43,7 +43,7 @@ export const POST = guardedRoute("api/identity-import/upload", async (req) => {
   const url = new URL(req.url);
   const prisma = db();
   const now = await loadClock(prisma);
-  const out = await uploadImport(
+  const out = await uploadWithinLimit(
     prisma,
     await getSessionIdentityId(),
     { fileName: url.searchParams.get("fileName") ?? "import.csv", fullList: url.searchParams.get("fullList") === "1", source: streamChunks(req.body) },

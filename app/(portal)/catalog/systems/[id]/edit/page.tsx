@@ -42,6 +42,7 @@ export default async function EditSystemPage({ params }: { params: Promise<{ id:
           criticality: system.criticality,
           connector: system.connector,
           connectorConfig: system.connectorConfig,
+          reconcileEveryHours: system.reconcileEveryHours,
         }}
       />
     </div>
