@@ -21,7 +21,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { DEMO_ACCOUNTS } from "../server/domain/identities/demo-accounts";
-import { DETAIL_PAGES } from "../e2e/page-kinds";
+import { queueLinkedPages } from "../e2e/page-kinds";
 import { buildIfChanged, startPortal, type Portal } from "./lib/portal";
 
 const RUNS = Number(process.env.BENCH_PAGE_RUNS ?? 10);
@@ -128,15 +128,7 @@ async function main() {
         // The whole document, not only <main>: streamed parts (behind a loading.tsx) arrive after it, in hidden
         // templates at the end of the body.
         const links = linksIn(last.html, /<body/, "</html>");
-        for (const { kind, path: re } of DETAIL_PAGES) {
-          if (seenKinds.has(kind)) continue;
-          const found = links.find((l) => re.test(l) && !visited.has(l));
-          if (found) {
-            seenKinds.add(kind);
-            queue.push(found);
-          }
-        }
-        for (const l of links) if (/^\/audit\/[a-z-]+$/.test(l) && !visited.has(l) && !queue.includes(l)) queue.push(l);
+        queueLinkedPages(links, visited, seenKinds, queue);
       }
     }
   } finally {

@@ -16,7 +16,7 @@ import { dirname } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
 import { test, expect, signInAs, type DemoRole } from "./fixtures";
-import { DETAIL_PAGES } from "./page-kinds";
+import { DETAIL_PAGES, queueLinkedPages } from "./page-kinds";
 
 const ROLES: DemoRole[] = ["employee", "manager", "owner", "security", "admin", "auditor"];
 
@@ -123,16 +123,7 @@ for (const role of ROLES) {
 
       // The first link to each kind of detail page not seen yet.
       const links = await page.locator("main a[href^='/']").evaluateAll((as) => as.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
-      for (const { kind, path: re } of DETAIL_PAGES) {
-        if (seenKinds.has(kind)) continue;
-        const found = links.find((l) => re.test(l) && !visited.has(l));
-        if (found) {
-          seenKinds.add(kind);
-          queue.push(found);
-        }
-      }
-      // Every audit page is a page of its own (not one "kind"): visit each one linked.
-      for (const l of links) if (/^\/audit\/[a-z-]+$/.test(l) && !visited.has(l) && !queue.includes(l)) queue.push(l);
+      queueLinkedPages(links, visited, seenKinds, queue);
     }
 
     test.info().annotations.push({ type: "pages", description: [...visited].join(", ") });

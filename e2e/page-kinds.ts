@@ -21,3 +21,19 @@ export const DETAIL_PAGES: { kind: string; path: RegExp }[] = [
   { kind: "audit page", path: /^\/audit\/[a-z-]+$/ },
   { kind: "delegations", path: /^\/delegations$/ },
 ];
+
+/**
+ * Queues what a visited page links to: the first link to each kind of detail page not seen yet, and every
+ * audit page (each one a page of its own, not one "kind").
+ */
+export function queueLinkedPages(links: string[], visited: Set<string>, seenKinds: Set<string>, queue: string[]): void {
+  for (const { kind, path: re } of DETAIL_PAGES) {
+    if (seenKinds.has(kind)) continue;
+    const found = links.find((l) => re.test(l) && !visited.has(l));
+    if (found) {
+      seenKinds.add(kind);
+      queue.push(found);
+    }
+  }
+  for (const l of links) if (/^\/audit\/[a-z-]+$/.test(l) && !visited.has(l) && !queue.includes(l)) queue.push(l);
+}
