@@ -168,7 +168,7 @@ export function SystemForm({ initial, mode }: { initial?: SystemFormValues; mode
                 min={0}
                 max={720}
                 step={1}
-                className="w-32"
+                className="max-w-40"
                 value={reconcileEveryHours}
                 onChange={(e) => setReconcileEveryHours(e.target.value)}
                 onBlur={() => v.blur("reconcileEveryHours")}
