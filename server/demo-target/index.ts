@@ -12,7 +12,6 @@
  */
 import { mkdirSync } from "node:fs";
 import pg from "pg";
-import type { PGlite } from "@electric-sql/pglite";
 import type { PrismaClient } from "../db";
 import { newPGlite } from "../db/pglite";
 import { memberRoleName, postgresConfig } from "../connectors/postgres";
@@ -38,8 +37,19 @@ async function systemsOn(prisma: PrismaClient, port: number) {
   });
 }
 
-/** Creates the roles and (first start only) the memberships. Returns what it created. */
-export async function prepareDemoTarget(prisma: PrismaClient, target: PGlite, port: number): Promise<{ systems: string[]; roles: number; memberships: number }> {
+/** What preparing a target needs of its connection: PGlite as it is, or a `pg` client (see pgClientTarget). */
+export type TargetSql = { query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>; exec(sql: string): Promise<unknown> };
+
+/** A node-postgres client as a TargetSql (the e2e set-up prepares a real PostgreSQL cluster the same way). */
+export function pgClientTarget(client: pg.Client): TargetSql {
+  return { query: (sql, params) => client.query(sql, params), exec: (sql) => client.query(sql) };
+}
+
+/**
+ * Creates the roles and (first start only) the memberships in `target`, for the PostgreSQL systems pointing
+ * at `port` on this machine. Returns what it created.
+ */
+export async function prepareDemoTarget(prisma: PrismaClient, target: TargetSql, port: number): Promise<{ systems: string[]; roles: number; memberships: number }> {
   const systems = await systemsOn(prisma, port);
   const entitlements = await prisma.entitlement.findMany({
     where: { systemId: { in: systems.map((s) => s.id) }, externalRef: { not: null } },
