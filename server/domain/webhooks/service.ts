@@ -47,14 +47,16 @@ export async function createWebhook(ctx: ServiceCtx, raw: TCreateWebhookInput) {
         createdById: ctx.actor.id,
       },
     });
-    await recordEvent(tx, {
+    const created = await recordEvent(tx, {
       ...ledgerActor(ctx.actor),
       action: "webhook.created",
       subjectType: "WebhookSubscription",
       subjectId: sub.id,
       occurredAt: now,
-      payload: { name: sub.name, url: sub.url, eventTypes: sub.eventTypes, format: sub.format, secret: input.secretRef ? { kind: "reference", ref: input.secretRef } : { kind: "generated" }, startsAfterSeq: cursorSeq.toString() },
+      payload: { name: sub.name, url: sub.url, eventTypes: sub.eventTypes, format: sub.format, secret: input.secretRef ? { kind: "reference", ref: input.secretRef } : { kind: "generated" }, startAt: input.startAt },
     });
+    // "head": only what happens after it exists (its own creation included in what it does not receive).
+    if (input.startAt === "head") await tx.webhookSubscription.update({ where: { id: sub.id }, data: { cursorSeq: created.seq } });
     return { id: sub.id, name: sub.name, secret: generated };
   });
 }
