@@ -74,6 +74,10 @@ test("an admin subscribes a receiver, which gets signed ledger events in order; 
     const lines = (await exported.text()).trimEnd().split("\n").map((l) => JSON.parse(l) as { type: string; seq?: string });
     expect(lines[0]!.type).toBe("range");
     expect(lines.filter((l) => l.type === "event").map((l) => Number(l.seq))).toEqual(Array.from({ length: seqs[1]! - seqs[0]! + 1 }, (_, i) => seqs[0]! + i));
+
+    // Leave the shared e2e database without a live subscription to a receiver that is about to close.
+    await page.getByRole("button", { name: "Disable" }).click();
+    await expect(page.getByRole("button", { name: "Enable" })).toBeVisible();
   } finally {
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
