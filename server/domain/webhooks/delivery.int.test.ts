@@ -195,6 +195,30 @@ describe("delivery", () => {
     expect((await t.prisma.webhookSubscription.findUniqueOrThrow({ where: { id } })).cursorSeq).toBe(cursor);
   });
 
+  it("a replay while a batch is in flight wins: the worker's late success does not move the cursor past it", async () => {
+    let replayed = false;
+    let subId = "";
+    let from = "";
+    const { id, rx } = await subscribe(async (n) => {
+      // During the first POST, an admin rewinds the subscription.
+      if (n === 1) {
+        await admin.webhooks.replayFrom({ id: subId, fromSeq: from });
+        replayed = true;
+      }
+      return 200;
+    }, { eventTypes: ["test.inflight"] });
+    subId = id;
+    const seqs = await appendEvents(t.prisma, 3, "test.inflight", "i");
+    from = seqs[0]!.toString();
+    await deliverWebhooks(t.prisma, now(), "w1");
+    expect(replayed).toBe(true);
+    // The in-flight success was refused (the claim was gone): the cursor is where the replay put it.
+    expect((await t.prisma.webhookSubscription.findUniqueOrThrow({ where: { id } })).cursorSeq).toBe(seqs[0]! - 1n);
+    expect(await t.prisma.webhookAttempt.count({ where: { subscriptionId: id } })).toBe(0);
+    await drain();
+    expect(rx.acked()).toEqual([...seqs, ...seqs].map(String));
+  });
+
   it("sends only the subscribed types, moves the cursor over the rest without a call, and can speak OCSF", async () => {
     const { id, rx } = await subscribe(undefined, { eventTypes: ["test.wanted", "fam.*"], format: "ocsf" });
     await appendEvents(t.prisma, 3, "test.unwanted", "u");

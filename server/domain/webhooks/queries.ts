@@ -40,40 +40,47 @@ export type WebhookRow = {
   createdAt: Date;
 };
 
+const withOpenCount = { _count: { select: { deadLetters: { where: { status: "OPEN" as const } } } } };
+
 /** Every subscription with its cursor and lag (head − cursor), newest first. */
 export async function listWebhooks(db: Tx, actor: Actor): Promise<{ head: string; rows: WebhookRow[] }> {
   assertReader(actor);
   const head = await headSeq(db);
-  const subs = await db.webhookSubscription.findMany({ orderBy: [{ createdAt: "desc" }, { id: "asc" }], take: 500, include: { _count: { select: { deadLetters: { where: { status: "OPEN" } } } } } });
+  const subs = await db.webhookSubscription.findMany({ orderBy: [{ createdAt: "desc" }, { id: "asc" }], take: 500, include: withOpenCount });
+  return { head: head.toString(), rows: subs.map((s) => rowOf(s, head)) };
+}
+
+type SubWithCount = Awaited<ReturnType<Tx["webhookSubscription"]["findMany"]>>[number] & { _count: { deadLetters: number } };
+
+function rowOf(s: SubWithCount, head: bigint): WebhookRow {
   return {
-    head: head.toString(),
-    rows: subs.map((s) => ({
-      id: s.id,
-      name: s.name,
-      url: s.url,
-      eventTypes: s.eventTypes,
-      format: s.format,
-      secret: s.secretRef ? `reference ${s.secretRef}` : "generated (shown once)",
-      enabled: s.enabled,
-      state: stateOf(s, head),
-      cursorSeq: s.cursorSeq.toString(),
-      lag: (head > s.cursorSeq ? head - s.cursorSeq : 0n).toString(),
-      attempts: s.attempts,
-      nextAttemptAt: s.nextAttemptAt,
-      lastError: s.lastError,
-      lastDeliveredAt: s.lastDeliveredAt,
-      openDeadLetters: s._count.deadLetters,
-      createdAt: s.createdAt,
-    })),
+    id: s.id,
+    name: s.name,
+    url: s.url,
+    eventTypes: s.eventTypes,
+    format: s.format,
+    secret: s.secretRef ? `reference ${s.secretRef}` : "generated (shown once)",
+    enabled: s.enabled,
+    state: stateOf(s, head),
+    cursorSeq: s.cursorSeq.toString(),
+    lag: (head > s.cursorSeq ? head - s.cursorSeq : 0n).toString(),
+    attempts: s.attempts,
+    nextAttemptAt: s.nextAttemptAt,
+    lastError: s.lastError,
+    lastDeliveredAt: s.lastDeliveredAt,
+    openDeadLetters: s._count.deadLetters,
+    createdAt: s.createdAt,
   };
 }
 
 /** One subscription: its row, its 20 latest attempts and its dead letters (open first). */
 export async function webhookDetail(db: Tx, actor: Actor, id: string) {
   assertReader(actor);
-  const { rows, head } = await listWebhooks(db, actor);
-  const row = rows.find((r) => r.id === id);
-  if (!row) throw notFound("The webhook subscription");
+  const sub = await db.webhookSubscription.findUnique({ where: { id }, include: withOpenCount });
+  if (!sub) throw notFound("The webhook subscription");
+  const headNow = await headSeq(db);
+  const row = rowOf(sub, headNow);
+  const head = headNow.toString();
   const [attempts, deadLetters] = await Promise.all([
     db.webhookAttempt.findMany({ where: { subscriptionId: id }, orderBy: [{ at: "desc" }, { id: "asc" }], take: 20 }),
     db.webhookDeadLetter.findMany({ where: { subscriptionId: id }, orderBy: [{ status: "asc" }, { createdAt: "desc" }], take: 50 }),

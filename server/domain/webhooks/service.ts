@@ -11,6 +11,7 @@
  *    those events, and the ledger says so), or replay from any seq (which also closes the open dead letter);
  *  - every transition is a conditional write; a lost race is a CONFLICT.
  */
+import type { Tx } from "../../db";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { recordEvent } from "../../ledger/ledger";
 import { hasRole, ledgerActor, type ServiceCtx } from "../actor";
@@ -18,6 +19,10 @@ import { headSeq } from "../events/feed";
 import { generateWebhookSecret, sealSecret } from "./secret";
 import { ZCreateWebhookInput, ZDeadLetterInput, ZReplayWebhookInput, ZSetWebhookEnabledInput, type TCreateWebhookInput } from "./schema";
 import type { z } from "zod";
+
+async function lockSubscription(tx: Tx, id: string) {
+  await tx.$queryRaw`SELECT 1 FROM "WebhookSubscription" WHERE "id" = ${id}::uuid FOR UPDATE`;
+}
 
 function assertManager(ctx: ServiceCtx) {
   if (!hasRole(ctx.actor, "ADMIN", "SECURITY")) throw forbidden("Only admins and security may manage webhook subscriptions.");
@@ -93,17 +98,18 @@ export async function replayWebhookFrom(ctx: ServiceCtx, raw: z.input<typeof ZRe
   const input = ZReplayWebhookInput.parse(raw);
   const now = ctx.now();
   return ctx.db.$transaction(async (tx) => {
+    // Row lock: serialises with a worker recording a batch (its conditional write then finds the claim gone).
+    await lockSubscription(tx, input.id);
     const sub = await tx.webhookSubscription.findUnique({ where: { id: input.id } });
     if (!sub) throw notFound("The webhook subscription");
     const from = BigInt(input.fromSeq);
     const head = await headSeq(tx);
     if (from > head + 1n) throw badInput(`The ledger ends at seq ${head}: replay from at most ${head + 1n}.`, "fromSeq");
     const cursor = from - 1n;
-    const moved = await tx.webhookSubscription.updateMany({
-      where: { id: sub.id, updatedAt: sub.updatedAt },
+    await tx.webhookSubscription.update({
+      where: { id: sub.id },
       data: { cursorSeq: cursor, attempts: 0, lastError: null, pausedAt: null, nextAttemptAt: now, claimedBy: null, claimedUntil: null },
     });
-    if (moved.count === 0) throw conflict("This webhook subscription changed meanwhile: reload and try again.");
     const open = await tx.webhookDeadLetter.findFirst({ where: { subscriptionId: sub.id, status: "OPEN" } });
     if (open) {
       const status = from <= open.fromSeq ? "REPLAYED" : "SKIPPED";
@@ -126,8 +132,10 @@ async function resolveDeadLetter(ctx: ServiceCtx, raw: z.input<typeof ZDeadLette
   const input = ZDeadLetterInput.parse(raw);
   const now = ctx.now();
   return ctx.db.$transaction(async (tx) => {
-    const dl = await tx.webhookDeadLetter.findUnique({ where: { id: input.deadLetterId }, include: { subscription: true } });
-    if (!dl) throw notFound("The dead letter");
+    const found = await tx.webhookDeadLetter.findUnique({ where: { id: input.deadLetterId }, select: { subscriptionId: true } });
+    if (!found) throw notFound("The dead letter");
+    await lockSubscription(tx, found.subscriptionId);
+    const dl = await tx.webhookDeadLetter.findUniqueOrThrow({ where: { id: input.deadLetterId }, include: { subscription: true } });
     const closed = await tx.webhookDeadLetter.updateMany({ where: { id: dl.id, status: "OPEN" }, data: { status: how, resolvedAt: now, resolvedById: ctx.actor.id } });
     if (closed.count === 0) throw conflict(`This dead letter was already ${dl.status === "OPEN" ? "resolved" : dl.status.toLowerCase()}.`);
     // Replay: back to just before the batch. Skip: past it (only if the cursor has not moved beyond already).
