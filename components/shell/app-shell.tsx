@@ -50,6 +50,8 @@ const NAV: { group: string; items: NavItem[] }[] = [
       { href: "/admin/policy", label: "Approval policy", show: isGovernance },
       // Identity providers pushing people in over SCIM, and their tokens.
       { href: "/admin/scim", label: "SCIM clients", show: isGovernance },
+      // Where the ledger's events go: signed webhooks to SIEM and GRC tools, their cursors and dead letters.
+      { href: "/admin/webhooks", label: "Webhooks", show: isGovernance, match: (p) => p === "/admin/webhooks" || p.startsWith("/admin/webhooks/") },
     ],
   },
 ];

@@ -11,6 +11,7 @@ import { processProvisioningTasks } from "./provisioning";
 import { escalateOverdueStages, expireOverdueRequests } from "../domain/requests/jobs";
 import { runQueuedExports, signScheduledCheckpoint } from "./evidence";
 import { deliverWitnessCheckpoints } from "./witnesses";
+import { deliverWebhooks } from "./webhooks";
 import { expireEvidenceExports } from "../domain/evidence-exports/retention";
 import { sweepEdgeState } from "./edge-state";
 import { reconcileDueSystems } from "../domain/reconciliation/service";
@@ -43,4 +44,6 @@ export const JOBS: Job[] = [
   { name: "sign-scheduled-checkpoint", run: (db, now) => signScheduledCheckpoint(db, now) },
   // After signing: a checkpoint signed in this tick (scheduled or by an export) reaches its witnesses at once.
   { name: "deliver-checkpoint-witnesses", run: (db, now, workerId) => deliverWitnessCheckpoints(db, now, workerId ?? `worker-${process.pid}`, 20) },
+  // Last: everything this tick recorded (and the checkpoint it signed) goes out to webhook subscribers at once.
+  { name: "deliver-webhooks", run: (db, now, workerId) => deliverWebhooks(db, now, workerId ?? `worker-${process.pid}`) },
 ];

@@ -13,6 +13,7 @@
  */
 import { DEFAULT_POLICY_TEXT } from "../domain/policy/default-policy";
 import { openReportCsv } from "../domain/campaigns/report";
+import { openEventsExport } from "../domain/events/export";
 import { openControlMembersCsv } from "../domain/audit/controls";
 import { openExportDownload, publicKeyForRoute } from "../domain/evidence-exports/queries";
 import { uploadImport } from "../domain/identity-import/upload";
@@ -51,6 +52,8 @@ const CHANGERS: RoleName[] = ["employee", "manager", "owner", "security", "admin
 /** ADMIN, SECURITY, AUDITOR: the ledger, the auditor workspace, the policy, findings, evidence packs. */
 const READS_EVERYTHING: RoleName[] = ["security", "admin", "auditor"];
 const ADMIN: RoleName[] = ["admin"];
+/** ADMIN, SECURITY: where the ledger's events are sent (webhook subscriptions). */
+const WEBHOOK_MANAGERS: RoleName[] = ["security", "admin"];
 
 /**
  * An expectation: `allowed` get "ok", signed out and deprovisioned UNAUTHORIZED, everyone else `otherwise`;
@@ -110,6 +113,15 @@ export const PROCEDURE_MATRIX: Record<string, MatrixEntry> = {
   "ledger.status": { expect: only(READS_EVERYTHING) },
   "ledger.list": { input: () => ({}), expect: only(READS_EVERYTHING) },
   "ledger.facets": { expect: only(READS_EVERYTHING) },
+
+  // webhooks: read by the ledger's readers, changed by admin and security (server/domain/webhooks/service.ts).
+  "webhooks.list": { expect: only(READS_EVERYTHING) },
+  "webhooks.byId": { input: (s) => ({ id: s.webhooks.main }), expect: only(READS_EVERYTHING) },
+  "webhooks.create": { input: () => ({ name: "SOC", url: "https://soc.example.test/warrant", eventTypes: ["request.*"] }), expect: only(WEBHOOK_MANAGERS) },
+  "webhooks.setEnabled": { input: (s) => ({ id: s.webhooks.main, enabled: false }), expect: only(WEBHOOK_MANAGERS) },
+  "webhooks.replayFrom": { input: (s) => ({ id: s.webhooks.main, fromSeq: "1" }), expect: only(WEBHOOK_MANAGERS) },
+  "webhooks.replayDeadLetter": { input: (s) => ({ deadLetterId: s.webhooks.deadLetterToReplay }), expect: only(WEBHOOK_MANAGERS) },
+  "webhooks.skipDeadLetter": { input: (s) => ({ deadLetterId: s.webhooks.deadLetterToSkip }), expect: only(WEBHOOK_MANAGERS) },
 
   "home.summary": { expect: everyoneSignedIn(), note: "Organisation totals and organisation-wide charts only for admin, security and auditor; others get figures of their own, their reports' and what they own." },
 
@@ -402,6 +414,16 @@ export const ROUTE_MATRIX: Record<string, RouteEntry> = {
     expect: statuses(["employee", "manager", "owner", "security", "admin", "auditor"], 200, 401),
     probe: async (s, id) => {
       const out = await publicKeyForRoute(s.db, id);
+      return out.ok ? 200 : out.status;
+    },
+  },
+  "app/api/events/export/route.ts": {
+    methods: ["GET"],
+    serves: "A seq range of the ledger as JSON Lines, with the checkpoints in range",
+    expect: statuses(READS_EVERYTHING, 200, 404),
+    probe: async (s, id) => {
+      const out = await openEventsExport(s.db, id, new URLSearchParams("from=1&to=3"));
+      if (out.ok) await out.body.cancel();
       return out.ok ? 200 : out.status;
     },
   },

@@ -178,6 +178,16 @@ export async function authorizationScene(db: PrismaClient) {
     })() },
   );
 
+  // Webhook subscriptions: one to toggle and replay, two paused on an open dead letter (one to replay, one to
+  // skip). The dead letters are marked here as the delivery job would leave them (the job has its own tests).
+  const webhook = async (name: string) => (await as(admin).webhooks.create({ name, url: "https://siem.example.test/warrant", eventTypes: ["grant.*"] })).id;
+  const deadLettered = async (name: string) => {
+    const id = await webhook(name);
+    await db.webhookSubscription.update({ where: { id }, data: { pausedAt: clock.now(), attempts: 8, lastError: "HTTP 503" } });
+    return (await db.webhookDeadLetter.create({ data: { subscriptionId: id, fromSeq: 1n, toSeq: 2n, events: 2, attempts: 8, lastError: "HTTP 503" } })).id;
+  };
+  const webhooks = { main: await webhook("SIEM (scene)"), deadLetterToReplay: await deadLettered("GRC (scene)"), deadLetterToSkip: await deadLettered("Data lake (scene)") };
+
   const notifications = await db.notification.findMany({ where: { recipientId: employee.id, readAt: null }, select: { id: true } });
   if (notifications.length === 0) throw new Error("The scene needs unread notifications for the employee");
 
@@ -206,6 +216,7 @@ export async function authorizationScene(db: PrismaClient) {
     identityImport: { id: identityImport.id },
     notificationIds: notifications.map((n) => n.id),
     scimTokens,
+    webhooks,
   };
 }
 export type AuthorizationScene = Awaited<ReturnType<typeof authorizationScene>>;

@@ -20,12 +20,14 @@ import { searchRouter } from "./routers/search";
 import { scimClientsRouter } from "./routers/scim-clients";
 import { reconciliationRouter } from "./routers/reconciliation";
 import { identityImportRouter } from "./routers/identity-import";
+import { webhooksRouter } from "./routers/webhooks";
 
 export const appRouter = router({
   me: meRouter,
   identities: identitiesRouter,
   catalog: catalogRouter,
   ledger: ledgerRouter,
+  webhooks: webhooksRouter,
   home: homeRouter,
   policy: policyRouter,
   requests: requestsRouter,
