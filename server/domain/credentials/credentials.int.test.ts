@@ -205,6 +205,12 @@ describe.skipIf(!ADMIN_URL || !GROUP)("credentials issued by the control plane (
     expect(await ledgerText()).not.toContain(password);
   });
 
+  it("reconciliation leaves issued logins and their grants alone: no orphan, no missing access", async () => {
+    await issue();
+    const run = await cast.as(cast.systemOwner.id).reconciliation.reconcileNow({ systemId: cast.system.id });
+    expect(run.counts).toMatchObject({ UNMANAGED_ACCESS: 0, MISSING_ACCESS: 0, ORPHAN_ACCOUNT: 0 });
+  });
+
   it("a person requesting an entitlement that issues credentials is refused at submit, with nothing written", async () => {
     await db.prisma.$transaction((tx) => ensureDefaultPolicy(tx, null, new Date()));
     const before = { requests: await db.prisma.accessRequest.count(), events: await db.prisma.ledgerEvent.count() };
