@@ -242,6 +242,11 @@ export async function updateSystem(ctx: ServiceCtx, input: z.output<typeof ZUpda
     if (Object.keys(changes).length === 0) return current;
     if (changes.name) await assertSystemNameFree(tx, input.name!, current.id);
     if (changes.ownerId) await assertActiveHuman(tx, input.ownerId!);
+    if (changes.connector && input.connector !== "POSTGRES") {
+      // Credentials are issued by the PostgreSQL connector only (docs/credentials.md).
+      const issuing = await tx.entitlement.count({ where: { systemId: current.id, issuesCredential: true } });
+      if (issuing > 0) throw badInput(`${issuing} of this system's entitlements issue credentials, which only the PostgreSQL connector can do: turn that off on them first.`, "connector");
+    }
 
     const data: Prisma.SystemUncheckedUpdateManyInput = { updatedAt: nextVersion(current.updatedAt) };
     if (changes.name) data.name = input.name;

@@ -228,6 +228,10 @@ describe.skipIf(!ADMIN_URL || !GROUP)("credentials issued by the control plane (
     await expect(admin.catalog.createEntitlement({ ...base, systemId: cast.system.id, credentialRotateHours: 24 })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     const ok = await admin.catalog.createEntitlement({ ...base, systemId: cast.system.id, issuesCredential: true, credentialRotateHours: 24 });
     expect(ok).toMatchObject({ issuesCredential: true, credentialRotateHours: 24 });
+    // Nor may the system leave the PostgreSQL connector while an entitlement issues credentials.
+    const system = await db.prisma.system.findUniqueOrThrow({ where: { id: cast.system.id } });
+    await expect(admin.catalog.updateSystem({ id: system.id, expectedUpdatedAt: system.updatedAt, connector: "MANUAL", connectorConfig: {} })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    expect((await db.prisma.system.findUniqueOrThrow({ where: { id: system.id } })).connector).toBe("POSTGRES");
     // The existing entitlement has grants in force: switching it back to memberships is refused.
     const current = await db.prisma.entitlement.findUniqueOrThrow({ where: { id: cast.entitlement.id } });
     await expect(admin.catalog.updateEntitlement({ id: current.id, expectedUpdatedAt: current.updatedAt, issuesCredential: false })).rejects.toMatchObject({ code: "CONFLICT" });
