@@ -73,7 +73,8 @@ test("a service account's database login: issued, revealed once to its owner, ro
   await runJobs(managerPage);
 
   await managerPage.goto(`/identities?q=${NHI}`);
-  await managerPage.getByRole("link", { name: NHI, exact: true }).first().click();
+  // The directory's link names the identity, then its system and purpose.
+  await managerPage.getByRole("table", { name: "Directory" }).getByRole("link", { name: new RegExp(`^${NHI} `) }).first().click();
   await managerPage.waitForURL(/\/identities\/[0-9a-f-]{36}$/);
   const card = managerPage.getByTestId("issued-credentials");
   await expect(card).toContainText(ENT);
