@@ -205,6 +205,26 @@ describe.skipIf(!ADMIN_URL || !GROUP)("credentials issued by the control plane (
     expect(await ledgerText()).not.toContain(password);
   });
 
+  it("an extension issues a login of its own; the extended grant's login is dropped at its end (a membership would continue)", async () => {
+    await db.prisma.$transaction((tx) => ensureDefaultPolicy(tx, null, new Date()));
+    const { grant: old, credential: oldCred } = await issue(2 * HOUR);
+    const owner = cast.as(cast.employee.id);
+    const req = await owner.requests.submit({ entitlementId: cast.entitlement.id, beneficiaryId: nhi.id, extendsGrantId: old.id, justification: "The settlement job runs another night while the migration finishes", durationHours: 24 });
+    const step = await db.prisma.approvalStep.findFirstOrThrow({ where: { requestId: req.id, status: "OPEN" } });
+    await cast.as(cast.manager.id).approvals.decide({ requestId: req.id, stepId: step.id, decision: "APPROVE", expectedRevision: 1, reason: "One more night, then the new job takes over" });
+    await processProvisioningTasks(db.prisma, new Date(), "worker-a");
+    const successor = await db.prisma.grant.findUniqueOrThrow({ where: { requestId: req.id }, include: { credential: true } });
+    expect(successor).toMatchObject({ status: "ACTIVE", credential: { status: "ACTIVE", login: credentialLoginName(successor.id) } });
+
+    const later = new Date(Date.now() + 3 * HOUR);
+    await revokeExpiredGrants(db.prisma, later);
+    await processProvisioningTasks(db.prisma, later, "worker-a");
+    expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: old.id } })).toMatchObject({ status: "REVOKED", revocationCause: "EXPIRY" });
+    expect(await db.prisma.credential.findUniqueOrThrow({ where: { id: oldCred.id } })).toMatchObject({ status: "REVOKED" });
+    expect((await target.admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [oldCred.login])).rowCount).toBe(0);
+    expect((await target.admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1 AND rolcanlogin", [successor.credential!.login])).rowCount).toBe(1);
+  });
+
   it("reconciliation leaves issued logins and their grants alone: no orphan, no missing access", async () => {
     await issue();
     const run = await cast.as(cast.systemOwner.id).reconciliation.reconcileNow({ systemId: cast.system.id });
