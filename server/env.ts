@@ -110,6 +110,11 @@ const ZEnv = z
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     /** Ed25519 signing key for checkpoints and evidence packs (PEM, PKCS#8). Unset = generated at the first start into .data/keys/. */
     EVIDENCE_KEY_FILE: z.string().min(1).optional(),
+    /**
+     * AES-256 key (32 random bytes, base64, in a file) sealing issued credential passwords until their owner
+     * reveals them (docs/credentials.md). Unset = generated at first use into .data/keys/credential-aes256.key.
+     */
+    CREDENTIAL_KEY_FILE: z.string().min(1).optional(),
     /** Where evidence packs exported from the portal are written. */
     EVIDENCE_DIR: z.string().min(1).default(".data/evidence"),
     /** Days a pack built in the portal is kept after it is built; then the retention job removes its file (status EXPIRED). */

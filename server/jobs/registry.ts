@@ -8,6 +8,7 @@ import { deliverPendingEmails } from "./email";
 import { escalateLateBreakGlassReviews } from "./break-glass";
 import { revokeExpiredGrants, warnExpiringGrants } from "./expiry";
 import { processProvisioningTasks } from "./provisioning";
+import { rotateDueCredentials } from "../domain/credentials/service";
 import { escalateOverdueStages, expireOverdueRequests } from "../domain/requests/jobs";
 import { runQueuedExports, signScheduledCheckpoint } from "./evidence";
 import { deliverWitnessCheckpoints } from "./witnesses";
@@ -28,6 +29,8 @@ export const JOBS: Job[] = [
   { name: "expire-overdue-requests", run: (db, now) => expireOverdueRequests(db, now) },
   { name: "start-deferred-campaign-revocations", run: (db, now) => startDeferredRevocations(db, now) },
   { name: "process-provisioning-tasks", run: (db, now, workerId) => processProvisioningTasks(db, now, workerId ?? `worker-${process.pid}`) },
+  // Issued credentials (docs/credentials.md) whose scheduled or requested rotation is due: a new password in the target.
+  { name: "rotate-credentials", run: (db, now, workerId) => rotateDueCredentials(db, now, workerId ?? `worker-${process.pid}`) },
   // After provisioning, so a revocation confirmed in this tick settles its review item (and campaign) at once.
   { name: "settle-campaign-remediations", run: (db, now) => settleRemediations(db, now) },
   { name: "complete-remediating-campaigns", run: (db, now) => completeRemediatingCampaigns(db, now) },

@@ -215,6 +215,10 @@ export const PROCEDURE_MATRIX: Record<string, MatrixEntry> = {
     note: "Only the holder (or the owner of the NHI holding it) gives access up; anyone else, owners and admins included, NOT_FOUND (they revoke instead).",
     fuzzAs: "employee",
   },
+  // credentials (docs/credentials.md): the NHI's owner reveals once; the owner or an admin rotates; others: not theirs.
+  "credentials.ofIdentity": { input: (s) => ({ identityId: s.nhi.id }), expect: everyoneSignedIn(), note: "The NHI's owner, admins, security and auditors see its credentials (never a password); others an empty list." },
+  "credentials.reveal": { input: (s) => ({ credentialId: s.credential.id }), expect: only(["employee"], "NOT_FOUND", { auditor: "FORBIDDEN" }) },
+  "credentials.rotate": { input: (s) => ({ credentialId: s.credential.id }), expect: only(["employee", "admin"], "NOT_FOUND", { auditor: "FORBIDDEN" }) },
   "grants.deprovisionIdentity": { input: (s) => ({ identityId: s.people.leaving.id, reason: "Leaves the company today" }), expect: only(ADMIN) },
   "grants.reviewBreakGlass": { input: (s) => ({ requestId: s.requests.breakGlass.id, note: "Incident INC-2041 confirmed, access used as described" }), expect: only(["security"]) },
 

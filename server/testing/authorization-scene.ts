@@ -30,6 +30,8 @@ import type { ReconKind } from "../domain/reconciliation/schema";
 import { loadActor } from "../domain/actor";
 import { previewImport } from "../domain/identity-import/preview";
 import { callerAs, makeEntitlement, makeGrant, makeHuman, makeNhi, makeSystem } from "./factories";
+import { credentialLoginName } from "../connectors/postgres-login";
+import { seal } from "../domain/credentials/sealed";
 
 /** The roles every procedure and route is checked for. */
 export const ROLES = ["employee", "manager", "owner", "security", "admin", "auditor", "signedOut", "deprovisioned"] as const;
@@ -187,6 +189,14 @@ export async function authorizationScene(db: PrismaClient) {
     return (await db.webhookDeadLetter.create({ data: { subscriptionId: id, fromSeq: 1n, toSeq: 2n, events: 2, attempts: 8, lastError: "HTTP 503" } })).id;
   };
   const webhooks = { main: await webhook("SIEM (scene)"), deadLetterToReplay: await deadLettered("GRC (scene)"), deadLetterToSkip: await deadLettered("Data lake (scene)") };
+  // A credential issued to the employee's NHI (docs/credentials.md), written as issuance leaves it: its password
+  // sealed for the owner to reveal once. Its own entitlement, held by nobody else.
+  const credEnt = await makeEntitlement(db, system.id, { name: "svc-login", risk: "LOW" });
+  const credGrant = await makeGrant(db, nhi.id, credEnt.id, { expiresAt: new Date(now.getTime() + 10 * DAY), origin: "REQUEST" });
+  const credentialRow = await db.credential.create({
+    data: { grantId: credGrant.id, login: credentialLoginName(credGrant.id), fingerprint: `sha256:${"0".repeat(64)}`, validUntil: credGrant.expiresAt!, issuedAt: now },
+  });
+  await db.credential.update({ where: { id: credentialRow.id }, data: { ciphertext: seal("scene-password-not-a-secret", credentialRow.id) } });
 
   const notifications = await db.notification.findMany({ where: { recipientId: employee.id, readAt: null }, select: { id: true } });
   if (notifications.length === 0) throw new Error("The scene needs unread notifications for the employee");
@@ -217,6 +227,7 @@ export async function authorizationScene(db: PrismaClient) {
     notificationIds: notifications.map((n) => n.id),
     scimTokens,
     webhooks,
+    credential: { id: credentialRow.id },
   };
 }
 export type AuthorizationScene = Awaited<ReturnType<typeof authorizationScene>>;

@@ -9,6 +9,7 @@ import { requestsRouter } from "./routers/requests";
 import { approvalsRouter } from "./routers/approvals";
 import { delegationsRouter } from "./routers/delegations";
 import { grantsRouter } from "./routers/grants";
+import { credentialsRouter } from "./routers/credentials";
 import { tasksRouter } from "./routers/tasks";
 import { notificationsRouter } from "./routers/notifications";
 import { findingsRouter } from "./routers/findings";
@@ -34,6 +35,7 @@ export const appRouter = router({
   approvals: approvalsRouter,
   delegations: delegationsRouter,
   grants: grantsRouter,
+  credentials: credentialsRouter,
   tasks: tasksRouter,
   notifications: notificationsRouter,
   findings: findingsRouter,

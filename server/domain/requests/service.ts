@@ -32,6 +32,7 @@ import { completeApproval, openStage, requestTitle, STALE_REQUEST, voidOpenSteps
 import { BREAK_GLASS_REVIEW_HOURS, DEADLINE_DAYS, type ZCancelRequestInput, type ZEditRequestInput, type ZPreviewRequestInput, type ZSubmitRequestInput } from "./schema";
 import { canSeeRequest, stageViews } from "./queries";
 import { assertNotAlreadyHeld } from "./already-held";
+import { assertCredentialBeneficiary } from "../credentials/rules";
 
 const HOUR = 3_600_000;
 
@@ -304,6 +305,7 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
     const b = checkBeneficiary(f.beneficiary, ctx.actor.id);
     const ent = f.entitlement;
     if (!ent) throw notFound("The entitlement");
+    await assertCredentialBeneficiary(tx, ent.id, b);
     const extendsGrantId = input.extendsGrantId ?? null;
     if (extendsGrantId) await checkExtendable(tx, extendsGrantId, beneficiaryId, ent.id);
     await assertNotAlreadyHeld(tx, { beneficiaryId, beneficiaryName: b.displayName, entitlementId: ent.id, entitlementName: ent.name, forSelf: beneficiaryId === ctx.actor.id, extendsGrantId, emergency: input.emergency });

@@ -13,6 +13,7 @@ import { NhiEditPanel } from "@/components/identities/nhi-edit-panel";
 import { RevokeGrantButton } from "@/components/grants/revoke-grant-button";
 import { MyGrantActions } from "@/components/catalog/my-access";
 import { DeprovisionPanel } from "@/components/grants/deprovision-panel";
+import { IssuedCredentials } from "@/components/credentials/issued-credentials";
 
 /** One identity, loaded once per request (metadata and page share it); null when there is no such identity. */
 const loadIdentity = cache(async (id: string): Promise<IdentityDetail | null> => {
@@ -49,10 +50,12 @@ export default async function IdentityPage({ params }: Params) {
   const identity = await loadIdentity((await params).id);
   if (!identity) notFound();
   const api = await serverCaller();
-  const [systems, revocableIds, me] = await Promise.all([
+  const [systems, revocableIds, me, issued] = await Promise.all([
     identity.canEdit ? api.identities.systemOptions() : Promise.resolve([]),
     api.grants.revocable({ identityId: identity.id }),
     api.me.profile(),
+    // Logins issued for its grants (docs/credentials.md): empty for a person, or for a viewer who may not see them.
+    identity.kind === "HUMAN" ? Promise.resolve([]) : api.credentials.ofIdentity({ identityId: identity.id }),
   ]);
   const revocable = new Set(revocableIds);
   // My own access (or my NHI's): Extend and Remove my access on each grant, instead of an owner's Revoke.
@@ -202,6 +205,8 @@ export default async function IdentityPage({ params }: Params) {
           </Card>
         </>
       )}
+
+      {issued.length > 0 && <IssuedCredentials credentials={issued} />}
 
       {human && identity.status !== "DEPROVISIONED" && me?.roles.includes("ADMIN") && me.id !== identity.id && (
         <DeprovisionPanel identityId={identity.id} name={identity.displayName} grantsInEffect={current.length} nhisOwned={identity.ownedNhis.count} />
