@@ -28,6 +28,8 @@ test("the API reference page: from the navigation, every operation with its scop
   await expect(page.getByRole("heading", { level: 3, name: /POST \/api\/v1\/requests$/ })).toBeVisible();
   await expect(page.getByText("requests:on-behalf").first()).toBeVisible();
   await page.screenshot({ path: "test-results/api-reference-1440.png", fullPage: false });
+  await page.getByRole("heading", { level: 3, name: /POST \/api\/v1\/requests$/ }).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: "test-results/api-reference-1440-operation.png", fullPage: false });
 
   for (const scheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme: scheme });
@@ -45,4 +47,6 @@ test("the API reference page: from the navigation, every operation with its scop
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await page.screenshot({ path: "test-results/api-reference-390.png", fullPage: false });
+  await page.getByRole("heading", { level: 3, name: /POST \/api\/v1\/requests$/ }).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: "test-results/api-reference-390-operation.png", fullPage: false });
 });

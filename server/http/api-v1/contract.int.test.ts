@@ -113,7 +113,7 @@ describe("/api/v1 serves its OpenAPI 3.1 document", () => {
 
 describe("every operation, answered as the document says", () => {
   it("catalog: systems and entitlements, paged with cursors", async () => {
-    const first = await api("owner", "GET", "/catalog/systems?limit=5");
+    const first = await api("owner", "GET", "/catalog/systems?cursor=&limit=5");
     expect(first.status).toBe(200);
     expect(items(first).map((x) => x.name)).toContain("Payments Ledger");
     const sys = await api("owner", "GET", `/catalog/systems/${s.system.id}`);

@@ -140,7 +140,8 @@ async function serve(db: PrismaClient, req: Request, url: URL, op: Operation, pa
       fingerprint = queryFingerprint(filters);
       let page = 1;
       let size = DEFAULT_LIMIT;
-      if (cursor !== undefined) {
+      // An empty cursor (`?cursor=`) is the first page.
+      if (cursor !== undefined && cursor !== "") {
         const c = decodeCursor(cursor, fingerprint);
         if (!c.ok) return problem("bad-input", instance, c.reason, { errors: { cursor: [c.reason] } });
         page = c.page;
