@@ -32,6 +32,23 @@ function typeOf(s: Schema | undefined): string {
   return t;
 }
 
+/** Text of the document with its `code` spans (Markdown backticks) shown as code. */
+function Prose({ text }: { text: string }) {
+  return (
+    <>
+      {text.split("`").map((part, i) =>
+        i % 2 === 1 ? (
+          <code key={i} className="text-slate-900">
+            {part}
+          </code>
+        ) : (
+          part.replace(/\*\*/g, "")
+        ),
+      )}
+    </>
+  );
+}
+
 const methodTone = { GET: "blue", POST: "green" } as const;
 
 function curlOf(method: string, path: string, op: Op): string {
@@ -125,7 +142,9 @@ export default function ApiReferencePage() {
                         Scope <code className="font-medium text-slate-900">{op["x-warrant-scope"]}</code> · acts as {op["x-warrant-acts-as"] === "client" ? "the client" : "the owner"}
                       </p>
                     )}
-                    {op.description && !op.description.startsWith("**Scope") && <p className="mt-2 text-sm text-slate-600">{op.description.split("\n\n")[0]}</p>}
+                    {op.description && !op.description.startsWith("**Scope") && <p className="mt-2 text-sm text-slate-600">
+                        <Prose text={op.description.split("\n\n")[0]!} />
+                      </p>}
                     {params.length > 0 && (
                       <div className="mt-3">
                         <h4 className="text-xs font-semibold uppercase tracking-wide text-slate-500">Parameters</h4>
@@ -134,7 +153,12 @@ export default function ApiReferencePage() {
                             <li key={`${p.in}-${p.name}`} className="break-words">
                               <code className="font-medium text-slate-900">{p.name}</code> <span className="text-slate-500">({p.in}{p.required ? ", required" : ""})</span>{" "}
                               <span className="text-slate-700">{typeOf(p.schema)}</span>
-                              {p.description && <span className="text-slate-600"> — {p.description}</span>}
+                              {p.description && (
+                                <span className="text-slate-600">
+                                  {" "}
+                                  — <Prose text={p.description} />
+                                </span>
+                              )}
                             </li>
                           ))}
                         </ul>
