@@ -77,6 +77,8 @@ const ZEnv = z
     RATE_LIMIT_CALLS_PER_ADDRESS: rateLimit(3000),
     /** SCIM requests per SCIM client (per token's identity), per window. */
     RATE_LIMIT_SCIM_PER_CLIENT: rateLimit(1200),
+    /** REST API (/api/v1) requests per API client (per token's identity), per window. */
+    RATE_LIMIT_API_PER_CLIENT: rateLimit(1200),
     /** Downloads (evidence packs, CSV reports, the public key) per signed-in person per window. */
     RATE_LIMIT_DOWNLOADS_PER_PERSON: rateLimit(60),
     /** File uploads (the HR import, up to 64 MiB each) per signed-in person per window. */

@@ -37,6 +37,8 @@ const NAV: { group: string; items: NavItem[] }[] = [
       { href: "/identities", label: "Directory", show: () => true },
       { href: "/catalog", label: "Systems", show: () => true, match: (p) => p === "/catalog" || p.startsWith("/catalog/systems") },
       { href: "/catalog/entitlements", label: "Entitlements", show: () => true },
+      // The REST API's reference (made from its OpenAPI document), for whoever builds an integration.
+      { href: "/developers/api", label: "API reference", show: () => true },
     ],
   },
   {

@@ -23,6 +23,7 @@ import { ROLES, type AuthorizationScene, type RoleName } from "./authorization-s
 import { callerAs } from "./factories";
 import { errorResponse } from "../../app/api/audit/_lib/http";
 import { authenticateScimRequest } from "../http/scim-endpoint";
+import { authenticateApiRequest } from "../http/api-v1/endpoint";
 
 export { ROLES, type RoleName };
 export type Refusal = "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND";
@@ -484,6 +485,17 @@ export const ROUTE_MATRIX: Record<string, RouteEntry> = {
       // limit (a write by design, proven in server/http/scim-endpoint.int.test.ts).
       const req = new Request("http://portal.test/scim/v2/Users", { method: "POST", body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "matrix@example.test" }) });
       return (await authenticateScimRequest(s.db, req, s.clock.now())) ? 200 : 401;
+    },
+  },
+  "app/api/v1/[...path]/route.ts": {
+    methods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+    serves: "The REST API for machines: an API client's bearer token, never a session; scopes and roles per operation (server/http/api-v1/contract.int.test.ts)",
+    expect: same(401),
+    probe: async (s) => {
+      // A request submitted from anyone's browser session without an API token: refused (the session is never
+      // read). What a token may do per scope and per owner is proven in server/http/api-v1/*.int.test.ts.
+      const req = new Request("http://portal.test/api/v1/requests", { method: "POST", body: JSON.stringify({ entitlementId: s.system.id, justification: "matrix probe", durationHours: 1 }) });
+      return (await authenticateApiRequest(s.db, req, s.clock.now())) ? 200 : 401;
     },
   },
   "app/api/identity-import/upload/route.ts": {
