@@ -114,6 +114,7 @@ export const PROCEDURE_MATRIX: Record<string, MatrixEntry> = {
   "ledger.status": { expect: only(READS_EVERYTHING) },
   "ledger.list": { input: () => ({}), expect: only(READS_EVERYTHING) },
   "ledger.facets": { expect: only(READS_EVERYTHING) },
+  "ledger.feed": { input: () => ({ after: "0", limit: 5 }), expect: only(READS_EVERYTHING) },
 
   // webhooks: read by the ledger's readers, changed by admin and security (server/domain/webhooks/service.ts).
   "webhooks.list": { expect: only(READS_EVERYTHING) },

@@ -5,6 +5,8 @@
  * fromJSONSchema, never against the zod schemas the document was made from. Every operation must have been
  * answered with a success at least once. Problem details are checked for each kind of error.
  */
+import { verifyFeedEvents } from "../../domain/events/verify";
+import type { FeedEvent } from "../../domain/events/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createTestDb, type TestDb } from "../../testing/db";
@@ -230,6 +232,34 @@ describe("every operation, answered as the document says", () => {
     expect(new Set(seqs).size).toBe(40);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(seqs[0]).toBe(Math.min(...seqs));
+
+    // The feed: from the start, page by page with `next`; the consumer verifies the chain it received.
+    const events: FeedEvent[] = [];
+    let after = "0";
+    let head = "";
+    for (let more = true; more; ) {
+      const page = await api("auditor", "GET", `/events?after=${after}&limit=25`);
+      expect(page.status, page.text).toBe(200);
+      expect(page.body.format).toBe("warrant");
+      events.push(...(page.body.events as FeedEvent[]));
+      after = page.body.next as string;
+      head = page.body.head as string;
+      more = page.body.hasMore === true;
+    }
+    expect(Number(head)).toBeGreaterThan(25);
+    expect(events.map((e) => Number(e.seq))).toEqual(Array.from({ length: Number(head) }, (_, k) => k + 1));
+    expect(verifyFeedEvents(events).problems).toEqual([]);
+    // A types filter (comma-separated families and actions) and the OCSF form.
+    const only = await api("auditor", "GET", "/events?after=0&limit=50&types=request.*,grant.revoked");
+    expect(only.status, only.text).toBe(200);
+    expect((only.body.events as FeedEvent[]).every((e) => e.action.startsWith("request.") || e.action === "grant.revoked")).toBe(true);
+    expect((only.body.events as FeedEvent[]).length).toBeGreaterThan(0);
+    const ocsf = await api("auditor", "GET", "/events?after=0&limit=5&format=ocsf");
+    expect(ocsf.status, ocsf.text).toBe(200);
+    expect(ocsf.body.format).toBe("ocsf");
+    // A bad type is a 400 naming the field, not a 500.
+    const bad = await api("auditor", "GET", "/events?types=grant.*,DROP%20TABLE");
+    expect(bad.status, bad.text).toBe(400);
   });
 
   it("evidence: start an export, read its status with the download link, download a finished pack", async () => {

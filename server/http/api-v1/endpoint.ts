@@ -155,6 +155,9 @@ async function serve(db: PrismaClient, req: Request, url: URL, op: Operation, pa
       paging = { page, limit: size };
       input.page = page;
       input.size = size;
+    } else if (op.keyset && cursor === undefined) {
+      // The feed pages itself (after / next) and takes its own limit.
+      if (limit !== undefined) input.limit = limit;
     } else if (cursor !== undefined || limit !== undefined) {
       return problem("bad-input", instance, "This operation is not a list: it takes no cursor or limit.", { errors: { [cursor !== undefined ? "cursor" : "limit"]: ["is not a parameter of this operation"] } });
     }

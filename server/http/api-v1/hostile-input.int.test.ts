@@ -51,6 +51,7 @@ function baseInput(op: Operation): Record<string, unknown> {
     decideReviewItem: { itemId: s.items.toDecide.id, expectedVersion: 1, decision: "KEEP", comment: "Still needed" },
     listFindings: { status: "OPEN" },
     listLedgerEvents: { action: "request.submitted" },
+    readEvents: { after: "0", limit: 5, types: "grant.*" },
     startEvidenceExport: { from: "2026-01-01", to: "2026-01-31" },
     getEvidenceExport: { id: s.evidenceExport.id },
     downloadEvidenceExport: { id: s.evidenceExport.id },

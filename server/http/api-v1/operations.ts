@@ -25,6 +25,23 @@ import { ZCampaignById, ZDecideInput, ZListCampaignsInput, ZMyItemsInput } from 
 import { ZListFindingsInput } from "../../domain/findings/schema";
 import { ZListLedgerEvents } from "../../ledger/queries";
 import { ZExportRef, ZStartExport } from "../../domain/evidence-exports/schema";
+import { ZFeedPage, ZFeedQuery } from "../../domain/events/schema";
+
+/**
+ * The feed's query as a URL carries it: `types` is one comma-separated parameter (`types=grant.*,request.submitted`),
+ * split into the feed's own list before the procedure parses it with ZFeedQuery.
+ */
+const ZFeedQueryParams = ZFeedQuery.extend({
+  types: z
+    .string()
+    .max(5000)
+    .optional()
+    .describe('Event types to include, comma-separated: exact actions ("grant.revoked") or families ("grant.*"); none = every event.'),
+});
+const splitTypes = (i: z.input<typeof ZFeedQueryParams>) => ({
+  ...i,
+  types: i.types === undefined || i.types.trim() === "" ? [] : i.types.split(",").map((t) => t.trim()),
+});
 
 const createCaller = createCallerFactory(appRouter);
 export type ApiCaller = ReturnType<typeof createCaller>;
@@ -59,6 +76,8 @@ export type Operation = {
   input: z.ZodType;
   /** Lists: the input extends ZListBase (page, size); the API pages it with `cursor` and `limit`. */
   list?: boolean;
+  /** Pages itself with a keyset of its own (the event feed: `after` and the answer's `next`) and takes its own `limit`: no cursor. */
+  keyset?: boolean;
   /** Values the API uses when the caller gives none (e.g. the ledger pages oldest first). */
   defaults?: Record<string, unknown>;
   /** A list's item, or the whole answer. */
@@ -183,7 +202,22 @@ export const OPERATIONS: Operation[] = [
   { id: "decideReviewItem", method: "POST", path: "/review-items/{itemId}/decision", tag: "campaigns", summary: "Keep or revoke a reviewed grant", description: "Bound to the item version the reviewer saw (`expectedVersion`).", scope: "campaigns:decide", input: ZDecideInput, output: ReviewItem, handler: H((c, i) => c.campaigns.decide(i as never)), example: { input: { expectedVersion: 1, decision: "KEEP", comment: "Still on the payments team." } } },
   // findings
   { id: "listFindings", method: "GET", path: "/findings", tag: "findings", summary: "List findings", description: "The owner must be an admin, security officer or auditor.", scope: "findings:read", input: ZListFindingsInput, list: true, output: FindingRow, handler: H((c, i) => c.findings.list(i as never)) },
-  // ledger — the live feed (GET /api/v1/events?after=<seq>, issue 12 §3) is registered here at integration.
+  // ledger
+  {
+    id: "readEvents",
+    method: "GET",
+    path: "/events",
+    tag: "ledger",
+    summary: "Read the event feed after a seq (long-poll with wait)",
+    description:
+      "Every ledger event after `after`, in seq order, each with its seq, hash and previous hash so the consumer can verify the chain it received, and the signed checkpoints covering the page (docs/events.md). Pass the page's `next` as `after` for the next one. `wait` (seconds, at most 30) holds the call open until an event arrives. `format=ocsf` gives OCSF events with the original in `unmapped.warrant`. The owner must be an admin, security officer or auditor.",
+    scope: "events:read",
+    keyset: true,
+    input: ZFeedQueryParams,
+    output: ZFeedPage,
+    handler: H((c, i: z.input<typeof ZFeedQueryParams>) => c.ledger.feed(splitTypes(i))),
+    example: { input: { after: "0", limit: 100, types: "grant.*,request.submitted" } },
+  },
   {
     id: "listLedgerEvents",
     method: "GET",
