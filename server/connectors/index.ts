@@ -4,6 +4,7 @@ import { manualConnector } from "./manual";
 import { postgresConnector } from "./postgres";
 import { scimConnector } from "./scim";
 import type { Connector } from "./types";
+import { warrantApiConnector } from "./warrant-api";
 import { webhookConnector } from "./webhook";
 
 export const CONNECTORS: Record<ConnectorKind, Connector> = {
@@ -11,6 +12,7 @@ export const CONNECTORS: Record<ConnectorKind, Connector> = {
   WEBHOOK: webhookConnector,
   POSTGRES: postgresConnector,
   SCIM: scimConnector,
+  WARRANT_API: warrantApiConnector,
 };
 
 export function connectorFor(kind: ConnectorKind): Connector {
