@@ -42,7 +42,10 @@ async function firstAdmin(tx: Tx): Promise<string | null> {
  * ledger events, in the caller's transaction) and changes nothing that exists. The owner of a new system is
  * `ownerId`, else the first active admin; with neither, nothing is created and null is returned.
  */
-export async function ensureWarrantApiSystem(tx: Tx, o: { ownerId?: string | null; actorId: string | null; now: Date; source?: string }): Promise<{ systemId: string } | null> {
+export async function ensureWarrantApiSystem(
+  tx: Tx,
+  o: { ownerId?: string | null; actorId: string | null; now: Date; source?: string; /** Fixed entitlement ids (the demo seed is the same in every database). */ idFor?: (scope: ApiScope) => string },
+): Promise<{ systemId: string } | null> {
   const extra = o.source ? { source: o.source } : {};
   const events: LedgerEventInput[] = [];
   let system = await tx.system.findUnique({ where: { id: WARRANT_API_SYSTEM_ID }, select: { id: true } });
@@ -65,7 +68,7 @@ export async function ensureWarrantApiSystem(tx: Tx, o: { ownerId?: string | nul
   for (const scope of API_SCOPE_NAMES) {
     if (have.has(scope)) continue;
     const e = scopeEntitlement(scope);
-    const row = await tx.entitlement.create({ data: { systemId: system.id, ...e, createdAt: o.now }, select: { id: true } });
+    const row = await tx.entitlement.create({ data: { ...(o.idFor ? { id: o.idFor(scope) } : {}), systemId: system.id, ...e, createdAt: o.now }, select: { id: true } });
     events.push({ actorId: o.actorId, action: "entitlement.created", subjectType: "Entitlement", subjectId: row.id, occurredAt: o.now, payload: { systemId: system.id, name: e.name, risk: e.risk, privileged: e.privileged, ownerId: null, requestable: e.requestable, maxDurationDays: e.maxDurationDays, externalRef: e.externalRef, ...extra } });
   }
   if (events.length) await recordEvents(tx, events);

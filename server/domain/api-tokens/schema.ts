@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { INPUT_DATE_MAX, INPUT_DATE_MIN, INPUT_DATE_RANGE } from "../input-bounds";
 
-export const API_TOKEN_SCOPES = ["scim"] as const;
+export const API_TOKEN_SCOPES = ["scim", "api"] as const;
 export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];
 
 /** The longest a token (and a client's credential) may live: a year. */
@@ -48,6 +48,10 @@ export const ZRevokeApiToken = z
   })
   .strict();
 export type TRevokeApiToken = z.infer<typeof ZRevokeApiToken>;
+
+/** Issues a token for an API client of /api/v1 (its owner or an admin; the client must hold a scope). */
+export const ZIssueApiClientToken = z.object({ identityId: uuid("identityId") }).strict();
+export type TIssueApiClientToken = z.infer<typeof ZIssueApiClientToken>;
 
 /** A token's state as people see it. */
 export type ApiTokenState = "active" | "overlap" | "expired" | "revoked" | "replaced";
