@@ -293,7 +293,7 @@ export function NhiForm(props: Props) {
                 }} max={toDay(new Date())} />}
           </Field>
         )}
-        <Field label="Credential expires (UTC)" error={errors.credentialExpiresAt} hint="Optional. Warrant warns before it expires.">
+        <Field label="Credential expires (UTC)" error={errors.credentialExpiresAt} hint={asClient ? "Required for an API client, at most a year away: its tokens and scopes end then." : "Optional. Warrant warns before it expires."}>
           {(p) => <Input {...p} type="date" name="credentialExpiresAt" value={expiresAt} onChange={(e) => {
                   setExpiresAt(e.target.value);
                   clearError("credentialExpiresAt");
