@@ -103,6 +103,11 @@ describe(`API clients and machine requesters (${TEST_ENGINE})`, () => {
     expect(events.map((e) => e.action)).toEqual(["identity.nhi.created", "system.created"]);
   });
 
+  it("the built-in system's connector cannot be changed, and changes nothing", async () => {
+    const sys = await db.prisma.system.findUniqueOrThrow({ where: { id: WARRANT_API_SYSTEM_ID } });
+    await expectRefused(() => c.as.admin.catalog.updateSystem({ id: sys.id, expectedUpdatedAt: sys.updatedAt, connector: "MANUAL" }), "BAD_REQUEST", /built in/);
+  });
+
   it("refuses a token while the client holds no scope, and changes nothing", async () => {
     await expectRefused(() => c.as.employee.apiClients.issueToken({ identityId: agentId }), "BAD_REQUEST", /holds no API scope/);
   });

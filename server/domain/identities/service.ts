@@ -58,7 +58,7 @@ async function assertSystemExists(tx: Tx, systemId: string): Promise<void> {
 }
 
 function assertMayManage(ctx: ServiceCtx): void {
-  if (!canManageNhis(ctx.actor)) throw forbidden("Managing non-human identities needs the Admin role.");
+  if (!canManageNhis(ctx.actor)) throw forbidden("Managing non-human identities needs the ADMIN role (anyone may register an API client they own, with its scopes).");
 }
 
 export type ScopeRequestRef = { scope: string; requestId: string; status: string };
