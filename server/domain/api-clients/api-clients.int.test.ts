@@ -179,6 +179,9 @@ describe(`API clients and machine requesters (${TEST_ENGINE})`, () => {
     const page = await c.as.manager.requests.byId({ id: out.id });
     expect(page.machineRequester).toMatchObject({ name: "Triage agent", kind: "AI_AGENT", owner: { id: c.employee.id, name: "Priya Employee" } });
     expect(page.ticketRef).toBe("JIRA-123");
+    // The approver's inbox says an agent asked.
+    const inbox = await c.as.manager.approvals.inbox({});
+    expect(inbox.rows.find((row) => row.requestId === out.id)).toMatchObject({ relation: "agent", requester: { name: "Triage agent" } });
 
     expect(await approveAll(out.id)).toBe("APPROVED");
     await provision();

@@ -194,7 +194,7 @@ export function onBehalfRelationText(requesterName: string, relation: OnBehalfRe
     case "owner":
       return `a non-human identity ${first} owns`;
     case "agent":
-      return `${first} is a machine requester acting for them`;
+      return "asked by an API client or agent acting for them";
     case "none":
       return "";
   }
