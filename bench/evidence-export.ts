@@ -10,7 +10,8 @@
  * grows; the peak figures include garbage V8 had not collected yet.
  * Runs on PGlite, and on PostgreSQL when started through scripts/with-postgres.sh (TEST_PG_ADMIN_URL).
  */
-import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { spawn } from "node:child_process";
+import { createHash, generateKeyPairSync, randomUUID } from "node:crypto";
 import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -29,6 +30,41 @@ const { verifyPack } = await import("../server/evidence/verify");
 type TestDb = Awaited<ReturnType<typeof createTestDb>>;
 
 const MB = 1024 * 1024;
+
+type FileTiming = { path: string; rows: number | null; bytes: number; ms: number; query: string | null; parameters: unknown[] };
+
+/** A manifest query with its parameters written in as literals, for psql (which cannot bind them in COPY). */
+function withLiterals(query: string, parameters: unknown[]): string {
+  let q = query.replace(/ -- .*$/, "");
+  for (let i = parameters.length; i >= 1; i--) {
+    const v = parameters[i - 1];
+    const lit = v === null || v === undefined ? "NULL" : `'${String(v).replace(/'/g, "''")}'`;
+    q = q.split(`$${i}`).join(lit);
+  }
+  return q;
+}
+
+/** `COPY (query) TO STDOUT` of each query, in one psql session, hashed with sha256 as it arrives: the floor an export is compared with. */
+function copyTo(url: string, queries: string[]): Promise<{ ms: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const hash = createHash("sha256");
+    let bytes = 0;
+    const child = spawn("psql", [url, "-X", "-q", "-v", "ON_ERROR_STOP=1", ...queries.flatMap((q) => ["-c", `COPY (${q}) TO STDOUT`])], { stdio: ["ignore", "pipe", "pipe"] });
+    let err = "";
+    child.stdout.on("data", (c: Buffer) => {
+      bytes += c.length;
+      hash.update(c);
+    });
+    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      hash.digest();
+      if (code === 0) resolve({ ms: performance.now() - started, bytes });
+      else reject(new Error(`psql COPY failed (${code}): ${err.trim()}`));
+    });
+  });
+}
 
 async function populate(db: TestDb, n: number) {
   const p = db.prisma;
@@ -95,7 +131,10 @@ async function benchOne(engine: string, n: number) {
         retained.push(process.memoryUsage().heapUsed);
       }
     };
-    const res = await exportEvidencePack(db.prisma, { from: new Date("2000-01-01"), to: new Date("2100-01-01") }, createWriteStream(file), { generator: "bench", onProgress });
+    const timings: FileTiming[] = [];
+    const onFile = (f: { path: string; rows: number | null; bytes: number; query: string | null; parameters: unknown[] }, ms: number) =>
+      timings.push({ path: f.path, rows: f.rows, bytes: f.bytes, ms, query: f.query, parameters: f.parameters });
+    const res = await exportEvidencePack(db.prisma, { from: new Date("2000-01-01"), to: new Date("2100-01-01") }, createWriteStream(file), { generator: "bench", onProgress, onFile });
     const secs = (performance.now() - t1) / 1000;
     clearInterval(timer);
     const rawBytes = res.fileStats.reduce((s, f) => s + f.bytes, 0);
@@ -103,6 +142,17 @@ async function benchOne(engine: string, n: number) {
       `  ${String(n).padStart(7)} grants: ${String(res.rows).padStart(8)} rows, ${(rawBytes / MB).toFixed(1).padStart(6)} MB of files (${(statSync(file).size / MB).toFixed(1)} MB zip) in ${secs.toFixed(2).padStart(6)} s` +
         ` = ${(rawBytes / MB / secs).toFixed(1).padStart(5)} MB/s, ${Math.round(res.rows / secs).toString().padStart(6)} rows/s; peak RSS +${((peak - base.rss) / MB).toFixed(0)} MB, peak JS heap+buffers +${((peakHeap - base.heapUsed - base.external - base.arrayBuffers) / MB).toFixed(0)} MB (setup ${setupSecs.toFixed(1)} s)`,
     );
+    const slowest = [...timings].sort((a, b) => b.ms - a.ms).slice(0, 6);
+    console.log(`  ${"".padStart(7)}         slowest files: ${slowest.map((t) => `${t.path} ${(t.ms / 1000).toFixed(2)} s (${t.rows ?? "-"} rows)`).join(", ")}`);
+    if (engine === "pg" && "url" in db && typeof db.url === "string") {
+      // The same rows straight out of PostgreSQL: each file's query (from the manifest) through COPY TO, hashed.
+      // controls.jsonl is computed in code (one query per check), not one query: it has no COPY twin.
+      const queries = timings.filter((t) => t.query && /^\s*(SELECT|WITH)\b/i.test(t.query)).map((t) => withLiterals(t.query!, t.parameters));
+      const { ms: copyMs, bytes: copyBytes } = await copyTo(db.url, queries);
+      console.log(
+        `  ${"".padStart(7)}         COPY TO + sha256 of every file's query: ${(copyMs / 1000).toFixed(2)} s (${(copyBytes / MB).toFixed(1)} MB); the export takes ${(secs / (copyMs / 1000)).toFixed(1)}× as long = ${((copyMs / 1000) / secs).toFixed(2)}× COPY's speed`,
+      );
+    }
     if (retained.length) console.log(`  ${"".padStart(7)}         heap retained after a full GC, every 20,000 rows: ${retained.map((b) => (b / MB).toFixed(0)).join(", ")} MB (flat = streamed)`);
     const t2 = performance.now();
     const v = await verifyPack(file);

@@ -9,7 +9,8 @@
 # "localhost" only, signed by a CA made for this run; the command gets the CA certificate's path as
 #   TEST_PG_CA_FILE=<path>   (unset when openssl is missing: the TLS tests then skip).
 # One role name, TEST_PG_SCRAM_USER=warrant_scram_login, must log in with a SCRAM password (every other role
-# keeps trust auth): the role itself is created by the test that uses it.
+# keeps trust auth): the role itself is created by the test that uses it. So must members of the group role
+# TEST_PG_SCRAM_GROUP=warrant_scram_members (created by the credential tests).
 set -euo pipefail
 
 if [[ $# -eq 0 ]]; then
@@ -91,9 +92,12 @@ if command -v openssl >/dev/null 2>&1; then
 fi
 
 # pg_hba.conf is first-match: this line, ahead of initdb's trust lines, concerns that one role only.
-{ echo "host all warrant_scram_login 127.0.0.1/32 scram-sha-256"; cat "$DATA/pg_hba.conf"; } >"$WORK/pg_hba.conf"
+# The second concerns members of the group role warrant_scram_members: the credential tests issue logins in it
+# (server/domain/credentials/credentials.int.test.ts) and prove that the password issued, and only it, works.
+{ echo "host all warrant_scram_login 127.0.0.1/32 scram-sha-256"; echo "host all +warrant_scram_members 127.0.0.1/32 scram-sha-256"; cat "$DATA/pg_hba.conf"; } >"$WORK/pg_hba.conf"
 cat "$WORK/pg_hba.conf" >"$DATA/pg_hba.conf" && rm "$WORK/pg_hba.conf"
 export TEST_PG_SCRAM_USER=warrant_scram_login
+export TEST_PG_SCRAM_GROUP=warrant_scram_members
 
 # A port the OS just reported free can be taken before the server binds it; try a few.
 PORT=""

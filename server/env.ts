@@ -77,6 +77,8 @@ const ZEnv = z
     RATE_LIMIT_CALLS_PER_ADDRESS: rateLimit(3000),
     /** SCIM requests per SCIM client (per token's identity), per window. */
     RATE_LIMIT_SCIM_PER_CLIENT: rateLimit(1200),
+    /** REST API (/api/v1) requests per API client (per token's identity), per window. */
+    RATE_LIMIT_API_PER_CLIENT: rateLimit(1200),
     /** Downloads (evidence packs, CSV reports, the public key) per signed-in person per window. */
     RATE_LIMIT_DOWNLOADS_PER_PERSON: rateLimit(60),
     /** File uploads (the HR import, up to 64 MiB each) per signed-in person per window. */
@@ -110,6 +112,11 @@ const ZEnv = z
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     /** Ed25519 signing key for checkpoints and evidence packs (PEM, PKCS#8). Unset = generated at the first start into .data/keys/. */
     EVIDENCE_KEY_FILE: z.string().min(1).optional(),
+    /**
+     * AES-256 key (32 random bytes, base64, in a file) sealing issued credential passwords until their owner
+     * reveals them (docs/credentials.md). Unset = generated at first use into .data/keys/credential-aes256.key.
+     */
+    CREDENTIAL_KEY_FILE: z.string().min(1).optional(),
     /** Where evidence packs exported from the portal are written. */
     EVIDENCE_DIR: z.string().min(1).default(".data/evidence"),
     /** Days a pack built in the portal is kept after it is built; then the retention job removes its file (status EXPIRED). */

@@ -6,7 +6,7 @@ import { notify } from "@/components/ui/toast";
 import { EntitlementForm, type EntitlementFormValues } from "./entitlement-form";
 
 /** The admin's "Edit entitlement" control on an entitlement's page: opens the form in place. */
-export function EntitlementEditor({ initial, systemOwnerName }: { initial: EntitlementFormValues; systemOwnerName: string }) {
+export function EntitlementEditor({ initial, systemOwnerName, connector }: { initial: EntitlementFormValues; systemOwnerName: string; connector?: string }) {
   const [open, setOpen] = useState(false);
   if (!open) {
     return (
@@ -26,6 +26,7 @@ export function EntitlementEditor({ initial, systemOwnerName }: { initial: Entit
         mode="edit"
         initial={initial}
         systemOwnerName={systemOwnerName}
+        connector={connector}
         onSaved={() => {
           setOpen(false);
           notify.success("Changes saved.", "The change is recorded in the evidence ledger.");

@@ -15,7 +15,7 @@ import { readFormError, type FormError } from "./form-errors";
 type Risk = (typeof RISK_LEVELS)[number];
 
 /** The fields checked in the browser by the server's own schema. */
-const FIELDS = ["systemId", "name", "description", "maxDurationDays", "externalRef", "ownerId"] as const;
+const FIELDS = ["systemId", "name", "description", "maxDurationDays", "externalRef", "ownerId", "credentialRotateHours"] as const;
 
 export type EntitlementFormValues = {
   id?: string;
@@ -30,6 +30,10 @@ export type EntitlementFormValues = {
   requestable: boolean;
   maxDurationDays: number;
   externalRef: string;
+  /** PostgreSQL systems only: grants issue a login of their own (docs/credentials.md). */
+  issuesCredential?: boolean;
+  /** Hours between scheduled rotations; null = on demand only. */
+  credentialRotateHours?: number | null;
 };
 
 const ROUTE: [RegExp, string][] = [
@@ -37,6 +41,8 @@ const ROUTE: [RegExp, string][] = [
   [/No system with id/, "systemId"],
   [/owner/i, "ownerId"],
   [/at most \d+ days|maximum duration/i, "maxDurationDays"],
+  [/issue credentials|issues credentials/i, "issuesCredential"],
+  [/rotation schedule/i, "credentialRotateHours"],
 ];
 
 /**
@@ -48,12 +54,15 @@ export function EntitlementForm({
   initial,
   systems,
   systemOwnerName,
+  connector,
   onSaved,
   onCancel,
 }: {
   mode: "create" | "edit";
   initial: EntitlementFormValues;
-  systems?: { id: string; name: string }[];
+  systems?: { id: string; name: string; connector?: string }[];
+  /** Edit mode: the system's connector (credentials are offered for PostgreSQL only). */
+  connector?: string;
   /** Shown in the owner picker's "system owner" choice (edit mode, where the system is known). */
   systemOwnerName?: string;
   /** Edit mode: called after a successful save (e.g. to close the editor). */
@@ -71,6 +80,8 @@ export function EntitlementForm({
   const [requestable, setRequestable] = useState(initial.requestable);
   const [duration, setDuration] = useState(String(initial.maxDurationDays));
   const [externalRef, setExternalRef] = useState(initial.externalRef);
+  const [issuesCredential, setIssuesCredential] = useState(initial.issuesCredential ?? false);
+  const [rotateHours, setRotateHours] = useState(initial.credentialRotateHours ? String(initial.credentialRotateHours) : "");
   const [error, setError] = useState<FormError | null>(null);
   const [refreshing, startRefresh] = useTransition();
 
@@ -98,6 +109,8 @@ export function EntitlementForm({
   const pending = create.isPending || update.isPending || refreshing;
 
   const days = Number(duration);
+  // Credentials are issued by the PostgreSQL connector only (the server refuses the flag elsewhere).
+  const postgres = (mode === "create" ? systems?.find((s) => s.id === systemId)?.connector : connector) === "POSTGRES";
   const durationHint = Number.isInteger(days) ? durationProblem({ privileged, risk, maxDurationDays: days }) : null;
 
   const values = {
@@ -110,6 +123,8 @@ export function EntitlementForm({
     // Checked and sent as typed: the schema names what is wrong with it (not a whole number, out of range, ...).
     maxDurationDays: duration.trim() === "" ? Number.NaN : days,
     externalRef: externalRef.trim() || null,
+    issuesCredential: postgres && issuesCredential,
+    credentialRotateHours: postgres && issuesCredential && rotateHours.trim() !== "" ? Number(rotateHours) : null,
   };
   // Each field checked as the person leaves it, by the server's own schema (all its problems at once).
   const v = useFieldValidation(ZCreateEntitlementInput, { systemId, ...values }, FIELDS);
@@ -182,7 +197,22 @@ export function EntitlementForm({
           onChange={(e) => setPrivileged(e.target.checked)}
         />
         <Checkbox label="Requestable" hint="Employees can find it and ask for it." checked={requestable} onChange={(e) => setRequestable(e.target.checked)} />
+        {postgres && (
+          <Checkbox
+            label="Issues a credential"
+            hint="For service accounts and other non-human identities only: each approved grant gets a login of its own with a generated password, shown once to the identity's owner and dropped when the grant ends."
+            checked={issuesCredential}
+            onChange={(e) => setIssuesCredential(e.target.checked)}
+          />
+        )}
       </div>
+      {postgres && issuesCredential && (
+        <Field label="Rotate the password every (hours)" error={fe.credentialRotateHours} hint="Empty: only when the owner or an admin asks. At most 8760 (a year).">
+          {(p) => (
+            <Input {...p} name="credentialRotateHours" type="number" inputMode="numeric" min={1} max={8760} step={1} value={rotateHours} onChange={(e) => setRotateHours(e.target.value)} onBlur={() => v.blur("credentialRotateHours")} className="max-w-40" />
+          )}
+        </Field>
+      )}
       <OwnerPicker
         value={ownerId}
         onChange={setOwnerId}

@@ -37,6 +37,8 @@ const NAV: { group: string; items: NavItem[] }[] = [
       { href: "/identities", label: "Directory", show: () => true },
       { href: "/catalog", label: "Systems", show: () => true, match: (p) => p === "/catalog" || p.startsWith("/catalog/systems") },
       { href: "/catalog/entitlements", label: "Entitlements", show: () => true },
+      // The REST API's reference (made from its OpenAPI document), for whoever builds an integration.
+      { href: "/developers/api", label: "API reference", show: () => true },
     ],
   },
   {
@@ -50,6 +52,8 @@ const NAV: { group: string; items: NavItem[] }[] = [
       { href: "/admin/policy", label: "Approval policy", show: isGovernance },
       // Identity providers pushing people in over SCIM, and their tokens.
       { href: "/admin/scim", label: "SCIM clients", show: isGovernance },
+      // Where the ledger's events go: signed webhooks to SIEM and GRC tools, their cursors and dead letters.
+      { href: "/admin/webhooks", label: "Webhooks", show: isGovernance, match: (p) => p === "/admin/webhooks" || p.startsWith("/admin/webhooks/") },
     ],
   },
 ];

@@ -2,6 +2,7 @@
 import type { ConnectorKind } from "../db/generated/enums";
 import { manualConnector } from "./manual";
 import { postgresConnector } from "./postgres";
+import { postgresLogins } from "./postgres-login";
 import { scimConnector } from "./scim";
 import type { Connector } from "./types";
 import { warrantApiConnector } from "./warrant-api";
@@ -10,7 +11,8 @@ import { webhookConnector } from "./webhook";
 export const CONNECTORS: Record<ConnectorKind, Connector> = {
   MANUAL: manualConnector,
   WEBHOOK: webhookConnector,
-  POSTGRES: postgresConnector,
+  // Role memberships, plus the credential logins an entitlement can issue instead (postgres-login.ts).
+  POSTGRES: { ...postgresConnector, ...postgresLogins },
   SCIM: scimConnector,
   WARRANT_API: warrantApiConnector,
 };

@@ -23,7 +23,7 @@ import { effectiveSslMode, PG_DEFAULT_HOST, PG_DEFAULT_PORT, SSL_MODES, type Ssl
 import { resolveSecretRef } from "./secrets";
 import { ConnectorError, type Connector, type ConnectorCtx, type ListAccessCtx, type Membership, type Receipt } from "./types";
 
-type PgConfig = { database: string; host: string; port: number; user?: string; secretRef?: string; sslmode: SslMode; sslRootCertRef?: string };
+export type PgConfig = { database: string; host: string; port: number; user?: string; secretRef?: string; sslmode: SslMode; sslRootCertRef?: string };
 
 export function postgresConfig(raw: unknown): PgConfig {
   const c = (raw ?? {}) as Partial<Record<keyof PgConfig, unknown>>;
@@ -101,7 +101,7 @@ export function legacyMemberRoleName(identityId: string): string {
   return `w_${idHex(identityId).slice(0, 8)}`;
 }
 
-function targetRole(ctx: ConnectorCtx): string {
+export function targetRole(ctx: ConnectorCtx): string {
   const ref = ctx.entitlement.externalRef?.trim();
   if (!ref) throw new ConnectorError(`The entitlement "${ctx.entitlement.name}" has no externalRef: set it to the PostgreSQL role to grant.`);
   return ref;
@@ -158,7 +158,7 @@ function tlsHint(cfg: PgConfig, e: Error): string {
   return "";
 }
 
-async function withClient<T>(cfg: PgConfig, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(cfg: PgConfig, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = await connect(cfg);
   try {
     return await fn(client);
@@ -186,7 +186,7 @@ type ReadBack = {
 };
 
 /** The server's own view of this session's encryption: evidence that sslmode was in force, not just configured. */
-async function sessionTls(c: pg.Client, cfg: PgConfig): Promise<ReadBack["tls"]> {
+export async function sessionTls(c: pg.Client, cfg: PgConfig): Promise<ReadBack["tls"]> {
   try {
     const res = await c.query<{ ssl: boolean; version: string | null }>("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
     const row = res.rows[0];
@@ -235,7 +235,7 @@ async function ensureMemberRole(c: pg.Client, member: string, ctx: ConnectorCtx)
   await c.query(`COMMENT ON ROLE ${c.escapeIdentifier(member)} IS ${c.escapeLiteral(comment)}`);
 }
 
-async function assertGrantableRole(c: pg.Client, role: string) {
+export async function assertGrantableRole(c: pg.Client, role: string) {
   const res = await c.query<{ rolsuper: boolean }>("SELECT rolsuper FROM pg_roles WHERE rolname = $1", [role]);
   if (!res.rowCount) throw new ConnectorError(`The role "${role}" does not exist in the target database: create it there, or fix the entitlement's externalRef.`);
   if (res.rows[0]!.rolsuper) throw new ConnectorError(`The role "${role}" is a superuser role: Warrant refuses to grant it.`);
@@ -256,8 +256,8 @@ function receipt(cfg: PgConfig, action: "GRANT" | "REVOKE", rb: ReadBack): Recei
 export const LIST_PAGE_SIZE = 5000;
 
 /**
- * Every membership of the managed roles: pg_auth_members joined to pg_roles, the member's name and the role's
- * name, ordered by both in the "C" collation (byte order), read through a server-side cursor (sorted once,
+ * Every membership of the managed roles (except the credential logins `wc_<grant>`, see postgres-login.ts):
+ * pg_auth_members joined to pg_roles, the member's name and the role's name, ordered by both in the "C" collation (byte order), read through a server-side cursor (sorted once,
  * fetched LIST_PAGE_SIZE rows at a time) in a read-only transaction.
  */
 async function* listMemberships(ctx: ListAccessCtx): AsyncGenerator<Membership> {
@@ -275,6 +275,9 @@ async function* listMemberships(ctx: ListAccessCtx): AsyncGenerator<Membership> 
              JOIN pg_roles r ON r.oid = m.roleid
              JOIN pg_roles u ON u.oid = m.member
             WHERE r.rolname::text = ANY($1::text[])
+              -- Logins issued as credentials (wc_<grant>, postgres-login.ts) belong to their grant, not to an
+              -- identity: their lifecycle is the credential's (issue, rotate, drop), not reconciliation's.
+              AND u.rolname::text !~ '^wc_[0-9a-f]{32}$'
             ORDER BY u.rolname::text COLLATE "C", r.rolname::text COLLATE "C"`,
         [ctx.managedRefs],
       );

@@ -62,7 +62,26 @@ export interface Connector {
    * name an account other than an identity's leave it out.
    */
   revokeAccount?(ctx: ListAccessCtx, m: Membership): Promise<Receipt>;
+  /**
+   * Credentials (docs/credentials.md): for a grant whose entitlement issues one, the connector creates a login
+   * of its own for the grant (or, when it exists, sets a new password on it: retrying is safe), valid until the
+   * grant's end and member of the entitlement's role, and reads it back. The secret comes back beside the
+   * receipt, never in it (receipts go to the ledger).
+   */
+  issueCredential?(ctx: CredentialCtx): Promise<CredentialResult>;
+  /** A new password on an existing login (refused when the login is gone: a rotation never re-creates access). */
+  rotateCredential?(ctx: CredentialCtx): Promise<CredentialResult>;
+  /** Blocks the login, ends its sessions, drops it; confirmed when the role is gone and no session is left. */
+  revokeCredential?(ctx: CredentialCtx): Promise<Receipt>;
 }
+
+/** The credential a grant issues: its login name and how long it may be used. */
+export type CredentialCtx = ConnectorCtx & { credential: { grantId: string; login: string; validUntil: Date } };
+
+/** What only the credential's owner may see once (password), and what anyone may (the rest). */
+export type IssuedSecret = { login: string; password: string; fingerprint: string; validUntil: string };
+
+export type CredentialResult = { receipt: Receipt; secret: IssuedSecret };
 
 export function isAwaiting(r: ConnectorResult): r is AwaitingConfirmation {
   return (r as AwaitingConfirmation).awaitingConfirmation === true;

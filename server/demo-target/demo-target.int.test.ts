@@ -14,7 +14,8 @@ import { memberRoleName, postgresConnector } from "../connectors/postgres";
 import { processProvisioningTasks } from "../jobs/provisioning";
 import { makeGrantWithTask, provisioningCast } from "../domain/provisioning/provisioning-test-kit";
 import { createTestDb, TEST_ENGINE, type TestDb } from "../testing/db";
-import { makeEntitlement, makeGrant } from "../testing/factories";
+import { makeEntitlement, makeGrant, makeNhi } from "../testing/factories";
+import { credentialFingerprint } from "../connectors/postgres-login";
 import { startDemoTarget, type DemoTarget } from "./index";
 import { serveOverWire } from "./wire-server";
 
@@ -133,6 +134,33 @@ describe(`the demo target with Warrant (${TEST_ENGINE})`, () => {
     };
     expect(await postgresConnector.revoke(ctx)).toMatchObject({ confirmed: true, readBack: { isMember: false } });
     expect(await members("replica_reader")).not.toContain(memberRoleName(other.id));
+  });
+
+  it("issues a credential into it (PGlite stores the login, validity and SCRAM verifier; it checks no password at login), rotates it, and drops it at revocation", async () => {
+    const ent = await db.prisma.entitlement.create({ data: { systemId: cast.system.id, name: "replica-login", externalRef: "replica_reader", issuesCredential: true } });
+    const nhi = await makeNhi(db.prisma, cast.employee.id, { name: "svc-demo-etl" });
+    const { grant } = await makeGrantWithTask(db.prisma, { identityId: nhi.id, entitlementId: ent.id, connector: "POSTGRES" });
+    await processProvisioningTasks(db.prisma, new Date(), "demo-target-test", 10);
+    expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).toMatchObject({ status: "ACTIVE" });
+    const cred = await db.prisma.credential.findUniqueOrThrow({ where: { grantId: grant.id } });
+    expect(await members("replica_reader")).toContain(cred.login);
+    const c = await client(port);
+    try {
+      const r = await c.query<{ rolcanlogin: boolean; rolvaliduntil: Date; rolpassword: string }>("SELECT rolcanlogin, rolvaliduntil, rolpassword FROM pg_authid WHERE rolname = $1", [cred.login]);
+      expect(r.rows[0]).toMatchObject({ rolcanlogin: true, rolvaliduntil: grant.expiresAt });
+      expect(credentialFingerprint(r.rows[0]!.rolpassword)).toBe(cred.fingerprint);
+    } finally {
+      await c.end();
+    }
+    const owner = cast.as(cast.employee.id);
+    expect((await owner.credentials.reveal({ credentialId: cred.id })).password).toBeTruthy();
+    expect(await owner.credentials.rotate({ credentialId: cred.id })).toMatchObject({ rotated: true });
+
+    await cast.as(cast.admin.id).grants.revoke({ grantId: grant.id, reason: "The ETL job moved to the warehouse" });
+    await processProvisioningTasks(db.prisma, new Date(), "demo-target-test", 10);
+    expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).toMatchObject({ status: "REVOKED" });
+    expect(await db.prisma.credential.findUniqueOrThrow({ where: { id: cred.id } })).toMatchObject({ status: "REVOKED", version: 2 });
+    expect(await members("replica_reader")).not.toContain(cred.login);
   });
 
   it("a taken port is a clear error, and the running target is untouched", async () => {

@@ -6,7 +6,8 @@
  * Consistent: every file is read from one read-only REPEATABLE READ snapshot (see exportEvidencePack).
  *
  * Memory stays flat: every file is produced by paging through the database (keyset pagination, `BATCH`
- * rows per query; the control checks too), streamed through a Transform that hashes, measures and counts it on the way into the
+ * rows per query; the control checks too; a CSV's JSON Lines twin and a control check's members pass through a
+ * temporary spool file so each is read once), streamed through a Transform that hashes, measures and counts it on the way into the
  * zip (yazl), one entry after the other. The manifest is written last, once every file is measured.
  */
 import { createHash, sign } from "node:crypto";
@@ -38,7 +39,8 @@ import {
 } from "./format";
 import { ensureSigningKey, registeredKeys, type SigningKey } from "./keys";
 import { csvLine } from "../csv";
-import { CONTROL_IDS_IN_ORDER, controlMembers, summarizeControlCheck } from "../domain/audit/controls";
+import { Spools, type Spool } from "./spool";
+import { CONTROL_IDS_IN_ORDER, controlCheckInfo, controlPopulation } from "../domain/audit/controls";
 
 export type ExportParams = { from: Date; to: Date; systems?: string[]; campaignId?: string };
 export type ExportOptions = {
@@ -52,6 +54,8 @@ export type ExportOptions = {
   key?: SigningKey;
   /** Called inside the snapshot once the ledger head is read (tests write concurrently from here). */
   onSnapshot?: (head: { seq: bigint; hash: string }) => void;
+  /** Called as each file is finished, with the time it took (the benchmark prints it). */
+  onFile?: (file: ManifestFile, ms: number) => void;
 };
 export type ExportResult = {
   files: number;
@@ -79,7 +83,7 @@ type FileSpec = {
   query: string | null;
   parameters: unknown[];
   count: () => Promise<number>;
-  chunks: (progress: (n: number) => void, addTotal: (n: number) => void) => AsyncIterable<string>;
+  chunks: (progress: (n: number) => void, addTotal: (n: number) => void) => AsyncIterable<string | Buffer>;
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -265,38 +269,53 @@ function twinFiles(o: {
   note: string;
   count: () => Promise<number>;
   rows: (progress: (n: number) => void) => AsyncGenerator<Row[]>;
+  spools: Spools;
 }): FileSpec[] {
   const q = queryText(o.base);
+  // One pass over the rows: the CSV goes into the zip as it is made, its JSON Lines twin into a spool that
+  // becomes the next entry. The count is made once for both.
+  let counted: Promise<number> | null = null;
+  const count = () => (counted ??= o.count());
+  let twin: Spool | null = null;
   return [
     {
       ...o.csv,
       query: `${q.query} -- ${o.note}`,
       parameters: q.parameters,
-      count: o.count,
+      count,
       async *chunks(progress) {
+        const spool = (twin = o.spools.create());
         yield csvLine(o.columns, "\n");
-        for await (const rows of o.rows(progress)) yield rows.map((r) => csvLine(o.columns.map((c) => r[c]), "\n")).join("");
+        for await (const rows of o.rows(progress)) {
+          await spool.write(rows.map((r) => `${toJsonText(Object.fromEntries(o.columns.map((c) => [c, r[c] ?? null])))}\n`).join(""));
+          yield rows.map((r) => csvLine(o.columns.map((c) => r[c]), "\n")).join("");
+        }
       },
     },
     {
       ...o.jsonl,
       query: `${q.query} -- ${o.note}`,
       parameters: q.parameters,
-      count: o.count,
+      count,
       async *chunks(progress) {
-        for await (const rows of o.rows(progress)) yield rows.map((r) => `${toJsonText(Object.fromEntries(o.columns.map((c) => [c, r[c] ?? null])))}\n`).join("");
+        if (!twin) throw new Error(`${o.jsonl.path} is written from the pass that wrote ${o.csv.path}, which has not run`);
+        for await (const c of twin.read()) {
+          progress(c.lines);
+          yield c.bytes;
+        }
       },
     },
   ];
 }
 
-function grantFiles(db: Tx, sc: Scope, endSeq: bigint, batch: number): FileSpec[] {
+function grantFiles(db: Tx, sc: Scope, endSeq: bigint, batch: number, spools: Spools): FileSpec[] {
   const base = Prisma.sql`SELECT g."id", g."identityId", i."displayName" AS "identityName", i."kind"::text AS "identityKind", i."email" AS "identityEmail",
     g."entitlementId", e."name" AS "entitlementName", s."id" AS "systemId", s."name" AS "systemName", e."risk"::text AS "risk", e."privileged",
     g."status"::text AS "status", g."origin"::text AS "origin", g."requestId", g."startsAt", g."expiresAt", g."revokedAt",
     g."revocationCause"::text AS "revocationCause", g."revokedById", g."revocationNote", g."createdAt"
     FROM ${GRANT_FROM} WHERE ${grantWhere(sc)}`;
   return twinFiles({
+    spools,
     csv: { path: FILES.grantsCsv, description: "The grant population (same rows as grants.jsonl), one CSV record per grant, header first." },
     jsonl: { path: FILES.grants, description: "The grant population: every grant in scope held at some time in the period (or in the campaign)." },
     columns: GRANT_COLUMNS,
@@ -326,7 +345,7 @@ const RECON_KIND_LIST = ["UNMANAGED_ACCESS", "MISSING_ACCESS", "ORPHAN_ACCOUNT"]
  * or with a ledger event about them (subject `Finding`) in the period. Each row carries the seqs of its
  * ledger events, so the verifier can hold every outcome to the event that recorded it.
  */
-function reconFiles(db: Tx, sc: Scope, endSeq: bigint, batch: number): FileSpec[] {
+function reconFiles(db: Tx, sc: Scope, endSeq: bigint, batch: number, spools: Spools): FileSpec[] {
   const end = endSeq.toString();
   const systems = sc.systems.length ? Prisma.sql`s."id" = ANY(${uuidArray(sc.systems.map((x) => x.id))})` : Prisma.sql`true`;
   const runEvents = Prisma.sql`SELECT le."payload"->>'runId' FROM "LedgerEvent" le WHERE le."subjectType" = 'System' AND le."action" IN ('reconciliation.completed', 'reconciliation.failed')
@@ -381,6 +400,7 @@ function reconFiles(db: Tx, sc: Scope, endSeq: bigint, batch: number): FileSpec[
       },
     }),
     ...twinFiles({
+      spools,
       csv: { path: FILES.reconciliationFindingsCsv, description: "Reconciliation findings (same rows as reconciliation-findings.jsonl), one CSV record per finding, header first." },
       jsonl: {
         path: FILES.reconciliationFindings,
@@ -498,7 +518,7 @@ const CONTROL_SUBJECT: Record<string, string> = {
   [CONTROL_IDS.noExpiredActive]: "Grant",
 };
 
-function controlsFile(db: Tx, sc: Scope, now: Date, batch: number): FileSpec {
+function controlsFile(db: Tx, sc: Scope, now: Date, batch: number, spools: Spools): FileSpec {
   // The checks take an inclusive end: the pack's period ends just before `to`.
   const opts = { from: sc.from, to: new Date(sc.to.getTime() - 1), systemNames: sc.systems.map((s) => s.name), now };
   const paging = { ...opts, batchSize: batch };
@@ -509,34 +529,54 @@ function controlsFile(db: Tx, sc: Scope, now: Date, batch: number): FileSpec {
     description:
       'Control-check results (the auditor workspace\'s checks over the period and systems): per check a "check" line, then one "exception" line per exception and one "flagged" line per flagged member.',
     query:
-      "summarizeControlCheck / controlMembers(db, check, parameters[0]) from server/domain/audit/controls.ts, for each check in order; each check line states how its population was defined",
+      "controlPopulation(db, check, parameters[0]) from server/domain/audit/controls.ts (the checks of summarizeControlCheck and controlMembers), for each check in order; each check line states how its population was defined",
     parameters: [{ from: opts.from.toISOString(), to: opts.to.toISOString(), systemNames: opts.systemNames, now: now.toISOString() }],
     // Not counted up front: each check adds its lines to the progress total when it has been counted.
     count: async () => 0,
     async *chunks(progress, addTotal) {
-      // One pass to count, then one per kind of member listed: never more than a page of rows in memory.
-      // The passes agree because the whole export reads one snapshot.
+      // One pass per check: the members it lists go to two spools while it is counted, then the check line
+      // (which needs the counts) is written, followed by the spooled exception and flagged lines.
       for (const id of CONTROL_IDS_IN_ORDER) {
-        const c = await summarizeControlCheck(db, id, paging);
-        addTotal(1 + c.exceptionCount + c.flaggedCount);
+        const info = controlCheckInfo(id, opts);
+        const listed = { exception: spools.create(), flagged: spools.create() };
+        let population = 0;
+        let exceptions = 0;
+        let flagged = 0;
+        for await (const page of controlPopulation(db, id, paging)) {
+          population += page.length;
+          let e = "";
+          let f = "";
+          for (const r of page) {
+            if (r.exception) {
+              exceptions++;
+              e += toLine(id, "exception", r);
+            }
+            if (r.flag) {
+              flagged++;
+              f += toLine(id, "flagged", r);
+            }
+          }
+          if (e) await listed.exception.write(e);
+          if (f) await listed.flagged.write(f);
+        }
+        addTotal(1 + exceptions + flagged);
         const head: ControlLine = {
           type: "check",
-          id: c.id,
-          title: c.title,
-          description: c.description,
-          population: c.population.count,
-          definition: c.population.definition,
-          exceptions: c.exceptionCount,
-          flagged: c.flaggedCount,
-          passed: c.passed,
+          id: info.id,
+          title: info.title,
+          description: info.description,
+          population,
+          definition: info.definition,
+          exceptions,
+          flagged,
+          passed: exceptions === 0,
         };
         progress(1);
         yield `${toJsonText(head)}\n`;
-        for (const which of ["exception", "flagged"] as const) {
-          if ((which === "exception" ? c.exceptionCount : c.flaggedCount) === 0) continue;
-          for await (const page of controlMembers(db, id, which, paging)) {
-            progress(page.length);
-            yield page.map((r) => toLine(id, which, r)).join("");
+        for (const spool of [listed.exception, listed.flagged]) {
+          for await (const c of spool.read()) {
+            progress(c.lines);
+            yield c.bytes;
           }
         }
       }
@@ -701,6 +741,24 @@ async function writePack(
   now: Date,
 ): Promise<{ result: ExportResult; checkpoint: PackCheckpoint }> {
   const batch = opts.batchSize ?? BATCH;
+  const spools = new Spools();
+  try {
+    return await writeFiles(db, key, params, out, opts, now, batch, spools);
+  } finally {
+    spools.disposeAll();
+  }
+}
+
+async function writeFiles(
+  db: Tx,
+  key: SigningKey,
+  params: ExportParams,
+  out: NodeJS.WritableStream,
+  opts: ExportOptions,
+  now: Date,
+  batch: number,
+  spools: Spools,
+): Promise<{ result: ExportResult; checkpoint: PackCheckpoint }> {
 
   // The head of the snapshot ends the pack's ledger file; it is signed here and stored after the snapshot.
   const headRow = (await db.$queryRaw<{ seq: bigint; hash: string }[]>`SELECT "seq", "hash" FROM "LedgerHead" WHERE "id" = 1`)[0];
@@ -747,11 +805,11 @@ async function writePack(
         yield readme({ period: periodOut, scope, keyId: key.keyId, generatedAt }, end.seq, anchor);
       },
     },
-    ...grantFiles(db, sc, endSeq, batch),
+    ...grantFiles(db, sc, endSeq, batch, spools),
     ...dataFiles(db, sc, endSeq, batch),
-    controlsFile(db, sc, now, batch),
+    controlsFile(db, sc, now, batch, spools),
     exclusionsFile(db, sc, BigInt(anchor.seq), batch),
-    ...reconFiles(db, sc, endSeq, batch),
+    ...reconFiles(db, sc, endSeq, batch, spools),
     {
       path: FILES.checkpoint,
       description:
@@ -780,14 +838,22 @@ async function writePack(
   const counter = new PassThrough();
   counter.on("data", (c: Buffer) => (zipBytes += c.length));
   const written = pipeline(zip.outputStream, counter, out as NodeJS.WritableStream);
+  // If the output fails (a full disk, a closed download), the file being read is stopped too: without this the
+  // export would wait forever for the zip to take its next bytes, holding its snapshot open.
+  let reading: Readable | null = null;
+  written.catch((err: Error) => reading?.destroy(err));
   const mtime = now;
   const stats: ManifestFile[] = [];
   try {
     for (const s of specs) {
       const m = new Measure(s.path);
+      const started = performance.now();
       zip.addReadStream(m, s.path, { mtime, compress: true });
-      await pipeline(Readable.from(s.chunks(progress, (n) => (total += n)), { objectMode: false }), m);
-      stats.push({ path: s.path, sha256: m.hash.digest("hex"), bytes: m.bytes, rows: m.rows.result(), description: s.description, query: s.query, parameters: s.parameters });
+      reading = Readable.from(s.chunks(progress, (n) => (total += n)), { objectMode: false });
+      await pipeline(reading, m);
+      const stat: ManifestFile = { path: s.path, sha256: m.hash.digest("hex"), bytes: m.bytes, rows: m.rows.result(), description: s.description, query: s.query, parameters: s.parameters };
+      stats.push(stat);
+      opts.onFile?.(stat, performance.now() - started);
     }
     const ledgerStat = stats.find((f) => f.path === FILES.ledger)!;
     const events = ledgerStat.rows ?? 0;

@@ -48,7 +48,7 @@ async function expireBatch(tx: Tx, now: Date, size: number): Promise<number | nu
   const ids = rows.map((r) => r.id);
   const grants = await tx.grant.findMany({
     where: { id: { in: ids } },
-    select: { id: true, expiresAt: true, identity: { select: { id: true, kind: true, ownerId: true, displayName: true } }, entitlement: { select: { name: true, system: { select: { name: true } } } } },
+    select: { id: true, expiresAt: true, identity: { select: { id: true, kind: true, ownerId: true, displayName: true } }, entitlement: { select: { name: true, issuesCredential: true, system: { select: { name: true } } } } },
     orderBy: [{ expiresAt: "asc" }, { id: "asc" }],
   });
   // Extensions already in force: the access continues under them.
@@ -60,8 +60,12 @@ async function expireBatch(tx: Tx, now: Date, size: number): Promise<number | nu
   const successorOf = new Map<string, (typeof successors)[number]>();
   for (const s of successors) if (s.request?.extendsGrantId && !successorOf.has(s.request.extendsGrantId)) successorOf.set(s.request.extendsGrantId, s);
 
-  const toRevoke = grants.filter((g) => !successorOf.has(g.id));
+  // A credential (docs/credentials.md) belongs to its grant: an extension issues a login of its own, so the
+  // extended grant's login is dropped at its end like any other, continued or not.
+  const continued = (g: (typeof grants)[number]) => successorOf.has(g.id) && !g.entitlement.issuesCredential;
+  const toRevoke = grants.filter((g) => !continued(g));
   for (const g of grants) {
+    if (!continued(g)) continue;
     const successor = successorOf.get(g.id);
     if (!successor) continue;
     const note = `Reached its end date (${fmt(g.expiresAt!)}); the access continues under the extension grant ${successor.id}, so nothing was removed in the target system.`;

@@ -8,7 +8,8 @@
  */
 import type { PrismaClient } from "../db";
 import { connectorFor } from "../connectors";
-import { ConnectorError, isAwaiting, type ConnectorCtx, type ConnectorResult } from "../connectors/types";
+import { ConnectorError, isAwaiting, type ConnectorCtx, type ConnectorResult, type IssuedSecret } from "../connectors/types";
+import { credentialOf } from "../domain/credentials/service";
 import { awaitConfirmation, completeTasks, failAttempt, loadTaskContexts, MAX_ATTEMPTS, type Completion, type TaskContext } from "../domain/provisioning/outcome";
 import type { Tx } from "../db";
 import { BATCH_SIZE, BATCH_TX, CONNECTOR_CONCURRENCY, inBatches, mapBounded, RUN_CAPS } from "./batches";
@@ -50,11 +51,32 @@ function connectorCtx(t: TaskContext): ConnectorCtx {
   };
 }
 
-type Outcome = { result: ConnectorResult | null; error: string | null; permanent: boolean };
+type Outcome = { result: ConnectorResult | null; error: string | null; permanent: boolean; secret?: IssuedSecret };
+
+/**
+ * A grant's credential path (docs/credentials.md): its entitlement issues credentials, or (revoking) it has
+ * one, so a flag changed since cannot strand a login. Other grants are role memberships.
+ */
+function issuesCredential(t: TaskContext): boolean {
+  return t.action === "GRANT" ? t.grant.entitlement.issuesCredential : t.grant.entitlement.issuesCredential || t.grant.credential !== null;
+}
+
+async function callCredentialConnector(t: TaskContext): Promise<Outcome> {
+  const connector = connectorFor(t.connector);
+  const ctx = { ...connectorCtx(t), credential: credentialOf(t.grant) };
+  if (t.action === "GRANT") {
+    if (!connector.issueCredential) throw new ConnectorError(`The ${t.connector} connector cannot issue credentials.`, { permanent: true });
+    const { receipt, secret } = await connector.issueCredential(ctx);
+    return { result: receipt, error: null, permanent: false, secret };
+  }
+  if (!connector.revokeCredential) throw new ConnectorError(`The ${t.connector} connector cannot revoke credentials.`, { permanent: true });
+  return { result: await connector.revokeCredential(ctx), error: null, permanent: false };
+}
 
 /** Calls the connector for one claimed task. Never throws: a failure is an outcome (retry or FAILED). */
 async function callConnector(t: TaskContext): Promise<Outcome> {
   try {
+    if (issuesCredential(t)) return await callCredentialConnector(t);
     const connector = connectorFor(t.connector);
     const result = t.action === "GRANT" ? await connector.grant(connectorCtx(t)) : await connector.revoke(connectorCtx(t));
     return { result, error: null, permanent: false };
@@ -85,7 +107,7 @@ async function applyBatch(tx: Tx, tasks: TaskContext[], outcomes: Outcome[], now
   for (let i = 0; i < tasks.length; i++) {
     const t = tasks[i];
     const o = outcomes[i];
-    if (o.result && !isAwaiting(o.result) && o.result.confirmed) confirmed.push({ t, guard: { status: t.status, claimedBy: workerId }, receipt: o.result });
+    if (o.result && !isAwaiting(o.result) && o.result.confirmed) confirmed.push({ t, guard: { status: t.status, claimedBy: workerId }, receipt: o.result, secret: o.secret });
     else if (await applyOther(tx, t, o, now, workerId)) processed++;
   }
   return processed + (await completeTasks(tx, confirmed, { now, actorId: null })).size;

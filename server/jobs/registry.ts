@@ -8,9 +8,11 @@ import { deliverPendingEmails } from "./email";
 import { escalateLateBreakGlassReviews } from "./break-glass";
 import { revokeExpiredGrants, warnExpiringGrants } from "./expiry";
 import { processProvisioningTasks } from "./provisioning";
+import { rotateDueCredentials } from "../domain/credentials/service";
 import { escalateOverdueStages, expireOverdueRequests } from "../domain/requests/jobs";
 import { runQueuedExports, signScheduledCheckpoint } from "./evidence";
 import { deliverWitnessCheckpoints } from "./witnesses";
+import { deliverWebhooks } from "./webhooks";
 import { expireEvidenceExports } from "../domain/evidence-exports/retention";
 import { sweepEdgeState } from "./edge-state";
 import { reconcileDueSystems } from "../domain/reconciliation/service";
@@ -27,6 +29,8 @@ export const JOBS: Job[] = [
   { name: "expire-overdue-requests", run: (db, now) => expireOverdueRequests(db, now) },
   { name: "start-deferred-campaign-revocations", run: (db, now) => startDeferredRevocations(db, now) },
   { name: "process-provisioning-tasks", run: (db, now, workerId) => processProvisioningTasks(db, now, workerId ?? `worker-${process.pid}`) },
+  // Issued credentials (docs/credentials.md) whose scheduled or requested rotation is due: a new password in the target.
+  { name: "rotate-credentials", run: (db, now, workerId) => rotateDueCredentials(db, now, workerId ?? `worker-${process.pid}`) },
   // After provisioning, so a revocation confirmed in this tick settles its review item (and campaign) at once.
   { name: "settle-campaign-remediations", run: (db, now) => settleRemediations(db, now) },
   { name: "complete-remediating-campaigns", run: (db, now) => completeRemediatingCampaigns(db, now) },
@@ -43,4 +47,6 @@ export const JOBS: Job[] = [
   { name: "sign-scheduled-checkpoint", run: (db, now) => signScheduledCheckpoint(db, now) },
   // After signing: a checkpoint signed in this tick (scheduled or by an export) reaches its witnesses at once.
   { name: "deliver-checkpoint-witnesses", run: (db, now, workerId) => deliverWitnessCheckpoints(db, now, workerId ?? `worker-${process.pid}`, 20) },
+  // Last: everything this tick recorded (and the checkpoint it signed) goes out to webhook subscribers at once.
+  { name: "deliver-webhooks", run: (db, now, workerId) => deliverWebhooks(db, now, workerId ?? `worker-${process.pid}`) },
 ];

@@ -13,6 +13,7 @@
  */
 import { DEFAULT_POLICY_TEXT } from "../domain/policy/default-policy";
 import { openReportCsv } from "../domain/campaigns/report";
+import { openEventsExport } from "../domain/events/export";
 import { openControlMembersCsv } from "../domain/audit/controls";
 import { openExportDownload, publicKeyForRoute } from "../domain/evidence-exports/queries";
 import { uploadImport } from "../domain/identity-import/upload";
@@ -22,6 +23,7 @@ import { ROLES, type AuthorizationScene, type RoleName } from "./authorization-s
 import { callerAs } from "./factories";
 import { errorResponse } from "../../app/api/audit/_lib/http";
 import { authenticateScimRequest } from "../http/scim-endpoint";
+import { authenticateApiRequest } from "../http/api-v1/endpoint";
 
 export { ROLES, type RoleName };
 export type Refusal = "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND";
@@ -51,6 +53,8 @@ const CHANGERS: RoleName[] = ["employee", "manager", "owner", "security", "admin
 /** ADMIN, SECURITY, AUDITOR: the ledger, the auditor workspace, the policy, findings, evidence packs. */
 const READS_EVERYTHING: RoleName[] = ["security", "admin", "auditor"];
 const ADMIN: RoleName[] = ["admin"];
+/** ADMIN, SECURITY: where the ledger's events are sent (webhook subscriptions). */
+const WEBHOOK_MANAGERS: RoleName[] = ["security", "admin"];
 
 /**
  * An expectation: `allowed` get "ok", signed out and deprovisioned UNAUTHORIZED, everyone else `otherwise`;
@@ -110,6 +114,15 @@ export const PROCEDURE_MATRIX: Record<string, MatrixEntry> = {
   "ledger.status": { expect: only(READS_EVERYTHING) },
   "ledger.list": { input: () => ({}), expect: only(READS_EVERYTHING) },
   "ledger.facets": { expect: only(READS_EVERYTHING) },
+
+  // webhooks: read by the ledger's readers, changed by admin and security (server/domain/webhooks/service.ts).
+  "webhooks.list": { expect: only(READS_EVERYTHING) },
+  "webhooks.byId": { input: (s) => ({ id: s.webhooks.main }), expect: only(READS_EVERYTHING) },
+  "webhooks.create": { input: () => ({ name: "SOC", url: "https://soc.example.test/warrant", eventTypes: ["request.*"] }), expect: only(WEBHOOK_MANAGERS) },
+  "webhooks.setEnabled": { input: (s) => ({ id: s.webhooks.main, enabled: false }), expect: only(WEBHOOK_MANAGERS) },
+  "webhooks.replayFrom": { input: (s) => ({ id: s.webhooks.main, fromSeq: "1" }), expect: only(WEBHOOK_MANAGERS) },
+  "webhooks.replayDeadLetter": { input: (s) => ({ deadLetterId: s.webhooks.deadLetterToReplay }), expect: only(WEBHOOK_MANAGERS) },
+  "webhooks.skipDeadLetter": { input: (s) => ({ deadLetterId: s.webhooks.deadLetterToSkip }), expect: only(WEBHOOK_MANAGERS) },
 
   "home.summary": { expect: everyoneSignedIn(), note: "Organisation totals and organisation-wide charts only for admin, security and auditor; others get figures of their own, their reports' and what they own." },
 
@@ -203,6 +216,10 @@ export const PROCEDURE_MATRIX: Record<string, MatrixEntry> = {
     note: "Only the holder (or the owner of the NHI holding it) gives access up; anyone else, owners and admins included, NOT_FOUND (they revoke instead).",
     fuzzAs: "employee",
   },
+  // credentials (docs/credentials.md): the NHI's owner reveals once; the owner or an admin rotates; others: not theirs.
+  "credentials.ofIdentity": { input: (s) => ({ identityId: s.nhi.id }), expect: everyoneSignedIn(), note: "The NHI's owner, admins, security and auditors see its credentials (never a password); others an empty list." },
+  "credentials.reveal": { input: (s) => ({ credentialId: s.credential.id }), expect: only(["employee"], "NOT_FOUND", { auditor: "FORBIDDEN" }) },
+  "credentials.rotate": { input: (s) => ({ credentialId: s.credential.id }), expect: only(["employee", "admin"], "NOT_FOUND", { auditor: "FORBIDDEN" }) },
   "grants.deprovisionIdentity": { input: (s) => ({ identityId: s.people.leaving.id, reason: "Leaves the company today" }), expect: only(ADMIN) },
   "grants.reviewBreakGlass": { input: (s) => ({ requestId: s.requests.breakGlass.id, note: "Incident INC-2041 confirmed, access used as described" }), expect: only(["security"]) },
 
@@ -413,6 +430,16 @@ export const ROUTE_MATRIX: Record<string, RouteEntry> = {
       return out.ok ? 200 : out.status;
     },
   },
+  "app/api/events/export/route.ts": {
+    methods: ["GET"],
+    serves: "A seq range of the ledger as JSON Lines, with the checkpoints in range",
+    expect: statuses(READS_EVERYTHING, 200, 404),
+    probe: async (s, id) => {
+      const out = await openEventsExport(s.db, id, new URLSearchParams("from=1&to=3"));
+      if (out.ok) await out.body.cancel();
+      return out.ok ? 200 : out.status;
+    },
+  },
   "app/api/campaigns/[id]/report.csv/route.ts": {
     methods: ["GET"],
     serves: "The completion report of the active campaign as CSV",
@@ -466,6 +493,17 @@ export const ROUTE_MATRIX: Record<string, RouteEntry> = {
       // limit (a write by design, proven in server/http/scim-endpoint.int.test.ts).
       const req = new Request("http://portal.test/scim/v2/Users", { method: "POST", body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "matrix@example.test" }) });
       return (await authenticateScimRequest(s.db, req, s.clock.now())) ? 200 : 401;
+    },
+  },
+  "app/api/v1/[...path]/route.ts": {
+    methods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+    serves: "The REST API for machines: an API client's bearer token, never a session; scopes and roles per operation (server/http/api-v1/contract.int.test.ts)",
+    expect: same(401),
+    probe: async (s) => {
+      // A request submitted from anyone's browser session without an API token: refused (the session is never
+      // read). What a token may do per scope and per owner is proven in server/http/api-v1/*.int.test.ts.
+      const req = new Request("http://portal.test/api/v1/requests", { method: "POST", body: JSON.stringify({ entitlementId: s.system.id, justification: "matrix probe", durationHours: 1 }) });
+      return (await authenticateApiRequest(s.db, req, s.clock.now())) ? 200 : 401;
     },
   },
   "app/api/identity-import/upload/route.ts": {

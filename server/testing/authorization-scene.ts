@@ -33,6 +33,8 @@ import { callerAs, makeEntitlement, makeGrant, makeHuman, makeNhi, makeSystem } 
 import { newToken } from "../domain/api-tokens/token";
 import { ensureWarrantApiSystem } from "../domain/api-clients/system";
 import { WARRANT_API_SYSTEM_ID } from "../domain/api-clients/scopes";
+import { credentialLoginName } from "../connectors/postgres-login";
+import { seal } from "../domain/credentials/sealed";
 
 /** The roles every procedure and route is checked for. */
 export const ROLES = ["employee", "manager", "owner", "security", "admin", "auditor", "signedOut", "deprovisioned"] as const;
@@ -198,6 +200,24 @@ export async function authorizationScene(db: PrismaClient) {
     })() },
   );
 
+  // Webhook subscriptions: one to toggle and replay, two paused on an open dead letter (one to replay, one to
+  // skip). The dead letters are marked here as the delivery job would leave them (the job has its own tests).
+  const webhook = async (name: string) => (await as(admin).webhooks.create({ name, url: "https://siem.example.test/warrant", eventTypes: ["grant.*"] })).id;
+  const deadLettered = async (name: string) => {
+    const id = await webhook(name);
+    await db.webhookSubscription.update({ where: { id }, data: { pausedAt: clock.now(), attempts: 8, lastError: "HTTP 503" } });
+    return (await db.webhookDeadLetter.create({ data: { subscriptionId: id, fromSeq: 1n, toSeq: 2n, events: 2, attempts: 8, lastError: "HTTP 503" } })).id;
+  };
+  const webhooks = { main: await webhook("SIEM (scene)"), deadLetterToReplay: await deadLettered("GRC (scene)"), deadLetterToSkip: await deadLettered("Data lake (scene)") };
+  // A credential issued to the employee's NHI (docs/credentials.md), written as issuance leaves it: its password
+  // sealed for the owner to reveal once. Its own entitlement, held by nobody else.
+  const credEnt = await makeEntitlement(db, system.id, { name: "svc-login", risk: "LOW" });
+  const credGrant = await makeGrant(db, nhi.id, credEnt.id, { expiresAt: new Date(now.getTime() + 10 * DAY), origin: "REQUEST" });
+  const credentialRow = await db.credential.create({
+    data: { grantId: credGrant.id, login: credentialLoginName(credGrant.id), fingerprint: `sha256:${"0".repeat(64)}`, validUntil: credGrant.expiresAt!, issuedAt: now },
+  });
+  await db.credential.update({ where: { id: credentialRow.id }, data: { ciphertext: seal("scene-password-not-a-secret", credentialRow.id) } });
+
   const notifications = await db.notification.findMany({ where: { recipientId: employee.id, readAt: null }, select: { id: true } });
   if (notifications.length === 0) throw new Error("The scene needs unread notifications for the employee");
 
@@ -228,6 +248,8 @@ export async function authorizationScene(db: PrismaClient) {
     scimTokens,
     apiTokens,
     apiAgent: { id: apiAgent.id },
+    webhooks,
+    credential: { id: credentialRow.id },
   };
 }
 export type AuthorizationScene = Awaited<ReturnType<typeof authorizationScene>>;

@@ -9,6 +9,7 @@ import { requestsRouter } from "./routers/requests";
 import { approvalsRouter } from "./routers/approvals";
 import { delegationsRouter } from "./routers/delegations";
 import { grantsRouter } from "./routers/grants";
+import { credentialsRouter } from "./routers/credentials";
 import { tasksRouter } from "./routers/tasks";
 import { notificationsRouter } from "./routers/notifications";
 import { findingsRouter } from "./routers/findings";
@@ -21,18 +22,21 @@ import { scimClientsRouter } from "./routers/scim-clients";
 import { apiClientsRouter } from "./routers/api-clients";
 import { reconciliationRouter } from "./routers/reconciliation";
 import { identityImportRouter } from "./routers/identity-import";
+import { webhooksRouter } from "./routers/webhooks";
 
 export const appRouter = router({
   me: meRouter,
   identities: identitiesRouter,
   catalog: catalogRouter,
   ledger: ledgerRouter,
+  webhooks: webhooksRouter,
   home: homeRouter,
   policy: policyRouter,
   requests: requestsRouter,
   approvals: approvalsRouter,
   delegations: delegationsRouter,
   grants: grantsRouter,
+  credentials: credentialsRouter,
   tasks: tasksRouter,
   notifications: notificationsRouter,
   findings: findingsRouter,

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { INPUT_DATE_MAX, INPUT_DATE_MIN, INPUT_DATE_RANGE } from "../input-bounds";
 
+/** "scim": the /scim/v2 endpoint; "api": the REST API /api/v1 (what it may call is the client's API scopes, server/domain/api-clients/scopes.ts). */
 export const API_TOKEN_SCOPES = ["scim", "api"] as const;
 export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];
 

@@ -64,7 +64,7 @@ export type ControlCheckOverview = ControlCheckSummary & {
 
 type PagingOpts = { batchSize?: number };
 type Scope = { from: Date | null; to: Date | null; systemNames: string[] | null; now: Date };
-type PopRow = ControlRow & { exception: boolean; flag: boolean };
+export type PopRow = ControlRow & { exception: boolean; flag: boolean };
 
 export const DEFAULT_CONTROL_BATCH = 1000;
 
@@ -339,6 +339,14 @@ export async function* controlMembers(db: Tx, id: ControlId, which: "exception" 
     const rows = page.filter(keep).map(strip);
     if (rows.length > 0) yield rows;
   }
+}
+
+/**
+ * The whole population of a check, one page at a time, each member marked as an exception and/or flagged:
+ * one pass where a caller needs both the counts and the members (the evidence pack's controls file).
+ */
+export async function* controlPopulation(db: Tx, id: ControlId, opts: ControlScopeOpts & PagingOpts = {}): AsyncGenerator<PopRow[]> {
+  yield* populationPages(db, checkDef(id), toScope(opts), batchOf(opts));
 }
 
 /** How many members a check's population has (one COUNT query; no members loaded). */

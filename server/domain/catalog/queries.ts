@@ -291,8 +291,11 @@ export async function entitlementById(ctx: ServiceCtx, input: z.output<typeof ZE
     id: e.id,
     name: e.name,
     description: e.description,
-    system: { id: e.system.id, name: e.system.name, criticality: e.system.criticality, owner: { id: e.system.owner.id, name: e.system.owner.displayName } },
+    system: { id: e.system.id, name: e.system.name, criticality: e.system.criticality, connector: e.system.connector, owner: { id: e.system.owner.id, name: e.system.owner.displayName } },
     risk: e.risk,
+    /** A grant issues a login of its own to a non-human identity (docs/credentials.md). */
+    issuesCredential: e.issuesCredential,
+    credentialRotateHours: e.credentialRotateHours,
     privileged: e.privileged,
     /** The effective owner: the entitlement's own, or the system owner's when it has none. */
     owner: { id: effectiveOwner.id, name: effectiveOwner.displayName, email: effectiveOwner.email },
@@ -317,7 +320,7 @@ export type EntitlementDetail = Awaited<ReturnType<typeof entitlementById>>;
 
 /** Values for the catalog's filters: every system by name. Any signed-in person. */
 export async function catalogFacets(ctx: ServiceCtx) {
-  const systems = await ctx.db.system.findMany({ select: { id: true, name: true }, orderBy: { name: "asc" } });
+  const systems = await ctx.db.system.findMany({ select: { id: true, name: true, connector: true }, orderBy: { name: "asc" } });
   return { systems };
 }
 

@@ -3,6 +3,7 @@
  * server imports except types, so client components may import this file.
  */
 import { z } from "zod";
+import { ZCredentialRotateHours } from "../credentials/schema";
 import type { ConnectorKind, RiskLevel } from "../../db/generated/enums";
 import { effectiveSslMode, SSL_MODES, type SslMode } from "../../connectors/pg-target";
 import { CONNECTOR_ENV_PREFIX, parseSecretRef } from "../../connectors/secret-ref";
@@ -345,6 +346,10 @@ export const ZCreateEntitlementInput = z
     requestable: z.boolean().default(true),
     maxDurationDays: ZMaxDuration,
     externalRef: ZExternalRef.nullish(),
+    /** PostgreSQL systems only: a grant issues a login of its own to a non-human identity (docs/credentials.md). */
+    issuesCredential: z.boolean().default(false),
+    /** Hours between scheduled password rotations of an issued credential; null = on demand only. */
+    credentialRotateHours: ZCredentialRotateHours.nullish(),
   })
   .strict();
 export type TCreateEntitlementInput = z.input<typeof ZCreateEntitlementInput>;
@@ -362,6 +367,8 @@ export const ZUpdateEntitlementInput = z
     requestable: z.boolean().optional(),
     maxDurationDays: ZMaxDuration.optional(),
     externalRef: ZExternalRef.nullable().optional(),
+    issuesCredential: z.boolean().optional(),
+    credentialRotateHours: ZCredentialRotateHours.nullable().optional(),
   })
   .strict();
 export type TUpdateEntitlementInput = z.input<typeof ZUpdateEntitlementInput>;

@@ -163,6 +163,8 @@ const entitlementSnapshot = (e: Entitlement) => ({
   requestable: e.requestable,
   maxDurationDays: e.maxDurationDays,
   externalRef: e.externalRef,
+  issuesCredential: e.issuesCredential,
+  credentialRotateHours: e.credentialRotateHours,
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -243,6 +245,11 @@ export async function updateSystem(ctx: ServiceCtx, input: z.output<typeof ZUpda
     if (Object.keys(changes).length === 0) return current;
     if (changes.name) await assertSystemNameFree(tx, input.name!, current.id);
     if (changes.ownerId) await assertActiveHuman(tx, input.ownerId!);
+    if (changes.connector && input.connector !== "POSTGRES") {
+      // Credentials are issued by the PostgreSQL connector only (docs/credentials.md).
+      const issuing = await tx.entitlement.count({ where: { systemId: current.id, issuesCredential: true } });
+      if (issuing > 0) throw badInput(`${issuing} of this system's entitlements issue credentials, which only the PostgreSQL connector can do: turn that off on them first.`, "connector");
+    }
 
     const data: Prisma.SystemUncheckedUpdateManyInput = { updatedAt: nextVersion(current.updatedAt) };
     if (changes.name) data.name = input.name;
@@ -278,6 +285,20 @@ export async function updateSystem(ctx: ServiceCtx, input: z.output<typeof ZUpda
 // ---------------------------------------------------------------------------------------------------
 // Entitlements
 
+/** Credentials are issued by the PostgreSQL connector only; a rotation schedule needs an entitlement that issues them. */
+function assertCredentialSettings(system: { name: string; connector: string }, e: { issuesCredential: boolean; credentialRotateHours: number | null }) {
+  if (e.issuesCredential && system.connector !== "POSTGRES") {
+    throw badInput(`Only entitlements of PostgreSQL systems can issue credentials; "${system.name}" uses the ${system.connector.toLowerCase()} connector.`, "issuesCredential");
+  }
+  if (!e.issuesCredential && e.credentialRotateHours !== null) throw badInput("A rotation schedule applies only to an entitlement that issues credentials.", "credentialRotateHours");
+}
+
+/** Switching between role memberships and issued logins with grants in force would strand one or the other. */
+async function assertNoLiveGrants(tx: Tx, entitlementId: string, name: string) {
+  const live = await tx.grant.count({ where: { entitlementId, status: { not: "REVOKED" } } });
+  if (live > 0) throw conflict(`"${name}" has ${live} grant${live === 1 ? "" : "s"} not yet revoked: whether it issues credentials can change only when none is left.`);
+}
+
 /**
  * Adds an entitlement to a system. ADMIN only. The name is unique within the system (case-insensitively);
  * the owner, when given, an active person (none = the system owner); the maximum duration 1..365 days and
@@ -288,8 +309,9 @@ export async function createEntitlement(ctx: ServiceCtx, input: z.output<typeof 
   const problem = durationProblem(input);
   if (problem) throw badInput(problem);
   return ctx.db.$transaction(async (tx) => {
-    const system = await tx.system.findUnique({ where: { id: input.systemId }, select: { id: true, name: true, ownerId: true } });
+    const system = await tx.system.findUnique({ where: { id: input.systemId }, select: { id: true, name: true, ownerId: true, connector: true } });
     if (!system) throw badInput(`No system with id ${input.systemId} exists.`);
+    assertCredentialSettings(system, { issuesCredential: input.issuesCredential, credentialRotateHours: input.credentialRotateHours ?? null });
     if (input.ownerId) await assertActiveHuman(tx, input.ownerId);
     await assertEntitlementNameFree(tx, system, input.name);
     const entitlement = await tx.entitlement
@@ -304,6 +326,8 @@ export async function createEntitlement(ctx: ServiceCtx, input: z.output<typeof 
           requestable: input.requestable,
           maxDurationDays: input.maxDurationDays,
           externalRef: input.externalRef || null,
+          issuesCredential: input.issuesCredential,
+          credentialRotateHours: input.issuesCredential ? (input.credentialRotateHours ?? null) : null,
         },
       })
       .catch((e: unknown) => {
@@ -335,7 +359,7 @@ export async function createEntitlement(ctx: ServiceCtx, input: z.output<typeof 
 export async function updateEntitlement(ctx: ServiceCtx, input: z.output<typeof ZUpdateEntitlementInput>): Promise<Entitlement> {
   requireAdmin(ctx.actor);
   return ctx.db.$transaction(async (tx) => {
-    const current = await tx.entitlement.findUnique({ where: { id: input.id }, include: { system: { select: { id: true, name: true, ownerId: true } } } });
+    const current = await tx.entitlement.findUnique({ where: { id: input.id }, include: { system: { select: { id: true, name: true, ownerId: true, connector: true } } } });
     if (!current) throw notFound("Entitlement");
     if (current.updatedAt.getTime() !== input.expectedUpdatedAt.getTime()) throw STALE("entitlement");
 
@@ -349,8 +373,13 @@ export async function updateEntitlement(ctx: ServiceCtx, input: z.output<typeof 
       requestable: input.requestable,
       maxDurationDays: input.maxDurationDays,
       externalRef,
+      issuesCredential: input.issuesCredential,
+      credentialRotateHours: input.credentialRotateHours,
     });
     if (Object.keys(changes).length === 0) return current;
+    const issues = input.issuesCredential ?? current.issuesCredential;
+    assertCredentialSettings(current.system, { issuesCredential: issues, credentialRotateHours: input.credentialRotateHours === undefined ? current.credentialRotateHours : input.credentialRotateHours });
+    if (changes.issuesCredential) await assertNoLiveGrants(tx, current.id, current.name);
     const problem = durationProblem({
       privileged: input.privileged ?? current.privileged,
       risk: input.risk ?? current.risk,
@@ -369,6 +398,8 @@ export async function updateEntitlement(ctx: ServiceCtx, input: z.output<typeof 
     if (changes.requestable) data.requestable = input.requestable;
     if (changes.maxDurationDays) data.maxDurationDays = input.maxDurationDays;
     if (changes.externalRef) data.externalRef = externalRef;
+    if (changes.issuesCredential) data.issuesCredential = input.issuesCredential;
+    if (changes.credentialRotateHours) data.credentialRotateHours = input.credentialRotateHours;
     const res = await tx.entitlement
       .updateMany({ where: { id: current.id, updatedAt: input.expectedUpdatedAt }, data })
       .catch((e: unknown) => {

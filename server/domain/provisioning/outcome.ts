@@ -8,7 +8,8 @@
 import type { Tx } from "../../db";
 import type { TaskAction, TaskStatus } from "../../db/generated/client";
 import { recordEvent } from "../../ledger/ledger";
-import type { Receipt } from "../../connectors/types";
+import type { IssuedSecret, Receipt } from "../../connectors/types";
+import { recordIssuedCredentials, recordRevokedCredentials } from "../credentials/service";
 import { raiseFinding } from "../findings/service";
 import { notify, notifyAll, type NotifyInput } from "../notifications/notify";
 import { resolveWork, workKey } from "../notifications/resolve";
@@ -32,7 +33,10 @@ const TASK_CONTEXT = {
   grant: {
     include: {
       identity: { select: { id: true, displayName: true, email: true, kind: true, status: true, ownerId: true } },
-      entitlement: { select: { id: true, name: true, externalRef: true, ownerId: true, system: { select: { id: true, name: true, ownerId: true, connector: true, connectorConfig: true } } } },
+      entitlement: {
+        select: { id: true, name: true, externalRef: true, ownerId: true, issuesCredential: true, credentialRotateHours: true, system: { select: { id: true, name: true, ownerId: true, connector: true, connectorConfig: true } } },
+      },
+      credential: { select: { id: true } },
     },
   },
 } as const;
@@ -75,7 +79,8 @@ export async function completeTask(
   return (await completeTasks(tx, [{ t, guard, receipt: o.receipt }], o)).has(t.id);
 }
 
-export type Completion = { t: TaskContext; guard: TaskGuard; receipt: Receipt | Record<string, unknown> };
+/** `secret`: the credential a connector issued for the task (see server/domain/credentials), never in the receipt. */
+export type Completion = { t: TaskContext; guard: TaskGuard; receipt: Receipt | Record<string, unknown>; secret?: IssuedSecret };
 
 /**
  * completeTask for many tasks at once (the worker's batch), with the same guarantees per task: one
@@ -165,6 +170,13 @@ export async function completeTasks(
       });
     }
   }
+  // Credentials: an issued login is kept (sealed) for a grant this call activated; a revoked one is closed.
+  await recordIssuedCredentials(
+    tx,
+    completed.filter((i) => i.t.action === "GRANT" && i.secret && activated.has(i.t.grant.id)).map((i) => ({ grant: i.t.grant, secret: i.secret!, receipt: i.receipt })),
+    o.now,
+  );
+  await recordRevokedCredentials(tx, completed.filter((i) => i.t.action === "REVOKE" && i.t.grant.credential).map((i) => ({ grantId: i.t.grant.id, receipt: i.receipt })), o.now);
   await notifyAll(tx, notes);
   await startRevocations(tx, leavers);
   return done;

@@ -38,6 +38,11 @@ export function scimBuckets(clientId: string): Bucket[] {
   return [{ scope: "scim-client", subject: clientId, limit: env().RATE_LIMIT_SCIM_PER_CLIENT }];
 }
 
+/** One request to /api/v1 by an authenticated REST API client (its identity). */
+export function apiBuckets(clientId: string): Bucket[] {
+  return [{ scope: "api-client", subject: clientId, limit: env().RATE_LIMIT_API_PER_CLIENT }];
+}
+
 /** One request to /scim/v2 before its token is checked: per client address, like tRPC calls. */
 export function scimAddressBuckets(address: string): Bucket[] {
   return [{ scope: "calls-address", subject: address, limit: env().RATE_LIMIT_CALLS_PER_ADDRESS }];
@@ -58,6 +63,7 @@ export function describeRefusal(out: Extract<LimitOutcome, { ok: false }>): stri
     "downloads-person": "Too many downloads from your account",
     "uploads-person": "Too many file uploads from your account",
     "scim-client": "Too many SCIM requests from this client",
+    "api-client": "Too many API requests from this client",
   };
   const secs = out.retryAfterSeconds;
   return `${what[out.scope] ?? "Too many requests"}. Try again in ${secs} ${secs === 1 ? "second" : "seconds"}.`;

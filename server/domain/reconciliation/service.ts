@@ -107,7 +107,8 @@ function refExpr(connector: SystemRow["connector"]): Prisma.Sql {
 type WarrantKey = { account: string; ref: string; identityId: string; entitlementId: string; activeGrantId: string | null; inFlight: boolean };
 
 /**
- * Warrant's grants in the system (not revoked), grouped per (account, entitlement), in merge order, by keyset
+ * Warrant's grants in the system (not revoked; not those that issue a credential: their login belongs to the
+ * grant and is read back by the credential's own lifecycle, docs/credentials.md), grouped per (account, entitlement), in merge order, by keyset
  * pages. PostgreSQL accounts are `w_` + the 32 hex digits of the identity id, so their order is the
  * order of the identity ids: pages walk the Grant (identityId, …) index instead of sorting every grant of
  * the system for each page. Email accounts (webhook, manual) are sorted by lower(email).
@@ -129,7 +130,7 @@ async function* warrantKeys(db: PrismaClient, system: SystemRow): AsyncGenerator
                     FROM "Grant" g
                     JOIN "Identity" i ON i.id = g."identityId"
                     JOIN "Entitlement" e ON e.id = g."entitlementId"
-                   WHERE e."systemId" = ${system.id}::uuid AND g.status <> 'REVOKED' AND g."identityId" >= ${a?.identityId ?? NIL}::uuid) x
+                   WHERE e."systemId" = ${system.id}::uuid AND g.status <> 'REVOKED' AND NOT e."issuesCredential" AND g."identityId" >= ${a?.identityId ?? NIL}::uuid) x
            WHERE x.ref IS NOT NULL
              AND (${a === null} OR (x."identityId", x.ref COLLATE "C", x.id) > (${a?.identityId ?? NIL}::uuid, ${a?.ref ?? ""} COLLATE "C", ${a?.grantId ?? NIL}::uuid))
            ORDER BY x."identityId", x.ref COLLATE "C", x.id
@@ -140,7 +141,7 @@ async function* warrantKeys(db: PrismaClient, system: SystemRow): AsyncGenerator
                     FROM "Grant" g
                     JOIN "Identity" i ON i.id = g."identityId"
                     JOIN "Entitlement" e ON e.id = g."entitlementId"
-                   WHERE e."systemId" = ${system.id}::uuid AND g.status <> 'REVOKED') x
+                   WHERE e."systemId" = ${system.id}::uuid AND g.status <> 'REVOKED' AND NOT e."issuesCredential") x
            WHERE x.account IS NOT NULL AND x.ref IS NOT NULL
              AND (${a === null} OR (x.account COLLATE "C", x.ref COLLATE "C", x.id) > (${a?.account ?? ""} COLLATE "C", ${a?.ref ?? ""} COLLATE "C", ${a?.grantId ?? NIL}::uuid))
            ORDER BY x.account COLLATE "C", x.ref COLLATE "C", x.id

@@ -35,6 +35,7 @@ import { assertNotAlreadyHeld } from "./already-held";
 import { heldScopes } from "../api-clients/held-scopes";
 import { WARRANT_API_SYSTEM_ID } from "../api-clients/scopes";
 import { KIND_LABELS } from "../identities/schema";
+import { assertCredentialBeneficiary } from "../credentials/rules";
 
 const HOUR = 3_600_000;
 
@@ -363,6 +364,7 @@ export async function submitWithin(tx: Tx, ctx: ServiceCtx, input: z.output<type
     const ent = f.entitlement;
     if (!ent) throw notFound("The entitlement");
     checkScopeWithinCredential(ent, b, input.durationHours, now);
+    await assertCredentialBeneficiary(tx, ent.id, b);
     const extendsGrantId = input.extendsGrantId ?? null;
     if (extendsGrantId) await checkExtendable(tx, extendsGrantId, beneficiaryId, ent.id);
     await assertNotAlreadyHeld(tx, { beneficiaryId, beneficiaryName: b.displayName, entitlementId: ent.id, entitlementName: ent.name, forSelf: beneficiaryId === ctx.actor.id, extendsGrantId, emergency: input.emergency });

@@ -15,6 +15,7 @@ import { MyGrantActions } from "@/components/catalog/my-access";
 import { DeprovisionPanel } from "@/components/grants/deprovision-panel";
 import { ApiClientPanel } from "@/components/api-clients/api-client-panel";
 import { API_CLIENT_KINDS } from "@/server/domain/identities/schema";
+import { IssuedCredentials } from "@/components/credentials/issued-credentials";
 
 /** One identity, loaded once per request (metadata and page share it); null when there is no such identity. */
 const loadIdentity = cache(async (id: string): Promise<IdentityDetail | null> => {
@@ -52,10 +53,12 @@ export default async function IdentityPage({ params }: Params) {
   if (!identity) notFound();
   const api = await serverCaller();
   const isApiClientKind = (API_CLIENT_KINDS as readonly string[]).includes(identity.kind);
-  const [systems, revocableIds, me, apiClient] = await Promise.all([
+  const [systems, revocableIds, me, issued, apiClient] = await Promise.all([
     identity.canEdit ? api.identities.systemOptions() : Promise.resolve([]),
     api.grants.revocable({ identityId: identity.id }),
     api.me.profile(),
+    // Logins issued for its grants (docs/credentials.md): empty for a person, or for a viewer who may not see them.
+    identity.kind === "HUMAN" ? Promise.resolve([]) : api.credentials.ofIdentity({ identityId: identity.id }),
     // Its API scopes and tokens: for its owner, admins, security and auditors (FORBIDDEN for anyone else).
     isApiClientKind ? api.apiClients.byId({ id: identity.id }).catch((e: unknown) => (e instanceof TRPCError && e.code === "FORBIDDEN" ? null : Promise.reject(e))) : Promise.resolve(null),
   ]);
@@ -213,6 +216,8 @@ export default async function IdentityPage({ params }: Params) {
           </Card>
         </>
       )}
+
+      {issued.length > 0 && <IssuedCredentials credentials={issued} />}
 
       {human && identity.status !== "DEPROVISIONED" && me?.roles.includes("ADMIN") && me.id !== identity.id && (
         <DeprovisionPanel identityId={identity.id} name={identity.displayName} grantsInEffect={current.length} nhisOwned={identity.ownedNhis.count} />

@@ -70,6 +70,9 @@ export default async function EntitlementPage({ params, searchParams }: { params
             { label: "Maximum duration", value: `${e.maxDurationDays} days` },
             { label: "Requestable", value: e.requestable ? "Yes" : "No" },
             { label: "External reference", value: e.externalRef ? <span className="font-mono text-xs">{e.externalRef}</span> : null },
+            ...(e.issuesCredential
+              ? [{ label: "Credential", value: `Each grant issues a login of its own${e.credentialRotateHours ? `, its password rotated every ${e.credentialRotateHours} hours` : ", rotated on demand"}` }]
+              : []),
             { label: "Holders", value: e.holderCount },
             { label: "Added", value: formatDateTime(e.createdAt) },
             { label: "Last changed", value: formatDateTime(e.updatedAt) },
@@ -79,6 +82,7 @@ export default async function EntitlementPage({ params, searchParams }: { params
       {e.viewer.canEdit && (
         <EntitlementEditor
           systemOwnerName={e.system.owner.name}
+          connector={e.system.connector}
           initial={{
             id: e.id,
             updatedAt: e.updatedAt,
@@ -91,6 +95,8 @@ export default async function EntitlementPage({ params, searchParams }: { params
             requestable: e.requestable,
             maxDurationDays: e.maxDurationDays,
             externalRef: e.externalRef ?? "",
+            issuesCredential: e.issuesCredential,
+            credentialRotateHours: e.credentialRotateHours,
           }}
         />
       )}

@@ -1,0 +1,5 @@
+import { DetailSkeleton } from "@/components/shell/skeletons";
+
+export default function Loading() {
+  return <DetailSkeleton label="Loading the webhooks" />;
+}

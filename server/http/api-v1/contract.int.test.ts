@@ -1,0 +1,324 @@
+/**
+ * The contract of /api/v1: every operation of the registry driven over the real edge with real Requests, on
+ * the authorization scene (server/testing/authorization-scene.ts), and EVERY answer (successes and problems)
+ * validated against the OpenAPI document the API serves — turned back into validators with zod's
+ * fromJSONSchema, never against the zod schemas the document was made from. Every operation must have been
+ * answered with a success at least once. Problem details are checked for each kind of error.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { createTestDb, type TestDb } from "../../testing/db";
+import { authorizationScene, type AuthorizationScene } from "../../testing/authorization-scene";
+import { callApi, makeApiClient, type ApiAnswer, type TestApiClient } from "../../testing/api-clients";
+import { dbFingerprint, expectNothingChanged } from "../../testing/db-fingerprint";
+import { JUSTIFICATION } from "../../domain/requests/request-test-kit";
+import { OPERATIONS } from "./operations";
+
+let db: TestDb;
+let s: AuthorizationScene;
+let doc: { paths: Record<string, Record<string, { operationId: string; responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>; components: Record<string, Record<string, unknown>> };
+const clients = {} as Record<"owner" | "manager" | "auditor", TestApiClient>;
+/** operationId → the statuses it answered (checked against the document). */
+const answered = new Map<string, Set<number>>();
+const validators = new Map<string, z.ZodType>();
+
+beforeAll(async () => {
+  db = await createTestDb();
+  s = await authorizationScene(db.prisma);
+  const now = s.clock.now();
+  clients.owner = await makeApiClient(db.prisma, s.people.owner.id, ["catalog:read", "identities:read", "requests:read", "requests:write", "campaigns:decide"], { now, name: "release-pipeline" });
+  clients.manager = await makeApiClient(db.prisma, s.people.manager.id, ["approvals:decide"], { now, name: "approvals-bot" });
+  clients.auditor = await makeApiClient(db.prisma, s.people.auditor.id, ["grants:read", "findings:read", "events:read", "evidence:export"], { now, name: "grc-collector" });
+  const res = await callApi(db.prisma, "GET", "/openapi.json", { token: null });
+  expect(res.status).toBe(200);
+  doc = res.body as typeof doc;
+}, 120_000);
+afterAll(async () => {
+  await db.close();
+});
+
+/** Inlines `$ref`s to the document's components (fromJSONSchema reads one schema on its own). */
+function resolveRefs(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(resolveRefs);
+  if (!node || typeof node !== "object") return node;
+  const o = node as Record<string, unknown>;
+  if (typeof o.$ref === "string") {
+    const [, , section, name] = o.$ref.split("/");
+    return resolveRefs(doc.components[section!]![name!]);
+  }
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolveRefs(v)]));
+}
+
+/** The document's operation for a concrete path (templates matched segment by segment). */
+function docOperation(method: string, path: string) {
+  const segs = path.split("?")[0]!.split("/").filter(Boolean);
+  for (const [tpl, ops] of Object.entries(doc.paths)) {
+    const t = tpl.split("/").filter(Boolean);
+    if (t.length === segs.length && t.every((x, i) => x.startsWith("{") || x === segs[i]) && ops[method.toLowerCase()]) return ops[method.toLowerCase()]!;
+  }
+  return null;
+}
+
+/** Validates an answer against the document: the declared status, media type and schema. */
+function expectConforms(method: string, path: string, res: ApiAnswer) {
+  if (!docOperation(method, path)) {
+    // A path the document does not have: a 404 problem, in the document's Problem shape.
+    expect(res.status).toBe(404);
+    expect(z.fromJSONSchema(resolveRefs(doc.components.schemas!.Problem) as never).safeParse(res.body).success).toBe(true);
+    return;
+  }
+  const op = docOperation(method, path);
+  expect(op, `${method} ${path} is not in the OpenAPI document`).not.toBeNull();
+  const declared = op!.responses[String(res.status)];
+  expect(declared, `${method} ${path} answered ${res.status}, which the document does not declare: ${res.text.slice(0, 300)}`).toBeDefined();
+  const media = res.contentType.split(";")[0]!.trim();
+  const content = declared!.content?.[media];
+  expect(content, `${method} ${path} answered ${media}, not declared for ${res.status}`).toBeDefined();
+  if (media !== "application/zip") {
+    const key = `${op!.operationId} ${res.status} ${media}`;
+    let v = validators.get(key);
+    if (!v) validators.set(key, (v = z.fromJSONSchema(resolveRefs(content!.schema) as never)));
+    const out = v.safeParse(res.body);
+    expect(out.success, `${method} ${path} ${res.status} does not match the document: ${out.success ? "" : JSON.stringify(out.error.issues.slice(0, 5))}\n${res.text.slice(0, 500)}`).toBe(true);
+  }
+  const seen = answered.get(op!.operationId) ?? new Set<number>();
+  seen.add(res.status);
+  answered.set(op!.operationId, seen);
+}
+
+type Who = keyof typeof clients;
+async function api(who: Who | null, method: string, path: string, opts: { body?: unknown; raw?: string; headers?: Record<string, string>; token?: string } = {}): Promise<ApiAnswer> {
+  const res = await callApi(db.prisma, method, path, { token: opts.token ?? (who ? clients[who].token : null), body: opts.body, raw: opts.raw, headers: opts.headers, now: s.clock.now() });
+  expectConforms(method, path, res);
+  expect(res.text).not.toMatch(/prisma|SELECT |\bat .*\.ts:\d/i);
+  return res;
+}
+const items = (r: ApiAnswer) => r.body.items as Record<string, unknown>[];
+
+describe("/api/v1 serves its OpenAPI 3.1 document", () => {
+  it("describes every operation with its scope, bearer security, problem details, cursors and Idempotency-Key", () => {
+    expect(doc).toMatchObject({ openapi: "3.1.0", components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } } });
+    for (const op of OPERATIONS) {
+      const o = doc.paths[op.path]?.[op.method.toLowerCase()] as unknown as Record<string, unknown>;
+      expect(o, op.id).toBeDefined();
+      expect(o["x-warrant-scope"]).toBe(op.scope);
+      expect(String(o.description)).toContain(op.scope);
+      const params = JSON.stringify(o.parameters);
+      if (op.list) expect(params).toContain("#/components/parameters/Cursor");
+      if (op.method === "POST") expect(params).toContain("#/components/parameters/IdempotencyKey");
+      expect(JSON.stringify((o.responses as Record<string, unknown>)["403"])).toContain("#/components/schemas/Problem");
+    }
+  });
+});
+
+describe("every operation, answered as the document says", () => {
+  it("catalog: systems and entitlements, paged with cursors", async () => {
+    const first = await api("owner", "GET", "/catalog/systems?cursor=&limit=5");
+    expect(first.status).toBe(200);
+    expect(items(first).map((x) => x.name)).toContain("Payments Ledger");
+    const sys = await api("owner", "GET", `/catalog/systems/${s.system.id}`);
+    expect(sys.status).toBe(200);
+    expect(sys.body.name).toBe("Payments Ledger");
+
+    // Paging: every entitlement once, in pages of 5, then nextCursor null.
+    const seen: string[] = [];
+    let path = `/catalog/entitlements?systemId=${s.system.id}&limit=5`;
+    for (let i = 0; i < 10; i++) {
+      const page = await api("owner", "GET", path);
+      expect(page.status).toBe(200);
+      seen.push(...items(page).map((x) => String(x.id)));
+      if (!page.body.nextCursor) break;
+      path = `/catalog/entitlements?systemId=${s.system.id}&cursor=${page.body.nextCursor as string}`;
+    }
+    const all = await db.prisma.entitlement.count({ where: { systemId: s.system.id } });
+    expect(seen.length).toBe(all);
+    expect(new Set(seen).size).toBe(all);
+    expect(all).toBeGreaterThan(5);
+
+    const ent = await api("owner", "GET", `/catalog/entitlements/${s.ent.reports.id}`);
+    expect(ent.status).toBe(200);
+    expect(ent.body.id).toBe(s.ent.reports.id);
+  });
+
+  it("identities: list and get", async () => {
+    const list = await api("owner", "GET", "/identities?kind=HUMAN&limit=100");
+    expect(list.status).toBe(200);
+    expect(items(list).map((x) => x.displayName)).toContain("Priya Employee");
+    const one = await api("owner", "GET", `/identities/${s.people.employee.id}`);
+    expect(one.status).toBe(200);
+  });
+
+  it("requests: the client submits for itself, reads the status, lists its own, cancels", async () => {
+    const submitted = await api("owner", "POST", "/requests", { body: { entitlementId: s.ent.dashboards.id, justification: JUSTIFICATION, durationHours: 24 } });
+    expect(submitted.status, submitted.text).toBe(201);
+    const id = String(submitted.body.id);
+    const request = await db.prisma.accessRequest.findUniqueOrThrow({ where: { id } });
+    // The client is the requester and the beneficiary: the machine requester, not its owner. (What policy
+    // decides for machine requesters is issue 12 §2; today's default policy lets only an NHI's owner ask for it.)
+    expect(request.requesterId).toBe(clients.owner.clientId);
+    expect(request.beneficiaryId).toBe(clients.owner.clientId);
+    expect(["PENDING", "DENIED", "APPROVED"]).toContain(submitted.body.status);
+
+    const status = await api("owner", "GET", `/requests/${id}`);
+    expect(status.status).toBe(200);
+    expect(status.body.id).toBe(id);
+    const mine = await api("owner", "GET", "/requests");
+    expect(items(mine).map((x) => x.id)).toContain(id);
+
+    // A pending request of the client's (the scene's, handed to the client: it was made by a person).
+    await db.prisma.accessRequest.update({ where: { id: s.requests.toCancel.id }, data: { requesterId: clients.owner.clientId } });
+    const cancelled = await api("owner", "POST", `/requests/${s.requests.toCancel.id}/cancel`, { body: { expectedRevision: 1 } });
+    expect(cancelled.status, cancelled.text).toBe(200);
+    expect(cancelled.body.status).toBe("CANCELLED");
+    const ev = await db.prisma.ledgerEvent.findFirstOrThrow({ where: { subjectId: s.requests.toCancel.id }, orderBy: { seq: "desc" } });
+    expect(ev.actorId).toBe(clients.owner.clientId);
+    // Cancelling again: the state moved on, 409, in the documented shape.
+    const again = await api("owner", "POST", `/requests/${s.requests.toCancel.id}/cancel`, { body: { expectedRevision: 1 } });
+    expect(again.status).toBe(409);
+  });
+
+  it("approvals: the manager's inbox, and a decision as the manager", async () => {
+    const inbox = await api("manager", "GET", "/approvals");
+    expect(inbox.status).toBe(200);
+    const row = items(inbox).find((x) => x.requestId === s.requests.pending.id);
+    expect(row).toBeDefined();
+    const decided = await api("manager", "POST", "/approvals/decisions", {
+      body: { requestId: s.requests.pending.id, stepId: row!.stepId, decision: "APPROVE", expectedRevision: row!.revision, reason: "Statement exports for the audit" },
+    });
+    expect(decided.status, decided.text).toBe(200);
+    const step = await db.prisma.approvalStep.findUniqueOrThrow({ where: { id: String(row!.stepId) } });
+    expect(step.status).toBe("APPROVED");
+    expect(step.decidedById).toBe(s.people.manager.id);
+  });
+
+  it("campaigns: list, status, the owner's items, a decision", async () => {
+    const list = await api("owner", "GET", "/campaigns");
+    expect(list.status).toBe(200);
+    expect(items(list).map((x) => x.id)).toContain(s.campaigns.active.id);
+    const one = await api("owner", "GET", `/campaigns/${s.campaigns.active.id}`);
+    expect(one.status).toBe(200);
+    const mine = await api("owner", "GET", `/review-items?campaignId=${s.campaigns.active.id}&limit=100`);
+    expect(mine.status).toBe(200);
+    const item = items(mine).find((x) => x.id === s.items.toDecide.id)!;
+    expect(item).toBeDefined();
+    const decided = await api("owner", "POST", `/review-items/${item.id as string}/decision`, { body: { expectedVersion: item.version, decision: "KEEP", comment: "Still needed for settlements" } });
+    expect(decided.status, decided.text).toBe(200);
+    expect(decided.body.decision).toBe("KEEP");
+  });
+
+  it("grants, findings and the ledger: read by an auditor's client", async () => {
+    const grants = await api("auditor", "GET", "/grants?limit=5");
+    expect(grants.status).toBe(200);
+    expect(items(grants).length).toBe(5);
+    const lineage = await api("auditor", "GET", `/grants/${s.grants.approved.id}`);
+    expect(lineage.status).toBe(200);
+    const findings = await api("auditor", "GET", "/findings");
+    expect(findings.status).toBe(200);
+    expect(items(findings).length).toBeGreaterThan(0);
+
+    // The ledger, oldest first, page by page: seqs strictly increasing across pages, nothing repeated.
+    const seqs: number[] = [];
+    let path = "/ledger/events?limit=10";
+    for (let i = 0; i < 4; i++) {
+      const page = await api("auditor", "GET", path);
+      expect(page.status).toBe(200);
+      seqs.push(...items(page).map((e) => Number(e.seq)));
+      if (!page.body.nextCursor) break;
+      path = `/ledger/events?cursor=${page.body.nextCursor as string}`;
+    }
+    expect(seqs.length).toBe(40);
+    expect(new Set(seqs).size).toBe(40);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(seqs[0]).toBe(Math.min(...seqs));
+  });
+
+  it("evidence: start an export, read its status with the download link, download a finished pack", async () => {
+    const started = await api("auditor", "POST", "/evidence-exports", { body: { from: "2026-01-01", to: "2026-01-31" } });
+    expect(started.status, started.text).toBe(202);
+    const status = await api("auditor", "GET", `/evidence-exports/${started.body.id as string}`);
+    expect(status.status).toBe(200);
+    expect(status.body).toMatchObject({ status: "QUEUED", downloadUrl: null });
+    const done = await api("auditor", "GET", `/evidence-exports/${s.evidenceExport.id}`);
+    expect(done.body.downloadUrl).toBe(`/api/v1/evidence-exports/${s.evidenceExport.id}/download`);
+    const zip = await api("auditor", "GET", `/evidence-exports/${s.evidenceExport.id}/download`);
+    expect(zip.status).toBe(200);
+    expect(zip.contentType).toBe("application/zip");
+    expect(zip.headers.get("x-evidence-sha256")).toBe("ab".repeat(32));
+  });
+});
+
+describe("problem details (RFC 9457) for each kind of error", () => {
+  const shape = (r: ApiAnswer, status: number, kind: string) => {
+    expect(r.status, r.text).toBe(status);
+    expect(r.contentType).toBe("application/problem+json");
+    expect(r.body).toMatchObject({ type: `https://warrant.dev/problems/${kind}`, status, instance: expect.stringMatching(/^\/api\/v1\//) });
+    expect(typeof r.body.title).toBe("string");
+    expect(typeof r.body.detail).toBe("string");
+  };
+
+  it("400 bad input names each field; 400 unparsable JSON; 415 not JSON — nothing changed", async () => {
+    const before = await dbFingerprint(db.prisma);
+    const bad = await api("owner", "POST", "/requests", { body: { entitlementId: "nope", justification: "x", durationHours: -1, extra: 1 } });
+    shape(bad, 400, "bad-input");
+    expect(Object.keys(bad.body.errors as object)).toEqual(expect.arrayContaining(["entitlementId", "justification", "durationHours"]));
+    shape(await api("owner", "POST", "/requests", { raw: "{not json" }), 400, "invalid-json");
+    shape(await api("owner", "POST", "/requests", { raw: "[1,2]" }), 400, "bad-input");
+    shape(await api("owner", "POST", "/requests", { raw: "a=b", headers: { "Content-Type": "application/x-www-form-urlencoded" } }), 415, "unsupported-media-type");
+    shape(await api("owner", "GET", "/catalog/systems?page=2"), 400, "bad-input");
+    shape(await api("owner", "GET", "/catalog/systems?limit=1000"), 400, "bad-input");
+    shape(await api("owner", "GET", "/catalog/systems?cursor=garbage!"), 400, "bad-input");
+    await expectNothingChanged(db.prisma, { ...before, RateLimitCounter: (await dbFingerprint(db.prisma)).RateLimitCounter, ApiToken: (await dbFingerprint(db.prisma)).ApiToken }, "refused input");
+  });
+
+  it("a cursor of one query is refused for another", async () => {
+    const first = await api("owner", "GET", `/catalog/entitlements?systemId=${s.system.id}&limit=5`);
+    const other = await api("owner", "GET", `/catalog/entitlements?risk=HIGH&cursor=${first.body.nextCursor as string}`);
+    shape(other, 400, "bad-input");
+    expect(other.body.errors).toHaveProperty("cursor");
+  });
+
+  it("401 without a valid token, with WWW-Authenticate", async () => {
+    const none = await api(null, "GET", "/catalog/systems");
+    shape(none, 401, "unauthenticated");
+    expect(none.headers.get("www-authenticate")).toContain("Bearer");
+    shape(await api(null, "GET", "/catalog/systems", { token: "wrt_not-a-real-token" }), 401, "unauthenticated");
+  });
+
+  it("403 naming the missing scope; 403 when the owner may not", async () => {
+    const r = await api("manager", "GET", "/catalog/systems");
+    shape(r, 403, "missing-scope");
+    expect(r.body.requiredScope).toBe("catalog:read");
+    expect(String(r.body.detail)).toContain("catalog:read");
+    const onBehalf = await api("owner", "POST", "/requests", { body: { entitlementId: s.ent.dashboards.id, beneficiaryId: s.people.employee.id, justification: JUSTIFICATION, durationHours: 24 } });
+    shape(onBehalf, 403, "missing-scope");
+    expect(onBehalf.body.requiredScope).toBe("requests:on-behalf");
+  });
+
+  it("404 unknown path or object; 405 wrong method with Allow", async () => {
+    shape(await api("owner", "GET", "/nothing-here"), 404, "not-found");
+    shape(await api("owner", "GET", `/requests/${s.requests.pending.id}`), 404, "not-found");
+    const wrong = await callApi(db.prisma, "DELETE", "/catalog/systems", { token: clients.owner.token, now: s.clock.now() });
+    expect(wrong.status).toBe(405);
+    expect(wrong.body).toMatchObject({ type: "https://warrant.dev/problems/method-not-allowed", status: 405 });
+    expect(wrong.headers.get("allow")).toBe("GET");
+  });
+
+  it("409 on a stale revision, nothing changed", async () => {
+    const before = await dbFingerprint(db.prisma);
+    const r = await api("manager", "POST", "/approvals/decisions", { body: { requestId: s.requests.pending.id, stepId: s.requests.pending.stepId, decision: "APPROVE", expectedRevision: 99, reason: "stale" } });
+    expect([404, 409]).toContain(r.status);
+    await expectNothingChanged(db.prisma, { ...before, RateLimitCounter: (await dbFingerprint(db.prisma)).RateLimitCounter, ApiToken: (await dbFingerprint(db.prisma)).ApiToken }, "a stale decision");
+  });
+
+  it("413 over the body cap, before reading it", async () => {
+    const big = "x".repeat(1024 * 1024 + 10);
+    shape(await api("owner", "POST", "/requests", { raw: JSON.stringify({ justification: big }) }), 413, "body-too-large");
+  });
+});
+
+describe("coverage", () => {
+  it("every operation of the registry answered a success that matched the document", () => {
+    const missing = OPERATIONS.filter((op) => ![...(answered.get(op.id) ?? [])].some((st) => st >= 200 && st < 300)).map((op) => op.id);
+    expect(missing).toEqual([]);
+  });
+});

@@ -1,0 +1,23 @@
+import { router, roleProcedure } from "../init";
+import { listWebhooks, webhookDetail } from "../../domain/webhooks/queries";
+import { createWebhook, replayDeadLetter, replayWebhookFrom, setWebhookEnabled, skipDeadLetter } from "../../domain/webhooks/service";
+import { ZCreateWebhookInput, ZDeadLetterInput, ZReplayWebhookInput, ZSetWebhookEnabledInput, ZWebhookIdInput } from "../../domain/webhooks/schema";
+
+/** Read by the ledger's readers (admin, security, auditor); changed by admin and security. */
+const reader = roleProcedure("ADMIN", "SECURITY", "AUDITOR");
+const manager = roleProcedure("ADMIN", "SECURITY");
+
+/** Outbound webhook subscriptions to the ledger (docs/events.md). */
+export const webhooksRouter = router({
+  // Every subscription with its cursor, lag and state.
+  list: reader.query(({ ctx }) => listWebhooks(ctx.db, ctx.svc.actor)),
+  // One subscription with its recent attempts and dead letters.
+  byId: reader.input(ZWebhookIdInput).query(({ ctx, input }) => webhookDetail(ctx.db, ctx.svc.actor, input.id)),
+  // Create; a generated secret comes back once in the answer.
+  create: manager.input(ZCreateWebhookInput).mutation(({ ctx, input }) => createWebhook(ctx.svc, input)),
+  setEnabled: manager.input(ZSetWebhookEnabledInput).mutation(({ ctx, input }) => setWebhookEnabled(ctx.svc, input)),
+  // Rewind (or move) the cursor: delivery restarts at fromSeq; resumes a paused subscription.
+  replayFrom: manager.input(ZReplayWebhookInput).mutation(({ ctx, input }) => replayWebhookFrom(ctx.svc, input)),
+  replayDeadLetter: manager.input(ZDeadLetterInput).mutation(({ ctx, input }) => replayDeadLetter(ctx.svc, input)),
+  skipDeadLetter: manager.input(ZDeadLetterInput).mutation(({ ctx, input }) => skipDeadLetter(ctx.svc, input)),
+});
