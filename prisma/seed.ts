@@ -9,7 +9,7 @@
  * Two parts, in time order (ledger times never go back):
  *  1. The import, stamped at the start of the quarter (`now` − 91 days), in ONE transaction: 149 people (146
  *     active, 2 suspended, 1 leaver whose offboarding missed one grant) in 11 departments, 41 non-human
- *     identities, 14 systems, 80 entitlements, 870 imported grants (origin IMPORTED, no request: most standing,
+ *     identities, 14 systems, 80 entitlements (plus the built-in Warrant API system and its 11 scopes), 870 imported grants (origin IMPORTED, no request: most standing,
  *     some expiring within days of `now`), 5 role assignments, the default approval policy (version 1) and 1
  *     separation-of-duties rule, one ledger event per record. Imported rows carry the dates of the directory
  *     export they stand for (relative to `now`).
@@ -35,6 +35,7 @@ import { createHash } from "node:crypto";
 import type { PrismaClient, Tx } from "../server/db";
 import type { GrantStatus, Prisma, RevocationCause, RiskLevel } from "../server/db/generated/client";
 import { recordEvent } from "../server/ledger/ledger";
+import { ensureWarrantApiSystem } from "../server/domain/api-clients/system";
 import { ensureDefaultPolicy } from "../server/domain/policy/service";
 import { loadSigningKey, type SigningKey } from "../server/evidence/keys";
 import { playLastQuarter, QUARTER_DAYS, StoryStepError } from "./seed-story";
@@ -218,6 +219,9 @@ export async function seedDemo(db: PrismaClient, opts: { now?: Date; key?: Signi
       // separation-of-duties pairs it enforces.
       await ensureDefaultPolicy(tx, null, importedAt, { id: stableId("policy-version", "1") });
       events++;
+      // The built-in Warrant API system (its entitlements are the REST API's scopes), owned by the admin.
+      const admins = org.roles.filter((r) => r.role === "ADMIN").map((r) => r.identityId);
+      await ensureWarrantApiSystem(tx, { ownerId: admins[0] ?? null, actorId: null, now: importedAt, source: "demo seed", idFor: (scope) => stableId("entitlement", `warrant-api:${scope}`) });
       for (const c of org.conflictRules) {
         await tx.conflictRule.create({ data: { ...c, createdAt: importedAt } });
         await record("conflictRule.created", "ConflictRule", c.id, { entitlementAId: c.entitlementAId, entitlementBId: c.entitlementBId, reason: c.reason });
@@ -241,8 +245,9 @@ export async function seedDemo(db: PrismaClient, opts: { now?: Date; key?: Signi
     const counts: SeedCounts = {
       people: org.people.length,
       nonHumanIdentities: org.nhis.length,
-      systems: org.systems.length,
-      entitlements: org.entitlements.length,
+      // With the built-in Warrant API system and its scopes.
+      systems: await tx.system.count(),
+      entitlements: await tx.entitlement.count(),
       grants: await tx.grant.count(),
       activeGrants: await tx.grant.count({ where: { status: "ACTIVE" } }),
       revokedGrants: await tx.grant.count({ where: { status: "REVOKED" } }),

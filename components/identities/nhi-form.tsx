@@ -11,7 +11,8 @@ import { useTRPC } from "@/components/trpc/client";
 import { Button } from "@/components/ui/button";
 import { ErrorBanner } from "@/components/ui/card";
 import { Checkbox, Field, Input, Select, Textarea } from "@/components/ui/form";
-import { KIND_LABELS, NHI_KINDS, STATUS_LABELS, IDENTITY_STATUSES, ZCreateNhi, ZUpdateNhi, type NhiKindName, type IdentityStatusName } from "@/server/domain/identities/schema";
+import { ApiClientFields, type ApiClientFieldValues } from "@/components/api-clients/api-client-fields";
+import { API_CLIENT_KINDS, KIND_LABELS, NHI_KINDS, STATUS_LABELS, IDENTITY_STATUSES, ZCreateNhi, ZUpdateNhi, type NhiKindName, type IdentityStatusName } from "@/server/domain/identities/schema";
 import { OwnerPicker, type OwnerChoice } from "./owner-picker";
 import { messagesByField } from "@/server/domain/field-errors";
 
@@ -31,7 +32,16 @@ export type NhiFormValues = {
 };
 
 type Props =
-  | { mode: "create"; systems: { id: string; name: string }[]; initial?: undefined; id?: undefined; updatedAt?: undefined; onDone?: undefined }
+  | {
+      mode: "create";
+      systems: { id: string; name: string }[];
+      /** Registering an API client: its owner is the signed-in person; `required` when they are not an admin. */
+      apiClient?: { me: OwnerChoice; required: boolean };
+      initial?: undefined;
+      id?: undefined;
+      updatedAt?: undefined;
+      onDone?: undefined;
+    }
   | { mode: "edit"; systems: { id: string; name: string }[]; initial: NhiFormValues; id: string; updatedAt: Date; onDone: (message: string) => void };
 
 const FIELD_ORDER: FieldName[] = ["kind", "displayName", "ownerId", "purpose", "systemId", "credentialKeyId", "credentialRotatedAt", "credentialExpiresAt", "status"];
@@ -74,6 +84,11 @@ export function NhiForm(props: Props) {
   const [expiresAt, setExpiresAt] = useState(toDay(init?.credentialExpiresAt ?? null));
   const [status, setStatus] = useState<IdentityStatusName>(init?.status ?? "ACTIVE");
   const [confirmFinal, setConfirmFinal] = useState(false);
+  const clientMode = props.mode === "create" ? props.apiClient : undefined;
+  const [asClient, setAsClient] = useState(Boolean(clientMode?.required));
+  const [scopeValues, setScopeValues] = useState<ApiClientFieldValues>({ scopes: [], justification: "", durationDays: "30" });
+  const [scopeError, setScopeError] = useState<string | null>(null);
+  const kinds = asClient ? API_CLIENT_KINDS : NHI_KINDS;
   const [errors, setErrors] = useState<Errors>({});
   const [banner, setBanner] = useState<{ title: string; text: string; stale?: boolean } | null>(null);
 
@@ -115,17 +130,21 @@ export function NhiForm(props: Props) {
       const input = {
         kind: kind || undefined,
         displayName,
-        ownerId: owner?.id ?? "",
+        ownerId: (asClient ? clientMode?.me.id : owner?.id) ?? "",
         purpose,
         systemId: systemId || undefined,
         credentialKeyId: keyId.trim() || undefined,
         credentialExpiresAt: fromDay(expiresAt) ?? undefined,
+        ...(asClient ? { apiClient: { scopes: scopeValues.scopes, justification: scopeValues.justification, durationDays: Number(scopeValues.durationDays) } } : {}),
       };
       const parsed = ZCreateNhi.safeParse(input);
+      const scopeIssue = parsed.success ? undefined : parsed.error.issues.find((i) => i.path[0] === "apiClient");
+      setScopeError(scopeIssue ? `${scopeIssue.path.slice(1).join(" ") === "justification" ? "The reason " : ""}${scopeIssue.message}` : null);
+      if (asClient && !expiresAt) return show({ credentialExpiresAt: "An API client needs a credential expiry (at most a year): its tokens and scopes end then." });
       if (!parsed.success) {
         const errs = zodErrors(parsed.error.issues);
         if (errs.kind && !kind) errs.kind = "Choose what kind of non-human identity this is.";
-        if (!owner) errs.ownerId = NO_OWNER;
+        if (!owner && !asClient) errs.ownerId = NO_OWNER;
         return show(errs);
       }
       show({});
@@ -193,7 +212,7 @@ export function NhiForm(props: Props) {
                   clearError("kind");
                 }}>
                 <option value="">Choose a kind…</option>
-                {NHI_KINDS.map((k) => (
+                {kinds.map((k) => (
                   <option key={k} value={k}>
                     {KIND_LABELS[k]}
                   </option>
@@ -214,12 +233,28 @@ export function NhiForm(props: Props) {
         </Field>
       </div>
 
-      <Field label="Accountable owner" error={errors.ownerId} hint="An active person who answers for this identity in reviews and audits.">
-        {(p) => <OwnerPicker {...p} name="ownerId" value={owner} onChange={(o) => {
-              setOwner(o);
-              clearError("ownerId");
-            }} />}
-      </Field>
+      {clientMode && !clientMode.required && (
+        <Checkbox
+          name="asClient"
+          label="Register it as an API client of Warrant's REST API, owned by me"
+          hint="Its scopes are requested in your name; you issue, rotate and revoke its tokens."
+          checked={asClient}
+          onChange={(e) => setAsClient(e.target.checked)}
+        />
+      )}
+
+      {asClient && clientMode ? (
+        <Field label="Accountable owner" hint="You: an API client is registered by the person who answers for it.">
+          {(p) => <Input {...p} name="ownerId" value={clientMode.me.displayName} readOnly disabled />}
+        </Field>
+      ) : (
+        <Field label="Accountable owner" error={errors.ownerId} hint="An active person who answers for this identity in reviews and audits.">
+          {(p) => <OwnerPicker {...p} name="ownerId" value={owner} onChange={(o) => {
+                setOwner(o);
+                clearError("ownerId");
+              }} />}
+        </Field>
+      )}
 
       <Field label="Purpose" error={errors.purpose} hint={`What it does and why it exists (10–500 characters; ${purpose.trim().length} so far).`}>
         {(p) => <Textarea {...p} name="purpose" value={purpose} onChange={(e) => {
@@ -258,7 +293,7 @@ export function NhiForm(props: Props) {
                 }} max={toDay(new Date())} />}
           </Field>
         )}
-        <Field label="Credential expires (UTC)" error={errors.credentialExpiresAt} hint="Optional. Warrant warns before it expires.">
+        <Field label="Credential expires (UTC)" error={errors.credentialExpiresAt} hint={asClient ? "Required for an API client, at most a year away: its tokens and scopes end then." : "Optional. Warrant warns before it expires."}>
           {(p) => <Input {...p} type="date" name="credentialExpiresAt" value={expiresAt} onChange={(e) => {
                   setExpiresAt(e.target.value);
                   clearError("credentialExpiresAt");
@@ -281,6 +316,8 @@ export function NhiForm(props: Props) {
           </Field>
         )}
       </div>
+
+      {asClient && <ApiClientFields value={scopeValues} onChange={(v) => { setScopeValues(v); setScopeError(null); }} error={scopeError} />}
 
       {mode === "edit" && status === "DEPROVISIONED" && props.initial.status !== "DEPROVISIONED" && (
         <Checkbox

@@ -5,6 +5,7 @@ import { postgresConnector } from "./postgres";
 import { postgresLogins } from "./postgres-login";
 import { scimConnector } from "./scim";
 import type { Connector } from "./types";
+import { warrantApiConnector } from "./warrant-api";
 import { webhookConnector } from "./webhook";
 
 export const CONNECTORS: Record<ConnectorKind, Connector> = {
@@ -13,6 +14,7 @@ export const CONNECTORS: Record<ConnectorKind, Connector> = {
   // Role memberships, plus the credential logins an entitlement can issue instead (postgres-login.ts).
   POSTGRES: { ...postgresConnector, ...postgresLogins },
   SCIM: scimConnector,
+  WARRANT_API: warrantApiConnector,
 };
 
 export function connectorFor(kind: ConnectorKind): Connector {

@@ -4,6 +4,7 @@
  * (manager of, owner of) are checked by each service against the data it touches.
  */
 import type { Tx } from "../db";
+import { currentApiCall } from "./api-clients/call-context";
 import type { IdentityKind, Role } from "../db/generated/client";
 
 export type Actor = {
@@ -12,6 +13,8 @@ export type Actor = {
   displayName: string;
   email: string | null;
   roles: Role[];
+  /** A non-human actor's accountable owner (a person); null or absent for a person. */
+  ownerId?: string | null;
 };
 
 export type ServiceCtx = {
@@ -25,17 +28,27 @@ export type ServiceCtx = {
 export async function loadActor(db: Tx, identityId: string): Promise<Actor | null> {
   const row = await db.identity.findUnique({
     where: { id: identityId },
-    select: { id: true, kind: true, displayName: true, email: true, status: true, roles: { select: { role: true } } },
+    select: { id: true, kind: true, displayName: true, email: true, status: true, ownerId: true, roles: { select: { role: true } } },
   });
   if (!row || row.status !== "ACTIVE") return null;
-  return { id: row.id, kind: row.kind, displayName: row.displayName, email: row.email, roles: row.roles.map((r) => r.role) };
+  return { id: row.id, kind: row.kind, displayName: row.displayName, email: row.email, roles: row.roles.map((r) => r.role), ownerId: row.ownerId };
 }
 
 export function hasRole(actor: Actor, ...roles: Role[]): boolean {
   return actor.roles.some((r) => roles.includes(r));
 }
 
-/** The ledger's view of an actor: the identity, and for a non-human actor the human accountable for it. */
+/**
+ * The ledger's view of an actor: the identity, and for a non-human actor (an API client acting as itself, an
+ * agent) the human accountable for it, its owner. A client acting with its owner's authority (an "owner"
+ * scope of /api/v1) is recorded as the owner, the person whose authority was used (the approval and review
+ * rows name them too); which client and token acted is added to the event's payload by the ledger
+ * (`viaApiClient`, see server/ledger/ledger.ts).
+ */
 export function ledgerActor(actor: Actor): { actorId: string; onBehalfOfId: string | null } {
+  if (actor.kind !== "HUMAN") {
+    const call = currentApiCall();
+    return { actorId: actor.id, onBehalfOfId: actor.ownerId ?? (call?.clientId === actor.id ? call.ownerId : null) };
+  }
   return { actorId: actor.id, onBehalfOfId: null };
 }

@@ -8,6 +8,7 @@
  * with several events can append them together at its end (`withDeferredLedger`, `recordEvents`).
  */
 import type { Tx } from "../db";
+import { currentApiCall } from "../domain/api-clients/call-context";
 import { Prisma } from "../db/generated/client";
 import { eventHash, GENESIS_HASH, toPlainJson, type LedgerBody } from "./hash";
 
@@ -50,7 +51,14 @@ type Prepared = { input: LedgerEventInput; occurredAt: Date; payload: Record<str
 function prepare(input: LedgerEventInput): Prepared {
   // Millisecond precision: what the timestamptz(3) column stores is exactly what was hashed.
   const occurredAt = new Date(Math.floor((input.occurredAt ?? new Date()).getTime()));
-  return { input, occurredAt, payload: toPlainJson(input.payload ?? {}) as Record<string, unknown> };
+  const payload = toPlainJson(input.payload ?? {}) as Record<string, unknown>;
+  // Recorded during an /api/v1 call: which API client and token acted (the client itself, or its owner whose
+  // authority the call used), so the chain "client X, owned by Y" is in the hashed event whoever is the actor.
+  const call = currentApiCall();
+  if (call && payload.viaApiClient === undefined) {
+    payload.viaApiClient = { clientId: call.clientId, clientKind: call.clientKind, ownerId: call.ownerId, tokenId: call.tokenId, tokenPrefix: call.tokenPrefix };
+  }
+  return { input, occurredAt, payload };
 }
 
 /** Events per INSERT statement: 10 parameters each, well under PostgreSQL's 65,535 per statement. */

@@ -356,6 +356,14 @@ export const PROCEDURE_MATRIX: Record<string, MatrixEntry> = {
   "scimClients.rotate": { input: (s) => ({ tokenId: s.scimTokens.toRotate, overlapHours: 24 }), expect: only(ADMIN) },
   "scimClients.revoke": { input: (s) => ({ tokenId: s.scimTokens.toRevoke, reason: "Leaked in a support ticket" }), expect: only(ADMIN) },
   "evidence.publicKey": { expect: everyoneSignedIn(), note: "Public by design, for any signed-in person." },
+
+  // API clients of /api/v1 (server/domain/api-clients, api-tokens): the owner (here the employee, who owns the
+  // scene's service account) and admins manage tokens; security and auditors read; nobody else sees them.
+  "apiClients.mine": { expect: everyoneSignedIn(), note: "Only the caller's own API clients." },
+  "apiClients.byId": { input: (s) => ({ id: s.nhi.id }), expect: only(["employee", ...READS_EVERYTHING]), note: "Prefixes, states and dates only: never a token or its hash." },
+  "apiClients.issueToken": { input: (s) => ({ identityId: s.apiAgent.id }), expect: only(["employee", "admin"]), note: "A second issue is a CONFLICT (rotate instead): a rule, not an authorization refusal." },
+  "apiClients.rotateToken": { input: (s) => ({ tokenId: s.apiTokens.toRotate, overlapHours: 24 }), expect: only(["employee", "admin"]) },
+  "apiClients.revokeToken": { input: (s) => ({ tokenId: s.apiTokens.toRevoke, reason: "Pasted in a chat" }), expect: only(["employee", "admin"]) },
 };
 
 // ---------------------------------------------------------------------------------------------------

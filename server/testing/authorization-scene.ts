@@ -30,6 +30,9 @@ import type { ReconKind } from "../domain/reconciliation/schema";
 import { loadActor } from "../domain/actor";
 import { previewImport } from "../domain/identity-import/preview";
 import { callerAs, makeEntitlement, makeGrant, makeHuman, makeNhi, makeSystem } from "./factories";
+import { newToken } from "../domain/api-tokens/token";
+import { ensureWarrantApiSystem } from "../domain/api-clients/system";
+import { WARRANT_API_SYSTEM_ID } from "../domain/api-clients/scopes";
 import { credentialLoginName } from "../connectors/postgres-login";
 import { seal } from "../domain/credentials/sealed";
 
@@ -172,6 +175,23 @@ export async function authorizationScene(db: PrismaClient) {
     as(admin).scimClients.create({ displayName: name, ownerId: owner.id, purpose: "Pushes joiners and leavers from the company IdP", expiresAt: new Date(now.getTime() + 90 * DAY) });
   const scimTokens = { toRotate: (await scimClient("Okta SCIM (scene)")).tokenId, toRevoke: (await scimClient("Entra SCIM (scene)")).tokenId };
 
+  // API clients (/api/v1): the employee's service account and an AI agent of theirs hold the scope
+  // catalog:read (granted directly; the request flow is tested in server/domain/api-clients), with a credential
+  // expiry. The service account has two tokens (to rotate, to revoke); the agent none yet (to issue).
+  await db.$transaction((tx) => ensureWarrantApiSystem(tx, { ownerId: admin.id, actorId: null, now }));
+  const catalogRead = await db.entitlement.findFirstOrThrow({ where: { systemId: WARRANT_API_SYSTEM_ID, externalRef: "catalog:read" } });
+  const apiAgent = await makeNhi(db, employee.id, { kind: "AI_AGENT", name: "triage-agent (scene)" });
+  for (const id of [nhi.id, apiAgent.id]) {
+    await db.identity.update({ where: { id }, data: { credentialExpiresAt: new Date(now.getTime() + 180 * DAY) } });
+    await db.grant.create({ data: { identityId: id, entitlementId: catalogRead.id, status: "ACTIVE", origin: "IMPORTED", startsAt: new Date(now.getTime() - DAY), expiresAt: new Date(now.getTime() + 150 * DAY) } });
+  }
+  const apiToken = async () => {
+    const t = newToken();
+    const row = await db.apiToken.create({ data: { identityId: nhi.id, scope: "api", prefix: t.prefix, hash: t.hash, createdAt: now, createdById: employee.id, expiresAt: new Date(now.getTime() + 60 * DAY) }, select: { id: true } });
+    return row.id;
+  };
+  const apiTokens = { toRotate: await apiToken(), toRevoke: await apiToken() };
+
   // An HR import preview: one joiner (an email nothing else in the scene uses, so it stays fresh).
   const identityImport = await previewImport(
     { db, actor: (await loadActor(db, admin.id))!, now: clock.now },
@@ -226,6 +246,8 @@ export async function authorizationScene(db: PrismaClient) {
     identityImport: { id: identityImport.id },
     notificationIds: notifications.map((n) => n.id),
     scimTokens,
+    apiTokens,
+    apiAgent: { id: apiAgent.id },
     webhooks,
     credential: { id: credentialRow.id },
   };

@@ -19,6 +19,7 @@ import { auditRouter } from "./routers/audit";
 import { evidenceRouter } from "./routers/evidence";
 import { searchRouter } from "./routers/search";
 import { scimClientsRouter } from "./routers/scim-clients";
+import { apiClientsRouter } from "./routers/api-clients";
 import { reconciliationRouter } from "./routers/reconciliation";
 import { identityImportRouter } from "./routers/identity-import";
 import { webhooksRouter } from "./routers/webhooks";
@@ -45,6 +46,7 @@ export const appRouter = router({
   evidence: evidenceRouter,
   search: searchRouter,
   scimClients: scimClientsRouter,
+  apiClients: apiClientsRouter,
   reconciliation: reconciliationRouter,
   identityImport: identityImportRouter,
 });

@@ -55,6 +55,8 @@ export default async function IdentitiesPage({ searchParams }: { searchParams: P
               </LinkButton>
               <LinkButton href="/identities/new">New non-human identity</LinkButton>
             </>
+          ) : me && !me.roles.includes("AUDITOR") ? (
+            <LinkButton href="/identities/new">New API client</LinkButton>
           ) : undefined
         }
       />

@@ -50,5 +50,9 @@ export const ZRevokeApiToken = z
   .strict();
 export type TRevokeApiToken = z.infer<typeof ZRevokeApiToken>;
 
+/** Issues a token for an API client of /api/v1 (its owner or an admin; the client must hold a scope). */
+export const ZIssueApiClientToken = z.object({ identityId: uuid("identityId") }).strict();
+export type TIssueApiClientToken = z.infer<typeof ZIssueApiClientToken>;
+
 /** A token's state as people see it. */
 export type ApiTokenState = "active" | "overlap" | "expired" | "revoked" | "replaced";

@@ -2,7 +2,8 @@
  * Who may decide an approval stage, and with what authority. Resolved from the data at the moment it is
  * asked (never from a cached session): MANAGER = the beneficiary's manager (for a non-human identity: its
  * owner's manager); OWNER = the entitlement's owner, else the system owner; SECURITY = every holder of the
- * SECURITY role. Always excluded: the requester, the beneficiary, the beneficiary's owner, anyone who is not
+ * SECURITY role. Always excluded: the requester, the beneficiary, the beneficiary's owner, the owner of a
+ * machine requester (an agent's owner does not approve what their agent asked for), anyone who is not
  * an active person, and anyone who already approved another stage of the request (distinct approvers).
  *
  * Fallback (a stage with nobody eligible, or one pending past its escalation time): SECURITY role holders
@@ -26,8 +27,10 @@ export type RequestParties = {
   requesterId: string;
   beneficiaryId: string;
   beneficiaryOwnerId: string | null;
-  /** Who asked (for the approvers' notification when they asked for someone else). */
-  requester?: { displayName: string };
+  /** Who asked (for the approvers' notification when they asked for someone else); ownerId for a machine requester. */
+  requester?: { displayName: string; ownerId?: string | null };
+  /** A machine requester's accountable owner (excluded from deciding, like the requester). */
+  requesterOwnerId?: string | null;
   beneficiary: { id: string; displayName: string; kind: string; managerId: string | null; owner: { id: string; displayName: string; managerId: string | null } | null };
   entitlement: { id: string; name: string; ownerId: string | null; system: { id: string; name: string; ownerId: string } };
 };
@@ -36,7 +39,7 @@ export const requestPartiesSelect = {
   id: true,
   requesterId: true,
   beneficiaryId: true,
-  requester: { select: { displayName: true } },
+  requester: { select: { displayName: true, ownerId: true } },
   beneficiary: { select: { id: true, displayName: true, kind: true, managerId: true, owner: { select: { id: true, displayName: true, managerId: true } } } },
   entitlement: { select: { id: true, name: true, ownerId: true, system: { select: { id: true, name: true, ownerId: true } } } },
 } as const;
@@ -44,12 +47,12 @@ export const requestPartiesSelect = {
 type LoadedParties = Omit<RequestParties, "beneficiaryOwnerId">;
 
 export function toParties(r: LoadedParties): RequestParties {
-  return { ...r, beneficiaryOwnerId: r.beneficiary.owner?.id ?? null };
+  return { ...r, beneficiaryOwnerId: r.beneficiary.owner?.id ?? null, requesterOwnerId: r.requester?.ownerId ?? null };
 }
 
 /** The people who can never decide this request. */
 export function conflictedIds(r: RequestParties): string[] {
-  return [r.requesterId, r.beneficiaryId, ...(r.beneficiaryOwnerId ? [r.beneficiaryOwnerId] : [])];
+  return [r.requesterId, r.beneficiaryId, ...(r.beneficiaryOwnerId ? [r.beneficiaryOwnerId] : []), ...(r.requesterOwnerId ? [r.requesterOwnerId] : [])];
 }
 
 /** The FORBIDDEN message for a conflicted actor, or null. */
@@ -57,6 +60,7 @@ export function conflictReason(r: RequestParties, actorId: string): string | nul
   if (actorId === r.beneficiaryId) return "You cannot decide a request for your own access.";
   if (actorId === r.requesterId) return "You cannot decide a request you submitted yourself.";
   if (actorId === r.beneficiaryOwnerId) return "You cannot decide a request for a non-human identity you own.";
+  if (r.requesterOwnerId && actorId === r.requesterOwnerId) return "You cannot decide a request your own API client or agent submitted.";
   return null;
 }
 

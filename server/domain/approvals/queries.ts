@@ -157,6 +157,7 @@ export async function approvalInbox(ctx: ServiceCtx, input: z.output<typeof ZInb
         rq."id" AS "requesterId", rq."displayName" AS "requesterName",
         b."id" AS "beneficiaryId", b."displayName" AS "beneficiaryName", b."kind"::text AS "beneficiaryKind",
         CASE WHEN r."requesterId" = r."beneficiaryId" THEN NULL
+          WHEN r."policyDecision" #>> '{input,facts,requesterIsMachine}' = 'true' THEN 'agent'
           WHEN r."policyDecision" #>> '{input,facts,requesterOwnsBeneficiary}' = 'true' THEN 'owner'
           WHEN r."policyDecision" #>> '{input,facts,requesterIsManagerOfBeneficiary}' = 'true' THEN 'manager'
           WHEN r."policyDecision" #>> '{input,facts,requesterSharesDepartment}' = 'true' THEN 'colleague'

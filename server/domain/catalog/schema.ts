@@ -11,15 +11,17 @@ import { ZListBase } from "../list";
 import { INPUT_DATE_MAX, INPUT_DATE_MIN, INPUT_DATE_RANGE } from "../input-bounds";
 
 export const RISK_LEVELS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const satisfies readonly RiskLevel[];
+/** The connector kinds a system can be created with or changed to (WARRANT_API is the built-in system's own). */
 export const CONNECTOR_KINDS = ["MANUAL", "WEBHOOK", "POSTGRES", "SCIM"] as const satisfies readonly ConnectorKind[];
 
 export const RISK_LABEL: Record<RiskLevel, string> = { LOW: "Low", MEDIUM: "Medium", HIGH: "High", CRITICAL: "Critical" };
-export const CONNECTOR_LABEL: Record<ConnectorKind, string> = { MANUAL: "Manual", WEBHOOK: "Webhook", POSTGRES: "PostgreSQL", SCIM: "SCIM 2.0 application" };
+export const CONNECTOR_LABEL: Record<ConnectorKind, string> = { MANUAL: "Manual", WEBHOOK: "Webhook", POSTGRES: "PostgreSQL", SCIM: "SCIM 2.0 application", WARRANT_API: "Warrant API (built in)" };
 export const CONNECTOR_HINT: Record<ConnectorKind, string> = {
   MANUAL: "The owner grants and removes access by hand; Warrant tracks the task and the confirmation.",
   WEBHOOK: "Warrant calls your endpoint, signed with a shared secret, to grant and remove access.",
   POSTGRES: "Warrant grants and revokes PostgreSQL roles in the database, over TLS unless the host is local.",
   SCIM: "Warrant adds and removes people in the application's groups over SCIM 2.0 (e.g. a SaaS application), with a bearer token.",
+  WARRANT_API: "Warrant's own REST API: each entitlement is an API scope, in effect as soon as it is granted.",
 };
 
 /** Longest grant any entitlement may allow, and the cap for privileged or critical-risk ones. */
@@ -215,7 +217,7 @@ export const ZPostgresConfig = z
     }
   });
 
-const CONFIG_SCHEMA = { MANUAL: ZManualConfig, WEBHOOK: ZWebhookConfig, POSTGRES: ZPostgresConfig, SCIM: ZScimConfig } as const;
+const CONFIG_SCHEMA = { MANUAL: ZManualConfig, WEBHOOK: ZWebhookConfig, POSTGRES: ZPostgresConfig, SCIM: ZScimConfig, WARRANT_API: z.object({}).strict() } as const;
 
 export type ConnectorConfig = Record<string, unknown>;
 

@@ -226,6 +226,9 @@ export async function updateSystem(ctx: ServiceCtx, input: z.output<typeof ZUpda
     const current = await tx.system.findUnique({ where: { id: input.id } });
     if (!current) throw notFound("System");
     if (current.updatedAt.getTime() !== input.expectedUpdatedAt.getTime()) throw STALE("system");
+    if (current.connector === "WARRANT_API" && input.connector !== undefined) {
+      throw badInput("The Warrant API system is built in: its connector cannot be changed.", "connector");
+    }
 
     const connector = input.connector ?? current.connector;
     const connectorConfig =

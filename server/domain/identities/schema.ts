@@ -5,6 +5,11 @@
 import { z } from "zod";
 import { ZListBase } from "../list";
 import { INPUT_DATE_MAX, INPUT_DATE_MIN, INPUT_DATE_RANGE } from "../input-bounds";
+import { API_SCOPE_NAMES, type ApiScope } from "../api-clients/scopes";
+
+/** The REST API's scopes, for the API-client form (components import schema files only). */
+export { API_SCOPES, API_SCOPE_NAMES, type ApiScope } from "../api-clients/scopes";
+import { ZJustification } from "../requests/schema";
 
 export const IDENTITY_KINDS = ["HUMAN", "SERVICE_ACCOUNT", "API_KEY", "OAUTH_APP", "WORKLOAD", "AI_AGENT"] as const;
 export type IdentityKindName = (typeof IDENTITY_KINDS)[number];
@@ -58,6 +63,35 @@ const purpose = z
 const keyId = z.string().trim().min(1, { message: "Key id cannot be empty (leave it out instead)." }).max(200, { message: "Key id must be at most 200 characters." });
 const date = (what: string) => z.date({ message: `${what} must be a date.` }).min(INPUT_DATE_MIN, INPUT_DATE_RANGE).max(INPUT_DATE_MAX, INPUT_DATE_RANGE);
 
+/** The kinds of non-human identity that can be an API client of /api/v1 (registered by their owner). */
+export const API_CLIENT_KINDS = ["API_KEY", "SERVICE_ACCOUNT", "WORKLOAD", "AI_AGENT"] as const satisfies readonly NhiKindName[];
+export type ApiClientKind = (typeof API_CLIENT_KINDS)[number];
+/** An API client's credential (and so every token and scope of it) lives at most a year. */
+export const MAX_API_CLIENT_DAYS = 365;
+/** The longest first scope request, in days (privileged scopes are capped lower by their entitlement). */
+export const MAX_SCOPE_REQUEST_DAYS = 90;
+
+/**
+ * An API client's first scopes, requested by its owner in the flow that registers it: one access request per
+ * scope (beneficiary = the new client), through the policy and approval like any other.
+ */
+export const ZApiClientScopes = z
+  .object({
+    scopes: z
+      .array(z.enum(API_SCOPE_NAMES as [ApiScope, ...ApiScope[]], { message: `each scope must be one of ${API_SCOPE_NAMES.join(", ")}.` }), { message: "scopes must be a list." })
+      .min(1, { message: "Choose at least one scope the client needs." })
+      .max(API_SCOPE_NAMES.length, { message: `At most ${API_SCOPE_NAMES.length} scopes.` })
+      .refine((a) => new Set(a).size === a.length, { message: "Name each scope once." }),
+    justification: ZJustification,
+    durationDays: z
+      .number({ message: "durationDays must be a whole number of days." })
+      .int({ message: "durationDays must be a whole number of days." })
+      .min(1, { message: `durationDays must be between 1 and ${MAX_SCOPE_REQUEST_DAYS}.` })
+      .max(MAX_SCOPE_REQUEST_DAYS, { message: `durationDays must be between 1 and ${MAX_SCOPE_REQUEST_DAYS}.` }),
+  })
+  .strict();
+export type TApiClientScopes = z.infer<typeof ZApiClientScopes>;
+
 export const ZCreateNhi = z
   .object({
     kind: z.enum(NHI_KINDS, {
@@ -69,6 +103,8 @@ export const ZCreateNhi = z
     systemId: uuid("systemId").optional(),
     credentialKeyId: keyId.optional(),
     credentialExpiresAt: date("credentialExpiresAt").optional(),
+    /** Registers it as an API client and requests these scopes for it, as its owner, in the same flow. */
+    apiClient: ZApiClientScopes.optional(),
   })
   .strict();
 export type TCreateNhi = z.infer<typeof ZCreateNhi>;

@@ -6,11 +6,13 @@
 import type { Tx } from "../../db";
 import type { Prisma } from "../../db/generated/client";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
-import { recordEvent } from "../../ledger/ledger";
+import { recordEvent, withDeferredLedger } from "../../ledger/ledger";
+import { ensureWarrantApiSystem, scopeEntitlementIds } from "../api-clients/system";
+import { submitWithin } from "../requests/service";
 import { ledgerActor, type ServiceCtx } from "../actor";
 import { GRANT_IN_EFFECT } from "../grants/status";
 import { canManageNhis } from "./policy";
-import { KIND_LABELS, NHI_EDITABLE_FIELDS, type TCreateNhi, type TUpdateNhi } from "./schema";
+import { API_CLIENT_KINDS, KIND_LABELS, MAX_API_CLIENT_DAYS, NHI_EDITABLE_FIELDS, type TCreateNhi, type TUpdateNhi } from "./schema";
 
 export const STALE_NHI_MESSAGE = "This identity was changed by someone else; reload and try again.";
 
@@ -56,20 +58,71 @@ async function assertSystemExists(tx: Tx, systemId: string): Promise<void> {
 }
 
 function assertMayManage(ctx: ServiceCtx): void {
-  if (!canManageNhis(ctx.actor)) throw forbidden("Managing non-human identities needs the Admin role.");
+  if (!canManageNhis(ctx.actor)) throw forbidden("Managing non-human identities needs the ADMIN role (anyone may register an API client they own, with its scopes).");
+}
+
+export type ScopeRequestRef = { scope: string; requestId: string; status: string };
+export type CreatedNhi = NhiRecord & { scopeRequests: ScopeRequestRef[] };
+
+const DAY_MS = 86_400_000;
+
+/**
+ * An API client (`apiClient` given) is registered by its owner, any person: the owner is the actor (admins
+ * too: its scopes are requested in the owner's name, and only the owner may ask for a non-human identity),
+ * its kind is one of API_CLIENT_KINDS, and it has a credential expiry at most a year away. Without
+ * `apiClient`, creating a non-human identity stays an ADMIN power.
+ */
+function assertMayCreate(ctx: ServiceCtx, input: TCreateNhi, now: Date): void {
+  if (!input.apiClient) return assertMayManage(ctx);
+  if (input.ownerId !== ctx.actor.id) throw forbidden("An API client is registered by its owner: name yourself as its owner (its scopes are requested in your name).");
+  if (!(API_CLIENT_KINDS as readonly string[]).includes(input.kind)) {
+    throw badInput(`An API client is an API key, service account, workload or AI agent, not a ${KIND_LABELS[input.kind].toLowerCase()}.`, "kind");
+  }
+  if (!input.credentialExpiresAt) throw badInput("An API client needs a credential expiry: its tokens and scopes end then.", "credentialExpiresAt");
+  if (input.credentialExpiresAt.getTime() > now.getTime() + MAX_API_CLIENT_DAYS * DAY_MS) {
+    throw badInput(`An API client's credential may live at most ${MAX_API_CLIENT_DAYS} days: choose an earlier expiry.`, "credentialExpiresAt");
+  }
 }
 
 /**
- * Creates a non-human identity with its accountable owner. Callable by ADMIN only.
+ * Creates a non-human identity with its accountable owner. ADMIN; or any person registering an API client
+ * they own (`apiClient`: its first scopes), see assertMayCreate.
  * Guarantees: the owner is an active person (locked until commit), the system (if any) exists, a credential
  * expiry is in the future; the identity and its "identity.nhi.created" ledger event are written in one
- * transaction, or neither is.
+ * transaction, or neither is. With `apiClient`, one access request per scope (beneficiary = the new client,
+ * requester = the owner) is submitted in the same transaction, through the policy like any request; each
+ * asks for the shortest of the chosen days, the scope's catalog maximum and the time to the credential's
+ * expiry. The Warrant API system is created first if this database has none yet (owner: the first admin).
  */
-export async function createNhi(ctx: ServiceCtx, input: TCreateNhi): Promise<NhiRecord> {
-  assertMayManage(ctx);
+export async function createNhi(ctx: ServiceCtx, input: TCreateNhi): Promise<CreatedNhi> {
   const now = ctx.now();
+  assertMayCreate(ctx, input, now);
   assertFutureExpiry(input, now);
-  return ctx.db.$transaction((tx) => insertNhi(tx, ctx, input, now));
+  const api = input.apiClient;
+  if (!api) return { ...(await ctx.db.$transaction((tx) => insertNhi(tx, ctx, input, now))), scopeRequests: [] };
+  return ctx.db.$transaction((tx) =>
+    withDeferredLedger(tx, async () => {
+      const created = await insertNhi(tx, ctx, input, now);
+      if (!(await ensureWarrantApiSystem(tx, { actorId: null, now }))) {
+        throw conflict("The Warrant API system does not exist yet and there is no admin to own it: an admin must sign in first.");
+      }
+      const ids = await scopeEntitlementIds(tx);
+      const ents = await tx.entitlement.findMany({ where: { id: { in: [...ids.values()] } }, select: { id: true, maxDurationDays: true } });
+      const maxDays = new Map(ents.map((e) => [e.id, e.maxDurationDays]));
+      const credentialHours = Math.floor((input.credentialExpiresAt!.getTime() - now.getTime()) / 3_600_000);
+      const scopeRequests: ScopeRequestRef[] = [];
+      for (const scope of api.scopes) {
+        const entitlementId = ids.get(scope);
+        if (!entitlementId) throw conflict(`The Warrant API system has no entitlement for the scope ${scope}: ask an admin to restore it.`);
+        const durationHours = Math.min(api.durationDays * 24, (maxDays.get(entitlementId) ?? api.durationDays) * 24, credentialHours);
+        if (durationHours < 1) throw badInput("The credential expires within the hour: choose a later expiry.", "credentialExpiresAt");
+        const requestId = await submitWithin(tx, ctx, { entitlementId, beneficiaryId: created.id, justification: api.justification, durationHours, emergency: false });
+        const r = await tx.accessRequest.findUniqueOrThrow({ where: { id: requestId }, select: { status: true } });
+        scopeRequests.push({ scope, requestId, status: r.status });
+      }
+      return { ...created, scopeRequests };
+    }),
+  );
 }
 
 function assertFutureExpiry(input: TCreateNhi, now: Date): void {

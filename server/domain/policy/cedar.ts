@@ -49,12 +49,19 @@ export const POLICY_SCHEMA = `namespace ${NAMESPACE} {
     requesterIsManagerOfBeneficiary: Bool,
     requesterSharesDepartment: Bool,     // requester and (human) beneficiary are different people in the same department
     beneficiaryHasManager: Bool,         // the beneficiary has a manager
-    relationToBeneficiary: String,       // "self" | "owner" | "manager" | "colleague" | "none"
+    relationToBeneficiary: String,       // "self" | "owner" | "manager" | "colleague" | "agent" | "none"
     conflictsWithHeld: Bool,             // separation of duties: a conflicting entitlement is held or pending
     conflictingHeld: Set<String>,        // the names of those conflicting entitlements
     emergencyMinutesUsed: Long,          // minutes of emergency access to this entitlement the beneficiary had,
                                          // has or is scheduled to have in the last 24 hours
     extendsEmergencyAccess: Bool,        // the request extends a break-glass grant
+    requesterKind: String,               // "HUMAN", or the kind of a machine requester ("AI_AGENT", "API_KEY", ...)
+    requesterIsMachine: Bool,            // a non-human identity (API client, pipeline, AI agent) submitted it
+    requesterOwnerIsBeneficiary: Bool,   // machine requester: the beneficiary is its accountable owner
+    requesterOwnerIsManagerOfBeneficiary: Bool, // machine requester: its owner manages the beneficiary
+    requesterOwnerSharesDepartment: Bool,       // machine requester: its owner and the beneficiary share a department
+    onBehalfOfPerson: Bool,              // the beneficiary is a person other than the requester
+    viaApiClient: Bool,                  // submitted through the REST API (/api/v1)
   };
 
   action request, autoApprove, requireManager, requireOwner, requireSecurity appliesTo {

@@ -18,10 +18,14 @@ export const DEFAULT_POLICY_TEXT = `// Warrant approval policy (Cedar).
 // context   = the beneficiary (kind, human or not), the duration in hours, the emergency flag and facts:
 //             requesterIsBeneficiary, requesterOwnsBeneficiary, requesterIsManagerOfBeneficiary,
 //             requesterSharesDepartment (a different person in the same department), beneficiaryHasManager,
-//             relationToBeneficiary ("self", "owner", "manager", "colleague" or "none"),
+//             relationToBeneficiary ("self", "owner", "manager", "colleague", "agent" or "none"),
 //             conflictsWithHeld, conflictingHeld (names of conflicting entitlements held or pending),
 //             emergencyMinutesUsed (emergency access to this entitlement in the last 24 hours, counting
 //             what is still scheduled), extendsEmergencyAccess (the request extends a break-glass grant).
+//             Machine requesters (an API client, a pipeline, an AI agent submitting itself): requesterKind,
+//             requesterIsMachine, requesterOwnerIsBeneficiary, requesterOwnerIsManagerOfBeneficiary,
+//             requesterOwnerSharesDepartment (its accountable owner's standing towards the beneficiary),
+//             onBehalfOfPerson (the beneficiary is a person other than the requester), viaApiClient.
 //
 // Every policy needs a unique @id. A forbid's @reason is what the requester is told when it applies;
 // {conflictingHeld}, {durationHours}, {maxDurationHours}, {entitlement}, {system} and {emergencyUsed}
@@ -75,7 +79,7 @@ when { context.conflictsWithHeld };
 @id("on-behalf-manager-or-colleague")
 @reason("You can request access for another person only as their manager or as a colleague in their department: ask them, or their manager, to make the request")
 forbid (principal, action == Warrant::Action::"request", resource)
-when { context.beneficiaryIsHuman && !context.requesterIsBeneficiary && !context.requesterIsManagerOfBeneficiary && !context.requesterSharesDepartment };
+when { context.beneficiaryIsHuman && !context.requesterIsBeneficiary && !context.requesterIsManagerOfBeneficiary && !context.requesterSharesDepartment && !context.requesterIsMachine };
 
 // A colleague's request needs the person's manager to approve it; without a manager it cannot proceed.
 @id("on-behalf-colleague-needs-manager")
@@ -94,7 +98,35 @@ when { context.emergency && context.beneficiaryIsHuman && !context.requesterIsBe
 @id("nhi-only-by-its-owner")
 @reason("Only the accountable owner of a non-human identity may request access for it")
 forbid (principal, action == Warrant::Action::"request", resource)
-when { !context.beneficiaryIsHuman && !context.requesterOwnsBeneficiary };
+when { !context.beneficiaryIsHuman && !context.requesterOwnsBeneficiary && !context.requesterIsBeneficiary };
+
+// ---------------------------------------------------------------------------------------------------
+// Machine requesters: an API client, a pipeline or an AI agent submitting a request itself (through the
+// REST API with the scope requests:write for itself, requests:on-behalf for a person; Warrant checks the
+// scopes and that the person is active). An agent is nobody's manager or colleague: it acts with its
+// accountable owner's standing, so it may ask for its owner, or for a person its owner manages or works
+// beside in the same department; nobody else.
+@id("machine-on-behalf-owner-standing")
+@reason("A machine requester may act only for its owner, or for a person its owner manages or shares a department with")
+forbid (principal, action == Warrant::Action::"request", resource)
+when { context.requesterIsMachine && context.onBehalfOfPerson && !context.requesterOwnerIsBeneficiary && !context.requesterOwnerIsManagerOfBeneficiary && !context.requesterOwnerSharesDepartment };
+
+// Agent-initiated access is short: at most 7 days (168 hours), privileged access at most 24 hours.
+@id("machine-max-7-days")
+@reason("Access requested by a machine requester is granted for at most 7 days (168 hours) at a time")
+forbid (principal, action == Warrant::Action::"request", resource)
+when { context.requesterIsMachine && context.durationHours > 168 };
+
+@id("machine-privileged-max-24-hours")
+@reason("Privileged access requested by a machine requester is granted for at most 24 hours at a time")
+forbid (principal, action == Warrant::Action::"request", resource)
+when { context.requesterIsMachine && resource.privileged && context.durationHours > 24 };
+
+// Break-glass is for a person in an incident, never for a machine.
+@id("machine-no-emergency")
+@reason("Emergency access is requested by a person, not by a machine requester")
+forbid (principal, action == Warrant::Action::"request", resource)
+when { context.requesterIsMachine && context.emergency };
 
 // Emergency (break-glass) access is short by design: at most 4 hours.
 @id("emergency-max-4-hours")
@@ -120,6 +152,12 @@ when { context.emergency && context.emergencyMinutesUsed > 0 && context.emergenc
 permit (principal, action == Warrant::Action::"autoApprove", resource)
 when { context.emergency && context.durationHours <= 4 && !context.extendsEmergencyAccess };
 
+// A machine requester's privileged request is never granted at once, whatever permits above say.
+@id("machine-privileged-never-auto")
+@reason("Privileged access requested by a machine requester always needs a human approval")
+forbid (principal, action == Warrant::Action::"autoApprove", resource)
+when { context.requesterIsMachine && resource.privileged };
+
 // ---------------------------------------------------------------------------------------------------
 // Which approval stages?
 
@@ -139,6 +177,19 @@ when { resource.riskLevel == 2 && !resource.privileged };
 @reason("Medium risk: approved by the manager, then the entitlement owner")
 permit (principal, action == Warrant::Action::"requireOwner", resource)
 when { resource.riskLevel == 2 && !resource.privileged };
+
+// A machine requester's privileged request: at least one person approves it, the entitlement's owner,
+// even if the risk-based stages below are edited away.
+@id("machine-privileged-owner")
+@reason("Privileged access requested by a machine requester: approved by the entitlement owner")
+permit (principal, action == Warrant::Action::"requireOwner", resource)
+when { context.requesterIsMachine && resource.privileged };
+
+// An agent acting for a person other than its owner: that person's manager approves it too.
+@id("machine-on-behalf-manager")
+@reason("Requested by a machine requester for someone other than its owner: their manager approves it")
+permit (principal, action == Warrant::Action::"requireManager", resource)
+when { context.requesterIsMachine && context.onBehalfOfPerson && !context.requesterOwnerIsBeneficiary && context.beneficiaryHasManager };
 
 // Asked for by a colleague: the person's manager approves it too, first, whatever the risk.
 @id("on-behalf-colleague-manager")

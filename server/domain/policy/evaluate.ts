@@ -113,6 +113,13 @@ function cedarCall(input: PolicyInput, action: PolicyAction, durationHours: numb
       conflictingHeld: input.facts.conflictingHeld,
       emergencyMinutesUsed: input.facts.emergencyMinutesUsed ?? 0,
       extendsEmergencyAccess: input.facts.extendsEmergencyAccess ?? false,
+      requesterKind: input.requester.kind ?? "HUMAN",
+      requesterIsMachine: input.facts.requesterIsMachine ?? false,
+      requesterOwnerIsBeneficiary: input.facts.requesterOwnerIsBeneficiary ?? false,
+      requesterOwnerIsManagerOfBeneficiary: input.facts.requesterOwnerIsManagerOfBeneficiary ?? false,
+      requesterOwnerSharesDepartment: input.facts.requesterOwnerSharesDepartment ?? false,
+      onBehalfOfPerson: input.beneficiary.kind === "HUMAN" && !input.facts.requesterIsBeneficiary,
+      viaApiClient: input.facts.viaApiClient ?? false,
     },
     entities: [
       { uid: principal, attrs: { department: input.requester.department ?? "" }, parents: [] },
@@ -135,12 +142,14 @@ function cedarCall(input: PolicyInput, action: PolicyAction, durationHours: numb
 
 /**
  * How the requester stands to the beneficiary, most specific first: "self", "owner" (of a non-human
- * identity), "manager", "colleague" (same department), else "none".
+ * identity), "agent" (a machine requester acting for someone else: it is nobody's manager or colleague;
+ * its owner's standing is in the requesterOwner* facts), "manager", "colleague" (same department), else "none".
  */
-export type Relation = "self" | "owner" | "manager" | "colleague" | "none";
+export type Relation = "self" | "owner" | "manager" | "colleague" | "agent" | "none";
 export function relationToBeneficiary(input: Pick<PolicyInput, "facts">): Relation {
   const f = input.facts;
   if (f.requesterIsBeneficiary) return "self";
+  if (f.requesterIsMachine) return "agent";
   if (f.requesterOwnsBeneficiary) return "owner";
   if (f.requesterIsManagerOfBeneficiary) return "manager";
   if (f.requesterSharesDepartment) return "colleague";

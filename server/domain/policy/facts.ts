@@ -7,6 +7,7 @@ import type { GrantStatus, IdentityKind, RiskLevel } from "../../db/generated/cl
 import { notFound } from "../../errors";
 import { GRANT_IN_EFFECT } from "../grants/status";
 import { EMERGENCY_MAX_HOURS, EMERGENCY_WINDOW_HOURS } from "../requests/schema";
+import { currentApiCall } from "../api-clients/call-context";
 import type { PolicyInput } from "./types";
 
 export type PolicyInputArgs = {
@@ -87,8 +88,17 @@ async function isEmergencyGrant(tx: Tx, grantId: string): Promise<boolean> {
  * Builds the PolicyInput for a request from the database. NOT_FOUND for an unknown requester,
  * beneficiary or entitlement. Reads only; pass the transaction the decision is taken in.
  */
+export type RequesterRow = {
+  id: string;
+  department: string | null;
+  kind?: IdentityKind;
+  ownerId?: string | null;
+  /** A machine requester's owner (a person): their department and whether they manage the beneficiary. */
+  owner?: { id: string; department: string | null } | null;
+};
+
 export type KnownPolicyRows = {
-  requester: { id: string; department: string | null };
+  requester: RequesterRow;
   beneficiary: { id: string; kind: IdentityKind; ownerId: string | null; managerId: string | null; department: string | null };
   entitlement: { id: string; name: string; systemId: string; system: { name: string }; risk: RiskLevel; privileged: boolean; requestable: boolean; maxDurationDays: number };
 };
@@ -103,7 +113,8 @@ export function sharesDepartment(requester: { id: string; department: string | n
 export async function buildPolicyInput(tx: Tx, args: PolicyInputArgs, known?: KnownPolicyRows): Promise<PolicyInput> {
   // One after the other: queries inside an interactive transaction share one connection anyway. A caller
   // that has read these rows in the same transaction (submitting) passes them instead of a second read.
-  const requester = known?.requester ?? (await tx.identity.findUnique({ where: { id: args.requesterId }, select: { id: true, department: true } }));
+  const requester: RequesterRow | null =
+    known?.requester ?? (await tx.identity.findUnique({ where: { id: args.requesterId }, select: { id: true, department: true, kind: true, ownerId: true, owner: { select: { id: true, department: true } } } }));
   const beneficiary = known?.beneficiary ?? (await tx.identity.findUnique({ where: { id: args.beneficiaryId }, select: { id: true, kind: true, ownerId: true, managerId: true, department: true } }));
   const entitlement =
     known?.entitlement ??
@@ -114,8 +125,10 @@ export async function buildPolicyInput(tx: Tx, args: PolicyInputArgs, known?: Kn
   if (!requester) throw notFound("The requester");
   if (!beneficiary) throw notFound("The beneficiary");
   if (!entitlement) throw notFound("The entitlement");
+  const machine = requester.kind !== undefined && requester.kind !== "HUMAN";
+  const owner = machine ? (requester.owner ?? null) : null;
   return {
-    requester: { id: requester.id, department: requester.department },
+    requester: machine ? { id: requester.id, department: requester.department, kind: requester.kind, ownerId: requester.ownerId ?? null } : { id: requester.id, department: requester.department },
     beneficiary: { id: beneficiary.id, kind: beneficiary.kind, ownerId: beneficiary.ownerId, managerId: beneficiary.managerId },
     entitlement: {
       id: entitlement.id,
@@ -137,6 +150,15 @@ export async function buildPolicyInput(tx: Tx, args: PolicyInputArgs, known?: Kn
       conflictingHeld: await conflictingHeld(tx, beneficiary.id, entitlement.id),
       emergencyMinutesUsed: await emergencyMinutesUsed(tx, beneficiary.id, entitlement.id, args.now),
       extendsEmergencyAccess: args.extendsGrantId ? await isEmergencyGrant(tx, args.extendsGrantId) : false,
+      ...(machine
+        ? {
+            requesterIsMachine: true,
+            requesterOwnerIsBeneficiary: owner !== null && owner.id === beneficiary.id,
+            requesterOwnerIsManagerOfBeneficiary: owner !== null && beneficiary.managerId !== null && beneficiary.managerId === owner.id,
+            requesterOwnerSharesDepartment: owner !== null && sharesDepartment(owner, beneficiary),
+          }
+        : {}),
+      ...(currentApiCall() ? { viaApiClient: true } : {}),
     },
   };
 }

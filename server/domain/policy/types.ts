@@ -7,7 +7,12 @@
 import type { ApprovalKind, IdentityKind, RiskLevel } from "../../db/generated/client";
 
 export type PolicyInput = {
-  requester: { id: string; department: string | null };
+  /**
+   * Who asks. A machine requester (an API client, a pipeline, an AI agent: any non-human identity acting
+   * itself) has its kind and its accountable owner here; absent in decisions stored before machine
+   * requesters existed (= a person).
+   */
+  requester: { id: string; department: string | null; kind?: IdentityKind; ownerId?: string | null };
   beneficiary: { id: string; kind: IdentityKind; ownerId: string | null; managerId: string | null };
   entitlement: {
     id: string;
@@ -41,6 +46,16 @@ export type PolicyInput = {
     emergencyMinutesUsed?: number;
     /** The request extends a break-glass grant. Absent in older stored decisions (= false). */
     extendsEmergencyAccess?: boolean;
+    /**
+     * The machine chain (issue 12): the requester is a non-human identity; the facts below are about its
+     * accountable owner and the beneficiary (the agent acts with its owner's standing, never as a manager or
+     * colleague itself); viaApiClient = submitted through /api/v1. All absent in older stored decisions (= false).
+     */
+    requesterIsMachine?: boolean;
+    requesterOwnerIsBeneficiary?: boolean;
+    requesterOwnerIsManagerOfBeneficiary?: boolean;
+    requesterOwnerSharesDepartment?: boolean;
+    viaApiClient?: boolean;
   };
 };
 

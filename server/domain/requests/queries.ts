@@ -123,7 +123,8 @@ export function seesEveryRequest(actor: Actor): boolean {
 /** May this person see the request? (Roles come from the actor, loaded fresh for this call.) */
 export async function canSeeRequest(tx: Tx, r: RequestParties, actor: Actor, now: Date): Promise<boolean> {
   if (seesEveryRequest(actor)) return true;
-  if ([r.requesterId, r.beneficiaryId, r.beneficiaryOwnerId].includes(actor.id)) return true;
+  // A machine requester's owner sees what their agent asked for.
+  if ([r.requesterId, r.beneficiaryId, r.beneficiaryOwnerId, r.requesterOwnerId ?? null].includes(actor.id)) return true;
   if ((r.entitlement.ownerId ?? r.entitlement.system.ownerId) === actor.id) return true;
   const steps = await tx.approvalStep.findMany({ where: { requestId: r.id }, select: { status: true, eligibleIds: true, decidedById: true } });
   if (steps.some((s) => s.decidedById === actor.id || s.eligibleIds.includes(actor.id))) return true;
@@ -248,7 +249,7 @@ export async function requestById(ctx: ServiceCtx, id: string) {
   const r = await ctx.db.accessRequest.findUnique({
     where: { id },
     include: {
-      requester: { select: { id: true, displayName: true, email: true } },
+      requester: { select: { id: true, displayName: true, email: true, kind: true, ownerId: true, owner: { select: { id: true, displayName: true } } } },
       beneficiary: { select: { ...requestPartiesSelect.beneficiary.select, email: true, ownerId: true } },
       entitlement: { select: { ...requestPartiesSelect.entitlement.select, risk: true, privileged: true, maxDurationDays: true, description: true, owner: { select: { id: true, displayName: true } }, system: { select: { id: true, name: true, ownerId: true, owner: { select: { id: true, displayName: true } } } } } },
       policyVersion: { select: { id: true, version: true, sha256: true, createdAt: true } },
@@ -316,6 +317,8 @@ export async function requestById(ctx: ServiceCtx, id: string) {
     justification: r.justification,
     durationHours: r.durationHours,
     ticketUrl: r.ticketUrl,
+    /** The external ticket's reference (e.g. "JIRA-123"), when the request came with one. */
+    ticketRef: r.ticketRef,
     emergency: r.emergency,
     incidentRef: r.incidentRef,
     createdAt: r.createdAt,
@@ -328,6 +331,14 @@ export async function requestById(ctx: ServiceCtx, id: string) {
     extendsGrantId: r.extendsGrantId,
     requester,
     beneficiary,
+    /**
+     * Set when a machine (an API client, a pipeline, an AI agent) submitted the request: which one, of what
+     * kind, and the person accountable for it. With `beneficiary`: "agent X (owned by Y) for Z".
+     */
+    machineRequester:
+      r.requester.kind === "HUMAN"
+        ? null
+        : { id: r.requester.id, name: r.requester.displayName, kind: r.requester.kind, owner: r.requester.owner ? { id: r.requester.owner.id, name: r.requester.owner.displayName } : null },
     /** Set when someone asked for another identity: who for whom, and how they stood (when it was asked). */
     onBehalf: r.requesterId === r.beneficiaryId ? null : { requester, beneficiary, relation: storedRelation(decision) },
     entitlement: {

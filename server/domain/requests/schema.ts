@@ -92,6 +92,14 @@ export const ZIncidentRef = z
   .min(3, { message: "must be 3 to 100 characters (e.g. INC-2041)" })
   .max(100, { message: "must be 3 to 100 characters (e.g. INC-2041)" });
 
+/** An external ticket's reference, e.g. "JIRA-123" or "SNOW:INC0012345": letters, digits and . _ : / # - only. */
+export const ZTicketRef = z
+  .string()
+  .trim()
+  .min(2, { message: "must be 2 to 64 characters (e.g. JIRA-123)" })
+  .max(64, { message: "must be 2 to 64 characters (e.g. JIRA-123)" })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/#-]*$/, { message: "may hold letters, digits and . _ : / # - only (e.g. JIRA-123)" });
+
 /** "" from a form means "no ticket". */
 const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 
@@ -103,6 +111,8 @@ export const ZSubmitRequestInput = z
     justification: ZJustification,
     durationHours: ZDurationHours,
     ticketUrl: z.preprocess(emptyToUndefined, ZTicketUrl.optional()),
+    /** The external ticket's own reference (e.g. "JIRA-123"): traceability, and the key its status updates carry. */
+    ticketRef: z.preprocess(emptyToUndefined, ZTicketRef.optional()),
     emergency: z.boolean({ message: "must be true or false" }).default(false),
     incidentRef: z.preprocess(emptyToUndefined, ZIncidentRef.optional()),
     /**
@@ -171,7 +181,7 @@ export const ZListMyRequestsInput = ZListBase.extend({
 export type TListMyRequestsInput = z.input<typeof ZListMyRequestsInput>;
 
 /** How a requester stood to the person they asked for (as the policy saw it when the request was made). */
-export type OnBehalfRelation = "owner" | "manager" | "colleague" | "none";
+export type OnBehalfRelation = "owner" | "manager" | "colleague" | "agent" | "none";
 
 /** The short words after a beneficiary's name: "(Marcus's report)", "(a colleague)", ... or "". */
 export function onBehalfRelationText(requesterName: string, relation: OnBehalfRelation): string {
@@ -183,6 +193,8 @@ export function onBehalfRelationText(requesterName: string, relation: OnBehalfRe
       return "a colleague in the same department";
     case "owner":
       return `a non-human identity ${first} owns`;
+    case "agent":
+      return "asked by an API client or agent acting for them";
     case "none":
       return "";
   }

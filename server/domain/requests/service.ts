@@ -32,6 +32,9 @@ import { completeApproval, openStage, requestTitle, STALE_REQUEST, voidOpenSteps
 import { BREAK_GLASS_REVIEW_HOURS, DEADLINE_DAYS, type ZCancelRequestInput, type ZEditRequestInput, type ZPreviewRequestInput, type ZSubmitRequestInput } from "./schema";
 import { canSeeRequest, stageViews } from "./queries";
 import { assertNotAlreadyHeld } from "./already-held";
+import { heldScopes } from "../api-clients/held-scopes";
+import { WARRANT_API_SYSTEM_ID } from "../api-clients/scopes";
+import { KIND_LABELS } from "../identities/schema";
 import { assertCredentialBeneficiary } from "../credentials/rules";
 
 const HOUR = 3_600_000;
@@ -222,7 +225,14 @@ async function notifySecurityOfBreakGlass(tx: Tx, requestId: string, title: stri
 }
 
 type SubmitFacts = {
-  requester: { status: IdentityStatus; department: string | null; displayName: string } | null;
+  requester: {
+    status: IdentityStatus;
+    department: string | null;
+    displayName: string;
+    kind: IdentityKind;
+    ownerId: string | null;
+    owner: { id: string; displayName: string; status: IdentityStatus; department: string | null } | null;
+  } | null;
   beneficiary: Beneficiary | null;
   entitlement: {
     id: string;
@@ -239,6 +249,7 @@ type SubmitFacts = {
   policy: PreparedPolicyRef | null;
 };
 type Beneficiary = {
+  credentialExpiresAt?: string | null;
   id: string;
   kind: IdentityKind;
   status: IdentityStatus;
@@ -257,8 +268,10 @@ type Beneficiary = {
  */
 async function readSubmitFacts(tx: Tx, requesterId: string, beneficiaryId: string, entitlementId: string): Promise<SubmitFacts> {
   const rows = await tx.$queryRaw<SubmitFacts[]>`SELECT
-    (SELECT json_build_object('status', i."status", 'department', i."department", 'displayName', i."displayName") FROM "Identity" i WHERE i."id" = ${requesterId}::uuid) AS "requester",
-    (SELECT json_build_object('id', b."id", 'kind', b."kind", 'status', b."status", 'ownerId', b."ownerId", 'managerId', b."managerId", 'department', b."department", 'displayName', b."displayName",
+    (SELECT json_build_object('status', i."status", 'department', i."department", 'displayName', i."displayName", 'kind', i."kind", 'ownerId', i."ownerId",
+        'owner', CASE WHEN io."id" IS NULL THEN NULL ELSE json_build_object('id', io."id", 'displayName', io."displayName", 'status', io."status", 'department', io."department") END)
+      FROM "Identity" i LEFT JOIN "Identity" io ON io."id" = i."ownerId" WHERE i."id" = ${requesterId}::uuid) AS "requester",
+    (SELECT json_build_object('id', b."id", 'kind', b."kind", 'status', b."status", 'ownerId', b."ownerId", 'managerId', b."managerId", 'department', b."department", 'displayName', b."displayName", 'credentialExpiresAt', b."credentialExpiresAt",
         'owner', CASE WHEN o."id" IS NULL THEN NULL ELSE json_build_object('id', o."id", 'displayName', o."displayName", 'managerId', o."managerId") END)
       FROM "Identity" b LEFT JOIN "Identity" o ON o."id" = b."ownerId" WHERE b."id" = ${beneficiaryId}::uuid) AS "beneficiary",
     (SELECT json_build_object('id', e."id", 'name', e."name", 'ownerId', e."ownerId", 'systemId', e."systemId", 'risk', e."risk", 'privileged', e."privileged",
@@ -289,11 +302,55 @@ function checkBeneficiary(b: Beneficiary | null, actorId: string): Beneficiary {
  * 24 hours); otherwise the stages are created and the first opened. Any signed-in person (not an auditor).
  */
 export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSubmitRequestInput>) {
-  const now = ctx.now();
-  const actor = ledgerActor(ctx.actor);
   const id = await ctx.db.$transaction((tx) =>
     // Every event of the submit is appended at its end: the ledger head is locked only from then to commit.
-    withDeferredLedger(tx, async () => {
+    withDeferredLedger(tx, () => submitWithin(tx, ctx, input)),
+  );
+  return requestOutcome(ctx, id);
+}
+
+/**
+ * A machine requester (a non-human identity acting itself: an API client, a pipeline, an AI agent) may
+ * submit for itself only with the API scope requests:write, and for a person only with requests:on-behalf,
+ * only for an active person, and only while its accountable owner is an active person. Scopes are read from
+ * its grants now (the same rule as the REST edge). Whether it may ask for that particular person is the
+ * policy's question (by default: its owner, or someone its owner manages or shares a department with).
+ */
+async function assertMachineMayRequest(tx: Tx, ctx: ServiceCtx, f: SubmitFacts, beneficiaryId: string, now: Date): Promise<void> {
+  if (ctx.actor.kind === "HUMAN") return;
+  const who = `${ctx.actor.displayName} (${KIND_LABELS[ctx.actor.kind].toLowerCase()})`;
+  const owner = f.requester?.owner ?? null;
+  if (!owner || owner.status !== "ACTIVE") throw forbidden(`${who} has no active accountable owner: it cannot request access.`);
+  const scopes = await heldScopes(tx, ctx.actor.id, now);
+  if (beneficiaryId === ctx.actor.id) {
+    if (!scopes.has("requests:write")) throw forbidden(`${who} does not hold the API scope requests:write: it cannot request access for itself.`);
+    return;
+  }
+  if (!scopes.has("requests:on-behalf")) throw forbidden(`${who} does not hold the API scope requests:on-behalf: it cannot request access on a person's behalf.`);
+  const b = f.beneficiary;
+  if (b && b.kind !== "HUMAN") throw forbidden(`${who} may request on behalf of a person only, not for another non-human identity.`);
+}
+
+/**
+ * An API scope (an entitlement of the Warrant API system) never outlasts the client's credential: the
+ * requested duration must end by the client's credential expiry.
+ */
+function checkScopeWithinCredential(ent: { system: { id: string } }, b: Beneficiary, durationHours: number, now: Date): void {
+  if (ent.system.id !== WARRANT_API_SYSTEM_ID || !b.credentialExpiresAt) return;
+  const end = new Date(b.credentialExpiresAt).getTime();
+  const hoursLeft = Math.floor((end - now.getTime()) / HOUR);
+  if (now.getTime() + durationHours * HOUR > end) {
+    throw badInput(`An API scope cannot outlast ${b.displayName}'s credential, which expires in ${hoursLeft > 0 ? hoursText(hoursLeft) : "less than an hour"}: ask for at most that.`, "durationHours");
+  }
+}
+
+/**
+ * submitRequest's work inside the caller's transaction (an API client's first scopes are requested in the
+ * transaction that creates it). Returns the new request's id.
+ */
+export async function submitWithin(tx: Tx, ctx: ServiceCtx, input: z.output<typeof ZSubmitRequestInput>): Promise<string> {
+    const now = ctx.now();
+    const actor = ledgerActor(ctx.actor);
     const beneficiaryId = input.beneficiaryId ?? ctx.actor.id;
     // Serialised per identity (see server/domain/locks.ts): the one-pending-request, separation-of-duties
     // and emergency-bound checks below read other rows, and a parallel submit must see this one's result.
@@ -302,9 +359,11 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
     // Everything the checks and the policy need about the parties, in one round trip after the lock.
     const f = await readSubmitFacts(tx, ctx.actor.id, beneficiaryId, input.entitlementId);
     if (f.requester?.status !== "ACTIVE") throw forbidden("Your account is not active in Warrant.");
+    await assertMachineMayRequest(tx, ctx, f, beneficiaryId, now);
     const b = checkBeneficiary(f.beneficiary, ctx.actor.id);
     const ent = f.entitlement;
     if (!ent) throw notFound("The entitlement");
+    checkScopeWithinCredential(ent, b, input.durationHours, now);
     await assertCredentialBeneficiary(tx, ent.id, b);
     const extendsGrantId = input.extendsGrantId ?? null;
     if (extendsGrantId) await checkExtendable(tx, extendsGrantId, beneficiaryId, ent.id);
@@ -325,7 +384,7 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
     };
     const policyArgs = { requesterId: ctx.actor.id, beneficiaryId, entitlementId: ent.id, durationHours: input.durationHours, emergency: input.emergency, extendsGrantId, now };
     const policyInput = await buildPolicyInput(tx, policyArgs, {
-      requester: { id: ctx.actor.id, department: f.requester.department },
+      requester: { id: ctx.actor.id, department: f.requester.department, kind: f.requester.kind, ownerId: f.requester.ownerId, owner: f.requester.owner },
       beneficiary: { id: b.id, kind: b.kind, ownerId: b.ownerId, managerId: b.managerId, department: b.department },
       entitlement: { ...ent, system: { name: ent.system.name } },
     });
@@ -347,6 +406,7 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
         justification: content.justification,
         durationHours: content.durationHours,
         ticketUrl: content.ticketUrl,
+        ticketRef: input.ticketRef ?? null,
         emergency: content.emergency,
         incidentRef: content.incidentRef,
         status: outcome,
@@ -371,13 +431,14 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
     const parties = toParties({
       id: req.id,
       requesterId: ctx.actor.id,
-      requester: { displayName: ctx.actor.displayName },
+      requester: { displayName: ctx.actor.displayName, ownerId: f.requester.ownerId },
       beneficiaryId,
       beneficiary: { id: b.id, displayName: b.displayName, kind: b.kind, managerId: b.managerId, owner: b.owner },
       entitlement: { id: ent.id, name: ent.name, ownerId: ent.ownerId, system: ent.system },
     });
     const title = requestTitle(parties);
     const onBehalf = b.kind === "HUMAN" && beneficiaryId !== ctx.actor.id;
+    const machine = ctx.actor.kind !== "HUMAN";
 
     await recordEvent(tx, {
       ...actor,
@@ -392,6 +453,9 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
         requesterId: ctx.actor.id,
         beneficiaryOwnerId: parties.beneficiaryOwnerId,
         ...(extendsGrantId ? { extendsGrantId } : {}),
+        ...(input.ticketRef ? { ticketRef: input.ticketRef } : {}),
+        // A machine requester: the whole chain (agent X, owned by Y, acting for Z).
+        ...(machine ? { requesterChain: { requesterId: ctx.actor.id, requesterKind: ctx.actor.kind, requesterOwnerId: f.requester.ownerId, beneficiaryId, onBehalfOfPerson: onBehalf } } : {}),
         // Asked on a person's behalf: how the requester stood to them, as the policy saw it.
         ...(onBehalf ? { onBehalf: { relation: relationToBeneficiary(policyInput) } } : {}),
       },
@@ -419,16 +483,13 @@ export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSub
       await notify(tx, {
         recipientIds: [beneficiaryId],
         kind: "request.on_behalf",
-        title: `${f.requester.displayName} asked for ${ent.name} on your behalf`,
+        title: `${f.requester.displayName}${machine && f.requester.owner ? ` (${KIND_LABELS[ctx.actor.kind].toLowerCase()} owned by ${f.requester.owner.displayName})` : ""} asked for ${ent.name} on your behalf`,
         body: `${f.requester.displayName} asked for ${ent.name} (${ent.system.name}) for you, for ${hoursText(content.durationHours)}${outcome === "APPROVED" ? "; it was granted at once" : ""}. Reason given: ${content.justification}`,
         link: `/requests/${req.id}`,
         dedupeKey: `on-behalf:${req.id}`,
       });
     }
     return req.id;
-    }),
-  );
-  return requestOutcome(ctx, id);
 }
 
 /** What the requester sees right after a submit or edit: status, decision, and the stages with their deciders. */

@@ -12,8 +12,8 @@ export const identitiesRouter = router({
   byId: signedInProcedure.input(ZIdentityId).query(({ ctx, input }) => identityById(ctx.svc, input)),
   /** Systems to pick from in the non-human identity form. */
   systemOptions: roleProcedure("ADMIN").query(({ ctx }) => nhiSystemOptions(ctx.svc)),
-  /** Creates a non-human identity (ADMIN). */
-  createNhi: roleProcedure("ADMIN").input(ZCreateNhi).mutation(({ ctx, input }) => createNhi(ctx.svc, input)),
+  /** Creates a non-human identity (ADMIN), or registers an API client with its first scope requests (its owner, any person). */
+  createNhi: signedInProcedure.input(ZCreateNhi).mutation(({ ctx, input }) => createNhi(ctx.svc, input)),
   /** Edits a non-human identity with optimistic concurrency (ADMIN). */
   updateNhi: roleProcedure("ADMIN").input(ZUpdateNhi).mutation(({ ctx, input }) => updateNhi(ctx.svc, input)),
 });

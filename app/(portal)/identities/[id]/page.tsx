@@ -13,6 +13,8 @@ import { NhiEditPanel } from "@/components/identities/nhi-edit-panel";
 import { RevokeGrantButton } from "@/components/grants/revoke-grant-button";
 import { MyGrantActions } from "@/components/catalog/my-access";
 import { DeprovisionPanel } from "@/components/grants/deprovision-panel";
+import { ApiClientPanel } from "@/components/api-clients/api-client-panel";
+import { API_CLIENT_KINDS } from "@/server/domain/identities/schema";
 import { IssuedCredentials } from "@/components/credentials/issued-credentials";
 
 /** One identity, loaded once per request (metadata and page share it); null when there is no such identity. */
@@ -50,12 +52,15 @@ export default async function IdentityPage({ params }: Params) {
   const identity = await loadIdentity((await params).id);
   if (!identity) notFound();
   const api = await serverCaller();
-  const [systems, revocableIds, me, issued] = await Promise.all([
+  const isApiClientKind = (API_CLIENT_KINDS as readonly string[]).includes(identity.kind);
+  const [systems, revocableIds, me, issued, apiClient] = await Promise.all([
     identity.canEdit ? api.identities.systemOptions() : Promise.resolve([]),
     api.grants.revocable({ identityId: identity.id }),
     api.me.profile(),
     // Logins issued for its grants (docs/credentials.md): empty for a person, or for a viewer who may not see them.
     identity.kind === "HUMAN" ? Promise.resolve([]) : api.credentials.ofIdentity({ identityId: identity.id }),
+    // Its API scopes and tokens: for its owner, admins, security and auditors (FORBIDDEN for anyone else).
+    isApiClientKind ? api.apiClients.byId({ id: identity.id }).catch((e: unknown) => (e instanceof TRPCError && e.code === "FORBIDDEN" ? null : Promise.reject(e))) : Promise.resolve(null),
   ]);
   const revocable = new Set(revocableIds);
   // My own access (or my NHI's): Extend and Remove my access on each grant, instead of an owner's Revoke.
@@ -158,6 +163,12 @@ export default async function IdentityPage({ params }: Params) {
           </Card>
         )}
       </div>
+
+      {apiClient && (
+        <div className="mb-6">
+          <ApiClientPanel client={apiClient} />
+        </div>
+      )}
 
       {identity.accessView === "none" ? (
         <Card title="Access">

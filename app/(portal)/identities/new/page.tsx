@@ -1,24 +1,17 @@
 import Link from "next/link";
 import { serverCaller } from "@/server/trpc/context";
-import { Card, EmptyState, PageHeader } from "@/components/ui/card";
-import { LinkButton } from "@/components/ui/button";
+import { Card, PageHeader } from "@/components/ui/card";
 import { NhiForm } from "@/components/identities/nhi-form";
 
-export const metadata = { title: "New non-human identity" };
+export const metadata = { title: "New non-human identity or API client" };
 
 export default async function NewNhiPage() {
   const api = await serverCaller();
   const me = await api.me.profile();
-  if (!me?.roles.includes("ADMIN")) {
-    return (
-      <div className="py-10">
-        <EmptyState title="You need the Admin role to create non-human identities." action={<LinkButton href="/identities?kind=NON_HUMAN" variant="secondary">Back to the directory</LinkButton>}>
-          Service accounts, API keys, OAuth apps, workloads and AI agents are registered by admins. Ask an admin to register the one you need, naming yourself as its owner.
-        </EmptyState>
-      </div>
-    );
-  }
-  const systems = await api.identities.systemOptions();
+  if (!me) return null;
+  const admin = me.roles.includes("ADMIN");
+  // Admins register any non-human identity; everyone else registers API clients they own (with their scopes).
+  const systems = admin ? await api.identities.systemOptions() : [];
   return (
     <div className="mx-auto max-w-3xl">
       <PageHeader
@@ -27,11 +20,15 @@ export default async function NewNhiPage() {
             ← Directory
           </Link>
         }
-        title="New non-human identity"
-        description="Register a service account, API key, OAuth app, workload or AI agent. Every one needs an accountable person as its owner and a stated purpose; its access is then requested, reviewed and revoked like anyone else's."
+        title={admin ? "New non-human identity" : "New API client"}
+        description={
+          admin
+            ? "Register a service account, API key, OAuth app, workload or AI agent. Every one needs an accountable person as its owner and a stated purpose; its access is then requested, reviewed and revoked like anyone else's."
+            : "Register a pipeline, service or AI agent that calls Warrant's REST API. You are its accountable owner; the scopes you choose are requested in your name and decided like any access request."
+        }
       />
       <Card>
-        <NhiForm mode="create" systems={systems} />
+        <NhiForm mode="create" systems={systems} apiClient={{ me: { id: me.id, displayName: me.displayName }, required: !admin }} />
       </Card>
     </div>
   );

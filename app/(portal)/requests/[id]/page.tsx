@@ -2,7 +2,7 @@ import type React from "react";
 import Link from "next/link";
 import { serverCaller } from "@/server/trpc/context";
 import { Card, DetailList, PageHeader } from "@/components/ui/card";
-import { Badge, KindBadge, PrivilegedBadge, RiskBadge, StatusBadge } from "@/components/ui/badge";
+import { Badge, KIND_LABEL, KindBadge, PrivilegedBadge, RiskBadge, StatusBadge } from "@/components/ui/badge";
 import { formatDateTime } from "@/components/ui/format";
 import { formatHours, kindLabel, RequestStatusBadge } from "@/components/requests/badges";
 import { describeAuthority } from "@/components/requests/authority";
@@ -45,7 +45,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
             {r.emergency && <Badge tone="red">Emergency</Badge>}
           </span>
         }
-        description={r.onBehalf ? onBehalfSentence(r.onBehalf) : `Requested by ${r.requester.name} for themselves`}
+        description={r.machineRequester ? machineChainSentence(r.machineRequester, r.beneficiary) : r.onBehalf ? onBehalfSentence(r.onBehalf) : `Requested by ${r.requester.name} for themselves`}
       />
 
       <DecidedNotice />
@@ -56,6 +56,12 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
           <dl className="grid grid-cols-1 gap-x-6 gap-y-3 text-sm sm:grid-cols-[9rem_1fr]" data-testid="request-facts">
             <Fact label="Who asks">
               <Link href={`/identities/${r.requester.id}`} className="text-brand-700 hover:underline">{r.requester.name}</Link>
+              {r.machineRequester && (
+                <span className="mt-1 block text-xs text-slate-600" data-testid="machine-requester">
+                  {machineChainSentence(r.machineRequester, r.beneficiary)}.
+                  {r.machineRequester.owner && ` ${r.machineRequester.owner.name} answers for it and may not approve this request.`}
+                </span>
+              )}
               {r.onBehalf && r.beneficiary.kind === "HUMAN" && (
                 <span className="mt-1 block text-xs text-slate-600" data-testid="on-behalf">
                   Asked on {r.beneficiary.name}&apos;s behalf, so neither {r.requester.name} nor {r.beneficiary.name} may approve it.
@@ -85,6 +91,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
             </Fact>
             <Fact label="Why">
               <span className="whitespace-pre-wrap">{r.justification}</span>
+              {r.ticketRef && <span className="mt-1 block text-xs text-slate-500" data-testid="ticket-ref">Ticket reference: {r.ticketRef}</span>}
               {r.ticketUrl && (
                 <span className="mt-1 block text-xs text-slate-500">
                   Ticket (traceability only): <a href={r.ticketUrl} className="break-all text-brand-700 hover:underline" rel="noreferrer noopener" target="_blank">{r.ticketUrl}</a>
@@ -209,4 +216,11 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
 function extendsText(r: { extendsGrantId: string | null; beneficiaryAccess: { id: string; expiresAt: Date | null }[] }) {
   const g = r.beneficiaryAccess.find((x) => x.id === r.extendsGrantId);
   return g ? `The access held now${g.expiresAt ? `, which ends ${formatDateTime(g.expiresAt)}` : ""}` : "An earlier grant of this access (no longer in effect)";
+}
+
+/** "Submitted by AI agent Triage bot (owned by Priya Nair) for Tom Okafor": the whole machine chain in one line. */
+function machineChainSentence(m: { id: string; name: string; kind: string; owner: { name: string } | null }, beneficiary: { id: string; name: string }): string {
+  const kind = (KIND_LABEL[m.kind] ?? m.kind).toLowerCase();
+  const owned = m.owner ? ` (owned by ${m.owner.name})` : "";
+  return `Submitted by ${kind} ${m.name}${owned} for ${beneficiary.id === m.id ? "itself" : beneficiary.name}`;
 }

@@ -21,6 +21,17 @@ export default async function EditSystemPage({ params }: { params: Promise<{ id:
       </ErrorBanner>
     );
   }
+  if (system.connector === "WARRANT_API") {
+    return (
+      <ErrorBanner title="The Warrant API system is built in">
+        Its entitlements are the REST API&apos;s scopes and its connector is Warrant itself, so it is not edited here. See{" "}
+        <Link href={`/catalog/systems/${system.id}`} className="font-medium underline">
+          its page
+        </Link>
+        .
+      </ErrorBanner>
+    );
+  }
   return (
     <div>
       <PageHeader
