@@ -22,7 +22,7 @@ import { scopeEntitlementIds } from "./system";
 import { evaluatePolicy } from "../policy/evaluate";
 import { currentPolicyVersion } from "../policy/queries";
 import type { PolicyInput } from "../policy/types";
-import { DAY, requestCast, submitInput, type RequestCast } from "../requests/request-test-kit";
+import { approveAllStages, DAY, requestCast, submitInput, type RequestCast } from "../requests/request-test-kit";
 
 let db: TestDb;
 let c: RequestCast;
@@ -60,20 +60,7 @@ async function registerAgent(name: string, scopes: ApiScope[], over: Record<stri
   });
 }
 
-/** Approves every open stage of a request with whoever of the cast is eligible. */
-async function approveAll(requestId: string) {
-  const order = ["manager", "director", "owner", "entOwner", "security", "security2", "admin"] as const;
-  for (let i = 0; i < 5; i++) {
-    const r = await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId }, include: { steps: { where: { status: "OPEN" } } } });
-    if (r.status !== "PENDING") return r.status;
-    const step = r.steps[0];
-    if (!step) return r.status;
-    const who = order.find((k) => step.eligibleIds.includes(c[k].id));
-    expect(who, `someone in the cast may decide stage ${step.kind}`).toBeDefined();
-    await c.as[who!].approvals.decide({ requestId, stepId: step.id, decision: "APPROVE", expectedRevision: r.revision });
-  }
-  return (await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status;
-}
+const approveAll = (requestId: string) => approveAllStages(db.prisma, c, requestId);
 
 async function provision() {
   await processProvisioningTasks(db.prisma, c.clock.now(), "test-worker", 50);

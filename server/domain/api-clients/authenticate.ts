@@ -4,14 +4,14 @@
  *   - the token (ApiToken.scope "api"): known, not revoked, not expired, not rotated out past its overlap;
  *   - the client: an ACTIVE non-human identity whose credential is in date;
  *   - its owner: an ACTIVE human (a client whose owner left or was suspended stops working at once);
- *   - its scopes: the client's ACTIVE, started, unexpired grants on entitlements of the built-in Warrant API
- *     system (entitlement externalRef = the scope string); an unknown externalRef grants nothing.
+ *   - its scopes: held-scopes.ts (the client's ACTIVE, started, unexpired grants on the built-in Warrant API
+ *     system; entitlement externalRef = the scope string; an unknown externalRef grants nothing).
  * Any miss answers null (the edge answers 401 and counts the attempt against the caller's address).
  */
 import type { PrismaClient } from "../../db";
 import { authenticateApiToken } from "../api-tokens/service";
 import type { ApiCall } from "./call-context";
-import { isApiScope, WARRANT_API_SYSTEM_ID, type ApiScope } from "./scopes";
+import { heldScopes } from "./held-scopes";
 
 export async function authenticateApiClient(db: PrismaClient, token: string, now: Date): Promise<ApiCall | null> {
   const client = await authenticateApiToken(db, token, "api", now);
@@ -24,26 +24,6 @@ export async function authenticateApiClient(db: PrismaClient, token: string, now
     ownerId: owner.id,
     tokenId: client.tokenId,
     tokenPrefix: (await db.apiToken.findUnique({ where: { id: client.tokenId }, select: { prefix: true } }))?.prefix ?? "",
-    scopes: await apiScopesOf(db, client.id, now),
+    scopes: await heldScopes(db, client.id, now),
   };
-}
-
-/** The scopes a client holds now: its ACTIVE grants on the Warrant API system that have started and not ended. */
-export async function apiScopesOf(db: PrismaClient, clientId: string, now: Date): Promise<ReadonlySet<ApiScope>> {
-  const grants = await db.grant.findMany({
-    where: {
-      identityId: clientId,
-      status: "ACTIVE",
-      startsAt: { lte: now },
-      OR: [{ expiresAt: null }, { expiresAt: { gt: now } }],
-      entitlement: { systemId: WARRANT_API_SYSTEM_ID },
-    },
-    select: { entitlement: { select: { externalRef: true } } },
-  });
-  const scopes = new Set<ApiScope>();
-  for (const g of grants) {
-    const ref = g.entitlement.externalRef;
-    if (ref && isApiScope(ref)) scopes.add(ref);
-  }
-  return scopes;
 }

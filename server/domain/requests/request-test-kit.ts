@@ -53,6 +53,21 @@ export async function requestCast(db: PrismaClient) {
 }
 export type RequestCast = Awaited<ReturnType<typeof requestCast>>;
 
+/** Approves every open stage of a request with whoever of the cast is eligible; the request's status after. */
+export async function approveAllStages(db: PrismaClient, c: RequestCast, requestId: string) {
+  const order = ["manager", "director", "owner", "entOwner", "security", "security2", "admin"] as const;
+  for (let i = 0; i < 5; i++) {
+    const r = await db.accessRequest.findUniqueOrThrow({ where: { id: requestId }, include: { steps: { where: { status: "OPEN" } } } });
+    if (r.status !== "PENDING") return r.status;
+    const step = r.steps[0];
+    if (!step) return r.status;
+    const who = order.find((k) => step.eligibleIds.includes(c[k].id));
+    expect(who, `someone in the cast may decide stage ${step.kind}`).toBeDefined();
+    await c.as[who!].approvals.decide({ requestId, stepId: step.id, decision: "APPROVE", expectedRevision: r.revision });
+  }
+  return (await db.accessRequest.findUniqueOrThrow({ where: { id: requestId } })).status;
+}
+
 /** Everything the lifecycle services write. */
 export async function lifecycleSnapshot(db: PrismaClient) {
   const [requests, steps, grants, tasks, delegations, notifications, events, head] = await Promise.all([

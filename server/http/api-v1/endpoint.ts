@@ -107,7 +107,7 @@ export async function handleApiV1Request(db: PrismaClient, req: Request, segment
     if (!match) return problem("not-found", instance, `No such operation. The operations are listed in ${API_BASE}/openapi.json.`);
     const op = match.ops.find((o) => o.method === method || (method === "HEAD" && o.method === "GET"));
     if (!op) return problem("method-not-allowed", instance, `${method} is not supported here.`, { headers: { Allow: [...new Set(match.ops.map((o) => o.method))].join(", ") } });
-    if (!call.scopes.has(op.scope)) {
+    if (!call.scopes.has(op.scope) && !(op.alternativeScopes ?? []).some((alt) => call.scopes.has(alt))) {
       return problem("missing-scope", instance, `This operation needs the API scope "${op.scope}", which this client does not hold. A scope is granted by an access request for the matching entitlement of the Warrant API system.`, { requiredScope: op.scope });
     }
     return await serve(db, req, url, op, match.params, call, now, instance);
@@ -196,7 +196,7 @@ async function serve(db: PrismaClient, req: Request, url: URL, op: Operation, pa
   }
   const extra = op.extraScope?.(input, call) ?? null;
   if (extra && !call.scopes.has(extra)) {
-    return problem("missing-scope", instance, `This input needs the API scope "${extra}" as well, which this client does not hold.`, { requiredScope: extra });
+    return problem("missing-scope", instance, `This input needs the API scope "${extra}", which this client does not hold. Nothing was changed.`, { requiredScope: extra });
   }
 
   if (op.raw === "evidence-download") return download(db, call, String(input.id), instance);

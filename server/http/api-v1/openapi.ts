@@ -85,9 +85,10 @@ function operationObject(op: Operation) {
   return {
     operationId: op.id,
     summary: op.summary,
-    description: [op.description, `**Scope:** \`${op.scope}\` — ${info.description} Acts as the ${info.actsAs === "client" ? "API client itself" : "client's owner (their roles and relationships apply)"}.`].filter(Boolean).join("\n\n"),
+    description: [op.description, `**Scope:** \`${op.scope}\`${op.alternativeScopes?.length ? ` (or ${op.alternativeScopes.map((a) => `\`${a}\``).join(", ")}, as the input needs)` : ""} — ${info.description} Acts as the ${info.actsAs === "client" ? "API client itself" : "client's owner (their roles and relationships apply)"}.`].filter(Boolean).join("\n\n"),
     tags: [op.tag],
     "x-warrant-scope": op.scope,
+    ...(op.alternativeScopes?.length ? { "x-warrant-alternative-scopes": op.alternativeScopes } : {}),
     "x-warrant-acts-as": info.actsAs,
     security: [{ bearer: [] }],
     parameters,

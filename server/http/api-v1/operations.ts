@@ -84,7 +84,9 @@ export type Operation = {
   output: z.ZodType;
   /** 201 for a creation; 200 otherwise. */
   status?: 200 | 201 | 202;
-  /** A scope needed on top of `scope` for this particular input (e.g. asking for someone else). */
+  /** Scopes that open the operation as well as `scope`; `extraScope` then says which one a given input needs. */
+  alternativeScopes?: ApiScope[];
+  /** The scope this particular input needs (e.g. asking for someone else), checked once the input is valid. */
   extraScope?: (input: Record<string, unknown>, call: ApiCall) => ApiScope | null;
   /** Calls the tRPC procedure. The input is the raw one; the procedure parses it with the same schema. */
   handler: (caller: ApiCaller, input: never, call: ApiCall) => Promise<unknown>;
@@ -170,12 +172,14 @@ export const OPERATIONS: Operation[] = [
     path: "/requests",
     tag: "requests",
     summary: "Submit an access request",
-    description: "For the client itself; for someone else (`beneficiaryId`) the client also needs `requests:on-behalf`. Policy is evaluated at once; the answer says what it decided and which approvals are open.",
+    description:
+      "For the client itself (scope `requests:write`), or on behalf of a person it acts for (`beneficiaryId`, scope `requests:on-behalf`: the client's owner, or someone the owner manages or shares a department with). Policy is evaluated at once; the answer says what it decided and which approvals are open. `ticketRef` keeps the ticket's reference with the request and in its ledger events, so a ticketing system can follow it (GET /requests/{id}, or a webhook subscription to `request.*`).",
     scope: "requests:write",
+    alternativeScopes: ["requests:on-behalf"],
     input: ZSubmitRequestInput,
     output: RequestOutcome,
     status: 201,
-    extraScope: (i, call) => (typeof i.beneficiaryId === "string" && i.beneficiaryId !== call.clientId ? "requests:on-behalf" : null),
+    extraScope: (i, call) => (typeof i.beneficiaryId === "string" && i.beneficiaryId !== call.clientId ? "requests:on-behalf" : "requests:write"),
     handler: H((c, i) => c.requests.submit(i as never)),
     example: { input: { entitlementId: "0b6c…", justification: "Nightly build publishes to the artefact store.", durationHours: 72, ticketUrl: "https://tickets.example.com/OPS-1234" } },
   },
