@@ -15,6 +15,7 @@ import { deliverWitnessCheckpoints } from "./witnesses";
 import { deliverWebhooks } from "./webhooks";
 import { expireEvidenceExports } from "../domain/evidence-exports/retention";
 import { sweepEdgeState } from "./edge-state";
+import { purgeExpiredIdempotencyKeys } from "../domain/api-clients/idempotency";
 import { reconcileDueSystems } from "../domain/reconciliation/service";
 import { completeRemediatingCampaigns, notifyOverdueCampaigns, sendScheduledReminders, settleRemediations, startDeferredRevocations } from "./campaigns";
 
@@ -42,6 +43,8 @@ export const JOBS: Job[] = [
   { name: "evidence-retention", run: (db, now) => expireEvidenceExports(db, now) },
   // Wall-clock housekeeping of the HTTP edge (rate-limit counters, ended sessions); ignores the business clock.
   { name: "sweep-edge-state", run: (db) => sweepEdgeState(db, new Date()) },
+  // REST API Idempotency-Keys past their 24 h (business clock, like the keys themselves).
+  { name: "purge-idempotency-keys", run: (db, now) => purgeExpiredIdempotencyKeys(db, now) },
   // Last: an export may take a while, and a checkpoint then covers whatever this tick changed.
   { name: "run-evidence-exports", run: (db, now, workerId) => runQueuedExports(db, now, workerId ?? `worker-${process.pid}`, 1) },
   { name: "sign-scheduled-checkpoint", run: (db, now) => signScheduledCheckpoint(db, now) },

@@ -10,7 +10,9 @@
  *   - a key whose first call is still running: 409, nothing done. If that call never finished (a crash), the
  *     key keeps answering 409 until it expires: the caller checks the state (GET) and uses a new key;
  *   - answers that say "try again" (429 busy, 5xx) release the key, so a retry with it may act;
- *   - keys expire IDEMPOTENCY_TTL_HOURS after their first call; an expired key is a new key.
+ *   - keys expire IDEMPOTENCY_TTL_HOURS after their first call; an expired key is a new key. A client's
+ *     expired keys are forgotten when it claims its next key, and every client's by the worker's
+ *     purge-idempotency-keys job (purgeExpiredIdempotencyKeys), so a client that stops calling leaves nothing.
  * Not evidence: what the call did is in the ledger; this only remembers what was answered.
  */
 import { createHash } from "node:crypto";
@@ -60,4 +62,11 @@ export async function finishIdempotencyKey(db: PrismaClient, id: string, status:
     return;
   }
   await db.apiIdempotencyKey.updateMany({ where: { id, status: null }, data: { status, responseBody: body, completedAt: now } });
+}
+
+/** The worker's sweep: every client's keys past their expiry, in bounded batches (job purge-idempotency-keys). */
+export async function purgeExpiredIdempotencyKeys(db: PrismaClient, now: Date, batch = 10_000): Promise<{ processed: number }> {
+  const processed = await db.$executeRaw`
+    DELETE FROM "ApiIdempotencyKey" WHERE "id" IN (SELECT "id" FROM "ApiIdempotencyKey" WHERE "expiresAt" <= ${now} LIMIT ${batch})`;
+  return { processed };
 }

@@ -10,7 +10,8 @@ import { makeEntitlement, makeHuman, makeSystem } from "../../testing/factories"
 import { callApi, makeApiClient, type TestApiClient } from "../../testing/api-clients";
 import { dbFingerprint, expectNothingChanged } from "../../testing/db-fingerprint";
 import { ensureDefaultPolicy } from "../../domain/policy/service";
-import { bodyHash, IDEMPOTENCY_TTL_HOURS } from "../../domain/api-clients/idempotency";
+import { bodyHash, IDEMPOTENCY_TTL_HOURS, purgeExpiredIdempotencyKeys } from "../../domain/api-clients/idempotency";
+import { JOBS } from "../../jobs/registry";
 
 let db: TestDb;
 const T0 = new Date("2026-12-01T09:00:00Z");
@@ -101,6 +102,25 @@ describe("Idempotency-Key", () => {
     expect(out.status).toBe(201);
     expect(out.headers.get("idempotent-replayed")).toBeNull();
     expect(await requestsOf(client)).toBe(count + 1);
+  });
+
+  it("the worker's purge forgets every client's expired keys, and only those", async () => {
+    const quiet = await makeApiClient(db.prisma, (await makeHuman(db.prisma)).id, ["requests:write"], { now: T0 });
+    expect((await submit(quiet, "key-quiet", body(ents[0]!))).status).toBe(201);
+    const at = (await db.prisma.apiIdempotencyKey.findUniqueOrThrow({ where: { clientId_key: { clientId: quiet.clientId, key: "key-quiet" } } })).expiresAt;
+    // Just before its expiry nothing of it goes; just after, the quiet client's key goes without it calling again.
+    const before = await db.prisma.apiIdempotencyKey.count();
+    await purgeExpiredIdempotencyKeys(db.prisma, new Date(at.getTime() - 1000));
+    expect(await db.prisma.apiIdempotencyKey.count({ where: { clientId: quiet.clientId } })).toBe(1);
+    const after = new Date(at.getTime() + 1000);
+    const stillValid = await db.prisma.apiIdempotencyKey.count({ where: { expiresAt: { gt: after } } });
+    const { processed } = await purgeExpiredIdempotencyKeys(db.prisma, after);
+    expect(processed).toBeGreaterThanOrEqual(1);
+    expect(await db.prisma.apiIdempotencyKey.count({ where: { clientId: quiet.clientId } })).toBe(0);
+    expect(await db.prisma.apiIdempotencyKey.count()).toBe(stillValid);
+    expect(before).toBeGreaterThan(stillValid);
+    // It is a job of every worker tick.
+    expect(JOBS.map((j) => j.name)).toContain("purge-idempotency-keys");
   });
 });
 
