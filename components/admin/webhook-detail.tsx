@@ -17,7 +17,8 @@ import { Field, Input } from "@/components/ui/form";
 import { formatDateTime } from "@/components/ui/format";
 import { notify } from "@/components/ui/toast";
 import { readFormError } from "@/components/catalog/form-errors";
-import { WEBHOOK_STATE, type WebhookView } from "./webhooks";
+import type { WebhookView } from "@/server/domain/webhooks/schema";
+import { WEBHOOK_STATE } from "./webhooks";
 
 type AttemptView = { id: string; at: Date; fromSeq: string; toSeq: string; events: number; httpStatus: number | null; ok: boolean; error: string | null; durationMs: number };
 type DeadLetterView = { id: string; createdAt: Date; fromSeq: string; toSeq: string; events: number; attempts: number; lastError: string; status: "OPEN" | "REPLAYED" | "SKIPPED"; resolvedAt: Date | null };

@@ -17,26 +17,7 @@ import { Field, Input, Select } from "@/components/ui/form";
 import { formatDateTime } from "@/components/ui/format";
 import { notify } from "@/components/ui/toast";
 import { readFormError } from "@/components/catalog/form-errors";
-import { ZCreateWebhookInput } from "@/server/domain/webhooks/schema";
-
-export type WebhookState = "delivering" | "caught up" | "retrying" | "paused" | "disabled";
-export type WebhookView = {
-  id: string;
-  name: string;
-  url: string;
-  eventTypes: string[];
-  format: string;
-  secret: string;
-  enabled: boolean;
-  state: WebhookState;
-  cursorSeq: string;
-  lag: string;
-  attempts: number;
-  nextAttemptAt: Date;
-  lastError: string | null;
-  lastDeliveredAt: Date | null;
-  openDeadLetters: number;
-};
+import { ZCreateWebhookInput, type WebhookState, type WebhookView } from "@/server/domain/webhooks/schema";
 
 export const WEBHOOK_STATE: Record<WebhookState, { label: string; tone: Tone }> = {
   delivering: { label: "Delivering", tone: "blue" },

@@ -114,24 +114,30 @@ export const SECRET_REF_HINT = `env:${CONNECTOR_ENV_PREFIX}<NAME> (an environmen
 
 const SECRET_REF_REQUIRED = `is required: the reference of the secret that signs webhook calls (env:${CONNECTOR_ENV_PREFIX}<NAME> or file:<name>)`;
 
+/**
+ * Where Warrant may POST (the webhook connector, and outbound webhook subscriptions): https:// without
+ * credentials; plain http:// only to this machine (127.0.0.1 or localhost), for development and tests.
+ */
+export const ZWebhookUrl = z
+  .url({ message: "is required: an https:// URL" })
+  .max(500)
+  .refine(
+    (u) => {
+      try {
+        const p = new URL(u);
+        if (p.username || p.password) return false;
+        if (p.protocol === "https:") return true;
+        return p.protocol === "http:" && (p.hostname === "127.0.0.1" || p.hostname === "localhost");
+      } catch {
+        return false;
+      }
+    },
+    { message: "must be an https:// URL without credentials (plain http:// is allowed only for 127.0.0.1 or localhost)" },
+  );
+
 export const ZWebhookConfig = z
   .object({
-    url: z
-      .url({ message: "is required: an https:// URL" })
-      .max(500)
-      .refine(
-        (u) => {
-          try {
-            const p = new URL(u);
-            if (p.username || p.password) return false;
-            if (p.protocol === "https:") return true;
-            return p.protocol === "http:" && (p.hostname === "127.0.0.1" || p.hostname === "localhost");
-          } catch {
-            return false;
-          }
-        },
-        { message: "must be an https:// URL without credentials (plain http:// is allowed only for 127.0.0.1 or localhost)" },
-      ),
+    url: ZWebhookUrl,
     secretRef: ZSecretRef(SECRET_REF_REQUIRED),
   })
   .strict();

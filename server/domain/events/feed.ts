@@ -14,6 +14,7 @@
 import type { Tx } from "../../db";
 import { forbidden, badInput } from "../../errors";
 import { hasRole, type Actor } from "../actor";
+import type { StoredEvent } from "../../ledger/ledger";
 import { toOcsf } from "./ocsf";
 import { ZFeedQuery, type FeedCheckpoint, type FeedEvent, type FeedPage, type TFeedQuery } from "./schema";
 
@@ -47,21 +48,9 @@ export async function headSeq(db: Tx): Promise<bigint> {
   return head ? BigInt(head.seq) : 0n;
 }
 
-type StoredRow = {
-  seq: bigint;
-  occurredAt: Date;
-  actorId: string | null;
-  onBehalfOfId: string | null;
-  action: string;
-  subjectType: string;
-  subjectId: string;
-  payload: unknown;
-  prevHash: string;
-  hash: string;
-};
 
 /** Stored rows as feed events (display names looked up in one query). */
-export async function toFeedEvents(db: Tx, rows: StoredRow[]): Promise<FeedEvent[]> {
+export async function toFeedEvents(db: Tx, rows: StoredEvent[]): Promise<FeedEvent[]> {
   const ids = [...new Set(rows.flatMap((r) => [r.actorId, r.onBehalfOfId]).filter((x): x is string => Boolean(x)))];
   const people = ids.length ? await db.identity.findMany({ where: { id: { in: ids } }, select: { id: true, displayName: true } }) : [];
   const names = new Map(people.map((p) => [p.id, p.displayName]));
@@ -108,7 +97,7 @@ export async function readEvents(db: Tx, input: ReadEventsInput): Promise<Events
     where: { seq: { gt: after, lte: head }, ...typesWhere(types) },
     orderBy: { seq: "asc" },
     take: input.limit,
-  })) as StoredRow[];
+  })) as StoredEvent[];
   const full = rows.length === input.limit;
   const next = full ? rows[rows.length - 1]!.seq : head;
   return {

@@ -7,12 +7,11 @@ import type { Tx } from "../../db";
 import { forbidden, notFound } from "../../errors";
 import { hasRole, type Actor } from "../actor";
 import { headSeq } from "../events/feed";
+import type { WebhookState, WebhookView } from "./schema";
 
 function assertReader(actor: Actor) {
   if (!hasRole(actor, "ADMIN", "SECURITY", "AUDITOR")) throw forbidden("Only admins, security and auditors may see webhook subscriptions.");
 }
-
-export type WebhookState = "delivering" | "caught up" | "retrying" | "paused" | "disabled";
 
 function stateOf(s: { enabled: boolean; pausedAt: Date | null; attempts: number; cursorSeq: bigint }, head: bigint): WebhookState {
   if (!s.enabled) return "disabled";
@@ -21,24 +20,7 @@ function stateOf(s: { enabled: boolean; pausedAt: Date | null; attempts: number;
   return s.cursorSeq >= head ? "caught up" : "delivering";
 }
 
-export type WebhookRow = {
-  id: string;
-  name: string;
-  url: string;
-  eventTypes: string[];
-  format: string;
-  secret: string;
-  enabled: boolean;
-  state: WebhookState;
-  cursorSeq: string;
-  lag: string;
-  attempts: number;
-  nextAttemptAt: Date;
-  lastError: string | null;
-  lastDeliveredAt: Date | null;
-  openDeadLetters: number;
-  createdAt: Date;
-};
+export type WebhookRow = WebhookView & { createdAt: Date };
 
 const withOpenCount = { _count: { select: { deadLetters: { where: { status: "OPEN" as const } } } } };
 

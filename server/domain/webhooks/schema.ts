@@ -5,27 +5,8 @@
 import { z } from "zod";
 import { parseSecretRef } from "../../connectors/secret-ref";
 import { FEED_FORMATS, ZEventType, ZSeq } from "../events/schema";
-
-/**
- * The webhook connector's URL rule (server/domain/catalog/schema.ts ZWebhookConfig): https:// without
- * credentials; plain http:// only to this machine (127.0.0.1 or localhost), for development and tests.
- */
-export const ZWebhookUrl = z
-  .url({ message: "is required: an https:// URL" })
-  .max(500)
-  .refine(
-    (u) => {
-      try {
-        const p = new URL(u);
-        if (p.username || p.password) return false;
-        if (p.protocol === "https:") return true;
-        return p.protocol === "http:" && (p.hostname === "127.0.0.1" || p.hostname === "localhost");
-      } catch {
-        return false;
-      }
-    },
-    { message: "must be an https:// URL without credentials (plain http:// is allowed only for 127.0.0.1 or localhost)" },
-  );
+// The receiver URL follows the webhook connector's rule (https://, or http:// only to this machine).
+import { ZWebhookUrl } from "../catalog/schema";
 
 const ZId = z.uuid({ message: "must be an id (UUID)" });
 
@@ -58,3 +39,24 @@ export const ZWebhookIdInput = z.object({ id: ZId }).strict();
 /** Rewind (or move) the cursor: delivery starts again with the event at `fromSeq`. */
 export const ZReplayWebhookInput = z.object({ id: ZId, fromSeq: ZSeq.refine((s) => s !== "0", { message: "must be at least 1" }) }).strict();
 export const ZDeadLetterInput = z.object({ deadLetterId: ZId }).strict();
+
+/** Where a subscription stands (server/domain/webhooks/queries.ts computes it). */
+export type WebhookState = "delivering" | "caught up" | "retrying" | "paused" | "disabled";
+/** A subscription as the admin pages show it: never its secret, only whether it is a reference or generated. */
+export type WebhookView = {
+  id: string;
+  name: string;
+  url: string;
+  eventTypes: string[];
+  format: string;
+  secret: string;
+  enabled: boolean;
+  state: WebhookState;
+  cursorSeq: string;
+  lag: string;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastError: string | null;
+  lastDeliveredAt: Date | null;
+  openDeadLetters: number;
+};
