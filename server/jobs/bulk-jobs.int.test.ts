@@ -14,7 +14,7 @@ import { startWebhookServer, type WebhookCall } from "../connectors/webhook-test
 import { eventsSince } from "../domain/provisioning/provisioning-test-kit";
 import { backoffMs } from "../domain/provisioning/outcome";
 import { revokeExpiredGrants, warnExpiringGrants } from "./expiry";
-import { processProvisioningTasks } from "./provisioning";
+import { claimProvisioningTasks, processProvisioningTasks } from "./provisioning";
 
 const SECRET = "bulk-jobs-secret-0123456789abcdef";
 process.env.WARRANT_CONNECTOR_BULK_JOBS_SECRET = SECRET;
@@ -200,5 +200,19 @@ describe("bulk expiry and provisioning", () => {
     expect(notes.filter((n) => n.recipientId === owner.id)).toHaveLength(grantIds.filter((_, i) => i % 5 === 4).length);
     // Clean up: these grants must not be due in the other tests of this file.
     await db.prisma.grant.updateMany({ where: { id: { in: grantIds } }, data: { status: "REVOKED" } });
+  });
+
+  it("claims tasks in due order whatever the table's physical order, so a batch's ledger events come in one order", async () => {
+    // Inserted latest-due first: a scan of the table meets them in the reverse of their due order. The demo
+    // seed's ledger (the same hashes in every fresh database) depends on this order.
+    const { grantIds } = await scene(12, new Date(Date.now() + 30 * DAY));
+    const base = Date.now() - DAY;
+    const due = grantIds.map((grantId, i) => ({ grantId, at: new Date(base + i * 60_000) }));
+    await db.prisma.provisioningTask.createMany({ data: [...due].reverse().map((d) => ({ grantId: d.grantId, action: "REVOKE" as const, connector: "WEBHOOK" as const, nextAttemptAt: d.at })) });
+    const taskOf = new Map((await db.prisma.provisioningTask.findMany({ where: { grantId: { in: grantIds } }, select: { id: true, grantId: true } })).map((t) => [t.grantId, t.id]));
+    const claimed = await claimProvisioningTasks(db.prisma, new Date(), "order-check", 100);
+    const mine = claimed.filter((id) => [...taskOf.values()].includes(id));
+    expect(mine).toEqual(due.map((d) => taskOf.get(d.grantId)));
+    await db.prisma.provisioningTask.deleteMany({ where: { grantId: { in: grantIds } } });
   });
 });

@@ -26,17 +26,21 @@ export async function claimProvisioningTasks(db: PrismaClient, now: Date, worker
   // Timestamps are bound as ISO text and cast to `timestamp` (UTC, like Prisma stores them), so the
   // session time zone of the database never shifts the comparison.
   return db.$transaction(async (tx) => {
+    // RETURNING keeps no order (it follows the plan, which changes with the table's physical layout): the
+    // claimed ids are returned due-first, so a batch's results, and its ledger events, come in one order.
     const rows = await tx.$queryRaw<{ id: string }[]>`
-      UPDATE "ProvisioningTask" SET "claimedBy" = ${workerId}, "claimedUntil" = ${until.toISOString()}::timestamp
-       WHERE "id" IN (
-         SELECT "id" FROM "ProvisioningTask"
-          WHERE ("status" = 'PENDING' OR ("status" = 'AWAITING_CONFIRMATION' AND "connector" = 'WEBHOOK'))
-            AND "nextAttemptAt" <= ${now.toISOString()}::timestamp
-            AND ("claimedUntil" IS NULL OR "claimedUntil" < ${now.toISOString()}::timestamp)
-          ORDER BY "nextAttemptAt", "id"
-          LIMIT ${limit}
-          FOR UPDATE SKIP LOCKED)
-      RETURNING "id"`;
+      WITH claimed AS (
+        UPDATE "ProvisioningTask" SET "claimedBy" = ${workerId}, "claimedUntil" = ${until.toISOString()}::timestamp
+         WHERE "id" IN (
+           SELECT "id" FROM "ProvisioningTask"
+            WHERE ("status" = 'PENDING' OR ("status" = 'AWAITING_CONFIRMATION' AND "connector" = 'WEBHOOK'))
+              AND "nextAttemptAt" <= ${now.toISOString()}::timestamp
+              AND ("claimedUntil" IS NULL OR "claimedUntil" < ${now.toISOString()}::timestamp)
+            ORDER BY "nextAttemptAt", "id"
+            LIMIT ${limit}
+            FOR UPDATE SKIP LOCKED)
+        RETURNING "id", "nextAttemptAt")
+      SELECT "id" FROM claimed ORDER BY "nextAttemptAt", "id"`;
     return rows.map((r) => r.id);
   });
 }

@@ -51,18 +51,21 @@ export async function claimWebhookSubscriptions(db: PrismaClient, now: Date, wor
   const until = new Date(now.getTime() + WEBHOOK_LEASE_MS).toISOString();
   const at = now.toISOString();
   return db.$transaction(async (tx) => {
+    // RETURNING keeps no order: the claimed ids come back in the order they were chosen.
     const rows = await tx.$queryRaw<{ id: string }[]>`
-      UPDATE "WebhookSubscription" SET "claimedBy" = ${workerId}, "claimedUntil" = ${until}::timestamptz
-       WHERE "id" IN (
-         SELECT "id" FROM "WebhookSubscription"
-          WHERE "enabled" AND "pausedAt" IS NULL
-            AND "nextAttemptAt" <= ${at}::timestamptz
-            AND ("claimedUntil" IS NULL OR "claimedUntil" < ${at}::timestamptz)
-            AND "cursorSeq" < (SELECT "seq" FROM "LedgerHead" WHERE "id" = 1)
-          ORDER BY "nextAttemptAt", "id"
-          LIMIT ${limit}
-          FOR UPDATE SKIP LOCKED)
-      RETURNING "id"`;
+      WITH claimed AS (
+        UPDATE "WebhookSubscription" SET "claimedBy" = ${workerId}, "claimedUntil" = ${until}::timestamptz
+         WHERE "id" IN (
+           SELECT "id" FROM "WebhookSubscription"
+            WHERE "enabled" AND "pausedAt" IS NULL
+              AND "nextAttemptAt" <= ${at}::timestamptz
+              AND ("claimedUntil" IS NULL OR "claimedUntil" < ${at}::timestamptz)
+              AND "cursorSeq" < (SELECT "seq" FROM "LedgerHead" WHERE "id" = 1)
+            ORDER BY "nextAttemptAt", "id"
+            LIMIT ${limit}
+            FOR UPDATE SKIP LOCKED)
+        RETURNING "id", "nextAttemptAt")
+      SELECT "id" FROM claimed ORDER BY "nextAttemptAt", "id"`;
     return rows.map((r) => r.id);
   });
 }

@@ -67,6 +67,7 @@ async function settleBatch(db: PrismaClient, now: Date): Promise<number> {
         campaign: { select: { id: true, name: true, ownerId: true } },
         grant: { select: { status: true, revokedAt: true } },
       },
+         orderBy: { id: "asc" },
     });
     const tasks = await latestRevokeTasks(tx, items.map((i) => i.grantId));
     let moved = 0;
@@ -140,6 +141,7 @@ export async function startDeferredRevocations(db: PrismaClient, now: Date, limi
       const items = await tx.reviewItem.findMany({
         where: { id: { in: claimed.map((c) => c.id) } },
         select: { grantId: true, comment: true, campaign: { select: { name: true, closedById: true } } },
+             orderBy: { id: "asc" },
       });
       let started = 0;
       for (const it of items) {

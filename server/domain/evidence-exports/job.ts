@@ -34,18 +34,21 @@ export function evidenceDir(): string {
 export async function claimExports(db: PrismaClient, now: Date, workerId: string, limit = 1): Promise<string[]> {
   const until = new Date(now.getTime() + EXPORT_LEASE_MS);
   return db.$transaction(async (tx) => {
+    // RETURNING keeps no order: the claimed ids come back in the order they were chosen.
     const rows = await tx.$queryRaw<{ id: string }[]>`
-      UPDATE "EvidenceExport"
-         SET "status" = 'RUNNING', "claimedBy" = ${workerId}, "claimedUntil" = ${until.toISOString()}::timestamp,
-             "startedAt" = ${now.toISOString()}::timestamp, "progress" = 0
-       WHERE "id" IN (
-         SELECT "id" FROM "EvidenceExport"
-          WHERE "status" = 'QUEUED'
-             OR ("status" = 'RUNNING' AND "claimedUntil" < ${now.toISOString()}::timestamp)
-          ORDER BY "createdAt", "id"
-          LIMIT ${limit}
-          FOR UPDATE SKIP LOCKED)
-      RETURNING "id"`;
+      WITH claimed AS (
+        UPDATE "EvidenceExport"
+           SET "status" = 'RUNNING', "claimedBy" = ${workerId}, "claimedUntil" = ${until.toISOString()}::timestamp,
+               "startedAt" = ${now.toISOString()}::timestamp, "progress" = 0
+         WHERE "id" IN (
+           SELECT "id" FROM "EvidenceExport"
+            WHERE "status" = 'QUEUED'
+               OR ("status" = 'RUNNING' AND "claimedUntil" < ${now.toISOString()}::timestamp)
+            ORDER BY "createdAt", "id"
+            LIMIT ${limit}
+            FOR UPDATE SKIP LOCKED)
+        RETURNING "id", "createdAt")
+      SELECT "id" FROM claimed ORDER BY "createdAt", "id"`;
     return rows.map((r) => r.id);
   });
 }
