@@ -215,4 +215,33 @@ describe("bulk expiry and provisioning", () => {
     expect(mine).toEqual(due.map((d) => taskOf.get(d.grantId)));
     await db.prisma.provisioningTask.deleteMany({ where: { grantId: { in: grantIds } } });
   });
+
+  it("a batch appends its ledger events together, under one head lock taken last (expiry, provisioning)", async () => {
+    // The head lock serialises every writer of the portal: a batch that took it at its first event held it
+    // through all of its other work. Counted on a client that records the raw statements sent.
+    const N = 9;
+    const now = new Date();
+    const { grantIds } = await scene(N, new Date(now.getTime() - 60_000));
+    const headLocks: number[] = [];
+    let batch = -1;
+    const counting = db.prisma.$extends({
+      query: {
+        async $queryRaw({ args, query }) {
+          const text = JSON.stringify(args);
+          if (text.includes('FROM \\"LedgerHead\\"') && text.includes("FOR UPDATE")) headLocks[batch] = (headLocks[batch] ?? 0) + 1;
+          else if (text.includes("SKIP LOCKED")) batch++;
+          return query(args);
+        },
+      },
+    }) as unknown as PrismaClient;
+    const before = await db.prisma.ledgerEvent.count();
+    expect(await revokeExpiredGrants(counting, now, 1_000, 5)).toEqual({ processed: N });
+    expect(await processProvisioningTasks(counting, now, "worker-one-lock", 1_000, 5)).toEqual({ processed: N });
+    // Two expiry batches (5 + 4), their empty third claim, two provisioning batches (5 + 4), their empty claim.
+    expect(headLocks).toEqual([1, 1, undefined, 1, 1]);
+    const events = await eventsSince(db.prisma, before);
+    expect(events.filter((e) => grantIds.includes(e.subjectId)).map((e) => e.action).sort()).toEqual(
+      [...Array(N).fill("grant.expired"), ...Array(N).fill("grant.revocation_requested"), ...Array(N).fill("grant.revoked")].sort(),
+    );
+  });
 });

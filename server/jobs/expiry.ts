@@ -10,7 +10,7 @@
  * REVOKE task, because the access continues under the extension.
  */
 import type { PrismaClient, Tx } from "../db";
-import { recordEvent } from "../ledger/ledger";
+import { recordEvent, withDeferredLedger } from "../ledger/ledger";
 import { notifyAll, type NotifyInput } from "../domain/notifications/notify";
 import { startRevocations } from "../domain/provisioning/grant-lifecycle";
 import { holderRecipients } from "../domain/provisioning/people";
@@ -29,7 +29,7 @@ const fmt = formatDateTime;
  * provisioned waits. Works in batches of `batchSize` (one transaction each) up to `limit` per run.
  */
 export async function revokeExpiredGrants(db: PrismaClient, now: Date, limit: number = RUN_CAPS.expiry, batchSize = BATCH_SIZE): Promise<{ processed: number }> {
-  const processed = await inBatches(limit, batchSize, (size) => db.$transaction((tx) => expireBatch(tx, now, size), BATCH_TX));
+  const processed = await inBatches(limit, batchSize, (size) => db.$transaction((tx) => withDeferredLedger(tx, () => expireBatch(tx, now, size)), BATCH_TX));
   return { processed };
 }
 

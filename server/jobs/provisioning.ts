@@ -12,6 +12,7 @@ import { ConnectorError, isAwaiting, type ConnectorCtx, type ConnectorResult, ty
 import { credentialOf } from "../domain/credentials/service";
 import { awaitConfirmation, completeTasks, failAttempt, loadTaskContexts, MAX_ATTEMPTS, type Completion, type TaskContext } from "../domain/provisioning/outcome";
 import type { Tx } from "../db";
+import { withDeferredLedger } from "../ledger/ledger";
 import { BATCH_SIZE, BATCH_TX, CONNECTOR_CONCURRENCY, inBatches, mapBounded, RUN_CAPS } from "./batches";
 
 /** A claim lasts this long: a worker that dies mid-task leaves it to another after the lease. */
@@ -122,7 +123,7 @@ async function runBatch(db: PrismaClient, taskIds: string[], now: Date, workerId
   const tasks = (await loadTaskContexts(db, taskIds)).filter((t) => t.claimedBy === workerId);
   if (tasks.length === 0) return 0;
   const outcomes = await mapBounded(tasks, CONNECTOR_CONCURRENCY, callConnector);
-  return db.$transaction((tx) => applyBatch(tx, tasks, outcomes, now, workerId), BATCH_TX);
+  return db.$transaction((tx) => withDeferredLedger(tx, () => applyBatch(tx, tasks, outcomes, now, workerId)), BATCH_TX);
 }
 
 /**

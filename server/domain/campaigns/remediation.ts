@@ -15,7 +15,7 @@
  * Items and campaigns are claimed with `FOR UPDATE SKIP LOCKED`: two workers never process one twice.
  */
 import type { PrismaClient, Tx } from "../../db";
-import { recordEvent } from "../../ledger/ledger";
+import { recordEvent, withDeferredLedger } from "../../ledger/ledger";
 import { notify } from "../notifications/notify";
 import { startRevocation } from "../provisioning/grant-lifecycle";
 import { createNextCampaign } from "./close";
@@ -45,7 +45,7 @@ export function readBackOf(receipt: unknown): unknown {
 
 /** One batch of claimed items in one transaction. Returns how many items moved. */
 async function settleBatch(db: PrismaClient, now: Date): Promise<number> {
-  return db.$transaction(async (tx) => {
+  return db.$transaction((tx) => withDeferredLedger(tx, async () => {
     const claimed = await tx.$queryRaw<Claimed[]>`
       SELECT i."id", i."remediation"::text AS "remediation", g."status"::text AS "grantStatus"
         FROM "ReviewItem" i JOIN "Grant" g ON g."id" = i."grantId"
@@ -118,7 +118,7 @@ async function settleBatch(db: PrismaClient, now: Date): Promise<number> {
       }
     }
     return moved;
-  });
+  }));
 }
 
 /**
@@ -130,7 +130,7 @@ export async function startDeferredRevocations(db: PrismaClient, now: Date, limi
   let processed = 0;
   let claimedTotal = 0;
   while (claimedTotal < limit) {
-    const n = await db.$transaction(async (tx) => {
+    const n = await db.$transaction((tx) => withDeferredLedger(tx, async () => {
       const claimed = await tx.$queryRaw<{ id: string }[]>`
         SELECT i."id" FROM "ReviewItem" i JOIN "Grant" g ON g."id" = i."grantId"
          WHERE i."remediation" = 'PENDING' AND i."decision" = 'REVOKE' AND g."status" = 'ACTIVE'
@@ -149,7 +149,7 @@ export async function startDeferredRevocations(db: PrismaClient, now: Date, limi
         if (await startRevocation(tx, { grantId: it.grantId, cause: "REVIEW", actorId: it.campaign.closedById, note, now })) started++;
       }
       return { claimed: claimed.length, started };
-    });
+    }));
     if (n.claimed === 0) break;
     claimedTotal += n.claimed;
     processed += n.started;
