@@ -133,23 +133,41 @@ export type WeeklyUnverified = { week: string; count: number };
 /**
  * Access with no request behind it (origin unverified) held at the end of each week: started by then and not
  * yet revoked then. The current week's point is "now".
+ *
+ * One pass over the grants, not one per week: a grant adds 1 from the first week whose end is at or after its
+ * start and takes it back from the first week whose end is at or after it stopped counting (its revocation, or
+ * its start if it was revoked before it started); each point is the running sum. (Asked as a count per week, the
+ * database read every unverified grant once per week: 8 s at 1,000,000 grants.)
  */
 export async function unverifiedOverTime(ctx: ServiceCtx, scope: HomeScope): Promise<WeeklyUnverified[]> {
   const { nowIso, first } = weekWindow(ctx.now());
+  // The week a moment falls in, as the index of the first week end at or after it (0: on or before the first
+  // week's end; the last week ends now, so a moment after now is in none).
+  const weekOf = (t: Prisma.Sql) => Prisma.sql`CASE WHEN ${t} > ${nowIso}::timestamp THEN NULL
+    ELSE GREATEST(0, ceil(extract(epoch FROM ${t} - (${first})) / 604800.0)::int - 1) END`;
   return ctx.db.$queryRaw<WeeklyUnverified[]>`
     WITH weeks AS (
-      SELECT wk, LEAST(wk + interval '1 week', ${nowIso}::timestamp) AS at
+      SELECT wk, (row_number() OVER (ORDER BY wk))::int - 1 AS k
       FROM generate_series(${first}, date_trunc('week', ${nowIso}::timestamp), interval '1 week') AS wk
     ),
     gs AS (
-      SELECT g."startsAt", g."revokedAt" FROM "Grant" g
+      SELECT ${weekOf(Prisma.sql`g."startsAt"`)} AS "from",
+             CASE WHEN g."revokedAt" IS NULL THEN NULL ELSE ${weekOf(Prisma.sql`GREATEST(g."startsAt", g."revokedAt")`)} END AS "until"
+        FROM "Grant" g
         JOIN "Identity" i ON i."id" = g."identityId" JOIN "Entitlement" e ON e."id" = g."entitlementId" JOIN "System" s ON s."id" = e."systemId"
       WHERE g."requestId" IS NULL AND g."status" NOT IN ('PENDING_PROVISION', 'PROVISION_FAILED')
         AND (g."revokedAt" IS NULL OR g."revokedAt" >= ${first}) AND ${grantInScope(scope)}
+    ),
+    delta AS (
+      SELECT k, sum(n)::int AS n FROM (
+        SELECT "from" AS k, count(*) AS n FROM gs WHERE "from" IS NOT NULL GROUP BY 1
+        UNION ALL
+        SELECT "until" AS k, -count(*) AS n FROM gs WHERE "until" IS NOT NULL GROUP BY 1
+      ) d GROUP BY k
     )
-    SELECT to_char(weeks.wk, 'YYYY-MM-DD') AS "week",
-      (SELECT count(*)::int FROM gs WHERE gs."startsAt" <= weeks.at AND (gs."revokedAt" IS NULL OR gs."revokedAt" > weeks.at)) AS "count"
-    FROM weeks ORDER BY weeks.wk`;
+    SELECT to_char(weeks.wk, 'YYYY-MM-DD') AS "week", (sum(COALESCE(delta.n, 0)) OVER (ORDER BY weeks.k))::int AS "count"
+    FROM weeks LEFT JOIN delta ON delta.k = weeks.k
+    ORDER BY weeks.wk`;
 }
 
 export type FindingKindRow = { kind: string; open: number; resolved: number };

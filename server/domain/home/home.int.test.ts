@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "../../testing/db";
-import { makeEntitlement, makeGrant, makeSystem } from "../../testing/factories";
+import { makeEntitlement, makeGrant, makeHuman, makeSystem } from "../../testing/factories";
 import { makeCampaign, makeItem } from "../campaigns/campaign-test-kit";
 import { DAY, HOUR, requestCast, submitInput, type RequestCast } from "../requests/request-test-kit";
 import { CHART_WEEKS } from "./charts";
@@ -187,6 +187,43 @@ describe(`home: access by risk and origin-unverified access over time (${TEST_EN
     expect(o.charts.unverified).toEqual(expected(scenes.filter((g) => g.entitlementId === t.c.low.id || g.entitlementId === t.c.critical.id)));
     // A manager (owning nothing) gets no unverified-access chart.
     expect((await t.c.as.manager.home.summary()).charts.unverified).toBeNull();
+  });
+});
+
+describe(`home: origin-unverified access over time at the edges of the weeks (${TEST_ENGINE})`, () => {
+  it("counts each week end as the definition says: started by then, not revoked by then (edges, future and odd dates)", async () => {
+    const t = await scene();
+    try {
+      const { db, c, NOW } = t;
+      const weekEnd = (k: number) => new Date(new Date(`${weekStarts(NOW)[k]}T00:00:00Z`).getTime() + 7 * DAY);
+      const ms = (d: Date, n: number) => new Date(d.getTime() + n);
+      type E = { startsAt: Date; revokedAt?: Date };
+      const cases: E[] = [
+        { startsAt: weekEnd(0) }, // starts exactly at the first week's end: held from that point
+        { startsAt: ms(weekEnd(0), 1) }, // a millisecond later: from the next point
+        { startsAt: new Date(NOW.getTime() - 400 * DAY) }, // before the window, still held
+        { startsAt: new Date(NOW.getTime() - 400 * DAY), revokedAt: new Date(NOW.getTime() - 300 * DAY) }, // gone before the window
+        { startsAt: new Date(NOW.getTime() - 400 * DAY), revokedAt: weekEnd(3) }, // revoked exactly at a week end: not held then
+        { startsAt: new Date(NOW.getTime() - 400 * DAY), revokedAt: ms(weekEnd(3), 1) }, // a millisecond later: held then
+        { startsAt: weekEnd(2), revokedAt: weekEnd(2) }, // revoked the moment it started
+        { startsAt: weekEnd(6), revokedAt: weekEnd(4) }, // revoked before it started: never held
+        { startsAt: new Date(NOW.getTime() + DAY) }, // starts in the future
+        { startsAt: new Date(NOW.getTime() - 20 * DAY), revokedAt: new Date(NOW.getTime() + DAY) }, // to be revoked tomorrow
+        { startsAt: NOW }, // starts now: held at the current point
+        { startsAt: new Date(NOW.getTime() - 50 * DAY), revokedAt: NOW }, // revoked now: not held at the current point
+      ];
+      for (const [n, g] of cases.entries()) {
+        const who = await makeHuman(db.prisma, { name: `Edge ${n}` });
+        const row = await makeGrant(db.prisma, who.id, c.low.id, { expiresAt: null, origin: "IMPORTED" });
+        await db.prisma.grant.update({ where: { id: row.id }, data: { startsAt: g.startsAt, ...(g.revokedAt ? { status: "REVOKED", revokedAt: g.revokedAt, revocationCause: "MANUAL" } : {}) } });
+      }
+      const held = (at: Date) => cases.filter((g) => g.startsAt <= at && (!g.revokedAt || g.revokedAt > at)).length;
+      const expected = weekStarts(NOW).map((w, k) => ({ week: w, count: held(k === CHART_WEEKS - 1 ? NOW : weekEnd(k)) }));
+      expect((await c.as.security.home.summary()).charts.unverified).toEqual(expected);
+      expect(new Set(expected.map((e) => e.count)).size, "the series moves").toBeGreaterThan(1);
+    } finally {
+      await t.db.close();
+    }
   });
 });
 
