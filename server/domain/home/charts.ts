@@ -23,6 +23,9 @@ function weekWindow(now: Date) {
   return { nowIso, first };
 }
 
+/** The joins grantInScope needs for a person's part of the access (none for the whole organisation). */
+const GRANT_SCOPE_JOINS = Prisma.sql`JOIN "Identity" i ON i."id" = g."identityId" JOIN "Entitlement" e ON e."id" = g."entitlementId" JOIN "System" s ON s."id" = e."systemId"`;
+
 export type WeeklyRequests = { week: string; submitted: number; approved: number; denied: number };
 
 /** Requests submitted, approved and denied per week (by submission and decision time). */
@@ -119,11 +122,20 @@ export type RiskRow = { risk: (typeof RISKS)[number]; verified: number; unverifi
 
 /** Active grants by the entitlement's risk, split by origin: approved through a request, or unverified (none). */
 export async function accessByRisk(ctx: ServiceCtx, scope: HomeScope): Promise<RiskRow[]> {
-  const rows = await ctx.db.$queryRaw<{ risk: string; verified: number; unverified: number }[]>`
-    SELECT e."risk"::text AS "risk", count(*) FILTER (WHERE g."requestId" IS NOT NULL)::int AS "verified", count(*) FILTER (WHERE g."requestId" IS NULL)::int AS "unverified"
-    FROM "Grant" g JOIN "Identity" i ON i."id" = g."identityId" JOIN "Entitlement" e ON e."id" = g."entitlementId" JOIN "System" s ON s."id" = e."systemId"
-    WHERE g."status" = 'ACTIVE' AND ${grantInScope(scope)}
-    GROUP BY e."risk"`;
+  // Over the whole organisation the holder and system play no part: the grants are counted per entitlement
+  // first (no join per grant), then the entitlements' risks are summed.
+  const rows = scope.all
+    ? await ctx.db.$queryRaw<{ risk: string; verified: number; unverified: number }[]>`
+      SELECT e."risk"::text AS "risk", sum(x."verified")::int AS "verified", sum(x."unverified")::int AS "unverified"
+      FROM (SELECT g."entitlementId", count(*) FILTER (WHERE g."requestId" IS NOT NULL) AS "verified", count(*) FILTER (WHERE g."requestId" IS NULL) AS "unverified"
+              FROM "Grant" g WHERE g."status" = 'ACTIVE' GROUP BY g."entitlementId") x
+      JOIN "Entitlement" e ON e."id" = x."entitlementId"
+      GROUP BY e."risk"`
+    : await ctx.db.$queryRaw<{ risk: string; verified: number; unverified: number }[]>`
+      SELECT e."risk"::text AS "risk", count(*) FILTER (WHERE g."requestId" IS NOT NULL)::int AS "verified", count(*) FILTER (WHERE g."requestId" IS NULL)::int AS "unverified"
+      FROM "Grant" g ${GRANT_SCOPE_JOINS}
+      WHERE g."status" = 'ACTIVE' AND ${grantInScope(scope)}
+      GROUP BY e."risk"`;
   const by = new Map(rows.map((r) => [r.risk, r]));
   return RISKS.map((risk) => ({ risk, verified: by.get(risk)?.verified ?? 0, unverified: by.get(risk)?.unverified ?? 0 }));
 }
@@ -153,17 +165,13 @@ export async function unverifiedOverTime(ctx: ServiceCtx, scope: HomeScope): Pro
     gs AS (
       SELECT ${weekOf(Prisma.sql`g."startsAt"`)} AS "from",
              CASE WHEN g."revokedAt" IS NULL THEN NULL ELSE ${weekOf(Prisma.sql`GREATEST(g."startsAt", g."revokedAt")`)} END AS "until"
-        FROM "Grant" g
-        JOIN "Identity" i ON i."id" = g."identityId" JOIN "Entitlement" e ON e."id" = g."entitlementId" JOIN "System" s ON s."id" = e."systemId"
+        FROM "Grant" g ${scope.all ? Prisma.empty : GRANT_SCOPE_JOINS}
       WHERE g."requestId" IS NULL AND g."status" NOT IN ('PENDING_PROVISION', 'PROVISION_FAILED')
         AND (g."revokedAt" IS NULL OR g."revokedAt" >= ${first}) AND ${grantInScope(scope)}
     ),
     delta AS (
-      SELECT k, sum(n)::int AS n FROM (
-        SELECT "from" AS k, count(*) AS n FROM gs WHERE "from" IS NOT NULL GROUP BY 1
-        UNION ALL
-        SELECT "until" AS k, -count(*) AS n FROM gs WHERE "until" IS NOT NULL GROUP BY 1
-      ) d GROUP BY k
+      SELECT v.k, sum(v.n)::int AS n FROM gs CROSS JOIN LATERAL (VALUES (gs."from", 1), (gs."until", -1)) AS v(k, n)
+       WHERE v.k IS NOT NULL GROUP BY v.k
     )
     SELECT to_char(weeks.wk, 'YYYY-MM-DD') AS "week", (sum(COALESCE(delta.n, 0)) OVER (ORDER BY weeks.k))::int AS "count"
     FROM weeks LEFT JOIN delta ON delta.k = weeks.k

@@ -38,6 +38,7 @@ export async function homeSummary(ctx: ServiceCtx) {
   const ownedSystemCountP = db.system.count({ where: { ownerId: me } });
   const ownedEntitlementCountP = db.entitlement.count({ where: ownedEntitlementsWhere });
   const inboxP = inboxScope(ctx);
+  const myNhiIdsP = db.identity.findMany({ where: { ownerId: me, kind: { not: "HUMAN" } }, select: { id: true } });
 
   const [reports, ownedSystems, ownedSystemCount, ownedEntitlementCount, , myGrants, expiring, ownedEntitlements, ownedNhis, ownedNhiCount, openRequests, reviews, tasks, findings, org, charts] =
     await Promise.all([
@@ -48,18 +49,22 @@ export async function homeSummary(ctx: ServiceCtx) {
       inboxP,
       db.grant.count({ where: { identityId: me, status: { in: GRANT_IN_EFFECT } } }),
       // Mine and my non-human identities': both are mine to extend (requests/service.ts loadBeneficiary).
-      db.grant.findMany({
-        where: { status: "ACTIVE", expiresAt: { gte: now, lte: soon }, OR: [{ identityId: me }, { identity: { ownerId: me, kind: { not: "HUMAN" } } }] },
-        orderBy: [{ expiresAt: "asc" }, { id: "asc" }],
-        take: LIST_MAX,
-        select: {
-          id: true,
-          startsAt: true,
-          expiresAt: true,
-          identity: { select: { id: true, displayName: true, kind: true } },
-          entitlement: { select: { id: true, name: true, risk: true, maxDurationDays: true, system: { select: { name: true } } } },
-        },
-      }),
+      // By holder id (the index on identityId), not through a join to the holder: the OR over a join read
+      // every active grant (0.2 s at 1,000,000 grants) for every person's home.
+      myNhiIdsP.then((nhis) =>
+        db.grant.findMany({
+          where: { status: "ACTIVE", expiresAt: { gte: now, lte: soon }, identityId: { in: [me, ...nhis.map((n) => n.id)] } },
+          orderBy: [{ expiresAt: "asc" }, { id: "asc" }],
+          take: LIST_MAX,
+          select: {
+            id: true,
+            startsAt: true,
+            expiresAt: true,
+            identity: { select: { id: true, displayName: true, kind: true } },
+            entitlement: { select: { id: true, name: true, risk: true, maxDurationDays: true, system: { select: { name: true } } } },
+          },
+        }),
+      ),
       db.entitlement.findMany({
         where: ownedEntitlementsWhere,
         orderBy: [{ name: "asc" }, { id: "asc" }],
