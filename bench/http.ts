@@ -16,6 +16,8 @@
  *    page HTML (an admin), request detail page HTML, review workspace page HTML (the reviewer with the most
  *    items), submit a request (tRPC mutation, 50 people in turn), approve a step (tRPC mutation, the heavy
  *    managers' open stages in turn).
+ * BENCH_PATHS (comma-separated words) runs only the paths whose names contain them. Each HTTP run starts once the
+ * portal's database sessions of the run before are idle (calls autocannon cut off are still being served).
  * Prints the machine (cores, load average at start and end), the data set, then one line per path and level:
  * HTTP p50/p95/req/s, raw SQL p50/p95/req/s, and the ratios (HTTP p95 / SQL p95, SQL req/s / HTTP req/s).
  */
@@ -164,6 +166,9 @@ async function main() {
     },
   ];
 
+  // BENCH_PATHS: only the paths whose name contains one of these words (comma-separated), e.g. "home,review".
+  const only = (process.env.BENCH_PATHS ?? "").split(",").map((w) => w.trim()).filter(Boolean);
+  if (only.length) paths.splice(0, paths.length, ...paths.filter((p) => only.some((w) => p.name.includes(w))));
   const results: { path: Path; level: number; raw: Figures; http?: Figures }[] = [];
   try {
     console.log(`\nRaw SQL runs (statements per operation: ${paths.map((p) => `${p.name.split(" (")[0]} ${p.sql.length}`).join(", ")})`);
@@ -182,7 +187,18 @@ async function main() {
       const text = await res.text();
       console.log(`  warm-up ${p.name}: HTTP ${res.status} in ${(performance.now() - w0).toFixed(0)} ms${res.ok ? "" : `: ${text.slice(0, 300)}`}`);
     }
+    // autocannon stops at the end of its window, but the portal goes on with the calls still in flight: each run
+    // starts once the portal's queries of the one before have finished, so a slow path's backlog is not charged
+    // to the next one.
+    const drained = async () => {
+      for (let quiet = 0; quiet < 2; ) {
+        const busy = (await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND state <> 'idle' AND pid <> pg_backend_pid()`, [DB_NAME])).rows[0].n as number;
+        quiet = busy === 0 ? quiet + 1 : 0;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
     for (const r of results) {
+      await drained();
       r.http = await httpLoad(portal.origin, r.path.http, r.level, SECONDS);
       const none = r.http.count === 0 ? `  (no call finished within ${SECONDS} s: raise BENCH_DURATION)` : "";
       console.log(`  ${r.path.name.padEnd(46)} ${String(r.level).padStart(3)} clients  p50 ${fmt(r.http.p50).padStart(6)} ms  p95 ${fmt(r.http.p95).padStart(6)} ms  ${fmt(r.http.rps, 1).padStart(8)} /s${r.http.failed ? `  (${r.http.failed} non-2xx or errors)` : ""}${none}`);
