@@ -11,10 +11,18 @@
 //   "unknown": fine on a developer's machine).
 // - --check: only the start-up check (prestart runs it before the build, so a refusal comes at once).
 import { createServer } from "node:http";
+import v8 from "node:v8";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CLIENT_ADDRESS_HEADER, clientAddressOf, listenHost, listenPort, startupRefusal, trustProxyOn } from "./lib/listen.mjs";
+
+// V8 11 (Node 20.20) crashed the whole portal under load ("Fatal error in , line 0 — unreachable code" in
+// Deoptimizer::DoComputeBuiltinContinuation) in 3 of 3 runs of 50 concurrent submits (bench/http.ts), each of
+// which evaluates Cedar policies in WebAssembly; with V8's inlining of JS→Wasm calls off, the same load ran
+// without a crash twice (docs/performance.md). Set before anything is compiled; the cost is one call frame per
+// policy evaluation.
+v8.setFlagsFromString("--no-turbo-inline-js-wasm-calls");
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dev = process.argv.includes("--dev");
