@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { env } from "../env";
+import { readOrCreateOnce } from "../file-once";
 
 let cached: string | undefined;
 
@@ -14,10 +14,6 @@ export function authSecret(): string {
   if (cached) return cached;
   const e = env();
   if (e.NEXTAUTH_SECRET) return (cached = e.NEXTAUTH_SECRET);
-  const file = path.resolve(".data/auth-secret");
-  if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, randomBytes(32).toString("base64url"), { mode: 0o600 });
-  }
-  return (cached = readFileSync(file, "utf8").trim());
+  // Several portal processes (WEB_CONCURRENCY) start at once: they must all end up with the same secret.
+  return (cached = readOrCreateOnce(path.resolve(".data/auth-secret"), () => randomBytes(32).toString("base64url")).trim());
 }

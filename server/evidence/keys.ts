@@ -14,10 +14,11 @@
  * checkpoint it is anchored to. The registry is immutable (a trigger refuses UPDATE and DELETE).
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Tx, PrismaClient } from "../db";
 import { env } from "../env";
+import { readOrCreateOnce } from "../file-once";
 import { recordEvent } from "../ledger/ledger";
 import { keyIdOf } from "./format";
 
@@ -52,16 +53,8 @@ export function loadKeyFile(file: string, opts: { generate: boolean }): SigningK
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw new EvidenceKeyError(`Cannot read the evidence signing key ${abs}: ${(e as Error).message}`);
     if (!opts.generate) throw new EvidenceKeyError(`EVIDENCE_KEY_FILE points to ${abs}, which does not exist. Create it (e.g. \`openssl genpkey -algorithm ed25519 -out ${file}\`) or unset EVIDENCE_KEY_FILE to let Warrant generate one.`);
-    mkdirSync(path.dirname(abs), { recursive: true, mode: 0o700 });
-    const { privateKey } = generateKeyPairSync("ed25519");
-    const fresh = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-    try {
-      // "wx": two processes starting at once cannot both write a key; the loser reads the winner's.
-      writeFileSync(abs, fresh, { mode: 0o600, flag: "wx" });
-    } catch (w) {
-      if ((w as NodeJS.ErrnoException).code !== "EEXIST") throw w;
-    }
-    pem = readFileSync(abs, "utf8");
+    // Two processes starting at once cannot both write a key; the loser reads the winner's, whole.
+    pem = readOrCreateOnce(abs, () => generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString());
   }
   return fromPem(pem, abs);
 }

@@ -12,9 +12,10 @@
  * does not open.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { env } from "../../env";
+import { readOrCreateOnce } from "../../file-once";
 
 export const DEFAULT_CREDENTIAL_KEY_FILE = ".data/keys/credential-aes256.key";
 
@@ -36,14 +37,8 @@ function loadKeyFile(file: string, generate: boolean): Key {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e instanceof CredentialKeyError ? e : new CredentialKeyError(`Cannot read the credential key ${abs}: ${(e as Error).message}`);
     if (!generate) throw new CredentialKeyError(`CREDENTIAL_KEY_FILE points to ${abs}, which does not exist. Create it (\`openssl rand -base64 32 > ${file}\`) or unset CREDENTIAL_KEY_FILE to let Warrant generate one.`);
   }
-  mkdirSync(path.dirname(abs), { recursive: true, mode: 0o700 });
-  try {
-    // "wx": two processes starting at once cannot both write a key; the loser reads the winner's.
-    writeFileSync(abs, randomBytes(32).toString("base64") + "\n", { mode: 0o600, flag: "wx" });
-  } catch (w) {
-    if ((w as NodeJS.ErrnoException).code !== "EEXIST") throw w;
-  }
-  return parseKey(readFileSync(abs, "utf8"), abs);
+  // Two processes starting at once cannot both write a key; the loser reads the winner's, whole.
+  return parseKey(readOrCreateOnce(abs, () => randomBytes(32).toString("base64") + "\n"), abs);
 }
 
 const cache = new Map<string, Key>();
