@@ -10,12 +10,16 @@
 // - --dev: runs `next dev` on the same host and port (per-address limits then count every request as
 //   "unknown": fine on a developer's machine).
 // - --check: only the start-up check (prestart runs it before the build, so a refusal comes at once).
+// - WEB_CONCURRENCY=N (or "auto", one per core; PostgreSQL only): N portal processes behind the one port, kept
+//   running by this script's first process (scripts/lib/processes.mjs). Unset: one process, as before.
+import cluster from "node:cluster";
 import { createServer } from "node:http";
 import v8 from "node:v8";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CLIENT_ADDRESS_HEADER, clientAddressOf, listenHost, listenPort, startupRefusal, trustProxyOn } from "./lib/listen.mjs";
+import { portalProcesses, superviseProcesses } from "./lib/processes.mjs";
 
 // V8 11 (Node 20.20) crashed the whole portal under load ("Fatal error in , line 0 — unreachable code" in
 // Deoptimizer::DoComputeBuiltinContinuation) in 3 of 3 runs of 50 concurrent submits (bench/http.ts), each of
@@ -37,11 +41,17 @@ if (checkOnly) process.exit(0);
 const host = listenHost(process.env);
 const port = listenPort(process.env);
 const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+const sayListening = () => console.log(`Warrant is listening on http://${shown}:${port}${host === "127.0.0.1" ? " (this machine only; set HOST to serve others)" : ""}`);
 
 if (dev) {
   const child = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "dev", "-H", host, "-p", String(port)], { cwd: root, stdio: "inherit" });
   for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+} else if (cluster.isPrimary && portalProcesses(process.env) > 1) {
+  superviseProcesses({
+    count: portalProcesses(process.env),
+    onListening: sayListening,
+  });
 } else {
   process.env.NODE_ENV ??= "production";
   // Tells server/http/client-address.ts that x-warrant-client-address comes from us (see below), not a client.
@@ -65,7 +75,7 @@ if (dev) {
     process.exit(1);
   });
   server.listen(port, host, () => {
-    console.log(`Warrant is listening on http://${shown}:${port}${host === "127.0.0.1" ? " (this machine only; set HOST to serve others)" : ""}`);
+    if (!cluster.isWorker) sayListening(); // with several processes, the first says it once all of them listen
   });
   const stop = () => {
     server.close(() => process.exit(0));

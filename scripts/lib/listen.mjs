@@ -1,6 +1,7 @@
 // Where `npm start` listens and who a request comes from: plain JavaScript, because scripts/serve.mjs runs
 // under plain `node` (no TypeScript loader in front of the production server). Types: listen.d.mts.
 // scripts/listen.test.ts holds demoLoginOn() to server/env.ts's rule.
+import { processesRefusal } from "./processes.mjs";
 
 export const CLIENT_ADDRESS_HEADER = "x-warrant-client-address";
 
@@ -44,6 +45,8 @@ export function isLoopbackHost(host) {
  */
 export function startupRefusal(env) {
   if (listenPort(env) === null) return `PORT=${env.PORT} is not a port number (1-65535).`;
+  const processes = processesRefusal(env);
+  if (processes) return processes;
   const host = listenHost(env);
   if (demoLoginOn(env) && !isLoopbackHost(host)) {
     return [
