@@ -28,7 +28,11 @@ const GRANT_SCOPE_JOINS = Prisma.sql`JOIN "Identity" i ON i."id" = g."identityId
 
 export type WeeklyRequests = { week: string; submitted: number; approved: number; denied: number };
 
-/** Requests submitted, approved and denied per week (by submission and decision time). */
+/**
+ * Requests submitted, approved and denied per week (by submission and decision time). Two range reads, one
+ * per time column, each answered by its own index ("AccessRequest_home_created", "AccessRequest_home_decided");
+ * one read with `created in the window OR decided in it` could use neither and read every request.
+ */
 export async function requestsOverTime(ctx: ServiceCtx, scope: HomeScope): Promise<WeeklyRequests[]> {
   const { nowIso, first } = weekWindow(ctx.now());
   const joins = scope.all
@@ -36,16 +40,15 @@ export async function requestsOverTime(ctx: ServiceCtx, scope: HomeScope): Promi
     : Prisma.sql`JOIN "Identity" b ON b."id" = r."beneficiaryId" JOIN "Entitlement" e ON e."id" = r."entitlementId" JOIN "System" s ON s."id" = e."systemId"`;
   return ctx.db.$queryRaw<WeeklyRequests[]>`
     WITH weeks AS (SELECT generate_series(${first}, date_trunc('week', ${nowIso}::timestamp), interval '1 week') AS wk),
-    rs AS (
-      SELECT r."createdAt", r."decidedAt", r."status" FROM "AccessRequest" r ${joins}
-      WHERE ${requestInScope(scope)}
-        AND ((r."createdAt" >= ${first} AND r."createdAt" <= ${nowIso}::timestamp) OR (r."decidedAt" >= ${first} AND r."decidedAt" <= ${nowIso}::timestamp))
+    sub AS (
+      SELECT date_trunc('week', r."createdAt") AS wk, count(*)::int AS n FROM "AccessRequest" r ${joins}
+      WHERE ${requestInScope(scope)} AND r."createdAt" >= ${first} AND r."createdAt" <= ${nowIso}::timestamp GROUP BY 1
     ),
-    sub AS (SELECT date_trunc('week', "createdAt") AS wk, count(*)::int AS n FROM rs WHERE "createdAt" >= ${first} AND "createdAt" <= ${nowIso}::timestamp GROUP BY 1),
     dec AS (
-      SELECT date_trunc('week', "decidedAt") AS wk,
-        count(*) FILTER (WHERE "status" = 'APPROVED')::int AS approved, count(*) FILTER (WHERE "status" = 'DENIED')::int AS denied
-      FROM rs WHERE "decidedAt" >= ${first} AND "decidedAt" <= ${nowIso}::timestamp GROUP BY 1
+      SELECT date_trunc('week', r."decidedAt") AS wk,
+        count(*) FILTER (WHERE r."status" = 'APPROVED')::int AS approved, count(*) FILTER (WHERE r."status" = 'DENIED')::int AS denied
+      FROM "AccessRequest" r ${joins}
+      WHERE ${requestInScope(scope)} AND r."decidedAt" >= ${first} AND r."decidedAt" <= ${nowIso}::timestamp GROUP BY 1
     )
     SELECT to_char(weeks.wk, 'YYYY-MM-DD') AS "week", COALESCE(sub.n, 0) AS "submitted", COALESCE(dec.approved, 0) AS "approved", COALESCE(dec.denied, 0) AS "denied"
     FROM weeks LEFT JOIN sub ON sub.wk = weeks.wk LEFT JOIN dec ON dec.wk = weeks.wk
@@ -150,28 +153,36 @@ export type WeeklyUnverified = { week: string; count: number };
  * start and takes it back from the first week whose end is at or after it stopped counting (its revocation, or
  * its start if it was revoked before it started); each point is the running sum. (Asked as a count per week, the
  * database read every unverified grant once per week: 8 s at 1,000,000 grants.)
+ *
+ * The week of a moment is `width_bucket` over the week ends (a binary search in C) and the grants are counted
+ * per (from, until) pair before anything else, so each grant costs two comparisons and a hash lookup; with
+ * interval arithmetic per grant and a row per delta this one query took 2 s at 1,000,000 grants
+ * (docs/performance-queries.md). The partial index "Grant_home_unverified" holds exactly the rows and columns read.
  */
 export async function unverifiedOverTime(ctx: ServiceCtx, scope: HomeScope): Promise<WeeklyUnverified[]> {
   const { nowIso, first } = weekWindow(ctx.now());
-  // The week a moment falls in, as the index of the first week end at or after it (0: on or before the first
-  // week's end; the last week ends now, so a moment after now is in none).
-  const weekOf = (t: Prisma.Sql) => Prisma.sql`CASE WHEN ${t} > ${nowIso}::timestamp THEN NULL
-    ELSE GREATEST(0, ceil(extract(epoch FROM ${t} - (${first})) / 604800.0)::int - 1) END`;
+  // The week (0-based) of a moment at or before now: how many week ends come before it. A week ends at the
+  // first instant of the next one, inclusive; "+ 1 microsecond" (timestamps' resolution) makes width_bucket,
+  // which counts the thresholds at or below the moment, count the ends strictly before it. After now: none.
+  const weekOf = (t: Prisma.Sql) => Prisma.sql`CASE WHEN ${t} > ${nowIso}::timestamp THEN NULL ELSE width_bucket(${t}, ends.t) END`;
   return ctx.db.$queryRaw<WeeklyUnverified[]>`
     WITH weeks AS (
       SELECT wk, (row_number() OVER (ORDER BY wk))::int - 1 AS k
       FROM generate_series(${first}, date_trunc('week', ${nowIso}::timestamp), interval '1 week') AS wk
     ),
+    ends AS (SELECT array_agg(wk + interval '1 week' + interval '1 microsecond' ORDER BY wk) AS t FROM weeks WHERE k < ${CHART_WEEKS - 1}),
     gs AS (
       SELECT ${weekOf(Prisma.sql`g."startsAt"`)} AS "from",
-             CASE WHEN g."revokedAt" IS NULL THEN NULL ELSE ${weekOf(Prisma.sql`GREATEST(g."startsAt", g."revokedAt")`)} END AS "until"
-        FROM "Grant" g ${scope.all ? Prisma.empty : GRANT_SCOPE_JOINS}
+             CASE WHEN g."revokedAt" IS NULL THEN NULL ELSE ${weekOf(Prisma.sql`GREATEST(g."startsAt", g."revokedAt")`)} END AS "until",
+             count(*)::int AS n
+        FROM "Grant" g ${scope.all ? Prisma.empty : GRANT_SCOPE_JOINS} CROSS JOIN ends
       WHERE g."requestId" IS NULL AND g."status" NOT IN ('PENDING_PROVISION', 'PROVISION_FAILED')
         AND (g."revokedAt" IS NULL OR g."revokedAt" >= ${first}) AND ${grantInScope(scope)}
+      GROUP BY 1, 2
     ),
     delta AS (
-      SELECT v.k, sum(v.n)::int AS n FROM gs CROSS JOIN LATERAL (VALUES (gs."from", 1), (gs."until", -1)) AS v(k, n)
-       WHERE v.k IS NOT NULL GROUP BY v.k
+      SELECT k, sum(n)::int AS n FROM (SELECT "from" AS k, n FROM gs UNION ALL SELECT "until", -n FROM gs) x
+       WHERE k IS NOT NULL GROUP BY k
     )
     SELECT to_char(weeks.wk, 'YYYY-MM-DD') AS "week", (sum(COALESCE(delta.n, 0)) OVER (ORDER BY weeks.k))::int AS "count"
     FROM weeks LEFT JOIN delta ON delta.k = weeks.k
