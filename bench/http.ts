@@ -16,6 +16,7 @@
  *    page HTML (an admin), request detail page HTML, review workspace page HTML (the reviewer with the most
  *    items), submit a request (tRPC mutation, 50 people in turn), approve a step (tRPC mutation, the heavy
  *    managers' open stages in turn).
+ * BENCH_PROCESSES (e.g. "1,2") repeats the HTTP runs with that many portal processes (WEB_CONCURRENCY) each.
  * BENCH_PATHS (comma-separated words) runs only the paths whose names contain them. Each HTTP run starts once the
  * portal's database sessions of the run before are idle (calls autocannon cut off are still being served).
  * Prints the machine (cores, load average at start and end), the data set, then one line per path and level:
@@ -123,7 +124,11 @@ async function main() {
   };
   await admin.query(`DROP DATABASE ${capName} WITH (FORCE)`);
 
-  const portal = await startPortal(dbUrl, secret);
+  // BENCH_PROCESSES: the HTTP runs are repeated for each number of portal processes (WEB_CONCURRENCY), on the
+  // same port, e.g. "1,2" to see what a second process on a second core gives.
+  const processCounts = (process.env.BENCH_PROCESSES ?? "1").split(",").map(Number);
+  let portal = await startPortal(dbUrl, secret, { WEB_CONCURRENCY: String(processCounts[0]) });
+  const port = Number(new URL(portal.origin).port);
   const json = { "content-type": "application/json", origin: portal.origin };
   let submitted = 0;
   let approved = 0;
@@ -169,52 +174,62 @@ async function main() {
   // BENCH_PATHS: only the paths whose name contains one of these words (comma-separated), e.g. "home,review".
   const only = (process.env.BENCH_PATHS ?? "").split(",").map((w) => w.trim()).filter(Boolean);
   if (only.length) paths.splice(0, paths.length, ...paths.filter((p) => only.some((w) => p.name.includes(w))));
-  const results: { path: Path; level: number; raw: Figures; http?: Figures }[] = [];
+  const results: { path: Path; level: number; raw: Figures; http: Map<number, Figures> }[] = [];
   try {
     console.log(`\nRaw SQL runs (statements per operation: ${paths.map((p) => `${p.name.split(" (")[0]} ${p.sql.length}`).join(", ")})`);
     for (const p of paths) {
       for (const level of LEVELS) {
         const raw = await sqlLoad(dbUrl, p.sql, p.write, level, SECONDS);
-        results.push({ path: p, level, raw });
+        results.push({ path: p, level, raw, http: new Map() });
         console.log(`  ${p.name.padEnd(46)} ${String(level).padStart(3)} clients  p50 ${fmt(raw.p50, 1).padStart(8)} ms  p95 ${fmt(raw.p95, 1).padStart(8)} ms  ${fmt(raw.rps, 1).padStart(8)} /s`);
       }
     }
-    console.log("\nHTTP runs (first, one call of each path to warm the portal up)");
-    for (const p of paths) {
-      const w0 = performance.now();
-      const req = p.http.next ? p.http.next() : { method: "GET", path: p.http.path, headers: p.http.headers };
-      const res = await fetch(portal.origin + req.path, { method: req.method, headers: req.headers, body: req.body });
-      const text = await res.text();
-      console.log(`  warm-up ${p.name}: HTTP ${res.status} in ${(performance.now() - w0).toFixed(0)} ms${res.ok ? "" : `: ${text.slice(0, 300)}`}`);
-    }
-    // autocannon stops at the end of its window, but the portal goes on with the calls still in flight: each run
-    // starts once the portal's queries of the one before have finished, so a slow path's backlog is not charged
-    // to the next one.
-    const drained = async () => {
-      for (let quiet = 0; quiet < 2; ) {
-        const busy = (await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND state <> 'idle' AND pid <> pg_backend_pid()`, [DB_NAME])).rows[0].n as number;
-        quiet = busy === 0 ? quiet + 1 : 0;
-        await new Promise((r) => setTimeout(r, 250));
+    for (const [i, processes] of processCounts.entries()) {
+      if (i > 0) {
+        await portal.stop();
+        portal = await startPortal(dbUrl, secret, { WEB_CONCURRENCY: String(processes) }, port);
       }
-    };
-    for (const r of results) {
-      await drained();
-      r.http = await httpLoad(portal.origin, r.path.http, r.level, SECONDS);
-      const none = r.http.count === 0 ? `  (no call finished within ${SECONDS} s: raise BENCH_DURATION)` : "";
-      console.log(`  ${r.path.name.padEnd(46)} ${String(r.level).padStart(3)} clients  p50 ${fmt(r.http.p50).padStart(6)} ms  p95 ${fmt(r.http.p95).padStart(6)} ms  ${fmt(r.http.rps, 1).padStart(8)} /s${r.http.failed ? `  (${r.http.failed} non-2xx or errors)` : ""}${none}`);
+      console.log(`\nHTTP runs with ${processes} portal process${processes === 1 ? "" : "es"} (first, one call of each path, then 3 s of it at 10 clients, to warm every process up)`);
+      for (const p of paths) {
+        const w0 = performance.now();
+        const req = p.http.next ? p.http.next() : { method: "GET", path: p.http.path, headers: p.http.headers };
+        const res = await fetch(portal.origin + req.path, { method: req.method, headers: req.headers, body: req.body });
+        const text = await res.text();
+        console.log(`  warm-up ${p.name}: HTTP ${res.status} in ${(performance.now() - w0).toFixed(0)} ms${res.ok ? "" : `: ${text.slice(0, 300)}`}`);
+        // Several connections, so that each process (they take connections in turn) compiles and loads the path.
+        await httpLoad(portal.origin, p.http, 10, 3);
+      }
+      // autocannon stops at the end of its window, but the portal goes on with the calls still in flight: each run
+      // starts once the portal's queries of the one before have finished, so a slow path's backlog is not charged
+      // to the next one.
+      const drained = async () => {
+        for (let quiet = 0; quiet < 2; ) {
+          const busy = (await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND state <> 'idle' AND pid <> pg_backend_pid()`, [DB_NAME])).rows[0].n as number;
+          quiet = busy === 0 ? quiet + 1 : 0;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      };
+      for (const r of results) {
+        await drained();
+        const h = await httpLoad(portal.origin, r.path.http, r.level, SECONDS);
+        r.http.set(processes, h);
+        const none = h.count === 0 ? `  (no call finished within ${SECONDS} s: raise BENCH_DURATION)` : "";
+        console.log(`  ${r.path.name.padEnd(46)} ${String(r.level).padStart(3)} clients  p50 ${fmt(h.p50).padStart(6)} ms  p95 ${fmt(h.p95).padStart(6)} ms  ${fmt(h.rps, 1).padStart(8)} /s${h.failed ? `  (${h.failed} non-2xx or errors)` : ""}${none}`);
+      }
     }
   } finally {
     await portal.stop();
   }
 
   console.log(`\nSide by side (${GRANTS.toLocaleString("en")} grants; ms; ratio = HTTP p95 / SQL p95 and SQL req/s / HTTP req/s)`);
-  console.log(`| path | clients | HTTP p50 | HTTP p95 | HTTP req/s | SQL p50 | SQL p95 | SQL req/s | p95 ratio | req/s ratio |`);
-  console.log(`|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|`);
+  console.log(`| path | clients | portal processes | HTTP p50 | HTTP p95 | HTTP req/s | SQL p50 | SQL p95 | SQL req/s | p95 ratio | req/s ratio |`);
+  console.log(`|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`);
   for (const r of results) {
-    const h = r.http!;
-    console.log(
-      `| ${r.path.name} | ${r.level} | ${fmt(h.p50)} | ${fmt(h.p95)} | ${h.count ? fmt(h.rps, 1) : `none in ${SECONDS} s`}${h.failed ? ` (${h.failed} failed)` : ""} | ${fmt(r.raw.p50, 1)} | ${fmt(r.raw.p95, 1)} | ${fmt(r.raw.rps, 1)} | ${fmt(h.p95 / r.raw.p95, 1)}× | ${fmt(r.raw.rps / h.rps, 1)}× |`,
-    );
+    for (const [processes, h] of r.http) {
+      console.log(
+        `| ${r.path.name} | ${r.level} | ${processes} | ${fmt(h.p50)} | ${fmt(h.p95)} | ${h.count ? fmt(h.rps, 1) : `none in ${SECONDS} s`}${h.failed ? ` (${h.failed} failed)` : ""} | ${fmt(r.raw.p50, 1)} | ${fmt(r.raw.p95, 1)} | ${fmt(r.raw.rps, 1)} | ${fmt(h.p95 / r.raw.p95, 1)}× | ${fmt(r.raw.rps / h.rps, 1)}× |`,
+      );
+    }
   }
   console.log(`\nMachine at end: ${machine()}.`);
   await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);

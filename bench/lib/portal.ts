@@ -44,12 +44,12 @@ export type Portal = { origin: string; secret: string; pid: number; stop(): Prom
 /**
  * Serves the built portal (sessions signed with `secret`, its NEXTAUTH_SECRET) on a free port against `databaseUrl`
  * (or the embedded database in `pgliteDir`, migrated and seeded by the portal at start, as `npm start` does), with
- * `extraEnv` on top. Background jobs stay off (IN_PROCESS_WORKER=false:
+ * `extraEnv` on top, on `fixedPort` if given (a portal restarted with other settings keeps its origin). Background jobs stay off (IN_PROCESS_WORKER=false:
  * they are measured by their own benchmarks) and the per-person/per-address rate limits are off (a benchmark is
  * one address sending thousands of calls a second); everything else is the production configuration.
  */
-export async function startPortal(databaseUrl: string | { pgliteDir: string }, secret: string, extraEnv: Record<string, string> = {}): Promise<Portal> {
-  const port = await freePort();
+export async function startPortal(databaseUrl: string | { pgliteDir: string }, secret: string, extraEnv: Record<string, string> = {}, fixedPort?: number): Promise<Portal> {
+  const port = fixedPort ?? (await freePort());
   const origin = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
