@@ -54,7 +54,8 @@ const KEY_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 async function termCondition(db: Tx, q: string): Promise<Prisma.Sql | null> {
   const p = likePattern(q);
   const holderSql = Prisma.sql`SELECT i."id" FROM "Identity" i WHERE i."displayName" ILIKE ${p} OR i."email" ILIKE ${p}`;
-  const entSql = Prisma.sql`SELECT e."id" FROM "Entitlement" e JOIN "System" s ON s."id" = e."systemId" WHERE e."name" ILIKE ${p} OR s."name" ILIKE ${p}`;
+  // A UNION, not an OR across the join: each side can then be answered by its own trigram index.
+  const entSql = Prisma.sql`SELECT e."id" FROM "Entitlement" e WHERE e."name" ILIKE ${p} UNION SELECT e."id" FROM "Entitlement" e JOIN "System" s ON s."id" = e."systemId" WHERE s."name" ILIKE ${p}`;
   const [holders, ents] = await Promise.all([
     db.$queryRaw<{ id: string }[]>`${holderSql} LIMIT ${SEARCH_IDS_CAP + 1}`,
     db.$queryRaw<{ id: string }[]>`${entSql} LIMIT ${SEARCH_IDS_CAP + 1}`,
