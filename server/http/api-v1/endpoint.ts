@@ -196,7 +196,8 @@ async function serve(db: PrismaClient, req: Request, url: URL, op: Operation, pa
   }
   const parsed = op.input.safeParse(input);
   // A keyset cursor this list cannot take (it does not seek): the cursor is not one it gave out.
-  if (!parsed.success && paging?.after && parsed.error.issues.some((i) => i.path[0] === "after" || (i.code === "unrecognized_keys" && i.keys.includes("after")))) return refusedCursor(instance);
+  // (A schema that strips unknown keys would drop it silently and serve the first page again: refused too.)
+  if (paging?.after && (parsed.success ? !("after" in (parsed.data as object)) : parsed.error.issues.some((i) => i.path[0] === "after" || (i.code === "unrecognized_keys" && i.keys.includes("after"))))) return refusedCursor(instance);
   if (!parsed.success) {
     const errors = fieldErrors(parsed.error.issues);
     return problem("bad-input", instance, `Invalid input: ${Object.entries(errors).map(([k, m]) => (k ? `${k}: ${m.join("; ")}` : m.join("; "))).join(" · ").slice(0, 1000)}. Nothing was changed.`, { errors });
