@@ -3,7 +3,7 @@ import { createColumnHelper } from "@tanstack/react-table";
 import { DataTable } from "@/components/data-table/data-table";
 import { Badge, KindBadge } from "@/components/ui/badge";
 import { formatDate } from "@/components/ui/format";
-import type { AuditGrantRow } from "@/server/domain/audit/lineage";
+import type { AuditGrantRow } from "@/server/domain/audit/grant-search";
 import { GRANT_ORIGINS, GRANT_ORIGIN_LABEL, GRANT_STATUSES, GRANT_STATUS_LABEL } from "@/server/domain/audit/schema";
 import type { Page } from "@/server/domain/list";
 import { GrantStatusBadge } from "./badges";
@@ -54,6 +54,7 @@ export function AuditGrantsTable({ page, sort, dir }: { page: Page<AuditGrantRow
       columns={columns}
       rows={page.rows}
       total={page.total}
+      totalCapped={page.totalCapped}
       page={page.page}
       size={page.size}
       sort={sort ?? "startsAt"}

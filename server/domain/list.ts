@@ -12,11 +12,23 @@ export const ZListBase = z.object({
 });
 
 /**
+ * A keyset position in a list's order: "the rows after this one". `key` is the sort value of the last row
+ * read, as text (a date as ISO 8601 with milliseconds: exact, and the same in every language), `id` that
+ * row's id, the tie-break. A list that can seek in the order asked for takes it as `after` (in place of the
+ * page's offset) and answers `nextAfter`; seeking reads only the rows of the page, where OFFSET reads and
+ * throws away every row before it. The API's cursors carry it (server/http/api-v1/cursor.ts).
+ */
+export const ZAfter = z.object({ key: z.string().min(1).max(40), id: z.uuid() }).strict();
+export type TAfter = z.infer<typeof ZAfter>;
+
+/**
  * One page of a list. `total` is exact unless `totalCapped` is set: lists over big tables count matches
  * only up to a bound (countBound), so a search over a million rows costs a page, not a full count; the
  * view then shows "1,000+" and lets the reader page on.
+ * `nextAfter` (lists that can seek, in an order they can seek in): the position after the last row when
+ * more rows follow, null on the last page; absent when the list cannot seek in this order.
  */
-export type Page<T> = { rows: T[]; total: number; page: number; size: number; totalCapped?: boolean };
+export type Page<T> = { rows: T[]; total: number; page: number; size: number; totalCapped?: boolean; nextAfter?: TAfter | null };
 
 /** Lists count at most this many matches beyond the current page before they say "N+". */
 export const COUNT_CAP = 1000;

@@ -8,14 +8,11 @@
  * Read-only: callers are ADMIN, SECURITY and AUDITOR (checked by the router).
  */
 import type { Tx } from "../../db";
-import type { Prisma } from "../../db/generated/client";
 import { checkEventLinks } from "../../ledger/queries";
 import type { StoredEvent } from "../../ledger/ledger";
 import { notFound } from "../../errors";
 import { sha256Hex } from "../policy/evaluate";
 import type { Authority } from "../approvals/eligibility";
-import { skipTake, type Page } from "../list";
-import type { TSearchGrantsInput } from "./schema";
 
 export type ProofStatus = "verified" | "broken" | "missing";
 export type LedgerProof = {
@@ -354,83 +351,4 @@ export async function grantLineage(db: Tx, grantId: string): Promise<GrantLineag
     lineage.summary[p.status]++;
   }
   return lineage;
-}
-
-export type AuditGrantRow = {
-  id: string;
-  holderId: string;
-  holder: string;
-  holderKind: string;
-  holderEmail: string | null;
-  entitlementId: string;
-  entitlement: string;
-  system: string;
-  status: string;
-  origin: string;
-  startsAt: Date;
-  expiresAt: Date | null;
-  revokedAt: Date | null;
-};
-
-/** Finds grants by holder (name or email), entitlement or system name, with status / origin filters. */
-export async function searchGrants(db: Tx, input: TSearchGrantsInput & { page: number; size: number; dir: "asc" | "desc" }): Promise<Page<AuditGrantRow>> {
-  const q = input.q?.trim();
-  const where: Prisma.GrantWhereInput = {
-    ...(input.status ? { status: input.status } : {}),
-    ...(input.origin ? { origin: input.origin } : {}),
-    ...(input.identityId ? { identityId: input.identityId } : {}),
-    ...(input.entitlementId ? { entitlementId: input.entitlementId } : {}),
-    ...(q
-      ? {
-          OR: [
-            { identity: { displayName: { contains: q, mode: "insensitive" } } },
-            { identity: { email: { contains: q, mode: "insensitive" } } },
-            { entitlement: { name: { contains: q, mode: "insensitive" } } },
-            { entitlement: { system: { name: { contains: q, mode: "insensitive" } } } },
-            ...(/^[0-9a-f-]{36}$/i.test(q) ? [{ id: q }, { requestId: q }] : []),
-          ],
-        }
-      : {}),
-  };
-  const dir = input.dir;
-  const orderBy: Prisma.GrantOrderByWithRelationInput[] =
-    input.sort === "holder"
-      ? [{ identity: { displayName: dir } }, { id: "asc" }]
-      : input.sort === "entitlement"
-        ? [{ entitlement: { name: dir } }, { id: "asc" }]
-        : input.sort === "status"
-          ? [{ status: dir }, { id: "asc" }]
-          : [{ startsAt: dir }, { id: "asc" }];
-  const [total, rows] = await Promise.all([
-    db.grant.count({ where }),
-    db.grant.findMany({
-      where,
-      orderBy,
-      ...skipTake(input),
-      include: {
-        identity: { select: { id: true, displayName: true, kind: true, email: true } },
-        entitlement: { select: { id: true, name: true, system: { select: { name: true } } } },
-      },
-    }),
-  ]);
-  return {
-    total,
-    page: input.page,
-    size: input.size,
-    rows: rows.map((g) => ({
-      id: g.id,
-      holderId: g.identity.id,
-      holder: g.identity.displayName,
-      holderKind: g.identity.kind,
-      holderEmail: g.identity.email,
-      entitlementId: g.entitlement.id,
-      entitlement: g.entitlement.name,
-      system: g.entitlement.system.name,
-      status: g.status,
-      origin: g.origin,
-      startsAt: g.startsAt,
-      expiresAt: g.expiresAt,
-      revokedAt: g.revokedAt,
-    })),
-  };
 }

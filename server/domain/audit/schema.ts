@@ -3,7 +3,7 @@
  * shared by the router, the route handlers and the browser. Pure: client components may import this file.
  */
 import { z } from "zod";
-import { ZListBase } from "../list";
+import { ZAfter, ZListBase } from "../list";
 
 const ZId = z.uuid({ message: "must be an id (UUID)" });
 /** A calendar day in UTC, as YYYY-MM-DD. */
@@ -37,6 +37,8 @@ export const ZSearchGrantsInput = ZListBase.extend({
   entitlementId: ZId.optional(),
   sort: z.enum(AUDIT_GRANT_SORTS).optional(),
   dir: z.enum(["asc", "desc"]).default("desc"),
+  /** Seek past this grant instead of skipping pages (the default order, by start, only): the API's cursors. */
+  after: ZAfter.optional(),
 }).strict();
 export type TSearchGrantsInput = z.input<typeof ZSearchGrantsInput>;
 

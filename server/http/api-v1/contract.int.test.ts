@@ -15,6 +15,7 @@ import { callApi, makeApiClient, type ApiAnswer, type TestApiClient } from "../.
 import { dbFingerprint, expectNothingChanged } from "../../testing/db-fingerprint";
 import { JUSTIFICATION } from "../../domain/requests/request-test-kit";
 import { OPERATIONS } from "./operations";
+import { encodeSeekCursor, queryFingerprint } from "./cursor";
 
 let db: TestDb;
 let s: AuthorizationScene;
@@ -343,6 +344,98 @@ describe("problem details (RFC 9457) for each kind of error", () => {
   it("413 over the body cap, before reading it", async () => {
     const big = "x".repeat(1024 * 1024 + 10);
     shape(await api("owner", "POST", "/requests", { raw: JSON.stringify({ justification: big }) }), 413, "body-too-large");
+  });
+});
+
+describe("GET /grants pages with keyset cursors (the default order seeks; other orders page by number)", () => {
+  /** Every item of a list, following nextCursor to the end; the cursors handed out, too. */
+  async function follow(first: string): Promise<{ ids: string[]; cursors: string[] }> {
+    const ids: string[] = [];
+    const cursors: string[] = [];
+    let path = first;
+    for (let i = 0; i < 200; i++) {
+      const page = await api("auditor", "GET", path);
+      expect(page.status, page.text).toBe(200);
+      ids.push(...items(page).map((x) => String(x.id)));
+      const next = page.body.nextCursor as string | null;
+      if (!next) return { ids, cursors };
+      cursors.push(next);
+      path = `${first.split("?")[0]}?${new URLSearchParams([...new URLSearchParams(first.split("?")[1] ?? "")].filter(([k]) => k !== "cursor").concat([["cursor", next]])).toString()}`;
+    }
+    throw new Error("did not reach the last page");
+  }
+  const kind = (cursor: string) => (JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { v: number }).v;
+
+  beforeAll(async () => {
+    // 60 more grants on three start times only, 20 sharing each to the millisecond.
+    const base = Date.UTC(2026, 0, 15, 8, 0, 0, 250);
+    await db.prisma.grant.createMany({
+      data: Array.from({ length: 60 }, (_, k) => ({
+        identityId: [s.people.employee.id, s.people.manager.id, s.people.owner.id][k % 3]!,
+        entitlementId: s.ent.reports.id,
+        status: k % 4 === 0 ? ("REVOKED" as const) : ("ACTIVE" as const),
+        origin: "IMPORTED" as const,
+        startsAt: new Date(base + (k % 3) * 1000),
+      })),
+    });
+  });
+
+  it("returns every grant exactly once, in order (start, then id), with many sharing a start", async () => {
+    const all = await db.prisma.grant.findMany({ orderBy: [{ startsAt: "desc" }, { id: "desc" }], select: { id: true } });
+    const { ids, cursors } = await follow("/grants?limit=7");
+    expect(ids).toEqual(all.map((g) => g.id));
+    expect(all.length).toBeGreaterThan(60);
+    expect(cursors.every((c) => kind(c) === 2)).toBe(true);
+    const active = await db.prisma.grant.findMany({ where: { status: "ACTIVE" }, orderBy: [{ startsAt: "asc" }, { id: "asc" }], select: { id: true } });
+    expect((await follow("/grants?status=ACTIVE&dir=asc&limit=5")).ids).toEqual(active.map((g) => g.id));
+  });
+
+  it("a grant started meanwhile does not shift the pages of a walk in progress", async () => {
+    const all = await db.prisma.grant.findMany({ orderBy: [{ startsAt: "desc" }, { id: "desc" }], select: { id: true, startsAt: true } });
+    const first = await api("auditor", "GET", "/grants?limit=10");
+    const seen = items(first).map((x) => String(x.id));
+    // Newer than every grant: with page numbers it would push one row of page 1 onto page 2 (a repeat).
+    await db.prisma.grant.create({ data: { identityId: s.people.employee.id, entitlementId: s.ent.reports.id, status: "ACTIVE", origin: "IMPORTED", startsAt: new Date(all[0]!.startsAt.getTime() + 86_400_000) } });
+    const second = await api("auditor", "GET", `/grants?cursor=${first.body.nextCursor as string}&limit=10`);
+    expect([...seen, ...items(second).map((x) => String(x.id))]).toEqual(all.slice(0, 20).map((g) => g.id));
+  });
+
+  it("orders that cannot seek page by number, still every grant once", async () => {
+    const all = await db.prisma.grant.findMany({ include: { identity: { select: { displayName: true } } } });
+    const { ids, cursors } = await follow("/grants?sort=holder&dir=asc&limit=9");
+    expect(ids.slice().sort()).toEqual(all.map((g) => g.id).sort());
+    expect(new Set(ids).size).toBe(all.length);
+    expect(cursors.every((c) => kind(c) === 1)).toBe(true);
+  });
+
+  it("refuses a forged cursor, a cursor of another query or list, a bad date, and `after` in the query: 400 naming cursor, nothing changed", async () => {
+    const before = await dbFingerprint(db.prisma);
+    const first = await api("auditor", "GET", "/grants?limit=5");
+    const real = first.body.nextCursor as string;
+    const { k, i } = JSON.parse(Buffer.from(real, "base64url").toString("utf8")) as { k: string; i: string };
+    const forge = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const fp = queryFingerprint({});
+    const bad: [string, string][] = [
+      ["a bad date", `/grants?cursor=${forge({ v: 2, k: "2026-02-30T08:00:00.250Z", i, l: 5, q: fp })}`],
+      ["a date without milliseconds", `/grants?cursor=${forge({ v: 2, k: "2026-01-15T08:00:00Z", i, l: 5, q: fp })}`],
+      ["not a date", `/grants?cursor=${forge({ v: 2, k: "yesterday", i, l: 5, q: fp })}`],
+      ["an id that is no UUID", `/grants?cursor=${forge({ v: 2, k, i: "1 OR 1=1", l: 5, q: fp })}`],
+      ["an unknown version", `/grants?cursor=${forge({ v: 3, k, i, l: 5, q: fp })}`],
+      ["a limit out of range", `/grants?cursor=${forge({ v: 2, k, i, l: 1000, q: fp })}`],
+      ["another query's cursor", `/grants?status=ACTIVE&cursor=${real}`],
+      ["a keyset cursor for an order that cannot seek", `/grants?sort=holder&cursor=${encodeSeekCursor({ key: k, id: i }, 5, queryFingerprint({ sort: "holder" }))}`],
+      ["a keyset cursor on a list that does not seek", `/findings?cursor=${real}`],
+    ];
+    for (const [label, path] of bad) {
+      const r = await api("auditor", "GET", path);
+      expect(r.status, `${label}: ${r.text}`).toBe(400);
+      expect(r.body.errors, label).toHaveProperty("cursor");
+    }
+    const direct = await api("auditor", "GET", `/grants?after=${encodeURIComponent(JSON.stringify({ key: k, id: i }))}`);
+    expect(direct.status).toBe(400);
+    expect(direct.body.errors).toHaveProperty("after");
+    const now = await dbFingerprint(db.prisma);
+    await expectNothingChanged(db.prisma, { ...before, RateLimitCounter: now.RateLimitCounter, ApiToken: now.ApiToken }, "refused cursors");
   });
 });
 

@@ -33,7 +33,8 @@ import { findUnsafeText } from "../../domain/text";
 import { declaredOver, readBodyCapped } from "../body";
 import { clientAddress } from "../client-address";
 import { MAX_BODY_BYTES, MAX_URL_LENGTH } from "../limits";
-import { decodeCursor, DEFAULT_LIMIT, encodeCursor, MAX_LIMIT, MIN_LIMIT, queryFingerprint } from "./cursor";
+import { decodeCursor, DEFAULT_LIMIT, encodeCursor, encodeSeekCursor, MAX_LIMIT, MIN_LIMIT, queryFingerprint } from "./cursor";
+import type { TAfter } from "../../domain/list";
 import { openApiDocument } from "./openapi";
 import { actsAs, createCaller, matchPath, pathParamNames, type Operation } from "./operations";
 import { problem, type ProblemKind } from "./problem";
@@ -126,7 +127,7 @@ async function serve(db: PrismaClient, req: Request, url: URL, op: Operation, pa
   let input: Record<string, unknown>;
   let rawBody = new Uint8Array(0);
   let fingerprint = "";
-  let paging: { page: number; limit: number } | null = null;
+  let paging: Paging | null = null;
   if (op.method === "GET") {
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) {
@@ -134,27 +135,31 @@ async function serve(db: PrismaClient, req: Request, url: URL, op: Operation, pa
       query[k] = v;
     }
     const { cursor, limit, ...filters } = query;
-    for (const k of ["page", "size"]) if (op.list && k in filters) return problem("bad-input", instance, `Lists page with cursor and limit, not ${k}.`, { errors: { [k]: ["is not a parameter of this API: use cursor and limit"] } });
+    for (const k of ["page", "size", "after"]) if (op.list && k in filters) return problem("bad-input", instance, `Lists page with cursor and limit, not ${k}.`, { errors: { [k]: ["is not a parameter of this API: use cursor and limit"] } });
     input = { ...filters };
     if (op.list) {
       fingerprint = queryFingerprint(filters);
       let page = 1;
       let size = DEFAULT_LIMIT;
+      let after: TAfter | undefined;
       // An empty cursor (`?cursor=`) is the first page.
       if (cursor !== undefined && cursor !== "") {
         const c = decodeCursor(cursor, fingerprint);
         if (!c.ok) return problem("bad-input", instance, c.reason, { errors: { cursor: [c.reason] } });
         page = c.page;
         size = c.limit;
+        after = c.after;
       }
       if (limit !== undefined) {
         const n = /^\d{1,4}$/.test(limit) ? Number(limit) : NaN;
         if (!(n >= MIN_LIMIT && n <= MAX_LIMIT)) return problem("bad-input", instance, `limit must be a whole number from ${MIN_LIMIT} to ${MAX_LIMIT}.`, { errors: { limit: [`must be a whole number from ${MIN_LIMIT} to ${MAX_LIMIT}`] } });
         size = n;
       }
-      paging = { page, limit: size };
+      paging = { page, limit: size, ...(after ? { after } : {}) };
       input.page = page;
       input.size = size;
+      // A keyset cursor: the list seeks past this row (server/domain/list.ts, ZAfter) instead of skipping pages.
+      if (after) input.after = after;
     } else if (op.keyset && cursor === undefined) {
       // The feed pages itself (after / next) and takes its own limit.
       if (limit !== undefined) input.limit = limit;
@@ -190,6 +195,9 @@ async function serve(db: PrismaClient, req: Request, url: URL, op: Operation, pa
     return problem("bad-input", instance, `${unsafe.message} (at ${field}). Nothing was changed.`, { errors: { [field]: [unsafe.message] } });
   }
   const parsed = op.input.safeParse(input);
+  // A keyset cursor this list cannot take (it does not seek): the cursor is not one it gave out.
+  // (A schema that strips unknown keys would drop it silently and serve the first page again: refused too.)
+  if (paging?.after && (parsed.success ? !("after" in (parsed.data as object)) : parsed.error.issues.some((i) => i.path[0] === "after" || (i.code === "unrecognized_keys" && i.keys.includes("after"))))) return refusedCursor(instance);
   if (!parsed.success) {
     const errors = fieldErrors(parsed.error.issues);
     return problem("bad-input", instance, `Invalid input: ${Object.entries(errors).map(([k, m]) => (k ? `${k}: ${m.join("; ")}` : m.join("; "))).join(" · ").slice(0, 1000)}. Nothing was changed.`, { errors });
@@ -236,7 +244,7 @@ async function act(
   call: ApiCall,
   now: Date,
   instance: string,
-  paging: { page: number; limit: number } | null,
+  paging: Paging | null,
   fingerprint: string,
 ): Promise<Response> {
   const identityId = actsAs(op) === "client" ? call.clientId : call.ownerId;
@@ -244,14 +252,25 @@ async function act(
   try {
     const out = await runInApiCall(call, () => (op.handler as (c: typeof caller, i: unknown, a: ApiCall) => Promise<unknown>)(caller, input, call));
     if (paging) {
-      const page = out as { rows: unknown[]; total: number; totalCapped?: boolean };
+      const page = out as { rows: unknown[]; total: number; totalCapped?: boolean; nextAfter?: TAfter | null };
+      // A list that seeks in this order says where the next page starts (null: this was the last one).
+      if (page.nextAfter !== undefined) return json(200, { items: page.rows, nextCursor: page.nextAfter ? encodeSeekCursor(page.nextAfter, paging.limit, fingerprint) : null });
       const more = page.rows.length === paging.limit && (paging.page * paging.limit < page.total || page.totalCapped === true);
       return json(200, { items: page.rows, nextCursor: more ? encodeCursor(paging.page + 1, paging.limit, fingerprint) : null });
     }
     return json(op.status ?? 200, out);
   } catch (e) {
+    // The position a keyset cursor carried was refused by the list (e.g. its date is not exact): the cursor's fault.
+    if (paging?.after && e instanceof TRPCError && e.cause instanceof DomainError && e.cause.field === "after") return refusedCursor(instance);
     return refusal(e, instance);
   }
+}
+
+type Paging = { page: number; limit: number; after?: TAfter };
+
+function refusedCursor(instance: string): Response {
+  const reason = "The cursor is not one this API gave out.";
+  return problem("bad-input", instance, `${reason} Nothing was changed.`, { errors: { cursor: [reason] } });
 }
 
 const TRPC_STATUS: Partial<Record<TRPCError["code"], ProblemKind>> = {

@@ -61,7 +61,7 @@ function operationObject(op: Operation) {
   let requestBody: Record<string, unknown> | undefined;
   if (op.method === "GET") {
     for (const [name, schema] of Object.entries(props)) {
-      if (pathNames.includes(name) || (op.list && (name === "page" || name === "size"))) continue;
+      if (pathNames.includes(name) || (op.list && (name === "page" || name === "size" || name === "after"))) continue;
       const s = { ...schema };
       if (op.defaults && name in op.defaults) s.default = op.defaults[name];
       parameters.push({ name, in: "query", required: required.has(name) && !("default" in s), schema: s, ...(typeof s.description === "string" ? { description: s.description } : {}) });

@@ -1,5 +1,6 @@
 import { router, roleProcedure } from "../init";
-import { grantLineage, searchGrants } from "../../domain/audit/lineage";
+import { grantLineage } from "../../domain/audit/lineage";
+import { searchGrants } from "../../domain/audit/grant-search";
 import { accessAsOf, accessAsOfCsv, auditSystems } from "../../domain/audit/as-of";
 import { CONTROL_CHECKS, controlChecksOverview } from "../../domain/audit/controls";
 import { sampleControlPopulation } from "../../domain/audit/sampling";
