@@ -1,9 +1,11 @@
 // Several portal processes behind one port (WEB_CONCURRENCY): plain JavaScript, for the same reason as
 // listen.mjs (scripts/serve.mjs runs under plain `node`). Types: processes.d.mts. Tests: scripts/processes.test.ts.
 //
-// One Node.js process renders pages on one core; the portal's requests are mostly rendering and policy
-// evaluation, so a 2-core machine needs two processes to use both (docs/performance.md). Node's cluster module
-// shares the listening socket: the primary accepts connections and hands them to the processes in turn.
+// One Node.js process renders pages and evaluates policies on one core: a host with cores to spare needs several
+// to use them. (On a 2-core machine that also runs PostgreSQL, a second process gave no throughput: the cores
+// were already busy; docs/performance.md.) A process that dies is replaced, so a crash no longer takes the
+// portal down. Node's cluster module shares the listening socket: the primary accepts connections and hands
+// them to the processes in turn.
 // Everything the processes share lives in the database (sessions, rate-limit counters, idempotency keys, job
 // claims, the ledger head), so they need no other coordination. The embedded database (PGlite) lives inside one
 // process and cannot be shared: several processes need PostgreSQL (DATABASE_URL).
