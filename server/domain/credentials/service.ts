@@ -163,9 +163,11 @@ export async function requestCredentialRotation(ctx: ServiceCtx, input: z.output
     const mayAct = c && c.grant.identity.kind !== "HUMAN" && (c.grant.identity.ownerId === ctx.actor.id || hasRole(ctx.actor, "ADMIN"));
     if (!c || !mayAct) throw notFound("The credential");
     if (c.status !== "ACTIVE" || c.grant.status !== "ACTIVE") throw conflict("This credential is not in force any more: there is nothing to rotate.");
+    // Asked for and claimed by this caller in one step. Claiming later (as the job does, SKIP LOCKED) could find
+    // the row still locked by a parallel ask that is being refused, skip it, and rotate nothing.
     const moved = await tx.credential.updateMany({
-      where: { id: c.id, status: "ACTIVE", rotateRequestedById: null },
-      data: { rotateDueAt: now, rotateRequestedById: ctx.actor.id },
+      where: { id: c.id, status: "ACTIVE", rotateRequestedById: null, OR: [{ claimedUntil: null }, { claimedUntil: { lt: now } }] },
+      data: { rotateDueAt: now, rotateRequestedById: ctx.actor.id, claimedBy: workerId, claimedUntil: new Date(now.getTime() + ROTATION_LEASE_MS) },
     });
     if (moved.count !== 1) throw conflict("A rotation of this credential was already asked for and is under way.");
     await recordEvent(tx, {
@@ -178,7 +180,7 @@ export async function requestCredentialRotation(ctx: ServiceCtx, input: z.output
     });
     return c;
   });
-  await rotateDueCredentials(ctx.db, now, workerId, { credentialId: c.id });
+  await rotateClaimed(ctx.db, [c.id], now, workerId);
   const after = await ctx.db.credential.findUniqueOrThrow({ where: { id: c.id }, select: { version: true, lastError: true } });
   return { credentialId: c.id, rotated: after.version > c.version, lastError: after.version > c.version ? null : after.lastError };
 }
@@ -211,7 +213,11 @@ async function claimDue(db: PrismaClient, now: Date, workerId: string, limit: nu
  * again after ROTATION_RETRY_MS. Any number of workers may run it at once.
  */
 export async function rotateDueCredentials(db: PrismaClient, now: Date, workerId: string, opts: { limit?: number; credentialId?: string } = {}): Promise<{ processed: number }> {
-  const ids = await claimDue(db, now, workerId, opts.limit ?? 20, opts.credentialId);
+  return rotateClaimed(db, await claimDue(db, now, workerId, opts.limit ?? 20, opts.credentialId), now, workerId);
+}
+
+/** Rotates credentials `workerId` has claimed (see rotateDueCredentials); each ends released, rotated or failed. */
+async function rotateClaimed(db: PrismaClient, ids: string[], now: Date, workerId: string): Promise<{ processed: number }> {
   let processed = 0;
   for (const id of ids) {
     const c = await db.credential.findUnique({
