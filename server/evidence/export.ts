@@ -18,6 +18,7 @@ import { pipeline } from "node:stream/promises";
 import { ZipFile } from "yazl";
 import type { PrismaClient, Tx } from "../db";
 import { Prisma } from "../db/generated/client";
+import { uuidArray, textArray } from "../db/sql-arrays";
 import { packCheckpoint, signHead, storeCheckpoint } from "./checkpoints";
 import {
   CONTROL_IDS,
@@ -90,8 +91,6 @@ type FileSpec = {
 // SQL helpers
 
 const ts = (d: Date) => Prisma.sql`${d.toISOString()}::timestamp(3)`;
-const uuidArray = (ids: string[]) => Prisma.sql`${`{${ids.join(",")}}`}::uuid[]`;
-const textArray = (ids: string[]) => Prisma.sql`${`{${ids.join(",")}}`}::text[]`;
 
 function plain(v: unknown): unknown {
   if (v instanceof Date) return v.toISOString();

@@ -28,6 +28,7 @@ import { createHash } from "node:crypto";
 import type { z } from "zod";
 import type { Tx } from "../../db";
 import { Prisma } from "../../db/generated/client";
+import { uuidArray } from "../../db/sql-arrays";
 import { env } from "../../env";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { canonicalJson } from "../../ledger/hash";
@@ -45,7 +46,6 @@ const DAY_MS = 86_400_000;
 const IN_EFFECT_SQL = Prisma.raw(GRANT_IN_EFFECT.map((s) => `'${s}'`).join(", "));
 
 /** One bound parameter holding a whole uuid list (ids are validated UUIDs). */
-const uuidArray = (ids: string[]) => Prisma.sql`${`{${ids.join(",")}}`}::uuid[]`;
 /** A timestamp parameter in UTC, as Prisma stores DateTime (timestamp(3) without time zone). */
 export const ts = (d: Date) => Prisma.sql`${d.toISOString()}::timestamp(3)`;
 

@@ -1,0 +1,12 @@
+/**
+ * Arrays as one bound parameter of a raw query (`= ANY(${uuidArray(ids)})`), so a list of any length is one
+ * statement shape. The values are bound, never spliced into the SQL; a malformed element makes PostgreSQL
+ * refuse the literal, it cannot change the query.
+ */
+import { Prisma } from "./generated/client";
+
+/** `'{a,b}'::uuid[]` as a bound parameter. */
+export const uuidArray = (ids: readonly string[]) => Prisma.sql`${`{${ids.join(",")}}`}::uuid[]`;
+
+/** `'{a,b}'::text[]` as a bound parameter; for identifiers and keys (no commas, quotes or braces in them). */
+export const textArray = (values: readonly string[]) => Prisma.sql`${`{${values.join(",")}}`}::text[]`;
