@@ -11,6 +11,7 @@
  * fallback approvers has `escalatedAt` set, which is what lets a FALLBACK authority be used on it.
  */
 import type { Tx } from "../../db";
+import { uuidArray } from "../../db/sql-arrays";
 import type { ApprovalKind, Role } from "../../db/generated/client";
 
 export type PersonRef = { id: string; name: string };
@@ -195,15 +196,17 @@ export async function resolveAuthority(
 export async function activeDelegatesOf(tx: Tx, fromIds: string[], now: Date, exclude: string[] = []): Promise<Map<string, (PersonRef & { until: Date; delegationId: string })[]>> {
   const out = new Map<string, (PersonRef & { until: Date; delegationId: string })[]>();
   if (!fromIds.length) return out;
-  const rows = await tx.delegation.findMany({
-    where: { fromId: { in: fromIds }, revokedAt: null, startsAt: { lte: now }, endsAt: { gt: now }, to: { status: "ACTIVE", kind: "HUMAN" } },
-    include: { to: { select: { id: true, displayName: true } } },
-    orderBy: { createdAt: "asc" },
-  });
+  // One statement (Prisma's include would be a second one, for the delegates' names).
+  const rows = await tx.$queryRaw<{ id: string; fromId: string; toId: string; endsAt: Date; name: string }[]>`
+    SELECT d."id", d."fromId", d."toId", d."endsAt", t."displayName" AS "name"
+      FROM "Delegation" d JOIN "Identity" t ON t."id" = d."toId"
+     WHERE d."fromId" = ANY(${uuidArray(fromIds)}) AND d."revokedAt" IS NULL AND d."startsAt" <= ${now} AND d."endsAt" > ${now}
+       AND t."status" = 'ACTIVE' AND t."kind" = 'HUMAN'
+     ORDER BY d."createdAt", d."id"`;
   for (const d of rows) {
     if (exclude.includes(d.toId)) continue;
     const list = out.get(d.fromId) ?? [];
-    list.push({ id: d.to.id, name: d.to.displayName, until: d.endsAt, delegationId: d.id });
+    list.push({ id: d.toId, name: d.name, until: d.endsAt, delegationId: d.id });
     out.set(d.fromId, list);
   }
   return out;

@@ -17,30 +17,57 @@ export const STALE_REQUEST = "This request was already decided, changed or cance
 
 export const KIND_LABEL: Record<ApprovalKind, string> = { MANAGER: "Manager", OWNER: "Entitlement owner", SECURITY: "Security", NHI_OWNER: "Identity owner" };
 
-export type OpenedStage = { stepId: string; eligible: PersonRef[]; fallback: boolean; delegates: PersonRef[] };
+export type OpenedStage = {
+  stepId: string;
+  eligible: PersonRef[];
+  fallback: boolean;
+  delegates: PersonRef[];
+  /** The delegates with whom they act for (a delegate of two eligible people appears twice), as StageView shows them. */
+  delegatesFor: (PersonRef & { forId: string })[];
+  openedAt: Date;
+  escalateAt: Date;
+};
+
+/** Who a stage goes to if it opens now: its direct approvers, else the fallback approvers; when it escalates. */
+export type StageOpening = { eligible: PersonRef[]; fallback: boolean; openedAt: Date; escalateAt: Date };
+
+export async function stageOpening(tx: Tx, kind: ApprovalKind, parties: RequestParties, prior: Set<string>, now: Date): Promise<StageOpening> {
+  const exclude = [...prior];
+  let eligible = await directApprovers(tx, kind, parties, exclude);
+  let fallback = false;
+  if (eligible.length === 0) {
+    eligible = await fallbackApprovers(tx, kind, parties, exclude);
+    fallback = true;
+  }
+  return { eligible, fallback, openedAt: now, escalateAt: new Date(now.getTime() + ESCALATE_AFTER_HOURS * 3_600_000) };
+}
+
+/** The step's columns once opened as `opening` says (for an UPDATE of a waiting step, or an INSERT of an open one). */
+export function openedColumns(o: StageOpening) {
+  return { status: "OPEN" as const, eligibleIds: o.eligible.map((p) => p.id), openedAt: o.openedAt, escalateAt: o.escalateAt, escalatedAt: o.fallback ? o.openedAt : null };
+}
+
+type OpenArgs = { step: { id: string; stageOrder: number; kind: ApprovalKind }; parties: RequestParties; prior: Set<string>; actorId: string | null; now: Date; title: string };
 
 /**
  * Opens a WAITING stage: records who may decide it (direct approvers, or the fallback approvers when nobody
- * is eligible, which counts as escalated at once), its escalation time, a ledger event and notifications.
+ * is eligible), notifies them and their delegates, and writes approval.stage_opened. Conditional on the
+ * step still WAITING (else CONFLICT: the request moved on).
  */
-export async function openStage(
-  tx: Tx,
-  o: { step: { id: string; stageOrder: number; kind: ApprovalKind }; parties: RequestParties; prior: Set<string>; actorId: string | null; now: Date; title: string },
-): Promise<OpenedStage> {
-  const exclude = [...o.prior];
-  let eligible = await directApprovers(tx, o.step.kind, o.parties, exclude);
-  let fallback = false;
-  if (eligible.length === 0) {
-    eligible = await fallbackApprovers(tx, o.step.kind, o.parties, exclude);
-    fallback = true;
-  }
-  const escalateAt = new Date(o.now.getTime() + ESCALATE_AFTER_HOURS * 3_600_000);
-  const moved = await tx.approvalStep.updateMany({
-    where: { id: o.step.id, status: "WAITING" },
-    data: { status: "OPEN", eligibleIds: eligible.map((p) => p.id), openedAt: o.now, escalateAt, escalatedAt: fallback ? o.now : null },
-  });
+export async function openStage(tx: Tx, o: OpenArgs): Promise<OpenedStage> {
+  const opening = await stageOpening(tx, o.step.kind, o.parties, o.prior, o.now);
+  const moved = await tx.approvalStep.updateMany({ where: { id: o.step.id, status: "WAITING" }, data: openedColumns(opening) });
   if (moved.count === 0) throw conflict(STALE_REQUEST);
-  const delegatesMap = await activeDelegatesOf(tx, eligible.map((p) => p.id), o.now, [...conflictedIds(o.parties), ...exclude]);
+  return recordStageOpened(tx, o, opening);
+}
+
+/**
+ * What opening a stage writes besides the step itself (openStage, or a step inserted open with
+ * openedColumns): the delegates, the approval.stage_opened event and the notifications.
+ */
+export async function recordStageOpened(tx: Tx, o: OpenArgs, opening: StageOpening): Promise<OpenedStage> {
+  const { eligible, fallback, escalateAt } = opening;
+  const delegatesMap = await activeDelegatesOf(tx, eligible.map((p) => p.id), o.now, [...conflictedIds(o.parties), ...o.prior]);
   const delegates = [...new Map([...delegatesMap.values()].flat().map((d) => [d.id, { id: d.id, name: d.name }])).values()];
   await recordEvent(tx, {
     actorId: o.actorId,
@@ -67,7 +94,8 @@ export async function openStage(
     dedupeKey: `stage-opened:${o.step.id}`,
     workKey: workKey.approvalStep(o.step.id),
   });
-  return { stepId: o.step.id, eligible, fallback, delegates };
+  const delegatesFor = [...delegatesMap.entries()].flatMap(([forId, list]) => list.map((d) => ({ id: d.id, name: d.name, forId })));
+  return { stepId: o.step.id, eligible, fallback, delegates, delegatesFor, openedAt: o.now, escalateAt };
 }
 
 /** The final approval: request → APPROVED (conditional) and the grant with its provisioning task. */

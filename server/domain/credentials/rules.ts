@@ -3,15 +3,13 @@
  * person signs in as themself; a shared password handed to a person is what this feature exists to avoid.
  * Called from submitRequest (server/domain/requests/service.ts) with the request's other rules.
  */
-import type { Tx } from "../../db";
 import { badInput } from "../../errors";
 
-export async function assertCredentialBeneficiary(tx: Tx, entitlementId: string, beneficiary: { kind: string; displayName: string }): Promise<void> {
-  if (beneficiary.kind !== "HUMAN") return;
-  const e = await tx.entitlement.findUnique({ where: { id: entitlementId }, select: { name: true, issuesCredential: true } });
-  if (!e?.issuesCredential) return;
-  throw badInput(
-    `${e.name} issues a credential (a login with its own password) and is granted to non-human identities only, not to ${beneficiary.displayName}: request it for a service account or workload you own. Nothing was submitted.`,
-    "beneficiaryId",
-  );
+export function assertCredentialBeneficiary(entitlement: { name: string; issuesCredential: boolean }, beneficiary: { kind: string; displayName: string }): void {
+  if (beneficiary.kind === "HUMAN" && entitlement.issuesCredential) {
+    throw badInput(
+      `${entitlement.name} issues a credential (a login with its own password) and is granted to non-human identities only, not to ${beneficiary.displayName}: request it for a service account or workload you own. Nothing was submitted.`,
+      "beneficiaryId",
+    );
+  }
 }

@@ -3,7 +3,7 @@
  * and what the beneficiary already holds that conflicts with it (separation of duties).
  */
 import type { Tx } from "../../db";
-import type { GrantStatus, IdentityKind, RiskLevel } from "../../db/generated/client";
+import { Prisma, type GrantStatus, type IdentityKind, type RiskLevel } from "../../db/generated/client";
 import { notFound } from "../../errors";
 import { GRANT_IN_EFFECT } from "../grants/status";
 import { EMERGENCY_MAX_HOURS, EMERGENCY_WINDOW_HOURS } from "../requests/schema";
@@ -25,58 +25,74 @@ export type PolicyInputArgs = {
 /** Access that counts as held for separation of duties: in effect, or granted and being provisioned. */
 export const HELD_FOR_SOD: GrantStatus[] = [...GRANT_IN_EFFECT, "PENDING_PROVISION"];
 
+/** A timestamp column as ISO-8601 UTC text inside JSON built by SQL (json_build_object alone drops the zone). */
+export const isoUtc = (column: Prisma.Sql) => Prisma.sql`to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 /**
- * Names (sorted) of the entitlements that conflict with `entitlementId` (a ConflictRule pair, either way
- * round) and that the beneficiary holds (HELD_FOR_SOD) or has a pending request for.
+ * SQL for the JSON array of names of the entitlements that conflict with `entitlementId` (a ConflictRule
+ * pair, either way round) and that the beneficiary holds (HELD_FOR_SOD) or has a pending request for.
+ * One definition for the reader below and for the submit's one-statement facts.
  */
+export function conflictingHeldSql(beneficiaryId: string, entitlementId: string): Prisma.Sql {
+  return Prisma.sql`(SELECT coalesce(json_agg(DISTINCT o."name"), '[]'::json)
+      FROM "ConflictRule" c
+      JOIN "Entitlement" o ON o."id" = CASE WHEN c."entitlementAId" = ${entitlementId}::uuid THEN c."entitlementBId" ELSE c."entitlementAId" END
+     WHERE (c."entitlementAId" = ${entitlementId}::uuid OR c."entitlementBId" = ${entitlementId}::uuid) AND o."id" <> ${entitlementId}::uuid
+       AND (EXISTS (SELECT 1 FROM "Grant" g WHERE g."identityId" = ${beneficiaryId}::uuid AND g."entitlementId" = o."id" AND g."status" = ANY(${`{${HELD_FOR_SOD.join(",")}}`}::"GrantStatus"[]))
+         OR EXISTS (SELECT 1 FROM "AccessRequest" r WHERE r."beneficiaryId" = ${beneficiaryId}::uuid AND r."entitlementId" = o."id" AND r."status" = 'PENDING')))`;
+}
+
+/** The names conflictingHeldSql returns, as the policy sees them: distinct, sorted. */
+export function conflictingNames(names: string[]): string[] {
+  return [...new Set(names)].sort();
+}
+
+/** Names (sorted) of the entitlements that conflict with `entitlementId` and that the beneficiary holds or has a pending request for. */
 export async function conflictingHeld(tx: Tx, beneficiaryId: string, entitlementId: string): Promise<string[]> {
-  const rules = await tx.conflictRule.findMany({
-    where: { OR: [{ entitlementAId: entitlementId }, { entitlementBId: entitlementId }] },
-    select: { entitlementAId: true, entitlementBId: true },
-  });
-  const others = [...new Set(rules.map((r) => (r.entitlementAId === entitlementId ? r.entitlementBId : r.entitlementAId)))].filter((id) => id !== entitlementId);
-  if (others.length === 0) return [];
-  const held = await tx.entitlement.findMany({
-    where: {
-      id: { in: others },
-      OR: [
-        { grants: { some: { identityId: beneficiaryId, status: { in: HELD_FOR_SOD } } } },
-        { requests: { some: { beneficiaryId, status: "PENDING" } } },
-      ],
-    },
-    select: { name: true },
-  });
-  return [...new Set(held.map((e) => e.name))].sort();
+  const rows = await tx.$queryRaw<{ names: string[] }[]>`SELECT ${conflictingHeldSql(beneficiaryId, entitlementId)} AS "names"`;
+  return conflictingNames(rows[0]!.names);
+}
+
+export type EmergencyGrantSpan = { startsAt: string; expiresAt: string | null; revokedAt: string | null };
+
+/**
+ * SQL for the JSON array of the break-glass grants of the pair that were ever provisioned and may reach
+ * into the emergency window ending `now` (EmergencyGrantSpan, ISO UTC times).
+ */
+export function emergencyGrantsSql(beneficiaryId: string, entitlementId: string, now: Date): Prisma.Sql {
+  const windowStart = new Date(now.getTime() - EMERGENCY_WINDOW_HOURS * 3_600_000);
+  return Prisma.sql`(SELECT coalesce(json_agg(json_build_object('startsAt', ${isoUtc(Prisma.sql`g."startsAt"`)}, 'expiresAt', ${isoUtc(Prisma.sql`g."expiresAt"`)}, 'revokedAt', ${isoUtc(Prisma.sql`g."revokedAt"`)})), '[]'::json)
+      FROM "Grant" g
+     WHERE g."identityId" = ${beneficiaryId}::uuid AND g."entitlementId" = ${entitlementId}::uuid AND g."origin" = 'BREAK_GLASS' AND g."status" <> 'PROVISION_FAILED'
+       AND (g."expiresAt" IS NULL OR g."expiresAt" > ${windowStart}))`;
 }
 
 /**
- * Minutes of emergency (break-glass) access to `entitlementId` the beneficiary has had, has, or is
- * scheduled to have, inside the window that ends now and reaches EMERGENCY_WINDOW_HOURS back: for every
- * break-glass grant of that pair that was ever provisioned, the part of [start, end) after the window's
- * start, where end is the grant's expiry or its revocation when earlier. Overlapping grants count twice,
- * which only errs on the side of less emergency access. Rounded up to whole minutes.
+ * Minutes of emergency (break-glass) access to the pair the beneficiary has had, has, or is scheduled to
+ * have, inside the window that ends now and reaches EMERGENCY_WINDOW_HOURS back: for every grant
+ * emergencyGrantsSql found, the part of [start, end) after the window's start, where end is the grant's
+ * expiry or its revocation when earlier. Overlapping grants count twice, which only errs on the side of less
+ * emergency access. Rounded up to whole minutes.
  */
-export async function emergencyMinutesUsed(tx: Tx, beneficiaryId: string, entitlementId: string, now: Date): Promise<number> {
-  const windowStart = new Date(now.getTime() - EMERGENCY_WINDOW_HOURS * 3_600_000);
-  const grants = await tx.grant.findMany({
-    where: {
-      identityId: beneficiaryId,
-      entitlementId,
-      origin: "BREAK_GLASS",
-      status: { not: "PROVISION_FAILED" },
-      OR: [{ expiresAt: null }, { expiresAt: { gt: windowStart } }],
-    },
-    select: { startsAt: true, expiresAt: true, revokedAt: true },
-  });
+export function emergencyMinutesOf(grants: EmergencyGrantSpan[], now: Date): number {
+  const windowStart = now.getTime() - EMERGENCY_WINDOW_HOURS * 3_600_000;
   let ms = 0;
   for (const g of grants) {
     // A break-glass grant always has an expiry; one without is counted as using the whole bound.
     if (!g.expiresAt) return EMERGENCY_MAX_HOURS * 60;
-    const end = g.revokedAt && g.revokedAt < g.expiresAt ? g.revokedAt : g.expiresAt;
-    const start = g.startsAt > windowStart ? g.startsAt : windowStart;
-    if (end > start) ms += end.getTime() - start.getTime();
+    const expires = Date.parse(g.expiresAt);
+    const revoked = g.revokedAt ? Date.parse(g.revokedAt) : null;
+    const end = revoked !== null && revoked < expires ? revoked : expires;
+    const start = Math.max(Date.parse(g.startsAt), windowStart);
+    if (end > start) ms += end - start;
   }
   return Math.ceil(ms / 60_000);
+}
+
+/** emergencyMinutesOf for the pair, read now. */
+export async function emergencyMinutesUsed(tx: Tx, beneficiaryId: string, entitlementId: string, now: Date): Promise<number> {
+  const rows = await tx.$queryRaw<{ grants: EmergencyGrantSpan[] }[]>`SELECT ${emergencyGrantsSql(beneficiaryId, entitlementId, now)} AS "grants"`;
+  return emergencyMinutesOf(rows[0]!.grants, now);
 }
 
 async function isEmergencyGrant(tx: Tx, grantId: string): Promise<boolean> {
@@ -101,6 +117,9 @@ export type KnownPolicyRows = {
   requester: RequesterRow;
   beneficiary: { id: string; kind: IdentityKind; ownerId: string | null; managerId: string | null; department: string | null };
   entitlement: { id: string; name: string; systemId: string; system: { name: string }; risk: RiskLevel; privileged: boolean; requestable: boolean; maxDurationDays: number };
+  /** Read by the caller with conflictingHeldSql and emergencyGrantsSql in the same transaction. */
+  conflictingNames?: string[];
+  emergencyGrants?: EmergencyGrantSpan[];
 };
 
 /** Two different people in the same named department (an empty or missing department is nobody's). */
@@ -147,8 +166,8 @@ export async function buildPolicyInput(tx: Tx, args: PolicyInputArgs, known?: Kn
       requesterOwnsBeneficiary: beneficiary.ownerId !== null && beneficiary.ownerId === requester.id,
       requesterIsManagerOfBeneficiary: beneficiary.managerId !== null && beneficiary.managerId === requester.id,
       requesterSharesDepartment: sharesDepartment(requester, beneficiary),
-      conflictingHeld: await conflictingHeld(tx, beneficiary.id, entitlement.id),
-      emergencyMinutesUsed: await emergencyMinutesUsed(tx, beneficiary.id, entitlement.id, args.now),
+      conflictingHeld: known?.conflictingNames ? conflictingNames(known.conflictingNames) : await conflictingHeld(tx, beneficiary.id, entitlement.id),
+      emergencyMinutesUsed: known?.emergencyGrants ? emergencyMinutesOf(known.emergencyGrants, args.now) : await emergencyMinutesUsed(tx, beneficiary.id, entitlement.id, args.now),
       extendsEmergencyAccess: args.extendsGrantId ? await isEmergencyGrant(tx, args.extendsGrantId) : false,
       ...(machine
         ? {

@@ -60,7 +60,7 @@ async function assertEmergencyBound(tx: Tx, r: { beneficiaryId: string; entitlem
  * Creates the grant of a finally approved request and queues its provisioning. At most one per request
  * (unique). An extension's grant starts where the extended grant ends (see extensionStart).
  */
-export async function createGrantForRequest(tx: Tx, g: GrantForRequest): Promise<{ grantId: string; taskId: string; extendsGrantId: string | null }> {
+export async function createGrantForRequest(tx: Tx, g: GrantForRequest): Promise<{ grantId: string; taskId: string; extendsGrantId: string | null; expiresAt: Date }> {
   const ent = await tx.entitlement.findUnique({ where: { id: g.request.entitlementId }, select: { id: true, name: true, system: { select: { id: true, connector: true } } } });
   if (!ent) throw notFound("The entitlement");
   const { startsAt, extendsGrantId } = await extensionStart(tx, g.request.id, g.now);
@@ -88,7 +88,7 @@ export async function createGrantForRequest(tx: Tx, g: GrantForRequest): Promise
     occurredAt: g.now,
     payload: { requestId: g.request.id, identityId: grant.identityId, entitlementId: ent.id, entitlement: ent.name, startsAt, expiresAt, connector: ent.system.connector, taskId: task.id, origin: grant.origin, ...(extendsGrantId ? { extendsGrantId } : {}) },
   });
-  return { grantId: grant.id, taskId: task.id, extendsGrantId };
+  return { grantId: grant.id, taskId: task.id, extendsGrantId, expiresAt };
 }
 
 export type RevocationInput = {

@@ -3,30 +3,38 @@
  * non-emergency) request for an entitlement the beneficiary holds already, or is being granted, is refused
  * with what they hold and until when, and what to do instead (extend it). Nothing is written. Emergency
  * requests keep their own rules (the break-glass bound); an extension names the grant it extends.
- * Called from submitRequest inside its transaction, after the beneficiary's lock.
+ * Checked by submitRequest on the row its facts statement read (heldOrComingSql), after the beneficiary's lock.
  */
-import type { Tx } from "../../db";
-import type { GrantStatus } from "../../db/generated/client";
+import { Prisma, type GrantStatus } from "../../db/generated/client";
+import { isoUtc } from "../policy/facts";
 import { conflict } from "../../errors";
 import { formatDateTime } from "@/components/ui/format";
 
 /** A grant in these states means the access is there or on its way: asking again would duplicate it. */
 export const HELD_OR_COMING: GrantStatus[] = ["ACTIVE", "PENDING_PROVISION"];
 
-export async function assertNotAlreadyHeld(
-  tx: Tx,
-  o: { beneficiaryId: string; beneficiaryName?: string; entitlementId: string; entitlementName: string; forSelf: boolean; extendsGrantId: string | null; emergency: boolean },
-): Promise<void> {
+/** What the beneficiary holds of the entitlement now (the grant that ends last), as heldOrComingSql reads it. */
+export type HeldGrant = { status: GrantStatus; expiresAt: string | null };
+
+/** SQL for the HeldGrant JSON of the pair (or NULL): a grant HELD_OR_COMING, the one without an end or ending last. */
+export function heldOrComingSql(beneficiaryId: string, entitlementId: string): Prisma.Sql {
+  return Prisma.sql`(SELECT json_build_object('status', g."status", 'expiresAt', ${isoUtc(Prisma.sql`g."expiresAt"`)})
+      FROM "Grant" g
+     WHERE g."identityId" = ${beneficiaryId}::uuid AND g."entitlementId" = ${entitlementId}::uuid AND g."status" = ANY(${`{${HELD_OR_COMING.join(",")}}`}::"GrantStatus"[])
+     ORDER BY g."expiresAt" DESC NULLS FIRST LIMIT 1)`;
+}
+
+/** Refuses the request when `held` (read with heldOrComingSql under the beneficiary's lock) says the access is there or coming. */
+export function assertNotAlreadyHeld(
+  held: HeldGrant | null,
+  o: { beneficiaryName?: string; entitlementName: string; forSelf: boolean; extendsGrantId: string | null; emergency: boolean },
+): void {
   if (o.extendsGrantId || o.emergency) return;
-  const held = await tx.grant.findFirst({
-    where: { identityId: o.beneficiaryId, entitlementId: o.entitlementId, status: { in: HELD_OR_COMING } },
-    orderBy: [{ expiresAt: { sort: "desc", nulls: "first" } }],
-    select: { status: true, expiresAt: true },
-  });
   if (!held) return;
+  const expiresAt = held.expiresAt ? new Date(held.expiresAt) : null;
   const who = o.forSelf ? "You already have" : `${o.beneficiaryName ?? "This identity"} already has`;
-  const until = held.expiresAt ? ` until ${formatDateTime(held.expiresAt)}` : " with no end date";
+  const until = expiresAt ? ` until ${formatDateTime(expiresAt)}` : " with no end date";
   const coming = held.status === "PENDING_PROVISION" ? " (it is being set up now)" : "";
-  const instead = held.expiresAt ? " Extend it instead of requesting it again." : " There is nothing to request.";
+  const instead = expiresAt ? " Extend it instead of requesting it again." : " There is nothing to request.";
   throw conflict(`${who} ${o.entitlementName}${until}${coming}.${instead}`);
 }

@@ -30,6 +30,7 @@ import {
 } from "../approvals/eligibility";
 import type { OnBehalfRelation, ZBeneficiarySearchInput, ZListMyRequestsInput } from "./schema";
 import { relationToBeneficiary } from "../policy/evaluate";
+import type { OpenedStage } from "../approvals/stages";
 
 type StepLike = {
   id: string;
@@ -70,18 +71,25 @@ export type StageView = {
   boundRevision: number | null;
 };
 
-/** The stages with who can decide each (and who did, with what authority). */
-export async function stageViews(tx: Tx, parties: RequestParties, steps: StepLike[], now: Date): Promise<StageView[]> {
+/**
+ * The stages with who can decide each (and who did, with what authority). `opened`: a stage opened in this
+ * very transaction (openStage), whose deciders and delegates were just read and are not read again.
+ */
+export async function stageViews(tx: Tx, parties: RequestParties, steps: StepLike[], now: Date, opened?: OpenedStage | null): Promise<StageView[]> {
   const prior = priorApproverIds(steps);
   const ids = new Set<string>();
   for (const s of steps) {
-    s.eligibleIds.forEach((id) => ids.add(id));
+    if (s.id !== opened?.stepId) s.eligibleIds.forEach((id) => ids.add(id));
     if (s.decidedById) ids.add(s.decidedById);
   }
   const people = ids.size ? await tx.identity.findMany({ where: { id: { in: [...ids] } }, select: { id: true, displayName: true } }) : [];
   const name = new Map(people.map((p) => [p.id, p.displayName]));
   const out: StageView[] = [];
   for (const [i, s] of steps.entries()) {
+    if (s.id === opened?.stepId) {
+      out.push({ ...stageView(s, i, name), eligible: opened.eligible, delegates: opened.delegatesFor, fallback: opened.fallback });
+      continue;
+    }
     let eligible: PersonRef[] = s.eligibleIds.map((id) => ({ id, name: name.get(id) ?? "(unknown)" }));
     let fallback = Boolean(s.escalatedAt);
     if (s.status === "WAITING") {
@@ -93,26 +101,28 @@ export async function stageViews(tx: Tx, parties: RequestParties, steps: StepLik
     }
     const delegatesMap = s.status === "OPEN" || s.status === "WAITING" ? await activeDelegatesOf(tx, eligible.map((p) => p.id), now, [...conflictedIds(parties), ...prior]) : new Map();
     const delegates = [...delegatesMap.entries()].flatMap(([forId, list]) => list.map((d: PersonRef) => ({ id: d.id, name: d.name, forId })));
-    out.push({
-      id: s.id,
-      stageOrder: s.stageOrder,
-      position: i + 1,
-      kind: s.kind,
-      status: s.status,
-      eligible,
-      delegates,
-      fallback,
-      decidedBy: s.decidedById ? { id: s.decidedById, name: name.get(s.decidedById) ?? "(unknown)" } : null,
-      decidedAt: s.decidedAt ?? null,
-      reason: s.reason ?? null,
-      authority: (s.authority as Authority | null) ?? null,
-      openedAt: s.openedAt ?? null,
-      escalateAt: s.escalateAt ?? null,
-      escalatedAt: s.escalatedAt,
-      boundRevision: s.boundRevision ?? null,
-    });
+    out.push({ ...stageView(s, i, name), eligible, delegates, fallback });
   }
   return out;
+}
+
+/** A stage's own fields as StageView shows them (who can decide it is worked out by stageViews). */
+function stageView(s: StepLike, i: number, name: Map<string, string>): Omit<StageView, "eligible" | "delegates" | "fallback"> {
+  return {
+    id: s.id,
+    stageOrder: s.stageOrder,
+    position: i + 1,
+    kind: s.kind,
+    status: s.status,
+    decidedBy: s.decidedById ? { id: s.decidedById, name: name.get(s.decidedById) ?? "(unknown)" } : null,
+    decidedAt: s.decidedAt ?? null,
+    reason: s.reason ?? null,
+    authority: (s.authority as Authority | null) ?? null,
+    openedAt: s.openedAt ?? null,
+    escalateAt: s.escalateAt ?? null,
+    escalatedAt: s.escalatedAt,
+    boundRevision: s.boundRevision ?? null,
+  };
 }
 
 /** Those who see every request, whoever its parties (admins, security officers, auditors). */

@@ -13,7 +13,7 @@ import { formatDateTime } from "@/components/ui/format";
 import type { z } from "zod";
 import type { Tx } from "../../db";
 import { isUniqueViolation } from "../../db/refusals";
-import type { ApprovalKind, IdentityKind, IdentityStatus, Prisma, RiskLevel } from "../../db/generated/client";
+import { Prisma, type ApprovalKind, type GrantStatus, type IdentityKind, type IdentityStatus, type RequestStatus, type RiskLevel } from "../../db/generated/client";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { canonicalJson } from "../../ledger/hash";
 import { recordEvent, withDeferredLedger } from "../../ledger/ledger";
@@ -22,16 +22,16 @@ import { notify } from "../notifications/notify";
 import { resolveClosedApprovalStages } from "../notifications/resolve";
 import { GRANT_IN_EFFECT } from "../grants/status";
 import { evaluatePolicy, isPolicyPrepared, relationToBeneficiary, type PolicyVersionRef, type PreparedPolicyRef } from "../policy/evaluate";
-import { buildPolicyInput, type PolicyInputArgs } from "../policy/facts";
+import { buildPolicyInput, conflictingHeldSql, emergencyGrantsSql, isoUtc, type EmergencyGrantSpan, type PolicyInputArgs } from "../policy/facts";
 import { lockIdentities, lockRequestBeneficiary } from "../locks";
 import { currentPolicyVersion, NO_POLICY_MESSAGE } from "../policy/queries";
 import type { PolicyDecision, PolicyInput } from "../policy/types";
 import { createGrantForRequest } from "../provisioning/grant-lifecycle";
 import { requestPartiesSelect, toParties, type RequestParties } from "../approvals/eligibility";
-import { completeApproval, openStage, requestTitle, STALE_REQUEST, voidOpenSteps, type OpenedStage } from "../approvals/stages";
+import { completeApproval, openedColumns, recordStageOpened, requestTitle, stageOpening, STALE_REQUEST, voidOpenSteps, type OpenedStage } from "../approvals/stages";
 import { BREAK_GLASS_REVIEW_HOURS, DEADLINE_DAYS, type ZCancelRequestInput, type ZEditRequestInput, type ZPreviewRequestInput, type ZSubmitRequestInput } from "./schema";
-import { canSeeRequest, stageViews } from "./queries";
-import { assertNotAlreadyHeld } from "./already-held";
+import { canSeeRequest, stageViews, type StageView } from "./queries";
+import { assertNotAlreadyHeld, heldOrComingSql, type HeldGrant } from "./already-held";
 import { heldScopes } from "../api-clients/held-scopes";
 import { WARRANT_API_SYSTEM_ID } from "../api-clients/scopes";
 import { KIND_LABELS } from "../identities/schema";
@@ -161,32 +161,38 @@ export async function previewRequest(ctx: ServiceCtx, input: z.output<typeof ZPr
   });
 }
 
-type CreatedSteps = { opened: OpenedStage | null };
+type StepRow = Awaited<ReturnType<Tx["approvalStep"]["createManyAndReturn"]>>[number];
+/** The stages as they stand after creation, the first opened (what stageViews would read back), and how it opened. */
+type CreatedSteps = { opened: OpenedStage | null; steps: StepRow[] };
 
-/** Creates the stages of the current revision (WAITING) after any earlier ones, and opens the first. */
+/**
+ * Creates the stages of the current revision after any earlier ones: the first inserted open (who may
+ * decide it resolved first, as openStage would), the rest WAITING.
+ */
 async function createAndOpenStages(tx: Tx, o: { parties: RequestParties; stages: ApprovalKind[]; actorId: string; now: Date; title: string; newRequest?: boolean }): Promise<CreatedSteps> {
+  const [firstKind] = o.stages;
+  if (!firstKind) return { opened: null, steps: [] };
   // Stage numbers continue after the voided stages of earlier revisions (stageOrder is unique per request);
   // a request created in this transaction has none.
   const last = o.newRequest ? null : await tx.approvalStep.aggregate({ where: { requestId: o.parties.id }, _max: { stageOrder: true } });
   const base = last?._max.stageOrder ?? 0;
+  const opening = await stageOpening(tx, firstKind, o.parties, new Set(), o.now);
   // One INSERT for all stages; RETURNING order is not promised, so sorted by stage.
-  const created = (
+  const steps = (
     await tx.approvalStep.createManyAndReturn({
       data: o.stages.map((kind, i) => ({
         requestId: o.parties.id,
         stageOrder: base + i + 1,
         kind,
-        status: "WAITING" as const,
+        ...(i === 0 ? openedColumns(opening) : { status: "WAITING" as const }),
         requesterId: o.parties.requesterId,
         beneficiaryId: o.parties.beneficiaryId,
         beneficiaryOwnerId: o.parties.beneficiaryOwnerId,
       })),
     })
   ).sort((a, b) => a.stageOrder - b.stageOrder);
-  const first = created[0];
-  if (!first) return { opened: null };
-  const opened = await openStage(tx, { step: first, parties: o.parties, prior: new Set(), actorId: o.actorId, now: o.now, title: o.title });
-  return { opened };
+  const opened = await recordStageOpened(tx, { step: steps[0]!, parties: o.parties, prior: new Set(), actorId: o.actorId, now: o.now, title: o.title }, opening);
+  return { opened, steps };
 }
 
 async function loadParties(tx: Tx, id: string) {
@@ -243,10 +249,16 @@ type SubmitFacts = {
     privileged: boolean;
     requestable: boolean;
     maxDurationDays: number;
+    issuesCredential: boolean;
     system: { id: string; name: string; ownerId: string };
   } | null;
   pendingId: string | null;
   policy: PreparedPolicyRef | null;
+  /** What the beneficiary holds of the entitlement (heldOrComingSql). */
+  held: HeldGrant | null;
+  /** Conflicting entitlements held or pending (conflictingHeldSql), and break-glass grants in the window (emergencyGrantsSql). */
+  conflictingNames: string[];
+  emergencyGrants: EmergencyGrantSpan[];
 };
 type Beneficiary = {
   credentialExpiresAt?: string | null;
@@ -262,23 +274,27 @@ type Beneficiary = {
 
 /**
  * What submitting checks and decides on, in one statement: the requester's standing, the beneficiary (with
- * its owner), the entitlement (with its system), an open request for the pair, and the policy version in
- * force (without its text). The same rows loadBeneficiary, assertStillActive, buildPolicyInput, loadParties
- * and currentPolicyVersion read one by one.
+ * its owner), the entitlement (with its system), an open request for the pair, the policy version in force
+ * (without its text), the grant of the pair already held, and the policy's separation-of-duties and
+ * break-glass facts. The same rows loadBeneficiary, assertStillActive, buildPolicyInput, loadParties and
+ * currentPolicyVersion read one by one; the SQL of the last three facts is shared with their readers.
  */
-async function readSubmitFacts(tx: Tx, requesterId: string, beneficiaryId: string, entitlementId: string): Promise<SubmitFacts> {
+async function readSubmitFacts(tx: Tx, requesterId: string, beneficiaryId: string, entitlementId: string, now: Date): Promise<SubmitFacts> {
   const rows = await tx.$queryRaw<SubmitFacts[]>`SELECT
     (SELECT json_build_object('status', i."status", 'department', i."department", 'displayName', i."displayName", 'kind', i."kind", 'ownerId', i."ownerId",
         'owner', CASE WHEN io."id" IS NULL THEN NULL ELSE json_build_object('id', io."id", 'displayName', io."displayName", 'status', io."status", 'department', io."department") END)
       FROM "Identity" i LEFT JOIN "Identity" io ON io."id" = i."ownerId" WHERE i."id" = ${requesterId}::uuid) AS "requester",
-    (SELECT json_build_object('id', b."id", 'kind', b."kind", 'status', b."status", 'ownerId', b."ownerId", 'managerId', b."managerId", 'department', b."department", 'displayName', b."displayName", 'credentialExpiresAt', b."credentialExpiresAt",
+    (SELECT json_build_object('id', b."id", 'kind', b."kind", 'status', b."status", 'ownerId', b."ownerId", 'managerId', b."managerId", 'department', b."department", 'displayName', b."displayName", 'credentialExpiresAt', ${isoUtc(Prisma.sql`b."credentialExpiresAt"`)},
         'owner', CASE WHEN o."id" IS NULL THEN NULL ELSE json_build_object('id', o."id", 'displayName', o."displayName", 'managerId', o."managerId") END)
       FROM "Identity" b LEFT JOIN "Identity" o ON o."id" = b."ownerId" WHERE b."id" = ${beneficiaryId}::uuid) AS "beneficiary",
     (SELECT json_build_object('id', e."id", 'name', e."name", 'ownerId', e."ownerId", 'systemId', e."systemId", 'risk', e."risk", 'privileged', e."privileged",
-        'requestable', e."requestable", 'maxDurationDays', e."maxDurationDays", 'system', json_build_object('id', s."id", 'name', s."name", 'ownerId', s."ownerId"))
+        'requestable', e."requestable", 'maxDurationDays', e."maxDurationDays", 'issuesCredential', e."issuesCredential", 'system', json_build_object('id', s."id", 'name', s."name", 'ownerId', s."ownerId"))
       FROM "Entitlement" e JOIN "System" s ON s."id" = e."systemId" WHERE e."id" = ${entitlementId}::uuid) AS "entitlement",
     (SELECT r."id" FROM "AccessRequest" r WHERE r."beneficiaryId" = ${beneficiaryId}::uuid AND r."entitlementId" = ${entitlementId}::uuid AND r."status" = 'PENDING' LIMIT 1) AS "pendingId",
-    (SELECT json_build_object('id', v."id", 'version', v."version", 'sha256', v."sha256") FROM "PolicyVersion" v ORDER BY v."version" DESC LIMIT 1) AS "policy"`;
+    (SELECT json_build_object('id', v."id", 'version', v."version", 'sha256', v."sha256") FROM "PolicyVersion" v ORDER BY v."version" DESC LIMIT 1) AS "policy",
+    ${heldOrComingSql(beneficiaryId, entitlementId)} AS "held",
+    ${conflictingHeldSql(beneficiaryId, entitlementId)} AS "conflictingNames",
+    ${emergencyGrantsSql(beneficiaryId, entitlementId, now)} AS "emergencyGrants"`;
   return rows[0]!;
 }
 
@@ -301,12 +317,11 @@ function checkBeneficiary(b: Beneficiary | null, actorId: string): Beneficiary {
  * APPROVED with the grant created in the same transaction (break-glass: security notified, a review due in
  * 24 hours); otherwise the stages are created and the first opened. Any signed-in person (not an auditor).
  */
-export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSubmitRequestInput>) {
-  const id = await ctx.db.$transaction((tx) =>
-    // Every event of the submit is appended at its end: the ledger head is locked only from then to commit.
-    withDeferredLedger(tx, () => submitWithin(tx, ctx, input)),
-  );
-  return requestOutcome(ctx, id);
+export async function submitRequest(ctx: ServiceCtx, input: z.output<typeof ZSubmitRequestInput>): Promise<RequestOutcome> {
+  // Every event of the submit is appended at its end: the ledger head is locked only from then to commit.
+  // The outcome is made from what the transaction wrote (requestOutcome would read the same rows back).
+  const { outcome } = await ctx.db.$transaction((tx) => withDeferredLedger(tx, () => submitInTransaction(tx, ctx, input)));
+  return outcome;
 }
 
 /**
@@ -349,6 +364,10 @@ function checkScopeWithinCredential(ent: { system: { id: string } }, b: Benefici
  * transaction that creates it). Returns the new request's id.
  */
 export async function submitWithin(tx: Tx, ctx: ServiceCtx, input: z.output<typeof ZSubmitRequestInput>): Promise<string> {
+  return (await submitInTransaction(tx, ctx, input)).id;
+}
+
+async function submitInTransaction(tx: Tx, ctx: ServiceCtx, input: z.output<typeof ZSubmitRequestInput>): Promise<{ id: string; outcome: RequestOutcome }> {
     const now = ctx.now();
     const actor = ledgerActor(ctx.actor);
     const beneficiaryId = input.beneficiaryId ?? ctx.actor.id;
@@ -357,17 +376,17 @@ export async function submitWithin(tx: Tx, ctx: ServiceCtx, input: z.output<type
     // The requester is locked too, so a leaver being processed cannot slip a request in.
     await lockIdentities(tx, [ctx.actor.id, beneficiaryId]);
     // Everything the checks and the policy need about the parties, in one round trip after the lock.
-    const f = await readSubmitFacts(tx, ctx.actor.id, beneficiaryId, input.entitlementId);
+    const f = await readSubmitFacts(tx, ctx.actor.id, beneficiaryId, input.entitlementId, now);
     if (f.requester?.status !== "ACTIVE") throw forbidden("Your account is not active in Warrant.");
     await assertMachineMayRequest(tx, ctx, f, beneficiaryId, now);
     const b = checkBeneficiary(f.beneficiary, ctx.actor.id);
     const ent = f.entitlement;
     if (!ent) throw notFound("The entitlement");
     checkScopeWithinCredential(ent, b, input.durationHours, now);
-    await assertCredentialBeneficiary(tx, ent.id, b);
+    assertCredentialBeneficiary(ent, b);
     const extendsGrantId = input.extendsGrantId ?? null;
     if (extendsGrantId) await checkExtendable(tx, extendsGrantId, beneficiaryId, ent.id);
-    await assertNotAlreadyHeld(tx, { beneficiaryId, beneficiaryName: b.displayName, entitlementId: ent.id, entitlementName: ent.name, forSelf: beneficiaryId === ctx.actor.id, extendsGrantId, emergency: input.emergency });
+    assertNotAlreadyHeld(f.held, { beneficiaryName: b.displayName, entitlementName: ent.name, forSelf: beneficiaryId === ctx.actor.id, extendsGrantId, emergency: input.emergency });
     // One pending request per identity and entitlement. Holding the access already does not count: an
     // extension is a new request made while the grant is still held.
     if (f.pendingId) throw conflict(`There is already a pending request for ${ent.name} for ${beneficiaryId === ctx.actor.id ? "you" : b.displayName}: ${beneficiaryId === ctx.actor.id ? "follow or edit that one" : "it is being decided already"}.`);
@@ -387,6 +406,8 @@ export async function submitWithin(tx: Tx, ctx: ServiceCtx, input: z.output<type
       requester: { id: ctx.actor.id, department: f.requester.department, kind: f.requester.kind, ownerId: f.requester.ownerId, owner: f.requester.owner },
       beneficiary: { id: b.id, kind: b.kind, ownerId: b.ownerId, managerId: b.managerId, department: b.department },
       entitlement: { ...ent, system: { name: ent.system.name } },
+      conflictingNames: f.conflictingNames,
+      emergencyGrants: f.emergencyGrants,
     });
     // The policy text is read only when this process has not prepared that version yet; nothing is awaited
     // between the check and the evaluation.
@@ -394,7 +415,7 @@ export async function submitWithin(tx: Tx, ctx: ServiceCtx, input: z.output<type
     const decision = isPolicyPrepared(version.sha256) ? evaluatePolicy(version, policyInput) : evaluatePolicy(await currentPolicyVersionText(tx, version), policyInput);
     refuseDeniedOnBehalf(decision, policyInput, b.displayName);
     checkDuration(decision, input.durationHours);
-    const outcome = !decision.allowed ? "DENIED" : decision.autoApproved ? "APPROVED" : "PENDING";
+    const outcome: RequestStatus = !decision.allowed ? "DENIED" : decision.autoApproved ? "APPROVED" : "PENDING";
     const stored: StoredDecision = { ...decision, input: policyInput };
     const reviewDueAt = outcome === "APPROVED" && input.emergency ? new Date(now.getTime() + BREAK_GLASS_REVIEW_HOURS * HOUR) : null;
     const req = await tx.accessRequest
@@ -439,6 +460,8 @@ export async function submitWithin(tx: Tx, ctx: ServiceCtx, input: z.output<type
     const title = requestTitle(parties);
     const onBehalf = b.kind === "HUMAN" && beneficiaryId !== ctx.actor.id;
     const machine = ctx.actor.kind !== "HUMAN";
+    let grant: RequestOutcome["grant"] = null;
+    let created: CreatedSteps = { opened: null, steps: [] };
 
     await recordEvent(tx, {
       ...actor,
@@ -465,7 +488,7 @@ export async function submitWithin(tx: Tx, ctx: ServiceCtx, input: z.output<type
     if (outcome === "DENIED") {
       await recordEvent(tx, { ...actor, action: "request.denied_by_policy", subjectType: "AccessRequest", subjectId: req.id, occurredAt: now, payload: { reasons: decision.reasons, determining: decision.determining, policyHash: decision.policyHash } });
     } else if (outcome === "APPROVED") {
-      const { grantId } = await createGrantForRequest(tx, { request: { id: req.id, beneficiaryId, entitlementId: ent.id, durationHours: content.durationHours, emergency: content.emergency }, actorId: actor.actorId, now });
+      const { grantId, expiresAt } = await createGrantForRequest(tx, { request: { id: req.id, beneficiaryId, entitlementId: ent.id, durationHours: content.durationHours, emergency: content.emergency }, actorId: actor.actorId, now });
       await recordEvent(tx, {
         ...actor,
         action: "request.auto_approved",
@@ -475,8 +498,9 @@ export async function submitWithin(tx: Tx, ctx: ServiceCtx, input: z.output<type
         payload: { grantId, emergency: content.emergency, incidentRef: content.incidentRef, reviewDueAt, determining: decision.determining, policyHash: decision.policyHash, ...(extendsGrantId ? { extendsGrantId } : {}) },
       });
       if (reviewDueAt) await notifySecurityOfBreakGlass(tx, req.id, title, content.incidentRef, reviewDueAt);
+      grant = { id: grantId, status: "PENDING_PROVISION", expiresAt };
     } else {
-      await createAndOpenStages(tx, { parties, stages: decision.stages, actorId: ctx.actor.id, now, title, newRequest: true });
+      created = await createAndOpenStages(tx, { parties, stages: decision.stages, actorId: ctx.actor.id, now, title, newRequest: true });
     }
     if (onBehalf) {
       // The person asked for is told, whatever the outcome: access is being arranged in their name.
@@ -489,11 +513,12 @@ export async function submitWithin(tx: Tx, ctx: ServiceCtx, input: z.output<type
         dedupeKey: `on-behalf:${req.id}`,
       });
     }
-    return req.id;
+    const view = { id: req.id, status: outcome, revision: 1, contentHash: req.contentHash, decision: decisionSummary(stored), grant, reviewDueAt };
+    return { id: req.id, outcome: { ...view, stages: await stageViews(tx, parties, created.steps, now, created.opened) } };
 }
 
 /** What the requester sees right after a submit or edit: status, decision, and the stages with their deciders. */
-async function requestOutcome(ctx: ServiceCtx, id: string) {
+export async function requestOutcome(ctx: ServiceCtx, id: string): Promise<RequestOutcome> {
   const now = ctx.now();
   const r = await ctx.db.accessRequest.findUniqueOrThrow({
     where: { id },
@@ -512,7 +537,16 @@ async function requestOutcome(ctx: ServiceCtx, id: string) {
     stages: await stageViews(ctx.db, toParties(r), current, now),
   };
 }
-export type RequestOutcome = Awaited<ReturnType<typeof requestOutcome>>;
+export type RequestOutcome = {
+  id: string;
+  status: RequestStatus;
+  revision: number;
+  contentHash: string;
+  decision: ReturnType<typeof decisionSummary>;
+  grant: { id: string; status: GrantStatus; expiresAt: Date | null } | null;
+  reviewDueAt: Date | null;
+  stages: StageView[];
+};
 
 function requireRequester(r: { requesterId: string } | null, actorId: string, what: string): asserts r is NonNullable<typeof r> {
   if (!r) throw notFound("The request");
