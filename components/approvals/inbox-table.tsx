@@ -7,7 +7,7 @@ import { formatDateTime } from "@/components/ui/format";
 import type { Page } from "@/server/domain/list";
 import type { InboxRow } from "@/server/domain/approvals/queries";
 import { APPROVAL_KIND_LABEL, APPROVAL_KINDS } from "@/server/domain/approvals/schema";
-import { onBehalfRelationText } from "@/server/domain/requests/schema";
+import { machineChainText, onBehalfRelationText } from "@/server/domain/requests/schema";
 import { RISK_LABEL, RISK_LEVELS } from "@/server/domain/catalog/schema";
 import { formatHours, kindLabel } from "@/components/requests/badges";
 import { BulkDecideBar, type Selected } from "./bulk-decide-bar";
@@ -40,6 +40,8 @@ const columns = [
     header: "Requested by / for",
     cell: (c) => {
       const r = c.row.original;
+      // A machine asked: the whole chain (which agent, whose it is, for whom), as on the request page.
+      if (r.machineRequester) return <span data-testid="machine-chain">{machineChainText(r.machineRequester, r.beneficiary)}</span>;
       return (
         <span className="inline-flex items-center gap-1.5">
           {r.requester.name}

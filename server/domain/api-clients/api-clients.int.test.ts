@@ -23,6 +23,7 @@ import { evaluatePolicy } from "../policy/evaluate";
 import { currentPolicyVersion } from "../policy/queries";
 import type { PolicyInput } from "../policy/types";
 import { approveAllStages, DAY, requestCast, submitInput, type RequestCast } from "../requests/request-test-kit";
+import { machineChainText } from "../requests/schema";
 
 let db: TestDb;
 let c: RequestCast;
@@ -166,9 +167,11 @@ describe(`API clients and machine requesters (${TEST_ENGINE})`, () => {
     const page = await c.as.manager.requests.byId({ id: out.id });
     expect(page.machineRequester).toMatchObject({ name: "Triage agent", kind: "AI_AGENT", owner: { id: c.employee.id, name: "Priya Employee" } });
     expect(page.ticketRef).toBe("JIRA-123");
-    // The approver's inbox says an agent asked.
+    // The approver's inbox says which agent asked, whose it is, and for whom (the request page's words).
     const inbox = await c.as.manager.approvals.inbox({});
-    expect(inbox.rows.find((row) => row.requestId === out.id)).toMatchObject({ relation: "agent", requester: { name: "Triage agent" } });
+    const row = inbox.rows.find((r) => r.requestId === out.id)!;
+    expect(row).toMatchObject({ relation: "agent", requester: { name: "Triage agent" }, machineRequester: { id: agentId, kind: "AI_AGENT", owner: { id: c.employee.id, name: "Priya Employee" } } });
+    expect(machineChainText(row.machineRequester!, row.beneficiary)).toBe(`AI agent Triage agent (owned by Priya Employee) for ${page.beneficiary.name}`);
 
     expect(await approveAll(out.id)).toBe("APPROVED");
     await provision();

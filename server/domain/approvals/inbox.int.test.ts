@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "../../testing/db";
-import { callerAs, makeEntitlement, makeHuman, makeSystem } from "../../testing/factories";
+import { callerAs, makeEntitlement, makeHuman, makeNhi, makeSystem } from "../../testing/factories";
 import type { PrismaClient } from "../../db";
 import { loadActor } from "../actor";
 import { inboxScope } from "./queries";
+import { machineChainText } from "../requests/schema";
 
 let db: TestDb;
 const who: Record<string, string> = {};
@@ -15,7 +16,7 @@ const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 /** A request with its stages written directly (the inbox reads what the services wrote; this pins its shape). */
 async function request(
   p: PrismaClient,
-  o: { requester: string; beneficiary: string; entitlement: string; justification?: string; status?: "PENDING" | "CANCELLED"; deadlineMin?: number },
+  o: { requester: string; beneficiary: string; entitlement: string; justification?: string; status?: "PENDING" | "CANCELLED"; deadlineMin?: number; policyDecision?: object },
   stages: { kind: "MANAGER" | "OWNER" | "SECURITY"; status: "OPEN" | "WAITING" | "VOID"; eligible: string[]; openedMin?: number }[],
 ) {
   const r = await p.accessRequest.create({
@@ -29,7 +30,7 @@ async function request(
       contentHash: "x",
       policyVersionId,
       policyHash: "x",
-      policyDecision: {},
+      policyDecision: o.policyDecision ?? {},
       inputHash: "x",
       deadlineAt: at(o.deadlineMin ?? 10_000),
     },
@@ -118,12 +119,14 @@ describe("approvals.inbox", () => {
       system: { name: "Ledger DB" },
       requester: { id: who.bob, name: "Bob Baker" },
       beneficiary: { id: who.bob, name: "Bob Baker", kind: "HUMAN" },
+      relation: null,
+      machineRequester: null,
       onBehalfOf: null,
     });
     expect(r1.openedAt).toEqual(at(10));
     expect(r1.deadlineAt).toEqual(at(300));
     expect(r2).toMatchObject({ kind: "OWNER", position: 1, stageCount: 1, onBehalfOf: null });
-    expect(r3).toMatchObject({ onBehalfOf: [{ id: who.dora, name: "Dora Delegator" }], beneficiary: { name: "Cleo Cruz" } });
+    expect(r3).toMatchObject({ onBehalfOf: [{ id: who.dora, name: "Dora Delegator" }], beneficiary: { name: "Cleo Cruz" }, relation: "none", machineRequester: null });
     expect((await callerAs(db.prisma, who.other, () => at(0)).approvals.inbox({})).total).toBe(2);
   });
 
@@ -162,5 +165,92 @@ describe("approvals.inbox", () => {
     expect((await anna().approvals.inbox({ q: "%" })).total).toBe(1);
     expect((await anna().approvals.inbox({ q: "s_5" })).total).toBe(1);
     expect((await anna().approvals.inbox({ q: "nothing like this" })).total).toBe(0);
+  });
+});
+
+/*
+ * Who asked, and through what. The approver "Mona" has three requests:
+ *   m1  the AI agent "Triage bot" (owned by Owen) for itself          opened at +1
+ *   m2  the same agent for Pat (acting for a person, with Owen's standing)   opened at +2
+ *   m3  Hal, a person, for Pat, his report (another entitlement)         opened at +3
+ * The stored policy input is what submitRequest writes for each (facts.requesterIsMachine, requester kind/owner).
+ */
+describe("approvals.inbox: the machine-requester chain", () => {
+  const m: Record<string, string> = {};
+  beforeAll(async () => {
+    const p = db.prisma;
+    const mona = await makeHuman(p, { name: "Mona Manager" });
+    const owen = await makeHuman(p, { name: "Owen Owner", department: "Data" });
+    const hal = await makeHuman(p, { name: "Hal Head" });
+    const pat = await makeHuman(p, { name: "Pat Person", department: "Data", managerId: hal.id });
+    const bot = await makeNhi(p, owen.id, { kind: "AI_AGENT", name: "Triage bot" });
+    Object.assign(m, { mona: mona.id, owen: owen.id, hal: hal.id, pat: pat.id, bot: bot.id });
+    const machine = (beneficiary: string, facts: object) => ({
+      input: { requester: { id: bot.id, department: null, kind: "AI_AGENT", ownerId: owen.id }, facts: { requesterIsMachine: true, viaApiClient: true, ...facts } },
+    });
+    const stage = (openedMin: number) => [{ kind: "MANAGER" as const, status: "OPEN" as const, eligible: [mona.id], openedMin }];
+    m.self = await request(
+      p,
+      { requester: bot.id, beneficiary: bot.id, entitlement: ents.read, policyDecision: machine(bot.id, { requesterIsBeneficiary: true, requesterOwnerIsBeneficiary: false }) },
+      stage(1),
+    );
+    m.onBehalf = await request(
+      p,
+      { requester: bot.id, beneficiary: pat.id, entitlement: ents.read, policyDecision: machine(pat.id, { requesterIsBeneficiary: false, requesterOwnerSharesDepartment: true }) },
+      stage(2),
+    );
+    m.human = await request(
+      p,
+      {
+        requester: hal.id,
+        beneficiary: pat.id,
+        entitlement: ents.extra,
+        policyDecision: { input: { requester: { id: hal.id, department: null }, facts: { requesterIsMachine: false, requesterIsManagerOfBeneficiary: true } } },
+      },
+      stage(3),
+    );
+  });
+  const mona = () => callerAs(db.prisma, m.mona, () => at(0));
+
+  it("names the agent, its kind and its owner for an agent's request for itself, which has no on-behalf relation", async () => {
+    const row = (await mona().approvals.inbox({})).rows.find((r) => r.requestId === m.self)!;
+    expect(row).toMatchObject({
+      requester: { id: m.bot, name: "Triage bot" },
+      beneficiary: { id: m.bot, name: "Triage bot", kind: "AI_AGENT" },
+      relation: null,
+      machineRequester: { id: m.bot, name: "Triage bot", kind: "AI_AGENT", owner: { id: m.owen, name: "Owen Owner" } },
+    });
+    expect(machineChainText(row.machineRequester!, row.beneficiary)).toBe("AI agent Triage bot for itself (owned by Owen Owner)");
+  });
+
+  it("names the agent, its owner and the person for an agent's request on someone's behalf", async () => {
+    const row = (await mona().approvals.inbox({})).rows.find((r) => r.requestId === m.onBehalf)!;
+    expect(row).toMatchObject({
+      requester: { id: m.bot, name: "Triage bot" },
+      beneficiary: { id: m.pat, name: "Pat Person", kind: "HUMAN" },
+      relation: "agent",
+      machineRequester: { id: m.bot, kind: "AI_AGENT", owner: { id: m.owen, name: "Owen Owner" } },
+    });
+    expect(machineChainText(row.machineRequester!, row.beneficiary)).toBe("AI agent Triage bot (owned by Owen Owner) for Pat Person");
+  });
+
+  it("leaves a person's request as it was: no machine chain, the relation from the stored facts", async () => {
+    const page = await mona().approvals.inbox({});
+    expect(page.rows.map((r) => r.requestId)).toEqual([m.self, m.onBehalf, m.human]);
+    expect(page.rows[2]).toMatchObject({ requester: { id: m.hal, name: "Hal Head" }, beneficiary: { id: m.pat }, relation: "manager", machineRequester: null });
+  });
+
+  it("still reads the page in two statements plus the delegations, whatever the rows' requesters", async () => {
+    const statements: string[] = [];
+    const counting = db.prisma.$extends({
+      query: {
+        $allOperations: async ({ operation, model, args, query }) => {
+          statements.push(model ? `${model}.${operation}` : operation);
+          return query(args);
+        },
+      },
+    });
+    await callerAs(counting as never, m.mona, () => at(0)).approvals.inbox({});
+    expect(statements.sort()).toEqual(["$queryRaw", "$queryRaw", "Delegation.findMany", "Identity.findUnique"].sort());
   });
 });

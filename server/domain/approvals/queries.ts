@@ -27,6 +27,11 @@ export type InboxRow = {
   beneficiary: { id: string; name: string; kind: string };
   /** For someone else: how the requester stood to the beneficiary when asking (null: for themselves). */
   relation: OnBehalfRelation | null;
+  /**
+   * Set when a machine (an API client, a pipeline, an AI agent) asked, for itself or for someone else: which
+   * one, of what kind, and its accountable owner — the request page's shape, for `machineChainText`.
+   */
+  machineRequester: { id: string; name: string; kind: string; owner: { id: string; name: string } | null } | null;
   durationHours: number;
   emergency: boolean;
   justification: string;
@@ -64,6 +69,9 @@ type InboxSqlRow = {
   systemName: string;
   requesterId: string;
   requesterName: string;
+  requesterKind: string;
+  requesterOwnerId: string | null;
+  requesterOwnerName: string | null;
   beneficiaryId: string;
   beneficiaryName: string;
   beneficiaryKind: string;
@@ -154,7 +162,8 @@ export async function approvalInbox(ctx: ServiceCtx, input: z.output<typeof ZInb
         r."id" AS "requestId", r."revision", r."deadlineAt", r."durationHours", r."emergency", r."justification",
         e."id" AS "entitlementId", e."name" AS "entitlementName", e."risk"::text AS "risk", e."privileged",
         sy."id" AS "systemId", sy."name" AS "systemName",
-        rq."id" AS "requesterId", rq."displayName" AS "requesterName",
+        rq."id" AS "requesterId", rq."displayName" AS "requesterName", rq."kind"::text AS "requesterKind",
+        ow."id" AS "requesterOwnerId", ow."displayName" AS "requesterOwnerName",
         b."id" AS "beneficiaryId", b."displayName" AS "beneficiaryName", b."kind"::text AS "beneficiaryKind",
         CASE WHEN r."requesterId" = r."beneficiaryId" THEN NULL
           WHEN r."policyDecision" #>> '{input,facts,requesterIsMachine}' = 'true' THEN 'agent'
@@ -169,6 +178,8 @@ export async function approvalInbox(ctx: ServiceCtx, input: z.output<typeof ZInb
       JOIN "Entitlement" e ON e."id" = r."entitlementId"
       JOIN "System" sy ON sy."id" = e."systemId"
       JOIN "Identity" rq ON rq."id" = r."requesterId"
+      -- A machine requester's accountable owner (people have none): the page's rows only.
+      LEFT JOIN "Identity" ow ON ow."id" = rq."ownerId"
       JOIN "Identity" b ON b."id" = r."beneficiaryId"
       CROSS JOIN LATERAL (
         SELECT (count(*) FILTER (WHERE x."stageOrder" <= s."stageOrder"))::int AS "position", count(*)::int AS "stageCount"
@@ -198,6 +209,15 @@ export async function approvalInbox(ctx: ServiceCtx, input: z.output<typeof ZInb
         requester: { id: r.requesterId, name: r.requesterName },
         beneficiary: { id: r.beneficiaryId, name: r.beneficiaryName, kind: r.beneficiaryKind },
         relation: r.relation,
+        machineRequester:
+          r.requesterKind === "HUMAN"
+            ? null
+            : {
+                id: r.requesterId,
+                name: r.requesterName,
+                kind: r.requesterKind,
+                owner: r.requesterOwnerId ? { id: r.requesterOwnerId, name: r.requesterOwnerName ?? "" } : null,
+              },
         durationHours: r.durationHours,
         emergency: r.emergency,
         justification: r.justification,

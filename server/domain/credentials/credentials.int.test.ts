@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "../../testing/db";
-import { makeNhi } from "../../testing/factories";
+import { makeHuman, makeNhi } from "../../testing/factories";
 import { processProvisioningTasks } from "../../jobs/provisioning";
 import { revokeExpiredGrants } from "../../jobs/expiry";
 import { ensureDefaultPolicy } from "../policy/service";
@@ -55,8 +55,8 @@ describe.skipIf(!ADMIN_URL || !GROUP)("credentials issued by the control plane (
     }
   }
 
-  async function issue(expiresInMs = 24 * HOUR) {
-    const { grant } = await makeGrantWithTask(db.prisma, { identityId: nhi.id, entitlementId: cast.entitlement.id, connector: "POSTGRES", expiresAt: new Date(Date.now() + expiresInMs) });
+  async function issue(expiresInMs = 24 * HOUR, identityId = nhi.id) {
+    const { grant } = await makeGrantWithTask(db.prisma, { identityId, entitlementId: cast.entitlement.id, connector: "POSTGRES", expiresAt: new Date(Date.now() + expiresInMs) });
     await processProvisioningTasks(db.prisma, new Date(), "worker-a");
     const credential = await db.prisma.credential.findUniqueOrThrow({ where: { grantId: grant.id } });
     return { grant, credential };
@@ -203,6 +203,65 @@ describe.skipIf(!ADMIN_URL || !GROUP)("credentials issued by the control plane (
     expect(receipt.payload).toMatchObject({ receipt: { confirmed: true, readBack: { loginExists: false, sessions: 0 } } });
     await expect(owner.credentials.rotate({ credentialId: credential.id })).rejects.toMatchObject({ code: "CONFLICT" });
     expect(await ledgerText()).not.toContain(password);
+  });
+
+  /** Reveals the credential's password as the NHI's owner and opens a session with it; `ended` settles when the server ends it. */
+  async function openSession(credential: { id: string; login: string }, ownerId = cast.employee.id) {
+    const { password } = await cast.as(ownerId).credentials.reveal({ credentialId: credential.id });
+    const session = (await login(credential.login, password)) as pg.Client;
+    expect(session).toBeInstanceOf(pg.Client);
+    const ended = new Promise<Error>((resolve) => session.on("error", resolve));
+    return { password, session, ended };
+  }
+
+  it("a manual revoke (the portal's grants.revoke) ends the open session, drops the login (read back) and records credential.revoked with the fingerprint", async () => {
+    const { grant, credential } = await issue();
+    const { password, session, ended } = await openSession(credential);
+
+    await cast.as(cast.systemOwner.id).grants.revoke({ grantId: grant.id, reason: "The settlement job moved to the new cluster" });
+    expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).toMatchObject({ status: "PENDING_REVOKE" });
+    const requested = await db.prisma.ledgerEvent.findFirstOrThrow({ where: { subjectId: grant.id, action: "grant.revocation_requested" } });
+    expect(requested).toMatchObject({ actorId: cast.systemOwner.id });
+    await processProvisioningTasks(db.prisma, new Date(), "worker-a");
+
+    expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).toMatchObject({ status: "REVOKED", revocationCause: "MANUAL" });
+    expect((await ended).message).toMatch(/terminat/i);
+    await expect(session.query("SELECT 1")).rejects.toThrow();
+    expect((await target.admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [credential.login])).rowCount).toBe(0);
+    expect(await login(credential.login, password)).toBeInstanceOf(Error);
+    expect(await db.prisma.credential.findUniqueOrThrow({ where: { id: credential.id } })).toMatchObject({ status: "REVOKED", ciphertext: null });
+    const revoked = await db.prisma.ledgerEvent.findFirstOrThrow({ where: { subjectId: grant.id, action: "credential.revoked" } });
+    expect(revoked.payload).toMatchObject({ credentialId: credential.id, login: credential.login, fingerprint: credential.fingerprint, loginExists: false, sessions: 0, sessionsTerminated: 1 });
+    const receipt = await db.prisma.ledgerEvent.findFirstOrThrow({ where: { subjectId: grant.id, action: "grant.revoked" } });
+    expect(receipt.payload).toMatchObject({ receipt: { confirmed: true, readBack: { loginExists: false, sessions: 0 } } });
+    await expect(cast.as(cast.employee.id).credentials.rotate({ credentialId: credential.id })).rejects.toMatchObject({ code: "CONFLICT" });
+    expect(await ledgerText()).not.toContain(password);
+  });
+
+  // A leaver's flow (identities/lifecycle.ts leavePerson) revokes the person's own grants; an NHI they own
+  // keeps its grants and raises an NHI_OWNER_LEFT finding for their manager, who hands it on or revokes.
+  // This pins that: an owner's leaving does not end an issued credential by itself (docs/credentials.md).
+  it("an owner leaving does not end their NHI's issued login: it keeps working, a finding asks for a new owner; revoking it by hand then ends it", async () => {
+    const leaver = await makeHuman(db.prisma, { name: "Lee Leaver", managerId: cast.manager.id });
+    const svc = await makeNhi(db.prisma, leaver.id, { name: "svc-nightly-export" });
+    const { grant, credential } = await issue(24 * HOUR, svc.id);
+    const { session, ended } = await openSession(credential, leaver.id);
+
+    await cast.as(cast.admin.id).grants.deprovisionIdentity({ identityId: leaver.id, reason: "Left the company on the last day of the month" });
+    await processProvisioningTasks(db.prisma, new Date(), "worker-a");
+    expect(await db.prisma.grant.findUniqueOrThrow({ where: { id: grant.id } })).toMatchObject({ status: "ACTIVE" });
+    expect(await db.prisma.credential.findUniqueOrThrow({ where: { id: credential.id } })).toMatchObject({ status: "ACTIVE" });
+    expect((await session.query<{ u: string }>("SELECT current_user AS u")).rows[0]!.u).toBe(credential.login);
+    expect(await db.prisma.finding.findFirst({ where: { kind: "NHI_OWNER_LEFT", subjectId: svc.id } })).toMatchObject({ status: "OPEN", assigneeId: cast.manager.id });
+    expect(await db.prisma.ledgerEvent.count({ where: { subjectId: grant.id, action: { in: ["grant.revocation_requested", "credential.revoked"] } } })).toBe(0);
+
+    // The manager's way out of the finding when nobody takes the job over: an admin revokes the grant.
+    await cast.as(cast.admin.id).grants.revoke({ grantId: grant.id, reason: "Its owner left and nobody took the export job over" });
+    await processProvisioningTasks(db.prisma, new Date(), "worker-a");
+    expect((await ended).message).toMatch(/terminat/i);
+    expect((await target.admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [credential.login])).rowCount).toBe(0);
+    const revoked = await db.prisma.ledgerEvent.findFirstOrThrow({ where: { subjectId: grant.id, action: "credential.revoked" } });
+    expect(revoked.payload).toMatchObject({ login: credential.login, fingerprint: credential.fingerprint, loginExists: false, sessionsTerminated: 1 });
   });
 
   it("an extension issues a login of its own; the extended grant's login is dropped at its end (a membership would continue)", async () => {

@@ -200,6 +200,27 @@ export function onBehalfRelationText(requesterName: string, relation: OnBehalfRe
   }
 }
 
+/** An identity kind inside a sentence: "AI agent", "service account", "API key" (acronyms keep their case). */
+const KIND_IN_SENTENCE: Record<string, string> = {
+  HUMAN: "person",
+  SERVICE_ACCOUNT: "service account",
+  API_KEY: "API key",
+  OAUTH_APP: "OAuth app",
+  WORKLOAD: "workload",
+  AI_AGENT: "AI agent",
+};
+
+/**
+ * A machine requester's whole chain in one phrase: "AI agent Triage bot (owned by Priya Nair) for Tom Okafor",
+ * or "AI agent Triage bot for itself (owned by Priya Nair)". The request page puts "Submitted by" before it;
+ * the approver inbox shows it as is. `machine` is the non-human requester, `beneficiary` whom it asked for.
+ */
+export function machineChainText(machine: { id: string; name: string; kind: string; owner: { name: string } | null }, beneficiary: { id: string; name: string }): string {
+  const kind = KIND_IN_SENTENCE[machine.kind] ?? machine.kind.replace(/_/g, " ").toLowerCase();
+  const owned = machine.owner ? ` (owned by ${machine.owner.name})` : "";
+  return beneficiary.id === machine.id ? `${kind} ${machine.name} for itself${owned}` : `${kind} ${machine.name}${owned} for ${beneficiary.name}`;
+}
+
 /** "Asked by Priya Nair for Tom Okafor (Priya's report)": who asked for whom, in one line. */
 export function onBehalfSentence(o: { requester: { name: string }; beneficiary: { name: string }; relation: OnBehalfRelation }): string {
   const rel = onBehalfRelationText(o.requester.name, o.relation);

@@ -2,7 +2,7 @@ import type React from "react";
 import Link from "next/link";
 import { serverCaller } from "@/server/trpc/context";
 import { Card, DetailList, PageHeader } from "@/components/ui/card";
-import { Badge, KIND_LABEL, KindBadge, PrivilegedBadge, RiskBadge, StatusBadge } from "@/components/ui/badge";
+import { Badge, KindBadge, PrivilegedBadge, RiskBadge, StatusBadge } from "@/components/ui/badge";
 import { formatDateTime } from "@/components/ui/format";
 import { formatHours, kindLabel, RequestStatusBadge } from "@/components/requests/badges";
 import { describeAuthority } from "@/components/requests/authority";
@@ -11,7 +11,7 @@ import { Timeline } from "@/components/requests/timeline";
 import { RequestActions } from "@/components/requests/request-actions";
 import { DecisionPanel } from "@/components/approvals/decision-panel";
 import { DecidedNotice } from "@/components/approvals/decided-notice";
-import { onBehalfRelationText, onBehalfSentence } from "@/server/domain/requests/schema";
+import { machineChainText, onBehalfRelationText, onBehalfSentence } from "@/server/domain/requests/schema";
 import { orNotFound } from "../_lib/server";
 
 export const metadata = { title: "Request" };
@@ -45,7 +45,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
             {r.emergency && <Badge tone="red">Emergency</Badge>}
           </span>
         }
-        description={r.machineRequester ? machineChainSentence(r.machineRequester, r.beneficiary) : r.onBehalf ? onBehalfSentence(r.onBehalf) : `Requested by ${r.requester.name} for themselves`}
+        description={r.machineRequester ? `Submitted by ${machineChainText(r.machineRequester, r.beneficiary)}` : r.onBehalf ? onBehalfSentence(r.onBehalf) : `Requested by ${r.requester.name} for themselves`}
       />
 
       <DecidedNotice />
@@ -58,7 +58,7 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
               <Link href={`/identities/${r.requester.id}`} className="text-brand-700 hover:underline">{r.requester.name}</Link>
               {r.machineRequester && (
                 <span className="mt-1 block text-xs text-slate-600" data-testid="machine-requester">
-                  {machineChainSentence(r.machineRequester, r.beneficiary)}.
+                  {`Submitted by ${machineChainText(r.machineRequester, r.beneficiary)}`}.
                   {r.machineRequester.owner && ` ${r.machineRequester.owner.name} answers for it and may not approve this request.`}
                 </span>
               )}
@@ -216,11 +216,4 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
 function extendsText(r: { extendsGrantId: string | null; beneficiaryAccess: { id: string; expiresAt: Date | null }[] }) {
   const g = r.beneficiaryAccess.find((x) => x.id === r.extendsGrantId);
   return g ? `The access held now${g.expiresAt ? `, which ends ${formatDateTime(g.expiresAt)}` : ""}` : "An earlier grant of this access (no longer in effect)";
-}
-
-/** "Submitted by AI agent Triage bot (owned by Priya Nair) for Tom Okafor": the whole machine chain in one line. */
-function machineChainSentence(m: { id: string; name: string; kind: string; owner: { name: string } | null }, beneficiary: { id: string; name: string }): string {
-  const kind = (KIND_LABEL[m.kind] ?? m.kind).toLowerCase();
-  const owned = m.owner ? ` (owned by ${m.owner.name})` : "";
-  return `Submitted by ${kind} ${m.name}${owned} for ${beneficiary.id === m.id ? "itself" : beneficiary.name}`;
 }
