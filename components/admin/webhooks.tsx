@@ -25,6 +25,7 @@ export const WEBHOOK_STATE: Record<WebhookState, { label: string; tone: Tone }> 
   retrying: { label: "Retrying", tone: "amber" },
   paused: { label: "Paused: dead letter", tone: "red" },
   disabled: { label: "Disabled", tone: "slate" },
+  deleted: { label: "Deleted", tone: "slate" },
 };
 
 const col = createColumnHelper<WebhookView>();
