@@ -54,7 +54,14 @@ export async function startKeyReceiver(secret: string, hold?: (call: KeyedCall) 
       const raw = Buffer.concat(parts).toString("utf8");
       const timestamp = String(req.headers["x-warrant-timestamp"] ?? "");
       const signature = String(req.headers["x-warrant-signature"] ?? "");
-      const call: KeyedCall = { raw, body: JSON.parse(raw) as KeyedCall["body"], timestamp, signature, verified: verifyWebhookSignature(known, raw, timestamp, signature), path: req.url ?? "/" };
+      let body: KeyedCall["body"];
+      try {
+        body = JSON.parse(raw) as KeyedCall["body"];
+      } catch {
+        res.writeHead(400).end();
+        return;
+      }
+      const call: KeyedCall = { raw, body, timestamp, signature, verified: verifyWebhookSignature(known, raw, timestamp, signature), path: req.url ?? "/" };
       calls.push(call);
       if (hold) await hold(call);
       res.writeHead(call.verified ? 200 : 401, { "content-type": "application/json" }).end(JSON.stringify({ ok: call.verified }));
