@@ -152,7 +152,7 @@ export function WebhookDetail({ sub, head, attempts, deadLetters, canManage: may
             { label: "Signing secret", value: sub.secret },
             ...(sub.secretRotatedAt ? [{ label: "Secret rotated", value: formatDateTime(sub.secretRotatedAt) }] : []),
             ...(sub.previousSecretUntil ? [{ label: "Previous secret", value: `still signs, next to the new one, until ${formatDateTime(sub.previousSecretUntil)}` }] : []),
-            { label: "Delivered up to", value: `seq ${sub.cursorSeq} of ${head} (${sub.lag} behind)` },
+            { label: "Delivered up to", value: sub.deletedAt ? `seq ${sub.cursorSeq} (delivery ended)` : `seq ${sub.cursorSeq} of ${head} (${sub.lag} behind)` },
             { label: "Failed attempts of the current batch", value: sub.attempts ? `${sub.attempts}, next try ${formatDateTime(sub.nextAttemptAt)}` : "none" },
             { label: "Last error", value: sub.lastError ?? "none" },
             { label: "Last delivery", value: sub.lastDeliveredAt ? formatDateTime(sub.lastDeliveredAt) : "never" },
