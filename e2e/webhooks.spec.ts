@@ -3,7 +3,9 @@
  * "webhook.*" events on /admin/webhooks and copies the signing secret shown once; disabling and enabling the
  * subscription are ledger events, which the portal's in-process worker delivers, signed, in seq order. The
  * detail page then shows the delivered attempt. The JSON Lines export of a seq range downloads for the admin.
- * Screenshots of both pages at 1440 and 390 px land in test-results/.
+ * Then the admin rotates the secret (shown once; the rotation's own event arrives signed with both secrets),
+ * renames the subscription and deletes it after a confirmation.
+ * Screenshots of the pages at 1440 and 390 px land in test-results/.
  */
 import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
@@ -12,6 +14,7 @@ import type { Page } from "@playwright/test";
 import { test, expect } from "./fixtures";
 
 type Got = { raw: string; ts: string; sig: string; body: { events: { seq: string; action: string }[] } };
+const hmac = (secret: string, g: Got) => `sha256=${createHmac("sha256", secret).update(`${g.ts}.${g.raw}`).digest("hex")}`;
 
 async function shoot(page: Page, name: string) {
   for (const [w, size] of [["1440", { width: 1440, height: 900 }], ["390", { width: 390, height: 844 }]] as const) {
@@ -24,7 +27,7 @@ async function shoot(page: Page, name: string) {
 }
 
 test("an admin subscribes a receiver, which gets signed ledger events in order; the feed exports as JSON Lines", async ({ adminPage: page }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(300_000);
   const got: Got[] = [];
   const server: Server = createServer((req, res) => {
     const parts: Buffer[] = [];
@@ -61,7 +64,7 @@ test("an admin subscribes a receiver, which gets signed ledger events in order; 
 
     // The in-process worker runs every 15 s.
     await expect.poll(() => got.flatMap((g) => g.body.events.map((e) => e.action)), { timeout: 90_000, intervals: [1000] }).toEqual(["webhook.disabled", "webhook.enabled"]);
-    for (const g of got) expect(g.sig).toBe(`sha256=${createHmac("sha256", secret).update(`${g.ts}.${g.raw}`).digest("hex")}`);
+    for (const g of got) expect(g.sig).toBe(hmac(secret, g));
     const seqs = got.flatMap((g) => g.body.events.map((e) => Number(e.seq)));
     expect(seqs[1]!).toBeGreaterThan(seqs[0]!);
 
@@ -75,9 +78,34 @@ test("an admin subscribes a receiver, which gets signed ledger events in order; 
     expect(lines[0]!.type).toBe("range");
     expect(lines.filter((l) => l.type === "event").map((l) => Number(l.seq))).toEqual(Array.from({ length: seqs[1]! - seqs[0]! + 1 }, (_, i) => seqs[0]! + i));
 
-    // Leave the shared e2e database without a live subscription to a receiver that is about to close.
-    await page.getByRole("button", { name: "Disable" }).click();
-    await expect(page.getByRole("button", { name: "Enable" })).toBeVisible();
+    // Rotate with the default overlap: the new secret is shown once, and while the overlap runs every POST
+    // carries both signatures (the rotation's own event is a "webhook.*" event: it is delivered too).
+    await page.getByRole("button", { name: "Rotate secret…" }).click();
+    const dialog = page.getByRole("dialog");
+    await expect(dialog.getByLabel("Overlap")).toHaveValue("24");
+    await shoot(page, "webhook-rotate-dialog");
+    await dialog.getByRole("button", { name: "Rotate secret" }).click();
+    await expect(secretBox).toHaveValue(/^whsec_/);
+    const rotated = await secretBox.inputValue();
+    expect(rotated).not.toBe(secret);
+    await expect(page.getByText(/The previous secret keeps signing next to it until/)).toBeVisible();
+    await shoot(page, "webhook-rotated");
+    await page.getByRole("button", { name: "I have stored it" }).click();
+    await expect.poll(() => got.flatMap((g) => g.body.events.map((e) => e.action)), { timeout: 90_000, intervals: [1000] }).toContain("webhook.secret_rotated");
+    const withRotation = got.find((g) => g.body.events.some((e) => e.action === "webhook.secret_rotated"))!;
+    expect(withRotation.sig.split(",")).toEqual([hmac(rotated, withRotation), hmac(secret, withRotation)]);
+
+    // Rename it (the settings form), then delete it after the confirmation: it is kept, read-only, as evidence.
+    await page.getByRole("form", { name: "Subscription settings" }).getByLabel("Name", { exact: true }).fill(`${name} EU`);
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: `${name} EU` })).toBeVisible();
+    await page.getByRole("button", { name: "Delete…" }).click();
+    await expect(dialog.getByText("This cannot be undone")).toBeVisible();
+    await dialog.getByRole("button", { name: "Delete subscription" }).click();
+    await expect(page.getByText(/^Deleted on /)).toBeVisible();
+    await expect(page.getByRole("button", { name: "Rotate secret…" })).toHaveCount(0);
+    await expect(page.getByRole("table", { name: "Recent delivery attempts" }).getByText("Delivered").first()).toBeVisible();
+    await shoot(page, "webhook-deleted");
   } finally {
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));

@@ -1,8 +1,9 @@
 "use client";
 /**
  * One webhook subscription (/admin/webhooks/<id>): its state and cursor, enable/disable, replay from a seq,
- * the latest delivery attempts and the dead letters, each open one with Replay or Skip. Admins and security
- * act; auditors read. Every action is recorded in the evidence ledger.
+ * rotate the secret, change the settings, delete (webhook-maintenance.tsx), the latest delivery attempts and
+ * the dead letters, each open one with Replay or Skip. Admins and security act; auditors read. A deleted
+ * subscription is shown read-only, as evidence. Every action is recorded in the evidence ledger.
  */
 import { createContext, useContext, useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
@@ -12,13 +13,14 @@ import { useTRPC } from "@/components/trpc/client";
 import { DataTable } from "@/components/data-table/data-table";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { Card, DetailList } from "@/components/ui/card";
+import { Card, DetailList, NoticeBanner } from "@/components/ui/card";
 import { Field, Input } from "@/components/ui/form";
 import { formatDateTime } from "@/components/ui/format";
 import { notify } from "@/components/ui/toast";
 import { readFormError } from "@/components/catalog/form-errors";
 import type { WebhookView } from "@/server/domain/webhooks/schema";
-import { WEBHOOK_STATE } from "./webhooks";
+import { RevealedSecret, WEBHOOK_STATE } from "./webhooks";
+import { DeleteWebhookButton, EditWebhook, overlapNote, RotateSecretButton, type Rotated } from "./webhook-maintenance";
 
 type AttemptView = { id: string; at: Date; fromSeq: string; toSeq: string; events: number; httpStatus: number | null; ok: boolean; error: string | null; durationMs: number };
 type DeadLetterView = { id: string; createdAt: Date; fromSeq: string; toSeq: string; events: number; attempts: number; lastError: string; status: "OPEN" | "REPLAYED" | "SKIPPED"; resolvedAt: Date | null };
@@ -76,7 +78,7 @@ const deadLetterColumns = [
   dlCol.display({ id: "actions", header: "Action", meta: { card: "action" }, cell: (c) => <DeadLetterActions row={c.row.original} /> }),
 ];
 
-function Controls({ sub }: { sub: WebhookView }) {
+function Controls({ sub, onRotated }: { sub: WebhookView; onRotated: (r: Rotated) => void }) {
   const trpc = useTRPC();
   const router = useRouter();
   const toggle = useMutation(trpc.webhooks.setEnabled.mutationOptions());
@@ -121,14 +123,25 @@ function Controls({ sub }: { sub: WebhookView }) {
             Replay
           </Button>
         </form>
+        <RotateSecretButton sub={sub} onRotated={onRotated} />
+        <DeleteWebhookButton sub={sub} />
       </div>
     </Card>
   );
 }
 
-export function WebhookDetail({ sub, head, attempts, deadLetters, canManage }: { sub: WebhookView; head: string; attempts: AttemptView[]; deadLetters: DeadLetterView[]; canManage: boolean }) {
+export function WebhookDetail({ sub, head, attempts, deadLetters, canManage: mayManage }: { sub: WebhookView; head: string; attempts: AttemptView[]; deadLetters: DeadLetterView[]; canManage: boolean }) {
+  const [rotated, setRotated] = useState<Rotated | null>(null);
+  // A deleted subscription is evidence only: nothing on it can be changed.
+  const canManage = mayManage && !sub.deletedAt;
   return (
     <Ctx.Provider value={{ canManage }}>
+      {rotated && <RevealedSecret name={sub.name} secret={rotated.secret} note={overlapNote(rotated)} onClose={() => setRotated(null)} />}
+      {sub.deletedAt && (
+        <div className="mb-6">
+          <NoticeBanner>Deleted on {formatDateTime(sub.deletedAt)}: nothing is delivered to it again. Its attempts and dead letters are kept below as evidence.</NoticeBanner>
+        </div>
+      )}
       <Card title="Subscription" className="mb-6">
         <DetailList
           items={[
@@ -137,14 +150,17 @@ export function WebhookDetail({ sub, head, attempts, deadLetters, canManage }: {
             { label: "Event types", value: sub.eventTypes.length ? sub.eventTypes.join(", ") : "All" },
             { label: "Format", value: sub.format === "ocsf" ? "OCSF 1.3" : "Warrant ledger events" },
             { label: "Signing secret", value: sub.secret },
-            { label: "Delivered up to", value: `seq ${sub.cursorSeq} of ${head} (${sub.lag} behind)` },
+            ...(sub.secretRotatedAt ? [{ label: "Secret rotated", value: formatDateTime(sub.secretRotatedAt) }] : []),
+            ...(sub.previousSecretUntil ? [{ label: "Previous secret", value: `still signs, next to the new one, until ${formatDateTime(sub.previousSecretUntil)}` }] : []),
+            { label: "Delivered up to", value: sub.deletedAt ? `seq ${sub.cursorSeq} (delivery ended)` : `seq ${sub.cursorSeq} of ${head} (${sub.lag} behind)` },
             { label: "Failed attempts of the current batch", value: sub.attempts ? `${sub.attempts}, next try ${formatDateTime(sub.nextAttemptAt)}` : "none" },
             { label: "Last error", value: sub.lastError ?? "none" },
             { label: "Last delivery", value: sub.lastDeliveredAt ? formatDateTime(sub.lastDeliveredAt) : "never" },
           ]}
         />
       </Card>
-      {canManage && <Controls sub={sub} />}
+      {canManage && <Controls sub={sub} onRotated={setRotated} />}
+      {canManage && <EditWebhook key={`${sub.name}|${sub.url}|${sub.eventTypes.join(",")}|${sub.format}`} sub={sub} />}
       <h2 className="mb-2 text-lg font-semibold text-slate-900">Dead letters</h2>
       <p className="mb-3 text-sm text-slate-700">A batch that failed every attempt pauses the subscription until it is replayed (sent again) or skipped (not sent; recorded in the ledger).</p>
       <div className="mb-8">

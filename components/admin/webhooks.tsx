@@ -25,6 +25,7 @@ export const WEBHOOK_STATE: Record<WebhookState, { label: string; tone: Tone }> 
   retrying: { label: "Retrying", tone: "amber" },
   paused: { label: "Paused: dead letter", tone: "red" },
   disabled: { label: "Disabled", tone: "slate" },
+  deleted: { label: "Deleted", tone: "slate" },
 };
 
 const col = createColumnHelper<WebhookView>();
@@ -59,13 +60,15 @@ const columns = [
   col.accessor("lastDeliveredAt", { header: "Last delivery", enableSorting: false, cell: (c) => (c.getValue() ? formatDateTime(c.getValue()!) : dash) }),
 ];
 
-function RevealedSecret({ name, secret, onClose }: { name: string; secret: string; onClose: () => void }) {
+/** A secret Warrant generated, shown once (after creation or a rotation). `note` says what happens to the old one. */
+export function RevealedSecret({ name, secret, note, onClose }: { name: string; secret: string; note?: string; onClose: () => void }) {
   return (
     <div role="status" className="mb-6 rounded-md border border-amber-300 bg-amber-50 p-4">
       <h2 className="font-semibold text-slate-900">Signing secret for {name}: copy it now</h2>
       <p className="mt-1 text-sm text-slate-700">
         It is shown once. The receiver checks each POST with it: HMAC-SHA256 over <code>timestamp.body</code> (see docs/events.md).
       </p>
+      {note && <p className="mt-1 text-sm font-medium text-slate-800">{note}</p>}
       <label className="mt-3 block text-sm font-medium text-slate-800" htmlFor="webhook-new-secret">
         Secret
       </label>

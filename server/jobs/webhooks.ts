@@ -7,8 +7,9 @@
  *     deliver the same subscription at once, and a dead worker's subscription is taken over once its lease ran out;
  *  2. deliver, OUTSIDE any transaction: the next batch of events after the cursor (in seq order, filtered by
  *     the subscription's types, with the checkpoints covering it) is POSTed, signed like the webhook connector
- *     (X-Warrant-Timestamp, X-Warrant-Signature: sha256=HMAC-SHA256(secret, "<timestamp>.<body>")), with a
- *     timeout, redirects refused and the answer read up to a cap;
+ *     (X-Warrant-Timestamp, X-Warrant-Signature: sha256=HMAC-SHA256(secret, "<timestamp>.<body>"); during a
+ *     secret rotation's overlap two comma-separated values, the new secret's first), with a timeout, redirects
+ *     refused and the answer read up to a cap;
  *  3. record, conditional on the claim still being ours and the cursor unchanged: a 2xx moves the cursor to the
  *     end of the batch (and the lease on, for the next batch); a failure counts an attempt and waits (exponential
  *     backoff); the WEBHOOK_MAX_ATTEMPTS-th failure turns the batch into a dead letter and PAUSES the
@@ -20,12 +21,11 @@
  * ledger events (each would be one more event to deliver); each attempt is a WebhookAttempt row.
  */
 import type { PrismaClient } from "../db";
-import { signPayload } from "../connectors/webhook";
 import { readEvents, type EventsPage } from "../domain/events/feed";
 import { toOcsf } from "../domain/events/ocsf";
 import { notify } from "../domain/notifications/notify";
 import { activeWithRole } from "../domain/provisioning/people";
-import { subscriptionSecret } from "../domain/webhooks/secret";
+import { signatureHeader, signingSecrets } from "../domain/webhooks/secret";
 import { recordEvent } from "../ledger/ledger";
 
 /** A claim lasts this long; each delivered batch extends it. Far longer than one POST may take. */
@@ -57,7 +57,7 @@ export async function claimWebhookSubscriptions(db: PrismaClient, now: Date, wor
         UPDATE "WebhookSubscription" SET "claimedBy" = ${workerId}, "claimedUntil" = ${until}::timestamptz
          WHERE "id" IN (
            SELECT "id" FROM "WebhookSubscription"
-            WHERE "enabled" AND "pausedAt" IS NULL
+            WHERE "enabled" AND "pausedAt" IS NULL AND "deletedAt" IS NULL
               AND "nextAttemptAt" <= ${at}::timestamptz
               AND ("claimedUntil" IS NULL OR "claimedUntil" < ${at}::timestamptz)
               AND "cursorSeq" < (SELECT "seq" FROM "LedgerHead" WHERE "id" = 1)
@@ -91,8 +91,8 @@ async function readCapped(res: Response, max: number): Promise<string> {
   return Buffer.concat(parts).toString("utf8").slice(0, max);
 }
 
-/** The signed POST. Never throws: every failure is a result. */
-export async function postBatch(url: string, secret: string, deliveryId: string, body: string): Promise<PostResult> {
+/** The signed POST (one signature per secret: two during a rotation's overlap). Never throws: every failure is a result. */
+export async function postBatch(url: string, secrets: string[], deliveryId: string, body: string): Promise<PostResult> {
   const t0 = Date.now();
   // Signed with the wall clock: the receiver checks it against its own clock, not Warrant's business clock.
   const timestamp = String(Math.floor(Date.now() / 1000));
@@ -103,7 +103,7 @@ export async function postBatch(url: string, secret: string, deliveryId: string,
         "content-type": "application/json",
         "user-agent": "Warrant-Webhooks/1",
         "X-Warrant-Timestamp": timestamp,
-        "X-Warrant-Signature": signPayload(secret, timestamp, body),
+        "X-Warrant-Signature": signatureHeader(secrets, timestamp, body),
         "X-Warrant-Delivery": deliveryId,
       },
       body,
@@ -139,7 +139,7 @@ type Outcome = "delivered" | "advanced" | "retry" | "dead" | "lost" | "idle";
 /** One batch of one claimed subscription: read, post, record. */
 async function deliverBatch(db: PrismaClient, id: string, now: Date, workerId: string): Promise<Outcome> {
   const sub = await db.webhookSubscription.findUnique({ where: { id } });
-  if (!sub || sub.claimedBy !== workerId || !sub.enabled || sub.pausedAt) return "lost";
+  if (!sub || sub.claimedBy !== workerId || !sub.enabled || sub.pausedAt || sub.deletedAt) return "lost";
   const mine = { id, claimedBy: workerId, cursorSeq: sub.cursorSeq, pausedAt: null, enabled: true };
   const lease = new Date(now.getTime() + WEBHOOK_LEASE_MS);
   const page = await readEvents(db, { after: sub.cursorSeq, limit: WEBHOOK_BATCH, types: sub.eventTypes });
@@ -153,7 +153,8 @@ async function deliverBatch(db: PrismaClient, id: string, now: Date, workerId: s
   const deliveryId = `${sub.id}:${fromSeq}-${page.next}`;
   let result: PostResult;
   try {
-    result = await postBatch(sub.url, subscriptionSecret(sub), deliveryId, batchBody(sub, fromSeq, page));
+    // The secrets as of this batch: a rotation committed before it is signed in; during its overlap, both.
+    result = await postBatch(sub.url, signingSecrets(sub, now), deliveryId, batchBody(sub, fromSeq, page));
   } catch (e) {
     // The secret could not be had (a reference that no longer resolves): a failed attempt like any other.
     result = { ok: false, status: null, error: ((e as Error).message || "the signing secret is unavailable").slice(0, 2000), ms: 0 };
@@ -215,8 +216,19 @@ async function deliverSubscription(db: PrismaClient, id: string, now: Date, work
   return posted;
 }
 
+/**
+ * Forgets previous secrets whose rotation overlap is over (they no longer sign anything; the rotation's ledger
+ * event recorded the overlap end). The row's own check keeps a fresh rotation's previous secret: a concurrent
+ * rotation sets a later end, which this update then no longer matches.
+ */
+export async function dropExpiredPreviousSecrets(db: PrismaClient, now: Date): Promise<number> {
+  const out = await db.webhookSubscription.updateMany({ where: { previousSecretUntil: { lte: now } }, data: { previousSecretRef: null, previousSecretSealed: null, previousSecretUntil: null } });
+  return out.count;
+}
+
 /** The job: claims due subscriptions and delivers them (in parallel, one lane per subscription). */
 export async function deliverWebhooks(db: PrismaClient, now: Date, workerId: string, opts: { limit?: number; budgetMs?: number } = {}): Promise<{ processed: number }> {
+  await dropExpiredPreviousSecrets(db, now);
   const ids = await claimWebhookSubscriptions(db, now, workerId, opts.limit ?? 10);
   const counts = await Promise.all(ids.map((id) => deliverSubscription(db, id, now, workerId, opts.budgetMs ?? WEBHOOK_RUN_BUDGET_MS)));
   return { processed: counts.reduce((a, b) => a + b, 0) };

@@ -200,7 +200,7 @@ export async function authorizationScene(db: PrismaClient) {
     })() },
   );
 
-  // Webhook subscriptions: one to toggle and replay, two paused on an open dead letter (one to replay, one to
+  // Webhook subscriptions: one to toggle, replay, edit and rotate, one to delete, two paused on an open dead letter (one to replay, one to
   // skip). The dead letters are marked here as the delivery job would leave them (the job has its own tests).
   const webhook = async (name: string) => (await as(admin).webhooks.create({ name, url: "https://siem.example.test/warrant", eventTypes: ["grant.*"] })).id;
   const deadLettered = async (name: string) => {
@@ -208,7 +208,7 @@ export async function authorizationScene(db: PrismaClient) {
     await db.webhookSubscription.update({ where: { id }, data: { pausedAt: clock.now(), attempts: 8, lastError: "HTTP 503" } });
     return (await db.webhookDeadLetter.create({ data: { subscriptionId: id, fromSeq: 1n, toSeq: 2n, events: 2, attempts: 8, lastError: "HTTP 503" } })).id;
   };
-  const webhooks = { main: await webhook("SIEM (scene)"), deadLetterToReplay: await deadLettered("GRC (scene)"), deadLetterToSkip: await deadLettered("Data lake (scene)") };
+  const webhooks = { main: await webhook("SIEM (scene)"), deadLetterToReplay: await deadLettered("GRC (scene)"), deadLetterToSkip: await deadLettered("Data lake (scene)"), toDelete: await webhook("Old SIEM (scene)") };
   // A credential issued to the employee's NHI (docs/credentials.md), written as issuance leaves it: its password
   // sealed for the owner to reveal once. Its own entitlement, held by nobody else.
   const credEnt = await makeEntitlement(db, system.id, { name: "svc-login", risk: "LOW" });

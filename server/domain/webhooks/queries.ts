@@ -13,7 +13,8 @@ function assertReader(actor: Actor) {
   if (!hasRole(actor, "ADMIN", "SECURITY", "AUDITOR")) throw forbidden("Only admins, security and auditors may see webhook subscriptions.");
 }
 
-function stateOf(s: { enabled: boolean; pausedAt: Date | null; attempts: number; cursorSeq: bigint }, head: bigint): WebhookState {
+function stateOf(s: { enabled: boolean; deletedAt: Date | null; pausedAt: Date | null; attempts: number; cursorSeq: bigint }, head: bigint): WebhookState {
+  if (s.deletedAt) return "deleted";
   if (!s.enabled) return "disabled";
   if (s.pausedAt) return "paused";
   if (s.attempts > 0) return "retrying";
@@ -24,11 +25,11 @@ export type WebhookRow = WebhookView & { createdAt: Date };
 
 const withOpenCount = { _count: { select: { deadLetters: { where: { status: "OPEN" as const } } } } };
 
-/** Every subscription with its cursor and lag (head − cursor), newest first. */
+/** Every subscription with its cursor and lag (head − cursor), newest first; deleted ones after the live ones. */
 export async function listWebhooks(db: Tx, actor: Actor): Promise<{ head: string; rows: WebhookRow[] }> {
   assertReader(actor);
   const head = await headSeq(db);
-  const subs = await db.webhookSubscription.findMany({ orderBy: [{ createdAt: "desc" }, { id: "asc" }], take: 500, include: withOpenCount });
+  const subs = await db.webhookSubscription.findMany({ orderBy: [{ deletedAt: { sort: "desc", nulls: "first" } }, { createdAt: "desc" }, { id: "asc" }], take: 500, include: withOpenCount });
   return { head: head.toString(), rows: subs.map((s) => rowOf(s, head)) };
 }
 
@@ -41,8 +42,11 @@ function rowOf(s: SubWithCount, head: bigint): WebhookRow {
     url: s.url,
     eventTypes: s.eventTypes,
     format: s.format,
-    secret: s.secretRef ? `reference ${s.secretRef}` : "generated (shown once)",
+    secret: s.deletedAt ? "removed (deleted)" : s.secretRef ? `reference ${s.secretRef}` : "generated (shown once)",
+    previousSecretUntil: s.previousSecretUntil,
+    secretRotatedAt: s.secretRotatedAt,
     enabled: s.enabled,
+    deletedAt: s.deletedAt,
     state: stateOf(s, head),
     cursorSeq: s.cursorSeq.toString(),
     lag: (head > s.cursorSeq ? head - s.cursorSeq : 0n).toString(),

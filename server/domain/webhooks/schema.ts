@@ -34,6 +34,43 @@ export const ZCreateWebhookInput = z
   .strict();
 export type TCreateWebhookInput = z.input<typeof ZCreateWebhookInput>;
 
+/**
+ * Edit a subscription: any of name, URL (the same rule as on creation), event types, format; at least one.
+ * The cursor stays where it is: the changed subscription goes on from the next undelivered seq.
+ */
+export const ZUpdateWebhookInput = z
+  .object({
+    id: ZId,
+    name: z.string().trim().min(1, { message: "is required" }).max(100).optional(),
+    url: ZWebhookUrl.optional(),
+    /** Empty = every event. */
+    eventTypes: z.array(ZEventType).max(50).optional(),
+    format: z.enum(FEED_FORMATS).optional(),
+  })
+  .strict()
+  .refine((v) => v.name !== undefined || v.url !== undefined || v.eventTypes !== undefined || v.format !== undefined, { message: "Change at least one of name, url, eventTypes, format." });
+export type TUpdateWebhookInput = z.input<typeof ZUpdateWebhookInput>;
+
+/** Default rotation overlap: a day for the receiver to take the new secret. */
+export const DEFAULT_SECRET_OVERLAP_HOURS = 24;
+export const MAX_SECRET_OVERLAP_HOURS = 7 * 24;
+/**
+ * Rotate the signing secret: a new one is generated (shown once); the old one still signs, next to it, for
+ * `overlapHours` (0 = stop at once, e.g. when the old one leaked).
+ */
+export const ZRotateWebhookSecretInput = z
+  .object({
+    id: ZId,
+    overlapHours: z
+      .number({ message: "overlapHours must be a number of hours." })
+      .int("overlapHours must be a whole number of hours.")
+      .min(0, "overlapHours cannot be negative.")
+      .max(MAX_SECRET_OVERLAP_HOURS, `The overlap is at most ${MAX_SECRET_OVERLAP_HOURS} hours (7 days).`)
+      .default(DEFAULT_SECRET_OVERLAP_HOURS),
+  })
+  .strict();
+export type TRotateWebhookSecretInput = z.input<typeof ZRotateWebhookSecretInput>;
+
 export const ZSetWebhookEnabledInput = z.object({ id: ZId, enabled: z.boolean() }).strict();
 export const ZWebhookIdInput = z.object({ id: ZId }).strict();
 /** Rewind (or move) the cursor: delivery starts again with the event at `fromSeq`. */
@@ -41,7 +78,7 @@ export const ZReplayWebhookInput = z.object({ id: ZId, fromSeq: ZSeq.refine((s) 
 export const ZDeadLetterInput = z.object({ deadLetterId: ZId }).strict();
 
 /** Where a subscription stands (server/domain/webhooks/queries.ts computes it). */
-export type WebhookState = "delivering" | "caught up" | "retrying" | "paused" | "disabled";
+export type WebhookState = "delivering" | "caught up" | "retrying" | "paused" | "disabled" | "deleted";
 /** A subscription as the admin pages show it: never its secret, only whether it is a reference or generated. */
 export type WebhookView = {
   id: string;
@@ -50,7 +87,11 @@ export type WebhookView = {
   eventTypes: string[];
   format: string;
   secret: string;
+  /** While a rotation's overlap runs: when the previous secret stops signing (null otherwise). */
+  previousSecretUntil: Date | null;
+  secretRotatedAt: Date | null;
   enabled: boolean;
+  deletedAt: Date | null;
   state: WebhookState;
   cursorSeq: string;
   lag: string;

@@ -5,7 +5,7 @@
  * every instance and worker shares). HMAC needs the secret itself when signing, so a hash cannot be kept; the
  * database alone never reveals it.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 import { authSecret } from "../../auth/secret";
 import { resolveSecretRef } from "../../connectors/secrets";
 
@@ -38,4 +38,58 @@ export function subscriptionSecret(sub: { secretRef: string | null; secretSealed
   if (sub.secretRef) return resolveSecretRef(sub.secretRef, "webhook subscription");
   if (sub.secretSealed) return unsealSecret(sub.secretSealed);
   throw new Error("the webhook subscription has no secret");
+}
+
+/**
+ * The secrets a subscription signs with at `now`: its current one, and during a rotation's overlap (until
+ * previousSecretUntil) the one it replaced. Throws when the current one cannot be had; a previous one that
+ * cannot be had any more (a reference that stopped resolving) is left out.
+ */
+export function signingSecrets(
+  sub: { secretRef: string | null; secretSealed: string | null; previousSecretRef: string | null; previousSecretSealed: string | null; previousSecretUntil: Date | null },
+  now: Date,
+): string[] {
+  const current = subscriptionSecret(sub);
+  if (!sub.previousSecretUntil || sub.previousSecretUntil.getTime() <= now.getTime()) return [current];
+  try {
+    return [current, subscriptionSecret({ secretRef: sub.previousSecretRef, secretSealed: sub.previousSecretSealed })];
+  } catch {
+    return [current];
+  }
+}
+
+/** A secret's fingerprint for the ledger and the page: the first 16 hex digits of its SHA-256 (never the secret). */
+export function secretFingerprint(secret: string): string {
+  return createHash("sha256").update(secret, "utf8").digest("hex").slice(0, 16);
+}
+
+/**
+ * The X-Warrant-Signature header: `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>` per secret, the
+ * current one first, separated by commas (two during a rotation's overlap).
+ */
+export function signatureHeader(secrets: string[], timestamp: string, rawBody: string): string {
+  return secrets.map((k) => `sha256=${createHmac("sha256", k).update(`${timestamp}.${rawBody}`).digest("hex")}`).join(",");
+}
+
+/** Signed requests older or newer than this (against the receiver's clock) are refused. */
+export const WEBHOOK_SIGNATURE_TOLERANCE_SECONDS = 300;
+
+/**
+ * What a receiver does (docs/events.md), as code: true when the timestamp is within 5 minutes of `now` and
+ * ANY of the header's comma-separated `sha256=` values is the HMAC of "<timestamp>.<raw body>" under `secret`
+ * (constant-time comparison). Used by the tests as the receiver.
+ */
+export function verifyWebhookSignature(secret: string, rawBody: string, timestamp: string | null | undefined, header: string | null | undefined, now = new Date()): boolean {
+  if (!timestamp || !/^\d{1,12}$/.test(timestamp) || !header) return false;
+  if (Math.abs(Math.floor(now.getTime() / 1000) - Number(timestamp)) > WEBHOOK_SIGNATURE_TOLERANCE_SECONDS) return false;
+  const expected = Buffer.from(createHmac("sha256", secret).update(`${timestamp}.${rawBody}`).digest("hex"));
+  let ok = false;
+  for (const part of header.split(",")) {
+    const v = part.trim();
+    if (!v.startsWith("sha256=")) continue;
+    const given = Buffer.from(v.slice("sha256=".length));
+    // No early exit: every value is compared.
+    if (given.length === expected.length && timingSafeEqual(given, expected)) ok = true;
+  }
+  return ok;
 }

@@ -9,20 +9,51 @@
  *  - a dead-lettered batch pauses the subscription until an admin acts: replay the dead letter (the cursor goes
  *    back to just before it and delivery resumes), skip it (the cursor moves past it: the admin chose to drop
  *    those events, and the ledger says so), or replay from any seq (which also closes the open dead letter);
- *  - every transition is a conditional write; a lost race is a CONFLICT.
+ *  - rotating the secret generates a new one (returned ONCE, stored sealed); the one it replaces still signs,
+ *    next to it, until the overlap end (0–7 days, default 24 h); a rotation during an overlap ends the older
+ *    one at once (only the latest two ever sign); the ledger gets fingerprints, never a secret;
+ *  - an edit (name, URL, event types, format) keeps the cursor: delivery goes on from the next undelivered seq,
+ *    to the new URL, with the new filter and format; a batch in flight is sent again under the new settings;
+ *  - deleting archives: the row, its attempts and dead letters stay as evidence, its secrets are wiped, open dead
+ *    letters close as skipped, and it is never claimed or changed again (every later change is a CONFLICT);
+ *  - every change that a delivery batch could race takes the subscription's row lock first (the worker records
+ *    a batch only if its claim and cursor are unchanged); every transition is a conditional write; a lost race
+ *    is a CONFLICT.
  */
 import type { Tx } from "../../db";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { recordEvent } from "../../ledger/ledger";
 import { hasRole, ledgerActor, type ServiceCtx } from "../actor";
 import { headSeq } from "../events/feed";
-import { generateWebhookSecret, sealSecret } from "./secret";
-import { ZCreateWebhookInput, ZDeadLetterInput, ZReplayWebhookInput, ZSetWebhookEnabledInput, type TCreateWebhookInput } from "./schema";
+import { generateWebhookSecret, sealSecret, secretFingerprint, unsealSecret } from "./secret";
+import {
+  ZCreateWebhookInput,
+  ZDeadLetterInput,
+  ZReplayWebhookInput,
+  ZRotateWebhookSecretInput,
+  ZSetWebhookEnabledInput,
+  ZUpdateWebhookInput,
+  ZWebhookIdInput,
+  type TCreateWebhookInput,
+  type TRotateWebhookSecretInput,
+  type TUpdateWebhookInput,
+} from "./schema";
 import type { z } from "zod";
 
 async function lockSubscription(tx: Tx, id: string) {
   await tx.$queryRaw`SELECT 1 FROM "WebhookSubscription" WHERE "id" = ${id}::uuid FOR UPDATE`;
 }
+
+/** Locks the row and reads it: a live (not deleted) subscription, else NOT_FOUND / CONFLICT. */
+async function lockLive(tx: Tx, id: string) {
+  await lockSubscription(tx, id);
+  const sub = await tx.webhookSubscription.findUnique({ where: { id } });
+  if (!sub) throw notFound("The webhook subscription");
+  if (sub.deletedAt) throw conflict("This webhook subscription was deleted.");
+  return sub;
+}
+
+const HOUR_MS = 3_600_000;
 
 function assertManager(ctx: ServiceCtx) {
   if (!hasRole(ctx.actor, "ADMIN", "SECURITY")) throw forbidden("Only admins and security may manage webhook subscriptions.");
@@ -72,9 +103,8 @@ export async function setWebhookEnabled(ctx: ServiceCtx, raw: z.input<typeof ZSe
   const input = ZSetWebhookEnabledInput.parse(raw);
   const now = ctx.now();
   return ctx.db.$transaction(async (tx) => {
-    const sub = await tx.webhookSubscription.findUnique({ where: { id: input.id } });
-    if (!sub) throw notFound("The webhook subscription");
-    const moved = await tx.webhookSubscription.updateMany({ where: { id: sub.id, enabled: !input.enabled }, data: { enabled: input.enabled, nextAttemptAt: now } });
+    const sub = await lockLive(tx, input.id);
+    const moved = await tx.webhookSubscription.updateMany({ where: { id: sub.id, enabled: !input.enabled, deletedAt: null }, data: { enabled: input.enabled, nextAttemptAt: now } });
     if (moved.count === 0) throw conflict(`This webhook subscription is already ${input.enabled ? "enabled" : "disabled"}.`);
     await recordEvent(tx, {
       ...ledgerActor(ctx.actor),
@@ -99,9 +129,7 @@ export async function replayWebhookFrom(ctx: ServiceCtx, raw: z.input<typeof ZRe
   const now = ctx.now();
   return ctx.db.$transaction(async (tx) => {
     // Row lock: serialises with a worker recording a batch (its conditional write then finds the claim gone).
-    await lockSubscription(tx, input.id);
-    const sub = await tx.webhookSubscription.findUnique({ where: { id: input.id } });
-    if (!sub) throw notFound("The webhook subscription");
+    const sub = await lockLive(tx, input.id);
     const from = BigInt(input.fromSeq);
     const head = await headSeq(tx);
     if (from > head + 1n) throw badInput(`The ledger ends at seq ${head}: replay from at most ${head + 1n}.`, "fromSeq");
@@ -136,6 +164,7 @@ async function resolveDeadLetter(ctx: ServiceCtx, raw: z.input<typeof ZDeadLette
     if (!found) throw notFound("The dead letter");
     await lockSubscription(tx, found.subscriptionId);
     const dl = await tx.webhookDeadLetter.findUniqueOrThrow({ where: { id: input.deadLetterId }, include: { subscription: true } });
+    if (dl.subscription.deletedAt) throw conflict("This dead letter's webhook subscription was deleted.");
     const closed = await tx.webhookDeadLetter.updateMany({ where: { id: dl.id, status: "OPEN" }, data: { status: how, resolvedAt: now, resolvedById: ctx.actor.id } });
     if (closed.count === 0) throw conflict(`This dead letter was already ${dl.status === "OPEN" ? "resolved" : dl.status.toLowerCase()}.`);
     // Replay: back to just before the batch. Skip: past it (only if the cursor has not moved beyond already).
@@ -160,3 +189,159 @@ async function resolveDeadLetter(ctx: ServiceCtx, raw: z.input<typeof ZDeadLette
 export const replayDeadLetter = (ctx: ServiceCtx, input: z.input<typeof ZDeadLetterInput>) => resolveDeadLetter(ctx, input, "REPLAYED");
 /** Skips a dead letter: the cursor moves past its batch (those events are not delivered) and the subscription resumes. ADMIN or SECURITY. */
 export const skipDeadLetter = (ctx: ServiceCtx, input: z.input<typeof ZDeadLetterInput>) => resolveDeadLetter(ctx, input, "SKIPPED");
+
+/** How a secret shows in the ledger: a reference by name, a generated one by its fingerprint. */
+function secretEvidence(s: { ref: string | null; sealed: string | null }) {
+  if (s.ref) return { kind: "reference" as const, ref: s.ref };
+  if (s.sealed) {
+    try {
+      return { kind: "generated" as const, fingerprint: secretFingerprint(unsealSecret(s.sealed)) };
+    } catch {
+      // Sealed under another auth secret: still rotated out, only its fingerprint is unknown.
+      return { kind: "generated" as const, fingerprint: null };
+    }
+  }
+  return null;
+}
+
+/**
+ * Rotates the signing secret. ADMIN or SECURITY. Generates a new secret, returned ONCE (stored sealed); the
+ * current one (generated or a reference) becomes the previous one and still signs, next to the new one, until
+ * now + overlapHours (0: stops at once). A rotation during an overlap drops the older previous secret at once.
+ * Locks the subscription row, so it serialises with the other changes and with a worker recording a batch (a
+ * batch reads its secrets when it is signed: before or after the rotation, both verify during the overlap).
+ * Ledger: "webhook.secret_rotated" with fingerprints and the overlap end, never a secret.
+ */
+export async function rotateWebhookSecret(ctx: ServiceCtx, raw: TRotateWebhookSecretInput) {
+  assertManager(ctx);
+  const input = ZRotateWebhookSecretInput.parse(raw);
+  const now = ctx.now();
+  const secret = generateWebhookSecret();
+  return ctx.db.$transaction(async (tx) => {
+    const sub = await lockLive(tx, input.id);
+    const overlapEndsAt = input.overlapHours > 0 ? new Date(now.getTime() + input.overlapHours * HOUR_MS) : null;
+    const droppedPrevious = sub.previousSecretUntil && sub.previousSecretUntil > now ? secretEvidence({ ref: sub.previousSecretRef, sealed: sub.previousSecretSealed }) : null;
+    const moved = await tx.webhookSubscription.updateMany({
+      where: { id: sub.id, deletedAt: null, secretRef: sub.secretRef, secretSealed: sub.secretSealed },
+      data: {
+        secretRef: null,
+        secretSealed: sealSecret(secret),
+        previousSecretRef: overlapEndsAt ? sub.secretRef : null,
+        previousSecretSealed: overlapEndsAt ? sub.secretSealed : null,
+        previousSecretUntil: overlapEndsAt,
+        secretRotatedAt: now,
+      },
+    });
+    if (moved.count === 0) throw conflict("The webhook subscription's secret changed meanwhile: reload and try again.");
+    await recordEvent(tx, {
+      ...ledgerActor(ctx.actor),
+      action: "webhook.secret_rotated",
+      subjectType: "WebhookSubscription",
+      subjectId: sub.id,
+      occurredAt: now,
+      payload: {
+        name: sub.name,
+        secret: { kind: "generated", fingerprint: secretFingerprint(secret) },
+        previous: secretEvidence({ ref: sub.secretRef, sealed: sub.secretSealed }),
+        overlapHours: input.overlapHours,
+        overlapEndsAt: overlapEndsAt?.toISOString() ?? null,
+        ...(droppedPrevious ? { droppedPrevious } : {}),
+      },
+    });
+    return { id: sub.id, name: sub.name, secret, fingerprint: secretFingerprint(secret), overlapEndsAt };
+  });
+}
+
+/**
+ * Edits a subscription's name, URL, event types and/or format. ADMIN or SECURITY. The cursor stays: delivery
+ * goes on from the next undelivered seq. When the URL, types or format change, the claim of a worker is
+ * released and attempts reset, so the next batch (including one in flight now, whose late result is then not
+ * recorded) goes out under the new settings at once; a paused subscription stays paused. Locks the row.
+ * Nothing to change is BAD_INPUT. Ledger: "webhook.updated" with the changed fields before and after.
+ */
+export async function updateWebhook(ctx: ServiceCtx, raw: TUpdateWebhookInput) {
+  assertManager(ctx);
+  const input = ZUpdateWebhookInput.parse(raw);
+  const now = ctx.now();
+  return ctx.db.$transaction(async (tx) => {
+    const sub = await lockLive(tx, input.id);
+    const next = {
+      name: input.name ?? sub.name,
+      url: input.url ?? sub.url,
+      eventTypes: input.eventTypes ? [...new Set(input.eventTypes)] : sub.eventTypes,
+      format: input.format ?? sub.format,
+    };
+    const before: Record<string, unknown> = {};
+    const after: Record<string, unknown> = {};
+    if (next.name !== sub.name) [before.name, after.name] = [sub.name, next.name];
+    if (next.url !== sub.url) [before.url, after.url] = [sub.url, next.url];
+    if (JSON.stringify(next.eventTypes) !== JSON.stringify(sub.eventTypes)) [before.eventTypes, after.eventTypes] = [sub.eventTypes, next.eventTypes];
+    if (next.format !== sub.format) [before.format, after.format] = [sub.format, next.format];
+    if (Object.keys(after).length === 0) throw badInput("Nothing to change: the subscription already has these settings.");
+    const delivery = "url" in after || "eventTypes" in after || "format" in after;
+    await tx.webhookSubscription.update({
+      where: { id: sub.id },
+      data: { ...next, ...(delivery ? { claimedBy: null, claimedUntil: null, attempts: 0, lastError: null, nextAttemptAt: now } : {}) },
+    });
+    await recordEvent(tx, {
+      ...ledgerActor(ctx.actor),
+      action: "webhook.updated",
+      subjectType: "WebhookSubscription",
+      subjectId: sub.id,
+      occurredAt: now,
+      payload: { name: next.name, before, after, cursorSeq: sub.cursorSeq.toString() },
+    });
+    return { id: sub.id, ...next };
+  });
+}
+
+/**
+ * Deletes (archives) a subscription. ADMIN or SECURITY. It is disabled and never claimed again, its secrets
+ * are wiped, its claim released (a batch in flight may still arrive once; its result is not recorded), open
+ * dead letters close as SKIPPED (their events will not be delivered); the row, attempts and dead letters stay
+ * as evidence and its page stays readable. Deleting again is a CONFLICT. Locks the row.
+ * Ledger: "webhook.deleted" with where it stood (URL, cursor, the dead letters it closed).
+ */
+export async function deleteWebhook(ctx: ServiceCtx, raw: z.input<typeof ZWebhookIdInput>) {
+  assertManager(ctx);
+  const input = ZWebhookIdInput.parse(raw);
+  const now = ctx.now();
+  return ctx.db.$transaction(async (tx) => {
+    const sub = await lockLive(tx, input.id);
+    const moved = await tx.webhookSubscription.updateMany({
+      where: { id: sub.id, deletedAt: null },
+      data: {
+        deletedAt: now,
+        deletedById: ctx.actor.id,
+        enabled: false,
+        claimedBy: null,
+        claimedUntil: null,
+        secretRef: null,
+        secretSealed: null,
+        previousSecretRef: null,
+        previousSecretSealed: null,
+        previousSecretUntil: null,
+      },
+    });
+    if (moved.count === 0) throw conflict("This webhook subscription was deleted.");
+    const open = await tx.webhookDeadLetter.findMany({ where: { subscriptionId: sub.id, status: "OPEN" }, select: { id: true, fromSeq: true, toSeq: true } });
+    if (open.length) await tx.webhookDeadLetter.updateMany({ where: { id: { in: open.map((d) => d.id) }, status: "OPEN" }, data: { status: "SKIPPED", resolvedAt: now, resolvedById: ctx.actor.id } });
+    await recordEvent(tx, {
+      ...ledgerActor(ctx.actor),
+      action: "webhook.deleted",
+      subjectType: "WebhookSubscription",
+      subjectId: sub.id,
+      occurredAt: now,
+      payload: {
+        name: sub.name,
+        url: sub.url,
+        eventTypes: sub.eventTypes,
+        format: sub.format,
+        cursorSeq: sub.cursorSeq.toString(),
+        wasEnabled: sub.enabled,
+        closedDeadLetters: open.map((d) => ({ id: d.id, fromSeq: d.fromSeq.toString(), toSeq: d.toSeq.toString() })),
+      },
+    });
+    return { id: sub.id, deletedAt: now };
+  });
+}

@@ -1,7 +1,7 @@
 import { router, roleProcedure } from "../init";
 import { listWebhooks, webhookDetail } from "../../domain/webhooks/queries";
-import { createWebhook, replayDeadLetter, replayWebhookFrom, setWebhookEnabled, skipDeadLetter } from "../../domain/webhooks/service";
-import { ZCreateWebhookInput, ZDeadLetterInput, ZReplayWebhookInput, ZSetWebhookEnabledInput, ZWebhookIdInput } from "../../domain/webhooks/schema";
+import { createWebhook, deleteWebhook, replayDeadLetter, replayWebhookFrom, rotateWebhookSecret, setWebhookEnabled, skipDeadLetter, updateWebhook } from "../../domain/webhooks/service";
+import { ZCreateWebhookInput, ZDeadLetterInput, ZReplayWebhookInput, ZRotateWebhookSecretInput, ZSetWebhookEnabledInput, ZUpdateWebhookInput, ZWebhookIdInput } from "../../domain/webhooks/schema";
 
 /** Read by the ledger's readers (admin, security, auditor); changed by admin and security. */
 const reader = roleProcedure("ADMIN", "SECURITY", "AUDITOR");
@@ -15,6 +15,12 @@ export const webhooksRouter = router({
   byId: reader.input(ZWebhookIdInput).query(({ ctx, input }) => webhookDetail(ctx.db, ctx.svc.actor, input.id)),
   // Create; a generated secret comes back once in the answer.
   create: manager.input(ZCreateWebhookInput).mutation(({ ctx, input }) => createWebhook(ctx.svc, input)),
+  // Edit name, URL, event types, format; the cursor stays.
+  update: manager.input(ZUpdateWebhookInput).mutation(({ ctx, input }) => updateWebhook(ctx.svc, input)),
+  // New signing secret (comes back once); the old one still signs until the overlap ends.
+  rotateSecret: manager.input(ZRotateWebhookSecretInput).mutation(({ ctx, input }) => rotateWebhookSecret(ctx.svc, input)),
+  // Archive: never delivered again; attempts and dead letters stay as evidence.
+  delete: manager.input(ZWebhookIdInput).mutation(({ ctx, input }) => deleteWebhook(ctx.svc, input)),
   setEnabled: manager.input(ZSetWebhookEnabledInput).mutation(({ ctx, input }) => setWebhookEnabled(ctx.svc, input)),
   // Rewind (or move) the cursor: delivery restarts at fromSeq; resumes a paused subscription.
   replayFrom: manager.input(ZReplayWebhookInput).mutation(({ ctx, input }) => replayWebhookFrom(ctx.svc, input)),
