@@ -17,6 +17,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 const SIZES = (process.env.BENCH_EVIDENCE_GRANTS ?? "10000,40000").split(",").map(Number);
+/** BENCH_EVIDENCE_ENGINES: "pglite,pg" (default) or one of them. */
+const ENGINES = (process.env.BENCH_EVIDENCE_ENGINES ?? "pglite,pg").split(",").map((e) => e.trim());
 const dir = mkdtempSync(path.join(tmpdir(), "warrant-bench-evidence-"));
 const keyFile = path.join(dir, "key.pem");
 writeFileSync(keyFile, generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
@@ -167,10 +169,12 @@ async function main() {
   console.log(`\nEvidence pack export (streamed zip, keyset pages of 1000 rows), sizes ${SIZES.join(", ")} grants + one ledger event each.`);
   const pgUrl = process.env.TEST_PG_ADMIN_URL;
   delete process.env.TEST_PG_ADMIN_URL;
-  await setup();
-  console.log("PGlite (embedded)");
-  for (const n of SIZES) await benchOne("pglite", n);
-  if (pgUrl) {
+  if (ENGINES.includes("pglite")) {
+    await setup();
+    console.log("PGlite (embedded)");
+    for (const n of SIZES) await benchOne("pglite", n);
+  }
+  if (pgUrl && ENGINES.includes("pg")) {
     process.env.TEST_PG_ADMIN_URL = pgUrl;
     await setup();
     console.log("PostgreSQL 15");

@@ -214,7 +214,7 @@ async function main() {
         const h = await httpLoad(portal.origin, r.path.http, r.level, SECONDS);
         r.http.set(processes, h);
         const none = h.count === 0 ? `  (no call finished within ${SECONDS} s: raise BENCH_DURATION)` : "";
-        console.log(`  ${r.path.name.padEnd(46)} ${String(r.level).padStart(3)} clients  p50 ${fmt(h.p50).padStart(6)} ms  p95 ${fmt(h.p95).padStart(6)} ms  ${fmt(h.rps, 1).padStart(8)} /s${h.failed ? `  (${h.failed} non-2xx or errors)` : ""}${none}`);
+        console.log(`  ${r.path.name.padEnd(46)} ${String(r.level).padStart(3)} clients  p50 ${fmt(h.p50).padStart(6)} ms  p95 ${fmt(h.p95).padStart(6)} ms  ${fmt(h.rps, 1).padStart(8)} /s${h.failed ? `  (${h.failed} non-2xx or errors: ${Object.entries(h.statuses ?? {}).map(([k, n]) => `${n}× ${k}`).join(", ")})` : ""}${none}`);
       }
     }
   } finally {

@@ -12,7 +12,7 @@ import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../../server/db";
 
-export type Figures = { p50: number; p95: number; rps: number; count: number; failed: number };
+export type Figures = { p50: number; p95: number; rps: number; count: number; failed: number; /** HTTP runs: the answers that were not 2xx, by status ("error" for no answer). */ statuses?: Record<string, number> };
 
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
@@ -38,6 +38,7 @@ export function httpLoad(origin: string, c: HttpCase, connections: number, secon
   return new Promise((resolve, reject) => {
     const latencies: number[] = [];
     let failed = 0;
+    const statuses: Record<string, number> = {};
     const t0 = performance.now();
     const inst = autocannon(
       {
@@ -53,12 +54,16 @@ export function httpLoad(origin: string, c: HttpCase, connections: number, secon
       (err, res) => {
         if (err) return reject(err);
         // Connection errors and timeouts are failures too (autocannon emits no response for them).
-        resolve(figures(latencies, (performance.now() - t0) / 1000, failed + (res?.errors ?? 0)));
+        if (res?.errors) statuses.error = res.errors;
+        resolve({ ...figures(latencies, (performance.now() - t0) / 1000, failed + (res?.errors ?? 0)), statuses });
       },
     );
     inst.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => {
       if (status >= 200 && status < 300) latencies.push(ms);
-      else failed++;
+      else {
+        failed++;
+        statuses[status] = (statuses[status] ?? 0) + 1;
+      }
     });
   });
 }

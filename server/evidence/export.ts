@@ -711,6 +711,13 @@ export class Measure extends Transform {
 export const EXPORT_TX_TIMEOUT_MS = 6 * 60 * 60_000;
 
 /**
+ * Deflate level of the pack's files. Level 1 (fastest): the files are CSV and JSON Lines, which level 1
+ * still shrinks about sixfold, and deflate at the default level 6 was the export's largest single cost
+ * (docs/performance.md, "evidence export"). Any level is a plain zip to every reader and the verifier.
+ */
+const ZIP_LEVEL = 1;
+
+/**
  * Writes the pack to `out`. Everything is read in ONE read-only REPEATABLE READ transaction, so every file,
  * the control checks and the ledger describe the same instant even while the portal keeps writing (on
  * PostgreSQL other writers are not held up; on the embedded database, which has a single connection, other
@@ -847,7 +854,7 @@ async function writeFiles(
     for (const s of specs) {
       const m = new Measure(s.path);
       const started = performance.now();
-      zip.addReadStream(m, s.path, { mtime, compress: true });
+      zip.addReadStream(m, s.path, { mtime, compressionLevel: ZIP_LEVEL });
       reading = Readable.from(s.chunks(progress, (n) => (total += n)), { objectMode: false });
       await pipeline(reading, m);
       const stat: ManifestFile = { path: s.path, sha256: m.hash.digest("hex"), bytes: m.bytes, rows: m.rows.result(), description: s.description, query: s.query, parameters: s.parameters };
@@ -879,7 +886,7 @@ async function writeFiles(
     };
     const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, "utf8");
     const signature = sign(null, manifestBytes, key.privateKey).toString("base64");
-    zip.addBuffer(manifestBytes, FILES.manifest, { mtime, compress: true });
+    zip.addBuffer(manifestBytes, FILES.manifest, { mtime, compressionLevel: ZIP_LEVEL });
     zip.addBuffer(Buffer.from(`${signature}\n`, "utf8"), FILES.signature, { mtime, compress: false });
     zip.end();
     await written;
