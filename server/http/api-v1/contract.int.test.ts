@@ -56,6 +56,8 @@ describe("/api/v1 serves its OpenAPI 3.1 document", () => {
       expect(String(o.description)).toContain(op.scope);
       const params = JSON.stringify(o.parameters);
       if (op.list) expect(params).toContain("#/components/parameters/Cursor");
+      // Every list says how its cursor behaves when rows come and go during a walk.
+      if (op.list) expect(String(o.description), op.id).toMatch(/Paging: .*(repeated or skipped|never repeats or skips)/);
       if (op.method === "POST") expect(params).toContain("#/components/parameters/IdempotencyKey");
       expect(JSON.stringify((o.responses as Record<string, unknown>)["403"])).toContain("#/components/schemas/Problem");
     }
@@ -81,15 +83,15 @@ describe("the document itself is OpenAPI 3.1 as far as can be checked here", () 
   });
 
   it("answers are described tightly enough that a drifted answer fails: a request without machineRequester, a numeric ticketRef, a lineage without its proofs", async () => {
-    const answer = await api("owner", "GET", `/requests/${s.requests.toCancel.id}`);
-    // (handed to the client in the requests test, or not yet: either way an answer the document describes)
-    const detail = answer.status === 200 ? answer.body : null;
     const { z } = await import("zod");
     const { resolveRefs } = await import("../../testing/api-contract");
     const schemaOf = (path: string) => z.fromJSONSchema(resolveRefs(doc, doc.paths[path]!.get!.responses["200"]!.content!["application/json"]!.schema) as never);
     const request = schemaOf("/requests/{id}");
     const lineage = schemaOf("/grants/{grantId}");
-    const real = detail ?? (await api("owner", "POST", "/requests", { body: { entitlementId: s.ent.reports.id, justification: JUSTIFICATION, durationHours: 24 } }).then((r) => api("owner", "GET", `/requests/${r.body.id as string}`))).body;
+    const submitted = await api("owner", "POST", "/requests", { body: { entitlementId: s.ent.reports.id, justification: JUSTIFICATION, durationHours: 24, ticketRef: "OPS-77" } });
+    expect(submitted.status, submitted.text).toBe(201);
+    const real = (await api("owner", "GET", `/requests/${submitted.body.id as string}`)).body;
+    expect(real).toMatchObject({ ticketRef: "OPS-77", machineRequester: { id: clients.owner.clientId, owner: { id: s.people.owner.id } } });
     expect(request.safeParse(real).success).toBe(true);
     const { machineRequester: _m, ...withoutMachine } = real;
     void _m;
@@ -509,6 +511,93 @@ describe("GET /grants pages with keyset cursors (the default order seeks; other 
     expect(direct.body.errors).toHaveProperty("after");
     const now = await dbFingerprint(db.prisma);
     await expectNothingChanged(db.prisma, { ...before, RateLimitCounter: now.RateLimitCounter, ApiToken: now.ApiToken }, "refused cursors");
+  });
+});
+
+describe("GET /requests pages with keyset cursors too (a ticketing system's walk)", () => {
+  const mine = () => ({ OR: [{ requesterId: clients.owner.clientId }, { beneficiaryId: clients.owner.clientId }, { beneficiary: { ownerId: clients.owner.clientId } }] });
+  async function walk(first: string): Promise<{ ids: string[]; kinds: number[] }> {
+    const ids: string[] = [];
+    const kinds: number[] = [];
+    let path = first;
+    for (let i = 0; i < 100; i++) {
+      const page = await api("owner", "GET", path);
+      expect(page.status, page.text).toBe(200);
+      ids.push(...items(page).map((x) => String(x.id)));
+      const next = page.body.nextCursor as string | null;
+      if (!next) return { ids, kinds };
+      kinds.push((JSON.parse(Buffer.from(next, "base64url").toString("utf8")) as { v: number }).v);
+      path = `${first}${first.includes("?") ? "&" : "?"}cursor=${next}`;
+    }
+    throw new Error("did not reach the last page");
+  }
+
+  beforeAll(async () => {
+    // 30 more requests of the client on three creation times only, 10 sharing each to the millisecond.
+    const tpl = await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: s.requests.pending.id } });
+    const base = Date.UTC(2026, 1, 3, 10, 0, 0, 125);
+    await db.prisma.accessRequest.createMany({
+      data: Array.from({ length: 30 }, (_, k) => ({
+        requesterId: clients.owner.clientId,
+        beneficiaryId: clients.owner.clientId,
+        entitlementId: tpl.entitlementId,
+        justification: tpl.justification,
+        durationHours: tpl.durationHours,
+        // Not PENDING: one pending request per beneficiary and entitlement (a partial unique index).
+        status: k % 3 === 0 ? ("DENIED" as const) : ("CANCELLED" as const),
+        contentHash: tpl.contentHash,
+        policyVersionId: tpl.policyVersionId,
+        policyHash: tpl.policyHash,
+        policyDecision: tpl.policyDecision as object,
+        inputHash: tpl.inputHash,
+        deadlineAt: tpl.deadlineAt,
+        createdAt: new Date(base + (k % 3) * 1000),
+      })),
+    });
+  });
+
+  it("returns every request exactly once, in order (creation, then id), with many created in the same millisecond", async () => {
+    const all = await db.prisma.accessRequest.findMany({ where: mine(), orderBy: [{ createdAt: "desc" }, { id: "desc" }], select: { id: true } });
+    expect(all.length).toBeGreaterThan(30);
+    const { ids, kinds } = await walk("/requests?limit=7");
+    expect(ids).toEqual(all.map((r) => r.id));
+    expect(kinds.every((k) => k === 2)).toBe(true);
+    const denied = await db.prisma.accessRequest.findMany({ where: { AND: [mine(), { status: "DENIED" }] }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { id: true } });
+    expect(denied.length).toBeGreaterThanOrEqual(10);
+    expect((await walk("/requests?status=DENIED&dir=asc&limit=5")).ids).toEqual(denied.map((r) => r.id));
+  });
+
+  it("a request submitted during the walk neither repeats nor skips a row", async () => {
+    const all = await db.prisma.accessRequest.findMany({ where: mine(), orderBy: [{ createdAt: "desc" }, { id: "desc" }], select: { id: true } });
+    const first = await api("owner", "GET", "/requests?limit=5");
+    // A new request (newest of all): with page numbers it would push a row of page 1 onto page 2, a repeat.
+    const submitted = await api("owner", "POST", "/requests", { body: { entitlementId: s.ent.fees.id, justification: JUSTIFICATION, durationHours: 24 } });
+    expect(submitted.status, submitted.text).toBe(201);
+    const second = await api("owner", "GET", `/requests?limit=5&cursor=${first.body.nextCursor as string}`);
+    expect([...items(first), ...items(second)].map((x) => String(x.id))).toEqual(all.slice(0, 10).map((r) => r.id));
+  });
+
+  it("other orders page by number; a forged position or a keyset cursor in another order is 400 naming cursor, nothing changed", async () => {
+    const byStatus = await walk("/requests?sort=status&limit=9");
+    expect(new Set(byStatus.ids).size).toBe(byStatus.ids.length);
+    expect(byStatus.ids.length).toBe(await db.prisma.accessRequest.count({ where: mine() }));
+    expect(byStatus.kinds.every((k) => k === 1)).toBe(true);
+
+    const before = await dbFingerprint(db.prisma);
+    const real = (await api("owner", "GET", "/requests?limit=5")).body.nextCursor as string;
+    const { i } = JSON.parse(Buffer.from(real, "base64url").toString("utf8")) as { i: string };
+    const forge = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    for (const [label, path] of [
+      ["a date without milliseconds", `/requests?cursor=${forge({ v: 2, k: "2026-02-03T10:00:00Z", i, l: 5, q: queryFingerprint({}) })}`],
+      ["not a date", `/requests?cursor=${forge({ v: 2, k: "now()", i, l: 5, q: queryFingerprint({}) })}`],
+      ["a keyset cursor for an order that cannot seek", `/requests?sort=status&cursor=${encodeSeekCursor({ key: "2026-02-03T10:00:00.125Z", id: i }, 5, queryFingerprint({ sort: "status" }))}`],
+    ] as const) {
+      const r = await api("owner", "GET", path);
+      expect(r.status, `${label}: ${r.text}`).toBe(400);
+      expect(r.body.errors, label).toHaveProperty("cursor");
+    }
+    const now = await dbFingerprint(db.prisma);
+    await expectNothingChanged(db.prisma, { ...before, RateLimitCounter: now.RateLimitCounter, ApiToken: now.ApiToken }, "refused request cursors");
   });
 });
 

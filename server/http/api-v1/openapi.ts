@@ -8,7 +8,7 @@ import { z } from "zod";
 import { API_SCOPES } from "../../domain/api-clients/scopes";
 import { IDEMPOTENCY_TTL_HOURS } from "../../domain/api-clients/idempotency";
 import { DEFAULT_LIMIT, MAX_LIMIT, MIN_LIMIT } from "./cursor";
-import { OPERATIONS, pathParamNames, TAGS, type Operation } from "./operations";
+import { OPERATIONS, PAGE_NUMBER_PAGING, pathParamNames, TAGS, type Operation } from "./operations";
 import { PROBLEMS, ZProblem } from "./problem";
 
 export const API_VERSION = "1.0.0";
@@ -101,7 +101,7 @@ function operationObject(op: Operation) {
   return {
     operationId: op.id,
     summary: op.summary,
-    description: [op.description, `**Scope:** \`${op.scope}\`${op.alternativeScopes?.length ? ` (or ${op.alternativeScopes.map((a) => `\`${a}\``).join(", ")}, as the input needs)` : ""} — ${info.description} Acts as the ${info.actsAs === "client" ? "API client itself" : "client's owner (their roles and relationships apply)"}.`].filter(Boolean).join("\n\n"),
+    description: [op.description, op.list ? (op.paging ?? PAGE_NUMBER_PAGING) : null, `**Scope:** \`${op.scope}\`${op.alternativeScopes?.length ? ` (or ${op.alternativeScopes.map((a) => `\`${a}\``).join(", ")}, as the input needs)` : ""} — ${info.description} Acts as the ${info.actsAs === "client" ? "API client itself" : "client's owner (their roles and relationships apply)"}.`].filter(Boolean).join("\n\n"),
     tags: [op.tag],
     "x-warrant-scope": op.scope,
     ...(op.alternativeScopes?.length ? { "x-warrant-alternative-scopes": op.alternativeScopes } : {}),

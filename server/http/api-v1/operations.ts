@@ -76,6 +76,8 @@ export type Operation = {
   input: z.ZodType;
   /** Lists: the input extends ZListBase (page, size); the API pages it with `cursor` and `limit`. */
   list?: boolean;
+  /** Lists: how their cursors behave when rows come and go during a walk (default: PAGE_NUMBER_PAGING). */
+  paging?: string;
   /** Pages itself with a keyset of its own (the event feed: `after` and the answer's `next`) and takes its own `limit`: no cursor. */
   keyset?: boolean;
   /** Values the API uses when the caller gives none (e.g. the ledger pages oldest first). */
@@ -325,6 +327,12 @@ const withoutScopeQuery = <T extends { scopeQuery?: unknown }>(c: T) => {
   return rest;
 };
 
+/** What a list that pages by number promises (said in each such operation's description). */
+export const PAGE_NUMBER_PAGING =
+  "Paging: the cursor holds a page number, so a row added or removed during a walk shifts the pages behind it: a row may be repeated or skipped. Read from the first page again when completeness matters.";
+const seekPaging = (order: string) =>
+  `Paging: in the default order (${order}) the cursor holds the last row's position, so every page costs the same and a row added during a walk is never repeated or skipped. Other orders (\`sort\`) page by number: a row added or removed meanwhile may be repeated or skipped.`;
+
 const H = <I>(fn: (caller: ApiCaller, input: I, call: ApiCall) => Promise<unknown>) => fn as Operation["handler"];
 
 export const OPERATIONS: Operation[] = [
@@ -337,10 +345,10 @@ export const OPERATIONS: Operation[] = [
   { id: "listIdentities", method: "GET", path: "/identities", tag: "identities", summary: "List identities", scope: "identities:read", input: ZListIdentities, list: true, output: IdentityRow, handler: H((c, i) => c.identities.list(i as never)) },
   { id: "getIdentity", method: "GET", path: "/identities/{id}", tag: "identities", summary: "Get an identity", description: "Credential metadata and access only where the owner may see them.", scope: "identities:read", input: ZIdentityId, output: IdentityDetail, handler: H((c, i) => c.identities.byId(i as never)) },
   // grants
-  { id: "listGrants", method: "GET", path: "/grants", tag: "grants", summary: "List grants", description: "The owner must be an admin, security officer or auditor (the audit workspace's grant search).", scope: "grants:read", input: ZSearchGrantsInput, list: true, output: GrantRow, handler: H((c, i) => c.audit.grants(i as never)) },
+  { id: "listGrants", method: "GET", path: "/grants", tag: "grants", summary: "List grants", description: "The owner must be an admin, security officer or auditor (the audit workspace's grant search).", scope: "grants:read", input: ZSearchGrantsInput, list: true, paging: seekPaging("by start, newest first; `dir=asc` oldest first"), output: GrantRow, handler: H((c, i) => c.audit.grants(i as never)) },
   { id: "getGrant", method: "GET", path: "/grants/{grantId}", tag: "grants", summary: "Get a grant's lineage", description: "The grant with its request, approvals, provisioning, reviews and the ledger events proving each step. The owner must be an admin, security officer or auditor.", scope: "grants:read", input: ZGrantLineageInput, output: GrantLineage, handler: H((c, i) => c.audit.lineage(i as never)) },
   // requests (as the client itself)
-  { id: "listRequests", method: "GET", path: "/requests", tag: "requests", summary: "List the client's own requests", scope: "requests:read", input: ZListMyRequestsInput, list: true, output: RequestRow, handler: H((c, i) => c.requests.mine(i as never)) },
+  { id: "listRequests", method: "GET", path: "/requests", tag: "requests", summary: "List the client's own requests", scope: "requests:read", input: ZListMyRequestsInput, list: true, paging: seekPaging("by creation, newest first; `dir=asc` oldest first"), output: RequestRow, handler: H((c, i) => c.requests.mine(i as never)) },
   { id: "getRequest", method: "GET", path: "/requests/{id}", tag: "requests", summary: "Get a request and its status", scope: "requests:read", input: ZRequestById, output: RequestDetail, handler: H((c, i) => c.requests.byId(i as never)) },
   {
     id: "submitRequest",
@@ -417,10 +425,11 @@ export const OPERATIONS: Operation[] = [
     path: "/ledger/events",
     tag: "ledger",
     summary: "List ledger events",
-    description: "Oldest first by default (`dir=asc`): the ledger only grows at its end, so a cursor of an ascending list never skips or repeats an event. The owner must be an admin, security officer or auditor.",
+    description: "Oldest first by default (`dir=asc`). The owner must be an admin, security officer or auditor.",
     scope: "events:read",
     input: ZListLedgerEvents,
     list: true,
+    paging: "Paging: the cursor holds a page number. In the default ascending order that never repeats or skips an event (events are only appended, at the end); with `dir=desc` new events shift the pages.",
     defaults: { dir: "asc" },
     output: LedgerRow,
     handler: H((c, i) => c.ledger.list(i as never)),
