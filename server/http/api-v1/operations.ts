@@ -398,7 +398,7 @@ export const OPERATIONS: Operation[] = [
     tag: "ledger",
     summary: "Read the event feed after a seq (long-poll with wait)",
     description:
-      "Every ledger event after `after`, in seq order, each with its seq, hash and previous hash so the consumer can verify the chain it received, and the signed checkpoints covering the page (docs/events.md). Pass the page's `next` as `after` for the next one. `wait` (seconds, at most 30) holds the call open until an event arrives. `format=ocsf` gives OCSF events with the original in `unmapped.warrant`. The owner must be an admin, security officer or auditor.",
+      "Every ledger event after `after`, in seq order, each with its seq, hash and previous hash so the consumer can verify the chain it received, and the signed checkpoints covering the page (docs/events.md). Pass the page's `next` as `after` for the next one. `wait` (seconds, at most 30) holds the call open until an event arrives; a client that hangs up ends the wait on the server at once. `format=ocsf` gives OCSF events with the original in `unmapped.warrant`. The owner must be an admin, security officer or auditor.",
     scope: "events:read",
     keyset: true,
     input: ZFeedQueryParams,
