@@ -21,6 +21,15 @@ export const ZListBase = z.object({
 export const ZAfter = z.object({ key: z.string().min(1).max(40), id: z.uuid() }).strict();
 export type TAfter = z.infer<typeof ZAfter>;
 
+const KEY_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** The date a keyset position's key holds (ISO 8601 UTC with milliseconds, exactly), or null when it is anything else. */
+export function afterDate(after: TAfter): Date | null {
+  if (!KEY_DATE.test(after.key)) return null;
+  const d = new Date(after.key);
+  return Number.isNaN(d.getTime()) || d.toISOString() !== after.key ? null : d;
+}
+
 /**
  * One page of a list. `total` is exact unless `totalCapped` is set: lists over big tables count matches
  * only up to a bound (countBound), so a search over a million rows costs a page, not a full count; the

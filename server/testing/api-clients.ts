@@ -2,13 +2,15 @@
  * A small kit for REST API (/api/v1) tests: an API client (a non-human identity with an owner), its scopes as
  * ACTIVE grants on entitlements of the built-in Warrant API system, and a bearer token (scope "api"), written
  * directly with Prisma (they set the scene; issuing clients through policy and approval is tested elsewhere).
- * Plus `callApi`, which drives the real edge (server/http/api-v1/endpoint.ts) with a real Request.
+ * Plus `callApi`, which drives the real edge (server/http/api-v1/endpoint.ts) with a real Request and checks
+ * every answer against the OpenAPI document the API serves (api-contract.ts), whatever the test is about.
  */
 import type { PrismaClient } from "../db";
 import type { IdentityKind } from "../db/generated/client";
 import { API_SCOPES, WARRANT_API_SYSTEM_ID, WARRANT_API_SYSTEM_NAME, type ApiScope } from "../domain/api-clients/scopes";
 import { newToken } from "../domain/api-tokens/token";
 import { handleApiV1Request, type ApiRequestOptions } from "../http/api-v1/endpoint";
+import { expectConforms, servedDocument } from "./api-contract";
 
 const DAY = 86_400_000;
 
@@ -70,24 +72,32 @@ export async function makeApiClient(
   return { clientId: client.id, ownerId, token: t.token, tokenId: row.id, grantIds };
 }
 
-export type ApiAnswer = { status: number; body: Record<string, unknown>; text: string; headers: Headers; contentType: string };
+/** An answer of the edge. `lines`: the parsed lines of a JSON Lines answer (`body` is then empty). */
+export type ApiAnswer = { status: number; body: Record<string, unknown>; text: string; headers: Headers; contentType: string; lines?: Record<string, unknown>[] };
 
-/** One call of the real edge: `path` below /api/v1 (with its query), `token` null for none. */
+/**
+ * One call of the real edge: `path` below /api/v1 (with its query), `token` null for none; `signal` aborts the
+ * request as a client hanging up would. The answer is checked against the served OpenAPI document.
+ */
 export async function callApi(
   db: PrismaClient,
   method: string,
   path: string,
-  opts: { token?: string | null; body?: unknown; raw?: string | Uint8Array; headers?: Record<string, string>; now?: Date } & ApiRequestOptions = {},
+  opts: { token?: string | null; body?: unknown; raw?: string | Uint8Array; headers?: Record<string, string>; now?: Date; signal?: AbortSignal } & ApiRequestOptions = {},
 ): Promise<ApiAnswer> {
   const url = new URL(`http://portal.test/api/v1${path}`);
   const headers: Record<string, string> = { ...(opts.token ? { Authorization: `Bearer ${opts.token}` } : {}), ...(opts.body !== undefined || opts.raw !== undefined ? { "Content-Type": "application/json" } : {}), ...opts.headers };
   const body = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
-  const req = new Request(url, { method, headers, body: body as BodyInit | undefined });
+  const req = new Request(url, { method, headers, body: body as BodyInit | undefined, signal: opts.signal });
   const segments = url.pathname.replace(/^\/api\/v1\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
   const res = await handleApiV1Request(db, req, segments, { now: opts.now, rateLimitNow: opts.rateLimitNow });
   const contentType = res.headers.get("content-type") ?? "";
   const text = contentType.includes("zip") ? `${(await res.arrayBuffer()).byteLength} bytes` : await res.text();
   let parsed: Record<string, unknown> = {};
-  if (text && contentType.includes("json")) parsed = JSON.parse(text) as Record<string, unknown>;
-  return { status: res.status, body: parsed, text, headers: res.headers, contentType };
+  let lines: Record<string, unknown>[] | undefined;
+  if (contentType.includes("ndjson")) lines = text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as Record<string, unknown>);
+  else if (text && contentType.includes("json")) parsed = JSON.parse(text) as Record<string, unknown>;
+  const answer: ApiAnswer = { status: res.status, body: parsed, text, headers: res.headers, contentType, ...(lines ? { lines } : {}) };
+  expectConforms(await servedDocument(db), method, path, answer);
+  return answer;
 }

@@ -86,4 +86,19 @@ describe("JSON Lines export", () => {
       expect(await openEventsExport(t.prisma, auditorId, new URLSearchParams(q)), q).toMatchObject({ ok: false, status: 400 });
     }
   });
+
+  it("with a maxRange (the REST API's): a longer range is refused naming `to`; without `to` the range ends there; a reader without the role gets 403 when asked", async () => {
+    const employee = await makeHuman(t.prisma);
+    const opts = { maxRange: 10n, refusedStatus: 403 as const };
+    expect(await openEventsExport(t.prisma, auditorId, new URLSearchParams("from=1&to=11"), opts)).toMatchObject({ ok: false, status: 400, field: "to" });
+    expect(await openEventsExport(t.prisma, auditorId, new URLSearchParams("from=x"), opts)).toMatchObject({ ok: false, status: 400, field: "from" });
+    expect(await openEventsExport(t.prisma, employee.id, new URLSearchParams("from=1"), opts)).toMatchObject({ ok: false, status: 403 });
+    const out = await openEventsExport(t.prisma, auditorId, new URLSearchParams("from=21"), opts);
+    expect(out).toMatchObject({ ok: true, filename: "warrant-events-21-30.jsonl" });
+    const rows = (await new Response((out as { body: ReadableStream<Uint8Array> }).body).text()).trim().split("\n").map((l) => JSON.parse(l) as { type: string; seq?: string; to?: string });
+    expect(rows[0]).toMatchObject({ type: "range", to: "30" });
+    expect(rows.filter((r) => r.type === "event").map((r) => r.seq)).toEqual(Array.from({ length: 10 }, (_, k) => String(21 + k)));
+    // Exactly maxRange events is allowed.
+    expect(await openEventsExport(t.prisma, auditorId, new URLSearchParams("from=1&to=10"), opts)).toMatchObject({ ok: true });
+  });
 });

@@ -10,6 +10,8 @@
  * A verifier starts from the range line's prevHash (64 zeros when from = 1), checks every event line with the
  * hash rule (server/domain/events/verify.ts) and each checkpoint against the hash it received at that seq.
  * ADMIN, SECURITY or AUDITOR: anyone else gets 404 (as every download under /api), signed out 401.
+ * The REST API (GET /api/v1/events/export) serves the same stream with a bounded range (`maxRange`) and says 403
+ * to a reader who may not read the ledger, as its other ledger operations do.
  */
 import type { PrismaClient } from "../../db";
 import { GENESIS_HASH } from "../../ledger/hash";
@@ -19,25 +21,36 @@ import { ZSeq } from "./schema";
 
 export const EXPORT_PAGE = 1000;
 
-export type EventsExportOutcome = { ok: true; filename: string; body: ReadableStream<Uint8Array> } | { ok: false; status: number; message: string };
+/** A refusal names the parameter at fault (`field`) when it is one. */
+export type EventsExportOutcome = { ok: true; filename: string; body: ReadableStream<Uint8Array> } | { ok: false; status: number; message: string; field?: "from" | "to" };
+
+export type EventsExportOptions = {
+  /** The most events one export may cover; without `to`, the range ends there (or at the head). Default: no bound. */
+  maxRange?: bigint;
+  /** What a signed-in reader who may not read the ledger is told: 404 (downloads under /api) or 403 (the REST API). */
+  refusedStatus?: 403 | 404;
+};
 
 /** Checks who asks and what, then returns the stream (nothing is read before the first pull). */
-export async function openEventsExport(db: PrismaClient, identityId: string | null, params: URLSearchParams): Promise<EventsExportOutcome> {
+export async function openEventsExport(db: PrismaClient, identityId: string | null, params: URLSearchParams, opts: EventsExportOptions = {}): Promise<EventsExportOutcome> {
   if (!identityId) return { ok: false, status: 401, message: "Please sign in." };
   const actor = await loadActor(db, identityId);
   if (!actor) return { ok: false, status: 401, message: "Your account is not active in Warrant." };
-  if (!mayReadFeed(actor)) return { ok: false, status: 404, message: "Not found." };
+  if (!mayReadFeed(actor)) return opts.refusedStatus === 403 ? { ok: false, status: 403, message: "Reading the ledger needs the Admin, Security or Auditor role." } : { ok: false, status: 404, message: "Not found." };
   const head = await headSeq(db);
-  const fromRaw = params.get("from") ?? "1";
-  const toRaw = params.get("to") ?? head.toString();
-  const f = ZSeq.safeParse(fromRaw);
-  const t = ZSeq.safeParse(toRaw);
-  if (!f.success || !t.success) return { ok: false, status: 400, message: "from and to must be ledger seqs (whole numbers)." };
+  const f = ZSeq.safeParse(params.get("from") ?? "1");
+  if (!f.success) return { ok: false, status: 400, message: "from must be a ledger seq (a whole number).", field: "from" };
   const from = BigInt(f.data);
-  const to = BigInt(t.data);
-  if (from < 1n) return { ok: false, status: 400, message: "from must be at least 1." };
-  if (to < from) return { ok: false, status: 400, message: "to must not be before from." };
-  if (to > head) return { ok: false, status: 400, message: `The ledger ends at seq ${head}: to must be at most ${head}.` };
+  if (from < 1n) return { ok: false, status: 400, message: "from must be at least 1.", field: "from" };
+  if (from > head) return { ok: false, status: 400, message: `The ledger ends at seq ${head}: from must be at most ${head}.`, field: "from" };
+  const toRaw = params.get("to");
+  const t = ZSeq.safeParse(toRaw ?? "0");
+  if (!t.success) return { ok: false, status: 400, message: "to must be a ledger seq (a whole number).", field: "to" };
+  const max = opts.maxRange;
+  const to = toRaw !== null ? BigInt(t.data) : max !== undefined && from + max - 1n < head ? from + max - 1n : head;
+  if (to < from) return { ok: false, status: 400, message: "to must not be before from.", field: "to" };
+  if (to > head) return { ok: false, status: 400, message: `The ledger ends at seq ${head}: to must be at most ${head}.`, field: "to" };
+  if (max !== undefined && to - from + 1n > max) return { ok: false, status: 400, message: `One export covers at most ${max} events: ask for the range in parts.`, field: "to" };
   return { ok: true, filename: `warrant-events-${from}-${to}.jsonl`, body: eventsJsonl(db, from, to, head) };
 }
 

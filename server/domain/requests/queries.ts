@@ -9,10 +9,10 @@
 import type { z } from "zod";
 import type { Tx } from "../../db";
 import type { ApprovalKind, Prisma, StepStatus } from "../../db/generated/client";
-import { notFound } from "../../errors";
+import { badInput, notFound } from "../../errors";
 import { hasRole, type Actor, type ServiceCtx } from "../actor";
 import { GRANT_IN_EFFECT } from "../grants/status";
-import { skipTake, type Page } from "../list";
+import { afterDate, skipTake, type Page } from "../list";
 import type { PolicyDecision, PolicyInput } from "../policy/types";
 import {
   activeDelegatesOf,
@@ -172,7 +172,8 @@ export type MyRequestRow = {
 };
 
 const MY_ORDER = (dir: "asc" | "desc"): Record<string, Prisma.AccessRequestOrderByWithRelationInput[]> => ({
-  createdAt: [{ createdAt: dir }],
+  // The tie-break runs with the creation time, so "after (createdAt, id)" is one comparison (keyset paging).
+  createdAt: [{ createdAt: dir }, { id: dir }],
   entitlement: [{ entitlement: { name: dir } }, { createdAt: "desc" }],
   system: [{ entitlement: { system: { name: dir } } }, { createdAt: "desc" }],
   status: [{ status: dir }, { createdAt: "desc" }],
@@ -182,9 +183,22 @@ const MY_ORDER = (dir: "asc" | "desc"): Record<string, Prisma.AccessRequestOrder
 /**
  * The actor's requests: made by them, for them, or for a non-human identity they own. Filter by status,
  * search by entitlement, system, beneficiary or justification; newest first by default.
+ * In the default order (by creation, then id) the list can seek: `after` (a request's createdAt and id, the
+ * API's cursors) starts the page after that request instead of skipping rows, and the answer carries
+ * `nextAfter`, so a walk neither repeats nor skips a request when new ones arrive meanwhile. `after` in
+ * another order is refused (BAD_INPUT naming `after`).
  */
 export async function listMyRequests(ctx: ServiceCtx, input: z.output<typeof ZListMyRequestsInput>): Promise<Page<MyRequestRow>> {
   const me = ctx.actor.id;
+  const seeks = (input.sort ?? "createdAt") === "createdAt";
+  if (input.after && !seeks) throw badInput("after pages the default order (by creation) only; page by number in this order.", "after");
+  let seek: Prisma.AccessRequestWhereInput | null = null;
+  if (input.after) {
+    const at = afterDate(input.after);
+    if (!at) throw badInput("after.key must be the creation time of a request as ISO 8601 UTC with milliseconds.", "after");
+    const beyond = input.dir === "desc" ? "lt" : "gt";
+    seek = { OR: [{ createdAt: { [beyond]: at } }, { createdAt: at, id: { [beyond]: input.after.id } }] };
+  }
   const where: Prisma.AccessRequestWhereInput = {
     AND: [
       { OR: [{ requesterId: me }, { beneficiaryId: me }, { beneficiary: { ownerId: me } }] },
@@ -203,12 +217,16 @@ export async function listMyRequests(ctx: ServiceCtx, input: z.output<typeof ZLi
         : []),
     ],
   };
-  const [total, rows] = await Promise.all([
+  // With `after` the page starts there; page numbers (the portal's table) skip rows. One more row than the
+  // page says whether another page follows (nextAfter).
+  const { skip, take } = input.after ? { skip: 0, take: input.size } : skipTake(input);
+  const [total, found] = await Promise.all([
     ctx.db.accessRequest.count({ where }),
     ctx.db.accessRequest.findMany({
-      where,
+      where: seek ? { AND: [where, seek] } : where,
       orderBy: [...MY_ORDER(input.dir)[input.sort ?? "createdAt"]!, { id: "asc" }],
-      ...skipTake(input),
+      skip,
+      take: take + 1,
       select: {
         id: true,
         status: true,
@@ -224,10 +242,14 @@ export async function listMyRequests(ctx: ServiceCtx, input: z.output<typeof ZLi
       },
     }),
   ]);
+  const rows = found.slice(0, take);
+  const last = rows[rows.length - 1];
+  const nextAfter = seeks ? (found.length > take && last ? { key: last.createdAt.toISOString(), id: last.id } : null) : undefined;
   return {
     total,
     page: input.page,
     size: input.size,
+    ...(nextAfter !== undefined ? { nextAfter } : {}),
     rows: rows.map((r) => {
       const openIdx = r.steps.findIndex((s) => s.status === "OPEN");
       return {

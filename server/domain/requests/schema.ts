@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import type { RequestStatus } from "../../db/generated/enums";
-import { ZListBase } from "../list";
+import { ZAfter, ZListBase } from "../list";
 import { MAX_DB_INT } from "../input-bounds";
 
 export const REQUEST_STATUSES = ["PENDING", "APPROVED", "DENIED", "CANCELLED", "EXPIRED"] as const satisfies readonly RequestStatus[];
@@ -177,6 +177,8 @@ export const ZListMyRequestsInput = ZListBase.extend({
   status: z.enum(REQUEST_STATUSES).optional(),
   sort: z.enum(MY_REQUEST_SORTS).optional(),
   dir: z.enum(["asc", "desc"]).default("desc"),
+  /** Keyset paging in the default order (by creation): the rows after this one (server/domain/list.ts). */
+  after: ZAfter.optional(),
 }).strict();
 export type TListMyRequestsInput = z.input<typeof ZListMyRequestsInput>;
 

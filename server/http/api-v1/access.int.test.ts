@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "../../testing/db";
-import { makeEntitlement, makeHuman, makeSystem } from "../../testing/factories";
+import { callerAs, makeEntitlement, makeHuman, makeSystem } from "../../testing/factories";
 import { callApi, makeApiClient, type ApiAnswer } from "../../testing/api-clients";
 import { dbFingerprint, expectNothingChanged } from "../../testing/db-fingerprint";
 import { newToken } from "../../domain/api-tokens/token";
@@ -78,6 +78,25 @@ describe("the token, the client and its owner", () => {
     expect((await call(next.token, "GET", "/catalog/systems")).status).toBe(200);
   });
 
+  it("a rotated-out token still answers 200 before overlapUntil and 401 after (the real rotation service)", async () => {
+    const c = await makeApiClient(db.prisma, owner.id, ["catalog:read"], { now: T0 });
+    // The owner rotates it through the procedure the portal's Tokens card calls, with a one-hour overlap.
+    const successor = await callerAs(db.prisma, owner.id, () => T0).apiClients.rotateToken({ tokenId: c.tokenId, overlapHours: 1 });
+    const old = await db.prisma.apiToken.findUniqueOrThrow({ where: { id: c.tokenId } });
+    expect(old.replacedById).toBe(successor.tokenId);
+    expect(old.overlapUntil).toEqual(new Date(T0.getTime() + 3_600_000));
+    expect(await db.prisma.ledgerEvent.count({ where: { action: "api_token.rotated", subjectId: c.clientId } })).toBe(1);
+
+    // Inside the overlap both tokens work: the old one up to the last millisecond before overlapUntil.
+    expect((await call(c.token, "GET", "/catalog/systems", undefined, new Date(T0.getTime() + 60_000))).status).toBe(200);
+    expect((await call(c.token, "GET", "/catalog/systems", undefined, new Date(old.overlapUntil!.getTime() - 1))).status).toBe(200);
+    expect((await call(successor.token, "GET", "/catalog/systems", undefined, new Date(T0.getTime() + 60_000))).status).toBe(200);
+    // From overlapUntil on, the old token is refused (nothing changed) and the successor carries on.
+    await refused(() => call(c.token, "GET", "/catalog/systems", undefined, old.overlapUntil!), 401, "unauthenticated");
+    await refused(() => call(c.token, "GET", "/catalog/systems", undefined, new Date(old.overlapUntil!.getTime() + 60_000)), 401, "unauthenticated");
+    expect((await call(successor.token, "GET", "/catalog/systems", undefined, new Date(old.overlapUntil!.getTime() + 60_000))).status).toBe(200);
+  });
+
   it("401 for a SCIM client's token: a token is for one endpoint", async () => {
     const c = await makeApiClient(db.prisma, owner.id, ["catalog:read"], { now: T0 });
     await db.prisma.apiToken.update({ where: { id: c.tokenId }, data: { scope: "scim" } });
@@ -133,7 +152,7 @@ describe("scopes", () => {
 
   it("an owner-scope is bounded by the owner's roles: events:read of an owner who may not read the ledger is 403", async () => {
     const c = await makeApiClient(db.prisma, owner.id, ["events:read", "findings:read", "grants:read", "evidence:export"], { now: T0 });
-    for (const path of ["/ledger/events", "/findings", "/grants"]) await refused(() => call(c.token, "GET", path), 403, "forbidden");
+    for (const path of ["/ledger/events", "/events?after=0", "/events/export?from=1", "/findings", "/grants"]) await refused(() => call(c.token, "GET", path), 403, "forbidden");
     await refused(() => call(c.token, "POST", "/evidence-exports", { from: "2026-01-01", to: "2026-01-31" }), 403, "forbidden");
     // The same scopes with an auditor as owner: allowed (the roles are the owner's, read fresh).
     const a = await makeApiClient(db.prisma, auditor.id, ["events:read"], { now: T0 });

@@ -10,7 +10,9 @@
  *   6. The input: JSON body read with a byte cap (413), unparsable 400, unsafe text 400, then the domain's own
  *      zod schema (400 with `errors` per field); lists take `cursor` and `limit` instead of page numbers.
  *   7. Idempotency-Key on mutations (server/domain/api-clients/idempotency.ts): replay, 409 or 422.
- *   8. The tRPC procedure, through a server-side caller, as the client or its owner, inside runInApiCall.
+ *   8. The tRPC procedure, through a server-side caller, as the client or its owner, inside runInApiCall, with
+ *      the request's abort signal (a long-poll ends when the client hangs up). The two answers that are not one
+ *      JSON value are served here from their domain services: the evidence zip and the events' JSON Lines.
  * Every error is RFC 9457 problem details (problem.ts), never a stack or SQL. No cookie is ever read: a
  * browser session counts for nothing here.
  */
@@ -28,6 +30,7 @@ import { runInApiCall, type ApiCall } from "../../domain/api-clients/call-contex
 import { bodyHash, claimIdempotencyKey, finishIdempotencyKey, IDEMPOTENCY_KEY_PATTERN } from "../../domain/api-clients/idempotency";
 import { bearerToken } from "../../domain/api-tokens/token";
 import { openExportDownload } from "../../domain/evidence-exports/queries";
+import { openEventsExport } from "../../domain/events/export";
 import { apiBuckets, checkRateLimit, describeRefusal, scimAddressBuckets } from "../../domain/rate-limits/policy";
 import { findUnsafeText } from "../../domain/text";
 import { declaredOver, readBodyCapped } from "../body";
@@ -36,7 +39,7 @@ import { MAX_BODY_BYTES, MAX_URL_LENGTH } from "../limits";
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor, encodeSeekCursor, MAX_LIMIT, MIN_LIMIT, queryFingerprint } from "./cursor";
 import type { TAfter } from "../../domain/list";
 import { openApiDocument } from "./openapi";
-import { actsAs, createCaller, matchPath, pathParamNames, type Operation } from "./operations";
+import { actsAs, createCaller, EVENTS_EXPORT_MAX_RANGE, matchPath, pathParamNames, type Operation } from "./operations";
 import { problem, type ProblemKind } from "./problem";
 
 export const API_BASE = "/api/v1";
@@ -208,6 +211,7 @@ async function serve(db: PrismaClient, req: Request, url: URL, op: Operation, pa
   }
 
   if (op.raw === "evidence-download") return download(db, call, String(input.id), instance);
+  if (op.raw === "events-export") return eventsExport(db, call, parsed.data as { from?: string; to?: string }, instance);
 
   // --- idempotency -----------------------------------------------------------------------------------------
   const key = op.method === "POST" ? req.headers.get("idempotency-key") : null;
@@ -226,7 +230,7 @@ async function serve(db: PrismaClient, req: Request, url: URL, op: Operation, pa
   // --- the call --------------------------------------------------------------------------------------------
   let res: Response;
   try {
-    res = await act(db, op, input, call, now, instance, paging, fingerprint);
+    res = await act(db, op, input, call, now, instance, paging, fingerprint, req.signal);
   } catch (e) {
     res = unexpected(e, instance);
   }
@@ -246,9 +250,12 @@ async function act(
   instance: string,
   paging: Paging | null,
   fingerprint: string,
+  signal: AbortSignal,
 ): Promise<Response> {
   const identityId = actsAs(op) === "client" ? call.clientId : call.ownerId;
-  const caller = createCaller({ db, identityId, now: () => now });
+  // The request's signal reaches the procedure (tRPC passes it on as `signal`): a client that hangs up ends a
+  // long-poll (GET /events?wait=) at once instead of holding a database poller for up to 30 s.
+  const caller = createCaller({ db, identityId, now: () => now }, { signal });
   try {
     const out = await runInApiCall(call, () => (op.handler as (c: typeof caller, i: unknown, a: ApiCall) => Promise<unknown>)(caller, input, call));
     if (paging) {
@@ -296,6 +303,27 @@ function refusal(e: unknown, instance: string): Response {
   const errors = cause instanceof DomainError && cause.field ? { [cause.field]: [cause.message] } : undefined;
   // A client whose identity is refused by the procedure stack (e.g. it was suspended mid-call) is a 401 too.
   return problem(kind, instance, e.message, errors ? { errors } : {});
+}
+
+/** GET /events/export: the JSON Lines export of the browser's route (server/domain/events/export.ts), as the owner, with a bounded range. */
+async function eventsExport(db: PrismaClient, call: ApiCall, input: { from?: string; to?: string }, instance: string): Promise<Response> {
+  const params = new URLSearchParams();
+  if (input.from !== undefined) params.set("from", input.from);
+  if (input.to !== undefined) params.set("to", input.to);
+  const out = await openEventsExport(db, call.ownerId, params, { maxRange: EVENTS_EXPORT_MAX_RANGE, refusedStatus: 403 });
+  if (!out.ok) {
+    const kind: ProblemKind = out.status === 400 ? "bad-input" : out.status === 401 ? "unauthenticated" : out.status === 403 ? "forbidden" : "not-found";
+    return problem(kind, instance, `${out.message}${out.status === 400 ? " Nothing was changed." : ""}`, out.field ? { errors: { [out.field]: [out.message] } } : {});
+  }
+  return new Response(out.body, {
+    status: 200,
+    headers: {
+      "Content-Type": "application/x-ndjson; charset=utf-8",
+      "Content-Disposition": `attachment; filename="${out.filename.replace(/[^A-Za-z0-9._-]/g, "_")}"`,
+      "Cache-Control": "no-store",
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
 }
 
 async function download(db: PrismaClient, call: ApiCall, exportId: string, instance: string): Promise<Response> {

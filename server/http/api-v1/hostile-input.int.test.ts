@@ -52,6 +52,7 @@ function baseInput(op: Operation): Record<string, unknown> {
     listFindings: { status: "OPEN" },
     listLedgerEvents: { action: "request.submitted" },
     readEvents: { after: "0", limit: 5, types: "grant.*" },
+    exportEvents: { from: "1", to: "5" },
     startEvidenceExport: { from: "2026-01-01", to: "2026-01-31" },
     getEvidenceExport: { id: s.evidenceExport.id },
     downloadEvidenceExport: { id: s.evidenceExport.id },

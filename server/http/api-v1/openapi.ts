@@ -8,7 +8,7 @@ import { z } from "zod";
 import { API_SCOPES } from "../../domain/api-clients/scopes";
 import { IDEMPOTENCY_TTL_HOURS } from "../../domain/api-clients/idempotency";
 import { DEFAULT_LIMIT, MAX_LIMIT, MIN_LIMIT } from "./cursor";
-import { OPERATIONS, pathParamNames, TAGS, type Operation } from "./operations";
+import { OPERATIONS, PAGE_NUMBER_PAGING, pathParamNames, TAGS, type Operation } from "./operations";
 import { PROBLEMS, ZProblem } from "./problem";
 
 export const API_VERSION = "1.0.0";
@@ -41,6 +41,7 @@ const ERROR_RESPONSES = {
   "401": problemResponse("No valid token: unknown, expired, revoked or rotated out; or the client or its owner is no longer active."),
   "403": problemResponse("The client lacks the operation's scope (`requiredScope`), or the identity it acts as may not do this."),
   "404": problemResponse("Not found, or not yours to see (alike)."),
+  "414": problemResponse("The URL is over 8 192 characters. Nothing was read."),
   "429": problemResponse("Rate limited (see Retry-After) or busy. Nothing was changed."),
   "500": problemResponse("Unexpected error: `errorId` is the reference to quote. Nothing was changed."),
 };
@@ -50,6 +51,23 @@ const MUTATION_ERRORS = {
   "415": problemResponse("The body is not JSON."),
   "422": problemResponse("This Idempotency-Key was used with another body or operation."),
 };
+
+/** Errors of the binary and streamed answers (raw operations) beyond ERROR_RESPONSES. */
+const RAW_ERRORS: Record<NonNullable<Operation["raw"]>, Record<string, unknown>> = {
+  "evidence-download": { "410": problemResponse("The evidence pack is past its retention: export it again.") },
+  "events-export": {},
+};
+
+/** The success answer of a raw operation: a zip, or JSON Lines (each line described by `x-jsonl-item-schema`, OpenAPI 3.2's itemSchema). */
+function rawAnswer(op: Operation) {
+  if (op.raw === "events-export") {
+    return {
+      description: "JSON Lines (one JSON object per line): a range line, the events of the range in seq order, then the signed checkpoints covering it.",
+      content: { "application/x-ndjson": { schema: { type: "string", contentMediaType: "application/x-ndjson" }, "x-jsonl-item-schema": jsonSchemaOf(op.output, "output") } },
+    };
+  }
+  return { description: "The file.", content: { "application/zip": { schema: { type: "string", contentMediaType: "application/zip" } } } };
+}
 
 function operationObject(op: Operation) {
   const input = jsonSchemaOf(op.input, "input");
@@ -79,13 +97,11 @@ function operationObject(op: Operation) {
   const okSchema = op.list
     ? { type: "object", properties: { items: { type: "array", items: output }, nextCursor: { type: ["string", "null"], description: "Give it as `cursor` for the next page; null on the last page." } }, required: ["items", "nextCursor"], additionalProperties: false }
     : output;
-  const ok = op.raw
-    ? { description: "The file.", content: { "application/zip": { schema: { type: "string", contentMediaType: "application/zip" } } } }
-    : { description: "OK", content: { "application/json": { schema: okSchema } } };
+  const ok = op.raw ? rawAnswer(op) : { description: "OK", content: { "application/json": { schema: okSchema } } };
   return {
     operationId: op.id,
     summary: op.summary,
-    description: [op.description, `**Scope:** \`${op.scope}\`${op.alternativeScopes?.length ? ` (or ${op.alternativeScopes.map((a) => `\`${a}\``).join(", ")}, as the input needs)` : ""} — ${info.description} Acts as the ${info.actsAs === "client" ? "API client itself" : "client's owner (their roles and relationships apply)"}.`].filter(Boolean).join("\n\n"),
+    description: [op.description, op.list ? (op.paging ?? PAGE_NUMBER_PAGING) : null, `**Scope:** \`${op.scope}\`${op.alternativeScopes?.length ? ` (or ${op.alternativeScopes.map((a) => `\`${a}\``).join(", ")}, as the input needs)` : ""} — ${info.description} Acts as the ${info.actsAs === "client" ? "API client itself" : "client's owner (their roles and relationships apply)"}.`].filter(Boolean).join("\n\n"),
     tags: [op.tag],
     "x-warrant-scope": op.scope,
     ...(op.alternativeScopes?.length ? { "x-warrant-alternative-scopes": op.alternativeScopes } : {}),
@@ -93,7 +109,7 @@ function operationObject(op: Operation) {
     security: [{ bearer: [] }],
     parameters,
     ...(requestBody ? { requestBody } : {}),
-    responses: { [String(op.status ?? 200)]: ok, ...ERROR_RESPONSES, ...(op.method === "POST" ? MUTATION_ERRORS : {}) },
+    responses: { [String(op.status ?? 200)]: ok, ...ERROR_RESPONSES, ...(op.method === "POST" ? MUTATION_ERRORS : {}), ...(op.raw ? RAW_ERRORS[op.raw] : {}) },
   };
 }
 
@@ -109,7 +125,7 @@ export function openApiDocument(): Record<string, unknown> {
         summary: "This document",
         tags: ["meta"],
         security: [],
-        responses: { "200": { description: "The OpenAPI 3.1 document.", content: { "application/json": { schema: { type: "object" } } } } },
+        responses: { "200": { description: "The OpenAPI 3.1 document.", content: { "application/json": { schema: { type: "object" } } } }, "414": ERROR_RESPONSES["414"], "500": ERROR_RESPONSES["500"] },
       },
     },
   };
@@ -121,7 +137,7 @@ export function openApiDocument(): Record<string, unknown> {
       title: "Warrant API",
       version: API_VERSION,
       description:
-        "Drive Warrant from other systems with the same rules and the same evidence as the portal. Authenticate with an API client's bearer token; what a client may call is the scopes it holds (each an entitlement of the built-in Warrant API system, granted through an access request). Errors are RFC 9457 problem details; lists page with opaque cursors; mutations accept an Idempotency-Key. See docs/api.md.",
+        "Drive Warrant from other systems with the same rules and the same evidence as the portal. Authenticate with an API client's bearer token; what a client may call is the scopes it holds (each an entitlement of the built-in Warrant API system, granted through an access request). Errors are RFC 9457 problem details; lists page with opaque cursors; mutations accept an Idempotency-Key. A method a path does not have is answered 405 with Allow (components.responses.MethodNotAllowed), a path the API does not have 404. See docs/api.md.",
     },
     servers: [{ url: "/api/v1" }],
     tags: [...Object.entries(TAGS).map(([name, description]) => ({ name, description })), { name: "meta", description: "About the API itself." }],
@@ -132,6 +148,8 @@ export function openApiDocument(): Record<string, unknown> {
         bearer: { type: "http", scheme: "bearer", description: "An API client's token (`wrt_…`), shown once when issued. Tokens of SCIM clients are not accepted." },
       },
       schemas: { Problem: jsonSchemaOf(ZProblem, "output") },
+      // Not referenced by an operation: it is the answer to a method no operation of the path has.
+      responses: { MethodNotAllowed: problemResponse("This path has no operation for the method: the Allow header lists those it has. Nothing was changed.") },
       parameters: {
         Cursor: { name: "cursor", in: "query", required: false, description: "The `nextCursor` of the previous page (opaque). Keep the other query parameters the same.", schema: { type: "string", maxLength: 200 } },
         Limit: { name: "limit", in: "query", required: false, description: `Items per page (${MIN_LIMIT}–${MAX_LIMIT}).`, schema: { type: "integer", minimum: MIN_LIMIT, maximum: MAX_LIMIT, default: DEFAULT_LIMIT } },
