@@ -27,3 +27,16 @@ export function unexpectedResponse(e: unknown, where: string, as: "json" | "text
   const id = logUnexpected(e, where);
   return as === "json" ? jsonError(500, unexpectedMessage(id)) : textResponse(500, unexpectedMessage(id));
 }
+
+/** A streamed download of JSON Lines (the events export, for a session or an API client). */
+export function jsonLinesDownload(body: ReadableStream<Uint8Array>, filename: string): Response {
+  return new Response(body, {
+    status: 200,
+    headers: {
+      "Content-Type": "application/x-ndjson; charset=utf-8",
+      "Content-Disposition": `attachment; filename="${filename.replace(/[^A-Za-z0-9._-]/g, "_")}"`,
+      ...NO_STORE,
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
+}

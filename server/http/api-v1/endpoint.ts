@@ -34,6 +34,7 @@ import { openEventsExport } from "../../domain/events/export";
 import { apiBuckets, checkRateLimit, describeRefusal, scimAddressBuckets } from "../../domain/rate-limits/policy";
 import { findUnsafeText } from "../../domain/text";
 import { declaredOver, readBodyCapped } from "../body";
+import { jsonLinesDownload } from "../responses";
 import { clientAddress } from "../client-address";
 import { MAX_BODY_BYTES, MAX_URL_LENGTH } from "../limits";
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor, encodeSeekCursor, MAX_LIMIT, MIN_LIMIT, queryFingerprint } from "./cursor";
@@ -315,15 +316,7 @@ async function eventsExport(db: PrismaClient, call: ApiCall, input: { from?: str
     const kind: ProblemKind = out.status === 400 ? "bad-input" : out.status === 401 ? "unauthenticated" : out.status === 403 ? "forbidden" : "not-found";
     return problem(kind, instance, `${out.message}${out.status === 400 ? " Nothing was changed." : ""}`, out.field ? { errors: { [out.field]: [out.message] } } : {});
   }
-  return new Response(out.body, {
-    status: 200,
-    headers: {
-      "Content-Type": "application/x-ndjson; charset=utf-8",
-      "Content-Disposition": `attachment; filename="${out.filename.replace(/[^A-Za-z0-9._-]/g, "_")}"`,
-      "Cache-Control": "no-store",
-      "X-Content-Type-Options": "nosniff",
-    },
-  });
+  return jsonLinesDownload(out.body, out.filename);
 }
 
 async function download(db: PrismaClient, call: ApiCall, exportId: string, instance: string): Promise<Response> {

@@ -6,7 +6,7 @@
  */
 import { db } from "@/server/db";
 import { downloadRoute } from "@/server/http/route";
-import { textResponse } from "@/server/http/responses";
+import { jsonLinesDownload, textResponse } from "@/server/http/responses";
 import { openEventsExport } from "@/server/domain/events/export";
 
 export const dynamic = "force-dynamic";
@@ -14,13 +14,5 @@ export const dynamic = "force-dynamic";
 export const GET = downloadRoute("api/events/export", async (req, { identityId }) => {
   const out = await openEventsExport(db(), identityId, new URL(req.url).searchParams);
   if (!out.ok) return textResponse(out.status, out.message);
-  return new Response(out.body, {
-    status: 200,
-    headers: {
-      "Content-Type": "application/x-ndjson; charset=utf-8",
-      "Content-Disposition": `attachment; filename="${out.filename.replace(/[^A-Za-z0-9._-]/g, "_")}"`,
-      "Cache-Control": "no-store",
-      "X-Content-Type-Options": "nosniff",
-    },
-  });
+  return jsonLinesDownload(out.body, out.filename);
 });
