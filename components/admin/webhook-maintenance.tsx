@@ -11,7 +11,8 @@ import { useMutation } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/client";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
-import { Field, Input, Select } from "@/components/ui/form";
+import { Field, Select } from "@/components/ui/form";
+import { SubscriptionFields } from "./webhooks";
 import { formatDateTime } from "@/components/ui/format";
 import { notify } from "@/components/ui/toast";
 import { readFormError } from "@/components/catalog/form-errors";
@@ -119,7 +120,7 @@ export function EditWebhook({ sub }: { sub: WebhookView }) {
   const [name, setName] = useState(sub.name);
   const [url, setUrl] = useState(sub.url);
   const [types, setTypes] = useState(sub.eventTypes.join(", "));
-  const [format, setFormat] = useState(sub.format === "ocsf" ? "ocsf" : "warrant");
+  const [format, setFormat] = useState<"warrant" | "ocsf">(sub.format === "ocsf" ? "ocsf" : "warrant");
   const [errors, setErrors] = useState<Record<string, string | undefined>>({});
 
   async function onSubmit(e: FormEvent) {
@@ -146,23 +147,7 @@ export function EditWebhook({ sub }: { sub: WebhookView }) {
   return (
     <Card title="Settings" className="mb-6">
       <form onSubmit={onSubmit} className="grid gap-4 md:grid-cols-2" noValidate aria-label="Subscription settings">
-        <Field label="Name" error={errors.name}>
-          {(p) => <Input {...p} name="name" value={name} maxLength={100} onChange={(e) => setName(e.target.value)} />}
-        </Field>
-        <Field label="Receiver URL" hint="https://… (plain http:// only to 127.0.0.1 or localhost)." error={errors.url}>
-          {(p) => <Input {...p} name="url" type="url" value={url} maxLength={500} onChange={(e) => setUrl(e.target.value)} />}
-        </Field>
-        <Field label="Event types" hint='Blank for every event; else actions or families, e.g. "grant.*, request.approved".' error={errors.eventTypes}>
-          {(p) => <Input {...p} name="eventTypes" value={types} onChange={(e) => setTypes(e.target.value)} />}
-        </Field>
-        <Field label="Format" error={errors.format}>
-          {(p) => (
-            <Select {...p} name="format" value={format} onChange={(e) => setFormat(e.target.value as "warrant" | "ocsf")}>
-              <option value="warrant">Warrant ledger events</option>
-              <option value="ocsf">OCSF 1.3</option>
-            </Select>
-          )}
-        </Field>
+        <SubscriptionFields name={[name, setName]} url={[url, setUrl]} types={[types, setTypes]} format={[format, setFormat]} errors={errors} />
         <p className="text-sm text-slate-700 md:col-span-2">
           Delivery goes on from seq {sub.cursorSeq} with the new settings: events already delivered are not sent again (use Replay for that); a batch on its way now is sent again to the new receiver.
         </p>

@@ -125,23 +125,7 @@ function CreateWebhook({ onSecret }: { onSecret: (name: string, secret: string) 
   return (
     <Card title="Subscribe a receiver" className="mb-6">
       <form onSubmit={onSubmit} className="grid gap-4 md:grid-cols-2" noValidate>
-        <Field label="Name" hint='e.g. "Splunk HEC" or "GRC evidence store".' error={errors.name}>
-          {(p) => <Input {...p} name="name" value={name} maxLength={100} onChange={(e) => setName(e.target.value)} />}
-        </Field>
-        <Field label="Receiver URL" hint="https://… (plain http:// only to 127.0.0.1 or localhost). Redirects are refused." error={errors.url}>
-          {(p) => <Input {...p} name="url" type="url" value={url} maxLength={500} onChange={(e) => setUrl(e.target.value)} />}
-        </Field>
-        <Field label="Event types" hint='Blank for every event; else actions or families separated by commas, e.g. "grant.*, request.approved".' error={errors.eventTypes}>
-          {(p) => <Input {...p} name="eventTypes" value={types} onChange={(e) => setTypes(e.target.value)} />}
-        </Field>
-        <Field label="Format" hint="OCSF keeps the original event, its seq and hash under unmapped." error={errors.format}>
-          {(p) => (
-            <Select {...p} name="format" value={format} onChange={(e) => setFormat(e.target.value as "warrant" | "ocsf")}>
-              <option value="warrant">Warrant ledger events</option>
-              <option value="ocsf">OCSF 1.3</option>
-            </Select>
-          )}
-        </Field>
+        <SubscriptionFields name={[name, setName]} url={[url, setUrl]} types={[types, setTypes]} format={[format, setFormat]} errors={errors} />
         <Field label="Signing secret reference (optional)" hint="env:WARRANT_CONNECTOR_<NAME> or file:<name>. Leave blank and Warrant generates a secret, shown once." error={errors.secretRef}>
           {(p) => <Input {...p} name="secretRef" value={secretRef} maxLength={200} onChange={(e) => setSecretRef(e.target.value)} />}
         </Field>
@@ -161,6 +145,34 @@ function CreateWebhook({ onSecret }: { onSecret: (name: string, secret: string) 
         </div>
       </form>
     </Card>
+  );
+}
+
+type FieldState<T> = [T, (v: T) => void];
+
+/** The fields a subscription is created and edited with: name, receiver URL, event types, format. */
+export function SubscriptionFields(o: { name: FieldState<string>; url: FieldState<string>; types: FieldState<string>; format: FieldState<"warrant" | "ocsf">; errors: Record<string, string | undefined> }) {
+  const { errors } = o;
+  return (
+    <>
+      <Field label="Name" hint='e.g. "Splunk HEC" or "GRC evidence store".' error={errors.name}>
+        {(p) => <Input {...p} name="name" value={o.name[0]} maxLength={100} onChange={(e) => o.name[1](e.target.value)} />}
+      </Field>
+      <Field label="Receiver URL" hint="https://… (plain http:// only to 127.0.0.1 or localhost). Redirects are refused." error={errors.url}>
+        {(p) => <Input {...p} name="url" type="url" value={o.url[0]} maxLength={500} onChange={(e) => o.url[1](e.target.value)} />}
+      </Field>
+      <Field label="Event types" hint='Blank for every event; else actions or families separated by commas, e.g. "grant.*, request.approved".' error={errors.eventTypes}>
+        {(p) => <Input {...p} name="eventTypes" value={o.types[0]} onChange={(e) => o.types[1](e.target.value)} />}
+      </Field>
+      <Field label="Format" hint="OCSF keeps the original event, its seq and hash under unmapped." error={errors.format}>
+        {(p) => (
+          <Select {...p} name="format" value={o.format[0]} onChange={(e) => o.format[1](e.target.value as "warrant" | "ocsf")}>
+            <option value="warrant">Warrant ledger events</option>
+            <option value="ocsf">OCSF 1.3</option>
+          </Select>
+        )}
+      </Field>
+    </>
   );
 }
 
