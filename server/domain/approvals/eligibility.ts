@@ -34,12 +34,23 @@ export type RequestParties = {
   requesterOwnerId?: string | null;
   beneficiary: { id: string; displayName: string; kind: string; managerId: string | null; owner: { id: string; displayName: string; managerId: string | null } | null };
   entitlement: { id: string; name: string; ownerId: string | null; system: { id: string; name: string; ownerId: string } };
+  /** The ticket the request was made from (a ticketing system's reference), if any. */
+  ticketRef?: string | null;
 };
+
+/**
+ * The request's ticket reference for the payload of each of its request.* events, so a ticketing system that
+ * follows the stream (or a webhook) finds its ticket in every status change without a lookup.
+ */
+export function ticketOf(r: { ticketRef?: string | null }): { ticketRef?: string } {
+  return r.ticketRef ? { ticketRef: r.ticketRef } : {};
+}
 
 export const requestPartiesSelect = {
   id: true,
   requesterId: true,
   beneficiaryId: true,
+  ticketRef: true,
   requester: { select: { displayName: true, ownerId: true } },
   beneficiary: { select: { id: true, displayName: true, kind: true, managerId: true, owner: { select: { id: true, displayName: true, managerId: true } } } },
   entitlement: { select: { id: true, name: true, ownerId: true, system: { select: { id: true, name: true, ownerId: true } } } },

@@ -16,7 +16,7 @@ import { recordEvent } from "../../ledger/ledger";
 import { ledgerActor, type ServiceCtx } from "../actor";
 import { notify } from "../notifications/notify";
 import { resolveWork, workKey } from "../notifications/resolve";
-import { conflictReason, priorApproverIds, requestPartiesSelect, resolveAuthority, toParties } from "./eligibility";
+import { conflictReason, priorApproverIds, requestPartiesSelect, resolveAuthority, ticketOf, toParties } from "./eligibility";
 import { completeApproval, KIND_LABEL, openStage, requestTitle, STALE_REQUEST, voidOpenSteps } from "./stages";
 import type { ZDecideManyInput, ZDecideStepInput } from "./schema";
 import { canSeeRequest } from "../requests/queries";
@@ -128,7 +128,7 @@ export async function decideStep(ctx: ServiceCtx, input: z.output<typeof ZDecide
 
       if (!approve) {
         await voidOpenSteps(tx, r.id, now);
-        await recordEvent(tx, { ...actor, action: "request.denied", subjectType: "AccessRequest", subjectId: r.id, occurredAt: now, payload: { stepId: step.id, kind: step.kind, reason, revision: r.revision } });
+        await recordEvent(tx, { ...actor, action: "request.denied", subjectType: "AccessRequest", subjectId: r.id, occurredAt: now, payload: { stepId: step.id, kind: step.kind, reason, revision: r.revision, ...ticketOf(r) } });
         await notify(tx, { recipientIds: [r.requesterId], kind: "request.denied", title: `Denied: ${title}`, body: `${ctx.actor.displayName} denied your request: ${reason}`, link: `/requests/${r.id}` });
         return { requestId: r.id, status: "DENIED" as const, nextStage: null, grantId: null };
       }
@@ -141,7 +141,7 @@ export async function decideStep(ctx: ServiceCtx, input: z.output<typeof ZDecide
         return { requestId: r.id, status: "PENDING" as const, nextStage: { stepId: next.id, kind: next.kind, eligible: opened.eligible, fallback: opened.fallback }, grantId: null };
       }
       const { grantId } = await completeApproval(tx, {
-        request: { id: r.id, requesterId: r.requesterId, beneficiaryId: r.beneficiaryId, entitlementId: r.entitlementId, durationHours: r.durationHours, emergency: r.emergency, revision: r.revision },
+        request: { id: r.id, requesterId: r.requesterId, beneficiaryId: r.beneficiaryId, entitlementId: r.entitlementId, durationHours: r.durationHours, emergency: r.emergency, revision: r.revision, ticketRef: r.ticketRef },
         actorId: actor.actorId,
         now,
         title,

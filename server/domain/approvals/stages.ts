@@ -11,7 +11,7 @@ import { notify } from "../notifications/notify";
 import { resolveClosedApprovalStages, workKey } from "../notifications/resolve";
 import { createGrantForRequest } from "../provisioning/grant-lifecycle";
 import { ESCALATE_AFTER_HOURS } from "../requests/schema";
-import { activeDelegatesOf, conflictedIds, directApprovers, fallbackApprovers, type PersonRef, type RequestParties } from "./eligibility";
+import { activeDelegatesOf, conflictedIds, directApprovers, fallbackApprovers, ticketOf, type PersonRef, type RequestParties } from "./eligibility";
 
 export const STALE_REQUEST = "This request was already decided, changed or cancelled; reload to see where it stands.";
 
@@ -102,7 +102,7 @@ export async function recordStageOpened(tx: Tx, o: OpenArgs, opening: StageOpeni
 export async function completeApproval(
   tx: Tx,
   a: {
-    request: { id: string; requesterId: string; beneficiaryId: string; entitlementId: string; durationHours: number; emergency: boolean; revision: number };
+    request: { id: string; requesterId: string; beneficiaryId: string; entitlementId: string; durationHours: number; emergency: boolean; revision: number; ticketRef?: string | null };
     actorId: string | null;
     now: Date;
     title: string;
@@ -117,7 +117,7 @@ export async function completeApproval(
     subjectType: "AccessRequest",
     subjectId: a.request.id,
     occurredAt: a.now,
-    payload: { grantId, revision: a.request.revision, ...(extendsGrantId ? { extendsGrantId } : {}) },
+    payload: { grantId, revision: a.request.revision, ...(extendsGrantId ? { extendsGrantId } : {}), ...ticketOf(a.request) },
   });
   await notify(tx, {
     recipientIds: [a.request.requesterId],

@@ -12,7 +12,7 @@ import type { PrismaClient, Tx } from "../../db";
 import { recordEvent } from "../../ledger/ledger";
 import { notify } from "../notifications/notify";
 import { resolveClosedApprovalStages, workKey } from "../notifications/resolve";
-import { fallbackApprovers, fallbackRole, priorApproverIds, requestPartiesSelect, toParties } from "../approvals/eligibility";
+import { fallbackApprovers, fallbackRole, priorApproverIds, requestPartiesSelect, ticketOf, toParties } from "../approvals/eligibility";
 import { KIND_LABEL, requestTitle } from "../approvals/stages";
 
 const BATCH = 100;
@@ -106,7 +106,7 @@ export async function expireOverdueRequests(db: PrismaClient, now: Date): Promis
         subjectType: "AccessRequest",
         subjectId: id,
         occurredAt: now,
-        payload: { deadlineAt: r.deadlineAt, revision: r.revision, voidedSteps: voided.count },
+        payload: { deadlineAt: r.deadlineAt, revision: r.revision, voidedSteps: voided.count, ...ticketOf(r) },
       });
       await notify(tx, {
         recipientIds: [r.requesterId],

@@ -23,7 +23,7 @@ describe("deprovisioning a leaver: their pending requests and the approvals wait
     const boss = await makeHuman(db.prisma, { name: "Bea Boss" });
     const leaver = await makeHuman(db.prisma, { name: "Lee Leaver", managerId: boss.id });
     const nhi = await makeNhi(db.prisma, leaver.id, { name: "svc-lee" });
-    const mine = await as(leaver.id).requests.submit(submitInput(c.low.id));
+    const mine = await as(leaver.id).requests.submit(submitInput(c.low.id, { ticketRef: "HR-7" }));
     const forNhi = await as(leaver.id).requests.submit(submitInput(c.medium.id, { beneficiaryId: nhi.id }));
     const other = await c.as.peer.requests.submit(submitInput(c.low.id));
     expect([mine.status, forNhi.status, other.status]).toEqual(["PENDING", "PENDING", "PENDING"]);
@@ -38,6 +38,8 @@ describe("deprovisioning a leaver: their pending requests and the approvals wait
       expect(r.steps.every((s) => s.status === "VOID")).toBe(true);
       const e = await db.prisma.ledgerEvent.findFirstOrThrow({ where: { action: "request.cancelled", subjectId: id } });
       expect(e).toMatchObject({ actorId: c.admin.id, payload: { cause: "LEAVER", leaverId: leaver.id, reason: REASON } });
+      // The ticket the request came from is in its cancellation too (ticket-ref.int.test.ts has the other paths).
+      expect((e.payload as { ticketRef?: string }).ticketRef).toBe(id === mine.id ? "HR-7" : undefined);
     }
     // Someone else's request is untouched.
     expect((await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: other.id } })).status).toBe("PENDING");

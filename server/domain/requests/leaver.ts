@@ -6,12 +6,13 @@
 import type { Tx } from "../../db";
 import { recordEvent } from "../../ledger/ledger";
 import { voidOpenSteps } from "../approvals/stages";
+import { ticketOf } from "../approvals/eligibility";
 
 /** Cancels the leaver's pending requests (as requester or beneficiary). Returns the request ids. */
 export async function cancelPendingRequestsOfLeaver(tx: Tx, o: { leaverId: string; actorId: string; now: Date; reason: string }): Promise<string[]> {
   const pending = await tx.accessRequest.findMany({
     where: { status: "PENDING", OR: [{ requesterId: o.leaverId }, { beneficiaryId: o.leaverId }] },
-    select: { id: true, revision: true },
+    select: { id: true, revision: true, ticketRef: true },
     orderBy: { id: "asc" },
   });
   const cancelled: string[] = [];
@@ -25,7 +26,7 @@ export async function cancelPendingRequestsOfLeaver(tx: Tx, o: { leaverId: strin
       subjectType: "AccessRequest",
       subjectId: r.id,
       occurredAt: o.now,
-      payload: { revision: r.revision, voidedSteps: voided, cause: "LEAVER", leaverId: o.leaverId, reason: o.reason },
+      payload: { revision: r.revision, voidedSteps: voided, cause: "LEAVER", leaverId: o.leaverId, reason: o.reason, ...ticketOf(r) },
     });
     cancelled.push(r.id);
   }

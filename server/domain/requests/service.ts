@@ -27,7 +27,7 @@ import { lockIdentities, lockRequestBeneficiary } from "../locks";
 import { currentPolicyVersion, NO_POLICY_MESSAGE } from "../policy/queries";
 import type { PolicyDecision, PolicyInput } from "../policy/types";
 import { createGrantForRequest } from "../provisioning/grant-lifecycle";
-import { requestPartiesSelect, toParties, type RequestParties } from "../approvals/eligibility";
+import { requestPartiesSelect, ticketOf, toParties, type RequestParties } from "../approvals/eligibility";
 import { completeApproval, openedColumns, recordStageOpened, requestTitle, stageOpening, STALE_REQUEST, voidOpenSteps, type OpenedStage } from "../approvals/stages";
 import { BREAK_GLASS_REVIEW_HOURS, DEADLINE_DAYS, type ZCancelRequestInput, type ZEditRequestInput, type ZPreviewRequestInput, type ZSubmitRequestInput } from "./schema";
 import { canSeeRequest, stageViews, type StageView } from "./queries";
@@ -456,6 +456,7 @@ async function submitInTransaction(tx: Tx, ctx: ServiceCtx, input: z.output<type
       beneficiaryId,
       beneficiary: { id: b.id, displayName: b.displayName, kind: b.kind, managerId: b.managerId, owner: b.owner },
       entitlement: { id: ent.id, name: ent.name, ownerId: ent.ownerId, system: ent.system },
+      ticketRef: input.ticketRef ?? null,
     });
     const title = requestTitle(parties);
     const onBehalf = b.kind === "HUMAN" && beneficiaryId !== ctx.actor.id;
@@ -483,10 +484,10 @@ async function submitInTransaction(tx: Tx, ctx: ServiceCtx, input: z.output<type
         ...(onBehalf ? { onBehalf: { relation: relationToBeneficiary(policyInput) } } : {}),
       },
     });
-    await recordEvent(tx, { ...actor, action: "request.policy_decided", subjectType: "AccessRequest", subjectId: req.id, occurredAt: now, payload: { revision: 1, ...decisionSummary(decision) } });
+    await recordEvent(tx, { ...actor, action: "request.policy_decided", subjectType: "AccessRequest", subjectId: req.id, occurredAt: now, payload: { revision: 1, ...decisionSummary(decision), ...ticketOf(parties) } });
 
     if (outcome === "DENIED") {
-      await recordEvent(tx, { ...actor, action: "request.denied_by_policy", subjectType: "AccessRequest", subjectId: req.id, occurredAt: now, payload: { reasons: decision.reasons, determining: decision.determining, policyHash: decision.policyHash } });
+      await recordEvent(tx, { ...actor, action: "request.denied_by_policy", subjectType: "AccessRequest", subjectId: req.id, occurredAt: now, payload: { reasons: decision.reasons, determining: decision.determining, policyHash: decision.policyHash, ...ticketOf(parties) } });
     } else if (outcome === "APPROVED") {
       const { grantId, expiresAt } = await createGrantForRequest(tx, { request: { id: req.id, beneficiaryId, entitlementId: ent.id, durationHours: content.durationHours, emergency: content.emergency }, actorId: actor.actorId, now });
       await recordEvent(tx, {
@@ -495,7 +496,7 @@ async function submitInTransaction(tx: Tx, ctx: ServiceCtx, input: z.output<type
         subjectType: "AccessRequest",
         subjectId: req.id,
         occurredAt: now,
-        payload: { grantId, emergency: content.emergency, incidentRef: content.incidentRef, reviewDueAt, determining: decision.determining, policyHash: decision.policyHash, ...(extendsGrantId ? { extendsGrantId } : {}) },
+        payload: { grantId, emergency: content.emergency, incidentRef: content.incidentRef, reviewDueAt, determining: decision.determining, policyHash: decision.policyHash, ...(extendsGrantId ? { extendsGrantId } : {}), ...ticketOf(parties) },
       });
       if (reviewDueAt) await notifySecurityOfBreakGlass(tx, req.id, title, content.incidentRef, reviewDueAt);
       grant = { id: grantId, status: "PENDING_PROVISION", expiresAt };
@@ -564,7 +565,7 @@ export async function cancelRequest(ctx: ServiceCtx, input: z.output<typeof ZCan
     const moved = await tx.accessRequest.updateMany({ where: { id: r.id, status: "PENDING", revision: input.expectedRevision }, data: { status: "CANCELLED", decidedAt: now } });
     if (moved.count === 0) throw conflict(STALE_REQUEST);
     const voided = await voidOpenSteps(tx, r.id, now);
-    await recordEvent(tx, { ...actor, action: "request.cancelled", subjectType: "AccessRequest", subjectId: r.id, occurredAt: now, payload: { revision: r.revision, voidedSteps: voided } });
+    await recordEvent(tx, { ...actor, action: "request.cancelled", subjectType: "AccessRequest", subjectId: r.id, occurredAt: now, payload: { revision: r.revision, voidedSteps: voided, ...ticketOf(r) } });
   });
   return requestOutcome(ctx, input.id);
 }
@@ -639,7 +640,7 @@ export async function editRequest(ctx: ServiceCtx, input: z.output<typeof ZEditR
       subjectType: "AccessRequest",
       subjectId: r.id,
       occurredAt: now,
-      payload: { revision, previousRevision: r.revision, contentHash: hash, previousContentHash: r.contentHash, changes },
+      payload: { revision, previousRevision: r.revision, contentHash: hash, previousContentHash: r.contentHash, changes, ...ticketOf(r) },
     });
     await recordEvent(tx, {
       ...actor,
@@ -653,13 +654,13 @@ export async function editRequest(ctx: ServiceCtx, input: z.output<typeof ZEditR
         steps: toVoid.map((s) => ({ stepId: s.id, stageOrder: s.stageOrder, kind: s.kind, status: s.status, decidedById: s.decidedById, boundRevision: s.boundRevision })),
       },
     });
-    await recordEvent(tx, { ...actor, action: "request.policy_decided", subjectType: "AccessRequest", subjectId: r.id, occurredAt: now, payload: { revision, ...decisionSummary(decision) } });
+    await recordEvent(tx, { ...actor, action: "request.policy_decided", subjectType: "AccessRequest", subjectId: r.id, occurredAt: now, payload: { revision, ...decisionSummary(decision), ...ticketOf(r) } });
 
     const parties = toParties(r);
     const title = requestTitle(r);
     if (decision.autoApproved) {
-      await completeApproval(tx, { request: { id: r.id, requesterId: r.requesterId, beneficiaryId: r.beneficiaryId, entitlementId: r.entitlementId, durationHours: after.durationHours, emergency: r.emergency, revision }, actorId: actor.actorId, now, title });
-      await recordEvent(tx, { ...actor, action: "request.auto_approved", subjectType: "AccessRequest", subjectId: r.id, occurredAt: now, payload: { revision, determining: decision.determining, policyHash: decision.policyHash } });
+      await completeApproval(tx, { request: { id: r.id, requesterId: r.requesterId, beneficiaryId: r.beneficiaryId, entitlementId: r.entitlementId, durationHours: after.durationHours, emergency: r.emergency, revision, ticketRef: r.ticketRef }, actorId: actor.actorId, now, title });
+      await recordEvent(tx, { ...actor, action: "request.auto_approved", subjectType: "AccessRequest", subjectId: r.id, occurredAt: now, payload: { revision, determining: decision.determining, policyHash: decision.policyHash, ...ticketOf(r) } });
     } else {
       await createAndOpenStages(tx, { parties, stages: decision.stages, actorId: ctx.actor.id, now, title });
     }
