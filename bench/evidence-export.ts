@@ -13,12 +13,17 @@
 import { spawn } from "node:child_process";
 import { createHash, generateKeyPairSync, randomUUID } from "node:crypto";
 import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
 const SIZES = (process.env.BENCH_EVIDENCE_GRANTS ?? "10000,40000").split(",").map(Number);
 /** BENCH_EVIDENCE_ENGINES: "pglite,pg" (default) or one of them. */
 const ENGINES = (process.env.BENCH_EVIDENCE_ENGINES ?? "pglite,pg").split(",").map((e) => e.trim());
+/** BENCH_EVIDENCE_REPEAT: exports (and verifications) per data set (default 1); the data set is loaded once. */
+const REPEAT = Math.max(1, Number(process.env.BENCH_EVIDENCE_REPEAT ?? 1));
+/** BENCH_EVIDENCE_CPU_PROFILE=<dir>: a V8 CPU profile of each export alone (not the loading), written there. */
+const CPU_PROFILE_DIR = process.env.BENCH_EVIDENCE_CPU_PROFILE;
 const dir = mkdtempSync(path.join(tmpdir(), "warrant-bench-evidence-"));
 const keyFile = path.join(dir, "key.pem");
 writeFileSync(keyFile, generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
@@ -112,61 +117,84 @@ async function benchOne(engine: string, n: number) {
     const t0 = performance.now();
     await populate(db, n);
     const setupSecs = (performance.now() - t0) / 1000;
-    const file = path.join(dir, `pack-${engine}-${n}.zip`);
-    global.gc?.();
-    const base = process.memoryUsage();
-    let peak = base.rss;
-    let peakHeap = base.heapUsed + base.external + base.arrayBuffers;
-    const timer = setInterval(() => {
-      const m = process.memoryUsage();
-      peak = Math.max(peak, m.rss);
-      peakHeap = Math.max(peakHeap, m.heapUsed + m.external + m.arrayBuffers);
-    }, 20);
-    const t1 = performance.now();
-    let lastGc = 0;
-    const retained: number[] = [];
-    const onProgress = (done: number) => {
-      // With --expose-gc: what is still retained (after a full collection) as the export proceeds.
-      if (global.gc && done - lastGc >= 20_000) {
-        lastGc = done;
-        global.gc();
-        retained.push(process.memoryUsage().heapUsed);
-      }
-    };
-    const timings: FileTiming[] = [];
-    const onFile = (f: { path: string; rows: number | null; bytes: number; query: string | null; parameters: unknown[] }, ms: number) =>
-      timings.push({ path: f.path, rows: f.rows, bytes: f.bytes, ms, query: f.query, parameters: f.parameters });
-    const res = await exportEvidencePack(db.prisma, { from: new Date("2000-01-01"), to: new Date("2100-01-01") }, createWriteStream(file), { generator: "bench", onProgress, onFile });
-    const secs = (performance.now() - t1) / 1000;
-    clearInterval(timer);
-    const rawBytes = res.fileStats.reduce((s, f) => s + f.bytes, 0);
-    console.log(
-      `  ${String(n).padStart(7)} grants: ${String(res.rows).padStart(8)} rows, ${(rawBytes / MB).toFixed(1).padStart(6)} MB of files (${(statSync(file).size / MB).toFixed(1)} MB zip) in ${secs.toFixed(2).padStart(6)} s` +
-        ` = ${(rawBytes / MB / secs).toFixed(1).padStart(5)} MB/s, ${Math.round(res.rows / secs).toString().padStart(6)} rows/s; peak RSS +${((peak - base.rss) / MB).toFixed(0)} MB, peak JS heap+buffers +${((peakHeap - base.heapUsed - base.external - base.arrayBuffers) / MB).toFixed(0)} MB (setup ${setupSecs.toFixed(1)} s)`,
-    );
-    const slowest = [...timings].sort((a, b) => b.ms - a.ms).slice(0, 6);
-    console.log(`  ${"".padStart(7)}         slowest files: ${slowest.map((t) => `${t.path} ${(t.ms / 1000).toFixed(2)} s (${t.rows ?? "-"} rows)`).join(", ")}`);
-    if (engine === "pg" && "url" in db && typeof db.url === "string") {
-      // The same rows straight out of PostgreSQL: each file's query (from the manifest) through COPY TO, hashed.
-      // controls.jsonl is computed in code (one query per check), not one query: it has no COPY twin.
-      const queries = timings.filter((t) => t.query && /^\s*(SELECT|WITH)\b/i.test(t.query)).map((t) => withLiterals(t.query!, t.parameters));
-      const { ms: copyMs, bytes: copyBytes } = await copyTo(db.url, queries);
-      console.log(
-        `  ${"".padStart(7)}         COPY TO + sha256 of every file's query: ${(copyMs / 1000).toFixed(2)} s (${(copyBytes / MB).toFixed(1)} MB); the export takes ${(secs / (copyMs / 1000)).toFixed(1)}× as long = ${((copyMs / 1000) / secs).toFixed(2)}× COPY's speed`,
-      );
-    }
-    if (retained.length) console.log(`  ${"".padStart(7)}         heap retained after a full GC, every 20,000 rows: ${retained.map((b) => (b / MB).toFixed(0)).join(", ")} MB (flat = streamed)`);
-    const t2 = performance.now();
-    const v = await verifyPack(file);
-    console.log(`  ${"".padStart(7)}         verified offline in ${((performance.now() - t2) / 1000).toFixed(2)} s: ${v.ok ? "VALID" : "INVALID"} (${v.checks.map((c) => `${c.name} ${c.passed}/${c.total}`).join(", ")})`);
-    rmSync(file, { force: true });
+    for (let run = 1; run <= REPEAT; run++) await exportOnce(db, engine, n, setupSecs, run);
   } finally {
     await db.close();
   }
 }
 
+/** Starts a CPU profile when BENCH_EVIDENCE_CPU_PROFILE is set; the returned function writes it. */
+async function startProfile(name: string): Promise<() => Promise<void>> {
+  if (!CPU_PROFILE_DIR) return async () => {};
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return async () => {
+    const { profile } = await session.post("Profiler.stop");
+    const out = path.resolve(CPU_PROFILE_DIR, `${name}.cpuprofile`);
+    writeFileSync(out, JSON.stringify(profile));
+    session.disconnect();
+    console.log(`  ${"".padStart(7)}         CPU profile of the export: ${out}`);
+  };
+}
+
+async function exportOnce(db: TestDb, engine: string, n: number, setupSecs: number, run: number) {
+  const file = path.join(dir, `pack-${engine}-${n}.zip`);
+  global.gc?.();
+  const base = process.memoryUsage();
+  let peak = base.rss;
+  let peakHeap = base.heapUsed + base.external + base.arrayBuffers;
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    peak = Math.max(peak, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed + m.external + m.arrayBuffers);
+  }, 20);
+  const t1 = performance.now();
+  let lastGc = 0;
+  const retained: number[] = [];
+  const onProgress = (done: number) => {
+    // With --expose-gc: what is still retained (after a full collection) as the export proceeds.
+    if (global.gc && done - lastGc >= 20_000) {
+      lastGc = done;
+      global.gc();
+      retained.push(process.memoryUsage().heapUsed);
+    }
+  };
+  const timings: FileTiming[] = [];
+  const onFile = (f: { path: string; rows: number | null; bytes: number; query: string | null; parameters: unknown[] }, ms: number) =>
+    timings.push({ path: f.path, rows: f.rows, bytes: f.bytes, ms, query: f.query, parameters: f.parameters });
+  const stopProfile = await startProfile(`export-${engine}-${n}-${run}`);
+  const res = await exportEvidencePack(db.prisma, { from: new Date("2000-01-01"), to: new Date("2100-01-01") }, createWriteStream(file), { generator: "bench", onProgress, onFile });
+  const secs = (performance.now() - t1) / 1000;
+  await stopProfile();
+  clearInterval(timer);
+  const rawBytes = res.fileStats.reduce((s, f) => s + f.bytes, 0);
+  if (REPEAT > 1) console.log(`  run ${run} of ${REPEAT}`);
+  console.log(
+    `  ${String(n).padStart(7)} grants: ${String(res.rows).padStart(8)} rows, ${(rawBytes / MB).toFixed(1).padStart(6)} MB of files (${(statSync(file).size / MB).toFixed(1)} MB zip) in ${secs.toFixed(2).padStart(6)} s` +
+      ` = ${(rawBytes / MB / secs).toFixed(1).padStart(5)} MB/s, ${Math.round(res.rows / secs).toString().padStart(6)} rows/s; peak RSS +${((peak - base.rss) / MB).toFixed(0)} MB, peak JS heap+buffers +${((peakHeap - base.heapUsed - base.external - base.arrayBuffers) / MB).toFixed(0)} MB (setup ${setupSecs.toFixed(1)} s)`,
+  );
+  const slowest = [...timings].sort((a, b) => b.ms - a.ms).slice(0, 6);
+  console.log(`  ${"".padStart(7)}         slowest files: ${slowest.map((t) => `${t.path} ${(t.ms / 1000).toFixed(2)} s (${t.rows ?? "-"} rows)`).join(", ")}`);
+  if (engine === "pg" && "url" in db && typeof db.url === "string") {
+    // The same rows straight out of PostgreSQL: each file's query (from the manifest) through COPY TO, hashed.
+    // controls.jsonl is computed in code (one query per check), not one query: it has no COPY twin.
+    const queries = timings.filter((t) => t.query && /^\s*(SELECT|WITH)\b/i.test(t.query)).map((t) => withLiterals(t.query!, t.parameters));
+    const { ms: copyMs, bytes: copyBytes } = await copyTo(db.url, queries);
+    console.log(
+      `  ${"".padStart(7)}         COPY TO + sha256 of every file's query: ${(copyMs / 1000).toFixed(2)} s (${(copyBytes / MB).toFixed(1)} MB); the export takes ${(secs / (copyMs / 1000)).toFixed(1)}× as long = ${((copyMs / 1000) / secs).toFixed(2)}× COPY's speed`,
+    );
+  }
+  if (retained.length) console.log(`  ${"".padStart(7)}         heap retained after a full GC, every 20,000 rows: ${retained.map((b) => (b / MB).toFixed(0)).join(", ")} MB (flat = streamed)`);
+  const t2 = performance.now();
+  const v = await verifyPack(file);
+  console.log(`  ${"".padStart(7)}         verified offline in ${((performance.now() - t2) / 1000).toFixed(2)} s: ${v.ok ? "VALID" : "INVALID"} (${v.checks.map((c) => `${c.name} ${c.passed}/${c.total}`).join(", ")})`);
+  rmSync(file, { force: true });
+}
+
 async function main() {
-  console.log(`\nEvidence pack export (streamed zip, keyset pages of 1000 rows), sizes ${SIZES.join(", ")} grants + one ledger event each.`);
+  console.log(`\nEvidence pack export (streamed zip, file queries fetched from cursors 1000 rows at a time), sizes ${SIZES.join(", ")} grants + one ledger event each.`);
   const pgUrl = process.env.TEST_PG_ADMIN_URL;
   delete process.env.TEST_PG_ADMIN_URL;
   if (ENGINES.includes("pglite")) {

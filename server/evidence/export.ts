@@ -5,8 +5,8 @@
  *
  * Consistent: every file is read from one read-only REPEATABLE READ snapshot (see exportEvidencePack).
  *
- * Memory stays flat: every file is produced by paging through the database (keyset pagination, `BATCH`
- * rows per query; the control checks too; a CSV's JSON Lines twin and a control check's members pass through a
+ * Memory stays flat: every file is produced by fetching from a server-side cursor over its query, `BATCH` rows
+ * at a time (the control checks page by keyset); a CSV's JSON Lines twin and a control check's members pass through a
  * temporary spool file so each is read once), streamed through a Transform that hashes, measures and counts it on the way into the
  * zip (yazl), one entry after the other. The manifest is written last, once every file is measured.
  */
@@ -112,21 +112,46 @@ async function countOf(db: Tx, base: Prisma.Sql): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
-/** Keyset pagination over `base` by a uuid column: one query per batch, never the whole table. */
+/** Names the export's cursors (one per file query, unique within the snapshot transaction). */
+let cursors = 0;
+
+/**
+ * Every row of `base` in `key` order, `batch` rows at a time, through a server-side cursor in the export's
+ * snapshot transaction: the query runs once and PostgreSQL hands its rows over as they are fetched, so memory
+ * holds one batch (keyset pages re-ran the whole filter, with its ledger subqueries, for every page).
+ */
 async function* paged(db: Tx, base: Prisma.Sql, key: string, batch: number): AsyncGenerator<Row[]> {
-  const k = Prisma.raw(`q."${key}"`);
-  let cursor: string | null = null;
-  for (;;) {
-    const sql: Prisma.Sql =
-      cursor === null
-        ? Prisma.sql`SELECT * FROM (${base}) q ORDER BY ${k} LIMIT ${Prisma.raw(String(batch))}`
-        : Prisma.sql`SELECT * FROM (${base}) q WHERE ${k} > ${cursor}::uuid ORDER BY ${k} LIMIT ${Prisma.raw(String(batch))}`;
-    const rows = await db.$queryRaw<Row[]>(sql);
-    if (rows.length) yield rows;
-    if (rows.length < batch) return;
-    cursor = String(rows[rows.length - 1]![key]);
+  const name = `evidence_export_${++cursors}`;
+  await db.$executeRaw(Prisma.sql`DECLARE ${Prisma.raw(name)} NO SCROLL CURSOR FOR SELECT * FROM (${base}) q ORDER BY ${Prisma.raw(`q."${key}"`)}`);
+  let finished = false;
+  try {
+    for (;;) {
+      const rows = await db.$queryRawUnsafe<Row[]>(`FETCH FORWARD ${batch} FROM ${name}`);
+      if (rows.length) yield rows;
+      if (rows.length < batch) break;
+    }
+    finished = true;
+  } finally {
+    // Left early (the consumer stopped) or failed: close it if the transaction still can; a failed
+    // transaction is rolled back with its cursors, and the error that failed it is the one reported.
+    await db.$executeRawUnsafe(`CLOSE ${name}`).catch((e: unknown) => {
+      if (finished) throw e;
+    });
   }
 }
+
+/**
+ * Every row of `base` as its JSON text, `batch` rows at a time (a cursor, as `paged`): PostgreSQL writes the
+ * line (`row_to_json`: the query's columns in its order, compact, JSON's escapes), so no row becomes an object
+ * on the way. The query gives every column its final JSON value: timestamps as ISO 8601 text (`isoSql`),
+ * 64-bit integers as text.
+ */
+async function* jsonPages(db: Tx, base: Prisma.Sql, key: string, batch: number): AsyncGenerator<string[]> {
+  for await (const rows of paged(db, Prisma.sql`SELECT row_to_json(j)::text AS "json", j.${Prisma.raw(`"${key}"`)} FROM (${base}) j`, key, batch)) yield rows.map((r) => r.json as string);
+}
+
+/** A timestamp column as the JSON Lines write it (what `Date.toISOString` gives): ISO 8601 UTC, milliseconds. */
+const isoSql = (column: string) => Prisma.raw(`to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
 
 function jsonlFile(db: Tx, o: { path: string; description: string; base: Prisma.Sql; key?: string; batch: number; note?: string; map?: (rows: Row[]) => Promise<Row[]> | Row[] }): FileSpec {
   const q = queryText(o.base);
@@ -255,6 +280,28 @@ async function withLedgerRefs(db: Tx, rows: Row[], subjectType: string, endSeq: 
   });
 }
 
+/** One page of a CSV / JSON Lines twin: the same rows as JSON Lines and as CSV records. */
+type TwinPage = { rows: number; jsonl: string; csv: string };
+
+/** A twin page from row objects: each line holds `columns` in order (missing ones null). */
+function twinPageOfRows(rows: Row[], columns: readonly string[]): TwinPage {
+  return {
+    rows: rows.length,
+    jsonl: rows.map((r) => `${toJsonText(Object.fromEntries(columns.map((c) => [c, r[c] ?? null])))}\n`).join(""),
+    csv: rows.map((r) => csvLine(columns.map((c) => r[c]), "\n")).join(""),
+  };
+}
+
+/** A twin page from JSON lines written by the database (`jsonPages`): the CSV cells are their values. */
+function twinPageOfJson(lines: string[], columns: readonly string[]): TwinPage {
+  let csv = "";
+  for (const line of lines) {
+    const r = JSON.parse(line) as Row;
+    csv += csvLine(columns.map((c) => r[c]), "\n");
+  }
+  return { rows: lines.length, jsonl: `${lines.join("\n")}\n`, csv };
+}
+
 /**
  * A CSV file and its JSON Lines twin over the same rows (grants, reconciliation findings): the JSON Lines
  * hold the exact values; the CSV is the same rows and columns written with the project's one CSV rule
@@ -267,7 +314,7 @@ function twinFiles(o: {
   base: Prisma.Sql;
   note: string;
   count: () => Promise<number>;
-  rows: (progress: (n: number) => void) => AsyncGenerator<Row[]>;
+  pages: (progress: (n: number) => void) => AsyncGenerator<TwinPage>;
   spools: Spools;
 }): FileSpec[] {
   const q = queryText(o.base);
@@ -285,9 +332,9 @@ function twinFiles(o: {
       async *chunks(progress) {
         const spool = (twin = o.spools.create());
         yield csvLine(o.columns, "\n");
-        for await (const rows of o.rows(progress)) {
-          await spool.write(rows.map((r) => `${toJsonText(Object.fromEntries(o.columns.map((c) => [c, r[c] ?? null])))}\n`).join(""));
-          yield rows.map((r) => csvLine(o.columns.map((c) => r[c]), "\n")).join("");
+        for await (const page of o.pages(progress)) {
+          await spool.write(page.jsonl);
+          yield page.csv;
         }
       },
     },
@@ -308,24 +355,30 @@ function twinFiles(o: {
 }
 
 function grantFiles(db: Tx, sc: Scope, endSeq: bigint, batch: number, spools: Spools): FileSpec[] {
+  // The columns are GRANT_COLUMNS, in that order (grant-files.int.test.ts holds them equal); every value is
+  // its JSON Lines value, so the database writes each line (jsonPages).
+  const core = Prisma.sql`FROM ${GRANT_FROM} WHERE ${grantWhere(sc)}`;
   const base = Prisma.sql`SELECT g."id", g."identityId", i."displayName" AS "identityName", i."kind"::text AS "identityKind", i."email" AS "identityEmail",
     g."entitlementId", e."name" AS "entitlementName", s."id" AS "systemId", s."name" AS "systemName", e."risk"::text AS "risk", e."privileged",
-    g."status"::text AS "status", g."origin"::text AS "origin", g."requestId", g."startsAt", g."expiresAt", g."revokedAt",
-    g."revocationCause"::text AS "revocationCause", g."revokedById", g."revocationNote", g."createdAt"
-    FROM ${GRANT_FROM} WHERE ${grantWhere(sc)}`;
+    g."status"::text AS "status", g."origin"::text AS "origin", g."requestId", ${isoSql(`g."startsAt"`)} AS "startsAt", ${isoSql(`g."expiresAt"`)} AS "expiresAt",
+    ${isoSql(`g."revokedAt"`)} AS "revokedAt", g."revocationCause"::text AS "revocationCause", g."revokedById", g."revocationNote", ${isoSql(`g."createdAt"`)} AS "createdAt",
+    le."firstEventSeq", le."ledgerEvents"
+    FROM ${GRANT_FROM}
+    LEFT JOIN LATERAL (SELECT min(x."seq")::text AS "firstEventSeq", (count(*) FILTER (WHERE x."seq" <= ${endSeq.toString()}::bigint))::int AS "ledgerEvents"
+      FROM "LedgerEvent" x WHERE x."subjectType" = 'Grant' AND x."subjectId" = g."id"::text) le ON true
+    WHERE ${grantWhere(sc)}`;
   return twinFiles({
     spools,
     csv: { path: FILES.grantsCsv, description: "The grant population (same rows as grants.jsonl), one CSV record per grant, header first." },
     jsonl: { path: FILES.grants, description: "The grant population: every grant in scope held at some time in the period (or in the campaign)." },
     columns: GRANT_COLUMNS,
     base,
-    note: `paged by id; firstEventSeq = min(seq) of LedgerEvent with subjectType 'Grant' and subjectId = id; ledgerEvents = their count with seq <= ${endSeq}`,
-    count: () => countOf(db, base),
-    rows: async function* (progress) {
-      for await (const page of paged(db, base, "id", batch)) {
-        const rows = (await withLedgerRefs(db, page, "Grant", endSeq)).map(normalise);
-        progress(rows.length);
-        yield rows;
+    note: `paged by id; firstEventSeq = min(seq) of LedgerEvent with subjectType 'Grant' and subjectId = id (any seq); ledgerEvents = their count with seq <= ${endSeq}`,
+    count: () => db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n ${core}`.then((r) => r[0]?.n ?? 0),
+    pages: async function* (progress) {
+      for await (const lines of jsonPages(db, base, "id", batch)) {
+        progress(lines.length);
+        yield twinPageOfJson(lines, GRANT_COLUMNS);
       }
     },
   });
@@ -410,7 +463,9 @@ function reconFiles(db: Tx, sc: Scope, endSeq: bigint, batch: number, spools: Sp
       base: findings,
       note: `paged by id; ledgerEventSeqs = seqs <= ${end} of LedgerEvent with subjectType 'Finding' and subjectId = id; outcomeEventSeq = the largest of them whose action records an outcome (RESOLVED findings other than GONE)`,
       count: () => countOf(db, findings),
-      rows: findingRows,
+      pages: async function* (progress) {
+        for await (const rows of findingRows(progress)) yield twinPageOfRows(rows, RECON_FINDING_COLUMNS);
+      },
     }),
   ];
 }
@@ -730,6 +785,8 @@ export async function exportEvidencePack(db: PrismaClient, params: ExportParams,
   const { result, checkpoint } = await db.$transaction(
     async (tx) => {
       await tx.$executeRawUnsafe("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+      // Every cursor is read to its end: plan for all of its rows, not for the first few.
+      await tx.$executeRawUnsafe("SET LOCAL cursor_tuple_fraction = 1");
       return writePack(tx, key, params, out, opts, now);
     },
     { maxWait: 10_000, timeout: EXPORT_TX_TIMEOUT_MS },
