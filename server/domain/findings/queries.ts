@@ -57,7 +57,9 @@ export async function listFindings(ctx: ServiceCtx, input: z.output<typeof ZList
     const at = afterDate(input.after);
     if (!at) throw badInput("after.key must be the creation time of a finding as ISO 8601 UTC with milliseconds.", "after");
     const beyond = input.dir === "desc" ? "lt" : "gt";
-    seek = { OR: [{ createdAt: { [beyond]: at } }, { createdAt: at, id: { [beyond]: input.after.id } }] };
+    // The bound on createdAt alone is what the ("createdAt", "id") index seeks to (an OR gives it no start);
+    // the OR then only sorts out the rows of that very millisecond.
+    seek = { createdAt: { [`${beyond}e`]: at }, OR: [{ createdAt: { [beyond]: at } }, { createdAt: at, id: { [beyond]: input.after.id } }] };
   }
   const where: Prisma.FindingWhereInput = {
     ...(input.kind ? { kind: input.kind } : {}),
