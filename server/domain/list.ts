@@ -11,15 +11,39 @@ export const ZListBase = z.object({
   dir: z.enum(["asc", "desc"]).default("asc"),
 });
 
+/** The longest text key (in characters) a keyset position carries (keyText). */
+export const KEY_TEXT_MAX = 100;
+
 /**
  * A keyset position in a list's order: "the rows after this one". `key` is the sort value of the last row
- * read, as text (a date as ISO 8601 with milliseconds: exact, and the same in every language), `id` that
- * row's id, the tie-break. A list that can seek in the order asked for takes it as `after` (in place of the
+ * read, as text (a date as ISO 8601 with milliseconds: exact, and the same in every language; a name as
+ * keyText gives it), `id` that row's id, the tie-break. A list that can seek in the order asked for takes it as `after` (in place of the
  * page's offset) and answers `nextAfter`; seeking reads only the rows of the page, where OFFSET reads and
  * throws away every row before it. The API's cursors carry it (server/http/api-v1/cursor.ts).
  */
-export const ZAfter = z.object({ key: z.string().min(1).max(40), id: z.uuid() }).strict();
+export const ZAfter = z.object({ key: z.string().min(1).max(KEY_TEXT_MAX * 2), id: z.uuid() }).strict();
 export type TAfter = z.infer<typeof ZAfter>;
+
+/**
+ * A text sort key (a name) as a keyset position carries it: its first KEY_TEXT_MAX characters (code points,
+ * never half a character). Names have no length limit in the database, cursors must stay short: a list
+ * that seeks by name reads a key this long as possibly cut (keyTextCut) and takes the full name from the
+ * row the position names.
+ */
+export function keyText(value: string): string {
+  const chars = Array.from(value);
+  return chars.length > KEY_TEXT_MAX ? chars.slice(0, KEY_TEXT_MAX).join("") : value;
+}
+
+/** Whether a key made by keyText may be cut: it is as long as keyText makes them. */
+export function keyTextCut(key: string): boolean {
+  return Array.from(key).length >= KEY_TEXT_MAX;
+}
+
+/** A text key a database can compare: no NUL (PostgreSQL text cannot hold one), at most KEY_TEXT_MAX characters. */
+export function afterText(after: TAfter): string | null {
+  return after.key.includes("\u0000") || Array.from(after.key).length > KEY_TEXT_MAX ? null : after.key;
+}
 
 const KEY_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 

@@ -7,7 +7,8 @@ import type { z } from "zod";
 import type { OnBehalfRelation } from "../requests/schema";
 import { Prisma } from "../../db/generated/client";
 import type { ServiceCtx } from "../actor";
-import { cappedTotal, countBound, likePattern, skipTake, type Page } from "../list";
+import { badInput } from "../../errors";
+import { afterDate, cappedTotal, countBound, likePattern, skipTake, type Page } from "../list";
 import type { INBOX_SORTS, ZInboxInput } from "./schema";
 
 export type InboxRow = {
@@ -78,6 +79,8 @@ type InboxSqlRow = {
   relation: OnBehalfRelation | null;
   position: number;
   stageCount: number;
+  /** How many rows the page query found: one more than the page when another follows. */
+  found: number;
 };
 
 /** Whose approvals the actor decides today as their active delegate (id → name). */
@@ -117,12 +120,21 @@ export async function inboxScope(ctx: ServiceCtx): Promise<{ where: Prisma.Appro
  * everything it shows. Open stages are found by the partial GIN index on "eligibleIds"; the page's 25 are
  * chosen over the stage and its request (and the catalog or people only when a filter or the order needs
  * them), and only those 25 are joined to their details. See docs/performance-queries.md.
+ *
+ * In the default order (opened, then id, both in the direction asked) the list can seek: `after` (a stage's
+ * openedAt and id, the API's cursors) starts the page after that stage instead of skipping rows, and the
+ * answer carries `nextAfter`, so a walk neither repeats nor skips a stage opened meanwhile. `after` in
+ * another order is refused (BAD_INPUT naming `after`). An open stage always has its openedAt (openedColumns).
  */
 export async function approvalInbox(ctx: ServiceCtx, input: z.output<typeof ZInboxInput>): Promise<Page<InboxRow>> {
   const me = ctx.actor.id;
   const delegators = await activeDelegators(ctx);
   const sort = input.sort ?? "openedAt";
   const q = input.q;
+  const seeks = sort === "openedAt";
+  if (input.after && !seeks) throw badInput("after pages the default order (by opening) only; page by number in this order.", "after");
+  const at = input.after ? afterDate(input.after) : null;
+  if (input.after && !at) throw badInput("after.key must be the opening time of a stage as ISO 8601 UTC with milliseconds.", "after");
   const needsCatalog = Boolean(input.systemId || input.risk || q || sort === "entitlement" || sort === "risk");
   const needsPeople = Boolean(q || sort === "requester");
 
@@ -144,19 +156,26 @@ export async function approvalInbox(ctx: ServiceCtx, input: z.output<typeof ZInb
       Prisma.sql`(e."name" ILIKE ${p} OR sy."name" ILIKE ${p} OR rq."displayName" ILIKE ${p} OR b."displayName" ILIKE ${p} OR r."justification" ILIKE ${p})`,
     );
   }
-  const from = Prisma.sql`FROM "ApprovalStep" s JOIN "AccessRequest" r ON r."id" = s."requestId"
+  const fromWhere = (cs: Prisma.Sql[]) => Prisma.sql`FROM "ApprovalStep" s JOIN "AccessRequest" r ON r."id" = s."requestId"
     ${needsCatalog ? Prisma.sql`JOIN "Entitlement" e ON e."id" = r."entitlementId" JOIN "System" sy ON sy."id" = e."systemId"` : Prisma.empty}
     ${needsPeople ? Prisma.sql`JOIN "Identity" rq ON rq."id" = r."requesterId" JOIN "Identity" b ON b."id" = r."beneficiaryId"` : Prisma.empty}
-    WHERE ${Prisma.join(conds, " AND ")}`;
+    WHERE ${Prisma.join(cs, " AND ")}`;
+  const from = fromWhere(conds);
   const dir = Prisma.raw(input.dir === "desc" ? "DESC" : "ASC");
-  const { skip, take } = skipTake(input);
+  // The default order's tie-break runs with the opening time, so "after (openedAt, id)" is one row comparison.
+  const tie = seeks ? dir : Prisma.raw("ASC");
+  // "openedAt" is a timestamp(3) holding UTC: the literal without its Z is that exact value.
+  const seek = input.after && at ? Prisma.sql`(s."openedAt", s."id") ${Prisma.raw(input.dir === "desc" ? "<" : ">")} (${input.after.key.slice(0, -1)}::timestamp(3), ${input.after.id}::uuid)` : null;
+  // With `after` the page starts there; page numbers (the portal's table) skip rows. One more row than the
+  // page says whether another follows (nextAfter).
+  const { skip, take } = input.after ? { skip: 0, take: input.size } : skipTake(input);
 
   const [countRows, rows] = await Promise.all([
     ctx.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS "n" FROM (SELECT 1 ${from} LIMIT ${countBound(input)}) c`,
     ctx.db.$queryRaw<InboxSqlRow[]>`
       WITH page AS (
-        SELECT s."id", ${SORT_KEY[sort]} AS "sk" ${from}
-        ORDER BY "sk" ${dir}, s."id" ASC LIMIT ${take} OFFSET ${skip}
+        SELECT s."id", ${SORT_KEY[sort]} AS "sk" ${seek ? fromWhere([...conds, seek]) : from}
+        ORDER BY "sk" ${dir}, s."id" ${tie} LIMIT ${take + 1} OFFSET ${skip}
       )
       SELECT s."id" AS "stepId", s."kind"::text AS "kind", s."openedAt", s."escalateAt", s."escalatedAt", s."eligibleIds"::text[] AS "eligibleIds",
         r."id" AS "requestId", r."revision", r."deadlineAt", r."durationHours", r."emergency", r."justification",
@@ -171,9 +190,9 @@ export async function approvalInbox(ctx: ServiceCtx, input: z.output<typeof ZInb
           WHEN r."policyDecision" #>> '{input,facts,requesterIsManagerOfBeneficiary}' = 'true' THEN 'manager'
           WHEN r."policyDecision" #>> '{input,facts,requesterSharesDepartment}' = 'true' THEN 'colleague'
           ELSE 'none' END AS "relation",
-        st."position", st."stageCount"
-      FROM page
-      JOIN "ApprovalStep" s ON s."id" = page."id"
+        st."position", st."stageCount", (SELECT count(*)::int FROM page) AS "found"
+      FROM (SELECT * FROM page ORDER BY "sk" ${dir}, "id" ${tie} LIMIT ${take}) top
+      JOIN "ApprovalStep" s ON s."id" = top."id"
       JOIN "AccessRequest" r ON r."id" = s."requestId"
       JOIN "Entitlement" e ON e."id" = r."entitlementId"
       JOIN "System" sy ON sy."id" = e."systemId"
@@ -185,12 +204,16 @@ export async function approvalInbox(ctx: ServiceCtx, input: z.output<typeof ZInb
         SELECT (count(*) FILTER (WHERE x."stageOrder" <= s."stageOrder"))::int AS "position", count(*)::int AS "stageCount"
         FROM "ApprovalStep" x WHERE x."requestId" = s."requestId" AND x."status" <> 'VOID'
       ) st
-      ORDER BY page."sk" ${dir}, page."id" ASC`,
+      ORDER BY top."sk" ${dir}, top."id" ${tie}`,
   ]);
+  // The page's details are joined for its rows only; the one row more (found) says whether another page follows.
+  const last = rows[rows.length - 1];
+  const nextAfter = seeks ? ((last?.found ?? 0) > take && last?.openedAt ? { key: last.openedAt.toISOString(), id: last.stepId } : null) : undefined;
   return {
     ...cappedTotal(countRows[0]?.n ?? 0, input),
     page: input.page,
     size: input.size,
+    ...(nextAfter !== undefined ? { nextAfter } : {}),
     rows: rows.map((r) => {
       const direct = r.eligibleIds.includes(me);
       return {

@@ -3,7 +3,7 @@
  */
 import { z } from "zod";
 import type { ApprovalKind } from "../../db/generated/enums";
-import { ZListBase } from "../list";
+import { ZAfter, ZListBase } from "../list";
 import { MAX_DB_INT } from "../input-bounds";
 
 export const APPROVAL_KINDS = ["MANAGER", "OWNER", "SECURITY", "NHI_OWNER"] as const satisfies readonly ApprovalKind[];
@@ -39,6 +39,8 @@ export const ZInboxInput = ZListBase.extend({
   risk: z.enum(RISKS).optional(),
   kind: z.enum(APPROVAL_KINDS).optional(),
   sort: z.enum(INBOX_SORTS).optional(),
+  /** Keyset paging in the default order (by opening): the rows after this one (server/domain/list.ts). */
+  after: ZAfter.optional(),
 }).strict();
 export type TInboxInput = z.input<typeof ZInboxInput>;
 

@@ -19,10 +19,10 @@
  */
 import type { z } from "zod";
 import { Prisma, type Campaign, type ReviewDecision } from "../../db/generated/client";
-import { notFound } from "../../errors";
+import { badInput, notFound } from "../../errors";
 import { hasRole, type ServiceCtx } from "../actor";
 import type { Authority } from "../approvals/eligibility";
-import { skipTake, type Page } from "../list";
+import { afterDate, skipTake, type Page, type TAfter } from "../list";
 import { canManageCampaign, canSeeWholeCampaign } from "./policy";
 import { suggestionsFor } from "./suggestions";
 import { ZCampaignScope, type CampaignScope, type ZCampaignById, type ZListCampaignsInput, type ZMyItemsInput, type ZMyProgressInput } from "./schema";
@@ -211,8 +211,36 @@ export function describeAuthority(a: Authority | null): string {
 
 type RawItem = Omit<MyItemRow, "heldDays" | "context"> & { requestId: string | null };
 
+/**
+ * The keyset condition for the default order (the campaign's due date, the holder's and the entitlement's
+ * names, the item's id; ascending): rows strictly after the item `after` names. The key is the due date the
+ * walk saw (a campaign's due date can move); the names are read from that item, a snapshot taken at launch
+ * that never changes, so the position is exact without carrying names of any length in the cursor. An item
+ * that does not exist is no position (BAD_INPUT naming `after`).
+ */
+async function itemSeek(ctx: ServiceCtx, after: TAfter): Promise<Prisma.Sql> {
+  const due = afterDate(after);
+  if (!due) throw badInput("after.key must be the due date of the item's campaign as ISO 8601 UTC with milliseconds.", "after");
+  const [item] = await ctx.db.$queryRaw<{ identityName: string; entitlementName: string }[]>`
+    SELECT "identityName", "entitlementName" FROM "ReviewItem" WHERE "id" = ${after.id}::uuid`;
+  if (!item) throw badInput("after must name a review item.", "after");
+  // "dueAt" is a timestamp(3) holding UTC: the literal without its Z is that exact value.
+  return Prisma.sql`(c."dueAt", lower(r."identityName"), lower(r."entitlementName"), r."id")
+    > (${after.key.slice(0, -1)}::timestamp(3), lower(${item.identityName}::text), lower(${item.entitlementName}::text), ${after.id}::uuid)`;
+}
+
+/**
+ * The reviewer's items (open by default), filtered and sorted. In the default order (due date, holder,
+ * entitlement, id) the list can seek: `after` (the item's campaign due date and its id, the API's cursors)
+ * starts the page after that item instead of skipping rows, and the answer carries `nextAfter`, so a walk
+ * neither repeats nor skips an item added meanwhile (a launch, an item routed to the reviewer). `after` in
+ * another order is refused (BAD_INPUT naming `after`).
+ */
 export async function myItems(ctx: ServiceCtx, input: z.output<typeof ZMyItemsInput>): Promise<Page<MyItemRow>> {
   const me = ctx.actor.id;
+  const seeks = input.sort === undefined;
+  if (input.after && !seeks) throw badInput("after pages the default order (by due date) only; page by number in this order.", "after");
+  const seek = input.after ? await itemSeek(ctx, input.after) : null;
   const conds: Prisma.Sql[] = [Prisma.sql`r."reviewerId" = ${me}::uuid`];
   if (input.campaignId) conds.push(Prisma.sql`r."campaignId" = ${input.campaignId}::uuid`);
   if (input.systemId) conds.push(Prisma.sql`r."systemId" = ${input.systemId}::uuid`);
@@ -226,8 +254,10 @@ export async function myItems(ctx: ServiceCtx, input: z.output<typeof ZMyItemsIn
   const order = input.sort
     ? Prisma.sql`${ITEM_ORDER[input.sort]} ${dir} NULLS LAST, r."id"`
     : Prisma.sql`c."dueAt", lower(r."identityName"), lower(r."entitlementName"), r."id"`;
-  const { skip, take } = skipTake(input);
-  const [raw, count] = await Promise.all([
+  // With `after` the page starts there; page numbers (the portal's table) skip rows. One more row than the
+  // page says whether another page follows (nextAfter).
+  const { skip, take } = input.after ? { skip: 0, take: input.size } : skipTake(input);
+  const [found, count] = await Promise.all([
     ctx.db.$queryRaw<RawItem[]>`
       SELECT r."id", r."version", r."campaignId", c."name" AS "campaignName", c."status"::text AS "campaignStatus", c."dueAt", r."grantId",
         r."identityId", r."identityName", r."identityKind"::text AS "identityKind", r."entitlementId", r."entitlementName",
@@ -237,11 +267,14 @@ export async function myItems(ctx: ServiceCtx, input: z.output<typeof ZMyItemsIn
       FROM "ReviewItem" r
       JOIN "Campaign" c ON c."id" = r."campaignId"
       JOIN "Grant" g ON g."id" = r."grantId"
-      ${where(conds)}
+      ${where(seek ? [...conds, seek] : conds)}
       ORDER BY ${order}
-      LIMIT ${take} OFFSET ${skip}`,
+      LIMIT ${seeks ? take + 1 : take} OFFSET ${skip}`,
     ctx.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "ReviewItem" r JOIN "Campaign" c ON c."id" = r."campaignId" ${where(conds)}`,
   ]);
+  const raw = found.slice(0, take);
+  const last = raw[raw.length - 1];
+  const nextAfter = seeks ? (found.length > take && last ? { key: last.dueAt.toISOString(), id: last.id } : null) : undefined;
   const contexts = await decisionContexts(ctx, raw);
   const now = ctx.now().getTime();
   const rows = raw.map(({ requestId: _r, ...r }) => ({
@@ -249,7 +282,7 @@ export async function myItems(ctx: ServiceCtx, input: z.output<typeof ZMyItemsIn
     heldDays: Math.max(0, Math.floor((now - r.grantStartsAt.getTime()) / DAY_MS)),
     context: contexts.get(r.id)!,
   }));
-  return { rows, total: count[0]?.n ?? 0, page: input.page, size: input.size };
+  return { rows, total: count[0]?.n ?? 0, page: input.page, size: input.size, ...(nextAfter !== undefined ? { nextAfter } : {}) };
 }
 
 /** The decision context of a page of items: three batched queries, whatever the page size. */

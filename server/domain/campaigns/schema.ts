@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import type { CampaignStatus, DefaultAction, GrantOrigin, IdentityKind, ReviewDecision, ReviewerStrategy, RiskLevel } from "../../db/generated/enums";
-import { ZListBase } from "../list";
+import { ZAfter, ZListBase } from "../list";
 import { INPUT_DATE_MAX, INPUT_DATE_MIN, INPUT_DATE_RANGE, MAX_DB_INT } from "../input-bounds";
 
 export const CAMPAIGN_STATUSES = ["DRAFT", "ACTIVE", "REMEDIATING", "CLOSED"] as const satisfies readonly CampaignStatus[];
@@ -166,6 +166,8 @@ export const ZMyItemsInput = ZListBase.extend({
   origin: z.enum(ORIGINS, { message: `must be one of ${ORIGINS.join(", ")}` }).optional(),
   state: z.enum(ITEM_STATES).default("open"),
   sort: z.enum(ITEM_SORTS).optional(),
+  /** Keyset paging in the default order (by due date): the rows after this one (server/domain/list.ts). */
+  after: ZAfter.optional(),
 }).strict();
 export type TMyItemsInput = z.input<typeof ZMyItemsInput>;
 

@@ -5,9 +5,9 @@
  */
 import type { z } from "zod";
 import type { Prisma } from "../../db/generated/client";
-import { forbidden } from "../../errors";
+import { badInput, forbidden } from "../../errors";
 import { hasRole, type Actor, type ServiceCtx } from "../actor";
-import { skipTake, type Page } from "../list";
+import { afterDate, skipTake, type Page } from "../list";
 import type { ZListFindingsInput } from "./schema";
 import { resolveRefusal } from "./service";
 
@@ -31,7 +31,9 @@ export type FindingRow = {
 };
 
 const ORDER = (dir: "asc" | "desc"): Record<string, Prisma.FindingOrderByWithRelationInput[]> => ({
-  createdAt: [{ createdAt: dir }],
+  // The tie-break runs with the creation time, so "after (createdAt, id)" is one comparison (keyset paging),
+  // read from the ("createdAt", "id") index in either direction.
+  createdAt: [{ createdAt: dir }, { id: dir }],
   kind: [{ kind: dir }, { createdAt: "desc" }],
   status: [{ status: dir }, { createdAt: "desc" }],
   resolvedAt: [{ resolvedAt: { sort: dir, nulls: "last" } }, { createdAt: "desc" }],
@@ -39,9 +41,26 @@ const ORDER = (dir: "asc" | "desc"): Record<string, Prisma.FindingOrderByWithRel
 
 const str = (v: unknown) => (typeof v === "string" ? v : null);
 
-/** Findings, newest first by default; filter by kind and status; search by kind, subject or details. */
+/**
+ * Findings, newest first by default; filter by kind and status; search by kind, subject or details.
+ * In the default order (by creation, then id) the list can seek: `after` (a finding's createdAt and id, the
+ * API's cursors) starts the page after that finding instead of skipping rows, and the answer carries
+ * `nextAfter`, so a walk neither repeats nor skips a finding raised meanwhile. `after` in another order is
+ * refused (BAD_INPUT naming `after`).
+ */
 export async function listFindings(ctx: ServiceCtx, input: z.output<typeof ZListFindingsInput>): Promise<Page<FindingRow>> {
   if (!maySeeFindings(ctx.actor)) throw forbidden("Only admins, security officers and auditors can see findings.");
+  const seeks = (input.sort ?? "createdAt") === "createdAt";
+  if (input.after && !seeks) throw badInput("after pages the default order (by creation) only; page by number in this order.", "after");
+  let seek: Prisma.FindingWhereInput | null = null;
+  if (input.after) {
+    const at = afterDate(input.after);
+    if (!at) throw badInput("after.key must be the creation time of a finding as ISO 8601 UTC with milliseconds.", "after");
+    const beyond = input.dir === "desc" ? "lt" : "gt";
+    // The bound on createdAt alone is what the ("createdAt", "id") index seeks to (an OR gives it no start);
+    // the OR then only sorts out the rows of that very millisecond.
+    seek = { createdAt: { [`${beyond}e`]: at }, OR: [{ createdAt: { [beyond]: at } }, { createdAt: at, id: { [beyond]: input.after.id } }] };
+  }
   const where: Prisma.FindingWhereInput = {
     ...(input.kind ? { kind: input.kind } : {}),
     ...(input.status ? { status: input.status } : {}),
@@ -63,10 +82,16 @@ export async function listFindings(ctx: ServiceCtx, input: z.output<typeof ZList
       { subjectType: "System", subjectId: { in: systems.map((x) => x.id) } },
     ];
   }
-  const [total, rows] = await Promise.all([
+  // With `after` the page starts there; page numbers (the portal's table) skip rows. One more row than the
+  // page says whether another page follows (nextAfter).
+  const { skip, take } = input.after ? { skip: 0, take: input.size } : skipTake(input);
+  const [total, found] = await Promise.all([
     ctx.db.finding.count({ where }),
-    ctx.db.finding.findMany({ where, orderBy: [...ORDER(input.dir)[input.sort ?? "createdAt"]!, { id: "asc" }], ...skipTake(input) }),
+    ctx.db.finding.findMany({ where: seek ? { AND: [where, seek] } : where, orderBy: [...ORDER(input.dir)[input.sort ?? "createdAt"]!, { id: "asc" }], skip, take: take + 1 }),
   ]);
+  const rows = found.slice(0, take);
+  const lastRow = rows[rows.length - 1];
+  const nextAfter = seeks ? (found.length > take && lastRow ? { key: lastRow.createdAt.toISOString(), id: lastRow.id } : null) : undefined;
 
   const idsOf = (type: string) => rows.filter((r) => r.subjectType === type).map((r) => r.subjectId);
   const people = [...new Set(rows.flatMap((r) => [r.assigneeId, r.resolvedById]).filter((x): x is string => Boolean(x)))];
@@ -112,6 +137,7 @@ export async function listFindings(ctx: ServiceCtx, input: z.output<typeof ZList
     total,
     page: input.page,
     size: input.size,
+    ...(nextAfter !== undefined ? { nextAfter } : {}),
     rows: rows.map((f) => {
       const details = (f.details ?? {}) as Record<string, unknown>;
       return {

@@ -3,7 +3,7 @@
  * components may import this file.
  */
 import { z } from "zod";
-import { ZListBase } from "../list";
+import { ZAfter, ZListBase } from "../list";
 
 export const FINDING_KINDS = ["NHI_OWNER_LEFT", "PROVISIONING_FAILED", "BREAK_GLASS_REVIEW_LATE", "CONNECTOR_TARGET_CHANGED", "WITNESS_DELIVERY_FAILED", "UNMANAGED_ACCESS", "MISSING_ACCESS", "ORPHAN_ACCOUNT"] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
@@ -34,6 +34,8 @@ export const ZListFindingsInput = ZListBase.extend({
   status: z.enum(FINDING_STATUSES).optional(),
   sort: z.enum(FINDING_SORTS).optional(),
   dir: z.enum(["asc", "desc"]).default("desc"),
+  /** Keyset paging in the default order (by creation): the rows after this one (server/domain/list.ts). */
+  after: ZAfter.optional(),
 }).strict();
 export type TListFindingsInput = z.input<typeof ZListFindingsInput>;
 

@@ -4,9 +4,9 @@
  * non-human identity is not (see policy.ts).
  */
 import { Prisma } from "../../db/generated/client";
-import { notFound } from "../../errors";
+import { badInput, notFound } from "../../errors";
 import type { ServiceCtx } from "../actor";
-import { cappedTotal, countBound, likePattern, skipTake, type Page } from "../list";
+import { afterText, cappedTotal, countBound, keyText, keyTextCut, likePattern, skipTake, type Page, type TAfter } from "../list";
 import { accessView, canManageNhis, canSeeCredentials, ownedByActor, readsAllAccess, seesDirectoryDetails, type AccessView } from "./policy";
 import type { IdentityKindName, IdentityStatusName, TIdentityId, TListIdentities } from "./schema";
 import { GRANT_IN_EFFECT } from "../grants/status";
@@ -37,9 +37,9 @@ export type IdentityRow = {
   activeGrantCount: number | null;
 };
 
-/** The directory filter as SQL over `"Identity" i`: one definition, used for the count and the page. */
-function filterSql(input: TListIdentities, searchEmail: boolean): Prisma.Sql {
-  const conds: Prisma.Sql[] = [];
+/** The directory filter as SQL over `"Identity" i`: one definition, used for the count and the page (with the keyset condition, if any). */
+function filterSql(input: TListIdentities, searchEmail: boolean, seek: Prisma.Sql | null = null): Prisma.Sql {
+  const conds: Prisma.Sql[] = seek ? [seek] : [];
   if (input.kind === "NON_HUMAN") conds.push(Prisma.sql`i."kind" <> 'HUMAN'`);
   else if (input.kind) conds.push(Prisma.sql`i."kind" = ${input.kind}::"IdentityKind"`);
   if (input.department) conds.push(Prisma.sql`i."department" = ${input.department}`);
@@ -74,6 +74,24 @@ function orderSql(input: { sort?: string; dir: "asc" | "desc" }): Prisma.Sql {
 }
 
 /**
+ * The keyset condition for the name order: rows strictly after (lower(name), name, id) in the direction read,
+ * one row comparison the Identity_name_order index answers. A key keyText may have cut is completed from the
+ * row it names while that row's name still begins with it; if it was renamed meanwhile, the cut key is the
+ * position (rows whose names begin with it may be read again, none is skipped).
+ */
+async function nameSeek(ctx: ServiceCtx, after: TAfter, dir: "asc" | "desc"): Promise<Prisma.Sql> {
+  let name = afterText(after);
+  if (name === null) throw badInput(`after.key must be a name of at most 100 characters, without NUL.`, "after");
+  if (keyTextCut(name)) {
+    const [row] = await ctx.db.$queryRaw<{ displayName: string }[]>`SELECT "displayName" FROM "Identity" WHERE "id" = ${after.id}::uuid`;
+    if (row && keyText(row.displayName) === name) name = row.displayName;
+  }
+  return dir === "desc"
+    ? Prisma.sql`(lower(i."displayName"), i."displayName", i."id") < (lower(${name}::text), ${name}::text, ${after.id}::uuid)`
+    : Prisma.sql`(lower(i."displayName"), i."displayName", i."id") > (lower(${name}::text), ${name}::text, ${after.id}::uuid)`;
+}
+
+/**
  * The directory: one page of people and non-human identities, filtered (kind, department, status, manager,
  * owner), searched (name, email, department, purpose; case-insensitive) and sorted on the server. Open to every signed-in employee.
  *
@@ -85,13 +103,24 @@ function orderSql(input: { sort?: string; dir: "asc" | "desc" }): Prisma.Sql {
  * the name order by an index on lower("displayName"), the count stops at countBound (the view shows
  * "1,000+"), and grants are counted for the listed ids only, never grouped over the whole Grant table
  * (except to sort by that count, which only admins, security and auditors can ask for).
+ *
+ * In the name order (the default) the list can seek: `after` (a name as keyText gives it and an id, the API's
+ * cursors) starts the page after that identity instead of skipping rows, and the answer carries `nextAfter`,
+ * so a walk neither repeats nor skips an identity created meanwhile and every page costs the same. `after`
+ * in another order is refused (BAD_INPUT naming `after`). The portal's table pages by number, as before.
  */
 export async function listIdentities(ctx: ServiceCtx, rawInput: TListIdentities): Promise<Page<IdentityRow>> {
   const everyone = readsAllAccess(ctx.actor);
   // Others' access counts are not theirs to see, so neither is an order by them: sort by name instead.
   const input = rawInput.sort === "grants" && !everyone ? { ...rawInput, sort: undefined } : rawInput;
+  const seeks = (input.sort ?? "displayName") === "displayName";
+  if (input.after && !seeks) throw badInput("after pages the name order only; page by number in this order.", "after");
+  const seek = input.after ? await nameSeek(ctx, input.after, input.dir) : null;
   const where = filterSql(input, everyone);
-  const { skip, take } = skipTake(input);
+  const seekWhere = filterSql(input, everyone, seek);
+  // With `after` the page starts there; page numbers (the portal's table) skip rows. One more row than the
+  // page says whether another follows (nextAfter).
+  const { skip, take } = input.after ? { skip: 0, take: input.size } : skipTake(input);
   const grantJoin =
     input.sort === "grants"
       ? Prisma.sql`LEFT JOIN (SELECT "identityId", count(*)::int AS "n" FROM "Grant" WHERE "status"::text IN (${Prisma.join(GRANT_IN_EFFECT)}) GROUP BY "identityId") g ON g."identityId" = i."id"`
@@ -99,9 +128,12 @@ export async function listIdentities(ctx: ServiceCtx, rawInput: TListIdentities)
 
   const [countRows, idRows] = await Promise.all([
     ctx.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS "n" FROM (SELECT 1 FROM "Identity" i ${where} LIMIT ${countBound(input)}) c`,
-    ctx.db.$queryRaw<{ id: string }[]>`SELECT i."id" FROM "Identity" i ${grantJoin} ${where} ${orderSql(input)} LIMIT ${take} OFFSET ${skip}`,
+    ctx.db.$queryRaw<{ id: string; displayName: string }[]>`SELECT i."id", i."displayName" FROM "Identity" i ${grantJoin} ${seekWhere} ${orderSql(input)} LIMIT ${take + 1} OFFSET ${skip}`,
   ]);
-  const ids = idRows.map((r) => r.id);
+  const pageRows = idRows.slice(0, take);
+  const ids = pageRows.map((r) => r.id);
+  const last = pageRows[pageRows.length - 1];
+  const nextAfter = seeks ? (idRows.length > take && last ? { key: keyText(last.displayName), id: last.id } : null) : undefined;
   const [found, grantCounts] = ids.length
     ? await Promise.all([
         ctx.db.identity.findMany({
@@ -151,7 +183,7 @@ export async function listIdentities(ctx: ServiceCtx, rawInput: TListIdentities)
       },
     ];
   });
-  return { rows, ...cappedTotal(countRows[0]?.n ?? 0, input), page: input.page, size: input.size };
+  return { rows, ...cappedTotal(countRows[0]?.n ?? 0, input), page: input.page, size: input.size, ...(nextAfter !== undefined ? { nextAfter } : {}) };
 }
 
 export type IdentityFacets = {

@@ -3,7 +3,7 @@
  * client forms. Only zod here: components import this file, so it must not pull in server code.
  */
 import { z } from "zod";
-import { ZListBase } from "../list";
+import { ZAfter, ZListBase } from "../list";
 import { INPUT_DATE_MAX, INPUT_DATE_MIN, INPUT_DATE_RANGE } from "../input-bounds";
 import { API_SCOPE_NAMES, type ApiScope } from "../api-clients/scopes";
 
@@ -44,6 +44,8 @@ export const ZListIdentities = ZListBase.extend({
   /** Non-human identities owned by this person (the URL key is `owner`). */
   owner: uuid("owner").optional(),
   sort: z.enum(IDENTITY_SORTS, { message: `sort must be one of ${IDENTITY_SORTS.join(", ")}.` }).optional(),
+  /** Keyset paging in the name order (the default): the rows after this one (server/domain/list.ts). */
+  after: ZAfter.optional(),
 }).strict();
 export type TListIdentities = z.infer<typeof ZListIdentities>;
 

@@ -499,7 +499,7 @@ describe("GET /grants pages with keyset cursors (the default order seeks; other 
       ["a limit out of range", `/grants?cursor=${forge({ v: 2, k, i, l: 1000, q: fp })}`],
       ["another query's cursor", `/grants?status=ACTIVE&cursor=${real}`],
       ["a keyset cursor for an order that cannot seek", `/grants?sort=holder&cursor=${encodeSeekCursor({ key: k, id: i }, 5, queryFingerprint({ sort: "holder" }))}`],
-      ["a keyset cursor on a list that does not seek", `/findings?cursor=${real}`],
+      ["a keyset cursor on a list that does not seek", `/ledger/events?cursor=${real}`],
     ];
     for (const [label, path] of bad) {
       const r = await api("auditor", "GET", path);
@@ -598,6 +598,164 @@ describe("GET /requests pages with keyset cursors too (a ticketing system's walk
     }
     const now = await dbFingerprint(db.prisma);
     await expectNothingChanged(db.prisma, { ...before, RateLimitCounter: now.RateLimitCounter, ApiToken: now.ApiToken }, "refused request cursors");
+  });
+});
+
+describe("the directory, the approver inbox, findings and review items page with keyset cursors too", () => {
+  /** Every item of a list, following nextCursor to the end, with a hook after the first page; the cursor kinds handed out. */
+  async function walk(who: Who, first: string, key: string, afterFirstPage?: () => Promise<unknown>): Promise<{ ids: string[]; kinds: number[] }> {
+    const ids: string[] = [];
+    const kinds: number[] = [];
+    let path = first;
+    for (let i = 0; i < 200; i++) {
+      const page = await api(who, "GET", path);
+      expect(page.status, page.text).toBe(200);
+      ids.push(...items(page).map((x) => String(x[key])));
+      if (i === 0) await afterFirstPage?.();
+      const next = page.body.nextCursor as string | null;
+      if (!next) return { ids, kinds };
+      kinds.push((JSON.parse(Buffer.from(next, "base64url").toString("utf8")) as { v: number }).v);
+      path = `${first}${first.includes("?") ? "&" : "?"}cursor=${next}`;
+    }
+    throw new Error("did not reach the last page");
+  }
+  const at = (k: number) => new Date(Date.UTC(2026, 2, 4, 9, 0, 0, 375) + (k % 3) * 1000);
+  // Names longer than a cursor carries (keyText: 100 characters), the same for their first 100: the directory
+  // must take the rest from the row.
+  const LONG = `Zed ${"long-name ".repeat(12)}`;
+  let people: { id: string; displayName: string }[] = [];
+
+  beforeAll(async () => {
+    // 36 people created in the same three milliseconds: 10 on each of three names (ties broken by id), and
+    // 6 whose names differ only after their first 100 characters.
+    const names = Array.from({ length: 36 }, (_, k) => (k < 30 ? ["Keyset Ann", "keyset ann", "Keyset Bob"][k % 3]! : `${LONG}${k % 2 ? "b" : "a"}`));
+    people = await db.prisma.identity.createManyAndReturn({
+      data: names.map((displayName, k) => ({ kind: "HUMAN" as const, status: "ACTIVE" as const, displayName, email: `keyset.${k}@example.test`, department: "Keyset", createdAt: at(k) })),
+      select: { id: true, displayName: true },
+    });
+  });
+
+  it("the directory: every identity once, in name order (then id), with names shared and cut; one created during the walk shifts nothing", async () => {
+    const ordered = async (dir: "ASC" | "DESC") =>
+      (await db.prisma.$queryRawUnsafe<{ id: string }[]>(`SELECT "id"::text AS "id" FROM "Identity" WHERE "department" = 'Keyset' ORDER BY lower("displayName") ${dir}, "displayName" ${dir}, "id" ${dir}`)).map((r) => r.id);
+    const expected = await ordered("ASC");
+    expect(expected).toHaveLength(36);
+    // A name that sorts first: with page numbers it would push a row of page 1 onto page 2 (a repeat).
+    const insert = () => db.prisma.identity.create({ data: { kind: "HUMAN", status: "ACTIVE", displayName: "Keyset Aaron", email: "keyset.late@example.test", department: "Keyset", createdAt: at(0) } });
+    const { ids, kinds } = await walk("owner", "/identities?department=Keyset&limit=5", "id", insert);
+    expect(ids).toEqual(expected);
+    expect(kinds.every((k) => k === 2)).toBe(true);
+    expect((await walk("owner", "/identities?department=Keyset&dir=desc&limit=7", "id")).ids).toEqual(await ordered("DESC"));
+    // Other orders page by number, still every identity once when nothing changes.
+    const byKind = await walk("owner", "/identities?department=Keyset&sort=kind&limit=9", "id");
+    expect(byKind.ids.slice().sort()).toEqual((await ordered("ASC")).sort());
+    expect(byKind.kinds.every((k) => k === 1)).toBe(true);
+  });
+
+  it("the approver inbox: every open stage once, oldest first (then id), with many opened in the same millisecond; one opened during the walk shifts nothing", async () => {
+    const tpl = await db.prisma.accessRequest.findUniqueOrThrow({ where: { id: s.requests.pending.id } });
+    const manager = s.people.manager.id;
+    const open = async (beneficiaryId: string, openedAt: Date) => {
+      const r = await db.prisma.accessRequest.create({
+        data: {
+          requesterId: s.people.employee.id, beneficiaryId, entitlementId: tpl.entitlementId, justification: tpl.justification, durationHours: tpl.durationHours, status: "PENDING",
+          contentHash: tpl.contentHash, policyVersionId: tpl.policyVersionId, policyHash: tpl.policyHash, policyDecision: tpl.policyDecision as object, inputHash: tpl.inputHash, deadlineAt: tpl.deadlineAt,
+        },
+      });
+      await db.prisma.approvalStep.create({ data: { requestId: r.id, stageOrder: 1, kind: "MANAGER", status: "OPEN", eligibleIds: [manager], openedAt, requesterId: s.people.employee.id, beneficiaryId } });
+    };
+    for (const [k, p] of people.slice(0, 30).entries()) await open(p.id, at(k));
+    // The whole inbox in one page (no position: nothing to seek), checked to be in (openedAt, id) order.
+    const ordered = async (dir: "asc" | "desc") => {
+      const all = items(await api("manager", "GET", `/approvals?limit=100&dir=${dir}`)).map((x) => ({ id: String(x.stepId), at: String(x.openedAt) }));
+      const sorted = all.slice().sort((a, b) => (a.at === b.at ? (a.id < b.id ? -1 : 1) : a.at < b.at ? -1 : 1));
+      expect(all).toEqual(dir === "asc" ? sorted : sorted.reverse());
+      return all.map((x) => x.id);
+    };
+    const expected = await ordered("asc");
+    expect(expected.length).toBeLessThan(100);
+    expect(expected.length).toBeGreaterThan(30);
+    // Opened before every other stage: with page numbers it would push a row of page 1 onto page 2.
+    const { ids, kinds } = await walk("manager", "/approvals?limit=7", "stepId", () => open(people[30]!.id, new Date(Date.UTC(2020, 0, 1))));
+    expect(ids).toEqual(expected);
+    expect(kinds.every((k) => k === 2)).toBe(true);
+    expect((await walk("manager", "/approvals?dir=desc&limit=6", "stepId")).ids).toEqual(await ordered("desc"));
+  });
+
+  it("findings: every finding once, newest first (then id), with many raised in the same millisecond; one raised during the walk shifts nothing", async () => {
+    await db.prisma.finding.createMany({ data: Array.from({ length: 30 }, (_, k) => ({ kind: "ORPHANED_NHI", subjectType: "Identity", subjectId: people[k]!.id, createdAt: at(k) })) });
+    const ordered = async (dir: "asc" | "desc") => (await db.prisma.finding.findMany({ orderBy: [{ createdAt: dir }, { id: dir }], select: { id: true } })).map((f) => f.id);
+    const expected = await ordered("desc");
+    expect(expected.length).toBeGreaterThan(30);
+    const raise = () => db.prisma.finding.create({ data: { kind: "ORPHANED_NHI", subjectType: "Identity", subjectId: people[31]!.id, createdAt: new Date(Date.UTC(2030, 0, 1)) } });
+    const { ids, kinds } = await walk("auditor", "/findings?limit=7", "id", raise);
+    expect(ids).toEqual(expected);
+    expect(kinds.every((k) => k === 2)).toBe(true);
+    expect((await walk("auditor", "/findings?dir=asc&limit=8", "id")).ids).toEqual(await ordered("asc"));
+  });
+
+  it("review items: every item once, in the review order (due date, holder, entitlement, id), with names shared; one routed to the reviewer during the walk shifts nothing", async () => {
+    const owner = s.people.owner.id;
+    const campaign = s.campaigns.active;
+    const ent = await db.prisma.entitlement.findUniqueOrThrow({ where: { id: s.ent.reports.id }, include: { system: true } });
+    const item = async (k: number, identityName: string) => {
+      const g = await db.prisma.grant.create({ data: { identityId: people[k]!.id, entitlementId: ent.id, status: "ACTIVE", origin: "IMPORTED", startsAt: at(k) } });
+      await db.prisma.reviewItem.create({
+        data: {
+          campaignId: campaign.id, grantId: g.id, identityId: people[k]!.id, entitlementId: ent.id, identityName, identityKind: "HUMAN", entitlementName: ent.name,
+          systemId: ent.systemId, systemName: ent.system.name, risk: ent.risk, privileged: ent.privileged, origin: "IMPORTED", grantStartsAt: at(k), reviewerId: owner, createdAt: at(k),
+        },
+      });
+    };
+    for (let k = 0; k < 30; k++) await item(k, people[k]!.displayName);
+    const expected = (
+      await db.prisma.$queryRawUnsafe<{ id: string }[]>(
+        `SELECT r."id"::text AS "id" FROM "ReviewItem" r JOIN "Campaign" c ON c."id" = r."campaignId" WHERE r."reviewerId" = $1::uuid AND r."decision" IS NULL AND c."status" = 'ACTIVE' ORDER BY c."dueAt", lower(r."identityName"), lower(r."entitlementName"), r."id"`,
+        owner,
+      )
+    ).map((r) => r.id);
+    expect(expected.length).toBeGreaterThan(30);
+    // A holder whose name sorts first: with page numbers it would push a row of page 1 onto page 2.
+    const { ids, kinds } = await walk("owner", "/review-items?limit=7", "id", () => item(30, "Keyset Aaron"));
+    expect(ids).toEqual(expected);
+    expect(kinds.every((k) => k === 2)).toBe(true);
+    const bySystem = await walk("owner", "/review-items?sort=system&limit=9", "id");
+    expect(bySystem.kinds.every((k) => k === 1)).toBe(true);
+    expect(new Set(bySystem.ids).size).toBe(bySystem.ids.length);
+  });
+
+  it("refuses forged positions, another order's or list's cursor, and `after` in the query: 400 naming cursor, nothing changed", async () => {
+    const before = await dbFingerprint(db.prisma);
+    const forge = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const id = "0b6c8f5e-1d2a-4c3b-9e8f-7a6b5c4d3e2f";
+    const fp = queryFingerprint({});
+    const realOf = async (who: Who, path: string) => (await api(who, "GET", path)).body.nextCursor as string;
+    const bad: [Who, string, string][] = [
+      ["owner", "a name with NUL", `/identities?cursor=${forge({ v: 2, k: "Keyset\u0000Ann", i: id, l: 5, q: fp })}`],
+      ["owner", "a name longer than a cursor carries", `/identities?cursor=${forge({ v: 2, k: "x".repeat(150), i: id, l: 5, q: fp })}`],
+      ["owner", "a name cursor in another order", `/identities?sort=kind&cursor=${encodeSeekCursor({ key: "Keyset Ann", id }, 5, queryFingerprint({ sort: "kind" }))}`],
+      ["owner", "the directory's cursor on review items", `/review-items?cursor=${await realOf("owner", "/identities?limit=5")}`],
+      ["manager", "not a date", `/approvals?cursor=${forge({ v: 2, k: "Keyset Ann", i: id, l: 5, q: fp })}`],
+      ["manager", "a date without milliseconds", `/approvals?cursor=${forge({ v: 2, k: "2026-03-04T09:00:00Z", i: id, l: 5, q: fp })}`],
+      ["manager", "an inbox cursor in another order", `/approvals?sort=risk&cursor=${encodeSeekCursor({ key: "2026-03-04T09:00:00.375Z", id }, 5, queryFingerprint({ sort: "risk" }))}`],
+      ["auditor", "a finding cursor with a bad date", `/findings?cursor=${forge({ v: 2, k: "2026-02-30T09:00:00.375Z", i: id, l: 5, q: fp })}`],
+      ["auditor", "a finding cursor in another order", `/findings?sort=kind&cursor=${encodeSeekCursor({ key: "2026-03-04T09:00:00.375Z", id }, 5, queryFingerprint({ sort: "kind" }))}`],
+      ["owner", "a review item that does not exist", `/review-items?cursor=${forge({ v: 2, k: "2026-03-04T09:00:00.375Z", i: id, l: 5, q: fp })}`],
+      ["owner", "an item cursor with a name for a date", `/review-items?cursor=${forge({ v: 2, k: "Keyset Ann", i: s.items.toDecide.id, l: 5, q: fp })}`],
+      ["owner", "a cursor too long", `/identities?cursor=${"A".repeat(2049)}`],
+    ];
+    for (const [who, label, path] of bad) {
+      const r = await api(who, "GET", path);
+      expect(r.status, `${label}: ${r.text}`).toBe(400);
+      expect(r.body.errors, label).toHaveProperty("cursor");
+    }
+    for (const [who, path] of [["owner", "/identities"], ["manager", "/approvals"], ["auditor", "/findings"], ["owner", "/review-items"]] as const) {
+      const direct = await api(who, "GET", `${path}?after=${encodeURIComponent(JSON.stringify({ key: "2026-03-04T09:00:00.375Z", id }))}`);
+      expect(direct.status, path).toBe(400);
+      expect(direct.body.errors, path).toHaveProperty("after");
+    }
+    const now = await dbFingerprint(db.prisma);
+    await expectNothingChanged(db.prisma, { ...before, RateLimitCounter: now.RateLimitCounter, ApiToken: now.ApiToken }, "refused list cursors");
   });
 });
 

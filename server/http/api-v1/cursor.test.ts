@@ -18,7 +18,7 @@ describe("list cursors", () => {
 
   it("refuse forged or damaged cursors: bad text, wrong version, out-of-range page or limit", () => {
     const forge = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
-    for (const raw of ["", "!!!", "a".repeat(201), forge({ v: 2, p: 2, l: 20, q: fp }), forge({ v: 1, p: 0, l: 20, q: fp }), forge({ v: 1, p: 2, l: MAX_LIMIT + 1, q: fp }), forge({ v: 1, p: 1.5, l: 20, q: fp }), forge(null), forge([1])]) {
+    for (const raw of ["", "!!!", "a".repeat(2049), forge({ v: 2, p: 2, l: 20, q: fp }), forge({ v: 1, p: 0, l: 20, q: fp }), forge({ v: 1, p: 2, l: MAX_LIMIT + 1, q: fp }), forge({ v: 1, p: 1.5, l: 20, q: fp }), forge(null), forge([1])]) {
       expect(decodeCursor(raw, fp).ok, raw.slice(0, 40)).toBe(false);
     }
   });
@@ -34,7 +34,7 @@ describe("list cursors", () => {
   it("refuse keyset cursors that are not well formed: no id, an id that is no UUID, a key too long or not text", () => {
     const forge = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
     const id = "0b6c8f5e-1d2a-4c3b-9e8f-7a6b5c4d3e2f";
-    for (const c of [{ v: 2, k: "2026-06-01T09:30:00.123Z", l: 20, q: fp }, { v: 2, k: "2026-06-01T09:30:00.123Z", i: "1 OR 1=1", l: 20, q: fp }, { v: 2, k: "x".repeat(41), i: id, l: 20, q: fp }, { v: 2, k: 5, i: id, l: 20, q: fp }, { v: 2, k: "", i: id, l: 20, q: fp }, { v: 2, k: "2026-06-01T09:30:00.123Z", i: id, l: 2, q: fp }]) {
+    for (const c of [{ v: 2, k: "2026-06-01T09:30:00.123Z", l: 20, q: fp }, { v: 2, k: "2026-06-01T09:30:00.123Z", i: "1 OR 1=1", l: 20, q: fp }, { v: 2, k: "x".repeat(201), i: id, l: 20, q: fp }, { v: 2, k: 5, i: id, l: 20, q: fp }, { v: 2, k: "", i: id, l: 20, q: fp }, { v: 2, k: "2026-06-01T09:30:00.123Z", i: id, l: 2, q: fp }]) {
       expect(decodeCursor(forge(c), fp).ok, JSON.stringify(c)).toBe(false);
     }
   });

@@ -3,7 +3,7 @@
  * client cannot page one list with another's cursor (400):
  *   v1, a page number: for lists (or orders) that page by number (server/domain/list.ts, OFFSET);
  *   v2, a keyset position: for lists that can seek in the order asked for (the domain answers `nextAfter`,
- *       e.g. the grant search by start): the last row's sort key and id, given back to the domain as `after`,
+ *       e.g. the grant search by start, the directory by name): the last row's sort key and id, given back to the domain as `after`,
  *       so page 40,000 costs what page 1 does and rows inserted meanwhile never shift a page.
  * A cursor is not signed: its content only says where to continue a list the client may read anyway, and
  * everything in it is checked again before use. Clients must treat it as opaque: its content may change.
@@ -15,6 +15,11 @@ export const DEFAULT_LIMIT = 25;
 /** ZListBase's smallest page. */
 export const MIN_LIMIT = 5;
 export const MAX_LIMIT = 100;
+/**
+ * The longest cursor given out or taken. A page-number or date cursor is about 150 characters; one holding
+ * a name (the directory by name) at most about 900 (keyText: 100 characters, JSON-escaped, base64url).
+ */
+export const MAX_CURSOR_LENGTH = 2048;
 
 type PageCursor = { v: 1; p: number; l: number; q: string };
 type SeekCursor = { v: 2; k: string; i: string; l: number; q: string };
@@ -49,7 +54,7 @@ const limitOk = (l: unknown): l is number => Number.isInteger(l) && (l as number
  * checked by the list that seeks.
  */
 export function decodeCursor(raw: string, fingerprint: string): DecodedCursor {
-  if (raw.length > 200 || !/^[A-Za-z0-9_-]+$/.test(raw)) return { ok: false, reason: NOT_OURS };
+  if (raw.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(raw)) return { ok: false, reason: NOT_OURS };
   let c: Partial<PageCursor> | Partial<SeekCursor>;
   try {
     c = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as Partial<PageCursor> | Partial<SeekCursor>;

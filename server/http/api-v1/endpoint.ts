@@ -195,6 +195,8 @@ async function serve(db: PrismaClient, req: Request, url: URL, op: Operation, pa
   // The same rule as every tRPC input: no NUL, control character or bidi override in any text, never stored.
   const unsafe = findUnsafeText(input);
   if (unsafe) {
+    // `after` only ever comes from a cursor (the query may not name it): the cursor is not one we gave out.
+    if (paging?.after && unsafe.path[0] === "after") return refusedCursor(instance);
     const field = unsafe.path.join(".").slice(0, 200);
     return problem("bad-input", instance, `${unsafe.message} (at ${field}). Nothing was changed.`, { errors: { [field]: [unsafe.message] } });
   }

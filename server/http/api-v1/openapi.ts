@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { API_SCOPES } from "../../domain/api-clients/scopes";
 import { IDEMPOTENCY_TTL_HOURS } from "../../domain/api-clients/idempotency";
-import { DEFAULT_LIMIT, MAX_LIMIT, MIN_LIMIT } from "./cursor";
+import { DEFAULT_LIMIT, MAX_CURSOR_LENGTH, MAX_LIMIT, MIN_LIMIT } from "./cursor";
 import { OPERATIONS, PAGE_NUMBER_PAGING, pathParamNames, TAGS, type Operation } from "./operations";
 import { PROBLEMS, ZProblem } from "./problem";
 
@@ -151,7 +151,7 @@ export function openApiDocument(): Record<string, unknown> {
       // Not referenced by an operation: it is the answer to a method no operation of the path has.
       responses: { MethodNotAllowed: problemResponse("This path has no operation for the method: the Allow header lists those it has. Nothing was changed.") },
       parameters: {
-        Cursor: { name: "cursor", in: "query", required: false, description: "The `nextCursor` of the previous page (opaque). Keep the other query parameters the same.", schema: { type: "string", maxLength: 200 } },
+        Cursor: { name: "cursor", in: "query", required: false, description: "The `nextCursor` of the previous page (opaque). Keep the other query parameters the same.", schema: { type: "string", maxLength: MAX_CURSOR_LENGTH } },
         Limit: { name: "limit", in: "query", required: false, description: `Items per page (${MIN_LIMIT}–${MAX_LIMIT}).`, schema: { type: "integer", minimum: MIN_LIMIT, maximum: MAX_LIMIT, default: DEFAULT_LIMIT } },
         IdempotencyKey: {
           name: "Idempotency-Key",

@@ -342,7 +342,7 @@ export const OPERATIONS: Operation[] = [
   { id: "listEntitlements", method: "GET", path: "/catalog/entitlements", tag: "catalog", summary: "List entitlements", scope: "catalog:read", input: ZListEntitlementsInput, list: true, output: EntitlementRow, handler: H((c, i) => c.catalog.listEntitlements(i as never)) },
   { id: "getEntitlement", method: "GET", path: "/catalog/entitlements/{id}", tag: "catalog", summary: "Get an entitlement and its holders", scope: "catalog:read", input: ZEntitlementByIdInput, output: EntitlementDetail, handler: H((c, i) => c.catalog.entitlementById(i as never)) },
   // identities
-  { id: "listIdentities", method: "GET", path: "/identities", tag: "identities", summary: "List identities", scope: "identities:read", input: ZListIdentities, list: true, output: IdentityRow, handler: H((c, i) => c.identities.list(i as never)) },
+  { id: "listIdentities", method: "GET", path: "/identities", tag: "identities", summary: "List identities", scope: "identities:read", input: ZListIdentities, list: true, paging: seekPaging("by name, A to Z; `dir=desc` Z to A"), output: IdentityRow, handler: H((c, i) => c.identities.list(i as never)) },
   { id: "getIdentity", method: "GET", path: "/identities/{id}", tag: "identities", summary: "Get an identity", description: "Credential metadata and access only where the owner may see them.", scope: "identities:read", input: ZIdentityId, output: IdentityDetail, handler: H((c, i) => c.identities.byId(i as never)) },
   // grants
   { id: "listGrants", method: "GET", path: "/grants", tag: "grants", summary: "List grants", description: "The owner must be an admin, security officer or auditor (the audit workspace's grant search).", scope: "grants:read", input: ZSearchGrantsInput, list: true, paging: seekPaging("by start, newest first; `dir=asc` oldest first"), output: GrantRow, handler: H((c, i) => c.audit.grants(i as never)) },
@@ -369,7 +369,7 @@ export const OPERATIONS: Operation[] = [
   },
   { id: "cancelRequest", method: "POST", path: "/requests/{id}/cancel", tag: "requests", summary: "Cancel a pending request", scope: "requests:write", input: ZCancelRequestInput, output: RequestOutcome, handler: H((c, i) => c.requests.cancel(i as never)), example: { input: { expectedRevision: 1 } } },
   // approvals (as the owner)
-  { id: "listApprovals", method: "GET", path: "/approvals", tag: "approvals", summary: "The owner's approval inbox", scope: "approvals:decide", input: ZInboxInput, list: true, output: InboxRow, handler: H((c, i) => c.approvals.inbox(i as never)) },
+  { id: "listApprovals", method: "GET", path: "/approvals", tag: "approvals", summary: "The owner's approval inbox", scope: "approvals:decide", input: ZInboxInput, list: true, paging: seekPaging("by the stage's opening, oldest first; `dir=desc` newest first"), output: InboxRow, handler: H((c, i) => c.approvals.inbox(i as never)) },
   {
     id: "decideApproval",
     method: "POST",
@@ -386,10 +386,10 @@ export const OPERATIONS: Operation[] = [
   // campaigns (as the owner)
   { id: "listCampaigns", method: "GET", path: "/campaigns", tag: "campaigns", summary: "List campaigns with their progress", scope: "campaigns:decide", input: ZListCampaignsInput, list: true, output: CampaignRow, handler: H((c, i) => c.campaigns.list(i as never)) },
   { id: "getCampaign", method: "GET", path: "/campaigns/{id}", tag: "campaigns", summary: "Get a campaign's status", scope: "campaigns:decide", input: ZCampaignById, output: CampaignDetail, handler: H(async (c, i) => withoutScopeQuery(await c.campaigns.byId(i as never))) },
-  { id: "listReviewItems", method: "GET", path: "/review-items", tag: "campaigns", summary: "The owner's review items", description: "Open items by default (`state=decided` or `all` for the others); `campaignId` narrows to one campaign.", scope: "campaigns:decide", input: ZMyItemsInput, list: true, output: ReviewItemRow, handler: H((c, i) => c.campaigns.myItems(i as never)) },
+  { id: "listReviewItems", method: "GET", path: "/review-items", tag: "campaigns", summary: "The owner's review items", description: "Open items by default (`state=decided` or `all` for the others); `campaignId` narrows to one campaign.", scope: "campaigns:decide", input: ZMyItemsInput, list: true, paging: seekPaging("by the campaign's due date, then holder and entitlement name"), output: ReviewItemRow, handler: H((c, i) => c.campaigns.myItems(i as never)) },
   { id: "decideReviewItem", method: "POST", path: "/review-items/{itemId}/decision", tag: "campaigns", summary: "Keep or revoke a reviewed grant", description: "Bound to the item version the reviewer saw (`expectedVersion`).", scope: "campaigns:decide", input: ZDecideInput, output: ReviewItem, handler: H((c, i) => c.campaigns.decide(i as never)), example: { input: { expectedVersion: 1, decision: "KEEP", comment: "Still on the payments team." } } },
   // findings
-  { id: "listFindings", method: "GET", path: "/findings", tag: "findings", summary: "List findings", description: "The owner must be an admin, security officer or auditor.", scope: "findings:read", input: ZListFindingsInput, list: true, output: FindingRow, handler: H((c, i) => c.findings.list(i as never)) },
+  { id: "listFindings", method: "GET", path: "/findings", tag: "findings", summary: "List findings", description: "The owner must be an admin, security officer or auditor.", scope: "findings:read", input: ZListFindingsInput, list: true, paging: seekPaging("by creation, newest first; `dir=asc` oldest first"), output: FindingRow, handler: H((c, i) => c.findings.list(i as never)) },
   // ledger
   {
     id: "readEvents",
