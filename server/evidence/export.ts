@@ -33,7 +33,6 @@ import {
   toJsonText,
   type Anchor,
   type ControlLine,
-  type LedgerLine,
   type Manifest,
   type ManifestFile,
   type PackCheckpoint,
@@ -116,13 +115,13 @@ async function countOf(db: Tx, base: Prisma.Sql): Promise<number> {
 let cursors = 0;
 
 /**
- * Every row of `base` in `key` order, `batch` rows at a time, through a server-side cursor in the export's
- * snapshot transaction: the query runs once and PostgreSQL hands its rows over as they are fetched, so memory
- * holds one batch (keyset pages re-ran the whole filter, with its ledger subqueries, for every page).
+ * Every row of `query`, `batch` rows at a time, through a server-side cursor in the export's snapshot
+ * transaction: the query runs once and PostgreSQL hands its rows over as they are fetched, so memory holds one
+ * batch (keyset pages re-ran the whole filter, with its ledger subqueries, for every page).
  */
-async function* paged(db: Tx, base: Prisma.Sql, key: string, batch: number): AsyncGenerator<Row[]> {
+async function* fetched(db: Tx, query: Prisma.Sql, batch: number): AsyncGenerator<Row[]> {
   const name = `evidence_export_${++cursors}`;
-  await db.$executeRaw(Prisma.sql`DECLARE ${Prisma.raw(name)} NO SCROLL CURSOR FOR SELECT * FROM (${base}) q ORDER BY ${Prisma.raw(`q."${key}"`)}`);
+  await db.$executeRaw(Prisma.sql`DECLARE ${Prisma.raw(name)} NO SCROLL CURSOR FOR ${query}`);
   let finished = false;
   try {
     for (;;) {
@@ -140,14 +139,28 @@ async function* paged(db: Tx, base: Prisma.Sql, key: string, batch: number): Asy
   }
 }
 
+/** Every row of `base` in the order of its column `key`, `batch` rows at a time (a cursor: `fetched`). */
+function paged(db: Tx, base: Prisma.Sql, key: string, batch: number): AsyncGenerator<Row[]> {
+  return fetched(db, Prisma.sql`SELECT * FROM (${base}) q ORDER BY ${Prisma.raw(`q."${key}"`)}`, batch);
+}
+
 /**
- * Every row of `base` as its JSON text, `batch` rows at a time (a cursor, as `paged`): PostgreSQL writes the
- * line (`row_to_json`: the query's columns in its order, compact, JSON's escapes), so no row becomes an object
- * on the way. The query gives every column its final JSON value: timestamps as ISO 8601 text (`isoSql`),
- * 64-bit integers as text.
+ * A file query whose columns are already the JSON Lines values: timestamps as ISO 8601 text (`isoSql`), 64-bit
+ * integers as text. `columns` is the select list, `from` the FROM and WHERE it reads, `order` the file's order.
  */
-async function* jsonPages(db: Tx, base: Prisma.Sql, key: string, batch: number): AsyncGenerator<string[]> {
-  for await (const rows of paged(db, Prisma.sql`SELECT row_to_json(j)::text AS "json", j.${Prisma.raw(`"${key}"`)} FROM (${base}) j`, key, batch)) yield rows.map((r) => r.json as string);
+type JsonQuery = { columns: Prisma.Sql; from: Prisma.Sql; order: string };
+
+/** The query as the manifest states it (what an auditor runs to get the file's rows). */
+const jsonQuerySql = (q: JsonQuery) => Prisma.sql`SELECT ${q.columns} ${q.from} ORDER BY ${Prisma.raw(q.order)}`;
+
+/**
+ * The file's lines, `batch` at a time (a cursor: `fetched`): PostgreSQL writes each line (`row_to_json`: the
+ * columns in their order, compact, JSON's escapes; a jsonb column as PostgreSQL prints it), so no row becomes
+ * an object on the way.
+ */
+async function* jsonPages(db: Tx, q: JsonQuery, batch: number): AsyncGenerator<string[]> {
+  const lines = Prisma.sql`SELECT (SELECT row_to_json(j)::text FROM (SELECT ${q.columns}) j) AS "json" ${q.from} ORDER BY ${Prisma.raw(q.order)}`;
+  for await (const rows of fetched(db, lines, batch)) yield rows.map((r) => r.json as string);
 }
 
 /** A timestamp column as the JSON Lines write it (what `Date.toISOString` gives): ISO 8601 UTC, milliseconds. */
@@ -355,28 +368,31 @@ function twinFiles(o: {
 }
 
 function grantFiles(db: Tx, sc: Scope, endSeq: bigint, batch: number, spools: Spools): FileSpec[] {
-  // The columns are GRANT_COLUMNS, in that order (grant-files.int.test.ts holds them equal); every value is
-  // its JSON Lines value, so the database writes each line (jsonPages).
-  const core = Prisma.sql`FROM ${GRANT_FROM} WHERE ${grantWhere(sc)}`;
-  const base = Prisma.sql`SELECT g."id", g."identityId", i."displayName" AS "identityName", i."kind"::text AS "identityKind", i."email" AS "identityEmail",
+  // The columns are GRANT_COLUMNS, in that order (db-lines.int.test.ts holds the lines to the JavaScript
+  // way of writing them); every value is its JSON Lines value, so the database writes each line (jsonPages).
+  const query: JsonQuery = {
+    columns: Prisma.sql`g."id", g."identityId", i."displayName" AS "identityName", i."kind"::text AS "identityKind", i."email" AS "identityEmail",
     g."entitlementId", e."name" AS "entitlementName", s."id" AS "systemId", s."name" AS "systemName", e."risk"::text AS "risk", e."privileged",
     g."status"::text AS "status", g."origin"::text AS "origin", g."requestId", ${isoSql(`g."startsAt"`)} AS "startsAt", ${isoSql(`g."expiresAt"`)} AS "expiresAt",
     ${isoSql(`g."revokedAt"`)} AS "revokedAt", g."revocationCause"::text AS "revocationCause", g."revokedById", g."revocationNote", ${isoSql(`g."createdAt"`)} AS "createdAt",
-    le."firstEventSeq", le."ledgerEvents"
-    FROM ${GRANT_FROM}
+    le."firstEventSeq", le."ledgerEvents"`,
+    from: Prisma.sql`FROM ${GRANT_FROM}
     LEFT JOIN LATERAL (SELECT min(x."seq")::text AS "firstEventSeq", (count(*) FILTER (WHERE x."seq" <= ${endSeq.toString()}::bigint))::int AS "ledgerEvents"
       FROM "LedgerEvent" x WHERE x."subjectType" = 'Grant' AND x."subjectId" = g."id"::text) le ON true
-    WHERE ${grantWhere(sc)}`;
+    WHERE ${grantWhere(sc)}`,
+    order: `g."id"`,
+  };
+  const base = jsonQuerySql(query);
   return twinFiles({
     spools,
     csv: { path: FILES.grantsCsv, description: "The grant population (same rows as grants.jsonl), one CSV record per grant, header first." },
     jsonl: { path: FILES.grants, description: "The grant population: every grant in scope held at some time in the period (or in the campaign)." },
     columns: GRANT_COLUMNS,
     base,
-    note: `paged by id; firstEventSeq = min(seq) of LedgerEvent with subjectType 'Grant' and subjectId = id (any seq); ledgerEvents = their count with seq <= ${endSeq}`,
-    count: () => db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n ${core}`.then((r) => r[0]?.n ?? 0),
+    note: `firstEventSeq = min(seq) of LedgerEvent with subjectType 'Grant' and subjectId = id (any seq); ledgerEvents = their count with seq <= ${endSeq}`,
+    count: () => countOf(db, Prisma.sql`SELECT 1 FROM ${GRANT_FROM} WHERE ${grantWhere(sc)}`),
     pages: async function* (progress) {
-      for await (const lines of jsonPages(db, base, "id", batch)) {
+      for await (const lines of jsonPages(db, query, batch)) {
         progress(lines.length);
         yield twinPageOfJson(lines, GRANT_COLUMNS);
       }
@@ -642,36 +658,25 @@ function controlsFile(db: Tx, sc: Scope, now: Date, batch: number, spools: Spool
 // Ledger
 
 function ledgerFile(db: Tx, fromSeq: bigint, toSeq: bigint, batch: number): FileSpec {
+  // LedgerLine's fields in its order; the database writes each line (jsonPages). The payload is the stored
+  // JSON as PostgreSQL prints it: the verifier hashes what it parses (JCS), never the line's bytes.
+  const query: JsonQuery = {
+    columns: Prisma.sql`le."seq"::text AS "seq", ${isoSql(`le."occurredAt"`)} AS "occurredAt", le."actorId", le."onBehalfOfId", le."action", le."subjectType", le."subjectId",
+    le."payload", le."prevHash", le."hash"`,
+    from: Prisma.sql`FROM "LedgerEvent" le WHERE le."seq" BETWEEN ${fromSeq.toString()}::bigint AND ${toSeq.toString()}::bigint`,
+    order: `le."seq"`,
+  };
+  const q = queryText(jsonQuerySql(query));
   return {
     path: FILES.ledger,
     description: `Every ledger event from seq ${fromSeq} to ${toSeq} (the anchor checkpoint + 1 to the export checkpoint), in seq order, with every field needed to recompute its hash.`,
-    query: `SELECT "seq", "occurredAt", "actorId", "onBehalfOfId", "action", "subjectType", "subjectId", "payload", "prevHash", "hash" FROM "LedgerEvent" WHERE "seq" BETWEEN $1 AND $2 ORDER BY "seq"`,
-    parameters: [fromSeq.toString(), toSeq.toString()],
+    query: q.query,
+    parameters: q.parameters,
     count: async () => (toSeq >= fromSeq ? Number(toSeq - fromSeq + 1n) : 0),
     async *chunks(progress) {
-      let next = fromSeq;
-      while (next <= toSeq) {
-        const events = await db.ledgerEvent.findMany({ where: { seq: { gte: next, lte: toSeq } }, orderBy: { seq: "asc" }, take: batch });
-        if (!events.length) return;
-        progress(events.length);
-        yield events
-          .map((e) => {
-            const line: LedgerLine = {
-              seq: e.seq.toString(),
-              occurredAt: e.occurredAt.toISOString(),
-              actorId: e.actorId,
-              onBehalfOfId: e.onBehalfOfId,
-              action: e.action,
-              subjectType: e.subjectType,
-              subjectId: e.subjectId,
-              payload: e.payload,
-              prevHash: e.prevHash,
-              hash: e.hash,
-            };
-            return `${toJsonText(line)}\n`;
-          })
-          .join("");
-        next = events[events.length - 1]!.seq + 1n;
+      for await (const lines of jsonPages(db, query, batch)) {
+        progress(lines.length);
+        yield `${lines.join("\n")}\n`;
       }
     },
   };

@@ -197,7 +197,9 @@ export async function listMyRequests(ctx: ServiceCtx, input: z.output<typeof ZLi
     const at = afterDate(input.after);
     if (!at) throw badInput("after.key must be the creation time of a request as ISO 8601 UTC with milliseconds.", "after");
     const beyond = input.dir === "desc" ? "lt" : "gt";
-    seek = { OR: [{ createdAt: { [beyond]: at } }, { createdAt: at, id: { [beyond]: input.after.id } }] };
+    // The bound on createdAt alone is what an index on the creation time seeks to (an OR gives it no start);
+    // the OR then only sorts out the rows of that very millisecond (as listFindings).
+    seek = { createdAt: { [`${beyond}e`]: at }, OR: [{ createdAt: { [beyond]: at } }, { createdAt: at, id: { [beyond]: input.after.id } }] };
   }
   const where: Prisma.AccessRequestWhereInput = {
     AND: [

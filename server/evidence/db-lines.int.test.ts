@@ -1,10 +1,12 @@
 /**
- * grants.jsonl is written by the database (row_to_json over a cursor, server/evidence/export.ts `jsonPages`),
- * not by JSON.stringify over row objects. Each line must still be exactly what the pack's format says a grant
- * line is: the GRANT_COLUMNS in order, compact JSON with JSON's escapes, timestamps as `Date.toISOString()`
- * gives them, the ledger references counted up to the snapshot. This test builds every expected line the
- * plain way (Prisma reads, JavaScript formatting) and holds the file to it byte for byte, over names with
- * every kind of character JSON must escape, timestamps with and without milliseconds, and revoked grants.
+ * grants.jsonl and ledger-events.jsonl are written by the database (row_to_json over a cursor,
+ * server/evidence/export.ts `jsonPages`), not by JSON.stringify over row objects. Each line must still be what
+ * the pack's format says: for a grant, the GRANT_COLUMNS in order, compact JSON with JSON's escapes,
+ * timestamps as `Date.toISOString()` gives them, the ledger references counted up to the snapshot; for an
+ * event, LedgerLine's fields in order with the payload's exact value. This test builds every expected line the
+ * plain way (Prisma reads, JavaScript formatting) and holds the grant lines to it byte for byte and the event
+ * lines value for value (the payload is printed by PostgreSQL), over names and payloads with every kind of
+ * character JSON must escape, timestamps with and without milliseconds, and revoked grants.
  */
 import { rmSync } from "node:fs";
 import path from "node:path";
@@ -12,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, TEST_ENGINE, type TestDb } from "../testing/db";
 import { makeEntitlement, makeHuman, makeSystem } from "../testing/factories";
 import { recordEvent } from "../ledger/ledger";
-import { GRANT_COLUMNS, toJsonText } from "./format";
+import { GRANT_COLUMNS, toJsonText, type LedgerLine } from "./format";
 import { entry, exportTo, packDir, readZip, useTempKey } from "./pack-kit";
 
 const dir = packDir();
@@ -34,6 +36,7 @@ const NAMES = [
 
 let db: TestDb;
 let lines: string[];
+let ledgerLines: string[];
 let endSeq: bigint;
 
 beforeAll(async () => {
@@ -59,7 +62,7 @@ beforeAll(async () => {
           ...(revoked ? { revokedAt: times[(i + 2) % times.length], revocationCause: "MANUAL" as const, revokedById: owner.id, revocationNote: `why ${name}` } : {}),
         },
       });
-      await recordEvent(tx, { actorId: null, action: "grant.imported", subjectType: "Grant", subjectId: g.id, occurredAt: at, payload: {} });
+      await recordEvent(tx, { actorId: null, action: "grant.imported", subjectType: "Grant", subjectId: g.id, occurredAt: at, payload: { name, n: i, big: 12345678901234, f: 0.25, neg: -1e-7, nested: { list: [name, null, true, { z: 1, a: [] }] } } });
       // Some grants have more than one event.
       if (i % 2) await recordEvent(tx, { actorId: owner.id, action: "grant.noted", subjectType: "Grant", subjectId: g.id, occurredAt: at, payload: {} });
     });
@@ -74,7 +77,9 @@ beforeAll(async () => {
   const file = path.join(dir, "lines.zip");
   // Pages of 4 rows: lines from several fetches.
   await exportTo(db.prisma, file, ALL, { batchSize: 4, onSnapshot: (head) => (endSeq = head.seq) });
-  lines = entry(await readZip(file), "grants.jsonl").data.toString("utf8").split("\n");
+  const zip = await readZip(file);
+  lines = entry(zip, "grants.jsonl").data.toString("utf8").split("\n");
+  ledgerLines = entry(zip, "ledger-events.jsonl").data.toString("utf8").split("\n");
 });
 afterAll(async () => {
   await db.close();
@@ -117,5 +122,28 @@ describe(`grants.jsonl lines written by the database (${TEST_ENGINE})`, () => {
     expect(grants.length).toBe(NAMES.length + 1);
     expect(lines.at(-1)).toBe(""); // the file ends with a newline
     expect(lines.slice(0, -1)).toEqual(expected);
+  });
+
+  it("ledger-events.jsonl: every event up to the snapshot, in seq order, each line LedgerLine's fields in order with the stored values", async () => {
+    const events = await db.prisma.ledgerEvent.findMany({ where: { seq: { lte: endSeq } }, orderBy: { seq: "asc" } });
+    const expected: LedgerLine[] = events.map((e) => ({
+      seq: e.seq.toString(),
+      occurredAt: e.occurredAt.toISOString(),
+      actorId: e.actorId,
+      onBehalfOfId: e.onBehalfOfId,
+      action: e.action,
+      subjectType: e.subjectType,
+      subjectId: e.subjectId,
+      payload: e.payload,
+      prevHash: e.prevHash,
+      hash: e.hash,
+    }));
+    expect(expected.length).toBeGreaterThan(NAMES.length);
+    expect(ledgerLines.at(-1)).toBe("");
+    const parsed = ledgerLines.slice(0, -1).map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const p of parsed) expect(Object.keys(p)).toEqual(Object.keys(expected[0]!));
+    expect(parsed).toEqual(expected);
+    // The payload's text is PostgreSQL's; every line is still one line of JSON.
+    for (const l of ledgerLines.slice(0, -1)) expect(l).not.toMatch(/[\r\n]/);
   });
 });
