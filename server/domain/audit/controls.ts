@@ -88,7 +88,15 @@ const range = (s: Scope, field: string) => (s.from || s.to ? { [field]: { ...(s.
 /** Keyset pagination: the members after `after` (all when null). Combined with the check's filter by AND. */
 const afterId = (after: string | null) => (after ? { id: { gt: after } } : {});
 
-const grantInclude = { identity: { select: { displayName: true } }, entitlement: { select: { name: true, system: { select: { name: true } } } } } as const;
+/** What the grant checks read of a grant: only these columns (a page of the evidence pack's controls file is thousands of rows). */
+const grantSelect = {
+  id: true,
+  origin: true,
+  status: true,
+  expiresAt: true,
+  identity: { select: { displayName: true } },
+  entitlement: { select: { name: true, system: { select: { name: true } } } },
+} as const;
 const grantLabel = (g: { identity: { displayName: string }; entitlement: { name: string; system: { name: string } } }) => `${g.identity.displayName} — ${g.entitlement.name} (${g.entitlement.system.name})`;
 
 type CheckDef = {
@@ -146,7 +154,7 @@ const CHECKS: CheckDef[] = [
         where: { AND: [approvedAccessWhere(s), afterId(after)] },
         orderBy: { id: "asc" },
         take,
-        include: { ...grantInclude, request: { select: { id: true, status: true } } },
+        select: { ...grantSelect, request: { select: { id: true, status: true } } },
       });
       return rows.map((g) => {
         const imported = g.origin === "IMPORTED";
@@ -278,7 +286,7 @@ const CHECKS: CheckDef[] = [
     definition: (s) => `Grants whose expiry date is before ${expiredUntil(s).toISOString()}${s.from ? ` and on or after ${s.from.toISOString()}` : ""}${systemsText(s)}; status as of now.`,
     count: (db, s) => db.grant.count({ where: expiredWhere(s) }),
     async page(db, s, after, take) {
-      const rows = await db.grant.findMany({ where: { AND: [expiredWhere(s), afterId(after)] }, orderBy: { id: "asc" }, take, include: grantInclude });
+      const rows = await db.grant.findMany({ where: { AND: [expiredWhere(s), afterId(after)] }, orderBy: { id: "asc" }, take, select: grantSelect });
       return rows.map((g) => {
         const stillActive = g.status === "ACTIVE" || g.status === "REVOKE_FAILED";
         return {
