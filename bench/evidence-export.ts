@@ -32,7 +32,7 @@ process.env.EVIDENCE_KEY_FILE = keyFile;
 const { createTestDb } = await import("../server/testing/db");
 const { default: setup } = await import("../server/testing/global-setup");
 const { eventHash } = await import("../server/ledger/hash");
-const { exportEvidencePack } = await import("../server/evidence/export");
+const { exportEvidencePack, EXPORT_BATCH } = await import("../server/evidence/export");
 const { verifyPack } = await import("../server/evidence/verify");
 type TestDb = Awaited<ReturnType<typeof createTestDb>>;
 
@@ -201,7 +201,7 @@ async function exportOnce(db: TestDb, engine: string, n: number, setupSecs: numb
 }
 
 async function main() {
-  console.log(`\nEvidence pack export (streamed zip, file queries fetched from cursors 1000 rows at a time), sizes ${SIZES.join(", ")} grants + one ledger event each.`);
+  console.log(`\nEvidence pack export (streamed zip, file queries fetched from cursors ${EXPORT_BATCH} rows at a time), sizes ${SIZES.join(", ")} grants + one ledger event each.`);
   const pgUrl = process.env.TEST_PG_ADMIN_URL;
   delete process.env.TEST_PG_ADMIN_URL;
   if (ENGINES.includes("pglite")) {

@@ -5,7 +5,7 @@
  *
  * Consistent: every file is read from one read-only REPEATABLE READ snapshot (see exportEvidencePack).
  *
- * Memory stays flat: every file is produced by fetching from a server-side cursor over its query, `BATCH` rows
+ * Memory stays flat: every file is produced by fetching from a server-side cursor over its query, `EXPORT_BATCH` rows
  * at a time (the control checks page by keyset); a CSV's JSON Lines twin and a control check's members pass through a
  * temporary spool file so each is read once), streamed through a Transform that hashes, measures and counts it on the way into the
  * zip (yazl), one entry after the other. The manifest is written last, once every file is measured.
@@ -72,7 +72,11 @@ export type ExportResult = {
 /** Bad parameters (unknown system or campaign, empty period): the caller's mistake, nothing was written. */
 export class EvidenceParamsError extends Error {}
 
-const BATCH = 1000;
+/**
+ * Rows per fetch (and per page of the control checks). A fetch of 5,000 rows is a few MB of text; fewer
+ * round trips matter more than that (docs/performance.md, "evidence export").
+ */
+export const EXPORT_BATCH = 5000;
 
 type Row = Record<string, unknown>;
 
@@ -808,7 +812,7 @@ async function writePack(
   opts: ExportOptions,
   now: Date,
 ): Promise<{ result: ExportResult; checkpoint: PackCheckpoint }> {
-  const batch = opts.batchSize ?? BATCH;
+  const batch = opts.batchSize ?? EXPORT_BATCH;
   const spools = new Spools();
   try {
     return await writeFiles(db, key, params, out, opts, now, batch, spools);
