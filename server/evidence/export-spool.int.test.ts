@@ -3,7 +3,7 @@
  * (server/evidence/spool.ts). Those files hold evidence: whether the export succeeds or fails half-way (the
  * output stream refusing bytes), none is left behind; and the twins still hold the same rows.
  */
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -18,7 +18,13 @@ import { verifyPack } from "./verify";
 const dir = packDir();
 useTempKey(dir);
 const ALL = { from: new Date("2000-01-01T00:00:00Z"), to: new Date("2100-01-01T00:00:00Z") };
-const spoolDirs = () => new Set(readdirSync(tmpdir()).filter((d) => d.startsWith("warrant-export-")));
+// The spools of this file's exports go to a temporary directory of its own (os.tmpdir() reads TMPDIR at each
+// call; this worker's environment is its own), so an export run by another test file at the same time cannot
+// show up here as a leftover.
+const ownTmp = mkdtempSync(path.join(tmpdir(), "warrant-spool-test-"));
+const tmpBefore = process.env.TMPDIR;
+process.env.TMPDIR = ownTmp;
+const spoolDirs = () => new Set(readdirSync(ownTmp).filter((d) => d.startsWith("warrant-export-")));
 
 let db: TestDb;
 
@@ -37,6 +43,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await db?.close();
+  if (tmpBefore === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = tmpBefore;
+  rmSync(ownTmp, { recursive: true, force: true });
 });
 
 describe("export spools", () => {
@@ -65,13 +74,17 @@ describe("export spools", () => {
   it("an export whose output fails half-way rejects and leaves no spool file behind", async () => {
     const before = spoolDirs();
     let taken = 0;
+    let spooling = 0;
     const failing = new Writable({
       write(chunk: Buffer, _enc, cb) {
         taken += chunk.length;
+        // The spools are really made here (in this file's own directory) while the export runs.
+        spooling = Math.max(spooling, [...spoolDirs()].filter((d) => !before.has(d)).length);
         cb(taken > 2_000 ? new Error("disk full") : null);
       },
     });
-    await expect(exportEvidencePack(db.prisma, ALL, failing, { generator: "test", batchSize: 7 })).rejects.toThrow();
+    await expect(exportEvidencePack(db.prisma, ALL, failing, { generator: "test", batchSize: 7 })).rejects.toThrow("disk full");
+    expect(spooling).toBeGreaterThan(0);
     expect([...spoolDirs()].filter((d) => !before.has(d))).toEqual([]);
   });
 });
