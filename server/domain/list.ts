@@ -3,6 +3,7 @@
  * same names (q, page, size, sort, dir, plus one key per filter) so a view can be shared as a link.
  */
 import { z } from "zod";
+import { badInput } from "../errors";
 
 export const ZListBase = z.object({
   q: z.string().trim().max(200).optional(),
@@ -52,6 +53,19 @@ export function afterDate(after: TAfter): Date | null {
   if (!KEY_DATE.test(after.key)) return null;
   const d = new Date(after.key);
   return Number.isNaN(d.getTime()) || d.toISOString() !== after.key ? null : d;
+}
+
+/**
+ * The keyset condition "the rows after `after`" in an order by (createdAt, id), both in `dir`: a Prisma where
+ * for any model with those two columns. The bound on createdAt alone is what an index on the creation time
+ * seeks to (an OR gives it no start); the OR then only sorts out the rows of that very millisecond. A key that
+ * is not a creation time is refused (BAD_INPUT naming `after`); `what` names the row, e.g. "a finding".
+ */
+export function createdAtSeek(after: TAfter, dir: "asc" | "desc", what: string) {
+  const at = afterDate(after);
+  if (!at) throw badInput(`after.key must be the creation time of ${what} as ISO 8601 UTC with milliseconds.`, "after");
+  const beyond = dir === "desc" ? "lt" : "gt";
+  return { createdAt: { [`${beyond}e`]: at }, OR: [{ createdAt: { [beyond]: at } }, { createdAt: at, id: { [beyond]: after.id } }] };
 }
 
 /**

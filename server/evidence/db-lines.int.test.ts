@@ -13,7 +13,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, TEST_ENGINE, type TestDb } from "../testing/db";
 import { makeEntitlement, makeHuman, makeSystem } from "../testing/factories";
-import { recordEvent } from "../ledger/ledger";
+import { bodyOf, recordEvent } from "../ledger/ledger";
 import { GRANT_COLUMNS, toJsonText, type LedgerLine } from "./format";
 import { entry, exportTo, packDir, readZip, useTempKey } from "./pack-kit";
 
@@ -126,18 +126,7 @@ describe(`grants.jsonl lines written by the database (${TEST_ENGINE})`, () => {
 
   it("ledger-events.jsonl: every event up to the snapshot, in seq order, each line LedgerLine's fields in order with the stored values", async () => {
     const events = await db.prisma.ledgerEvent.findMany({ where: { seq: { lte: endSeq } }, orderBy: { seq: "asc" } });
-    const expected: LedgerLine[] = events.map((e) => ({
-      seq: e.seq.toString(),
-      occurredAt: e.occurredAt.toISOString(),
-      actorId: e.actorId,
-      onBehalfOfId: e.onBehalfOfId,
-      action: e.action,
-      subjectType: e.subjectType,
-      subjectId: e.subjectId,
-      payload: e.payload,
-      prevHash: e.prevHash,
-      hash: e.hash,
-    }));
+    const expected: LedgerLine[] = events.map((e) => ({ ...bodyOf(e), prevHash: e.prevHash, hash: e.hash }));
     expect(expected.length).toBeGreaterThan(NAMES.length);
     expect(ledgerLines.at(-1)).toBe("");
     const parsed = ledgerLines.slice(0, -1).map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -7,7 +7,7 @@ import type { z } from "zod";
 import type { Prisma } from "../../db/generated/client";
 import { badInput, forbidden } from "../../errors";
 import { hasRole, type Actor, type ServiceCtx } from "../actor";
-import { afterDate, skipTake, type Page } from "../list";
+import { createdAtSeek, skipTake, type Page } from "../list";
 import type { ZListFindingsInput } from "./schema";
 import { resolveRefusal } from "./service";
 
@@ -53,14 +53,7 @@ export async function listFindings(ctx: ServiceCtx, input: z.output<typeof ZList
   const seeks = (input.sort ?? "createdAt") === "createdAt";
   if (input.after && !seeks) throw badInput("after pages the default order (by creation) only; page by number in this order.", "after");
   let seek: Prisma.FindingWhereInput | null = null;
-  if (input.after) {
-    const at = afterDate(input.after);
-    if (!at) throw badInput("after.key must be the creation time of a finding as ISO 8601 UTC with milliseconds.", "after");
-    const beyond = input.dir === "desc" ? "lt" : "gt";
-    // The bound on createdAt alone is what the ("createdAt", "id") index seeks to (an OR gives it no start);
-    // the OR then only sorts out the rows of that very millisecond.
-    seek = { createdAt: { [`${beyond}e`]: at }, OR: [{ createdAt: { [beyond]: at } }, { createdAt: at, id: { [beyond]: input.after.id } }] };
-  }
+  if (input.after) seek = createdAtSeek(input.after, input.dir, "a finding");
   const where: Prisma.FindingWhereInput = {
     ...(input.kind ? { kind: input.kind } : {}),
     ...(input.status ? { status: input.status } : {}),

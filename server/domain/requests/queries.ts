@@ -12,7 +12,7 @@ import type { ApprovalKind, Prisma, StepStatus } from "../../db/generated/client
 import { badInput, notFound } from "../../errors";
 import { hasRole, type Actor, type ServiceCtx } from "../actor";
 import { GRANT_IN_EFFECT } from "../grants/status";
-import { afterDate, skipTake, type Page } from "../list";
+import { createdAtSeek, skipTake, type Page } from "../list";
 import type { PolicyDecision, PolicyInput } from "../policy/types";
 import {
   activeDelegatesOf,
@@ -193,14 +193,7 @@ export async function listMyRequests(ctx: ServiceCtx, input: z.output<typeof ZLi
   const seeks = (input.sort ?? "createdAt") === "createdAt";
   if (input.after && !seeks) throw badInput("after pages the default order (by creation) only; page by number in this order.", "after");
   let seek: Prisma.AccessRequestWhereInput | null = null;
-  if (input.after) {
-    const at = afterDate(input.after);
-    if (!at) throw badInput("after.key must be the creation time of a request as ISO 8601 UTC with milliseconds.", "after");
-    const beyond = input.dir === "desc" ? "lt" : "gt";
-    // The bound on createdAt alone is what an index on the creation time seeks to (an OR gives it no start);
-    // the OR then only sorts out the rows of that very millisecond (as listFindings).
-    seek = { createdAt: { [`${beyond}e`]: at }, OR: [{ createdAt: { [beyond]: at } }, { createdAt: at, id: { [beyond]: input.after.id } }] };
-  }
+  if (input.after) seek = createdAtSeek(input.after, input.dir, "a request");
   const where: Prisma.AccessRequestWhereInput = {
     AND: [
       { OR: [{ requesterId: me }, { beneficiaryId: me }, { beneficiary: { ownerId: me } }] },
