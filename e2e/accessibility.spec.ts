@@ -107,19 +107,25 @@ for (const role of ROLES) {
       coloursChecked.add(kind);
       const modes = colours ? (["light", "dark"] as const) : (["light"] as const);
       const t0 = Date.now();
+      let shots = 0;
       for (const mode of modes) {
         await setScheme(page, mode);
         const found = await axeFindings(page, path, mode, mode === "dark" ? "colours" : colours ? "all" : "structure");
         findings.push(...found);
         for (const f of found) appendFileSync(log, `${f.path} [${f.mode}] ${f.impact} ${f.rule}: ${f.help}\n    ${f.targets.join("\n    ")}\n`);
-        // The whole page in light; the first screen in dark (a full-page capture of a long page costs seconds).
-        await page.screenshot({ path: test.info().outputPath(`${role}/${slug(path)}-${mode}.png`), fullPage: mode === "light" });
+        // A picture where it adds something: the first page of each kind in the run (the one whose colours are
+        // checked, in both modes) and any page with a finding. The whole page in light; the first screen in dark
+        // (a full-page capture of a long page costs seconds). Every other rule still runs on every page.
+        if (colours || found.length > 0) {
+          await page.screenshot({ path: test.info().outputPath(`${role}/${slug(path)}-${mode}.png`), fullPage: mode === "light" });
+          shots++;
+        }
       }
       await setScheme(page, "light");
       const tooWide = (await overflowingTables(page)).map((t) => `${path}: ${t}`);
       wide.push(...tooWide);
       for (const t of tooWide) appendFileSync(log, `table wider than 1440 px: ${t}\n`);
-      appendFileSync(log, `visited ${path} (${colours ? "all rules, colours light and dark" : "structure"}, ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+      appendFileSync(log, `visited ${path} (${colours ? "all rules, colours light and dark" : "structure"}, ${shots} screenshot(s), ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
 
       // The first link to each kind of detail page not seen yet.
       const links = await page.locator("main a[href^='/']").evaluateAll((as) => as.map((a) => new URL((a as HTMLAnchorElement).href).pathname));

@@ -17,7 +17,7 @@ STAGES=(
   "tests (PostgreSQL)|bash scripts/with-postgres.sh npx vitest run .int.test."
   "browser tests|bash scripts/e2e.sh"
 )
-# Only for the script's own test (scripts/test-all.int.test.ts): other stages, one "name|command" per line.
+# Only for the script's own test (scripts/test-all.test.ts): other stages, one "name|command" per line.
 if [[ -n "${WARRANT_TEST_ALL_STAGES:-}" ]]; then
   mapfile -t STAGES <<<"$WARRANT_TEST_ALL_STAGES"
 fi

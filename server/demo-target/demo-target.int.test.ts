@@ -35,7 +35,8 @@ async function client(port: number, extra: Partial<pg.ClientConfig> = {}) {
   return c;
 }
 
-describe("a PGlite served over the PostgreSQL wire protocol", () => {
+// No Warrant database here (a PGlite of its own behind the wire server): it runs once, in the PGlite stage.
+describe.skipIf(TEST_ENGINE !== "pglite")("a PGlite served over the PostgreSQL wire protocol", () => {
   it("answers node-postgres (simple and extended protocol), keeps one connection's transaction to itself, and refuses TLS plainly", async () => {
     const db = newPGlite();
     const wire = await serveOverWire(db);

@@ -112,7 +112,9 @@ describe(`npm run evidence:export / evidence:verify (${TEST_ENGINE})`, () => {
   });
 });
 
-describe("the signing key", () => {
+// Neither test opens the run's database (prepare-db gets a fresh embedded one, DATABASE_URL unset), so they run
+// once, in the PGlite stage: on PostgreSQL they would repeat exactly the same thing.
+describe.skipIf(TEST_ENGINE !== "pglite")("the signing key", () => {
   it("is registered when the portal starts (npm start's prepare step), once, and a configured key that is missing stops the start", async () => {
     const fresh = mkdtempSync(path.join(tmpdir(), "warrant-prepare-"));
     const env = { ...process.env, PGLITE_DIR: path.join(fresh, "db"), DATABASE_URL: "", SEED_DEMO: "false", EVIDENCE_KEY_FILE: key.file };

@@ -1,3 +1,9 @@
+/**
+ * The migrations against schema.prisma, replayed into an in-memory PGlite shadow database whatever engine the run
+ * is on: a second run on PostgreSQL would repeat exactly this, so it is not an `.int.test.` (it runs once, in the
+ * PGlite stage). Applying the migrations to PostgreSQL is proved by the PostgreSQL stage's global setup, which
+ * migrates its template database with them.
+ */
 import { readFileSync } from "node:fs";
 import { newPGlite, PrismaPGliteWithExtensions } from "../server/db/pglite";
 import { describe, expect, it } from "vitest";

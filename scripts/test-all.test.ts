@@ -1,6 +1,7 @@
 /**
  * `npm test` tells the truth about how it ended: a run stopped by a signal says it was interrupted and exits
  * non-zero (a CI timeout must never read as "All checks passed"), and its running stage is stopped with it.
+ * No database: it runs once, in the PGlite stage (a second run on PostgreSQL would prove nothing more).
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
