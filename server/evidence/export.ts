@@ -283,19 +283,14 @@ function reviewItemWhere(sc: Scope): Prisma.Sql {
 // ---------------------------------------------------------------------------------------------------------
 // Files
 
-/** For each row, the first ledger event about it (any seq) and how many it has up to the checkpoint. */
-async function withLedgerRefs(db: Tx, rows: Row[], subjectType: string, endSeq: bigint): Promise<Row[]> {
-  if (!rows.length) return rows;
-  const ids = rows.map((r) => String(r.id));
-  const refs = await db.$queryRaw<{ subjectId: string; first: bigint; n: number }[]>`
-    SELECT "subjectId", min("seq") AS first, (count(*) FILTER (WHERE "seq" <= ${endSeq.toString()}::bigint))::int AS n
-      FROM "LedgerEvent" WHERE "subjectType" = ${subjectType} AND "subjectId" = ANY(${textArray(ids)}) GROUP BY "subjectId"`;
-  const by = new Map(refs.map((r) => [r.subjectId, r]));
-  return rows.map((r) => {
-    const ref = by.get(String(r.id));
-    return { ...r, firstEventSeq: ref ? ref.first.toString() : null, ledgerEvents: ref?.n ?? 0 };
-  });
-}
+/**
+ * A row's ledger references, as a join in its file's query: `firstEventSeq`, the seq of the first event about
+ * the row (any seq, as text), and `ledgerEvents`, how many there are up to the export's head. `id` is the row's
+ * id column; `le."firstEventSeq"` and `le."ledgerEvents"` are then in scope.
+ */
+const ledgerRefsJoin = (subjectType: string, id: string, endSeq: bigint) =>
+  Prisma.sql`LEFT JOIN LATERAL (SELECT min(x."seq")::text AS "firstEventSeq", (count(*) FILTER (WHERE x."seq" <= ${endSeq.toString()}::bigint))::int AS "ledgerEvents"
+      FROM "LedgerEvent" x WHERE x."subjectType" = ${subjectType} AND x."subjectId" = ${Prisma.raw(id)}::text) le ON true`;
 
 /** One page of a CSV / JSON Lines twin: the same rows as JSON Lines and as CSV records. */
 type TwinPage = { rows: number; jsonl: string; csv: string };
@@ -380,10 +375,7 @@ function grantFiles(db: Tx, sc: Scope, endSeq: bigint, batch: number, spools: Sp
     g."status"::text AS "status", g."origin"::text AS "origin", g."requestId", ${isoSql(`g."startsAt"`)} AS "startsAt", ${isoSql(`g."expiresAt"`)} AS "expiresAt",
     ${isoSql(`g."revokedAt"`)} AS "revokedAt", g."revocationCause"::text AS "revocationCause", g."revokedById", g."revocationNote", ${isoSql(`g."createdAt"`)} AS "createdAt",
     le."firstEventSeq", le."ledgerEvents"`,
-    from: Prisma.sql`FROM ${GRANT_FROM}
-    LEFT JOIN LATERAL (SELECT min(x."seq")::text AS "firstEventSeq", (count(*) FILTER (WHERE x."seq" <= ${endSeq.toString()}::bigint))::int AS "ledgerEvents"
-      FROM "LedgerEvent" x WHERE x."subjectType" = 'Grant' AND x."subjectId" = g."id"::text) le ON true
-    WHERE ${grantWhere(sc)}`,
+    from: Prisma.sql`FROM ${GRANT_FROM} ${ledgerRefsJoin("Grant", `g."id"`, endSeq)} WHERE ${grantWhere(sc)}`,
     order: `g."id"`,
   };
   const base = jsonQuerySql(query);
@@ -494,8 +486,9 @@ function dataFiles(db: Tx, sc: Scope, endSeq: bigint, batch: number): FileSpec[]
   const requests = Prisma.sql`SELECT r."id", r."requesterId", r."beneficiaryId", r."entitlementId", e."name" AS "entitlementName", s."id" AS "systemId", s."name" AS "systemName",
     r."justification", r."durationHours", r."ticketUrl", r."emergency", r."incidentRef", r."status"::text AS "status", r."revision", r."contentHash",
     r."policyVersionId", pv."version" AS "policyVersion", r."policyHash", r."inputHash", r."policyDecision"->'determining' AS "determining", r."policyDecision",
-    r."createdAt", r."decidedAt", r."deadlineAt", r."extendsGrantId", r."reviewDueAt", r."reviewedAt", r."reviewedById", r."reviewNote"
-    FROM ${REQUEST_FROM} WHERE ${requestWhere(sc)}`;
+    r."createdAt", r."decidedAt", r."deadlineAt", r."extendsGrantId", r."reviewDueAt", r."reviewedAt", r."reviewedById", r."reviewNote",
+    le."firstEventSeq", le."ledgerEvents"
+    FROM ${REQUEST_FROM} ${ledgerRefsJoin("AccessRequest", `r."id"`, endSeq)} WHERE ${requestWhere(sc)}`;
   const approvals = Prisma.sql`SELECT st."id", st."requestId", st."stageOrder", st."kind"::text AS "kind", st."status"::text AS "status", COALESCE(st."eligibleIds"::text[], '{}') AS "eligibleIds",
     st."openedAt", st."escalateAt", st."escalatedAt", st."requesterId", st."beneficiaryId", st."beneficiaryOwnerId",
     st."decidedById", d."displayName" AS "decidedByName", st."decidedAt", st."reason", st."authority", st."boundRevision", st."boundContentHash"
@@ -525,7 +518,6 @@ function dataFiles(db: Tx, sc: Scope, endSeq: bigint, batch: number): FileSpec[]
       base: requests,
       batch,
       note: `paged by id; firstEventSeq / ledgerEvents as for grants, subjectType 'AccessRequest'`,
-      map: async (rows) => (await withLedgerRefs(db, rows, "AccessRequest", endSeq)).map(normalise),
     }),
     jsonlFile(db, { path: FILES.approvals, description: "Every approval stage of those requests, with the decider and their authority (JSON).", base: approvals, batch, note: "paged by id" }),
     jsonlFile(db, { path: FILES.provisioning, description: "Provisioning tasks (grant and revoke) of the population's grants, with the connector's receipt.", base: tasks, batch, note: "paged by id" }),
