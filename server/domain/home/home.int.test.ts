@@ -4,6 +4,7 @@ import { makeEntitlement, makeGrant, makeHuman, makeSystem } from "../../testing
 import { makeCampaign, makeItem } from "../campaigns/campaign-test-kit";
 import { DAY, HOUR, requestCast, submitInput, type RequestCast } from "../requests/request-test-kit";
 import { CHART_WEEKS } from "./charts";
+import { orgFigureComputations, stateVersion } from "./org-figures";
 
 /**
  * The home page's figures, checked against the rows each scene creates: what waits for whom, what expires
@@ -356,5 +357,58 @@ describe(`home: what expires soon, and its one-click extension (${TEST_ENGINE})`
     expect(after.work.openRequests).toBe(1);
     // The manager now has it to decide.
     expect((await c.as.manager.home.summary()).work.approvals).toBe(1);
+  });
+});
+
+describe(`home: the organisation's figures shared by views at once (${TEST_ENGINE})`, () => {
+  let t: Awaited<ReturnType<typeof scene>>;
+  const grants: string[] = [];
+  beforeAll(async () => {
+    t = await scene();
+    const { db, c } = t;
+    for (const [who, ent] of [[c.peer, c.low], [c.loner, c.high], [c.director, c.high]] as const) grants.push((await makeGrant(db.prisma, who.id, ent.id)).id);
+  });
+  afterAll(async () => t.db.close());
+
+  const riskOf = (s: { charts: { risk: { risk: string; unverified: number }[] | null } }) => s.charts.risk!.map((r) => `${r.risk}:${r.unverified}`).join(" ");
+
+  it("gives every admin, security officer and auditor viewing at once the figures each would have read alone", async () => {
+    const { as } = t.c;
+    const alone = await as.admin.home.summary();
+    expect(riskOf(alone)).toBe("LOW:1 MEDIUM:0 HIGH:2 CRITICAL:0");
+    expect(alone.org).toMatchObject({ activeGrants: { value: 3, capped: false }, unverifiedGrants: { value: 3, capped: false } });
+    const before = orgFigureComputations(t.db.prisma);
+    const views = await Promise.all([as.admin, as.security, as.auditor, as.admin, as.security].map((who) => who.home.summary()));
+    for (const v of views) {
+      expect(v.org).toEqual(alone.org);
+      expect(v.charts).toEqual(alone.charts);
+      expect(v.work.openFindings).toBe(alone.work.openFindings);
+    }
+    // At most one computation per view (how many joined depends on timing; shared-run.test.ts holds the rule).
+    const ran = orgFigureComputations(t.db.prisma) - before;
+    expect(ran).toBeGreaterThanOrEqual(1);
+    expect(ran).toBeLessThanOrEqual(views.length);
+    // A manager's home never reads the organisation's figures.
+    const m = await as.manager.home.summary();
+    expect(m.org).toBeNull();
+    expect(orgFigureComputations(t.db.prisma) - before).toBe(ran);
+  });
+
+  it("shows a change to the views after it, at once: the change moved the version the views join on", async () => {
+    const { as } = t.c;
+    const version = await stateVersion({ db: t.db.prisma });
+    await as.admin.home.summary();
+    expect(await stateVersion({ db: t.db.prisma })).toBe(version); // reading changes nothing
+    // Views in flight while the revocation commits, then views after it. They never join a computation of an
+    // earlier version (shared-run.test.ts): the revocation's ledger event moved it.
+    const during = Promise.all([as.auditor.home.summary(), as.security.home.summary()]);
+    await as.admin.grants.revoke({ grantId: grants[1]!, reason: "No longer needed: shared-figures test" });
+    expect(await stateVersion({ db: t.db.prisma })).not.toBe(version);
+    const after = await Promise.all([as.auditor.home.summary(), as.admin.home.summary(), as.security.home.summary()]);
+    await during;
+    for (const v of after) {
+      expect(riskOf(v)).toBe("LOW:1 MEDIUM:0 HIGH:1 CRITICAL:0");
+      expect(v.org).toMatchObject({ activeGrants: { value: 2, capped: false }, unverifiedGrants: { value: 2, capped: false } });
+    }
   });
 });

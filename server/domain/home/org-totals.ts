@@ -8,7 +8,8 @@
  * depend on in-process state being shared, DESIGN.md), and a cache in the database would need a writer and
  * an expiry of its own. A bounded count is always fresh, the same on every instance, and costs at most
  * ORG_COUNT_CAP index entries however large the organisation; past the cap, the exact figure is on the
- * audit pages, where it is asked for on purpose.
+ * audit pages, where it is asked for on purpose. (Views at once share one computation of these and the
+ * organisation-wide charts at the same ledger head, org-figures.ts: that is not a cache, nothing outlives it.)
  */
 import { Prisma } from "../../db/generated/client";
 import type { ServiceCtx } from "../actor";

@@ -2,7 +2,8 @@
  * The home page, "my work": what waits for the signed-in person (approvals, review items, tasks, findings,
  * their open requests), what of theirs expires soon (with what a one-click extension would ask for), what they
  * own, and the charts of their role. Everything is read in one round of parallel queries; each figure is
- * computed once and reused (the inbox count is the sum of its ageing buckets).
+ * computed once and reused (the inbox count is the sum of its ageing buckets). The organisation-wide figures of
+ * those who read all access are one computation shared by the views running at once (org-figures.ts).
  */
 import type { ServiceCtx } from "../actor";
 import { hasRole } from "../actor";
@@ -12,9 +13,9 @@ import { GRANT_IN_EFFECT } from "../grants/status";
 import { VIEW_WHERE, visibleTasks } from "../provisioning/queries";
 import { DURATION_MAX_HOURS } from "../requests/schema";
 import { myProgress } from "../campaigns/queries";
-import { ALL_OPEN_STAGES, accessByRisk, approvalAgeing, campaignBurndown, findingsByKind, requestsOverTime, unverifiedOverTime } from "./charts";
+import { accessByRisk, approvalAgeing, campaignBurndown, findingsByKind, requestsOverTime, unverifiedOverTime } from "./charts";
 import { homeScope } from "./scope";
-import { boundedGrantCounts } from "./org-totals";
+import { orgFigures } from "./org-figures";
 
 const DAY_MS = 86_400_000;
 /** "Expires soon": within this many days. */
@@ -39,6 +40,7 @@ export async function homeSummary(ctx: ServiceCtx) {
   const ownedEntitlementCountP = db.entitlement.count({ where: ownedEntitlementsWhere });
   const inboxP = inboxScope(ctx);
   const myNhiIdsP = db.identity.findMany({ where: { ownerId: me, kind: { not: "HUMAN" } }, select: { id: true } });
+  const orgP = readsAll ? orgFigures(ctx) : null;
 
   const [reports, ownedSystems, ownedSystemCount, ownedEntitlementCount, , myGrants, expiring, ownedEntitlements, ownedNhis, ownedNhiCount, openRequests, reviews, tasks, findings, org, charts] =
     await Promise.all([
@@ -89,22 +91,25 @@ export async function homeSummary(ctx: ServiceCtx) {
             ]).then(([awaiting, failed]) => ({ awaiting, failed }))
           : null,
       ),
-      maySeeFindings(actor) ? db.finding.count({ where: { status: "OPEN" } }) : Promise.resolve(null),
-      readsAll ? boundedGrantCounts(ctx) : Promise.resolve(null),
+      maySeeFindings(actor) ? (orgP?.then((o) => o.openFindings) ?? db.finding.count({ where: { status: "OPEN" } })) : Promise.resolve(null),
+      orgP?.then((o) => o.totals) ?? Promise.resolve(null),
       Promise.all([reportsP, ownedEntitlementCountP, inboxP]).then(async ([reportCount, ownedEnts, box]) => {
+        const myAgeing = await approvalAgeing(ctx, box.where);
+        if (orgP) {
+          const { requests, ageing, burndown, risk, unverified, findingKinds } = (await orgP).charts;
+          return { myAgeing, requests, orgAgeing: ageing, burndown, risk, unverified, findingKinds: maySeeFindings(actor) ? findingKinds : null };
+        }
+        // Someone who does not read all access: their part of it (scope.ts), for the charts their role gets.
         const owns = ownedEnts > 0;
-        const manages = reportCount > 0;
-        const ageing = await approvalAgeing(ctx, box.where);
-        const dashboard = readsAll || owns || manages;
-        const [requests, orgAgeing, burndown, risk, unverified, findingKinds] = await Promise.all([
+        const dashboard = owns || reportCount > 0;
+        const [requests, burndown, risk, unverified, findingKinds] = await Promise.all([
           dashboard ? requestsOverTime(ctx, scope) : null,
-          readsAll ? approvalAgeing(ctx, ALL_OPEN_STAGES) : null,
-          readsAll || owns ? campaignBurndown(ctx, scope) : null,
+          owns ? campaignBurndown(ctx, scope) : null,
           dashboard ? accessByRisk(ctx, scope) : null,
-          readsAll || owns ? unverifiedOverTime(ctx, scope) : null,
+          owns ? unverifiedOverTime(ctx, scope) : null,
           maySeeFindings(actor) ? findingsByKind(ctx) : null,
         ]);
-        return { myAgeing: ageing, requests, orgAgeing, burndown, risk, unverified, findingKinds };
+        return { myAgeing, requests, orgAgeing: null, burndown, risk, unverified, findingKinds };
       }),
     ]);
 
