@@ -8,5 +8,8 @@ import { Prisma } from "./generated/client";
 /** `'{a,b}'::uuid[]` as a bound parameter. */
 export const uuidArray = (ids: readonly string[]) => Prisma.sql`${`{${ids.join(",")}}`}::uuid[]`;
 
+/** `'{a,b}'::"GrantStatus"[]` (an enum of the schema) as a bound parameter; the values are the enum's names. */
+export const enumArray = (values: readonly string[], type: "GrantStatus" | "IdentityKind") => Prisma.sql`${`{${values.join(",")}}`}::${Prisma.raw(`"${type}"[]`)}`;
+
 /** `'{a,b}'::text[]` as a bound parameter; for identifiers and keys (no commas, quotes or braces in them). */
 export const textArray = (values: readonly string[]) => Prisma.sql`${`{${values.join(",")}}`}::text[]`;

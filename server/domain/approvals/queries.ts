@@ -8,7 +8,7 @@ import type { OnBehalfRelation } from "../requests/schema";
 import { Prisma } from "../../db/generated/client";
 import type { ServiceCtx } from "../actor";
 import { badInput } from "../../errors";
-import { afterDate, cappedTotal, countBound, likePattern, skipTake, type Page } from "../list";
+import { afterDate, cappedTotal, countBound, likePattern, skipTake, timestampSql, type Page } from "../list";
 import type { INBOX_SORTS, ZInboxInput } from "./schema";
 
 export type InboxRow = {
@@ -164,8 +164,7 @@ export async function approvalInbox(ctx: ServiceCtx, input: z.output<typeof ZInb
   const dir = Prisma.raw(input.dir === "desc" ? "DESC" : "ASC");
   // The default order's tie-break runs with the opening time, so "after (openedAt, id)" is one row comparison.
   const tie = seeks ? dir : Prisma.raw("ASC");
-  // "openedAt" is a timestamp(3) holding UTC: the literal without its Z is that exact value.
-  const seek = input.after && at ? Prisma.sql`(s."openedAt", s."id") ${Prisma.raw(input.dir === "desc" ? "<" : ">")} (${input.after.key.slice(0, -1)}::timestamp(3), ${input.after.id}::uuid)` : null;
+  const seek = input.after && at ? Prisma.sql`(s."openedAt", s."id") ${Prisma.raw(input.dir === "desc" ? "<" : ">")} (${timestampSql(at)}, ${input.after.id}::uuid)` : null;
   // With `after` the page starts there; page numbers (the portal's table) skip rows. One more row than the
   // page says whether another follows (nextAfter).
   const { skip, take } = input.after ? { skip: 0, take: input.size } : skipTake(input);

@@ -28,7 +28,7 @@ import { createHash } from "node:crypto";
 import type { z } from "zod";
 import type { Tx } from "../../db";
 import { Prisma } from "../../db/generated/client";
-import { uuidArray } from "../../db/sql-arrays";
+import { enumArray, uuidArray } from "../../db/sql-arrays";
 import { env } from "../../env";
 import { badInput, conflict, forbidden, notFound } from "../../errors";
 import { canonicalJson } from "../../ledger/hash";
@@ -61,7 +61,7 @@ export function scopeWhere(scope: CampaignScope, now: Date): Prisma.Sql {
   if (scope.minRisk) conds.push(Prisma.sql`e."risk" >= ${scope.minRisk}::"RiskLevel"`);
   if (scope.privilegedOnly) conds.push(Prisma.sql`e."privileged"`);
   if (scope.identityIds.length) conds.push(Prisma.sql`g."identityId" = ANY(${uuidArray(scope.identityIds)})`);
-  if (scope.identityKinds.length) conds.push(Prisma.sql`i."kind" = ANY(${`{${scope.identityKinds.join(",")}}`}::"IdentityKind"[])`);
+  if (scope.identityKinds.length) conds.push(Prisma.sql`i."kind" = ANY(${enumArray(scope.identityKinds, "IdentityKind")})`);
   if (scope.notReviewedForDays) {
     const cutoff = new Date(now.getTime() - scope.notReviewedForDays * DAY_MS);
     conds.push(

@@ -22,7 +22,7 @@ import { Prisma, type Campaign, type ReviewDecision } from "../../db/generated/c
 import { badInput, notFound } from "../../errors";
 import { hasRole, type ServiceCtx } from "../actor";
 import type { Authority } from "../approvals/eligibility";
-import { afterDate, skipTake, type Page, type TAfter } from "../list";
+import { afterDate, skipTake, timestampSql, type Page, type TAfter } from "../list";
 import { canManageCampaign, canSeeWholeCampaign } from "./policy";
 import { suggestionsFor } from "./suggestions";
 import { ZCampaignScope, type CampaignScope, type ZCampaignById, type ZListCampaignsInput, type ZMyItemsInput, type ZMyProgressInput } from "./schema";
@@ -224,9 +224,8 @@ async function itemSeek(ctx: ServiceCtx, after: TAfter): Promise<Prisma.Sql> {
   const [item] = await ctx.db.$queryRaw<{ identityName: string; entitlementName: string }[]>`
     SELECT "identityName", "entitlementName" FROM "ReviewItem" WHERE "id" = ${after.id}::uuid`;
   if (!item) throw badInput("after must name a review item.", "after");
-  // "dueAt" is a timestamp(3) holding UTC: the literal without its Z is that exact value.
   return Prisma.sql`(c."dueAt", lower(r."identityName"), lower(r."entitlementName"), r."id")
-    > (${after.key.slice(0, -1)}::timestamp(3), lower(${item.identityName}::text), lower(${item.entitlementName}::text), ${after.id}::uuid)`;
+    > (${timestampSql(due)}, lower(${item.identityName}::text), lower(${item.entitlementName}::text), ${after.id}::uuid)`;
 }
 
 /**

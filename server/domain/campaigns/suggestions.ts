@@ -24,6 +24,7 @@
  */
 import { Prisma } from "../../db/generated/client";
 import type { Tx } from "../../db";
+import { uuidArray } from "../../db/sql-arrays";
 import { GRANT_IN_EFFECT } from "../grants/status";
 
 export const PEERS_RARE_BELOW = 0.2;
@@ -106,7 +107,7 @@ export async function loadSuggestionFacts(db: Tx, itemIds: string[]): Promise<Ma
           THEN NULLIF(btrim(rq."policyDecision"->'input'->'requester'->>'department'), '') END AS "departmentAtGrant"
       FROM "ReviewItem" r JOIN "Grant" g ON g."id" = r."grantId" JOIN "Identity" h ON h."id" = r."identityId" LEFT JOIN "Identity" ho ON ho."id" = h."ownerId"
         LEFT JOIN "AccessRequest" rq ON rq."id" = g."requestId"
-      WHERE r."id" = ANY(${`{${itemIds.join(",")}}`}::uuid[])
+      WHERE r."id" = ANY(${uuidArray(itemIds)})
     ), sizes AS (
       SELECT p."department" AS "dept", count(*)::int AS "n" FROM "Identity" p
       WHERE p."department" IN (SELECT "dept" FROM x) AND p."kind" = 'HUMAN' AND p."status" = 'ACTIVE'

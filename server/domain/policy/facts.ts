@@ -9,6 +9,7 @@ import { GRANT_IN_EFFECT } from "../grants/status";
 import { EMERGENCY_MAX_HOURS, EMERGENCY_WINDOW_HOURS } from "../requests/schema";
 import { currentApiCall } from "../api-clients/call-context";
 import type { PolicyInput } from "./types";
+import { enumArray } from "../../db/sql-arrays";
 
 export type PolicyInputArgs = {
   requesterId: string;
@@ -38,7 +39,7 @@ export function conflictingHeldSql(beneficiaryId: string, entitlementId: string)
       FROM "ConflictRule" c
       JOIN "Entitlement" o ON o."id" = CASE WHEN c."entitlementAId" = ${entitlementId}::uuid THEN c."entitlementBId" ELSE c."entitlementAId" END
      WHERE (c."entitlementAId" = ${entitlementId}::uuid OR c."entitlementBId" = ${entitlementId}::uuid) AND o."id" <> ${entitlementId}::uuid
-       AND (EXISTS (SELECT 1 FROM "Grant" g WHERE g."identityId" = ${beneficiaryId}::uuid AND g."entitlementId" = o."id" AND g."status" = ANY(${`{${HELD_FOR_SOD.join(",")}}`}::"GrantStatus"[]))
+       AND (EXISTS (SELECT 1 FROM "Grant" g WHERE g."identityId" = ${beneficiaryId}::uuid AND g."entitlementId" = o."id" AND g."status" = ANY(${enumArray(HELD_FOR_SOD, "GrantStatus")}))
          OR EXISTS (SELECT 1 FROM "AccessRequest" r WHERE r."beneficiaryId" = ${beneficiaryId}::uuid AND r."entitlementId" = o."id" AND r."status" = 'PENDING')))`;
 }
 

@@ -7,6 +7,7 @@
  */
 import { Prisma, type GrantStatus } from "../../db/generated/client";
 import { isoUtc } from "../policy/facts";
+import { enumArray } from "../../db/sql-arrays";
 import { conflict } from "../../errors";
 import { formatDateTime } from "@/components/ui/format";
 
@@ -20,7 +21,7 @@ export type HeldGrant = { status: GrantStatus; expiresAt: string | null };
 export function heldOrComingSql(beneficiaryId: string, entitlementId: string): Prisma.Sql {
   return Prisma.sql`(SELECT json_build_object('status', g."status", 'expiresAt', ${isoUtc(Prisma.sql`g."expiresAt"`)})
       FROM "Grant" g
-     WHERE g."identityId" = ${beneficiaryId}::uuid AND g."entitlementId" = ${entitlementId}::uuid AND g."status" = ANY(${`{${HELD_OR_COMING.join(",")}}`}::"GrantStatus"[])
+     WHERE g."identityId" = ${beneficiaryId}::uuid AND g."entitlementId" = ${entitlementId}::uuid AND g."status" = ANY(${enumArray(HELD_OR_COMING, "GrantStatus")})
      ORDER BY g."expiresAt" DESC NULLS FIRST LIMIT 1)`;
 }
 
