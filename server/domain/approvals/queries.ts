@@ -94,23 +94,26 @@ async function activeDelegators(ctx: ServiceCtx): Promise<Map<string, string>> {
 }
 
 /**
- * The stages in the actor's inbox, unfiltered, as a Prisma filter: for the home page's counts and ageing. The
- * same rule as the first conditions of `approvalInbox` below (its SQL form, for the page): open stages of
- * pending requests the actor may decide directly or as an active delegate, never one in which they are a party.
- * A change to one is a change to both (server/domain/approvals/inbox.int.test.ts and the home tests compare them).
+ * Which stages are in someone's inbox, as SQL conditions over a stage `s` joined with its request `r`: open
+ * stages of pending requests they may decide directly or as an active delegate (`delegators`), never one in
+ * which they are a party (a delegate may be one even if the delegator is not). The one statement of the rule:
+ * the inbox page (approvalInbox) and the home page's count and ageing (inboxScope) both read it.
  */
-export async function inboxScope(ctx: ServiceCtx): Promise<{ where: Prisma.ApprovalStepWhereInput; delegators: Map<string, string> }> {
-  const me = ctx.actor.id;
+function inboxConditions(me: string, delegators: Map<string, string>): Prisma.Sql[] {
+  return [
+    Prisma.sql`s."status" = 'OPEN'`,
+    Prisma.sql`s."eligibleIds" && ${[me, ...delegators.keys()]}::uuid[]`,
+    Prisma.sql`s."requesterId" <> ${me}::uuid`,
+    Prisma.sql`s."beneficiaryId" <> ${me}::uuid`,
+    Prisma.sql`s."beneficiaryOwnerId" IS DISTINCT FROM ${me}::uuid`,
+    Prisma.sql`r."status" = 'PENDING'`,
+  ];
+}
+
+/** The stages in the actor's inbox, unfiltered (inboxConditions, over `s` and `r`): for the home page's count and ageing. */
+export async function inboxScope(ctx: ServiceCtx): Promise<{ where: Prisma.Sql; delegators: Map<string, string> }> {
   const delegators = await activeDelegators(ctx);
-  const where: Prisma.ApprovalStepWhereInput = {
-    status: "OPEN",
-    eligibleIds: { hasSome: [me, ...delegators.keys()] },
-    requesterId: { not: me },
-    beneficiaryId: { not: me },
-    OR: [{ beneficiaryOwnerId: null }, { beneficiaryOwnerId: { not: me } }],
-    request: { status: "PENDING" },
-  };
-  return { where, delegators };
+  return { where: Prisma.join(inboxConditions(ctx.actor.id, delegators), " AND "), delegators };
 }
 
 /**
@@ -138,15 +141,7 @@ export async function approvalInbox(ctx: ServiceCtx, input: z.output<typeof ZInb
   const needsCatalog = Boolean(input.systemId || input.risk || q || sort === "entitlement" || sort === "risk");
   const needsPeople = Boolean(q || sort === "requester");
 
-  const conds: Prisma.Sql[] = [
-    Prisma.sql`s."status" = 'OPEN'`,
-    Prisma.sql`s."eligibleIds" && ${[me, ...delegators.keys()]}::uuid[]`,
-    // Never a request in which the actor is a party (a delegate may be one even if the delegator is not).
-    Prisma.sql`s."requesterId" <> ${me}::uuid`,
-    Prisma.sql`s."beneficiaryId" <> ${me}::uuid`,
-    Prisma.sql`s."beneficiaryOwnerId" IS DISTINCT FROM ${me}::uuid`,
-    Prisma.sql`r."status" = 'PENDING'`,
-  ];
+  const conds: Prisma.Sql[] = inboxConditions(me, delegators);
   if (input.kind) conds.push(Prisma.sql`s."kind" = ${input.kind}::"ApprovalKind"`);
   if (input.systemId) conds.push(Prisma.sql`e."systemId" = ${input.systemId}::uuid`);
   if (input.risk) conds.push(Prisma.sql`e."risk" = ${input.risk}::"RiskLevel"`);

@@ -117,6 +117,26 @@ describe(`home: requests over time and approval ageing (${TEST_ENGINE})`, () => 
   });
 });
 
+describe(`home: approval ageing at the edges of its buckets (${TEST_ENGINE})`, () => {
+  let t: Awaited<ReturnType<typeof scene>>;
+  beforeAll(async () => {
+    t = await scene();
+    const { c, NOW } = t;
+    const opened = (ms: number) => ({ createdAt: new Date(NOW.getTime() - 10 * DAY), openedAt: new Date(NOW.getTime() - ms) });
+    await placedRequest(t, "employee", c.low.id, opened(DAY)); // exactly a day: 1–3 days
+    await placedRequest(t, "employee", c.medium.id, opened(DAY - 1)); // a millisecond less: under a day
+    await placedRequest(t, "peer", c.low.id, opened(3 * DAY)); // exactly three days: 3–7 days
+    await placedRequest(t, "peer", c.medium.id, opened(7 * DAY - 1)); // a millisecond under a week: 3–7 days
+    await placedRequest(t, "owner", c.low.id, opened(7 * DAY)); // exactly a week: over 7 days
+  });
+  afterAll(async () => t.db.close());
+
+  it("puts a stage opened exactly on an edge in the older bucket, a millisecond later in the newer one", async () => {
+    const sec = await t.c.as.security.home.summary();
+    expect(sec.charts.ageing!.map((b) => [b.bucket, b.count])).toEqual([["Under 1 day", 1], ["1–3 days", 1], ["3–7 days", 2], ["Over 7 days", 1]]);
+  });
+});
+
 describe(`home: access by risk and origin-unverified access over time (${TEST_ENGINE})`, () => {
   let t: Awaited<ReturnType<typeof scene>>;
   type G = { identityId: string; entitlementId: string; startsAt: Date; revokedAt?: Date; requestId?: string };
