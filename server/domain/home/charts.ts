@@ -5,7 +5,7 @@
  */
 import { Prisma } from "../../db/generated/client";
 import type { ServiceCtx } from "../actor";
-import { grantInScope, requestInScope, type HomeScope } from "./scope";
+import { grantScope, requestScope, type HomeScope } from "./scope";
 
 /** Weekly charts cover this many weeks, the current one included (weeks start on Monday, UTC). */
 export const CHART_WEEKS = 12;
@@ -23,9 +23,6 @@ function weekWindow(now: Date) {
   return { nowIso, first };
 }
 
-/** The joins grantInScope needs for a person's part of the access (none for the whole organisation). */
-const GRANT_SCOPE_JOINS = Prisma.sql`JOIN "Identity" i ON i."id" = g."identityId" JOIN "Entitlement" e ON e."id" = g."entitlementId" JOIN "System" s ON s."id" = e."systemId"`;
-
 export type WeeklyRequests = { week: string; submitted: number; approved: number; denied: number };
 
 /**
@@ -35,20 +32,18 @@ export type WeeklyRequests = { week: string; submitted: number; approved: number
  */
 export async function requestsOverTime(ctx: ServiceCtx, scope: HomeScope): Promise<WeeklyRequests[]> {
   const { nowIso, first } = weekWindow(ctx.now());
-  const joins = scope.all
-    ? Prisma.empty
-    : Prisma.sql`JOIN "Identity" b ON b."id" = r."beneficiaryId" JOIN "Entitlement" e ON e."id" = r."entitlementId" JOIN "System" s ON s."id" = e."systemId"`;
+  const { joins, where } = requestScope(scope);
   return ctx.db.$queryRaw<WeeklyRequests[]>`
     WITH weeks AS (SELECT generate_series(${first}, date_trunc('week', ${nowIso}::timestamp), interval '1 week') AS wk),
     sub AS (
       SELECT date_trunc('week', r."createdAt") AS wk, count(*)::int AS n FROM "AccessRequest" r ${joins}
-      WHERE ${requestInScope(scope)} AND r."createdAt" >= ${first} AND r."createdAt" <= ${nowIso}::timestamp GROUP BY 1
+      WHERE ${where} AND r."createdAt" >= ${first} AND r."createdAt" <= ${nowIso}::timestamp GROUP BY 1
     ),
     dec AS (
       SELECT date_trunc('week', r."decidedAt") AS wk,
         count(*) FILTER (WHERE r."status" = 'APPROVED')::int AS approved, count(*) FILTER (WHERE r."status" = 'DENIED')::int AS denied
       FROM "AccessRequest" r ${joins}
-      WHERE ${requestInScope(scope)} AND r."decidedAt" >= ${first} AND r."decidedAt" <= ${nowIso}::timestamp GROUP BY 1
+      WHERE ${where} AND r."decidedAt" >= ${first} AND r."decidedAt" <= ${nowIso}::timestamp GROUP BY 1
     )
     SELECT to_char(weeks.wk, 'YYYY-MM-DD') AS "week", COALESCE(sub.n, 0) AS "submitted", COALESCE(dec.approved, 0) AS "approved", COALESCE(dec.denied, 0) AS "denied"
     FROM weeks LEFT JOIN sub ON sub.wk = weeks.wk LEFT JOIN dec ON dec.wk = weeks.wk
@@ -139,8 +134,8 @@ export async function accessByRisk(ctx: ServiceCtx, scope: HomeScope): Promise<R
       GROUP BY e."risk"`
     : await ctx.db.$queryRaw<{ risk: string; verified: number; unverified: number }[]>`
       SELECT e."risk"::text AS "risk", count(*) FILTER (WHERE g."requestId" IS NOT NULL)::int AS "verified", count(*) FILTER (WHERE g."requestId" IS NULL)::int AS "unverified"
-      FROM "Grant" g ${GRANT_SCOPE_JOINS}
-      WHERE g."status" = 'ACTIVE' AND ${grantInScope(scope)}
+      FROM "Grant" g JOIN "Entitlement" e ON e."id" = g."entitlementId" ${grantScope(scope).joins}
+      WHERE g."status" = 'ACTIVE' AND ${grantScope(scope).where}
       GROUP BY e."risk"`;
   const by = new Map(rows.map((r) => [r.risk, r]));
   return RISKS.map((risk) => ({ risk, verified: by.get(risk)?.verified ?? 0, unverified: by.get(risk)?.unverified ?? 0 }));
@@ -167,6 +162,7 @@ export async function unverifiedOverTime(ctx: ServiceCtx, scope: HomeScope): Pro
   // The week (0-based) of a moment at or before now: how many week ends come before it. A week ends at the
   // first instant of the next one, inclusive; "+ 1 microsecond" (timestamps' resolution) makes width_bucket,
   // which counts the thresholds at or below the moment, count the ends strictly before it. After now: none.
+  const scoped = grantScope(scope);
   const weekOf = (t: Prisma.Sql) => Prisma.sql`CASE WHEN ${t} > ${nowIso}::timestamp THEN NULL ELSE width_bucket(${t}, ends.t) END`;
   return ctx.db.$queryRaw<WeeklyUnverified[]>`
     WITH weeks AS (
@@ -178,9 +174,9 @@ export async function unverifiedOverTime(ctx: ServiceCtx, scope: HomeScope): Pro
       SELECT ${weekOf(Prisma.sql`g."startsAt"`)} AS "from",
              CASE WHEN g."revokedAt" IS NULL THEN NULL ELSE ${weekOf(Prisma.sql`GREATEST(g."startsAt", g."revokedAt")`)} END AS "until",
              count(*)::int AS n
-        FROM "Grant" g ${scope.all ? Prisma.empty : GRANT_SCOPE_JOINS} CROSS JOIN ends
+        FROM "Grant" g ${scoped.joins} CROSS JOIN ends
       WHERE g."requestId" IS NULL AND g."status" NOT IN ('PENDING_PROVISION', 'PROVISION_FAILED')
-        AND (g."revokedAt" IS NULL OR g."revokedAt" >= ${first}) AND ${grantInScope(scope)}
+        AND (g."revokedAt" IS NULL OR g."revokedAt" >= ${first}) AND ${scoped.where}
       GROUP BY 1, 2
     ),
     delta AS (

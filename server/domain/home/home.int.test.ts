@@ -3,7 +3,9 @@ import { createTestDb, type TestDb } from "../../testing/db";
 import { makeEntitlement, makeGrant, makeHuman, makeSystem } from "../../testing/factories";
 import { makeCampaign, makeItem } from "../campaigns/campaign-test-kit";
 import { DAY, HOUR, requestCast, submitInput, type RequestCast } from "../requests/request-test-kit";
-import { CHART_WEEKS } from "./charts";
+import { accessByRisk, CHART_WEEKS, requestsOverTime, unverifiedOverTime } from "./charts";
+import { homeScope } from "./scope";
+import { loadActor } from "../actor";
 import { orgFigureComputations, stateVersion } from "./org-figures";
 
 /**
@@ -191,6 +193,26 @@ describe(`home: access by risk and origin-unverified access over time (${TEST_EN
     const e = await t.c.as.entOwner.home.summary();
     expect(e.charts.risk!.map((r) => [r.risk, r.verified, r.unverified])).toEqual([["LOW", 0, 0], ["MEDIUM", 0, 0], ["HIGH", 0, 1], ["CRITICAL", 0, 0]]);
     expect(e.owned).toMatchObject({ entitlementCount: 1, entitlements: [{ name: "db-admin", holders: 1 }] });
+  });
+
+  it("gives the same figures whether a person's part is resolved to ids or kept as a join (past SCOPE_IDS_MAX)", async () => {
+    const { c, db, NOW } = t;
+    for (const who of [c.manager, c.owner, c.entOwner, c.employee]) {
+      const ctx = { db: db.prisma, actor: (await loadActor(db.prisma, who.id))!, now: () => NOW };
+      const ids = await homeScope(ctx);
+      if (ids.all) throw new Error("a person's scope");
+      expect(ids.people).toContain(who.id);
+      const joined = { ...ids, people: null, entitlements: null };
+      for (const chart of [accessByRisk, unverifiedOverTime, requestsOverTime] as const) {
+        expect(await chart(ctx, joined)).toEqual(await chart(ctx, ids));
+      }
+    }
+    // The lists are what the rule says: Marcus's reports and himself; Otto's one entitlement.
+    const m = await homeScope({ db: db.prisma, actor: (await loadActor(db.prisma, c.manager.id))!, now: () => NOW });
+    const reports = await db.prisma.identity.findMany({ where: { OR: [{ managerId: c.manager.id }, { ownerId: c.manager.id }] }, select: { id: true } });
+    expect(!m.all && [...m.people!].sort()).toEqual([c.manager.id, ...reports.map((r) => r.id)].sort());
+    const o = await homeScope({ db: db.prisma, actor: (await loadActor(db.prisma, c.entOwner.id))!, now: () => NOW });
+    expect(!o.all && o.entitlements).toEqual([c.high.id]);
   });
 
   it("counts origin-unverified access held at the end of each week (now for this week)", async () => {

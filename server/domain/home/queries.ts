@@ -5,7 +5,9 @@
  * computed once and reused (the inbox count is the sum of its ageing buckets). The organisation-wide figures of
  * those who read all access are one computation shared by the views running at once (org-figures.ts).
  */
+import type { Prisma } from "../../db/generated/client";
 import type { ServiceCtx } from "../actor";
+import { myRequestsWhere } from "../requests/queries";
 import { hasRole } from "../actor";
 import { inboxScope } from "../approvals/queries";
 import { maySeeFindings } from "../findings/queries";
@@ -15,6 +17,7 @@ import { DURATION_MAX_HOURS } from "../requests/schema";
 import { myProgress } from "../campaigns/queries";
 import { accessByRisk, approvalAgeing, campaignBurndown, findingsByKind, requestsOverTime, unverifiedOverTime } from "./charts";
 import { homeScope } from "./scope";
+import { readsAllAccess } from "../identities/policy";
 import { orgFigures } from "./org-figures";
 
 const DAY_MS = 86_400_000;
@@ -27,11 +30,10 @@ export async function homeSummary(ctx: ServiceCtx) {
   const me = actor.id;
   const now = ctx.now();
   const soon = new Date(now.getTime() + EXPIRING_WITHIN_DAYS * DAY_MS);
-  const scope = homeScope(actor);
-  const readsAll = scope.all;
+  const readsAll = readsAllAccess(actor);
   // Auditors see the tasks but act on none: they are not their work.
   const seesTasks = hasRole(actor, "ADMIN", "SECURITY");
-  const ownedEntitlementsWhere = { OR: [{ ownerId: me }, { ownerId: null, system: { ownerId: me } }] };
+  const ownedEntitlementsWhere: Prisma.EntitlementWhereInput = { OR: [{ ownerId: me }, { ownerId: null, system: { ownerId: me } }] };
 
   // Relationship facts first-class in the page (and deciding which charts an owner or a manager gets).
   const reportsP = db.identity.count({ where: { managerId: me, status: { not: "DEPROVISIONED" } } });
@@ -67,12 +69,7 @@ export async function homeSummary(ctx: ServiceCtx) {
           },
         }),
       ),
-      db.entitlement.findMany({
-        where: ownedEntitlementsWhere,
-        orderBy: [{ name: "asc" }, { id: "asc" }],
-        take: LIST_MAX,
-        select: { id: true, name: true, risk: true, system: { select: { name: true } }, _count: { select: { grants: { where: { status: { in: GRANT_IN_EFFECT } } } } } },
-      }),
+      ownedEntitlementsWithHolders(ctx, ownedEntitlementsWhere),
       db.identity.findMany({
         where: { ownerId: me },
         orderBy: [{ displayName: "asc" }, { id: "asc" }],
@@ -80,7 +77,7 @@ export async function homeSummary(ctx: ServiceCtx) {
         select: { id: true, displayName: true, kind: true, credentialExpiresAt: true, status: true },
       }),
       db.identity.count({ where: { ownerId: me } }),
-      db.accessRequest.count({ where: { status: "PENDING", OR: [{ requesterId: me }, { beneficiaryId: me }, { beneficiary: { ownerId: me } }] } }),
+      myRequestsWhere(ctx).then((mine) => db.accessRequest.count({ where: { AND: [mine, { status: "PENDING" }] } })),
       myProgress(ctx, {}),
       // Tasks someone can act on: manual tasks awaiting confirmation, and failed ones (the Tasks page's views).
       Promise.all([ownedSystemCountP, ownedEntitlementCountP]).then(([sys, ents]) =>
@@ -94,19 +91,20 @@ export async function homeSummary(ctx: ServiceCtx) {
       maySeeFindings(actor) ? (orgP?.then((o) => o.openFindings) ?? db.finding.count({ where: { status: "OPEN" } })) : Promise.resolve(null),
       orgP?.then((o) => o.totals) ?? Promise.resolve(null),
       Promise.all([reportsP, ownedEntitlementCountP, inboxP]).then(async ([reportCount, ownedEnts, box]) => {
-        const myAgeing = await approvalAgeing(ctx, box.where);
         if (orgP) {
-          const { requests, ageing, burndown, risk, unverified, findingKinds } = (await orgP).charts;
+          const [myAgeing, org] = await Promise.all([approvalAgeing(ctx, box.where), orgP]);
+          const { requests, ageing, burndown, risk, unverified, findingKinds } = org.charts;
           return { myAgeing, requests, orgAgeing: ageing, burndown, risk, unverified, findingKinds: maySeeFindings(actor) ? findingKinds : null };
         }
         // Someone who does not read all access: their part of it (scope.ts), for the charts their role gets.
         const owns = ownedEnts > 0;
-        const dashboard = owns || reportCount > 0;
-        const [requests, burndown, risk, unverified, findingKinds] = await Promise.all([
-          dashboard ? requestsOverTime(ctx, scope) : null,
-          owns ? campaignBurndown(ctx, scope) : null,
-          dashboard ? accessByRisk(ctx, scope) : null,
-          owns ? unverifiedOverTime(ctx, scope) : null,
+        const scopeP = owns || reportCount > 0 ? homeScope(ctx) : null;
+        const [myAgeing, requests, burndown, risk, unverified, findingKinds] = await Promise.all([
+          approvalAgeing(ctx, box.where),
+          scopeP?.then((scope) => requestsOverTime(ctx, scope)) ?? null,
+          owns ? scopeP!.then((scope) => campaignBurndown(ctx, scope)) : null,
+          scopeP?.then((scope) => accessByRisk(ctx, scope)) ?? null,
+          owns ? scopeP!.then((scope) => unverifiedOverTime(ctx, scope)) : null,
           maySeeFindings(actor) ? findingsByKind(ctx) : null,
         ]);
         return { myAgeing, requests, orgAgeing: null, burndown, risk, unverified, findingKinds };
@@ -148,7 +146,7 @@ export async function homeSummary(ctx: ServiceCtx) {
     owned: {
       systems: ownedSystems.map((s) => ({ id: s.id, name: s.name, entitlements: s._count.entitlements })),
       systemCount: ownedSystemCount,
-      entitlements: ownedEntitlements.map((e) => ({ id: e.id, name: e.name, risk: e.risk, system: e.system.name, holders: e._count.grants })),
+      entitlements: ownedEntitlements,
       entitlementCount: ownedEntitlementCount,
       nhis: ownedNhis,
       nhiCount: ownedNhiCount,
@@ -167,6 +165,25 @@ export async function homeSummary(ctx: ServiceCtx) {
 }
 
 export type HomeSummary = Awaited<ReturnType<typeof homeSummary>>;
+
+/**
+ * The first entitlements the actor owns, with how many hold each (grants in effect). The holders are counted
+ * for these entitlements only, by the index on the grant's entitlement: counted as a relation of the list,
+ * the database grouped every grant in effect by entitlement first (0.2 s at 1,000,000 grants).
+ */
+async function ownedEntitlementsWithHolders(ctx: ServiceCtx, where: Prisma.EntitlementWhereInput) {
+  const ents = await ctx.db.entitlement.findMany({
+    where,
+    orderBy: [{ name: "asc" }, { id: "asc" }],
+    take: LIST_MAX,
+    select: { id: true, name: true, risk: true, system: { select: { name: true } } },
+  });
+  const counts = ents.length
+    ? await ctx.db.grant.groupBy({ by: ["entitlementId"], where: { entitlementId: { in: ents.map((e) => e.id) }, status: { in: GRANT_IN_EFFECT } }, _count: { _all: true } })
+    : [];
+  const holders = new Map(counts.map((c) => [c.entitlementId, c._count._all]));
+  return ents.map((e) => ({ id: e.id, name: e.name, risk: e.risk, system: e.system.name, holders: holders.get(e.id) ?? 0 }));
+}
 
 /** As long again as the grant ran (at least a day), no longer than the entitlement allows nor a year. */
 export function extensionHours(startsAt: Date, expiresAt: Date, maxDurationDays: number): number {

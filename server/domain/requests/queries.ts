@@ -171,6 +171,22 @@ export type MyRequestRow = {
   openStage: { kind: ApprovalKind; position: number; of: number } | null;
 };
 
+/** Past this many identities owned, "for an identity I own" stays a condition through the beneficiary. */
+const OWNED_IDS_MAX = 1_000;
+
+/**
+ * "My requests": made by me, for me, or for a non-human identity I own. The identities I own are read first
+ * (by the index on their owner), so the requests are found by the indexes on the requester and the
+ * beneficiary. Asked through the beneficiary's owner, the OR could use neither index: the database joined
+ * every request to its beneficiary (0.5 s at 500,000 requests, for every list of mine and every home page).
+ */
+export async function myRequestsWhere(ctx: ServiceCtx): Promise<Prisma.AccessRequestWhereInput> {
+  const me = ctx.actor.id;
+  const owned = await ctx.db.identity.findMany({ where: { ownerId: me }, select: { id: true }, take: OWNED_IDS_MAX + 1 });
+  if (owned.length > OWNED_IDS_MAX) return { OR: [{ requesterId: me }, { beneficiaryId: me }, { beneficiary: { ownerId: me } }] };
+  return { OR: [{ requesterId: me }, { beneficiaryId: { in: [me, ...owned.map((o) => o.id)] } }] };
+}
+
 const MY_ORDER = (dir: "asc" | "desc"): Record<string, Prisma.AccessRequestOrderByWithRelationInput[]> => ({
   // The tie-break runs with the creation time, so "after (createdAt, id)" is one comparison (keyset paging).
   createdAt: [{ createdAt: dir }, { id: dir }],
@@ -189,14 +205,13 @@ const MY_ORDER = (dir: "asc" | "desc"): Record<string, Prisma.AccessRequestOrder
  * another order is refused (BAD_INPUT naming `after`).
  */
 export async function listMyRequests(ctx: ServiceCtx, input: z.output<typeof ZListMyRequestsInput>): Promise<Page<MyRequestRow>> {
-  const me = ctx.actor.id;
   const seeks = (input.sort ?? "createdAt") === "createdAt";
   if (input.after && !seeks) throw badInput("after pages the default order (by creation) only; page by number in this order.", "after");
   let seek: Prisma.AccessRequestWhereInput | null = null;
   if (input.after) seek = createdAtSeek(input.after, input.dir, "a request");
   const where: Prisma.AccessRequestWhereInput = {
     AND: [
-      { OR: [{ requesterId: me }, { beneficiaryId: me }, { beneficiary: { ownerId: me } }] },
+      await myRequestsWhere(ctx),
       ...(input.status ? [{ status: input.status }] : []),
       ...(input.q
         ? [
