@@ -26,6 +26,17 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-restricted-imports": ["error", { patterns: [prismaImports] }] },
   },
   {
+    // The server files components may import run in the browser too: they may not load the database client
+    // (a value imported from it pulls Node-only modules into the page's bundle, and the build fails).
+    files: ["server/domain/*/schema.ts", "server/domain/list.ts", "server/domain/field-errors.ts", "server/http/limits.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/db/**", "**/db", "@prisma/*", "@/server/db"], message: "Shared with the browser: no database client here (types excepted). Put SQL helpers in server/db/.", allowTypeImports: true }] },
+      ],
+    },
+  },
+  {
     // Components run in the browser: no server code, except types and the zod schemas shared with the client.
     files: ["components/**/*.{ts,tsx}"],
     rules: {

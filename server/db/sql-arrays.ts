@@ -11,5 +11,12 @@ export const uuidArray = (ids: readonly string[]) => Prisma.sql`${`{${ids.join("
 /** `'{a,b}'::"GrantStatus"[]` (an enum of the schema) as a bound parameter; the values are the enum's names. */
 export const enumArray = (values: readonly string[], type: "GrantStatus" | "IdentityKind") => Prisma.sql`${`{${values.join(",")}}`}::${Prisma.raw(`"${type}"[]`)}`;
 
+/**
+ * A date as a bound timestamp(3) for a column holding UTC without zone: the ISO text without its Z, that exact
+ * value (a keyset position's date, list.ts afterDate). Here, not in list.ts: list.ts is shared with the
+ * browser's bundle, which must not load the database client.
+ */
+export const timestampSql = (d: Date) => Prisma.sql`${d.toISOString().slice(0, -1)}::timestamp(3)`;
+
 /** `'{a,b}'::text[]` as a bound parameter; for identifiers and keys (no commas, quotes or braces in them). */
 export const textArray = (values: readonly string[]) => Prisma.sql`${`{${values.join(",")}}`}::text[]`;

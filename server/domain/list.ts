@@ -4,7 +4,6 @@
  */
 import { z } from "zod";
 import { badInput } from "../errors";
-import { Prisma } from "../db/generated/client";
 
 export const ZListBase = z.object({
   q: z.string().trim().max(200).optional(),
@@ -54,11 +53,6 @@ export function afterDate(after: TAfter): Date | null {
   if (!KEY_DATE.test(after.key)) return null;
   const d = new Date(after.key);
   return Number.isNaN(d.getTime()) || d.toISOString() !== after.key ? null : d;
-}
-
-/** A date (from afterDate) as SQL for a timestamp(3) column holding UTC: the ISO text without its Z, that exact value. */
-export function timestampSql(d: Date): Prisma.Sql {
-  return Prisma.sql`${d.toISOString().slice(0, -1)}::timestamp(3)`;
 }
 
 /**

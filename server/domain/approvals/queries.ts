@@ -8,7 +8,8 @@ import type { OnBehalfRelation } from "../requests/schema";
 import { Prisma } from "../../db/generated/client";
 import type { ServiceCtx } from "../actor";
 import { badInput } from "../../errors";
-import { afterDate, cappedTotal, countBound, likePattern, skipTake, timestampSql, type Page } from "../list";
+import { afterDate, cappedTotal, countBound, likePattern, skipTake, type Page } from "../list";
+import { timestampSql } from "../../db/sql-arrays";
 import type { INBOX_SORTS, ZInboxInput } from "./schema";
 
 export type InboxRow = {

@@ -22,7 +22,8 @@ import { Prisma, type Campaign, type ReviewDecision } from "../../db/generated/c
 import { badInput, notFound } from "../../errors";
 import { hasRole, type ServiceCtx } from "../actor";
 import type { Authority } from "../approvals/eligibility";
-import { afterDate, skipTake, timestampSql, type Page, type TAfter } from "../list";
+import { afterDate, skipTake, type Page, type TAfter } from "../list";
+import { timestampSql } from "../../db/sql-arrays";
 import { canManageCampaign, canSeeWholeCampaign } from "./policy";
 import { suggestionsFor } from "./suggestions";
 import { ZCampaignScope, type CampaignScope, type ZCampaignById, type ZListCampaignsInput, type ZMyItemsInput, type ZMyProgressInput } from "./schema";
