@@ -10,6 +10,7 @@
  */
 import { myHoldings, type MyHolding } from "./mine";
 import type { Tx } from "../../db";
+import { uuidArray } from "../../db/sql-arrays";
 import { Prisma, type ConnectorKind, type GrantOrigin, type GrantStatus, type IdentityKind, type RiskLevel } from "../../db/generated/client";
 import { notFound } from "../../errors";
 import { hasRole, type Actor, type ServiceCtx } from "../actor";
@@ -97,9 +98,11 @@ function canSeeHolders(actor: Actor, systemOwnerId: string, entitlementOwnerId: 
 
 async function holderCounts(db: Tx, entitlementIds: string[]): Promise<Map<string, number>> {
   if (!entitlementIds.length) return new Map();
+  // The column as it is (not cast to text), so the index on the grant's entitlement finds the rows: cast, every
+  // grant was read for any one entitlement (0.1–0.17 s per page at 1,000,000 grants).
   const rows = await db.$queryRaw<{ id: string; n: number }[]>`
     SELECT g."entitlementId" AS "id", COUNT(DISTINCT g."identityId")::int AS "n" FROM "Grant" g
-    WHERE g."entitlementId"::text IN (${Prisma.join(entitlementIds)}) AND g."status" IN (${HOLDING_SQL})
+    WHERE g."entitlementId" = ANY(${uuidArray(entitlementIds)}) AND g."status" IN (${HOLDING_SQL})
     GROUP BY g."entitlementId"`;
   return new Map(rows.map((r) => [r.id, r.n]));
 }
