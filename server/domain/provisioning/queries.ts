@@ -141,7 +141,10 @@ export type BreakGlassReviewRow = {
   canReview: boolean;
 };
 
-/** Break-glass access not yet reviewed (security, admins and auditors; others get an empty list). */
+/**
+ * Break-glass access not yet reviewed (security, admins and auditors; others get an empty list). Read in due order
+ * from the partial index of unreviewed emergency requests (migration break_glass_unreviewed_index).
+ */
 export async function breakGlassReviewsDue(ctx: ServiceCtx): Promise<BreakGlassReviewRow[]> {
   if (!hasRole(ctx.actor, "SECURITY", "ADMIN", "AUDITOR")) return [];
   const rows = await ctx.db.accessRequest.findMany({
