@@ -11,6 +11,11 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 240_000,
     pool: "forks",
+    // One process runs many test files in turn (process start-up and package imports paid once per worker,
+    // not once per file); server/testing/per-file-reset.ts gives each file fresh project modules, the worker's
+    // starting environment and real timers, as a process of its own would.
+    isolate: false,
+    setupFiles: ["server/testing/per-file-reset.ts"],
     // Two cores: two workers, each with its own PGlite (or its own PostgreSQL database).
     maxWorkers: 2,
   },

@@ -20,7 +20,11 @@ type Glue = Record<string, unknown> & {
   SchemaEngine: typeof SchemaEngine;
 };
 
-let gluePromise: Promise<Glue> | undefined;
+// The glue module is one per process (Node caches the package), and so must its WebAssembly instance be: a
+// second instantiation would re-point the shared glue at a new instance under anything still using the first
+// (and `__wbindgen_start` runs once). Kept on globalThis so a re-evaluated copy of this module (the test runner
+// gives each test file fresh project modules in one process, server/testing/per-file-reset.ts) reuses it.
+const g = globalThis as unknown as { __warrantSchemaEngineGlue?: Promise<Glue> };
 
 async function loadGlue(): Promise<Glue> {
   const glue = (await import("@prisma/schema-engine-wasm/schema_engine_bg")) as unknown as Glue;
@@ -74,8 +78,8 @@ function wholeScripts(factory: SqlMigrationAwareDriverAdapterFactory): SqlMigrat
 }
 
 export async function openSchemaEngine(adapterFactory: SqlMigrationAwareDriverAdapterFactory, schemaText?: string): Promise<SchemaEngine> {
-  gluePromise ??= loadGlue();
-  const glue = await gluePromise;
+  g.__warrantSchemaEngineGlue ??= loadGlue();
+  const glue = await g.__warrantSchemaEngineGlue;
   const text = schemaText ?? (await readFile(SCHEMA_PATH, "utf8"));
   const log = () => {};
   return glue.SchemaEngine.new({ datamodels: [[SCHEMA_PATH, text]] }, log, bindMigrationAwareSqlAdapterFactory(wholeScripts(adapterFactory)));
