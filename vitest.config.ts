@@ -16,6 +16,10 @@ export default defineConfig({
     // starting environment and real timers, as a process of its own would.
     isolate: false,
     setupFiles: ["server/testing/per-file-reset.ts"],
+    // V8 in Node 20 sometimes aborts ("unreachable code" in the deoptimizer) when it inlines calls into
+    // WebAssembly (Cedar's policy engine); a long-lived worker optimises more of them. The portal runs with the
+    // same flag (scripts/serve.mjs), and since then no such crash.
+    execArgv: ["--no-turbo-inline-js-wasm-calls"],
     // Two cores: two workers, each with its own PGlite (or its own PostgreSQL database).
     maxWorkers: 2,
   },
