@@ -3,10 +3,22 @@
  * population was defined), lists its exceptions, and passes when there are none. The same checks go into
  * evidence packs (server/evidence/export.ts).
  *
- * Memory stays flat whatever the size of a population: each check reads its population in pages (keyset
- * pagination by id, `batchSize` rows at a time, 1000 by default) and never holds more than one page.
- * - `summarizeControlCheck`: one pass, counts only (population, exceptions, flagged).
+ * Each check is stated twice, on purpose, and a test holds the two equal (control-verdicts.int.test.ts):
+ * - as rows: a Prisma filter for its population, and each member's verdict (exception? flagged? why?) in
+ *   JavaScript over the row (`page`). The evidence pack's controls file and the population CSV walk these.
+ * - as SQL (`sql`): the same population as FROM/WHERE, and the exception and flag verdicts as boolean
+ *   expressions. Counting a million grants' verdicts, or finding the first hundred exceptions among them,
+ *   is then one statement on the database instead of a walk of every row through the portal (182 s at 1M
+ *   grants before; docs/performance-queries.md "Control checks").
+ * Where SQL picks the members (the exceptions / flagged lists), the rows are then loaded by id through
+ * `page`, and a member whose row verdict disagrees with the SQL verdict stops the read with an error: a
+ * drift between the two statements can never silently drop or add an exception.
+ *
+ * Memory stays flat whatever the size of a population: members are read in pages (keyset pagination by id,
+ * `batchSize` rows at a time, 1000 by default) and never more than one page is held.
+ * - `summarizeControlCheck`: the counts only (population, exceptions, flagged): one SQL statement.
  * - `controlMembers`: the exceptions / flagged / whole population, one page (array) at a time, in id order.
+ * - `controlPopulation`: the whole population with each member's verdicts (the evidence pack).
  * - `controlChecksOverview`: what the portal shows: per check the counts and the first `limit` exceptions and
  *   flagged members (the rest are in the CSV, `controlMembersCsv`).
  * Only model queries on the given client: `db` may be an interactive transaction (the evidence export reads
@@ -15,7 +27,8 @@
  * Read-only. Routers and route handlers expose it to ADMIN, SECURITY and AUDITOR only.
  */
 import type { PrismaClient, Tx } from "../../db";
-import type { Prisma } from "../../db/generated/client";
+import { Prisma } from "../../db/generated/client";
+import { timestampSql } from "../../db/sql-arrays";
 import { badInput } from "../../errors";
 import { hasRole, loadActor } from "../actor";
 import { csvLine } from "../../csv";
@@ -106,9 +119,36 @@ type CheckDef = {
   definition(s: Scope): string;
   /** How many members the population has (the same filter as `page`). */
   count(db: Tx, s: Scope): Promise<number>;
-  /** One page of the population: members with id > `after` (from the start when null), in id order, at most `take`, one row per member. */
-  page(db: Tx, s: Scope, after: string | null, take: number): Promise<PopRow[]>;
+  /**
+   * One page of the population: members with id > `after` (from the start when null), or only the members
+   * in `ids`, in id order, at most `take`, one row per member, each with its verdicts.
+   */
+  page(db: Tx, s: Scope, at: At, take: number): Promise<PopRow[]>;
+  /** The same population and verdicts in SQL, over the member table aliased `m`. */
+  sql: CheckSql;
 };
+
+/** Where a page starts: after a member (keyset), or exactly these members. */
+type At = { after: string | null } | { ids: string[] };
+const atWhere = (at: At) => ("ids" in at ? { id: { in: at.ids } } : afterId(at.after));
+
+type CheckSql = {
+  /** The population: the member table as `m` with its joins, and the conditions (AND). */
+  source(s: Scope): { from: Prisma.Sql; where: Prisma.Sql[] };
+  /** Boolean expressions over the source's row: is the member an exception, is it flagged. */
+  exception: Prisma.Sql;
+  flag: Prisma.Sql;
+};
+
+// SQL pieces of the populations' filters (the Prisma filters above them say the same).
+const inNames = (names: string[]) => Prisma.sql`IN (${Prisma.join(names)})`;
+const entitlementsOfSystems = (names: string[]) =>
+  Prisma.sql`SELECT e."id" FROM "Entitlement" e JOIN "System" sy ON sy."id" = e."systemId" WHERE sy."name" ${inNames(names)}`;
+const grantSystemSql = (s: Scope) => (s.systemNames ? [Prisma.sql`m."entitlementId" IN (${entitlementsOfSystems(s.systemNames)})`] : []);
+const rangeSql = (s: Scope, column: Prisma.Sql) => [
+  ...(s.from ? [Prisma.sql`${column} >= ${timestampSql(s.from)}`] : []),
+  ...(s.to ? [Prisma.sql`${column} <= ${timestampSql(s.to)}`] : []),
+];
 
 // Each check's population filter, shared by its count and its pages.
 const approvedAccessWhere = (s: Scope): Prisma.GrantWhereInput =>
@@ -149,9 +189,9 @@ const CHECKS: CheckDef[] = [
         ? `Grants in effect at some time${periodText(s, "in the period")} (startsAt ≤ end, not revoked before the start), excluding access never provisioned${systemsText(s)}.`
         : `Grants in effect now (status ACTIVE, PENDING_REVOKE or REVOKE_FAILED)${systemsText(s)}.`,
     count: (db, s) => db.grant.count({ where: approvedAccessWhere(s) }),
-    async page(db, s, after, take) {
+    async page(db, s, at, take) {
       const rows = await db.grant.findMany({
-        where: { AND: [approvedAccessWhere(s), afterId(after)] },
+        where: { AND: [approvedAccessWhere(s), atWhere(at)] },
         orderBy: { id: "asc" },
         take,
         select: { ...grantSelect, request: { select: { id: true, status: true } } },
@@ -177,6 +217,22 @@ const CHECKS: CheckDef[] = [
         };
       });
     },
+    sql: {
+      source: (s) => ({
+        from: Prisma.sql`"Grant" m LEFT JOIN "AccessRequest" r ON r."id" = m."requestId"`,
+        where:
+          s.from || s.to
+            ? [
+                Prisma.sql`m."status" NOT IN ('PENDING_PROVISION', 'PROVISION_FAILED')`,
+                ...(s.to ? [Prisma.sql`m."startsAt" <= ${timestampSql(s.to)}`] : []),
+                ...(s.from ? [Prisma.sql`(m."revokedAt" IS NULL OR m."revokedAt" >= ${timestampSql(s.from)})`] : []),
+                ...grantSystemSql(s),
+              ]
+            : [Prisma.sql`m."status" IN ('ACTIVE', 'PENDING_REVOKE', 'REVOKE_FAILED')`, ...grantSystemSql(s)],
+      }),
+      exception: Prisma.sql`(m."origin" <> 'IMPORTED' AND r."status" IS DISTINCT FROM 'APPROVED')`,
+      flag: Prisma.sql`(m."origin" = 'IMPORTED')`,
+    },
   },
   {
     id: "revocations-executed",
@@ -185,9 +241,9 @@ const CHECKS: CheckDef[] = [
     definition: (s) =>
       `Review items decided REVOKE in campaigns that are CLOSED or REMEDIATING${periodText(s, "closed")}${s.systemNames ? `, for grants in ${s.systemNames.map((n) => `"${n}"`).join(", ")}` : ""}.`,
     count: (db, s) => db.reviewItem.count({ where: revocationsWhere(s) }),
-    async page(db, s, after, take) {
+    async page(db, s, at, take) {
       const rows = await db.reviewItem.findMany({
-        where: { AND: [revocationsWhere(s), afterId(after)] },
+        where: { AND: [revocationsWhere(s), atWhere(at)] },
         orderBy: { id: "asc" },
         take,
         select: { id: true, grantId: true, identityName: true, entitlementName: true, systemName: true, remediation: true, defaulted: true, campaign: { select: { name: true, status: true } }, grant: { select: { status: true } } },
@@ -210,6 +266,19 @@ const CHECKS: CheckDef[] = [
         };
       });
     },
+    sql: {
+      source: (s) => ({
+        from: Prisma.sql`"ReviewItem" m JOIN "Campaign" c ON c."id" = m."campaignId" JOIN "Grant" g ON g."id" = m."grantId"`,
+        where: [
+          Prisma.sql`m."decision" = 'REVOKE'`,
+          Prisma.sql`c."status" IN ('CLOSED', 'REMEDIATING')`,
+          ...rangeSql(s, Prisma.sql`c."closedAt"`),
+          ...(s.systemNames ? [Prisma.sql`m."systemName" ${inNames(s.systemNames)}`] : []),
+        ],
+      }),
+      exception: Prisma.sql`NOT (m."remediation" = 'CONFIRMED' AND g."status" = 'REVOKED')`,
+      flag: Prisma.sql`FALSE`,
+    },
   },
   {
     id: "no-self-approval",
@@ -218,9 +287,9 @@ const CHECKS: CheckDef[] = [
       "No approval step was approved by the requester, the beneficiary or the beneficiary's owner. The database refuses such a decision (a CHECK constraint); this checks the stored steps independently.",
     definition: (s) => `Approval steps with status APPROVED${periodText(s, "decided")}${s.systemNames ? `, for entitlements in ${s.systemNames.map((n) => `"${n}"`).join(", ")}` : ""}.`,
     count: (db, s) => db.approvalStep.count({ where: selfApprovalWhere(s) }),
-    async page(db, s, after, take) {
+    async page(db, s, at, take) {
       const rows = await db.approvalStep.findMany({
-        where: { AND: [selfApprovalWhere(s), afterId(after)] },
+        where: { AND: [selfApprovalWhere(s), atWhere(at)] },
         orderBy: { id: "asc" },
         take,
         select: {
@@ -250,6 +319,18 @@ const CHECKS: CheckDef[] = [
         };
       });
     },
+    sql: {
+      source: (s) => ({
+        from: Prisma.sql`"ApprovalStep" m`,
+        where: [
+          Prisma.sql`m."status" = 'APPROVED'`,
+          ...rangeSql(s, Prisma.sql`m."decidedAt"`),
+          ...(s.systemNames ? [Prisma.sql`m."requestId" IN (SELECT r."id" FROM "AccessRequest" r WHERE r."entitlementId" IN (${entitlementsOfSystems(s.systemNames)}))`] : []),
+        ],
+      }),
+      exception: Prisma.sql`COALESCE(m."decidedById" IN (m."requesterId", m."beneficiaryId", m."beneficiaryOwnerId"), FALSE)`,
+      flag: Prisma.sql`FALSE`,
+    },
   },
   {
     id: "nhi-owned",
@@ -258,9 +339,9 @@ const CHECKS: CheckDef[] = [
     definition: (s) =>
       `Non-human identities not deprovisioned, as of now${s.systemNames ? `, running in or holding access to ${s.systemNames.map((n) => `"${n}"`).join(", ")}` : ""} (the period does not apply: ownership is a current state).`,
     count: (db, s) => db.identity.count({ where: nhiWhere(s) }),
-    async page(db, s, after, take) {
+    async page(db, s, at, take) {
       const rows = await db.identity.findMany({
-        where: { AND: [nhiWhere(s), afterId(after)] },
+        where: { AND: [nhiWhere(s), atWhere(at)] },
         orderBy: { id: "asc" },
         take,
         select: { id: true, kind: true, displayName: true, status: true, owner: { select: { id: true, displayName: true, status: true } } },
@@ -278,6 +359,23 @@ const CHECKS: CheckDef[] = [
         };
       });
     },
+    sql: {
+      source: (s) => ({
+        from: Prisma.sql`"Identity" m LEFT JOIN "Identity" o ON o."id" = m."ownerId"`,
+        where: [
+          Prisma.sql`m."kind" <> 'HUMAN'`,
+          Prisma.sql`m."status" <> 'DEPROVISIONED'`,
+          ...(s.systemNames
+            ? [
+                Prisma.sql`(m."systemId" IN (SELECT sy."id" FROM "System" sy WHERE sy."name" ${inNames(s.systemNames)})
+                  OR EXISTS (SELECT 1 FROM "Grant" g WHERE g."identityId" = m."id" AND g."entitlementId" IN (${entitlementsOfSystems(s.systemNames)})))`,
+              ]
+            : []),
+        ],
+      }),
+      exception: Prisma.sql`(o."id" IS NULL OR o."status" <> 'ACTIVE')`,
+      flag: Prisma.sql`FALSE`,
+    },
   },
   {
     id: "no-expired-active",
@@ -285,8 +383,8 @@ const CHECKS: CheckDef[] = [
     description: "Access with an end date must be removed once that date passes. A revocation still in progress is flagged, not counted as an exception.",
     definition: (s) => `Grants whose expiry date is before ${expiredUntil(s).toISOString()}${s.from ? ` and on or after ${s.from.toISOString()}` : ""}${systemsText(s)}; status as of now.`,
     count: (db, s) => db.grant.count({ where: expiredWhere(s) }),
-    async page(db, s, after, take) {
-      const rows = await db.grant.findMany({ where: { AND: [expiredWhere(s), afterId(after)] }, orderBy: { id: "asc" }, take, select: grantSelect });
+    async page(db, s, at, take) {
+      const rows = await db.grant.findMany({ where: { AND: [expiredWhere(s), atWhere(at)] }, orderBy: { id: "asc" }, take, select: grantSelect });
       return rows.map((g) => {
         const stillActive = g.status === "ACTIVE" || g.status === "REVOKE_FAILED";
         return {
@@ -299,6 +397,14 @@ const CHECKS: CheckDef[] = [
           flag: g.status === "PENDING_REVOKE",
         };
       });
+    },
+    sql: {
+      source: (s) => ({
+        from: Prisma.sql`"Grant" m`,
+        where: [Prisma.sql`m."expiresAt" < ${timestampSql(expiredUntil(s))}`, ...(s.from ? [Prisma.sql`m."expiresAt" >= ${timestampSql(s.from)}`] : []), ...grantSystemSql(s)],
+      }),
+      exception: Prisma.sql`(m."status" IN ('ACTIVE', 'REVOKE_FAILED'))`,
+      flag: Prisma.sql`(m."status" = 'PENDING_REVOKE')`,
     },
   },
 ];
@@ -322,36 +428,103 @@ function batchOf(o: PagingOpts): number {
   return b;
 }
 
-/** The population of a check, one page at a time (never empty), in id order. */
+/** The population of a check, one page at a time (never empty), in id order, each member with its row verdicts. */
 async function* populationPages(db: Tx, c: CheckDef, s: Scope, batch: number): AsyncGenerator<PopRow[]> {
   let after: string | null = null;
   for (;;) {
-    const rows = await c.page(db, s, after, batch);
+    const rows = await c.page(db, s, { after }, batch);
     if (rows.length > 0) yield rows;
     if (rows.length < batch) return;
     after = rows[rows.length - 1]!.id;
   }
 }
 
-/** One pass over the population, holding one page at a time. */
-export async function summarizeControlCheck(db: Tx, id: ControlId, opts: ControlScopeOpts & PagingOpts = {}): Promise<ControlCheckSummary> {
-  const { summary } = await overviewOne(db, checkDef(id), toScope(opts), batchOf(opts), 0);
-  return summary;
+type Verdict = "exception" | "flag";
+
+function fromWhere(c: CheckDef, s: Scope, extra: Prisma.Sql[] = []): Prisma.Sql {
+  const { from, where } = c.sql.source(s);
+  const all = [...where, ...extra];
+  return Prisma.sql`FROM ${from}${all.length ? Prisma.sql` WHERE ${Prisma.join(all, " AND ")}` : Prisma.empty}`;
 }
 
-/** The members that are exceptions / flagged / all of them, in id order, one page (array) at a time. */
-export async function* controlMembers(db: Tx, id: ControlId, which: "exception" | "flagged" | "all", opts: ControlScopeOpts & PagingOpts = {}): AsyncGenerator<ControlRow[]> {
-  const c = checkDef(id);
-  const keep = which === "exception" ? (r: PopRow) => r.exception : which === "flagged" ? (r: PopRow) => r.flag : () => true;
-  for await (const page of populationPages(db, c, toScope(opts), batchOf(opts))) {
-    const rows = page.filter(keep).map(strip);
-    if (rows.length > 0) yield rows;
-  }
+/** The counts of a check, by its SQL verdicts: one statement, whatever the population's size. */
+async function tally(db: Tx, c: CheckDef, s: Scope): Promise<{ population: number; exceptions: number; flagged: number }> {
+  const [row] = await db.$queryRaw<{ population: number; exceptions: number; flagged: number }[]>`
+    SELECT count(*)::int AS "population",
+           count(*) FILTER (WHERE ${c.sql.exception})::int AS "exceptions",
+           count(*) FILTER (WHERE ${c.sql.flag})::int AS "flagged"
+    ${fromWhere(c, s)}`;
+  return row!;
 }
 
 /**
- * The whole population of a check, one page at a time, each member marked as an exception and/or flagged:
- * one pass where a caller needs both the counts and the members (the evidence pack's controls file).
+ * The members SQL gives the verdict to, after `after`, in id order, at most `take`, loaded as rows; each
+ * row's own verdict must agree (else an error: the two statements of the check have drifted apart).
+ */
+async function membersByVerdict(db: Tx, c: CheckDef, s: Scope, verdict: Verdict, after: string | null, take: number): Promise<{ rows: PopRow[]; last: string | null }> {
+  const ids = (
+    await db.$queryRaw<{ id: string }[]>`
+      SELECT m."id"::text AS "id" ${fromWhere(c, s, [c.sql[verdict], ...(after ? [Prisma.sql`m."id" > ${after}::uuid`] : [])])}
+      ORDER BY m."id" LIMIT ${take}`
+  ).map((r) => r.id);
+  if (ids.length === 0) return { rows: [], last: null };
+  const rows = await c.page(db, s, { ids }, ids.length);
+  const disagree = rows.filter((r) => !r[verdict]).map((r) => r.id);
+  if (rows.length !== ids.length || disagree.length > 0) {
+    const missing = ids.filter((id) => !rows.some((r) => r.id === id));
+    throw new Error(
+      `Control check "${c.id}": its SQL and row verdicts disagree (${verdict}): ${[...disagree, ...missing].slice(0, 5).join(", ")}. The check's sql and page must state the same rule.`,
+    );
+  }
+  return { rows, last: ids[ids.length - 1]! };
+}
+
+async function* verdictPages(db: Tx, c: CheckDef, s: Scope, verdict: Verdict, batch: number): AsyncGenerator<PopRow[]> {
+  let after: string | null = null;
+  for (;;) {
+    const { rows, last } = await membersByVerdict(db, c, s, verdict, after, batch);
+    if (rows.length > 0) yield rows;
+    if (rows.length < batch) return;
+    after = last;
+  }
+}
+
+function summaryOf(c: CheckDef, s: Scope, t: { population: number; exceptions: number; flagged: number }): ControlCheckSummary {
+  return {
+    id: c.id,
+    title: c.title,
+    description: c.description,
+    population: { count: t.population, definition: c.definition(s) },
+    exceptionCount: t.exceptions,
+    flaggedCount: t.flagged,
+    passed: t.exceptions === 0,
+  };
+}
+
+/** A check's counts: one statement on the database (no member is loaded). */
+export async function summarizeControlCheck(db: Tx, id: ControlId, opts: ControlScopeOpts & PagingOpts = {}): Promise<ControlCheckSummary> {
+  const c = checkDef(id);
+  batchOf(opts);
+  const s = toScope(opts);
+  return summaryOf(c, s, await tally(db, c, s));
+}
+
+/**
+ * The members that are exceptions / flagged / all of them, in id order, one page (array) at a time. The
+ * exceptions and the flagged are found by the check's SQL (only they are read); the population is walked.
+ */
+export async function* controlMembers(db: Tx, id: ControlId, which: "exception" | "flagged" | "all", opts: ControlScopeOpts & PagingOpts = {}): AsyncGenerator<ControlRow[]> {
+  const c = checkDef(id);
+  const s = toScope(opts);
+  const batch = batchOf(opts);
+  const pages = which === "all" ? populationPages(db, c, s, batch) : verdictPages(db, c, s, which === "exception" ? "exception" : "flag", batch);
+  for await (const page of pages) yield page.map(strip);
+}
+
+/**
+ * The whole population of a check, one page at a time, each member marked as an exception and/or flagged by
+ * its row verdicts: one pass where a caller needs both the counts and the members (the evidence pack's
+ * controls file).
  */
 export async function* controlPopulation(db: Tx, id: ControlId, opts: ControlScopeOpts & PagingOpts = {}): AsyncGenerator<PopRow[]> {
   yield* populationPages(db, checkDef(id), toScope(opts), batchOf(opts));
@@ -368,42 +541,23 @@ export function controlCheckInfo(id: ControlId, opts: ControlScopeOpts = {}): { 
   return { id: c.id, title: c.title, description: c.description, definition: c.definition(toScope(opts)) };
 }
 
-async function overviewOne(db: Tx, c: CheckDef, s: Scope, batch: number, limit: number): Promise<{ summary: ControlCheckSummary; exceptions: ControlRow[]; flagged: ControlRow[] }> {
-  let count = 0;
-  let exceptionCount = 0;
-  let flaggedCount = 0;
-  const exceptions: ControlRow[] = [];
-  const flagged: ControlRow[] = [];
-  for await (const page of populationPages(db, c, s, batch)) {
-    count += page.length;
-    for (const r of page) {
-      if (r.exception && exceptionCount++ < limit) exceptions.push(strip(r));
-      if (r.flag && flaggedCount++ < limit) flagged.push(strip(r));
-    }
-  }
-  return {
-    summary: { id: c.id, title: c.title, description: c.description, population: { count, definition: c.definition(s) }, exceptionCount, flaggedCount, passed: exceptionCount === 0 },
-    exceptions,
-    flagged,
-  };
+async function overviewOne(db: Tx, c: CheckDef, s: Scope, limit: number): Promise<ControlCheckOverview> {
+  const first = async (verdict: Verdict) => (limit > 0 ? (await membersByVerdict(db, c, s, verdict, null, limit)).rows.map(strip) : []);
+  const [t, exceptions, flagged] = await Promise.all([tally(db, c, s), first("exception"), first("flag")]);
+  return { ...summaryOf(c, s, t), exceptions, flagged, rowLimit: limit };
 }
 
 /**
  * Every check over the scope, as the portal shows them: the counts, and at most the first `limit`
- * (default CONTROL_ROWS_SHOWN = 100) exceptions and flagged members of each, in id order. Memory: one page
- * plus 2 × limit rows per check.
+ * (default CONTROL_ROWS_SHOWN = 100) exceptions and flagged members of each, in id order. Per check, three
+ * statements (the counts, the first exceptions, the first flagged) and the rows of at most 2 × limit members.
  */
 export async function controlChecksOverview(db: Tx, opts: ControlScopeOpts & PagingOpts & { limit?: number } = {}): Promise<ControlCheckOverview[]> {
   const s = toScope(opts);
-  const batch = batchOf(opts);
+  batchOf(opts);
   const limit = opts.limit ?? CONTROL_ROWS_SHOWN;
   if (!Number.isInteger(limit) || limit < 0) throw badInput(`limit must be a non-negative integer (got ${String(limit)}).`);
-  const out: ControlCheckOverview[] = [];
-  for (const c of CHECKS) {
-    const o = await overviewOne(db, c, s, batch, limit);
-    out.push({ ...o.summary, exceptions: o.exceptions, flagged: o.flagged, rowLimit: limit });
-  }
-  return out;
+  return Promise.all(CHECKS.map((c) => overviewOne(db, c, s, limit)));
 }
 
 // ---------------------------------------------------------------------------------------------------------
