@@ -13,7 +13,8 @@
  *    the path over HTTP with autocannon. All raw runs come first: a raw write replays the captured ledger append
  *    at the captured chain position, which the HTTP writes then move on.
  *    Paths: approver inbox (a heavy manager, tRPC), directory search (identities.list with a term, tRPC), home
- *    page HTML (an admin, and a line manager), my requests (tRPC, a line manager), request detail page HTML, review workspace page HTML (the reviewer with the most
+ *    page HTML (an admin, and a line manager), my requests (tRPC, a line manager), the control checks (tRPC
+ *    audit.controls, the admin: counts and first exceptions of five checks over the whole organisation), request detail page HTML, review workspace page HTML (the reviewer with the most
  *    items), submit a request (tRPC mutation, 50 people in turn), approve a step (tRPC mutation, the heavy
  *    managers' open stages in turn).
  * BENCH_PROCESSES (e.g. "1,2") repeats the HTTP runs with that many portal processes (WEB_CONCURRENCY) each.
@@ -113,6 +114,7 @@ async function main() {
     home: await captureSql(capUrl, (p) => Promise.all([callerAs(p, adminId).me.profile(), callerAs(p, adminId).home.summary()])),
     homeManager: await captureSql(capUrl, (p) => Promise.all([callerAs(p, submitters[0]!).me.profile(), callerAs(p, submitters[0]!).home.summary()])),
     mine: await captureSql(capUrl, (p) => callerAs(p, submitters[0]!).requests.mine({})),
+    controls: await captureSql(capUrl, (p) => callerAs(p, adminId).audit.controls({})),
     detail: await captureSql(capUrl, (p) => callerAs(p, heavy[0]!).requests.byId({ id: inboxTop.rows[0]!.requestId })),
     review: await captureSql(capUrl, async (p) => {
       const api = callerAs(p, reviewer.reviewerId);
@@ -140,6 +142,7 @@ async function main() {
     { name: "home page HTML (admin)", write: false, sql: sql.home, http: { path: "/", headers: { cookie: cookie.get(adminId)! } } },
     { name: "home page HTML (line manager)", write: false, sql: sql.homeManager, http: { path: "/", headers: { cookie: cookie.get(submitters[0]!)! } } },
     { name: "my requests (tRPC requests.mine, line manager)", write: false, sql: sql.mine, http: { path: trpcGet("requests.mine", {}), headers: { cookie: cookie.get(submitters[0]!)! } } },
+    { name: "control checks (tRPC audit.controls, admin)", write: false, sql: sql.controls, http: { path: trpcGet("audit.controls", {}), headers: { cookie: cookie.get(adminId)! } } },
     { name: "request detail page HTML", write: false, sql: sql.detail, http: { path: `/requests/${inboxTop.rows[0]!.requestId}`, headers: { cookie: cookie.get(heavy[0]!)! } } },
     { name: "review workspace page HTML", write: false, sql: sql.review, http: { path: `/campaigns/${reviewer.campaignId}/review`, headers: { cookie: cookie.get(reviewer.reviewerId)! } } },
     {

@@ -66,14 +66,18 @@ beforeAll(async () => {
         entitlementId,
         status,
         origin,
-        requestId: requestsLeft.length && rnd() < 0.1 ? requestsLeft.pop()! : null,
+        requestId: null,
         startsAt: daysFromNow(-60, 10),
         expiresAt: rnd() < 0.6 ? daysFromNow(-40, 20) : null,
         revokedAt: revoked ? daysFromNow(-50, 0) : null,
       },
     });
   }
-  expect(requestsLeft).toEqual([]);
+  // Request grants in effect whose request is not approved (exceptions), and an imported one pointing at one (flagged only).
+  for (const [k, requestId] of requestsLeft.entries())
+    await db.prisma.grant.create({ data: { identityId: c.director.id, entitlementId: entitlements[k]!, status: "ACTIVE", origin: k === 0 ? "REQUEST" : "BREAK_GLASS", requestId, startsAt: now } });
+  const third = await c.as.employee.requests.submit(submitInput(c.low.id));
+  await db.prisma.grant.create({ data: { identityId: c.employee.id, entitlementId: c.critical.id, status: "ACTIVE", origin: "IMPORTED", requestId: third.id, startsAt: now } });
   // Members on the scopes' edges (each bound is inclusive but the expiry's "before now").
   const edge = (data: { startsAt?: Date; revokedAt?: Date; expiresAt?: Date; status?: GrantStatus }) =>
     db.prisma.grant.create({ data: { identityId: c.loner.id, entitlementId: c.low.id, status: "ACTIVE", origin: "REQUEST", startsAt: new Date(now.getTime() - 90 * DAY), ...data } });

@@ -219,7 +219,7 @@ const CHECKS: CheckDef[] = [
     },
     sql: {
       source: (s) => ({
-        from: Prisma.sql`"Grant" m LEFT JOIN "AccessRequest" r ON r."id" = m."requestId"`,
+        from: Prisma.sql`"Grant" m`,
         where:
           s.from || s.to
             ? [
@@ -230,7 +230,9 @@ const CHECKS: CheckDef[] = [
               ]
             : [Prisma.sql`m."status" IN ('ACTIVE', 'PENDING_REVOKE', 'REVOKE_FAILED')`, ...grantSystemSql(s)],
       }),
-      exception: Prisma.sql`(m."origin" <> 'IMPORTED' AND r."status" IS DISTINCT FROM 'APPROVED')`,
+      // Not a join to every grant's request: most grants in effect are imported (no request), and the rest are
+      // looked up by primary key (0.19 s for 640,000 grants in effect against 0.35 s for the hash join).
+      exception: Prisma.sql`(m."origin" <> 'IMPORTED' AND NOT EXISTS (SELECT 1 FROM "AccessRequest" r WHERE r."id" = m."requestId" AND r."status" = 'APPROVED'))`,
       flag: Prisma.sql`(m."origin" = 'IMPORTED')`,
     },
   },
@@ -461,11 +463,20 @@ async function tally(db: Tx, c: CheckDef, s: Scope): Promise<{ population: numbe
  * The members SQL gives the verdict to, after `after`, in id order, at most `take`, loaded as rows; each
  * row's own verdict must agree (else an error: the two statements of the check have drifted apart).
  */
-async function membersByVerdict(db: Tx, c: CheckDef, s: Scope, verdict: Verdict, after: string | null, take: number): Promise<{ rows: PopRow[]; last: string | null }> {
+async function membersByVerdict(
+  db: Tx,
+  c: CheckDef,
+  s: Scope,
+  verdict: Verdict,
+  after: string | null,
+  take: number,
+  plan: "walk-ids" | "filter-first" = "walk-ids",
+): Promise<{ rows: PopRow[]; last: string | null }> {
+  const members = fromWhere(c, s, [c.sql[verdict], ...(after ? [Prisma.sql`m."id" > ${after}::uuid`] : [])]);
   const ids = (
-    await db.$queryRaw<{ id: string }[]>`
-      SELECT m."id"::text AS "id" ${fromWhere(c, s, [c.sql[verdict], ...(after ? [Prisma.sql`m."id" > ${after}::uuid`] : [])])}
-      ORDER BY m."id" LIMIT ${take}`
+    await (plan === "walk-ids"
+      ? db.$queryRaw<{ id: string }[]>`SELECT m."id"::text AS "id" ${members} ORDER BY m."id" LIMIT ${take}`
+      : db.$queryRaw<{ id: string }[]>`WITH x AS MATERIALIZED (SELECT m."id" ${members}) SELECT x."id"::text AS "id" FROM x ORDER BY x."id" LIMIT ${take}`)
   ).map((r) => r.id);
   if (ids.length === 0) return { rows: [], last: null };
   const rows = await c.page(db, s, { ids }, ids.length);
@@ -541,16 +552,30 @@ export function controlCheckInfo(id: ControlId, opts: ControlScopeOpts = {}): { 
   return { id: c.id, title: c.title, description: c.description, definition: c.definition(toScope(opts)) };
 }
 
+/**
+ * Below this share of the population, the first exceptions (or flagged) are found by filtering the whole
+ * population and sorting what matched; above it, by walking the members in id order until enough matched.
+ * Walking the id index for a verdict few members have reads most of the population in random order (0.9 s
+ * for none among 640,000 grants in effect, where the filter-first plan costs the same scan as the counts).
+ */
+const RARE_SHARE = 0.01;
+
 async function overviewOne(db: Tx, c: CheckDef, s: Scope, limit: number): Promise<ControlCheckOverview> {
-  const first = async (verdict: Verdict) => (limit > 0 ? (await membersByVerdict(db, c, s, verdict, null, limit)).rows.map(strip) : []);
-  const [t, exceptions, flagged] = await Promise.all([tally(db, c, s), first("exception"), first("flag")]);
+  const t = await tally(db, c, s);
+  const first = async (verdict: Verdict, count: number) => {
+    if (limit === 0 || count === 0) return [];
+    const plan = count < t.population * RARE_SHARE ? "filter-first" : "walk-ids";
+    return (await membersByVerdict(db, c, s, verdict, null, limit, plan)).rows.map(strip);
+  };
+  const [exceptions, flagged] = await Promise.all([first("exception", t.exceptions), first("flag", t.flagged)]);
   return { ...summaryOf(c, s, t), exceptions, flagged, rowLimit: limit };
 }
 
 /**
  * Every check over the scope, as the portal shows them: the counts, and at most the first `limit`
- * (default CONTROL_ROWS_SHOWN = 100) exceptions and flagged members of each, in id order. Per check, three
- * statements (the counts, the first exceptions, the first flagged) and the rows of at most 2 × limit members.
+ * (default CONTROL_ROWS_SHOWN = 100) exceptions and flagged members of each, in id order. Per check, the
+ * counts (one statement), then the first exceptions and the first flagged (one statement each, when there
+ * are any), and the rows of at most 2 × limit members. The checks run side by side.
  */
 export async function controlChecksOverview(db: Tx, opts: ControlScopeOpts & PagingOpts & { limit?: number } = {}): Promise<ControlCheckOverview[]> {
   const s = toScope(opts);
