@@ -92,6 +92,24 @@ describe("the CSV download", () => {
     expect(batched).toBe(text);
   });
 
+  it("the CSV pages seek in report order: ties on system, entitlement and holder names, any page size, every item once", async () => {
+    const c = await campaign();
+    const names = { system: ["Alpha", "alpha", "Beta"], entitlement: ["read", "Read", "write"], identity: ["Ann", "ann", "Zoë", "Zoe"] };
+    for (let i = 0; i < 17; i++) {
+      const { item } = await grantAndItem(db.prisma, c.id, cast.employee.id, cast.entitlement.id, cast.reviewer.id);
+      const pickName = (xs: string[], k: number) => xs[(i * k) % xs.length]!;
+      await db.prisma.reviewItem.update({ where: { id: item.id }, data: { systemName: pickName(names.system, 1), entitlementName: pickName(names.entitlement, 2), identityName: pickName(names.identity, 5) } });
+    }
+    // The report's order, as the database sorts (its collation), asked independently of the report's code.
+    const expected = (
+      await db.prisma.reviewItem.findMany({ where: { campaignId: c.id }, orderBy: [{ systemName: "asc" }, { entitlementName: "asc" }, { identityName: "asc" }, { id: "asc" }], select: { id: true } })
+    ).map((i) => i.id);
+    const row = await db.prisma.campaign.findUniqueOrThrow({ where: { id: c.id } });
+    const itemIds = async (batch: number) => parseCsv((await readAll(reportCsvStream(db.prisma, row, new Date(), batch))).slice(1)).slice(1).map((r) => r[0]);
+    for (const batch of [1, 2, 3, 5, 1000]) expect(await itemIds(batch), `batch ${batch}`).toEqual(expected);
+    expect(new Set(expected).size).toBe(17);
+  });
+
   it("answers 401 signed out, and 404 alike to others and for an unknown campaign", async () => {
     const c = await campaign();
     const now = new Date();

@@ -10,7 +10,7 @@
  */
 import type { z } from "zod";
 import type { PrismaClient, Tx } from "../../db";
-import type { Campaign, Prisma } from "../../db/generated/client";
+import { Prisma, type Campaign } from "../../db/generated/client";
 import { forbidden, notFound } from "../../errors";
 import { loadActor, type Actor, type ServiceCtx } from "../actor";
 import { canSeeWholeCampaign } from "./policy";
@@ -102,7 +102,6 @@ const ITEM_SELECT = {
   grantId: true,
 } satisfies Prisma.ReviewItemSelect;
 
-const ORDER: Prisma.ReviewItemOrderByWithRelationInput[] = [{ systemName: "asc" }, { entitlementName: "asc" }, { identityName: "asc" }, { id: "asc" }];
 
 function summarizeReceipt(t: { status: string; connector: string; receipt: unknown; lastError: string | null; confirmNote: string | null }): string {
   if (t.status === "FAILED") return `Failed: ${t.lastError ?? "no error recorded"}`;
@@ -116,16 +115,31 @@ function summarizeReceipt(t: { status: string; connector: string; receipt: unkno
   return `Read-back: ${text}`.slice(0, 500);
 }
 
+/**
+ * The ids of one page of a campaign's items after `cursor` (an item id of the campaign), in report order. A
+ * keyset seek on the report-order index (migration review_item_report_order): the page starts where the
+ * cursor's row sits in the index, so page 1,000 of a million-item campaign reads 1,000 index entries, not a
+ * million. (Prisma's cursor over a four-column order filters from the campaign's first item instead.)
+ */
+async function pageIds(db: Tx, c: Campaign, opts: { cursor?: string; take: number }): Promise<string[]> {
+  const after = opts.cursor
+    ? Prisma.sql`AND (i."systemName", i."entitlementName", i."identityName", i."id") >
+        (SELECT k."systemName", k."entitlementName", k."identityName", k."id" FROM "ReviewItem" k WHERE k."id" = ${opts.cursor}::uuid AND k."campaignId" = ${c.id}::uuid)`
+    : Prisma.empty;
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    SELECT i."id"::text AS "id" FROM "ReviewItem" i
+     WHERE i."campaignId" = ${c.id}::uuid ${after}
+     ORDER BY i."systemName", i."entitlementName", i."identityName", i."id"
+     LIMIT ${opts.take}`;
+  return rows.map((r) => r.id);
+}
+
 /** One page of report rows after `cursor` (an item id), in report order. */
 export async function reportRowsPage(db: Tx, c: Campaign, now: Date, opts: { cursor?: string; take: number }): Promise<ReportRow[]> {
-  const items = await db.reviewItem.findMany({
-    where: { campaignId: c.id },
-    select: ITEM_SELECT,
-    orderBy: ORDER,
-    take: opts.take,
-    ...(opts.cursor ? { cursor: { id: opts.cursor }, skip: 1 } : {}),
-  });
-  if (items.length === 0) return [];
+  const ids = await pageIds(db, c, opts);
+  if (ids.length === 0) return [];
+  const byId = new Map((await db.reviewItem.findMany({ where: { id: { in: ids } }, select: ITEM_SELECT })).map((i) => [i.id, i]));
+  const items = ids.map((id) => byId.get(id)!);
   const personIds = new Set<string>();
   for (const i of items) {
     personIds.add(i.reviewerId);
