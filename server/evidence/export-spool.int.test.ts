@@ -1,5 +1,5 @@
 /**
- * The export reads each CSV/JSON Lines twin and each control check once, through temporary spool files
+ * The export reads each CSV/JSON Lines twin once, through temporary spool files
  * (server/evidence/spool.ts). Those files hold evidence: whether the export succeeds or fails half-way (the
  * output stream refusing bytes), none is left behind; and the twins still hold the same rows.
  */

@@ -6,8 +6,8 @@
  * Consistent: every file is read from one read-only REPEATABLE READ snapshot (see exportEvidencePack).
  *
  * Memory stays flat: every file is produced by fetching from a server-side cursor over its query, `EXPORT_BATCH` rows
- * at a time (the control checks page by keyset); a CSV's JSON Lines twin and a control check's members pass through a
- * temporary spool file so each is read once), streamed through a Transform that hashes, measures and counts it on the way into the
+ * at a time (the control checks' members page by keyset, after one statement counts them); a CSV's JSON Lines twin
+ * passes through a temporary spool file so it is read once), streamed through a Transform that hashes, measures and counts it on the way into the
  * zip (yazl), one entry after the other. The manifest is written last, once every file is measured.
  */
 import { createHash, sign } from "node:crypto";
@@ -40,7 +40,7 @@ import {
 import { ensureSigningKey, registeredKeys, type SigningKey } from "./keys";
 import { csvLine } from "../csv";
 import { Spools, type Spool } from "./spool";
-import { CONTROL_IDS_IN_ORDER, controlCheckInfo, controlPopulation } from "../domain/audit/controls";
+import { CONTROL_IDS_IN_ORDER, controlCheckInfo, controlMembers, summarizeControlCheck } from "../domain/audit/controls";
 
 export type ExportParams = { from: Date; to: Date; systems?: string[]; campaignId?: string };
 export type ExportOptions = {
@@ -584,7 +584,7 @@ const CONTROL_SUBJECT: Record<string, string> = {
   [CONTROL_IDS.noExpiredActive]: "Grant",
 };
 
-function controlsFile(db: Tx, sc: Scope, now: Date, batch: number, spools: Spools): FileSpec {
+function controlsFile(db: Tx, sc: Scope, now: Date, batch: number): FileSpec {
   // The checks take an inclusive end: the pack's period ends just before `to`.
   const opts = { from: sc.from, to: new Date(sc.to.getTime() - 1), systemNames: sc.systems.map((s) => s.name), now };
   const paging = { ...opts, batchSize: batch };
@@ -595,55 +595,41 @@ function controlsFile(db: Tx, sc: Scope, now: Date, batch: number, spools: Spool
     description:
       'Control-check results (the auditor workspace\'s checks over the period and systems): per check a "check" line, then one "exception" line per exception and one "flagged" line per flagged member.',
     query:
-      "controlPopulation(db, check, parameters[0]) from server/domain/audit/controls.ts (the checks of summarizeControlCheck and controlMembers), for each check in order; each check line states how its population was defined",
+      "for each check in order: summarizeControlCheck(db, check, parameters[0]) (its counts, one SQL statement), then controlMembers(db, check, \"exception\") and controlMembers(db, check, \"flagged\") from server/domain/audit/controls.ts; each check line states how its population was defined",
     parameters: [{ from: opts.from.toISOString(), to: opts.to.toISOString(), systemNames: opts.systemNames, now: now.toISOString() }],
     // Not counted up front: each check adds its lines to the progress total when it has been counted.
     count: async () => 0,
     async *chunks(progress, addTotal) {
-      // One pass per check: the members it lists go to two spools while it is counted, then the check line
-      // (which needs the counts) is written, followed by the spooled exception and flagged lines.
+      // Per check: its counts (SQL), the check line, then its exception lines and its flagged lines, read a page
+      // at a time by the check's SQL verdicts (each member's row verdict must agree: controls.ts). Only the
+      // members listed are read, not the whole population.
       for (const id of CONTROL_IDS_IN_ORDER) {
         const info = controlCheckInfo(id, opts);
-        const listed = { exception: spools.create(), flagged: spools.create() };
-        let population = 0;
-        let exceptions = 0;
-        let flagged = 0;
-        for await (const page of controlPopulation(db, id, paging)) {
-          population += page.length;
-          let e = "";
-          let f = "";
-          for (const r of page) {
-            if (r.exception) {
-              exceptions++;
-              e += toLine(id, "exception", r);
-            }
-            if (r.flag) {
-              flagged++;
-              f += toLine(id, "flagged", r);
-            }
-          }
-          if (e) await listed.exception.write(e);
-          if (f) await listed.flagged.write(f);
-        }
-        addTotal(1 + exceptions + flagged);
+        const summary = await summarizeControlCheck(db, id, paging);
+        addTotal(1 + summary.exceptionCount + summary.flaggedCount);
         const head: ControlLine = {
           type: "check",
           id: info.id,
           title: info.title,
           description: info.description,
-          population,
+          population: summary.population.count,
           definition: info.definition,
-          exceptions,
-          flagged,
-          passed: exceptions === 0,
+          exceptions: summary.exceptionCount,
+          flagged: summary.flaggedCount,
+          passed: summary.passed,
         };
         progress(1);
         yield `${toJsonText(head)}\n`;
-        for (const spool of [listed.exception, listed.flagged]) {
-          for await (const c of spool.read()) {
-            progress(c.lines);
-            yield c.bytes;
+        for (const which of ["exception", "flagged"] as const) {
+          let listed = 0;
+          for await (const page of controlMembers(db, id, which, paging)) {
+            listed += page.length;
+            progress(page.length);
+            yield page.map((r) => toLine(id, which, r)).join("");
           }
+          const expected = which === "exception" ? summary.exceptionCount : summary.flaggedCount;
+          // One REPEATABLE READ transaction: the count and the list see the same rows, so they agree.
+          if (listed !== expected) throw new Error(`Control check "${id}": counted ${expected} ${which} members but listed ${listed}.`);
         }
       }
     },
@@ -871,7 +857,7 @@ async function writeFiles(
     },
     ...grantFiles(db, sc, endSeq, batch, spools),
     ...dataFiles(db, sc, endSeq, batch),
-    controlsFile(db, sc, now, batch, spools),
+    controlsFile(db, sc, now, batch),
     exclusionsFile(db, sc, BigInt(anchor.seq), batch),
     ...reconFiles(db, sc, endSeq, batch, spools),
     {

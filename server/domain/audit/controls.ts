@@ -5,24 +5,25 @@
  *
  * Each check is stated twice, on purpose, and a test holds the two equal (control-verdicts.int.test.ts):
  * - as rows: a Prisma filter for its population, and each member's verdict (exception? flagged? why?) in
- *   JavaScript over the row (`page`). The evidence pack's controls file and the population CSV walk these.
+ *   JavaScript over the row (`page`). The population CSV and samples walk these.
  * - as SQL (`sql`): the same population as FROM/WHERE, and the exception and flag verdicts as boolean
  *   expressions. Counting a million grants' verdicts, or finding the first hundred exceptions among them,
  *   is then one statement on the database instead of a walk of every row through the portal (182 s at 1M
  *   grants before; docs/performance-queries.md "Control checks").
- * Where SQL picks the members (the exceptions / flagged lists), the rows are then loaded by id through
- * `page`, and a member whose row verdict disagrees with the SQL verdict stops the read with an error: a
- * drift between the two statements can never silently drop or add an exception.
+ * Where SQL picks the members (the exceptions / flagged lists: the portal, their CSVs, the evidence pack's
+ * controls file), the rows are then loaded by id through `page`, and a member whose row verdict disagrees
+ * with the SQL verdict stops the read with an error: a drift between the two statements can never silently
+ * drop or add an exception.
  *
  * Memory stays flat whatever the size of a population: members are read in pages (keyset pagination by id,
  * `batchSize` rows at a time, 1000 by default) and never more than one page is held.
  * - `summarizeControlCheck`: the counts only (population, exceptions, flagged): one SQL statement.
  * - `controlMembers`: the exceptions / flagged / whole population, one page (array) at a time, in id order.
- * - `controlPopulation`: the whole population with each member's verdicts (the evidence pack).
+ * - `controlPopulation`: the whole population with each member's row verdicts (what the equivalence test walks).
  * - `controlChecksOverview`: what the portal shows: per check the counts and the first `limit` exceptions and
  *   flagged members (the rest are in the CSV, `controlMembersCsv`).
- * Only model queries on the given client: `db` may be an interactive transaction (the evidence export reads
- * inside one REPEATABLE READ transaction), so nothing here opens a transaction of its own.
+ * Only queries on the given client: `db` may be an interactive transaction (the evidence export reads inside
+ * one REPEATABLE READ transaction), so nothing here opens a transaction of its own.
  *
  * Read-only. Routers and route handlers expose it to ADMIN, SECURITY and AUDITOR only.
  */
@@ -534,8 +535,7 @@ export async function* controlMembers(db: Tx, id: ControlId, which: "exception" 
 
 /**
  * The whole population of a check, one page at a time, each member marked as an exception and/or flagged by
- * its row verdicts: one pass where a caller needs both the counts and the members (the evidence pack's
- * controls file).
+ * its row verdicts (control-verdicts.int.test.ts holds these equal to the SQL verdicts).
  */
 export async function* controlPopulation(db: Tx, id: ControlId, opts: ControlScopeOpts & PagingOpts = {}): AsyncGenerator<PopRow[]> {
   yield* populationPages(db, checkDef(id), toScope(opts), batchOf(opts));
