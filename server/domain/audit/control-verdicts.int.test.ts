@@ -137,12 +137,18 @@ async function byWalk(id: ControlId, scope: ControlScopeOpts) {
   return out;
 }
 async function bySql(id: ControlId, scope: ControlScopeOpts) {
-  const list = async (which: "exception" | "flagged") => {
+  const list = async (which: "exception" | "flagged", listBy?: "sql" | "rows") => {
     const ids: string[] = [];
-    for await (const page of controlMembers(db.prisma, id, which, { ...scope, batchSize: 3 })) ids.push(...page.map((r) => r.id));
+    for await (const page of controlMembers(db.prisma, id, which, { ...scope, batchSize: 3, listBy })) ids.push(...page.map((r) => r.id));
     return ids;
   };
-  return { summary: await summarizeControlCheck(db.prisma, id, scope), exceptions: await list("exception"), flagged: await list("flagged") };
+  // Listed by SQL verdicts; and as the CSV and the pack list them (SQL or rows, by how dense), which must agree.
+  const exceptions = await list("exception", "sql");
+  const flagged = await list("flagged", "sql");
+  expect(await list("exception"), `${id} exceptions as listed`).toEqual(exceptions);
+  expect(await list("flagged"), `${id} flagged as listed`).toEqual(flagged);
+  expect(await list("exception", "rows"), `${id} exceptions by rows`).toEqual(exceptions);
+  return { summary: await summarizeControlCheck(db.prisma, id, scope), exceptions, flagged };
 }
 
 describe(`control checks: the SQL verdicts equal the row verdicts (${TEST_ENGINE})`, () => {
@@ -180,6 +186,17 @@ describe(`control checks: the SQL verdicts equal the row verdicts (${TEST_ENGINE
       }
     });
   }
+
+  it("a list that does not come to its count is an error, never a short list (either way of listing)", async () => {
+    const counted = await summarizeControlCheck(db.prisma, "nhi-owned", { now });
+    expect(counted.exceptionCount).toBeGreaterThan(0);
+    for (const listBy of ["sql", "rows"] as const) {
+      const drained = async () => {
+        for await (const _ of controlMembers(db.prisma, "nhi-owned", "exception", { now, listBy, counted: { ...counted, exceptionCount: counted.exceptionCount + 1 } }));
+      };
+      await expect(drained()).rejects.toThrow(`counted ${counted.exceptionCount + 1} exception members but listed ${counted.exceptionCount}`);
+    }
+  });
 
   it("the drawn population really exercises the checks: exceptions and flagged members in every check that has them, scopes that narrow", async () => {
     expect(seen.exceptions).toBeGreaterThan(50);

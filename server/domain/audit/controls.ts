@@ -522,15 +522,48 @@ export async function summarizeControlCheck(db: Tx, id: ControlId, opts: Control
 }
 
 /**
- * The members that are exceptions / flagged / all of them, in id order, one page (array) at a time. The
- * exceptions and the flagged are found by the check's SQL (only they are read); the population is walked.
+ * Above this share of the population, the exceptions (or flagged) are listed by walking the population and
+ * keeping the members whose row verdict says so: fewer statements than finding them by SQL first (imported
+ * access, flagged, is most of the grants in effect). Below it, only they are read.
  */
-export async function* controlMembers(db: Tx, id: ControlId, which: "exception" | "flagged" | "all", opts: ControlScopeOpts & PagingOpts = {}): AsyncGenerator<ControlRow[]> {
+const DENSE_SHARE = 0.5;
+
+/**
+ * The members that are exceptions / flagged / all of them, in id order, one page (array) at a time. The
+ * exceptions and the flagged are counted by the check's SQL first (or `counted`, the check's summary already
+ * read in the same transaction), then listed; a list that does not come to the count is an error.
+ */
+export async function* controlMembers(
+  db: Tx,
+  id: ControlId,
+  which: "exception" | "flagged" | "all",
+  opts: ControlScopeOpts & PagingOpts & { counted?: ControlCheckSummary; /** Force one way of listing (the equivalence test reads both). */ listBy?: "sql" | "rows" } = {},
+): AsyncGenerator<ControlRow[]> {
   const c = checkDef(id);
   const s = toScope(opts);
   const batch = batchOf(opts);
-  const pages = which === "all" ? populationPages(db, c, s, batch) : verdictPages(db, c, s, which === "exception" ? "exception" : "flag", batch);
-  for await (const page of pages) yield page.map(strip);
+  if (which === "all") {
+    for await (const page of populationPages(db, c, s, batch)) yield page.map(strip);
+    return;
+  }
+  const verdict: Verdict = which === "exception" ? "exception" : "flag";
+  const counted = opts.counted ?? summaryOf(c, s, await tally(db, c, s));
+  const expected = verdict === "exception" ? counted.exceptionCount : counted.flaggedCount;
+  if (expected === 0) return;
+  let listed = 0;
+  if (opts.listBy === "rows" || (opts.listBy === undefined && expected > counted.population.count * DENSE_SHARE)) {
+    for await (const page of populationPages(db, c, s, batch)) {
+      const kept = page.filter((r) => r[verdict]).map(strip);
+      listed += kept.length;
+      if (kept.length > 0) yield kept;
+    }
+  } else {
+    for await (const page of verdictPages(db, c, s, verdict, batch)) {
+      listed += page.length;
+      yield page.map(strip);
+    }
+  }
+  if (listed !== expected) throw new Error(`Control check "${c.id}": counted ${expected} ${which} members but listed ${listed}. The check's sql and page must state the same rule.`);
 }
 
 /**
