@@ -12,7 +12,7 @@ import { makeEntitlement, makeHuman, makeNhi, makeSystem } from "../../testing/f
 import { DAY, submitInput } from "../requests/request-test-kit";
 import { makeCampaign, makeItem } from "../campaigns/campaign-test-kit";
 import { approvedAndProvisioned, auditScene, type AuditScene } from "./audit-test-kit";
-import { CONTROL_IDS_IN_ORDER, controlChecksOverview, controlMembers, controlPopulation, countControlPopulation, summarizeControlCheck, type ControlScopeOpts } from "./controls";
+import { CONTROL_IDS_IN_ORDER, controlChecksOverview, controlMembers, controlMembersAt, controlPopulation, countControlPopulation, summarizeControlCheck, type ControlScopeOpts } from "./controls";
 import { mulberry32 } from "./sampling";
 import type { ControlId } from "./schema";
 
@@ -174,6 +174,12 @@ describe(`control checks: the SQL verdicts equal the row verdicts (${TEST_ENGINE
         expect(sql.summary.flaggedCount, `${id} flagged`).toBe(walk.flagged.length);
         expect(sql.exceptions, `${id} exception ids`).toEqual(walk.exceptions);
         expect(sql.flagged, `${id} flagged ids`).toEqual(walk.flagged);
+        // Members by position of the population in id order (what samples read): the same as the walk's.
+        const positions = [0, 3, 10, walk.population.length - 1, walk.population.length, walk.population.length + 5].filter((p) => p >= 0);
+        const at = await controlMembersAt(db.prisma, id, positions, scope());
+        expect(Object.fromEntries([...at].map(([p, r]) => [p, r.id])), `${id} positions`).toEqual(
+          Object.fromEntries(positions.filter((p) => p < walk.population.length).map((p) => [p, walk.population[p]])),
+        );
         seen.exceptions += walk.exceptions.length;
         seen.flagged += walk.flagged.length;
         if (name !== "no scope" && walk.population.length < (await byWalk(id, { now })).population.length) seen.narrowed++;

@@ -10,14 +10,14 @@
  * Same population + same seed + same n ⇒ same sample.
  *
  * Memory is O(n), not O(population): the population is counted, the shuffle runs over positions
- * 0 … size−1 (only the displaced positions are stored), and the population is then read in id order one
- * page at a time, keeping the members at the drawn positions. The result is exactly that of shuffling the
- * sorted list itself.
+ * 0 … size−1 (only the displaced positions are stored), and the members at the drawn positions of the
+ * population in id order are then read (controlMembersAt: the database numbers the population, only the drawn
+ * members are loaded). The result is exactly that of shuffling the sorted list itself.
  */
 import { randomInt } from "node:crypto";
 import type { Tx } from "../../db";
 import { csvLine } from "../../csv";
-import { controlCheckInfo, controlMembers, countControlPopulation, type ControlRow } from "./controls";
+import { controlCheckInfo, controlMembersAt, countControlPopulation, type ControlRow } from "./controls";
 import type { ControlId } from "./schema";
 
 /** mulberry32: a small, well-known 32-bit PRNG. Returns floats in [0, 1). */
@@ -73,34 +73,21 @@ export type ControlSample = {
 
 /**
  * A reproducible random sample of n members of a check's population (seed drawn and recorded when absent).
- * Holds O(n) rows: counts the population, draws the positions, then pages through the population in id
- * order picking those positions (stopping after the last one). Read-only; who may call it: the router
- * (ADMIN, SECURITY, AUDITOR).
+ * Holds O(n) rows: counts the population, draws the positions, then reads the members at those positions
+ * of the population in id order. Read-only; who may call it: the router (ADMIN, SECURITY, AUDITOR).
  */
 export async function sampleControlPopulation(
   db: Tx,
   input: { check: ControlId; n: number; seed?: number; from?: string; to?: string; systemNames?: string[] },
   now: Date,
-  opts: { batchSize?: number } = {},
 ): Promise<ControlSample> {
   const seed = input.seed ?? randomInt(0, 0xffffffff);
   const scope = { from: input.from, to: input.to, systemNames: input.systemNames, now };
   const info = controlCheckInfo(input.check, scope);
   const populationCount = await countControlPopulation(db, input.check, scope);
   const positions = drawPositions(populationCount, input.n, seed);
-  const drawOrder = new Map(positions.map((p, k) => [p, k]));
-  const picked: (ControlRow | undefined)[] = new Array<ControlRow | undefined>(positions.length);
-  const last = positions.reduce((m, p) => Math.max(m, p), -1);
-  let position = 0;
-  if (last >= 0) {
-    pages: for await (const page of controlMembers(db, input.check, "all", { ...scope, batchSize: opts.batchSize })) {
-      for (const row of page) {
-        const k = drawOrder.get(position);
-        if (k !== undefined) picked[k] = row;
-        if (++position > last) break pages;
-      }
-    }
-  }
+  const atPosition = await controlMembersAt(db, input.check, positions, scope);
+  const picked = positions.map((p) => atPosition.get(p));
   return {
     check: { id: info.id, title: info.title },
     definition: info.definition,
