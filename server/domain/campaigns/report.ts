@@ -102,7 +102,6 @@ const ITEM_SELECT = {
   grantId: true,
 } satisfies Prisma.ReviewItemSelect;
 
-
 function summarizeReceipt(t: { status: string; connector: string; receipt: unknown; lastError: string | null; confirmNote: string | null }): string {
   if (t.status === "FAILED") return `Failed: ${t.lastError ?? "no error recorded"}`;
   if (t.status !== "DONE") return `Not confirmed yet (${t.status.toLowerCase().replace(/_/g, " ")})`;
