@@ -21,8 +21,11 @@
  * BENCH_PATHS (comma-separated words) runs only the paths whose names contain them. Each HTTP run starts once the
  * portal's database sessions of the run before are idle (calls autocannon cut off are still being served).
  * Prints the machine (cores, load average at start and end), the data set, then one line per path and level:
- * HTTP p50/p95/req/s, raw SQL p50/p95/req/s, and the ratios (HTTP p95 / SQL p95, SQL req/s / HTTP req/s).
+ * HTTP p50/p95/req/s, raw SQL p50/p95/req/s, and the ratios (HTTP p95 / SQL p95, SQL req/s / HTTP req/s); and, for
+ * each HTTP run, the CPU time per call of the portal's processes, of PostgreSQL's (when the cluster runs on this
+ * machine) and of this load generator (bench/lib/cpu.ts), with the ceiling the first two set on this machine's cores.
  */
+import fs from "node:fs";
 import os from "node:os";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
@@ -33,6 +36,7 @@ import { ZMyItemsInput } from "../server/domain/campaigns/schema";
 import { ADMIN_PERSON, HEAVY_MANAGERS, loadScaleData, SCALE_EMAIL, scaleShape } from "../scripts/lib/scale-data";
 import { buildIfChanged, signIn, startPortal } from "./lib/portal";
 import { captureSql, httpLoad, sqlLoad, type Figures, type HttpCase, type Statement } from "./lib/load";
+import { parentOf, perCall, readCpu, type CpuSplit } from "./lib/cpu";
 
 const GRANTS = Number(process.env.BENCH_GRANTS ?? 100_000);
 const SECONDS = Number(process.env.BENCH_DURATION ?? 10);
@@ -45,6 +49,14 @@ const machine = () => `${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?
 type Path = { name: string; write: boolean; sql: Statement[]; http: HttpCase };
 
 const trpcGet = (proc: string, input: unknown) => `/api/trpc/${proc}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
+
+function readComm(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "";
+  }
+}
 
 function fmt(n: number, digits = 0) {
   return Number.isFinite(n) ? n.toFixed(digits) : "-";
@@ -92,6 +104,15 @@ async function main() {
   );
   const entitlements = (await prisma.entitlement.findMany({ select: { id: true }, orderBy: { name: "asc" } })).map((e) => e.id);
   const inboxTop = await callerAs(prisma, heavy[0]!).approvals.inbox({});
+  // The captured submit must succeed: an entitlement its submitter neither holds nor has asked for (at small
+  // BENCH_GRANTS the data set's people hold most of the few entitlements there are).
+  const touched = new Set(
+    (await prisma.$queryRawUnsafe<{ id: string }[]>(
+      `SELECT "entitlementId"::text AS id FROM "Grant" WHERE "identityId" = $1::uuid UNION SELECT "entitlementId"::text FROM "AccessRequest" WHERE "beneficiaryId" = $1::uuid`,
+      submitters[0]!,
+    )).map((r) => r.id),
+  );
+  const captureSubmitEnt = [...entitlements].reverse().find((e) => !touched.has(e)) ?? entitlements[entitlements.length - 1]!;
   console.log(`Acting as: heavy managers with ${steps.length} open stages between them (inbox of the first: ${inboxTop.total}); admin for the home page; reviewer with ${reviewer.n} items; ${submitters.length} line managers submitting.`);
 
   // Sessions first: their ledger events must come before the SQL capture (see the header).
@@ -107,7 +128,6 @@ async function main() {
   url.pathname = `/${capName}`;
   const capUrl = url.toString();
   const capturedStep = steps[steps.length - 1]!;
-  const captureSubmitEnt = entitlements[entitlements.length - 1]!;
   const sql = {
     inbox: await captureSql(capUrl, (p) => callerAs(p, heavy[0]!).approvals.inbox({})),
     directory: await captureSql(capUrl, (p) => callerAs(p, heavy[0]!).identities.list({ q: SEARCH_TERM })),
@@ -181,7 +201,13 @@ async function main() {
   // BENCH_PATHS: only the paths whose name contains one of these words (comma-separated), e.g. "home,review".
   const only = (process.env.BENCH_PATHS ?? "").split(",").map((w) => w.trim()).filter(Boolean);
   if (only.length) paths.splice(0, paths.length, ...paths.filter((p) => only.some((w) => p.name.includes(w))));
-  const results: { path: Path; level: number; raw: Figures; http: Map<number, Figures> }[] = [];
+  const results: { path: Path; level: number; raw: Figures; http: Map<number, Figures & { cpu: CpuSplit }> }[] = [];
+  // The database server's processes, for the CPU per call: the postmaster is the parent of this session's backend
+  // when the cluster runs on this machine (scripts/with-postgres.sh); otherwise its share is not read.
+  const backend = (await admin.query("SELECT pg_backend_pid() AS pid")).rows[0].pid as number;
+  const postmaster = parentOf(backend);
+  const isPostgres = (pid: number | null) => pid !== null && /^postgres/.test(readComm(pid));
+  const postmasterPid = isPostgres(backend) && isPostgres(postmaster) ? postmaster : null;
   try {
     console.log(`\nRaw SQL runs (statements per operation: ${paths.map((p) => `${p.name.split(" (")[0]} ${p.sql.length}`).join(", ")})`);
     for (const p of paths) {
@@ -218,23 +244,28 @@ async function main() {
       };
       for (const r of results) {
         await drained();
-        const h = await httpLoad(portal.origin, r.path.http, r.level, SECONDS);
+        const before = readCpu(portal.pid, postmasterPid);
+        const f = await httpLoad(portal.origin, r.path.http, r.level, SECONDS);
+        const h = { ...f, cpu: perCall(readCpu(portal.pid, postmasterPid), before, f.count + f.failed) };
         r.http.set(processes, h);
         const none = h.count === 0 ? `  (no call finished within ${SECONDS} s: raise BENCH_DURATION)` : "";
-        console.log(`  ${r.path.name.padEnd(46)} ${String(r.level).padStart(3)} clients  p50 ${fmt(h.p50).padStart(6)} ms  p95 ${fmt(h.p95).padStart(6)} ms  ${fmt(h.rps, 1).padStart(8)} /s${h.failed ? `  (${h.failed} non-2xx or errors: ${Object.entries(h.statuses ?? {}).map(([k, n]) => `${n}× ${k}`).join(", ")})` : ""}${none}`);
+        console.log(`  ${r.path.name.padEnd(46)} ${String(r.level).padStart(3)} clients  p50 ${fmt(h.p50).padStart(6)} ms  p95 ${fmt(h.p95).padStart(6)} ms  ${fmt(h.rps, 1).padStart(8)} /s  CPU per call: portal ${fmt(h.cpu.portal ?? NaN, 1)} ms, PostgreSQL ${fmt(h.cpu.database ?? NaN, 1)} ms, load generator ${fmt(h.cpu.loadGenerator, 1)} ms${h.failed ? `  (${h.failed} non-2xx or errors: ${Object.entries(h.statuses ?? {}).map(([k, n]) => `${n}× ${k}`).join(", ")})` : ""}${none}`);
       }
     }
   } finally {
     await portal.stop();
   }
 
-  console.log(`\nSide by side (${GRANTS.toLocaleString("en")} grants; ms; ratio = HTTP p95 / SQL p95 and SQL req/s / HTTP req/s)`);
-  console.log(`| path | clients | portal processes | HTTP p50 | HTTP p95 | HTTP req/s | SQL p50 | SQL p95 | SQL req/s | p95 ratio | req/s ratio |`);
-  console.log(`|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`);
+  const cores = os.cpus().length;
+  console.log(`\nSide by side (${GRANTS.toLocaleString("en")} grants; ms; ratio = HTTP p95 / SQL p95 and SQL req/s / HTTP req/s;`);
+  console.log(`CPU per call = the portal's and PostgreSQL's processes' CPU time over the HTTP run divided by its calls; ceiling = ${cores} cores × 1000 / their sum,`);
+  console.log(`the calls a second these ${cores} cores could serve if nothing else ran on them, the load generator included)`);
+  console.log(`| path | clients | portal processes | HTTP p50 | HTTP p95 | HTTP req/s | SQL p50 | SQL p95 | SQL req/s | p95 ratio | req/s ratio | CPU/call portal | CPU/call PostgreSQL | ceiling/s |`);
+  console.log(`|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`);
   for (const r of results) {
     for (const [processes, h] of r.http) {
       console.log(
-        `| ${r.path.name} | ${r.level} | ${processes} | ${fmt(h.p50)} | ${fmt(h.p95)} | ${h.count ? fmt(h.rps, 1) : `none in ${SECONDS} s`}${h.failed ? ` (${h.failed} failed)` : ""} | ${fmt(r.raw.p50, 1)} | ${fmt(r.raw.p95, 1)} | ${fmt(r.raw.rps, 1)} | ${fmt(h.p95 / r.raw.p95, 1)}× | ${fmt(r.raw.rps / h.rps, 1)}× |`,
+        `| ${r.path.name} | ${r.level} | ${processes} | ${fmt(h.p50)} | ${fmt(h.p95)} | ${h.count ? fmt(h.rps, 1) : `none in ${SECONDS} s`}${h.failed ? ` (${h.failed} failed)` : ""} | ${fmt(r.raw.p50, 1)} | ${fmt(r.raw.p95, 1)} | ${fmt(r.raw.rps, 1)} | ${fmt(h.p95 / r.raw.p95, 1)}× | ${fmt(r.raw.rps / h.rps, 1)}× | ${fmt(h.cpu.portal ?? NaN, 1)} | ${fmt(h.cpu.database ?? NaN, 1)} | ${fmt((cores * 1000) / ((h.cpu.portal ?? NaN) + (h.cpu.database ?? NaN)))} |`,
       );
     }
   }
