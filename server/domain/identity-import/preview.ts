@@ -430,7 +430,7 @@ export async function previewImport(
           },
           select: { id: true },
         });
-        const { rowCount, lastLine } = await planLines(tx, imp.id, createReadStream(spooled.file, { highWaterMark: 64 * 1024 }));
+        const { rowCount, lastLine } = await planLines(tx, imp.id, createReadStream(/*turbopackIgnore: true*/ spooled.file, { highWaterMark: 64 * 1024 }));
         await checkReferences(tx, imp.id, input.fullList);
         if (input.fullList) await fullListLeavers(tx, imp.id, ctx.actor.id, lastLine);
         await orderPlan(tx, imp.id);
