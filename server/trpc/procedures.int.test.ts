@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, TEST_ENGINE, type TestDb } from "../testing/db";
-import { callerAs, makeEntitlement, makeGrant, makeHuman, makeSystem } from "../testing/factories";
+import { callerAs, makeEntitlement, makeGrant, makeHuman, makeNhi, makeSystem } from "../testing/factories";
 import { recordEvent } from "../ledger/ledger";
 
 let t: TestDb;
@@ -47,9 +47,10 @@ describe(`procedure stack (${TEST_ENGINE})`, () => {
   });
 
   it("me.profile reports roles and relationship powers", async () => {
-    expect(await callerAs(t.prisma, manager.id).me.profile()).toMatchObject({ displayName: "Mona Manager", roles: [], isManager: true, ownsSystems: true });
-    expect(await callerAs(t.prisma, auditor.id).me.profile()).toMatchObject({ roles: ["AUDITOR"], isManager: false, ownsSystems: false });
+    expect(await callerAs(t.prisma, manager.id).me.profile()).toMatchObject({ displayName: "Mona Manager", roles: [], isManager: true, ownsSystems: true, ownsNhis: false });
+    expect(await callerAs(t.prisma, auditor.id).me.profile()).toMatchObject({ roles: ["AUDITOR"], isManager: false, ownsSystems: false, ownsNhis: false });
   });
+
 
   it("home.summary shows the person's own access expiring soon and no organisation totals to an employee", async () => {
     const s = await callerAs(t.prisma, employee.id).home.summary();
@@ -84,5 +85,27 @@ describe(`ledger procedures (${TEST_ENGINE})`, () => {
     await expect(c.ledger.list({ page: 0 })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/page/) });
     // @ts-expect-error unknown key
     await expect(c.ledger.list({ drop: "table" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/drop/) });
+  });
+
+  // Last: it adds a system and entitlements that the organisation counts above would see.
+  it("me.profile's powers on their edges: reports who left do not make a manager; owning one entitlement, or one NHI, does count", async () => {
+    const boss = await makeHuman(t.prisma, { name: "Lone Boss" });
+    await makeHuman(t.prisma, { managerId: boss.id, status: "DEPROVISIONED" });
+    const powers = async (id: string) => {
+      const { isManager, ownsSystems, ownsNhis } = (await callerAs(t.prisma, id).me.profile())!;
+      return { isManager, ownsSystems, ownsNhis };
+    };
+    expect(await powers(boss.id)).toEqual({ isManager: false, ownsSystems: false, ownsNhis: false });
+    await makeHuman(t.prisma, { managerId: boss.id, status: "SUSPENDED" });
+    expect(await powers(boss.id)).toEqual({ isManager: true, ownsSystems: false, ownsNhis: false });
+
+    const entOwner = await makeHuman(t.prisma);
+    const other = await makeSystem(t.prisma, admin.id, { name: "Payroll" });
+    await makeEntitlement(t.prisma, other.id, { name: "payroll:viewer", ownerId: entOwner.id });
+    expect(await powers(entOwner.id)).toEqual({ isManager: false, ownsSystems: true, ownsNhis: false });
+
+    const nhiOwner = await makeHuman(t.prisma);
+    await makeNhi(t.prisma, nhiOwner.id);
+    expect(await powers(nhiOwner.id)).toEqual({ isManager: false, ownsSystems: false, ownsNhis: true });
   });
 });

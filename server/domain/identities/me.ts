@@ -17,25 +17,31 @@ export type Me = {
   unreadNotifications: number;
 };
 
-/** The signed-in person's profile and powers, read fresh; null if the identity is not active. */
+/**
+ * The signed-in person's profile and powers, read fresh; null if the identity is not active. Every portal page's
+ * shell asks for it, so the relationship powers are one statement of EXISTS tests (navigation needs whether, not
+ * how many: a heavy manager's reports were counted, all 2,100 of them, on every page), beside the unread count.
+ */
 export async function whoAmI(db: Tx, identityId: string): Promise<Me | null> {
   const actor = await loadActor(db, identityId);
   if (!actor) return null;
-  const [reports, systems, entitlements, nhis, unread] = await Promise.all([
-    db.identity.count({ where: { managerId: actor.id, status: { not: "DEPROVISIONED" } } }),
-    db.system.count({ where: { ownerId: actor.id } }),
-    db.entitlement.count({ where: { ownerId: actor.id } }),
-    db.identity.count({ where: { ownerId: actor.id } }),
+  const [powers, unread] = await Promise.all([
+    db.$queryRaw<{ isManager: boolean; ownsSystems: boolean; ownsNhis: boolean }[]>`
+      SELECT EXISTS (SELECT 1 FROM "Identity" WHERE "managerId" = ${actor.id}::uuid AND "status" <> 'DEPROVISIONED') AS "isManager",
+             (EXISTS (SELECT 1 FROM "System" WHERE "ownerId" = ${actor.id}::uuid)
+               OR EXISTS (SELECT 1 FROM "Entitlement" WHERE "ownerId" = ${actor.id}::uuid)) AS "ownsSystems",
+             EXISTS (SELECT 1 FROM "Identity" WHERE "ownerId" = ${actor.id}::uuid) AS "ownsNhis"`,
     db.notification.count({ where: unreadOpenWhere(actor.id) }),
   ]);
+  const { isManager, ownsSystems, ownsNhis } = powers[0]!;
   return {
     id: actor.id,
     displayName: actor.displayName,
     email: actor.email,
     roles: actor.roles,
-    isManager: reports > 0,
-    ownsSystems: systems + entitlements > 0,
-    ownsNhis: nhis > 0,
+    isManager,
+    ownsSystems,
+    ownsNhis,
     readsAllAccess: readsAllAccess(actor),
     unreadNotifications: unread,
   };
