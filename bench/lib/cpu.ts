@@ -71,7 +71,7 @@ export function treeCpuMs(root: number): number | null {
 
 export type CpuSplit = { portal: number | null; database: number | null; loadGenerator: number };
 
-/** Reads the three at once; `split(after, before, calls)` gives the per-call figures of the interval. */
+/** Reads the three at once; `perCall(after, before, calls)` gives the per-call figures of the interval. */
 export function readCpu(portalPid: number, postmasterPid: number | null): CpuSplit {
   const self = process.cpuUsage();
   return { portal: treeCpuMs(portalPid), database: postmasterPid === null ? null : treeCpuMs(postmasterPid), loadGenerator: (self.user + self.system) / 1000 };

@@ -51,7 +51,6 @@ describe(`procedure stack (${TEST_ENGINE})`, () => {
     expect(await callerAs(t.prisma, auditor.id).me.profile()).toMatchObject({ roles: ["AUDITOR"], isManager: false, ownsSystems: false, ownsNhis: false });
   });
 
-
   it("home.summary shows the person's own access expiring soon and no organisation totals to an employee", async () => {
     const s = await callerAs(t.prisma, employee.id).home.summary();
     expect(s.myGrants).toBe(1);
@@ -86,8 +85,10 @@ describe(`ledger procedures (${TEST_ENGINE})`, () => {
     // @ts-expect-error unknown key
     await expect(c.ledger.list({ drop: "table" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/drop/) });
   });
+});
 
-  // Last: it adds a system and entitlements that the organisation counts above would see.
+// Last: it adds a system and entitlements that the organisation counts above would see.
+describe(`me.profile's relationship powers (${TEST_ENGINE})`, () => {
   it("me.profile's powers on their edges: reports who left do not make a manager; owning one entitlement, or one NHI, does count", async () => {
     const boss = await makeHuman(t.prisma, { name: "Lone Boss" });
     await makeHuman(t.prisma, { managerId: boss.id, status: "DEPROVISIONED" });
