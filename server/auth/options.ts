@@ -15,7 +15,7 @@ import { log } from "../logger";
 import { authSecret } from "./secret";
 import { identityForDemoSignIn, identityForSignIn } from "../domain/identities/sign-in";
 import { isDemoAccountEmail } from "../domain/identities/demo-accounts";
-import { resolveSession, revokeSession, startSession } from "../domain/sessions/service";
+import { identityForSessionClaims, revokeSession, startSession } from "../domain/sessions/service";
 
 /** The longest a session lives after sign-in (absolute: activity does not extend it). */
 export const SESSION_MAX_AGE_S = 8 * 60 * 60;
@@ -135,10 +135,8 @@ export function authOptions(): NextAuthOptions {
           token.sid = await startSession(db(), { identityId: identity.id, method: account.provider, now, maxAgeMs: SESSION_MAX_AGE_S * 1000 });
           return token;
         }
-        // Every later read of the session: the row decides. A token without a session id predates server-side
-        // sessions and is not honoured.
-        const sid = typeof token.sid === "string" ? token.sid : null;
-        const identityId = sid ? await resolveSession(db(), sid, now) : null;
+        // Every later read of the session: the row decides (the same rule as getSessionIdentityId's).
+        const identityId = await identityForSessionClaims(db(), token, now);
         if (!identityId) throw new SessionEndedError();
         token.identityId = identityId;
         return token;

@@ -60,6 +60,17 @@ export async function resolveSession(db: PrismaClient, sessionId: string, now: D
 }
 
 /**
+ * Who a session token's claims stand for now, or null: the rule of every read of a session after sign-in,
+ * applied both by next-auth's jwt callback (server/auth/options.ts) and by getSessionIdentityId
+ * (server/auth/session.ts). The claims carry the id of a Session row (`sid`) and that row decides; a token
+ * without a session id predates server-side sessions and is not honoured.
+ */
+export async function identityForSessionClaims(db: PrismaClient, claims: Record<string, unknown> | null, now: Date): Promise<string | null> {
+  const sid = typeof claims?.sid === "string" ? claims.sid : null;
+  return sid ? resolveSession(db, sid, now) : null;
+}
+
+/**
  * Ends one session at once (sign-out). Idempotent: a session already ended is left as it is and no event is
  * written. Returns whether this call ended it.
  */
