@@ -12,7 +12,8 @@
  *    (default 10): the captured SQL replayed raw through a `pg` pool (writes in a rolled-back transaction), then
  *    the path over HTTP with autocannon. All raw runs come first: a raw write replays the captured ledger append
  *    at the captured chain position, which the HTTP writes then move on.
- *    Paths: approver inbox (a heavy manager, tRPC), directory search (identities.list with a term, tRPC), home
+ *    Paths: first the floor every other path stands on (Next answering a static file; the cheapest signed-in tRPC
+ *    call, me.current, which every page's shell makes), then approver inbox (a heavy manager, tRPC), directory search (identities.list with a term, tRPC), home
  *    page HTML (an admin, and a line manager), my requests (tRPC, a line manager), the control checks (tRPC
  *    audit.controls, the admin: counts and first exceptions of five checks over the whole organisation), request detail page HTML, review workspace page HTML (the reviewer with the most
  *    items), submit a request (tRPC mutation, 50 people in turn), approve a step (tRPC mutation, the heavy
@@ -134,6 +135,7 @@ async function main() {
     home: await captureSql(capUrl, (p) => Promise.all([callerAs(p, adminId).me.profile(), callerAs(p, adminId).home.summary()])),
     homeManager: await captureSql(capUrl, (p) => Promise.all([callerAs(p, submitters[0]!).me.profile(), callerAs(p, submitters[0]!).home.summary()])),
     mine: await captureSql(capUrl, (p) => callerAs(p, submitters[0]!).requests.mine({})),
+    shell: await captureSql(capUrl, (p) => callerAs(p, submitters[0]!).me.current()),
     controls: await captureSql(capUrl, (p) => callerAs(p, adminId).audit.controls({})),
     detail: await captureSql(capUrl, (p) => callerAs(p, heavy[0]!).requests.byId({ id: inboxTop.rows[0]!.requestId })),
     review: await captureSql(capUrl, async (p) => {
@@ -157,6 +159,11 @@ async function main() {
   let submitted = 0;
   let approved = 0;
   const paths: Path[] = [
+    // The floor of the stack, what every other path pays before its own work: Next answering a static file (no
+    // session, no database), and the cheapest signed-in tRPC call (the session row, the clock, the actor and one
+    // statement of powers: every page's shell asks it).
+    { name: "floor: a static file (/icon.svg)", write: false, sql: [], http: { path: "/icon.svg", headers: {} } },
+    { name: "floor: the page shell (tRPC me.current)", write: false, sql: sql.shell, http: { path: trpcGet("me.current", {}), headers: { cookie: cookie.get(submitters[0]!)! } } },
     { name: "approver inbox (tRPC, heavy manager)", write: false, sql: sql.inbox, http: { path: trpcGet("approvals.inbox", {}), headers: { cookie: cookie.get(heavy[0]!)! } } },
     { name: `directory search (identities.list q="${SEARCH_TERM}")`, write: false, sql: sql.directory, http: { path: trpcGet("identities.list", { q: SEARCH_TERM }), headers: { cookie: cookie.get(heavy[0]!)! } } },
     { name: "home page HTML (admin)", write: false, sql: sql.home, http: { path: "/", headers: { cookie: cookie.get(adminId)! } } },
@@ -201,7 +208,7 @@ async function main() {
   // BENCH_PATHS: only the paths whose name contains one of these words (comma-separated), e.g. "home,review".
   const only = (process.env.BENCH_PATHS ?? "").split(",").map((w) => w.trim()).filter(Boolean);
   if (only.length) paths.splice(0, paths.length, ...paths.filter((p) => only.some((w) => p.name.includes(w))));
-  const results: { path: Path; level: number; raw: Figures; http: Map<number, Figures & { cpu: CpuSplit }> }[] = [];
+  const results: { path: Path; level: number; raw: Figures | null; http: Map<number, Figures & { cpu: CpuSplit }> }[] = [];
   // The database server's processes, for the CPU per call: the postmaster is the parent of this session's backend
   // when the cluster runs on this machine (scripts/with-postgres.sh); otherwise its share is not read.
   const backend = (await admin.query("SELECT pg_backend_pid() AS pid")).rows[0].pid as number;
@@ -212,9 +219,10 @@ async function main() {
     console.log(`\nRaw SQL runs (statements per operation: ${paths.map((p) => `${p.name.split(" (")[0]} ${p.sql.length}`).join(", ")})`);
     for (const p of paths) {
       for (const level of LEVELS) {
-        const raw = await sqlLoad(dbUrl, p.sql, p.write, level, SECONDS);
+        // A path with no SQL of its own (the static file) has nothing to replay.
+        const raw = p.sql.length > 0 ? await sqlLoad(dbUrl, p.sql, p.write, level, SECONDS) : null;
         results.push({ path: p, level, raw, http: new Map() });
-        console.log(`  ${p.name.padEnd(46)} ${String(level).padStart(3)} clients  p50 ${fmt(raw.p50, 1).padStart(8)} ms  p95 ${fmt(raw.p95, 1).padStart(8)} ms  ${fmt(raw.rps, 1).padStart(8)} /s`);
+        if (raw) console.log(`  ${p.name.padEnd(46)} ${String(level).padStart(3)} clients  p50 ${fmt(raw.p50, 1).padStart(8)} ms  p95 ${fmt(raw.p95, 1).padStart(8)} ms  ${fmt(raw.rps, 1).padStart(8)} /s`);
       }
     }
     for (const [i, processes] of processCounts.entries()) {
@@ -265,7 +273,7 @@ async function main() {
   for (const r of results) {
     for (const [processes, h] of r.http) {
       console.log(
-        `| ${r.path.name} | ${r.level} | ${processes} | ${fmt(h.p50)} | ${fmt(h.p95)} | ${h.count ? fmt(h.rps, 1) : `none in ${SECONDS} s`}${h.failed ? ` (${h.failed} failed)` : ""} | ${fmt(r.raw.p50, 1)} | ${fmt(r.raw.p95, 1)} | ${fmt(r.raw.rps, 1)} | ${fmt(h.p95 / r.raw.p95, 1)}× | ${fmt(r.raw.rps / h.rps, 1)}× | ${fmt(h.cpu.portal ?? NaN, 1)} | ${fmt(h.cpu.database ?? NaN, 1)} | ${fmt((cores * 1000) / ((h.cpu.portal ?? NaN) + (h.cpu.database ?? NaN)))} |`,
+        `| ${r.path.name} | ${r.level} | ${processes} | ${fmt(h.p50)} | ${fmt(h.p95)} | ${h.count ? fmt(h.rps, 1) : `none in ${SECONDS} s`}${h.failed ? ` (${h.failed} failed)` : ""} | ${fmt(r.raw?.p50 ?? NaN, 1)} | ${fmt(r.raw?.p95 ?? NaN, 1)} | ${fmt(r.raw?.rps ?? NaN, 1)} | ${r.raw ? `${fmt(h.p95 / r.raw.p95, 1)}×` : "-"} | ${r.raw ? `${fmt(r.raw.rps / h.rps, 1)}×` : "-"} | ${fmt(h.cpu.portal ?? NaN, 1)} | ${fmt(h.cpu.database ?? NaN, 1)} | ${fmt((cores * 1000) / ((h.cpu.portal ?? NaN) + (h.cpu.database ?? NaN)))} |`,
       );
     }
   }
