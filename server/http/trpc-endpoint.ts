@@ -20,7 +20,7 @@ import { env } from "../env";
 import { getSessionIdentityId } from "../auth/session";
 import { callBuckets, checkRateLimit, describeRefusal } from "../domain/rate-limits/policy";
 import { appRouter } from "../trpc/root";
-import { contextFor } from "../trpc/context";
+import { requestContextFor } from "../trpc/context";
 import { readBodyCapped, declaredOver } from "./body";
 import { clientAddress } from "./client-address";
 import { MAX_BATCH_CALLS, MAX_BODY_BYTES, MAX_URL_LENGTH } from "./limits";
@@ -79,7 +79,7 @@ export async function handleTrpcRequest(req: Request): Promise<Response> {
       req: forward,
       router: appRouter,
       maxBatchSize: MAX_BATCH_CALLS,
-      createContext: () => contextFor(identityId),
+      createContext: () => requestContextFor(identityId),
       responseMeta: trpcResponseMeta,
     });
   } catch (e) {

@@ -18,6 +18,12 @@ export type TrpcContext = {
   /** The identity matched at sign-in, or null when signed out. */
   identityId: string | null;
   now: () => Date;
+  /**
+   * Set on a context that lives for one request only (one HTTP call to /api/trpc, batch included; one server
+   * render): the actor, read at most once for all of its procedure calls (server/trpc/context.ts
+   * requestContextFor). Without it, every call reads the actor afresh.
+   */
+  actorOnce?: () => Promise<Actor | null>;
 };
 
 const CODE: Record<DomainErrorCode, TRPCError["code"]> = {
@@ -108,9 +114,18 @@ const refuseUnsafeText = t.middleware(async ({ next, getRawInput }) => {
 export const publicProcedure = t.procedure.use(mapDomainErrors).use(refuseUnsafeText);
 
 /** A signed-in, active identity. Builds the service context with the actor loaded fresh. */
+/**
+ * The active identity behind a context, with its roles, or null (signed out, unknown, suspended, deprovisioned):
+ * read fresh for every call, or once for all calls of one request when the context says so (`actorOnce`).
+ */
+export function actorOf(ctx: TrpcContext): Promise<Actor | null> {
+  if (ctx.actorOnce) return ctx.actorOnce();
+  return ctx.identityId ? loadActor(ctx.db, ctx.identityId) : Promise.resolve(null);
+}
+
 export const signedInProcedure = publicProcedure.use(async ({ ctx, next, type, meta }) => {
   if (!ctx.identityId) throw new TRPCError({ code: "UNAUTHORIZED", message: "Please sign in." });
-  const actor = await loadActor(ctx.db, ctx.identityId);
+  const actor = await actorOf(ctx);
   if (!actor) throw new TRPCError({ code: "UNAUTHORIZED", message: "Your account is not active in Warrant." });
   // Auditors read everything and change nothing: no mutation is callable from an auditor's session
   // (starting an evidence export is the one exception, opted into with `.meta({ auditorMayCall: true })`).

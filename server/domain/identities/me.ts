@@ -1,5 +1,5 @@
 import type { Tx } from "../../db";
-import { loadActor } from "../actor";
+import type { Actor } from "../actor";
 import { readsAllAccess } from "./policy";
 import { unreadOpenWhere } from "../notifications/queries";
 
@@ -18,12 +18,12 @@ export type Me = {
 };
 
 /**
- * The signed-in person's profile and powers, read fresh; null if the identity is not active. Every portal page's
- * shell asks for it, so the relationship powers are one statement of EXISTS tests (navigation needs whether, not
- * how many: a heavy manager's reports were counted, all 2,100 of them, on every page), beside the unread count.
+ * The signed-in person's profile and powers, read fresh, for the actor the call already read (server/trpc/init.ts
+ * actorOf); null when there is none (signed out, or the identity is not active). Every portal page's shell asks
+ * for it, so the relationship powers are one statement of EXISTS tests (navigation needs whether, not how many: a
+ * heavy manager's reports were counted, all 2,100 of them, on every page), beside the unread count.
  */
-export async function whoAmI(db: Tx, identityId: string): Promise<Me | null> {
-  const actor = await loadActor(db, identityId);
+export async function whoAmI(db: Tx, actor: Actor | null): Promise<Me | null> {
   if (!actor) return null;
   const [powers, unread] = await Promise.all([
     db.$queryRaw<{ isManager: boolean; ownsSystems: boolean; ownsNhis: boolean }[]>`
