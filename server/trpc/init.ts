@@ -113,7 +113,6 @@ const refuseUnsafeText = t.middleware(async ({ next, getRawInput }) => {
 
 export const publicProcedure = t.procedure.use(mapDomainErrors).use(refuseUnsafeText);
 
-/** A signed-in, active identity. Builds the service context with the actor loaded fresh. */
 /**
  * The active identity behind a context, with its roles, or null (signed out, unknown, suspended, deprovisioned):
  * read fresh for every call, or once for all calls of one request when the context says so (`actorOnce`).
@@ -123,6 +122,7 @@ export function actorOf(ctx: TrpcContext): Promise<Actor | null> {
   return ctx.identityId ? loadActor(ctx.db, ctx.identityId) : Promise.resolve(null);
 }
 
+/** A signed-in, active identity. Builds the service context with the actor loaded fresh (actorOf). */
 export const signedInProcedure = publicProcedure.use(async ({ ctx, next, type, meta }) => {
   if (!ctx.identityId) throw new TRPCError({ code: "UNAUTHORIZED", message: "Please sign in." });
   const actor = await actorOf(ctx);
