@@ -50,7 +50,8 @@ export async function identityFromSessionCookies(prisma: PrismaClient, list: rea
  * (it decodes the token and runs the jwt callback, which applies identityForSessionClaims too) but also builds the
  * whole auth handler and re-encrypts a refreshed token that a server component cannot set anyway. Measured
  * in one process on a warm JIT, a read went from 1.1 to 0.6 ms of CPU, on every call the portal serves.
- * Signing in and out (/api/auth/*) stays next-auth's.
+ * Signing in and out (/api/auth/*) stays next-auth's. Not next-auth's `getToken` either: it falls back to an
+ * `Authorization: Bearer` header, and a session is only ever a cookie here (bearer tokens are API clients').
  */
 export const getSessionIdentityId = cache(async (): Promise<string | null> => {
   return identityFromSessionCookies(db(), (await cookies()).getAll(), new Date());
