@@ -93,8 +93,10 @@ for (const role of ROLES) {
       const path = queue.shift()!;
       if (visited.has(path)) continue;
       visited.add(path);
+      const tNav = Date.now();
       await page.goto(path);
       await expect(page.getByRole("main")).toBeVisible();
+      const navSeconds = ((Date.now() - tNav) / 1000).toFixed(1);
       // A navigation label names the page it opens: the page's title says the same words (home greets instead).
       const label = path === "/" ? undefined : navLabel.get(path);
       if (label) {
@@ -125,7 +127,7 @@ for (const role of ROLES) {
       const tooWide = (await overflowingTables(page)).map((t) => `${path}: ${t}`);
       wide.push(...tooWide);
       for (const t of tooWide) appendFileSync(log, `table wider than 1440 px: ${t}\n`);
-      appendFileSync(log, `visited ${path} (${colours ? "all rules, colours light and dark" : "structure"}, ${shots} screenshot(s), ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+      appendFileSync(log, `visited ${path} (${colours ? "all rules, colours light and dark" : "structure"}, ${shots} screenshot(s), opened in ${navSeconds} s, checked in ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
 
       // The first link to each kind of detail page not seen yet.
       const links = await page.locator("main a[href^='/']").evaluateAll((as) => as.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
