@@ -12,6 +12,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapt
 import { PrismaClient } from "./db/generated/client";
 import { newPGlite } from "./db/pglite";
 import { withSerialTransactions } from "./db/serial-transactions";
+import { withEmptyReadsAnswered } from "./db/empty-reads";
 import { env, ZPoolMax } from "./env";
 
 export { PrismaClient };
@@ -85,7 +86,7 @@ export function poolMax(): number {
 /** Opens a database handle. Tests and scripts use this directly; the app uses `db()`. */
 export function openDb(opts: { url?: string; pgliteDir?: string; pglite?: PGlite; poolMax?: number } = {}): DbHandle {
   if (opts.url) {
-    const adapter = withSerialTransactions(new PrismaPg({ connectionString: opts.url, max: opts.poolMax ?? poolMax() }));
+    const adapter = withEmptyReadsAnswered(withSerialTransactions(new PrismaPg({ connectionString: opts.url, max: opts.poolMax ?? poolMax() })));
     const prisma = new PrismaClient({ adapter, transactionOptions: TX_OPTIONS });
     return { prisma, adapter, kind: "postgres", close: () => prisma.$disconnect() };
   }
@@ -98,7 +99,7 @@ export function openDb(opts: { url?: string; pgliteDir?: string; pglite?: PGlite
     pg = newPGlite(dir);
   }
   const client = pg;
-  const adapter = new PrismaPGlite(client);
+  const adapter = withEmptyReadsAnswered(new PrismaPGlite(client));
   const prisma = new PrismaClient({ adapter, transactionOptions: TX_OPTIONS });
   return {
     prisma,

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
+import type { PGlite } from "@electric-sql/pglite";
 import { newPGlite } from "../db/pglite";
 import pg from "pg";
 import { openDb, type DbHandle } from "../db";
@@ -12,6 +13,8 @@ import { PG_TEMPLATE_DB, TEMPLATE_DUMP } from "./global-setup";
 export type TestDb = DbHandle & {
   /** PostgreSQL runs only: the connection string of this test's database (for subprocess tests). */
   url?: string;
+  /** PGlite runs only: the embedded database itself (for a second client on the same data). */
+  pglite?: PGlite;
   /** Runs SQL as the database superuser, outside Prisma (e.g. to bypass the ledger triggers on purpose). */
   rawSql(sql: string): Promise<void>;
 };
@@ -65,6 +68,7 @@ export async function createTestDb(opts: { pgliteDir?: string } = {}): Promise<T
   const handle = openDb({ pglite });
   return {
     ...handle,
+    pglite,
     async rawSql(sql) {
       await pglite.exec(sql);
     },
