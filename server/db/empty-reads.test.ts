@@ -35,6 +35,7 @@ describe("statements left to the database", () => {
     ["an aggregate: one row, whatever the WHERE", `SELECT COUNT(*) FROM ${T} WHERE ${T}."id" IN (NULL)`],
     ["an aggregate under a name", `SELECT COUNT(${T}."id") AS "_count" FROM ${T} WHERE ${T}."id" IN (NULL)`],
     ["an OR: the other side may hold", `SELECT ${T}."id" FROM ${T} WHERE ${T}."id" IN (NULL) OR ${T}."kind" = $1`],
+    ["an OR after it, which binds looser than AND", `SELECT ${T}."id" FROM ${T} WHERE ${T}."id" IN (NULL) AND ${T}."kind" = $1 OR ${T}."status" = $2`],
     ["an OR inside a group", `SELECT ${T}."id" FROM ${T} WHERE (${T}."id" IN (NULL) OR ${T}."kind" = $1) AND ${T}."status" = $2`],
     ["NOT IN (NULL) is decided by NOT", `SELECT ${T}."id" FROM ${T} WHERE NOT (${T}."id" IN (NULL))`],
     ["a condition inside a function", `SELECT ${T}."id" FROM ${T} WHERE COALESCE(${T}."id" IN (NULL), TRUE)`],
