@@ -11,6 +11,8 @@ import autocannon, { type Request } from "autocannon";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../../server/db";
+import { neverMatchingSelect, withEmptyReadsAnswered } from "../../server/db/empty-reads";
+import { withSerialTransactions } from "../../server/db/serial-transactions";
 
 export type Figures = { p50: number; p95: number; rps: number; count: number; failed: number; /** HTTP runs: the answers that were not 2xx, by status ("error" for no answer). */ statuses?: Record<string, number> };
 
@@ -70,12 +72,17 @@ export function httpLoad(origin: string, c: HttpCase, connections: number, secon
 
 export type Statement = { query: string; params: unknown[] };
 
-/** The SQL statements `fn` sends through Prisma (transaction control left out), in order. */
+/**
+ * The SQL statements `fn` sends to the database through the portal's client (transaction control left out), in
+ * order. Prisma logs the relation reads the client answers itself (server/db/empty-reads.ts) as well: they never
+ * reach the database, so the raw replay leaves them out too.
+ */
 export async function captureSql(url: string, fn: (prisma: PrismaClient) => Promise<unknown>): Promise<Statement[]> {
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 4 }), log: [{ emit: "event", level: "query" }] });
+  const adapter = withEmptyReadsAnswered(withSerialTransactions(new PrismaPg({ connectionString: url, max: 4 })));
+  const prisma = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
   const out: Statement[] = [];
   (prisma as unknown as { $on(e: "query", cb: (e: { query: string; params: string }) => void): void }).$on("query", (e) => {
-    if (/^\s*(BEGIN|COMMIT|ROLLBACK)\b/i.test(e.query)) return;
+    if (/^\s*(BEGIN|COMMIT|ROLLBACK)\b/i.test(e.query) || neverMatchingSelect(e.query)) return;
     out.push({ query: e.query, params: e.params ? (JSON.parse(e.params) as unknown[]) : [] });
   });
   try {
