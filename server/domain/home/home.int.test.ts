@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "../../testing/db";
-import { makeEntitlement, makeGrant, makeHuman, makeSystem } from "../../testing/factories";
+import { callerAs, makeEntitlement, makeGrant, makeHuman, makeNhi, makeSystem } from "../../testing/factories";
 import { makeCampaign, makeItem } from "../campaigns/campaign-test-kit";
 import { DAY, HOUR, requestCast, submitInput, type RequestCast } from "../requests/request-test-kit";
 import { accessByRisk, CHART_WEEKS, requestsOverTime, unverifiedOverTime } from "./charts";
@@ -452,5 +452,55 @@ describe(`home: the organisation's figures shared by views at once (${TEST_ENGIN
       expect(riskOf(v)).toBe("LOW:1 MEDIUM:0 HIGH:1 CRITICAL:0");
       expect(v.org).toMatchObject({ activeGrants: { value: 2, capped: false }, unverifiedGrants: { value: 2, capped: false } });
     }
+  });
+});
+
+describe(`home: what a person is to the organisation, read in one statement (${TEST_ENGINE})`, () => {
+  let t: Awaited<ReturnType<typeof scene>>;
+  beforeAll(async () => {
+    t = await scene();
+  });
+  afterAll(async () => t.db.close());
+
+  it("counts reports (not those who left), systems, entitlements and identities owned, and grants in effect, each as its rule says", async () => {
+    const { db, c } = t;
+    const p = db.prisma;
+    const boss = await makeHuman(p, { name: "Bea Boss" });
+    const asBoss = callerAs(p, boss.id, c.clock.now);
+    const before = await asBoss.home.summary();
+    // Someone with nothing: every figure zero, every list empty.
+    expect([before.reports, before.myGrants, before.owned.systemCount, before.owned.entitlementCount, before.owned.nhiCount]).toEqual([0, 0, 0, 0, 0]);
+    expect(before.owned).toMatchObject({ systems: [], entitlements: [], nhis: [] });
+
+    await makeHuman(p, { name: "Rita Report", managerId: boss.id });
+    await makeHuman(p, { name: "Sam Suspended", managerId: boss.id, status: "SUSPENDED" });
+    await makeHuman(p, { name: "Lou Left", managerId: boss.id, status: "DEPROVISIONED" }); // not a report any more
+    const sys = await makeSystem(p, boss.id, { name: "Boss Ledger" });
+    await makeEntitlement(p, sys.id, { name: "boss-read" }); // hers: no owner of its own, on her system
+    await makeEntitlement(p, sys.id, { name: "otto-write", ownerId: c.entOwner.id }); // on her system, but Otto's
+    await makeEntitlement(p, c.system.id, { name: "boss-elsewhere", ownerId: boss.id }); // hers, on someone else's system
+    const nhi = await makeNhi(p, boss.id, { name: "svc-boss" });
+    for (const [status, n] of [["ACTIVE", 2], ["PENDING_REVOKE", 1], ["REVOKE_FAILED", 1], ["REVOKED", 1], ["PENDING_PROVISION", 1], ["PROVISION_FAILED", 1]] as const) {
+      for (let i = 0; i < n; i++) {
+        const g = await makeGrant(p, boss.id, c.low.id);
+        await p.grant.update({ where: { id: g.id }, data: { status } });
+      }
+    }
+    const soon = await makeGrant(p, nhi.id, c.medium.id, { expiresAt: new Date(c.clock.now().getTime() + 2 * DAY) });
+
+    const s = await asBoss.home.summary();
+    expect(s.reports).toBe(2);
+    expect(s.myGrants).toBe(4); // active, being revoked, revocation failed: still in effect
+    expect(s.owned.systemCount).toBe(1);
+    expect(s.owned.systems).toEqual([{ id: sys.id, name: "Boss Ledger", entitlements: 2 }]);
+    expect(s.owned.entitlementCount).toBe(2);
+    expect(s.owned.entitlements.map((e) => e.name).sort()).toEqual(["boss-elsewhere", "boss-read"]);
+    expect(s.owned).toMatchObject({ nhiCount: 1, nhis: [{ id: nhi.id }] });
+    // Her non-human identity's grant expiring soon is hers to extend.
+    expect(s.expiringSoon.map((g) => g.id)).toEqual([soon.id]);
+    // Otto owns an entitlement on her system, not her system.
+    const otto = await callerAs(p, c.entOwner.id, c.clock.now).home.summary();
+    expect(otto.owned.entitlements.map((e) => e.name)).toContain("otto-write");
+    expect(otto.owned.systems.map((x) => x.name)).not.toContain("Boss Ledger");
   });
 });
