@@ -2,14 +2,15 @@
  * Prisma loads a relation with a second statement keyed by the rows of the first: `SELECT … FROM "T" WHERE
  * "T"."fk" IN ($1,$2,…)`. When the first returned nothing (an empty page, nothing expiring soon, nothing owned)
  * it still sends the second, with the list written as `IN (NULL)`: a condition that is never true, so the
- * answer is no rows, known before asking. A line manager's home sent five of those in about twenty-four
- * statements, each a round trip and a plan on a busy pool.
+ * answer is no rows, known before asking. A line manager's home sent five of those in 28 statements, and "My
+ * requests" five in nine, each a round trip and a plan on a busy pool.
  *
- * This answers exactly that shape without the database: a plain SELECT of columns from one table whose WHERE
- * is conditions joined by AND, one of them `IN (NULL)`, then at most ORDER BY, LIMIT and OFFSET. Nothing else
- * in the statement may hold a parenthesis (no function, aggregate, subquery or grouping: `SELECT count(*) …
- * WHERE x IN (NULL)` has one row, and is left to the database), nor OR, NOT, UNION, GROUP BY or a join. Every
- * other statement goes to the database unchanged. One place, for both engines and every transaction.
+ * This answers exactly that shape without the database: a SELECT of plain columns (no function, aggregate or
+ * subquery: `SELECT count(*) … WHERE x IN (NULL)` has one row, and is left to the database) from one table,
+ * whose WHERE is conditions joined by AND at its top level, one of them exactly `<column> IN (NULL)`, followed
+ * by nothing but ORDER BY columns, LIMIT and OFFSET. A WHERE holding OR, NOT or a subquery anywhere, or a
+ * statement with a join, a grouping, a union or a lock, goes to the database, as does every other statement,
+ * unchanged. One place, for both engines and every transaction (server/db.ts).
  */
 import { ColumnTypeEnum, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory, type SqlQuery, type SqlResultSet, type Transaction } from "@prisma/driver-adapter-utils";
 
