@@ -17,7 +17,7 @@ import { VIEW_WHERE, visibleTasks } from "../provisioning/queries";
 import { DURATION_MAX_HOURS } from "../requests/schema";
 import { myProgress } from "../campaigns/queries";
 import { accessByRisk, approvalAgeing, campaignBurndown, findingsByKind, requestsOverTime, unverifiedOverTime } from "./charts";
-import { homeScope } from "./scope";
+import { homeScope, ownsEntitlementSql } from "./scope";
 import { readsAllAccess } from "../identities/policy";
 import { orgFigures } from "./org-figures";
 
@@ -175,9 +175,9 @@ export type HomeSummary = Awaited<ReturnType<typeof homeSummary>>;
 
 /**
  * What the person is to the organisation, in one statement: their reports (not deprovisioned), the systems
- * they own, the entitlements they own (their own, or without an owner of their own on a system they own: the
- * same rule as `ownedEntitlementsWhere`), the identities they own and the non-human ones' ids (whose grants
- * expiring soon are theirs to extend), and the grants in effect they hold. Six small reads, and as many round
+ * they own, the entitlements they own (scope.ts ownsEntitlementSql, the rule of `ownedEntitlementsWhere`), the
+ * identities they own and the non-human ones' ids (whose grants expiring soon are theirs to extend), and the
+ * grants in effect they hold. Six small reads, and as many round
  * trips, before; most people own nothing, and the lists of what they own are then not read at all.
  */
 async function relationships(ctx: ServiceCtx) {
@@ -186,8 +186,7 @@ async function relationships(ctx: ServiceCtx) {
     SELECT
       (SELECT count(*)::int FROM "Identity" WHERE "managerId" = ${me}::uuid AND "status" <> 'DEPROVISIONED') AS "reports",
       (SELECT count(*)::int FROM "System" WHERE "ownerId" = ${me}::uuid) AS "systems",
-      (SELECT count(*)::int FROM "Entitlement" e JOIN "System" s ON s."id" = e."systemId"
-        WHERE e."ownerId" = ${me}::uuid OR (e."ownerId" IS NULL AND s."ownerId" = ${me}::uuid)) AS "entitlements",
+      (SELECT count(*)::int FROM "Entitlement" e JOIN "System" s ON s."id" = e."systemId" WHERE ${ownsEntitlementSql(me)}) AS "entitlements",
       (SELECT count(*)::int FROM "Identity" WHERE "ownerId" = ${me}::uuid) AS "identities",
       ARRAY(SELECT "id"::text FROM "Identity" WHERE "ownerId" = ${me}::uuid AND "kind" <> 'HUMAN') AS "nhis",
       (SELECT count(*)::int FROM "Grant" WHERE "identityId" = ${me}::uuid AND "status" = ANY(${enumArray(GRANT_IN_EFFECT, "GrantStatus")})) AS "grants"`;

@@ -24,6 +24,15 @@ export type HomeScope =
   /** `people` / `entitlements`: the ids, or null when there were more than SCOPE_IDS_MAX (then a join decides). */
   | { all: false; me: string; people: string[] | null; entitlements: string[] | null };
 
+/**
+ * Entitlements (alias `e`, on system alias `s`) the person owns: their own, or without an owner of their own on
+ * a system they own. The one SQL statement of the rule (its Prisma form: home/queries.ts ownedEntitlementsWhere).
+ */
+export function ownsEntitlementSql(me: string, e = "e", s = "s"): Prisma.Sql {
+  const [ent, sys] = [Prisma.raw(e), Prisma.raw(s)];
+  return Prisma.sql`(${ent}."ownerId" = ${me}::uuid OR (${ent}."ownerId" IS NULL AND ${sys}."ownerId" = ${me}::uuid))`;
+}
+
 export async function homeScope(ctx: ServiceCtx): Promise<HomeScope> {
   if (readsAllAccess(ctx.actor)) return { all: true };
   const me = ctx.actor.id;
@@ -32,7 +41,7 @@ export async function homeScope(ctx: ServiceCtx): Promise<HomeScope> {
       SELECT "id" FROM "Identity" WHERE "managerId" = ${me}::uuid OR "ownerId" = ${me}::uuid LIMIT ${SCOPE_IDS_MAX + 1}`,
     ctx.db.$queryRaw<{ id: string }[]>`
       SELECT e."id" FROM "Entitlement" e JOIN "System" s ON s."id" = e."systemId"
-       WHERE e."ownerId" = ${me}::uuid OR (e."ownerId" IS NULL AND s."ownerId" = ${me}::uuid) LIMIT ${SCOPE_IDS_MAX + 1}`,
+       WHERE ${ownsEntitlementSql(me)} LIMIT ${SCOPE_IDS_MAX + 1}`,
   ]);
   return {
     all: false,
@@ -64,7 +73,7 @@ function parts(scope: Extract<HomeScope, { all: false }>, personCol: Prisma.Sql,
   if (scope.entitlements) entitlements = Prisma.sql`${entitlementCol} = ANY(${uuidArray(scope.entitlements)})`;
   else {
     joins.push(Prisma.sql`JOIN "Entitlement" sc_e ON sc_e."id" = ${entitlementCol} JOIN "System" sc_s ON sc_s."id" = sc_e."systemId"`);
-    entitlements = Prisma.sql`(sc_e."ownerId" = ${me}::uuid OR (sc_e."ownerId" IS NULL AND sc_s."ownerId" = ${me}::uuid))`;
+    entitlements = ownsEntitlementSql(me, "sc_e", "sc_s");
   }
   return { joins: joins.length ? Prisma.join(joins, " ") : Prisma.empty, people, entitlements };
 }
